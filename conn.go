@@ -1,0 +1,425 @@
+package xtnl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Conn is a netlink connection to nf_tables in one network namespace. It is
+// safe for concurrent use by many goroutines: requests are serialized on the
+// socket, each waiting for its own answer.
+type Conn struct {
+	mu     sync.Mutex
+	nl     *netlink.Conn
+	rc     syscall.RawConn
+	nsFile *os.File // the namespace the socket lives in; nil for the caller's
+	seq    uint32
+	rbuf   []byte
+	sndbuf int
+	rcvbuf int
+	closed bool
+	// timeout bounds how long one exchange with the kernel may take.
+	timeout time.Duration
+}
+
+// Option configures Open.
+type Option func(*options) error
+
+type options struct {
+	nsPath  string
+	nsFd    int
+	timeout time.Duration
+}
+
+// WithNetNS binds the connection to a network namespace given by name (as
+// `ip netns add NAME` creates it under /run/netns) or by path (anything
+// containing a slash, e.g. /proc/1234/ns/net).
+func WithNetNS(nameOrPath string) Option {
+	return func(o *options) error {
+		if nameOrPath == "" {
+			return invalidf("empty network namespace name")
+		}
+		if strings.ContainsRune(nameOrPath, '/') {
+			o.nsPath = nameOrPath
+		} else {
+			o.nsPath = filepath.Join("/run/netns", nameOrPath)
+		}
+		return nil
+	}
+}
+
+// WithNetNSFd binds the connection to the network namespace behind an open
+// file descriptor. The descriptor is duplicated; the caller keeps its own.
+func WithNetNSFd(fd int) Option {
+	return func(o *options) error {
+		if fd < 0 {
+			return invalidf("negative network namespace fd %d", fd)
+		}
+		o.nsFd = fd
+		return nil
+	}
+}
+
+// WithTimeout bounds each exchange with the kernel (default 30s, generous
+// enough for a 100k-rule commit).
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		o.timeout = d
+		return nil
+	}
+}
+
+const (
+	defaultTimeout = 30 * time.Second
+	recvBufSize    = 256 << 10 // a dump datagram is at most 32 KiB; echoes fit too
+	minSockBuf     = 4 << 20
+)
+
+// Open connects to nf_tables in the caller's network namespace, or in the one
+// named by an option.
+func Open(opts ...Option) (*Conn, error) {
+	o := options{nsFd: -1, timeout: defaultTimeout}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	c := &Conn{timeout: o.timeout, rbuf: make([]byte, recvBufSize)}
+	switch {
+	case o.nsPath != "":
+		f, err := os.Open(o.nsPath)
+		if err != nil {
+			return nil, fmt.Errorf("xtnl: open network namespace: %w", err)
+		}
+		c.nsFile = f
+	case o.nsFd >= 0:
+		fd, err := unix.FcntlInt(uintptr(o.nsFd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("xtnl: duplicate network namespace fd: %w", err)
+		}
+		c.nsFile = os.NewFile(uintptr(fd), "netns")
+	}
+	if err := c.dial(); err != nil {
+		if c.nsFile != nil {
+			c.nsFile.Close()
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// dial (re)creates the socket. Called with c.mu held or before c is shared.
+func (c *Conn) dial() error {
+	cfg := &netlink.Config{}
+	if c.nsFile != nil {
+		cfg.NetNS = int(c.nsFile.Fd())
+	}
+	nl, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
+	if err != nil {
+		return fmt.Errorf("xtnl: dial netlink: %w", err)
+	}
+	rc, err := nl.SyscallConn()
+	if err != nil {
+		nl.Close()
+		return fmt.Errorf("xtnl: netlink socket: %w", err)
+	}
+	c.nl, c.rc = nl, rc
+	// Errors echo only the header of the failing message, not a possibly
+	// huge copy of it; and carry the kernel's explanation when it has one.
+	_ = nl.SetOption(netlink.CapAcknowledge, true)
+	_ = nl.SetOption(netlink.ExtendedAcknowledge, true)
+	c.sndbuf, c.rcvbuf = 0, 0
+	return c.sizeBuffers(minSockBuf, minSockBuf)
+}
+
+// sizeBuffers grows the socket buffers to at least snd and rcv bytes. The
+// kernel takes a whole batch in one sendmsg, so the send buffer must hold
+// it; SO_*BUFFORCE (root) bypasses the sysctl caps, plain SO_*BUF is the
+// fallback for unprivileged callers.
+func (c *Conn) sizeBuffers(snd, rcv int) error {
+	var err error
+	if snd > c.sndbuf {
+		err = c.setsockopt(unix.SO_SNDBUFFORCE, unix.SO_SNDBUF, snd)
+		if err == nil {
+			c.sndbuf = snd
+		}
+	}
+	if rcv > c.rcvbuf {
+		if e := c.setsockopt(unix.SO_RCVBUFFORCE, unix.SO_RCVBUF, rcv); e == nil {
+			c.rcvbuf = rcv
+		}
+	}
+	return err
+}
+
+func (c *Conn) setsockopt(force, plain, size int) error {
+	var serr error
+	err := c.rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, force, size)
+		if serr != nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, plain, size)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// Close releases the socket. Operations after Close fail.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	err := c.nl.Close()
+	if c.nsFile != nil {
+		c.nsFile.Close()
+	}
+	return err
+}
+
+var errClosed = errors.New("xtnl: connection closed")
+
+// nextSeq reserves n consecutive sequence numbers and returns the first.
+func (c *Conn) nextSeq(n int) uint32 {
+	first := c.seq + 1
+	c.seq += uint32(n)
+	if c.seq < first { // wrapped: start over so the range stays contiguous
+		c.seq = uint32(n)
+		first = 1
+	}
+	return first
+}
+
+// send writes one datagram holding any number of messages.
+func (c *Conn) send(b []byte) error {
+	if len(b)+4096 > c.sndbuf {
+		if err := c.sizeBuffers(len(b)+len(b)/4+4096, 0); err != nil {
+			return fmt.Errorf("xtnl: size send buffer for %d bytes: %w", len(b), err)
+		}
+	}
+	if err := c.nl.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return err
+	}
+	var serr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendto(int(fd), b, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+		return serr != unix.EAGAIN
+	})
+	if err != nil {
+		return fmt.Errorf("xtnl: send: %w", err)
+	}
+	if serr != nil {
+		return fmt.Errorf("xtnl: send: %w", wrapErrno(serr))
+	}
+	return nil
+}
+
+// recv reads one datagram and calls fn for each message in it.
+func (c *Conn) recv(fn func(m message) error) error {
+	if err := c.nl.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return err
+	}
+	var n int
+	var rerr error
+	err := c.rc.Read(func(fd uintptr) bool {
+		var flags int
+		n, _, flags, _, rerr = unix.Recvmsg(int(fd), c.rbuf, nil, unix.MSG_TRUNC)
+		if rerr == nil && (flags&unix.MSG_TRUNC != 0 || n > len(c.rbuf)) {
+			rerr = fmt.Errorf("datagram of %d bytes exceeds buffer: %w", n, ErrTruncated)
+		}
+		return rerr != unix.EAGAIN
+	})
+	if err != nil {
+		return fmt.Errorf("xtnl: receive: %w", err)
+	}
+	if rerr != nil {
+		return fmt.Errorf("xtnl: receive: %w", wrapErrno(rerr))
+	}
+	return splitMessages(c.rbuf[:n], fn)
+}
+
+// wrapErrno attaches this package's sentinel to a raw errno.
+func wrapErrno(err error) error {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		if s := errnoSentinel(errno); s != nil {
+			return fmt.Errorf("%w (%w)", errno, s)
+		}
+	}
+	return err
+}
+
+// reset replaces a socket whose state is unknown (an exchange was cut
+// short), so stale replies never reach the next request.
+func (c *Conn) reset() {
+	c.nl.Close()
+	if err := c.dial(); err != nil {
+		c.closed = true
+	}
+}
+
+// errDumpRetry marks a dump that must be started over.
+var errDumpRetry = errors.New("dump interrupted")
+
+const maxDumpAttempts = 16
+
+// dump runs an NLM_F_DUMP request for msgType, calling fn for each object
+// message; start is called before every attempt so fn's results can be
+// discarded when the kernel reports the dump as interrupted (the ruleset
+// changed under it) or the socket overran: a half-read dump is never
+// returned as complete.
+func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	var err error
+	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
+		start()
+		err = c.dumpOnce(what, msgType, fam, attrs, fn)
+		if !errors.Is(err, errDumpRetry) && !errors.Is(err, unix.ENOBUFS) {
+			return err
+		}
+		if errors.Is(err, unix.ENOBUFS) {
+			c.reset()
+			if c.closed {
+				return errClosed
+			}
+		}
+	}
+	return fmt.Errorf("xtnl: dump %s: gave up after %d interrupted attempts: %w", what, maxDumpAttempts, err)
+}
+
+func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+	seq := c.nextSeq(1)
+	var e encoder
+	start := e.begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
+	if attrFn != nil {
+		attrFn(&e)
+	}
+	e.end(start)
+	if err := c.send(e.b); err != nil {
+		return err
+	}
+	interrupted := false
+	var ferr error
+	for {
+		done := false
+		err := c.recv(func(m message) error {
+			if m.Seq != seq {
+				return nil // stale
+			}
+			if m.Flags&nlmFDumpIntr != 0 {
+				interrupted = true
+			}
+			switch m.Type {
+			case unix.NLMSG_DONE:
+				done = true
+				return nil
+			case unix.NLMSG_ERROR:
+				errno, _, text, err := parseErrorMsg(m)
+				if err != nil {
+					return err
+				}
+				done = true
+				if errno != 0 {
+					ferr = kernelError("dump", what, errno, text)
+				}
+				return nil
+			}
+			if ferr == nil && !interrupted {
+				if err := fn(m); err != nil {
+					ferr = err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			c.reset()
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	if interrupted {
+		return errDumpRetry
+	}
+	return ferr
+}
+
+// Generation returns the ruleset's current generation id. It changes with
+// every commit by anyone, so a decision taken from a read can be committed
+// conditionally on it (see Tx.IfGeneration).
+func (c *Conn) Generation() (uint32, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, errClosed
+	}
+	return c.generationLocked()
+}
+
+func (c *Conn) generationLocked() (uint32, error) {
+	seq := c.nextSeq(1)
+	var e encoder
+	start := e.begin(nftType(unix.NFT_MSG_GETGEN), unix.NLM_F_REQUEST, seq, unix.AF_UNSPEC, 0)
+	e.end(start)
+	if err := c.send(e.b); err != nil {
+		return 0, err
+	}
+	var gen uint32
+	got := false
+	var ferr error
+	for !got && ferr == nil {
+		err := c.recv(func(m message) error {
+			if m.Seq != seq {
+				return nil
+			}
+			switch m.Type {
+			case unix.NLMSG_ERROR:
+				errno, _, text, err := parseErrorMsg(m)
+				if err != nil {
+					return err
+				}
+				if errno != 0 {
+					ferr = kernelError("get", "generation", errno, text)
+				}
+			case nftType(unix.NFT_MSG_NEWGEN):
+				if len(m.Data) < nfgenmsgLen {
+					return ErrTruncated
+				}
+				a := attrs{b: m.Data[nfgenmsgLen:]}
+				for a.next() {
+					if a.typ == nftaGenID {
+						gen = a.u32()
+						got = true
+					}
+				}
+				if a.err != nil {
+					return a.err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			c.reset()
+			return 0, err
+		}
+	}
+	return gen, ferr
+}

@@ -1,0 +1,294 @@
+// Package expr builds, encodes, decodes and prints nftables expressions.
+//
+// An expression is held as one of google/nftables' expression types
+// (github.com/google/nftables/expr) or, for anything those types cannot
+// represent exactly, as a *Raw that keeps the kernel's attributes verbatim.
+// Decoding never drops an expression: a rule read back always has as many
+// expressions as the kernel holds, so a foreign rule is never mistaken for a
+// broader one.
+//
+// Format renders an expression exactly as `nft --debug=netlink` prints it, so
+// a rule built here can be diffed line by line against what nft shows.
+package expr
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	nftexpr "github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Expr is one nftables expression: a value of one of google/nftables'
+// expression types (nftexpr.Any), or a *Raw.
+type Expr = any
+
+// Raw is an expression kept exactly as the kernel encoded it: Name is the
+// expression's name ("byteorder", "tproxy", ...) and Data the content of its
+// NFTA_EXPR_DATA attribute. Rules read back hold a Raw wherever the typed
+// form would not re-encode to the same bytes.
+type Raw struct {
+	Name string
+	Data []byte
+}
+
+// ErrUnsupported is returned when an expression value is of a type this
+// package cannot encode.
+var ErrUnsupported = errors.New("unsupported expression type")
+
+// Marshal encodes e as the content of one NFTA_LIST_ELEM attribute
+// (NFTA_EXPR_NAME and NFTA_EXPR_DATA) for a rule of family fam.
+func Marshal(fam byte, e Expr) ([]byte, error) {
+	switch v := e.(type) {
+	case *Raw:
+		attrs := []netlink.Attribute{{Type: unix.NFTA_EXPR_NAME, Data: cstring(v.Name)}}
+		if len(v.Data) > 0 {
+			attrs = append(attrs, netlink.Attribute{Type: unix.NLA_F_NESTED | unix.NFTA_EXPR_DATA, Data: v.Data})
+		}
+		return netlink.MarshalAttributes(attrs)
+	case nftexpr.Any:
+		return nftexpr.Marshal(fam, v)
+	default:
+		return nil, fmt.Errorf("expr: %T: %w", e, ErrUnsupported)
+	}
+}
+
+// AppendList appends the NFTA_RULE_EXPRESSIONS payload for exprs (a list of
+// NFTA_LIST_ELEM attributes) to b.
+func AppendList(b []byte, fam byte, exprs []Expr) ([]byte, error) {
+	for i, e := range exprs {
+		data, err := Marshal(fam, e)
+		if err != nil {
+			return b, fmt.Errorf("expression %d: %w", i, err)
+		}
+		b = appendAttr(b, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+	}
+	return b, nil
+}
+
+// UnmarshalList decodes an NFTA_RULE_EXPRESSIONS payload. Every list element
+// yields exactly one expression: a typed one when it re-encodes to the very
+// same bytes, a *Raw otherwise.
+func UnmarshalList(fam byte, b []byte) ([]Expr, error) {
+	var out []Expr
+	for len(b) > 0 {
+		typ, payload, rest, err := nextAttr(b)
+		if err != nil {
+			return nil, fmt.Errorf("expr: expression %d: %w", len(out), err)
+		}
+		b = rest
+		if typ&^unix.NLA_F_NESTED != unix.NFTA_LIST_ELEM {
+			continue
+		}
+		e, err := unmarshalElem(fam, payload)
+		if err != nil {
+			return nil, fmt.Errorf("expr: expression %d: %w", len(out), err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func unmarshalElem(fam byte, b []byte) (Expr, error) {
+	var name string
+	var data []byte
+	for len(b) > 0 {
+		typ, payload, rest, err := nextAttr(b)
+		if err != nil {
+			return nil, err
+		}
+		b = rest
+		switch typ &^ unix.NLA_F_NESTED {
+		case unix.NFTA_EXPR_NAME:
+			name = string(bytes.TrimRight(payload, "\x00"))
+		case unix.NFTA_EXPR_DATA:
+			data = payload
+		}
+	}
+	if name == "" {
+		return nil, errors.New("expression without a name")
+	}
+	raw := &Raw{Name: name, Data: bytes.Clone(data)}
+	typed := decodeTyped(fam, name, data)
+	if typed == nil {
+		return raw, nil
+	}
+	// Keep the typed form only when it says exactly what the kernel said.
+	enc, err := Marshal(fam, typed)
+	if err != nil {
+		return raw, nil
+	}
+	want, _ := Marshal(fam, raw)
+	if !bytes.Equal(enc, want) {
+		return raw, nil
+	}
+	return typed, nil
+}
+
+// decodeTyped returns the google/nftables form of one expression, or nil when
+// there is none or it fails to decode.
+func decodeTyped(fam byte, name string, data []byte) (e nftexpr.Any) {
+	defer func() {
+		// A hostile or newer kernel must not crash us through a decoder we do
+		// not own; the Raw form is kept instead.
+		if recover() != nil {
+			e = nil
+		}
+	}()
+	switch name {
+	case "match", "target":
+		return decodeXT(name, data)
+	}
+	e = newTyped(name)
+	if e == nil {
+		return nil
+	}
+	if err := nftexpr.Unmarshal(fam, data, e); err != nil {
+		return nil
+	}
+	if imm, ok := e.(*nftexpr.Immediate); ok && imm.Register == unix.NFT_REG_VERDICT && len(imm.Data) == 0 {
+		v := &nftexpr.Verdict{}
+		if err := nftexpr.Unmarshal(fam, data, v); err != nil {
+			return nil
+		}
+		return v
+	}
+	return e
+}
+
+// decodeXT decodes match and target expressions keeping their info payload
+// as raw bytes (xt.Unknown): its layout is the business of package compat.
+func decodeXT(name string, data []byte) nftexpr.Any {
+	var xname string
+	var rev uint32
+	var info []byte
+	for len(data) > 0 {
+		typ, payload, rest, err := nextAttr(data)
+		if err != nil {
+			return nil
+		}
+		data = rest
+		switch typ &^ unix.NLA_F_NESTED {
+		case 1: // NFTA_MATCH_NAME == NFTA_TARGET_NAME
+			xname = string(bytes.TrimRight(payload, "\x00"))
+		case 2: // NFTA_MATCH_REV == NFTA_TARGET_REV
+			if len(payload) != 4 {
+				return nil
+			}
+			rev = binary.BigEndian.Uint32(payload)
+		case 3: // NFTA_MATCH_INFO == NFTA_TARGET_INFO
+			info = bytes.Clone(payload)
+		}
+	}
+	u := xt.Unknown(info)
+	if name == "match" {
+		return &nftexpr.Match{Name: xname, Rev: rev, Info: &u}
+	}
+	return &nftexpr.Target{Name: xname, Rev: rev, Info: &u}
+}
+
+func newTyped(name string) nftexpr.Any {
+	switch name {
+	case "bitwise":
+		return &nftexpr.Bitwise{}
+	case "byteorder":
+		return &nftexpr.Byteorder{}
+	case "cmp":
+		return &nftexpr.Cmp{}
+	case "connlimit":
+		return &nftexpr.Connlimit{}
+	case "counter":
+		return &nftexpr.Counter{}
+	case "ct":
+		return &nftexpr.Ct{}
+	case "dup":
+		return &nftexpr.Dup{}
+	case "dynset":
+		return &nftexpr.Dynset{}
+	case "exthdr":
+		return &nftexpr.Exthdr{}
+	case "fib":
+		return &nftexpr.Fib{}
+	case "hash":
+		return &nftexpr.Hash{}
+	case "immediate":
+		return &nftexpr.Immediate{}
+	case "limit":
+		return &nftexpr.Limit{}
+	case "log":
+		return &nftexpr.Log{}
+	case "lookup":
+		return &nftexpr.Lookup{}
+	case "masq":
+		return &nftexpr.Masq{}
+	case "meta":
+		return &nftexpr.Meta{}
+	case "nat":
+		return &nftexpr.NAT{}
+	case "notrack":
+		return &nftexpr.Notrack{}
+	case "numgen":
+		return &nftexpr.Numgen{}
+	case "objref":
+		return &nftexpr.Objref{}
+	case "payload":
+		return &nftexpr.Payload{}
+	case "queue":
+		return &nftexpr.Queue{}
+	case "quota":
+		return &nftexpr.Quota{}
+	case "range":
+		return &nftexpr.Range{}
+	case "redir":
+		return &nftexpr.Redir{}
+	case "reject":
+		return &nftexpr.Reject{}
+	case "rt":
+		return &nftexpr.Rt{}
+	case "socket":
+		return &nftexpr.Socket{}
+	case "tproxy":
+		return &nftexpr.TProxy{}
+	}
+	return nil
+}
+
+func cstring(s string) []byte {
+	b := make([]byte, len(s)+1)
+	copy(b, s)
+	return b
+}
+
+// appendAttr appends one netlink attribute (header, payload, padding).
+func appendAttr(b []byte, typ uint16, data []byte) []byte {
+	l := 4 + len(data)
+	b = binary.NativeEndian.AppendUint16(b, uint16(l))
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = append(b, data...)
+	for i := l; i%4 != 0; i++ {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// nextAttr splits the first attribute off b.
+func nextAttr(b []byte) (typ uint16, payload, rest []byte, err error) {
+	if len(b) < 4 {
+		return 0, nil, nil, errors.New("truncated attribute header")
+	}
+	l := int(binary.NativeEndian.Uint16(b))
+	typ = binary.NativeEndian.Uint16(b[2:])
+	if l < 4 || l > len(b) {
+		return 0, nil, nil, fmt.Errorf("attribute length %d out of range", l)
+	}
+	payload = b[4:l]
+	al := (l + 3) &^ 3
+	if al > len(b) {
+		al = len(b)
+	}
+	return typ, payload, b[al:], nil
+}

@@ -1,0 +1,211 @@
+package xtnl
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Netlink constants not (all) exported by x/sys/unix.
+const (
+	nfnlSubsysNFTables = 10
+	nfnlMsgBatchBegin  = 0x10
+	nfnlMsgBatchEnd    = 0x11
+	nfnlBatchGenID     = 1
+
+	nftaGenID = 1
+
+	nlmsgHdrLen     = 16
+	nfgenmsgLen     = 4
+	nlmFDumpIntr    = 0x10
+	nlmsgerrAttrMsg = 1 // NLMSGERR_ATTR_MSG
+)
+
+// nftType returns the nlmsg_type of an nf_tables message.
+func nftType(msg uint16) uint16 { return nfnlSubsysNFTables<<8 | msg }
+
+// encoder appends netlink messages and attributes to one buffer; a whole
+// transaction is encoded into a single slice so it can be sent without
+// copying.
+type encoder struct {
+	b []byte
+}
+
+// begin starts a message with an nfgenmsg header and returns its offset,
+// to be passed to end.
+func (e *encoder) begin(typ, flags uint16, seq uint32, fam byte, resID uint16) int {
+	start := len(e.b)
+	e.b = binary.NativeEndian.AppendUint32(e.b, 0) // length, patched by end
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
+	e.b = binary.NativeEndian.AppendUint16(e.b, flags)
+	e.b = binary.NativeEndian.AppendUint32(e.b, seq)
+	e.b = binary.NativeEndian.AppendUint32(e.b, 0) // port id: the kernel fills it
+	e.b = append(e.b, fam, 0)                      // family, NFNETLINK_V0
+	e.b = binary.BigEndian.AppendUint16(e.b, resID)
+	return start
+}
+
+func (e *encoder) end(start int) {
+	binary.NativeEndian.PutUint32(e.b[start:], uint32(len(e.b)-start))
+}
+
+func (e *encoder) attr(typ uint16, data []byte) {
+	l := 4 + len(data)
+	e.b = binary.NativeEndian.AppendUint16(e.b, uint16(l))
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
+	e.b = append(e.b, data...)
+	e.pad()
+}
+
+func (e *encoder) pad() {
+	for len(e.b)%4 != 0 {
+		e.b = append(e.b, 0)
+	}
+}
+
+func (e *encoder) str(typ uint16, s string) {
+	l := 4 + len(s) + 1
+	e.b = binary.NativeEndian.AppendUint16(e.b, uint16(l))
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
+	e.b = append(e.b, s...)
+	e.b = append(e.b, 0)
+	e.pad()
+}
+
+func (e *encoder) u32(typ uint16, v uint32) {
+	e.b = binary.NativeEndian.AppendUint16(e.b, 8)
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
+	e.b = binary.BigEndian.AppendUint32(e.b, v)
+}
+
+func (e *encoder) u64(typ uint16, v uint64) {
+	e.b = binary.NativeEndian.AppendUint16(e.b, 12)
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
+	e.b = binary.BigEndian.AppendUint64(e.b, v)
+}
+
+// nest opens a nested attribute; close it with endNest.
+func (e *encoder) nest(typ uint16) int {
+	start := len(e.b)
+	e.b = binary.NativeEndian.AppendUint16(e.b, 0)
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ|unix.NLA_F_NESTED)
+	return start
+}
+
+func (e *encoder) endNest(start int) {
+	binary.NativeEndian.PutUint16(e.b[start:], uint16(len(e.b)-start))
+}
+
+// attrs iterates over the netlink attributes in b.
+type attrs struct {
+	b    []byte
+	typ  uint16
+	data []byte
+	err  error
+}
+
+func (a *attrs) next() bool {
+	if len(a.b) == 0 || a.err != nil {
+		return false
+	}
+	if len(a.b) < 4 {
+		a.err = ErrTruncated
+		return false
+	}
+	l := int(binary.NativeEndian.Uint16(a.b))
+	if l < 4 || l > len(a.b) {
+		a.err = fmt.Errorf("attribute length %d: %w", l, ErrTruncated)
+		return false
+	}
+	a.typ = binary.NativeEndian.Uint16(a.b[2:]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
+	a.data = a.b[4:l]
+	al := (l + 3) &^ 3
+	if al > len(a.b) {
+		al = len(a.b)
+	}
+	a.b = a.b[al:]
+	return true
+}
+
+func (a *attrs) str() string {
+	d := a.data
+	for len(d) > 0 && d[len(d)-1] == 0 {
+		d = d[:len(d)-1]
+	}
+	return string(d)
+}
+
+func (a *attrs) u32() uint32 {
+	if len(a.data) < 4 {
+		a.err = ErrTruncated
+		return 0
+	}
+	return binary.BigEndian.Uint32(a.data)
+}
+
+func (a *attrs) u64() uint64 {
+	if len(a.data) < 8 {
+		a.err = ErrTruncated
+		return 0
+	}
+	return binary.BigEndian.Uint64(a.data)
+}
+
+// message is one received netlink message; Data excludes the netlink
+// header but includes the nfgenmsg header for nf_tables messages.
+type message struct {
+	Type  uint16
+	Flags uint16
+	Seq   uint32
+	Data  []byte
+}
+
+// splitMessages walks the messages in one datagram.
+func splitMessages(b []byte, fn func(m message) error) error {
+	for len(b) >= nlmsgHdrLen {
+		l := int(binary.NativeEndian.Uint32(b))
+		if l < nlmsgHdrLen || l > len(b) {
+			return ErrTruncated
+		}
+		m := message{
+			Type:  binary.NativeEndian.Uint16(b[4:]),
+			Flags: binary.NativeEndian.Uint16(b[6:]),
+			Seq:   binary.NativeEndian.Uint32(b[8:]),
+			Data:  b[nlmsgHdrLen:l],
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		al := (l + 3) &^ 3
+		if al > len(b) {
+			al = len(b)
+		}
+		b = b[al:]
+	}
+	return nil
+}
+
+// parseErrorMsg decodes an NLMSG_ERROR payload: the errno (0 for an ACK),
+// the sequence number of the message it answers, and the extended-ack text.
+// Our sockets set NETLINK_CAP_ACK, so only the original header is echoed;
+// extended-ack attributes follow it when the kernel flags NLM_F_ACK_TLVS.
+func parseErrorMsg(m message) (errno unix.Errno, seq uint32, text string, err error) {
+	data := m.Data
+	if len(data) < 4+nlmsgHdrLen {
+		return 0, 0, "", ErrTruncated
+	}
+	if code := int32(binary.NativeEndian.Uint32(data)); code < 0 {
+		errno = unix.Errno(-code)
+	}
+	seq = binary.NativeEndian.Uint32(data[4+8:])
+	if m.Flags&unix.NLM_F_ACK_TLVS != 0 {
+		a := attrs{b: data[4+nlmsgHdrLen:]}
+		for a.next() {
+			if a.typ == nlmsgerrAttrMsg {
+				text = a.str()
+			}
+		}
+	}
+	return errno, seq, text, nil
+}

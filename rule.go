@@ -1,0 +1,259 @@
+package xtnl
+
+import (
+	"bytes"
+	"fmt"
+
+	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
+	"golang.org/x/sys/unix"
+)
+
+// Rule is an nf_tables rule: a list of expressions in a chain.
+type Rule struct {
+	Family Family
+	Table  string
+	Chain  string
+	// Handle identifies the rule in its chain. Set by the kernel; filled in
+	// after Conn.AppendRule / Conn.InsertRule (and after a commit of a Tx
+	// that asked for ReturnHandles). Required by ReplaceRule and DelRule.
+	Handle uint64
+	// Position is a rule handle: AppendRule adds after it, InsertRule
+	// before it. Zero means the end (append) or the top (insert).
+	Position uint64
+	Exprs    []expr.Expr
+	// UserData is opaque to the kernel; iptables-nft and nft keep comments
+	// in it (TLV-encoded).
+	UserData []byte
+}
+
+func (r *Rule) String() string {
+	if r.Handle != 0 {
+		return fmt.Sprintf("rule %s %s %s handle %d", r.Family, r.Table, r.Chain, r.Handle)
+	}
+	return fmt.Sprintf("rule %s %s %s", r.Family, r.Table, r.Chain)
+}
+
+// Counters sums the rule's counter expressions; ok is false if it has none.
+func (r *Rule) Counters() (c Counters, ok bool) {
+	for _, e := range r.Exprs {
+		if ce, is := e.(*nftexpr.Counter); is {
+			c.Packets += ce.Packets
+			c.Bytes += ce.Bytes
+			ok = true
+		}
+	}
+	return c, ok
+}
+
+func (r *Rule) check() error {
+	if !r.Family.valid() {
+		return invalidf("%s: unknown family %d", r, byte(r.Family))
+	}
+	if err := checkName("table", r.Table); err != nil {
+		return err
+	}
+	return checkName("chain", r.Chain)
+}
+
+// ReturnHandles asks the kernel to echo every rule added from now on in this
+// transaction, so Commit can fill in their handles. It costs one message
+// back per rule: leave it off for bulk loads that do not need them.
+func (tx *Tx) ReturnHandles() { tx.echo = true }
+
+// AppendRule adds r at the end of its chain, or after the rule whose handle
+// is r.Position.
+func (tx *Tx) AppendRule(r *Rule) {
+	tx.rule("append rule", r, unix.NLM_F_CREATE|unix.NLM_F_APPEND, false)
+}
+
+// InsertRule adds r at the top of its chain, or before the rule whose handle
+// is r.Position.
+func (tx *Tx) InsertRule(r *Rule) { tx.rule("insert rule", r, unix.NLM_F_CREATE, false) }
+
+// ReplaceRule replaces the rule whose handle is r.Handle with r.
+func (tx *Tx) ReplaceRule(r *Rule) {
+	if r.Handle == 0 {
+		tx.fail(invalidf("%s: replace needs a handle", r))
+		return
+	}
+	tx.rule("replace rule", r, unix.NLM_F_REPLACE, true)
+}
+
+func (tx *Tx) rule(op string, r *Rule, flags uint16, withHandle bool) {
+	if err := r.check(); err != nil {
+		tx.fail(err)
+		return
+	}
+	if tx.echo {
+		flags |= unix.NLM_F_ECHO
+	}
+	e := &tx.enc
+	mark := len(e.b)
+	s := tx.msg(op, r.String(), unix.NFT_MSG_NEWRULE, flags, byte(r.Family))
+	if tx.echo {
+		tx.ops[len(tx.ops)-1].rule = r
+	}
+	e.str(unix.NFTA_RULE_TABLE, r.Table)
+	e.str(unix.NFTA_RULE_CHAIN, r.Chain)
+	if withHandle {
+		e.u64(unix.NFTA_RULE_HANDLE, r.Handle)
+	}
+	if r.Position != 0 {
+		e.u64(unix.NFTA_RULE_POSITION, r.Position)
+	}
+	n := e.nest(unix.NFTA_RULE_EXPRESSIONS)
+	var err error
+	e.b, err = expr.AppendList(e.b, byte(r.Family), r.Exprs)
+	if err != nil {
+		// Undo the half-written message so the batch stays well-formed.
+		e.b = e.b[:mark]
+		tx.ops = tx.ops[:len(tx.ops)-1]
+		tx.fail(fmt.Errorf("%s: %w (%w)", r, err, ErrInvalid))
+		return
+	}
+	e.endNest(n)
+	if len(r.UserData) > 0 {
+		e.attr(unix.NFTA_RULE_USERDATA, r.UserData)
+	}
+	e.end(s)
+}
+
+// DelRule deletes the rule whose handle is r.Handle.
+func (tx *Tx) DelRule(r *Rule) {
+	if err := r.check(); err != nil {
+		tx.fail(err)
+		return
+	}
+	if r.Handle == 0 {
+		tx.fail(invalidf("%s: delete needs a handle", r))
+		return
+	}
+	s := tx.msg("delete rule", r.String(), unix.NFT_MSG_DELRULE, 0, byte(r.Family))
+	tx.enc.str(unix.NFTA_RULE_TABLE, r.Table)
+	tx.enc.str(unix.NFTA_RULE_CHAIN, r.Chain)
+	tx.enc.u64(unix.NFTA_RULE_HANDLE, r.Handle)
+	tx.enc.end(s)
+}
+
+// AppendRule appends r in its own transaction and sets r.Handle.
+func (c *Conn) AppendRule(r *Rule) error {
+	return c.single(func(tx *Tx) { tx.ReturnHandles(); tx.AppendRule(r) })
+}
+
+// InsertRule inserts r in its own transaction and sets r.Handle.
+func (c *Conn) InsertRule(r *Rule) error {
+	return c.single(func(tx *Tx) { tx.ReturnHandles(); tx.InsertRule(r) })
+}
+
+// InsertRuleAt inserts r so that it becomes the rule at index (0-based) of
+// its chain; an index equal to the chain's length appends. The position is
+// looked up and the insert committed only if the ruleset did not change in
+// between (retried otherwise).
+func (c *Conn) InsertRuleAt(r *Rule, index int) error {
+	if index < 0 {
+		return invalidf("%s: negative index %d", r, index)
+	}
+	return c.Update(8, func(tx *Tx) error {
+		rules, err := c.ListRules(r.Family, r.Table, r.Chain)
+		if err != nil {
+			return err
+		}
+		tx.ReturnHandles()
+		switch {
+		case index < len(rules):
+			r.Position = rules[index].Handle
+			tx.InsertRule(r)
+		case index == len(rules):
+			r.Position = 0
+			tx.AppendRule(r)
+		default:
+			return invalidf("%s: index %d out of range, chain has %d rules", r, index, len(rules))
+		}
+		return nil
+	})
+}
+
+// ReplaceRule replaces the rule with handle r.Handle by r.
+func (c *Conn) ReplaceRule(r *Rule) error { return c.single(func(tx *Tx) { tx.ReplaceRule(r) }) }
+
+// DelRule deletes the rule with handle r.Handle.
+func (c *Conn) DelRule(r *Rule) error { return c.single(func(tx *Tx) { tx.DelRule(r) }) }
+
+// ListRules returns the rules of one chain (every chain of table when chain
+// is ""), in order, with handles, expressions (counters included) and user
+// data.
+func (c *Conn) ListRules(fam Family, table, chain string) ([]*Rule, error) {
+	return c.listRules(unix.NFT_MSG_GETRULE, fam, table, chain)
+}
+
+// ResetCounters zeroes the counters of the rules of a chain (every chain of
+// table when chain is ""), returning the rules as they were just before.
+func (c *Conn) ResetCounters(fam Family, table, chain string) ([]*Rule, error) {
+	return c.listRules(unix.NFT_MSG_GETRULE_RESET, fam, table, chain)
+}
+
+func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Rule, error) {
+	if fam == 0 || table == "" {
+		return nil, invalidf("listing rules needs a family and a table")
+	}
+	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
+	var out []*Rule
+	err := c.dump(what, msgType, byte(fam), func(e *encoder) {
+		e.str(unix.NFTA_RULE_TABLE, table)
+		if chain != "" {
+			e.str(unix.NFTA_RULE_CHAIN, chain)
+		}
+	}, func() { out = out[:0] }, func(m message) error {
+		r, err := decodeRule(m.Data)
+		if err != nil {
+			return fmt.Errorf("xtnl: decode %s: %w", what, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+func decodeRule(b []byte) (*Rule, error) {
+	if len(b) < nfgenmsgLen {
+		return nil, ErrTruncated
+	}
+	r := &Rule{Family: Family(b[0])}
+	a := attrs{b: b[nfgenmsgLen:]}
+	for a.next() {
+		switch a.typ {
+		case unix.NFTA_RULE_TABLE:
+			r.Table = a.str()
+		case unix.NFTA_RULE_CHAIN:
+			r.Chain = a.str()
+		case unix.NFTA_RULE_HANDLE:
+			r.Handle = a.u64()
+		case unix.NFTA_RULE_POSITION:
+			r.Position = a.u64()
+		case unix.NFTA_RULE_USERDATA:
+			r.UserData = bytes.Clone(a.data)
+		case unix.NFTA_RULE_EXPRESSIONS:
+			exprs, err := expr.UnmarshalList(byte(r.Family), a.data)
+			if err != nil {
+				return nil, err
+			}
+			r.Exprs = exprs
+		}
+	}
+	return r, a.err
+}
+
+// ruleHandle extracts NFTA_RULE_HANDLE from an echoed NEWRULE message.
+func ruleHandle(b []byte) (uint64, bool) {
+	if len(b) < nfgenmsgLen {
+		return 0, false
+	}
+	a := attrs{b: b[nfgenmsgLen:]}
+	for a.next() {
+		if a.typ == unix.NFTA_RULE_HANDLE {
+			return a.u64(), a.err == nil
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,219 @@
+package xtnl
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Tx is a transaction: any number of operations committed atomically. The
+// kernel applies all of them or none. A Tx is not safe for concurrent use;
+// build it in one goroutine and Commit it (committing is safe alongside
+// other goroutines using the same Conn).
+//
+// The whole transaction is encoded into one buffer as it is built and sent
+// to the kernel in a single sendmsg (nf_tables only commits a batch that
+// arrives whole in one datagram) with the socket buffer sized to fit, so a
+// transaction of 100k rules costs one system call. Only the batch's last
+// message asks for an acknowledgement: the kernel reports every failing
+// operation by itself, so there is no flood of ACKs to read back.
+type Tx struct {
+	c      *Conn
+	enc    encoder
+	ops    []txOp
+	gen    uint32
+	hasGen bool
+	echo   bool
+	err    error
+}
+
+type txOp struct {
+	op     string
+	object string
+	offset int   // of its message in enc.b
+	rule   *Rule // filled with its handle after commit, when echoed
+}
+
+// Begin starts a transaction on c.
+func (c *Conn) Begin() *Tx {
+	return &Tx{c: c}
+}
+
+// Len reports how many operations the transaction holds.
+func (tx *Tx) Len() int { return len(tx.ops) }
+
+// IfGeneration makes the commit conditional: the kernel refuses the whole
+// transaction with ErrGenerationChanged if the ruleset's generation is no
+// longer gen, that is if anyone committed since gen was read.
+func (tx *Tx) IfGeneration(gen uint32) {
+	tx.gen, tx.hasGen = gen, true
+}
+
+// fail records the first invalid operation; Commit returns it and sends
+// nothing.
+func (tx *Tx) fail(err error) {
+	if tx.err == nil {
+		tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), err)
+	}
+}
+
+// msg starts an operation's message; finish it with tx.enc.end.
+func (tx *Tx) msg(op, object string, typ uint16, flags uint16, fam byte) int {
+	start := tx.enc.begin(nftType(typ), unix.NLM_F_REQUEST|flags, 0, fam, 0)
+	tx.ops = append(tx.ops, txOp{op: op, object: object, offset: start})
+	return start
+}
+
+// Commit sends the transaction and waits for the kernel's verdict. On
+// failure nothing was applied and the error is an *OpError naming the first
+// operation the kernel refused (errors.Is works with the sentinels).
+func (tx *Tx) Commit() error {
+	if tx.err != nil {
+		return tx.err
+	}
+	if len(tx.ops) == 0 {
+		return nil
+	}
+	c := tx.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	return tx.commitLocked()
+}
+
+func (tx *Tx) commitLocked() error {
+	c := tx.c
+	n := len(tx.ops)
+	base := c.nextSeq(n + 2) // batch begin, the operations, batch end
+	var head, tail encoder
+	s := head.begin(nfnlMsgBatchBegin, unix.NLM_F_REQUEST, base, unix.AF_UNSPEC, nfnlSubsysNFTables)
+	if tx.hasGen {
+		head.u32(nfnlBatchGenID, tx.gen)
+	}
+	head.end(s)
+	endSeq := base + uint32(n) + 1
+	s = tail.begin(nfnlMsgBatchEnd, unix.NLM_F_REQUEST|unix.NLM_F_ACK, endSeq, unix.AF_UNSPEC, nfnlSubsysNFTables)
+	tail.end(s)
+	echoes := 0
+	for i := range tx.ops {
+		binary.NativeEndian.PutUint32(tx.enc.b[tx.ops[i].offset+8:], base+1+uint32(i))
+		if tx.ops[i].rule != nil {
+			echoes++
+		}
+	}
+	total := len(head.b) + len(tx.enc.b) + len(tail.b)
+	if total+4096 > c.sndbuf {
+		if err := c.sizeBuffers(total+total/4+4096, 0); err != nil {
+			return fmt.Errorf("xtnl: size send buffer for a %d-byte batch: %w", total, err)
+		}
+	}
+	if echoes > 0 {
+		// Echoed rules arrive after the commit, all at once: make room.
+		_ = c.sizeBuffers(0, len(tx.enc.b)*2+minSockBuf)
+	}
+	if err := c.nl.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return err
+	}
+	var serr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		_, serr = unix.SendmsgBuffers(int(fd), [][]byte{head.b, tx.enc.b, tail.b}, nil, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}, 0)
+		return serr != unix.EAGAIN
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("xtnl: send batch of %d operations (%d bytes): %w", n, total, wrapErrno(err))
+	}
+
+	var failures []*OpError
+	done := false
+	for !done {
+		err := c.recv(func(m message) error {
+			if m.Seq < base || m.Seq > endSeq {
+				return nil // stale or unrelated
+			}
+			switch m.Type {
+			case unix.NLMSG_ERROR:
+				errno, seq, text, err := parseErrorMsg(m)
+				if err != nil {
+					return err
+				}
+				switch {
+				case seq == endSeq:
+					done = true
+				case seq == base:
+					// The batch as a whole was refused (stale generation,
+					// no permission): nothing else will come.
+					done = true
+					if errno != 0 {
+						failures = append(failures, &OpError{Index: -1, Op: "commit", Object: fmt.Sprintf("batch of %d operations", n), Errno: errno, Msg: text})
+					}
+				case errno != 0:
+					i := int(seq - base - 1)
+					op := tx.ops[i]
+					failures = append(failures, &OpError{Index: i, Op: op.op, Object: op.object, Errno: errno, Msg: text})
+				}
+			default:
+				// An echoed object: fill in what the kernel assigned.
+				i := int(m.Seq - base - 1)
+				if i >= 0 && i < n && tx.ops[i].rule != nil && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
+					if h, ok := ruleHandle(m.Data); ok {
+						tx.ops[i].rule.Handle = h
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			// We no longer know where the kernel's answers stand.
+			c.reset()
+			return fmt.Errorf("xtnl: batch of %d operations: outcome unknown: %w", n, err)
+		}
+	}
+	if len(failures) > 0 {
+		slices.SortFunc(failures, func(a, b *OpError) int { return a.Index - b.Index })
+		return failures[0]
+	}
+	return nil
+}
+
+// Update runs fn in a transaction made conditional on the generation read
+// just before fn is called, and commits it. When another writer commits in
+// between, the commit is refused and fn runs again with fresh state, up to
+// attempts times (at least once); if every attempt conflicts the error
+// matches ErrGenerationChanged. fn must base its decisions on reads made
+// inside it.
+func (c *Conn) Update(attempts int, fn func(tx *Tx) error) error {
+	if attempts < 1 {
+		attempts = 1
+	}
+	var err error
+	for range attempts {
+		var gen uint32
+		gen, err = c.Generation()
+		if err != nil {
+			return err
+		}
+		tx := c.Begin()
+		tx.IfGeneration(gen)
+		if err = fn(tx); err != nil {
+			return err
+		}
+		err = tx.Commit()
+		if err == nil || !isGenerationChanged(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("xtnl: %d attempts: %w", attempts, err)
+}
+
+func isGenerationChanged(err error) bool {
+	oe, ok := err.(*OpError)
+	return ok && oe.Errno == unix.ERESTART
+}
