@@ -51,8 +51,8 @@ type Policy uint32
 
 // Policies.
 const (
-	PolicyDrop   Policy = unix.NF_DROP
-	PolicyAccept Policy = unix.NF_ACCEPT
+	PolicyDrop   Policy = 0 // NF_DROP
+	PolicyAccept Policy = 1 // NF_ACCEPT
 )
 
 // String returns "accept" or "drop".
@@ -159,7 +159,9 @@ func (tx *Tx) DelChain(ch *Chain) {
 		tx.fail(err)
 		return
 	}
-	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, 0, byte(ch.Family))
+	// NLM_F_NONREC: without it the kernel would delete the chain's rules
+	// along with it.
+	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, nlmFNonRec, byte(ch.Family))
 	tx.enc.str(unix.NFTA_CHAIN_TABLE, ch.Table)
 	tx.enc.str(unix.NFTA_CHAIN_NAME, ch.Name)
 	tx.enc.end(s)
@@ -269,7 +271,7 @@ func decodeChain(b []byte) (*Chain, error) {
 			ch.Handle = a.u64()
 		case unix.NFTA_CHAIN_USE:
 			ch.Use = a.u32()
-		case unix.NFTA_CHAIN_FLAGS:
+		case nftaChainFlags:
 			ch.Flags = a.u32()
 		case unix.NFTA_CHAIN_TYPE:
 			base.Type = ChainType(a.str())

@@ -227,28 +227,45 @@ func (c *Conn) send(b []byte) error {
 	return nil
 }
 
-// recv reads one datagram and calls fn for each message in it.
+// recv reads one datagram and calls fn for each message in it, waiting for
+// one to arrive (up to the connection's timeout).
 func (c *Conn) recv(fn func(m message) error) error {
-	if err := c.nl.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
-		return err
+	_, err := c.recvMode(true, fn)
+	return err
+}
+
+// recvQueued reads one datagram already queued on the socket, without
+// waiting; ok is false when there is none.
+func (c *Conn) recvQueued(fn func(m message) error) (ok bool, err error) {
+	return c.recvMode(false, fn)
+}
+
+func (c *Conn) recvMode(wait bool, fn func(m message) error) (bool, error) {
+	if wait {
+		if err := c.nl.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+			return false, err
+		}
 	}
 	var n int
 	var rerr error
 	err := c.rc.Read(func(fd uintptr) bool {
 		var flags int
-		n, _, flags, _, rerr = unix.Recvmsg(int(fd), c.rbuf, nil, unix.MSG_TRUNC)
+		n, _, flags, _, rerr = unix.Recvmsg(int(fd), c.rbuf, nil, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
 		if rerr == nil && (flags&unix.MSG_TRUNC != 0 || n > len(c.rbuf)) {
 			rerr = fmt.Errorf("datagram of %d bytes exceeds buffer: %w", n, ErrTruncated)
 		}
-		return rerr != unix.EAGAIN
+		return !wait || rerr != unix.EAGAIN
 	})
 	if err != nil {
-		return fmt.Errorf("xtnl: receive: %w", err)
+		return false, fmt.Errorf("xtnl: receive: %w", err)
+	}
+	if rerr == unix.EAGAIN && !wait {
+		return false, nil
 	}
 	if rerr != nil {
-		return fmt.Errorf("xtnl: receive: %w", wrapErrno(rerr))
+		return false, fmt.Errorf("xtnl: receive: %w", wrapErrno(rerr))
 	}
-	return splitMessages(c.rbuf[:n], fn)
+	return true, splitMessages(c.rbuf[:n], fn)
 }
 
 // wrapErrno attaches this package's sentinel to a raw errno.

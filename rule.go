@@ -19,7 +19,9 @@ type Rule struct {
 	// that asked for ReturnHandles). Required by ReplaceRule and DelRule.
 	Handle uint64
 	// Position is a rule handle: AppendRule adds after it, InsertRule
-	// before it. Zero means the end (append) or the top (insert).
+	// before it. Zero means the end (append) or the top (insert). Rules
+	// read back have it zero (the kernel's dump names the previous rule
+	// there, which would be a trap when writing the rule elsewhere).
 	Position uint64
 	Exprs    []expr.Expr
 	// UserData is opaque to the kernel; iptables-nft and nft keep comments
@@ -229,8 +231,6 @@ func decodeRule(b []byte) (*Rule, error) {
 			r.Chain = a.str()
 		case unix.NFTA_RULE_HANDLE:
 			r.Handle = a.u64()
-		case unix.NFTA_RULE_POSITION:
-			r.Position = a.u64()
 		case unix.NFTA_RULE_USERDATA:
 			r.UserData = bytes.Clone(a.data)
 		case unix.NFTA_RULE_EXPRESSIONS:

@@ -148,7 +148,7 @@ func decodeTable(b []byte) (*Table, error) {
 			t.Flags = a.u32()
 		case unix.NFTA_TABLE_USE:
 			t.Use = a.u32()
-		case unix.NFTA_TABLE_HANDLE:
+		case nftaTableHandle:
 			t.Handle = a.u64()
 		}
 	}

@@ -131,10 +131,14 @@ func (tx *Tx) commitLocked() error {
 		return fmt.Errorf("xtnl: send batch of %d operations (%d bytes): %w", n, total, wrapErrno(err))
 	}
 
+	// nfnetlink handles the batch inside our sendmsg: by the time it
+	// returns, every answer (errors, echoes, the final ACK) is queued on
+	// the socket. So the queue is drained without waiting. The ACK asked
+	// for on the batch end arrives only when the batch committed.
 	var failures []*OpError
-	done := false
-	for !done {
-		err := c.recv(func(m message) error {
+	acked := false
+	for {
+		ok, err := c.recvQueued(func(m message) error {
 			if m.Seq < base || m.Seq > endSeq {
 				return nil // stale or unrelated
 			}
@@ -145,16 +149,15 @@ func (tx *Tx) commitLocked() error {
 					return err
 				}
 				switch {
-				case seq == endSeq:
-					done = true
-				case seq == base:
-					// The batch as a whole was refused (stale generation,
-					// no permission): nothing else will come.
-					done = true
-					if errno != 0 {
-						failures = append(failures, &OpError{Index: -1, Op: "commit", Object: fmt.Sprintf("batch of %d operations", n), Errno: errno, Msg: text})
+				case errno == 0:
+					if seq == endSeq {
+						acked = true
 					}
-				case errno != 0:
+				case seq == base || seq == endSeq:
+					// The batch as a whole was refused (stale generation,
+					// no permission).
+					failures = append(failures, &OpError{Index: -1, Op: "commit", Object: fmt.Sprintf("batch of %d operations", n), Errno: errno, Msg: text})
+				default:
 					i := int(seq - base - 1)
 					op := tx.ops[i]
 					failures = append(failures, &OpError{Index: i, Op: op.op, Object: op.object, Errno: errno, Msg: text})
@@ -171,14 +174,21 @@ func (tx *Tx) commitLocked() error {
 			return nil
 		})
 		if err != nil {
-			// We no longer know where the kernel's answers stand.
+			// Answers were lost (receive queue overrun): we cannot tell
+			// whether the batch committed.
 			c.reset()
 			return fmt.Errorf("xtnl: batch of %d operations: outcome unknown: %w", n, err)
+		}
+		if !ok {
+			break
 		}
 	}
 	if len(failures) > 0 {
 		slices.SortFunc(failures, func(a, b *OpError) int { return a.Index - b.Index })
 		return failures[0]
+	}
+	if !acked {
+		return fmt.Errorf("xtnl: batch of %d operations: the kernel neither acknowledged nor refused it: %w", n, ErrTruncated)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/google/nftables/xt"
@@ -123,10 +124,87 @@ func unmarshalElem(fam byte, b []byte) (Expr, error) {
 		return raw, nil
 	}
 	want, _ := Marshal(fam, raw)
-	if !bytes.Equal(enc, want) {
+	if !sameAttrs(name, enc, want) {
 		return raw, nil
 	}
 	return typed, nil
+}
+
+// sameAttrs reports whether typed, the re-encoding of a decoded
+// expression, says the same as kernel, what the kernel sent. The kernel
+// dumps nested attributes without NLA_F_NESTED and in its own order, and
+// spells out some defaults encoders leave out; none of that changes meaning.
+// Anything else (an attribute the typed form lost, a different value) does,
+// and the expression is then kept raw.
+func sameAttrs(name string, typed, kernel []byte) bool {
+	if bytes.Equal(typed, kernel) {
+		return true
+	}
+	ta, ok1 := attrMap(typed)
+	ka, ok2 := attrMap(kernel)
+	if !ok1 || !ok2 {
+		return false
+	}
+	for typ, kp := range ka {
+		tp, ok := ta[typ]
+		if !ok {
+			if zeroDefault[name+"/"+strconv.Itoa(int(typ))] && allZero(kp.data) {
+				continue
+			}
+			return false
+		}
+		if tp.nested || kp.nested {
+			if !sameAttrs(name, tp.data, kp.data) {
+				return false
+			}
+		} else if !bytes.Equal(tp.data, kp.data) {
+			return false
+		}
+		delete(ta, typ)
+	}
+	return len(ta) == 0
+}
+
+// zeroDefault lists attributes the kernel dumps with value zero where an
+// absent attribute means the same. Keys are "expression/attribute type".
+var zeroDefault = map[string]bool{
+	"bitwise/6": true, // NFTA_BITWISE_OP: NFT_BITWISE_BOOL (mask and xor)
+	"payload/6": true, // NFTA_PAYLOAD_CSUM_TYPE: none
+	"payload/7": true, // NFTA_PAYLOAD_CSUM_OFFSET
+	"payload/8": true, // NFTA_PAYLOAD_CSUM_FLAGS
+}
+
+type attrVal struct {
+	nested bool
+	data   []byte
+}
+
+// attrMap indexes one level of attributes by type; ok is false when the
+// stream is malformed or repeats a type (lists are compared in order).
+func attrMap(b []byte) (map[uint16]attrVal, bool) {
+	m := make(map[uint16]attrVal)
+	for len(b) > 0 {
+		typ, payload, rest, err := nextAttr(b)
+		if err != nil {
+			return nil, false
+		}
+		t := typ &^ unix.NLA_F_NESTED
+		if _, dup := m[t]; dup {
+			return nil, false
+		}
+		m[t] = attrVal{nested: typ&unix.NLA_F_NESTED != 0, data: payload}
+		b = rest
+	}
+	return m, true
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeTyped returns the google/nftables form of one expression, or nil when

@@ -1,0 +1,48 @@
+package expr
+
+import "fmt"
+
+// NFTA_DYNSET_* attribute types.
+const (
+	dynsetSetName     = 1
+	dynsetOp          = 3
+	dynsetSregKey     = 4
+	dynsetSregData    = 5
+	dynsetTimeout     = 6
+	dynsetExpr        = 7
+	dynsetExpressions = 10
+)
+
+var dynsetOps = []string{"add", "update", "delete"}
+
+// formatDynset prints "add reg_key 1 set s sreg_data 2 timeout 1000ms "
+// followed by each attached expression as "expr [ counter pkts 0 bytes 0 ] ".
+func formatDynset(fam byte, a attrs) string {
+	out := fmt.Sprintf("%s reg_key %d set %s ",
+		tableName(dynsetOps, uint64(a.u32(dynsetOp))), a.u32(dynsetSregKey), a.str(dynsetSetName))
+	if a.has(dynsetSregData) {
+		out += fmt.Sprintf("sreg_data %d ", a.u32(dynsetSregData))
+	}
+	if a.has(dynsetTimeout) {
+		out += fmt.Sprintf("timeout %dms ", a.u64(dynsetTimeout))
+	}
+	var elems [][]byte
+	if b, ok := a[dynsetExpr]; ok {
+		elems = append(elems, b)
+	} else if b, ok := a[dynsetExpressions]; ok {
+		for len(b) > 0 {
+			_, payload, rest, err := nextAttr(b)
+			if err != nil {
+				break
+			}
+			elems = append(elems, payload)
+			b = rest
+		}
+	}
+	for _, el := range elems {
+		name, data := splitElem(el)
+		line := formatNamed(fam, name, data) // "[ name body]"
+		out += "expr " + line + " "
+	}
+	return out
+}

@@ -1,0 +1,256 @@
+package xtnl
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"testing"
+
+	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
+)
+
+// markRule is a rule "meta mark 0x<n> accept": easy to tell apart in nft's
+// listing.
+func markRule(fam Family, table, chain string, n uint32) *Rule {
+	return &Rule{Family: fam, Table: table, Chain: chain, Exprs: []expr.Expr{
+		&nftexpr.Meta{Key: nftexpr.MetaKeyMARK, Register: 1},
+		&nftexpr.Cmp{Op: nftexpr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint32(nil, n)},
+		&nftexpr.Counter{},
+		accept(),
+	}}
+}
+
+func setupChain(t *testing.T, c *Conn, fam Family, table, chain string) {
+	t.Helper()
+	tx := c.Begin()
+	tx.AddTable(&Table{Family: fam, Name: table})
+	tx.AddChain(&Chain{Family: fam, Table: table, Name: chain})
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// marks lists the chain with nft and returns the marks of its rules, in
+// order: the kernel's view, not ours.
+func marks(t *testing.T, out string) string {
+	t.Helper()
+	var m []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "meta mark ") {
+			m = append(m, strings.Fields(line)[2])
+		}
+	}
+	return strings.Join(m, " ")
+}
+
+func TestRulePositions(t *testing.T) {
+	needTool(t, "nft")
+	c, ns := newTestConn(t)
+	setupChain(t, c, FamilyIPv4, "t", "c")
+	list := func() string { return marks(t, ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c")) }
+
+	r1 := markRule(FamilyIPv4, "t", "c", 1)
+	if err := c.AppendRule(r1); err != nil {
+		t.Fatal(err)
+	}
+	if r1.Handle == 0 {
+		t.Fatal("AppendRule did not return a handle")
+	}
+	r2 := markRule(FamilyIPv4, "t", "c", 2)
+	if err := c.AppendRule(r2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.InsertRule(markRule(FamilyIPv4, "t", "c", 3)); err != nil { // top
+		t.Fatal(err)
+	}
+	r4 := markRule(FamilyIPv4, "t", "c", 4)
+	r4.Position = r2.Handle
+	if err := c.InsertRule(r4); err != nil { // before r2
+		t.Fatal(err)
+	}
+	r5 := markRule(FamilyIPv4, "t", "c", 5)
+	r5.Position = r1.Handle
+	if err := c.AppendRule(r5); err != nil { // after r1
+		t.Fatal(err)
+	}
+	if err := c.InsertRuleAt(markRule(FamilyIPv4, "t", "c", 6), 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.InsertRuleAt(markRule(FamilyIPv4, "t", "c", 7), 6); err != nil { // == len: append
+		t.Fatal(err)
+	}
+	if err := c.InsertRuleAt(markRule(FamilyIPv4, "t", "c", 8), 99); err == nil {
+		t.Fatal("insert past the end succeeded")
+	}
+	if got, want := list(), "0x00000003 0x00000001 0x00000006 0x00000005 0x00000004 0x00000002 0x00000007"; got != want {
+		t.Fatalf("order = %s, want %s", got, want)
+	}
+
+	r9 := markRule(FamilyIPv4, "t", "c", 9)
+	r9.Handle = r1.Handle
+	if err := c.ReplaceRule(r9); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DelRule(r2); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(), "0x00000003 0x00000009 0x00000006 0x00000005 0x00000004 0x00000007"; got != want {
+		t.Fatalf("after replace+delete order = %s, want %s", got, want)
+	}
+
+	rules, err := c.ListRules(FamilyIPv4, "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rules {
+		got = append(got, fmt.Sprintf("%x", r.Exprs[1].(*nftexpr.Cmp).Data))
+	}
+	if strings.Join(got, " ") != "03000000 09000000 06000000 05000000 04000000 07000000" {
+		t.Fatalf("ListRules order = %v", got)
+	}
+	if rules[1].Handle != r1.Handle {
+		t.Fatalf("replaced rule handle %d, want %d", rules[1].Handle, r1.Handle)
+	}
+
+	if err := c.FlushChain(&Chain{Family: FamilyIPv4, Table: "t", Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); got != "" {
+		t.Fatalf("after flush: %q", got)
+	}
+}
+
+func TestCountersAndUserData(t *testing.T) {
+	needTool(t, "nft")
+	c, ns := newTestConn(t)
+	// A rule nft writes with a counter and a comment (user data).
+	ns.MustRun(t, "nft", `add table ip t; add chain ip t c; add rule ip t c meta mark 7 counter packets 12 bytes 3400 accept comment "hi there"`)
+	rules, err := c.ListRules(FamilyIPv4, "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 1 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	cnt, ok := rules[0].Counters()
+	if !ok || cnt.Packets != 12 || cnt.Bytes != 3400 {
+		t.Fatalf("counters = %+v %v", cnt, ok)
+	}
+	if !bytes.Contains(rules[0].UserData, []byte("hi there")) {
+		t.Fatalf("user data = %q", rules[0].UserData)
+	}
+	before, err := c.ResetCounters(FamilyIPv4, "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cnt, _ := before[0].Counters(); cnt.Packets != 12 {
+		t.Fatalf("reset returned %+v", cnt)
+	}
+	if out := ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c"); !strings.Contains(out, "counter packets 0 bytes 0") {
+		t.Fatalf("counters not reset:\n%s", out)
+	}
+	// Our write of the same rule, user data included, lists identically.
+	r := rules[0]
+	r.Handle = 0
+	if err := c.AppendRule(r); err != nil {
+		t.Fatal(err)
+	}
+	out := ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c")
+	// The copy carries the counter values it was read with, as iptables -c does.
+	if !strings.Contains(out, `meta mark 0x00000007 counter packets 0 bytes 0 accept comment "hi there"`) ||
+		!strings.Contains(out, `meta mark 0x00000007 counter packets 12 bytes 3400 accept comment "hi there"`) {
+		t.Fatalf("rule copied by us lists differently:\n%s", out)
+	}
+}
+
+// TestForeignExpressionsKept: rules nft writes with expressions that
+// google/nftables cannot decode (or not exactly) are read with every
+// expression present, and written back byte for byte.
+func TestForeignExpressionsKept(t *testing.T) {
+	needTool(t, "nft")
+	c, ns := newTestConn(t)
+	script := `table ip t {
+	chain c {
+		type filter hook prerouting priority mangle; policy accept;
+		fib daddr type local counter
+		ct mark set meta mark & 0xff
+		tcp dport 80 dup to 10.9.9.9
+		meta random & 1 == 0 drop
+		ip ttl set 5
+		meta mark set jhash ip saddr mod 2
+		meta mark set numgen inc mod 4
+		meta l4proto tcp tproxy to 127.0.0.1:50080 accept
+		meta secpath exists drop
+		socket transparent 1 accept
+		limit rate 10/second log prefix "x " group 3
+	}
+}
+`
+	if _, err := ns.RunInput([]byte(script), "nft", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	dbg := ns.MustRun(t, "nft", "--debug=netlink", "list", "chain", "ip", "t", "c")
+	wantCounts := exprCountsFromDebug(dbg)
+	rules, err := c.ListRules(FamilyIPv4, "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != len(wantCounts) {
+		t.Fatalf("%d rules read, nft shows %d", len(rules), len(wantCounts))
+	}
+	for i, r := range rules {
+		if len(r.Exprs) != wantCounts[i] {
+			t.Errorf("rule %d: %d expressions read, nft shows %d", i, len(r.Exprs), wantCounts[i])
+		}
+	}
+	before := ns.MustRun(t, "nft", "--debug=netlink", "list", "chain", "ip", "t", "c")
+	// Write them all again into a second chain: nft must list it the same.
+	setupChain(t, c, FamilyIPv4, "t", "d")
+	tx := c.Begin()
+	for _, r := range rules {
+		r.Chain, r.Handle = "d", 0
+		tx.AppendRule(r)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	after := ns.MustRun(t, "nft", "--debug=netlink", "list", "chain", "ip", "t", "d")
+	if n := strings.Count(stripDebugNoise(before), "  [ "); n < 30 {
+		t.Fatalf("only %d expression lines compared:\n%s", n, before)
+	}
+	if stripDebugNoise(before) != stripDebugNoise(after) {
+		t.Fatalf("copied rules differ:\n%s\n---\n%s", before, after)
+	}
+}
+
+// exprCountsFromDebug counts the "  [ ... ]" lines of each rule in nft
+// --debug=netlink output.
+func exprCountsFromDebug(out string) []int {
+	var counts []int
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "ip t ") || strings.HasPrefix(line, "ip6 t ") || strings.HasPrefix(line, "inet t "):
+			counts = append(counts, 0)
+		case strings.HasPrefix(line, "  [ ") && len(counts) > 0:
+			counts[len(counts)-1]++
+		}
+	}
+	return counts
+}
+
+// stripDebugNoise keeps what must be identical between two chains holding
+// the same rules: the expression lines and the rules as nft lists them
+// (not chain names, handles or a base chain's hook line).
+func stripDebugNoise(s string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "  [ ") || (strings.HasPrefix(line, "\t\t") && !strings.Contains(line, " hook ")) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
