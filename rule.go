@@ -24,10 +24,27 @@ type Rule struct {
 	// there, which would be a trap when writing the rule elsewhere).
 	Position uint64
 	Exprs    []expr.Expr
-	// UserData is opaque to the kernel; iptables-nft and nft keep comments
-	// in it (TLV-encoded).
+	// UserData is opaque to the kernel; nft keeps comments in it
+	// (TLV-encoded).
 	UserData []byte
+	// Compat is the NFTA_RULE_COMPAT attribute iptables-nft attaches to
+	// every rule: the -p protocol, which xt matches check against.
+	Compat *RuleCompat
 }
+
+// RuleCompat carries the layer 4 protocol an iptables rule names with -p,
+// for the xt matches and targets that depend on it.
+type RuleCompat struct {
+	Proto uint32
+	// Invert is set for "! -p PROTO".
+	Invert bool
+}
+
+const (
+	nftaRuleCompatProto = 1
+	nftaRuleCompatFlags = 2
+	nftRuleCompatFInv   = 1 << 1
+)
 
 func (r *Rule) String() string {
 	if r.Handle != 0 {
@@ -115,6 +132,16 @@ func (tx *Tx) rule(op string, r *Rule, flags uint16, withHandle bool) {
 		return
 	}
 	e.endNest(n)
+	if r.Compat != nil {
+		cn := e.nest(unix.NFTA_RULE_COMPAT)
+		e.u32(nftaRuleCompatProto, r.Compat.Proto)
+		var flags uint32
+		if r.Compat.Invert {
+			flags = nftRuleCompatFInv
+		}
+		e.u32(nftaRuleCompatFlags, flags)
+		e.endNest(cn)
+	}
 	if len(r.UserData) > 0 {
 		e.attr(unix.NFTA_RULE_USERDATA, r.UserData)
 	}
@@ -233,6 +260,18 @@ func decodeRule(b []byte) (*Rule, error) {
 			r.Handle = a.u64()
 		case unix.NFTA_RULE_USERDATA:
 			r.UserData = bytes.Clone(a.data)
+		case unix.NFTA_RULE_COMPAT:
+			rc := &RuleCompat{}
+			ca := attrs{b: a.data}
+			for ca.next() {
+				switch ca.typ {
+				case nftaRuleCompatProto:
+					rc.Proto = ca.u32()
+				case nftaRuleCompatFlags:
+					rc.Invert = ca.u32()&nftRuleCompatFInv != 0
+				}
+			}
+			r.Compat = rc
 		case unix.NFTA_RULE_EXPRESSIONS:
 			exprs, err := expr.UnmarshalList(byte(r.Family), a.data)
 			if err != nil {

@@ -52,7 +52,7 @@ var printCases = []printCase{
 	{name: "interface names", family: "ip", rules: []string{
 		`iifname "eth*" oifname "lo" accept`,
 		`iifname != "veth*" oifname "wlan0" drop`,
-		`iifname "a-long-iface-nam" accept`,
+		`iifname "a-long-ifacenam" accept`,
 	}},
 	{name: "l4", family: "ip", rules: []string{
 		"meta l4proto udp udp dport 53 accept",
