@@ -1,0 +1,187 @@
+package compat
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// An Extension is one iptables match (-m NAME) or target (-j NAME): its
+// options, the kernel structure it fills (the xt "info" payload), how it
+// prints, and, for the few iptables-nft translates into native nftables
+// expressions, that translation. Each lives in its own file
+// (match_NAME.go, target_NAME.go) and registers itself from init.
+type Extension struct {
+	// Name is what -m / -j take; KernelName, when set, the xt name sent to
+	// the kernel (-m state is sent as conntrack).
+	Name       string
+	KernelName string
+	Target     bool
+	// Family is the families the extension exists in (bit mask).
+	Family Family
+	// Revision is the xt revision iptables-nft 1.8.9 sends on this kernel.
+	Revision uint32
+	// Size is the kernel structure's size; the payload sent is it rounded
+	// up to 8 bytes (XT_ALIGN).
+	Size int
+	// Options are the extension's command-line options.
+	Options []Option
+	// Init sets the structure's defaults before options are parsed.
+	Init func(info []byte, ctx *ParseContext)
+	// Parse handles one option occurrence; args holds its arguments (one
+	// for most options, none for flags, two for --tcp-flags).
+	Parse func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error
+	// Final checks the structure once all options are parsed (mandatory
+	// options, conflicts).
+	Final func(info []byte, ctx *ParseContext) error
+	// Save prints the options as iptables -S does, each preceded by a
+	// space (" --dport 22").
+	Save func(info []byte, w *Writer)
+	// SaveName, when set, returns the name printed after -m / -j for this
+	// payload (conntrack prints as state when it carries the alias bit).
+	SaveName func(info []byte) string
+	// Matches decides whether a decoded payload of KernelName/Revision
+	// belongs to this extension (several share a kernel name).
+	Claims func(info []byte) bool
+	// Native, when set, translates the payload into native expressions as
+	// iptables-nft does; ok false means it falls back to the xt form.
+	Native func(info []byte, ctx *EncodeContext) (exprs []Expr, ok bool)
+	// Tables and Hooks restrict where a target may be used (nil: anywhere);
+	// checked before anything reaches the kernel, as the kernel would.
+	Tables []string
+	Hooks  []string
+}
+
+// Family is a bit mask of address families.
+type Family uint8
+
+// Families an extension exists in.
+const (
+	IPv4 Family = 1 << iota
+	IPv6
+	Both = IPv4 | IPv6
+)
+
+// Option is one command-line option of an extension.
+type Option struct {
+	// Name is the long name without dashes ("dport"); Aliases are other
+	// accepted spellings ("destination-port").
+	Name    string
+	Aliases []string
+	// Args is how many arguments the option takes (0 for a flag).
+	Args int
+	// Invert tells whether "! --opt" is allowed.
+	Invert bool
+	// Multi allows the option more than once.
+	Multi bool
+	// Mandatory options must be given whenever the extension is used.
+	Mandatory bool
+	// ID distinguishes options for the Parse function.
+	ID int
+}
+
+// XTAlign rounds a structure size up as the kernel's XT_ALIGN does.
+func XTAlign(n int) int { return (n + 7) &^ 7 }
+
+var (
+	matches = map[string][]*Extension{}
+	targets = map[string][]*Extension{}
+	// byKernel indexes extensions by the name and revision sent to the kernel.
+	kernelMatches = map[string][]*Extension{}
+	kernelTargets = map[string][]*Extension{}
+)
+
+// Register adds an extension; called from the extensions' init functions.
+func Register(e *Extension) {
+	if e.KernelName == "" {
+		e.KernelName = e.Name
+	}
+	if e.Family == 0 {
+		e.Family = Both
+	}
+	if e.Target {
+		targets[e.Name] = append(targets[e.Name], e)
+		kernelTargets[e.KernelName] = append(kernelTargets[e.KernelName], e)
+	} else {
+		matches[e.Name] = append(matches[e.Name], e)
+		kernelMatches[e.KernelName] = append(kernelMatches[e.KernelName], e)
+	}
+}
+
+func lookup(m map[string][]*Extension, name string, fam Family) *Extension {
+	for _, e := range m[name] {
+		if e.Family&fam != 0 {
+			return e
+		}
+	}
+	return nil
+}
+
+// lookupKernel finds the extension that decodes a payload the kernel holds.
+func lookupKernel(target bool, name string, rev uint32, fam Family, info []byte) *Extension {
+	m := kernelMatches
+	if target {
+		m = kernelTargets
+	}
+	var fallback *Extension
+	for _, e := range m[name] {
+		if e.Family&fam == 0 || e.Revision != rev {
+			continue
+		}
+		if e.Claims == nil {
+			fallback = e
+			continue
+		}
+		if e.Claims(info) {
+			return e
+		}
+	}
+	return fallback
+}
+
+// ExtensionNames lists the registered matches and targets, sorted.
+func ExtensionNames() (matchNames, targetNames []string) {
+	for n := range matches {
+		matchNames = append(matchNames, n)
+	}
+	for n := range targets {
+		targetNames = append(targetNames, n)
+	}
+	sort.Strings(matchNames)
+	sort.Strings(targetNames)
+	return
+}
+
+// findOption resolves "--name" (or a unique abbreviation, as getopt_long
+// allows) among the extension's options.
+func (e *Extension) findOption(name string) (*Option, bool) {
+	var prefix *Option
+	ambiguous := false
+	for i := range e.Options {
+		o := &e.Options[i]
+		for _, n := range append([]string{o.Name}, o.Aliases...) {
+			if n == name {
+				return o, true
+			}
+			if strings.HasPrefix(n, name) {
+				if prefix != nil && prefix != o {
+					ambiguous = true
+				}
+				prefix = o
+			}
+		}
+	}
+	if prefix != nil && !ambiguous {
+		return prefix, true
+	}
+	return nil, false
+}
+
+func (e *Extension) kind() string {
+	if e.Target {
+		return "target"
+	}
+	return "match"
+}
+
+func (e *Extension) String() string { return fmt.Sprintf("%s %s", e.kind(), e.Name) }

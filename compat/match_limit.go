@@ -1,0 +1,144 @@
+package compat
+
+import (
+	"strconv"
+	"strings"
+
+	nftexpr "github.com/google/nftables/expr"
+)
+
+// limit: -m limit (struct xt_rateinfo, 40 bytes on 64-bit): u32 avg @0
+// (seconds per packet × XT_LIMIT_SCALE), u32 burst @4, then kernel-private
+// state. Always native: an nftables limit expression.
+
+const (
+	limitScale        = 10000
+	limitDefaultBurst = 5
+)
+
+var limitUnits = []struct {
+	name string
+	mult uint32
+}{
+	{"day", limitScale * 24 * 60 * 60},
+	{"hour", limitScale * 60 * 60},
+	{"min", limitScale * 60},
+	{"sec", limitScale},
+}
+
+func init() {
+	Register(&Extension{
+		Name: "limit", Revision: 0, Size: 40,
+		Options: []Option{
+			{Name: "limit", Args: 1, ID: 0},
+			{Name: "limit-burst", Args: 1, ID: 1},
+		},
+		Init: func(info []byte, _ *ParseContext) {
+			putLe32(info[0:], limitScale*3600/3)
+			putLe32(info[4:], limitDefaultBurst)
+		},
+		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+			if opt.ID == 1 {
+				v, ok := parseUint(args[0], 0, 10000)
+				if !ok {
+					return badSpec(args[0], "bad --limit-burst `%s'", args[0])
+				}
+				putLe32(info[4:], uint32(v))
+				return nil
+			}
+			avg, err := parseLimitRate(args[0])
+			if err != nil {
+				return err
+			}
+			putLe32(info[0:], avg)
+			return nil
+		},
+		Save: func(info []byte, w *Writer) {
+			w.Opt(false, "limit", formatLimitRate(le32(info[0:])))
+			if b := le32(info[4:]); b != limitDefaultBurst {
+				w.Opt(false, "limit-burst", strconv.FormatUint(uint64(b), 10))
+			}
+		},
+		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
+			avg := le32(info[0:])
+			if avg == 0 {
+				return nil, false
+			}
+			i := limitUnitIndex(avg)
+			return []Expr{&nftexpr.Limit{
+				Type:  nftexpr.LimitTypePkts,
+				Rate:  uint64(limitUnits[i].mult / avg),
+				Unit:  nftexpr.LimitTime(limitUnits[i].mult / limitScale),
+				Burst: le32(info[4:]),
+			}}, true
+		},
+	})
+	registerNative(limitDecode)
+}
+
+// limitUnitIndex picks the unit iptables prints a rate in: the largest
+// that still gives a whole, exact-enough number.
+func limitUnitIndex(avg uint32) int {
+	i := 1
+	for ; i < len(limitUnits); i++ {
+		m := limitUnits[i].mult
+		if avg > m || m/avg < m%avg {
+			break
+		}
+	}
+	return i - 1
+}
+
+func formatLimitRate(avg uint32) string {
+	if avg == 0 {
+		return "+Inf"
+	}
+	i := limitUnitIndex(avg)
+	return strconv.FormatUint(uint64(limitUnits[i].mult/avg), 10) + "/" + limitUnits[i].name
+}
+
+// parseLimitRate parses "N[/second|minute|hour|day]" (any prefix of the
+// unit name) into the kernel's avg.
+func parseLimitRate(s string) (uint32, error) {
+	num, unit, hasUnit := strings.Cut(s, "/")
+	mult := uint64(1)
+	if hasUnit {
+		switch {
+		case unit == "":
+			return 0, badSpec(s, "bad rate \"%s\"'", s)
+		case strings.HasPrefix("second", strings.ToLower(unit)):
+			mult = 1
+		case strings.HasPrefix("minute", strings.ToLower(unit)):
+			mult = 60
+		case strings.HasPrefix("hour", strings.ToLower(unit)):
+			mult = 3600
+		case strings.HasPrefix("day", strings.ToLower(unit)):
+			mult = 86400
+		default:
+			return 0, badSpec(s, "bad rate \"%s\"'", s)
+		}
+	}
+	r, err := strconv.ParseUint(num, 10, 32)
+	if err != nil || r == 0 {
+		return 0, badSpec(s, "bad rate \"%s\"'", s)
+	}
+	avg := limitScale * mult / r
+	if avg == 0 {
+		return 0, badSpec(s, "Rate too fast \"%s\"", s)
+	}
+	return uint32(avg), nil
+}
+
+func limitDecode(d *decoder) (bool, error) {
+	l, ok := d.peek(0).(*nftexpr.Limit)
+	if !ok || l.Type != nftexpr.LimitTypePkts || l.Over || l.Rate == 0 {
+		return false, nil
+	}
+	ext := lookup(matches, "limit", d.spec.Family)
+	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	putLe32(in.Info[0:], uint32(limitScale*uint64(l.Unit)/l.Rate))
+	putLe32(in.Info[4:], l.Burst)
+	d.spec.Matches = append(d.spec.Matches, in)
+	d.pos++
+	return true, nil
+}

@@ -1,0 +1,101 @@
+package compat
+
+import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+
+	nftexpr "github.com/google/nftables/expr"
+)
+
+// mark: -m mark --mark VALUE[/MASK] (struct xt_mark_mtinfo1, 12 bytes):
+// u32 mark @0, u32 mask @4, u8 invert @8. Always native: meta mark, a
+// bitwise when masked, cmp; values in host byte order.
+
+func init() {
+	Register(&Extension{
+		Name: "mark", Revision: 1, Size: 12,
+		Options: []Option{{Name: "mark", Args: 1, Invert: true, Mandatory: true}},
+		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+			v, m, err := parseMarkMask(args[0])
+			if err != nil {
+				return err
+			}
+			putLe32(info[0:], v)
+			putLe32(info[4:], m)
+			if invert {
+				info[8] = 1
+			}
+			return nil
+		},
+		Save: func(info []byte, w *Writer) {
+			w.Opt(info[8] != 0, "mark", formatMarkMask(le32(info[0:]), le32(info[4:])))
+		},
+		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
+			out := []Expr{&nftexpr.Meta{Key: nftexpr.MetaKeyMARK, Register: 1}}
+			if mask := le32(info[4:]); mask != 0xffffffff {
+				out = append(out, &nftexpr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+					Mask: binary.NativeEndian.AppendUint32(nil, mask), Xor: make([]byte, 4)})
+			}
+			return append(out, &nftexpr.Cmp{Op: cmpOp(info[8] != 0), Register: 1, Data: binary.NativeEndian.AppendUint32(nil, le32(info[0:]))}), true
+		},
+	})
+	registerNative(markDecode)
+}
+
+// parseMarkMask parses "VALUE[/MASK]" (decimal, 0x hex or 0 octal); the
+// mask defaults to 0xffffffff.
+func parseMarkMask(s string) (v, m uint32, err error) {
+	vs, ms, hasMask := strings.Cut(s, "/")
+	vv, ok := parseUint(vs, 0, 0xffffffff)
+	if !ok {
+		return 0, 0, badSpec(s, "mark: bad integer value for option \"--mark\", or out of range")
+	}
+	m = 0xffffffff
+	if hasMask {
+		mv, ok := parseUint(ms, 0, 0xffffffff)
+		if !ok {
+			return 0, 0, badSpec(s, "mark: bad integer value for option \"--mark\", or out of range")
+		}
+		m = uint32(mv)
+	}
+	return uint32(vv), m, nil
+}
+
+// formatMarkMask prints 0xV or 0xV/0xM (mask omitted when all ones).
+func formatMarkMask(v, m uint32) string {
+	if m == 0xffffffff {
+		return "0x" + strconv.FormatUint(uint64(v), 16)
+	}
+	return "0x" + strconv.FormatUint(uint64(v), 16) + "/0x" + strconv.FormatUint(uint64(m), 16)
+}
+
+func markDecode(d *decoder) (bool, error) {
+	meta, ok := d.peek(0).(*nftexpr.Meta)
+	if !ok || meta.Key != nftexpr.MetaKeyMARK || meta.SourceRegister || meta.Register != 1 {
+		return false, nil
+	}
+	mask := uint32(0xffffffff)
+	n := 1
+	if b, ok := d.peek(1).(*nftexpr.Bitwise); ok {
+		if b.Len != 4 || len(b.Mask) != 4 || !allZeroBytes(b.Xor) || b.SourceRegister != 1 || b.DestRegister != 1 {
+			return false, nil
+		}
+		mask = binary.NativeEndian.Uint32(b.Mask)
+		n = 2
+	}
+	c, ok := d.cmpAt(n)
+	if !ok || len(c.Data) != 4 || (c.Op != nftexpr.CmpOpEq && c.Op != nftexpr.CmpOpNeq) {
+		return false, nil
+	}
+	ext := lookup(matches, "mark", d.spec.Family)
+	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	putLe32(in.Info[0:], binary.NativeEndian.Uint32(c.Data))
+	putLe32(in.Info[4:], mask)
+	if c.Op == nftexpr.CmpOpNeq {
+		in.Info[8] = 1
+	}
+	d.spec.Matches = append(d.spec.Matches, in)
+	d.pos += n + 1
+	return true, nil
+}

@@ -1,0 +1,121 @@
+package compat
+
+import (
+	_ "embed"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Protocol and service names, as getprotobyname/getservbyname would find
+// them in /etc/protocols and /etc/services. The system files are used when
+// present; a copy of Debian's netbase files is built in for distroless
+// images that have none.
+
+//go:embed data/protocols
+var builtinProtocols string
+
+//go:embed data/services
+var builtinServices string
+
+type netdb struct {
+	protoByName   map[string]uint8
+	protoByNumber map[uint8]string
+	// services maps "name/proto" to a port, and "port/proto" to a name.
+	portByName map[string]uint16
+	nameByPort map[string]string
+}
+
+var (
+	netdbOnce sync.Once
+	theNetdb  netdb
+)
+
+func getNetdb() *netdb {
+	netdbOnce.Do(func() {
+		d := &theNetdb
+		d.protoByName = map[string]uint8{}
+		d.protoByNumber = map[uint8]string{}
+		d.portByName = map[string]uint16{}
+		d.nameByPort = map[string]string{}
+		protos := builtinProtocols
+		if b, err := os.ReadFile("/etc/protocols"); err == nil {
+			protos = string(b)
+		}
+		for _, f := range netdbLines(protos) {
+			if len(f) < 2 {
+				continue
+			}
+			n, err := strconv.ParseUint(f[1], 10, 8)
+			if err != nil {
+				continue
+			}
+			if _, ok := d.protoByNumber[uint8(n)]; !ok {
+				d.protoByNumber[uint8(n)] = f[0]
+			}
+			for _, name := range append([]string{f[0]}, f[2:]...) {
+				if _, ok := d.protoByName[name]; !ok {
+					d.protoByName[name] = uint8(n)
+				}
+			}
+		}
+		services := builtinServices
+		if b, err := os.ReadFile("/etc/services"); err == nil {
+			services = string(b)
+		}
+		for _, f := range netdbLines(services) {
+			if len(f) < 2 {
+				continue
+			}
+			port, proto, ok := strings.Cut(f[1], "/")
+			if !ok {
+				continue
+			}
+			n, err := strconv.ParseUint(port, 10, 16)
+			if err != nil {
+				continue
+			}
+			if _, ok := d.nameByPort[port+"/"+proto]; !ok {
+				d.nameByPort[port+"/"+proto] = f[0]
+			}
+			for _, name := range append([]string{f[0]}, f[2:]...) {
+				if _, ok := d.portByName[name+"/"+proto]; !ok {
+					d.portByName[name+"/"+proto] = uint16(n)
+				}
+			}
+		}
+	})
+	return &theNetdb
+}
+
+func netdbLines(s string) [][]string {
+	var out [][]string
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if f := strings.Fields(line); len(f) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// serviceByName returns the port of a service for protocol proto ("tcp").
+func serviceByName(name, proto string) (uint16, bool) {
+	p, ok := getNetdb().portByName[name+"/"+proto]
+	return p, ok
+}
+
+// protoByName returns a protocol's number.
+func protoByName(name string) (uint8, bool) {
+	p, ok := getNetdb().protoByName[name]
+	return p, ok
+}
+
+// protoName returns a protocol's name, as getprotobynumber does.
+func protoName(n uint8) (string, bool) {
+	s, ok := getNetdb().protoByNumber[n]
+	return s, ok
+}

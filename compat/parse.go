@@ -1,0 +1,438 @@
+package compat
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ParseContext is what an extension's Init, Parse and Final see of the
+// rule being parsed.
+type ParseContext struct {
+	Family Family
+	Table  string
+	Chain  string
+	// Spec is the rule so far: the IP part (-p, -s, ...) is complete once
+	// Final runs.
+	Spec *Spec
+}
+
+// coreOption is one of iptables' own options.
+type coreOption struct {
+	short  byte
+	long   []string
+	args   int
+	invert bool
+}
+
+var coreOptions = []coreOption{
+	{'s', []string{"source", "src"}, 1, true},
+	{'d', []string{"destination", "dst"}, 1, true},
+	{'i', []string{"in-interface"}, 1, true},
+	{'o', []string{"out-interface"}, 1, true},
+	{'p', []string{"protocol"}, 1, true},
+	{'f', []string{"fragment"}, 0, true},
+	{'m', []string{"match"}, 1, false},
+	{'j', []string{"jump"}, 1, false},
+	{'g', []string{"goto"}, 1, false},
+	{'c', []string{"set-counters"}, 2, false},
+	{'4', []string{"ipv4"}, 0, false},
+	{'6', []string{"ipv6"}, 0, false},
+}
+
+// standardVerdicts are the targets that are plain verdicts.
+var standardVerdicts = []string{"ACCEPT", "DROP", "RETURN"}
+
+// maxChainName is the longest chain name iptables accepts
+// (XT_EXTENSION_MAXNAMELEN - 1).
+const maxChainName = 28
+
+type loadedExt struct {
+	inst *Instance
+	seen map[*Option]bool
+}
+
+type parser struct {
+	ctx      ParseContext
+	spec     *Spec
+	args     []string
+	i        int
+	srcs     []Addr
+	dsts     []Addr
+	seenCore map[byte]bool
+	protoArg string
+	protoUse bool
+	loaded   []*loadedExt // matches, in order
+	target   *loadedExt
+	order    []*loadedExt // matches and target, in load order
+}
+
+// Parse parses an iptables rulespec (what follows "-A CHAIN") for the given
+// family, table and chain. iptables makes one rule per combination of
+// comma-separated -s and -d addresses, so Parse returns one Spec for each.
+// Errors are *SpecError naming the offending token.
+func Parse(fam Family, table, chain string, args []string) ([]*Spec, error) {
+	if fam != IPv4 && fam != IPv6 {
+		return nil, badSpec("", "family must be IPv4 or IPv6")
+	}
+	spec := &Spec{Family: fam, Table: table, Chain: chain}
+	p := &parser{spec: spec, args: args, seenCore: map[byte]bool{}}
+	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: spec}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	return p.expand(), nil
+}
+
+func (p *parser) run() error {
+	invert := false
+	for p.i = 0; p.i < len(p.args); p.i++ {
+		tok := p.args[p.i]
+		if strings.ContainsRune(tok, 0) {
+			return badSpec(strconv.Quote(tok), "argument contains a NUL byte")
+		}
+		if tok == "!" {
+			if invert {
+				return badSpec(tok, "multiple consecutive ! not allowed")
+			}
+			invert = true
+			continue
+		}
+		if len(tok) < 2 || tok[0] != '-' {
+			return badSpec(tok, "bad argument `%s'", tok)
+		}
+		if err := p.option(tok, invert); err != nil {
+			return err
+		}
+		invert = false
+	}
+	if invert {
+		return badSpec("!", "! must be followed by an option")
+	}
+	all := p.loaded
+	if p.target != nil {
+		all = append(slices.Clip(all), p.target)
+	}
+	for _, l := range all {
+		ext := l.inst.Ext
+		for i := range ext.Options {
+			if o := &ext.Options[i]; o.Mandatory && !l.seen[o] {
+				return badSpec(ext.Name, "%s: option \"--%s\" must be specified", ext.Name, o.Name)
+			}
+		}
+		if ext.Final != nil {
+			if err := ext.Final(l.inst.Info, &p.ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if p.target != nil {
+		return checkPlacement(p.target.inst.Ext, p.spec.Table, p.spec.Chain)
+	}
+	return nil
+}
+
+// checkPlacement refuses a target outside the tables and built-in chains
+// the kernel allows it in (user chains are checked by the kernel when
+// they are jumped to).
+func checkPlacement(ext *Extension, table, chain string) error {
+	if ext.Tables != nil && !slices.Contains(ext.Tables, table) {
+		return badSpec("-j "+ext.Name, "%s target is only valid in the %s table, not %s", ext.Name, strings.Join(ext.Tables, "/"), table)
+	}
+	if ext.Hooks != nil && IsBuiltinChain(table, chain) && !slices.Contains(ext.Hooks, chain) {
+		return badSpec("-j "+ext.Name, "%s target is only valid in the %s chains, not %s", ext.Name, strings.Join(ext.Hooks, "/"), chain)
+	}
+	return nil
+}
+
+// option handles one option token (and consumes its arguments).
+func (p *parser) option(tok string, invert bool) error {
+	name, inline, hasInline := tok, "", false
+	long := strings.HasPrefix(tok, "--")
+	if long {
+		name = tok[2:]
+		if k := strings.IndexByte(name, '='); k >= 0 {
+			name, inline, hasInline = name[:k], name[k+1:], true
+		}
+	}
+	if !long {
+		// Short options: only iptables' own, each a token of its own.
+		for _, o := range coreOptions {
+			if len(tok) == 2 && o.short == tok[1] {
+				return p.core(o, tok, "", false, invert)
+			}
+		}
+		return badSpec(tok, "unknown option \"%s\"", tok)
+	}
+	// Exact names first (core, then loaded extensions in load order, then
+	// the target), then unique abbreviations, as getopt_long resolves them.
+	if o, ok := findCore(name, true); ok {
+		return p.core(o, tok, inline, hasInline, invert)
+	}
+	if l, opt := p.findExt(name, true); l != nil {
+		return p.extOption(l, opt, tok, inline, hasInline, invert)
+	}
+	if !p.protoUse && p.protoArg != "" {
+		// "-p tcp --dport 22": the protocol's match is loaded implicitly.
+		p.protoUse = true
+		if ext := lookup(matches, protoMatchName(p.spec.Proto, p.protoArg), p.spec.Family); ext != nil {
+			if err := p.load(ext); err != nil {
+				return err
+			}
+			return p.option(tok, invert)
+		}
+	}
+	if o, ok := findCore(name, false); ok {
+		return p.core(o, tok, inline, hasInline, invert)
+	}
+	if l, opt := p.findExt(name, false); l != nil {
+		return p.extOption(l, opt, tok, inline, hasInline, invert)
+	}
+	return badSpec(tok, "unknown option \"%s\"", tok)
+}
+
+func findCore(name string, exact bool) (coreOption, bool) {
+	var found []coreOption
+	for _, o := range coreOptions {
+		for _, l := range o.long {
+			if l == name {
+				return o, true
+			}
+			if !exact && strings.HasPrefix(l, name) && !slices.ContainsFunc(found, func(f coreOption) bool { return f.short == o.short }) {
+				found = append(found, o)
+			}
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return coreOption{}, false
+}
+
+// findExt looks an option up among the loaded extensions, the most
+// recently loaded first: iptables merges each new extension's options in
+// front of the older ones, so "-m tcp --dport 22 -m tcp --sport 80" gives
+// each tcp match one port.
+func (p *parser) findExt(name string, exact bool) (*loadedExt, *Option) {
+	for i := len(p.order) - 1; i >= 0; i-- {
+		l := p.order[i]
+		for j := range l.inst.Ext.Options {
+			o := &l.inst.Ext.Options[j]
+			if o.Name == name || slices.Contains(o.Aliases, name) {
+				return l, o
+			}
+		}
+	}
+	if exact {
+		return nil, nil
+	}
+	for i := len(p.order) - 1; i >= 0; i-- {
+		if o, ok := p.order[i].inst.Ext.findOption(name); ok {
+			return p.order[i], o
+		}
+	}
+	return nil, nil
+}
+
+// takeArgs collects n arguments for the option at p.i. The old
+// "--opt ! value" spelling of negation is refused by iptables 1.8.9 ("!"
+// is then taken as the value, and is invalid as one); so it is here.
+func (p *parser) takeArgs(tok string, n int, inline string, hasInline bool, invert *bool) ([]string, error) {
+	if n == 0 {
+		if hasInline {
+			return nil, badSpec(tok, "option \"%s\" doesn't allow an argument", tok)
+		}
+		return nil, nil
+	}
+	var out []string
+	if hasInline {
+		out = append(out, inline)
+	}
+	for len(out) < n {
+		if p.i+1 >= len(p.args) {
+			return nil, badSpec(tok, "option \"%s\" requires an argument", tok)
+		}
+		next := p.args[p.i+1]
+		out = append(out, next)
+		p.i++
+	}
+	return out, nil
+}
+
+func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) error {
+	if o.short == 'f' && p.spec.Family == IPv6 {
+		return badSpec(tok, "unknown option \"%s\"", tok)
+	}
+	args, err := p.takeArgs(tok, o.args, inline, hasInline, &invert)
+	if err != nil {
+		return err
+	}
+	if invert && !o.invert {
+		return badSpec(tok, "cannot have ! before -%c", o.short)
+	}
+	if o.short != 'm' && p.seenCore[o.short] {
+		return badSpec(tok, "multiple -%c flags not allowed", o.short)
+	}
+	p.seenCore[o.short] = true
+	s := p.spec
+	switch o.short {
+	case 's', 'd':
+		addrs, err := parseAddrs(s.Family, tok, args[0])
+		if err != nil {
+			return err
+		}
+		if o.short == 's' {
+			p.srcs, s.InvSrc = addrs, invert
+		} else {
+			p.dsts, s.InvDst = addrs, invert
+		}
+	case 'i', 'o':
+		name, err := parseIface(tok, args[0])
+		if err != nil {
+			return err
+		}
+		if o.short == 'i' {
+			s.InIface, s.InvIn = name, invert
+		} else {
+			s.OutIface, s.InvOut = name, invert
+		}
+	case 'p':
+		n, err := parseProto(tok, args[0])
+		if err != nil {
+			return err
+		}
+		if n == 0 && invert {
+			return badSpec(tok, "rule would never match protocol")
+		}
+		s.Proto, s.InvProto, p.protoArg = n, invert, args[0]
+	case 'f':
+		s.Frag, s.InvFrag = true, invert
+	case 'm':
+		ext := lookup(matches, args[0], s.Family)
+		if ext == nil {
+			return badSpec(args[0], "Couldn't load match `%s':No such file or directory", args[0])
+		}
+		return p.load(ext)
+	case 'j', 'g':
+		return p.jump(tok, args[0], o.short == 'g')
+	case 'c':
+		pk, err1 := strconv.ParseUint(args[0], 10, 64)
+		by, err2 := strconv.ParseUint(args[1], 10, 64)
+		if err1 != nil {
+			return badSpec(args[0], "packet counter not numeric")
+		}
+		if err2 != nil {
+			return badSpec(args[1], "byte counter not numeric")
+		}
+		s.Counters = &Counters{Packets: pk, Bytes: by}
+	case '4':
+		if s.Family != IPv4 {
+			return badSpec(tok, "This is an IPv6 rule, -4 does not apply")
+		}
+	case '6':
+		if s.Family != IPv6 {
+			return badSpec(tok, "This is an IPv4 rule, -6 does not apply")
+		}
+	}
+	return nil
+}
+
+func (p *parser) load(ext *Extension) error {
+	inst := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	if ext.Init != nil {
+		ext.Init(inst.Info, &p.ctx)
+	}
+	l := &loadedExt{inst: inst, seen: map[*Option]bool{}}
+	p.order = append(p.order, l)
+	if ext.Target {
+		p.target = l
+		p.spec.Target = inst
+	} else {
+		p.loaded = append(p.loaded, l)
+		p.spec.Matches = append(p.spec.Matches, inst)
+	}
+	return nil
+}
+
+func (p *parser) jump(tok, name string, isGoto bool) error {
+	s := p.spec
+	if name == "" {
+		return badSpec(tok, "-%s requires a target name", tok)
+	}
+	if len(name) > maxChainName {
+		return badSpec(name, "Invalid target name `%s' (%d chars max)", name, maxChainName)
+	}
+	if slices.Contains(standardVerdicts, name) {
+		if isGoto {
+			return badSpec(name, "goto '%s' is not a chain", name)
+		}
+		s.Verdict = name
+		return nil
+	}
+	if ext := lookup(targets, name, s.Family); ext != nil {
+		if isGoto {
+			return badSpec(name, "goto '%s' is not a chain", name)
+		}
+		return p.load(ext)
+	}
+	if strings.HasPrefix(name, "-") || strings.ContainsAny(name, " \t\n") {
+		return badSpec(name, "Invalid target name `%s'", name)
+	}
+	s.Verdict, s.Goto = name, isGoto
+	return nil
+}
+
+func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInline, invert bool) error {
+	ext := l.inst.Ext
+	args, err := p.takeArgs(tok, opt.Args, inline, hasInline, &invert)
+	if err != nil {
+		return err
+	}
+	if invert && !opt.Invert {
+		return badSpec(tok, "%s: \"--%s\" option cannot be inverted", ext.Name, opt.Name)
+	}
+	if l.seen[opt] && !opt.Multi {
+		return badSpec(tok, "%s: option \"--%s\" can only be used once", ext.Name, opt.Name)
+	}
+	l.seen[opt] = true
+	if err := ext.Parse(l.inst.Info, opt, args, invert, &p.ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// expand makes one Spec per source × destination address.
+func (p *parser) expand() []*Spec {
+	srcs, dsts := p.srcs, p.dsts
+	if srcs == nil {
+		srcs = []Addr{{}}
+	}
+	if dsts == nil {
+		dsts = []Addr{{}}
+	}
+	var out []*Spec
+	for _, s := range srcs {
+		for _, d := range dsts {
+			c := p.spec.clone()
+			c.Src, c.Dst = s, d
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Spec) clone() *Spec {
+	c := *s
+	c.Matches = make([]*Instance, len(s.Matches))
+	for i, m := range s.Matches {
+		c.Matches[i] = &Instance{Ext: m.Ext, Info: slices.Clone(m.Info)}
+	}
+	if s.Target != nil {
+		c.Target = &Instance{Ext: s.Target.Ext, Info: slices.Clone(s.Target.Info)}
+	}
+	if s.Counters != nil {
+		cnt := *s.Counters
+		c.Counters = &cnt
+	}
+	return &c
+}

@@ -1,0 +1,190 @@
+package compat
+
+import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+
+	nftexpr "github.com/google/nftables/expr"
+)
+
+// parseUint parses an unsigned number as xtables_strtoui does: decimal,
+// 0x hex or 0 octal, within [min, max].
+func parseUint(s string, min, max uint64) (uint64, bool) {
+	if s == "" || s[0] == '-' || s[0] == '+' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s, 0, 64)
+	if err != nil || v < min || v > max {
+		return 0, false
+	}
+	return v, true
+}
+
+// parsePort parses a port number or a service name of protocol proto.
+func parsePort(s, proto string) (uint16, error) {
+	if v, ok := parseUint(s, 0, 65535); ok {
+		return uint16(v), nil
+	}
+	if p, ok := serviceByName(s, proto); ok {
+		return p, nil
+	}
+	return 0, badSpec(s, "invalid port/service `%s' specified", s)
+}
+
+// parsePortRange parses "a", "a:b", "a:" and ":b" (b defaults to 65535, a
+// to 0).
+func parsePortRange(s, proto string) (lo, hi uint16, err error) {
+	a, b, isRange := strings.Cut(s, ":")
+	if !isRange {
+		p, err := parsePort(s, proto)
+		return p, p, err
+	}
+	lo, hi = 0, 0xffff
+	if a != "" {
+		if lo, err = parsePort(a, proto); err != nil {
+			return
+		}
+	}
+	if b != "" {
+		if hi, err = parsePort(b, proto); err != nil {
+			return
+		}
+	}
+	if lo > hi {
+		return 0, 0, badSpec(s, "invalid portrange (min > max)")
+	}
+	return lo, hi, nil
+}
+
+func formatPortRange(lo, hi uint16) string {
+	if lo == hi {
+		return strconv.Itoa(int(lo))
+	}
+	return strconv.Itoa(int(lo)) + ":" + strconv.Itoa(int(hi))
+}
+
+func be16bytes(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+
+// portExprs appends the native test of one port range at transport header
+// offset off, as iptables-nft writes it: nothing for the full range, cmp
+// for a single port, "cmp lte" for 0:hi, a range otherwise.
+func portExprs(out []Expr, off uint32, lo, hi uint16, invert bool) []Expr {
+	if lo == 0 && hi == 0xffff {
+		return out
+	}
+	out = append(out, &nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: off, Len: 2})
+	switch {
+	case lo == hi:
+		return append(out, &nftexpr.Cmp{Op: cmpOp(invert), Register: 1, Data: be16bytes(lo)})
+	case lo == 0:
+		op := nftexpr.CmpOpLte
+		if invert {
+			op = nftexpr.CmpOpGt
+		}
+		return append(out, &nftexpr.Cmp{Op: op, Register: 1, Data: be16bytes(hi)})
+	default:
+		return append(out, &nftexpr.Range{Op: cmpOp(invert), Register: 1, FromData: be16bytes(lo), ToData: be16bytes(hi)})
+	}
+}
+
+// tcpUDPPortExprs writes source and destination port tests; two single,
+// non-zero ports with the same negation share one 4-byte load.
+func tcpUDPPortExprs(out []Expr, spts, dpts [2]uint16, invS, invD bool) []Expr {
+	if spts[0] == spts[1] && dpts[0] == dpts[1] && spts[0] != 0 && dpts[0] != 0 && invS == invD {
+		data := binary.BigEndian.AppendUint16(be16bytes(spts[0]), dpts[0])
+		return append(out,
+			&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: 0, Len: 4},
+			&nftexpr.Cmp{Op: cmpOp(invS), Register: 1, Data: data})
+	}
+	out = portExprs(out, 0, spts[0], spts[1], invS)
+	return portExprs(out, 2, dpts[0], dpts[1], invD)
+}
+
+// decodePorts recognizes native port tests at d.pos for a match whose
+// ports sit at the start of its payload (tcp, udp): spts at 0, dpts at 4,
+// with invert bits invSrc / invDst at byte invOff. It returns false when
+// the expressions there are not a port test.
+func decodePorts(d *decoder, in func() *Instance, invOff int, invSrc, invDst byte) bool {
+	p, ok := d.peek(0).(*nftexpr.Payload)
+	if !ok || p.Base != nftexpr.PayloadBaseTransportHeader || p.OperationType != nftexpr.PayloadLoad || p.DestRegister != 1 {
+		return false
+	}
+	switch {
+	case p.Offset == 0 && p.Len == 4:
+		c, ok := d.cmpAt(1)
+		if !ok || len(c.Data) != 4 || (c.Op != nftexpr.CmpOpEq && c.Op != nftexpr.CmpOpNeq) {
+			return false
+		}
+		info := in().Info
+		sp, dp := binary.BigEndian.Uint16(c.Data), binary.BigEndian.Uint16(c.Data[2:])
+		putLe16(info[0:], sp)
+		putLe16(info[2:], sp)
+		putLe16(info[4:], dp)
+		putLe16(info[6:], dp)
+		if c.Op == nftexpr.CmpOpNeq {
+			info[invOff] |= invSrc | invDst
+		}
+		d.pos += 2
+		return true
+	case (p.Offset == 0 || p.Offset == 2) && p.Len == 2:
+		lo, hi, inv, ok := decodeRange16(d.peek(1))
+		if !ok {
+			return false
+		}
+		info := in().Info
+		at, bit := 0, invSrc
+		if p.Offset == 2 {
+			at, bit = 4, invDst
+		}
+		putLe16(info[at:], lo)
+		putLe16(info[at+2:], hi)
+		if inv {
+			info[invOff] |= bit
+		}
+		d.pos += 2
+		return true
+	}
+	return false
+}
+
+// decodeRange16 reads a 16-bit comparison back as lo:hi with negation.
+func decodeRange16(e Expr) (lo, hi uint16, invert, ok bool) {
+	switch c := e.(type) {
+	case *nftexpr.Cmp:
+		if c.Register != 1 || len(c.Data) != 2 {
+			return
+		}
+		v := binary.BigEndian.Uint16(c.Data)
+		switch c.Op {
+		case nftexpr.CmpOpEq:
+			return v, v, false, true
+		case nftexpr.CmpOpNeq:
+			return v, v, true, true
+		case nftexpr.CmpOpLte:
+			return 0, v, false, true
+		case nftexpr.CmpOpLt:
+			if v > 0 {
+				return 0, v - 1, false, true
+			}
+		case nftexpr.CmpOpGte:
+			return v, 0xffff, false, true
+		case nftexpr.CmpOpGt:
+			if v < 0xffff {
+				return v + 1, 0xffff, false, true
+			}
+		}
+	case *nftexpr.Range:
+		if c.Register != 1 || len(c.FromData) != 2 || len(c.ToData) != 2 {
+			return
+		}
+		lo, hi = binary.BigEndian.Uint16(c.FromData), binary.BigEndian.Uint16(c.ToData)
+		switch c.Op {
+		case nftexpr.CmpOpEq:
+			return lo, hi, false, true
+		case nftexpr.CmpOpNeq:
+			return lo, hi, true, true
+		}
+	}
+	return
+}

@@ -1,0 +1,145 @@
+package compat
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Writer collects the text an extension's Save prints.
+type Writer struct {
+	strings.Builder
+}
+
+// Opt writes " [! ]--name [values...]"; values are written as given.
+func (w *Writer) Opt(invert bool, name string, values ...string) {
+	if invert {
+		w.WriteString(" !")
+	}
+	w.WriteString(" --")
+	w.WriteString(name)
+	for _, v := range values {
+		w.WriteByte(' ')
+		w.WriteString(v)
+	}
+}
+
+// Quoted writes " value", quoted and escaped as iptables does for free
+// text (comments, prefixes): bare when it is only letters, digits, '-' and
+// '_', in double quotes otherwise, with ", \ and ' escaped.
+func (w *Writer) Quoted(value string) {
+	w.WriteByte(' ')
+	w.WriteString(QuoteString(value))
+}
+
+// QuoteString quotes a value as iptables-save does (xtables_save_string).
+func QuoteString(value string) string {
+	bare := value != ""
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if !(c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			bare = false
+			break
+		}
+	}
+	if bare {
+		return value
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if c == '"' || c == '\\' || c == '\'' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// String prints the rule as `iptables -S` does.
+func (s *Spec) String() string { return s.Format(false) }
+
+// Format prints the rule as `iptables -S` does ("-A CHAIN ..."); with
+// counters, as `iptables -v -S` does (" -c PACKETS BYTES" before the
+// target).
+func (s *Spec) Format(counters bool) string {
+	w := &Writer{}
+	w.WriteString("-A ")
+	w.WriteString(s.Chain)
+	s.formatBody(w, counters)
+	return w.String()
+}
+
+// Body prints the rule without "-A CHAIN": the rulespec as iptables would
+// print it, starting with a space unless empty.
+func (s *Spec) Body() string {
+	w := &Writer{}
+	s.formatBody(w, false)
+	return w.String()
+}
+
+func (s *Spec) formatBody(w *Writer, counters bool) {
+	addr := func(flag string, a Addr, inv bool) {
+		if a.isZero(s.Family) && !inv {
+			return
+		}
+		if inv {
+			w.WriteString(" !")
+		}
+		w.WriteString(" " + flag + " " + a.format(s.Family))
+	}
+	addr("-s", s.Src, s.InvSrc)
+	addr("-d", s.Dst, s.InvDst)
+	iface := func(flag, name string, inv bool) {
+		if name == "" || (name == "+" && !inv) {
+			return
+		}
+		if inv {
+			w.WriteString(" !")
+		}
+		w.WriteString(" " + flag + " " + name)
+	}
+	iface("-i", s.InIface, s.InvIn)
+	iface("-o", s.OutIface, s.InvOut)
+	if s.Proto != 0 {
+		if s.InvProto {
+			w.WriteString(" !")
+		}
+		w.WriteString(" -p " + formatProto(s.Proto))
+	}
+	if s.Frag {
+		if s.InvFrag {
+			w.WriteString(" !")
+		}
+		w.WriteString(" -f")
+	}
+	for _, m := range s.Matches {
+		name := m.Ext.Name
+		if m.Ext.SaveName != nil {
+			name = m.Ext.SaveName(m.Info)
+		}
+		w.WriteString(" -m " + name)
+		if m.Ext.Save != nil {
+			m.Ext.Save(m.Info, w)
+		}
+	}
+	if counters && s.Counters != nil {
+		w.WriteString(" -c " + strconv.FormatUint(s.Counters.Packets, 10) + " " + strconv.FormatUint(s.Counters.Bytes, 10))
+	}
+	switch {
+	case s.Target != nil:
+		name := s.Target.Ext.Name
+		if s.Target.Ext.SaveName != nil {
+			name = s.Target.Ext.SaveName(s.Target.Info)
+		}
+		w.WriteString(" -j " + name)
+		if s.Target.Ext.Save != nil {
+			s.Target.Ext.Save(s.Target.Info, w)
+		}
+	case s.Verdict != "" && s.Goto:
+		w.WriteString(" -g " + s.Verdict)
+	case s.Verdict != "":
+		w.WriteString(" -j " + s.Verdict)
+	}
+}

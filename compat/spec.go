@@ -1,0 +1,301 @@
+package compat
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Spec is one iptables rule, parsed: the fields of the rule's IP header
+// part, its matches in order, and its target. It is what a rulespec parses
+// into, what a kernel rule decodes into, and what prints as `iptables -S`
+// does.
+type Spec struct {
+	Family Family // IPv4 or IPv6
+	Table  string
+	Chain  string
+
+	Src, Dst       Addr
+	InvSrc, InvDst bool
+	InIface        string
+	OutIface       string
+	InvIn, InvOut  bool
+	// Proto is the -p protocol number; 0 is "all" (no -p).
+	Proto    uint8
+	InvProto bool
+	// Frag is -f (IPv4 only): second and later fragments.
+	Frag, InvFrag bool
+
+	Matches []*Instance
+	// Target is a target extension (-j REJECT, -j NFLOG, ...); nil when
+	// the rule ends in a verdict, a jump or nothing.
+	Target *Instance
+	// Verdict is ACCEPT, DROP or RETURN, or the chain -j jumps to (-g
+	// when Goto); "" when the rule has no -j / -g or has a Target.
+	Verdict string
+	Goto    bool
+
+	// Counters, when set, initializes (-c) or reports the rule's counter.
+	Counters *Counters
+}
+
+// Counters are a rule's packet and byte counts.
+type Counters struct {
+	Packets, Bytes uint64
+}
+
+// Instance is one match or target of a rule: its extension and the
+// payload (the kernel structure, XTAlign(Ext.Size) bytes).
+type Instance struct {
+	Ext  *Extension
+	Info []byte
+}
+
+// Addr is an address with its mask; the address is stored masked, as
+// iptables does. Only the first 4 bytes are used for IPv4.
+type Addr struct {
+	IP, Mask [16]byte
+}
+
+func (f Family) addrLen() int {
+	if f == IPv6 {
+		return 16
+	}
+	return 4
+}
+
+// isZero reports an all-zero mask: the field matches anything.
+func (a Addr) isZero(fam Family) bool {
+	for _, b := range a.Mask[:fam.addrLen()] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// prefixLen returns the mask as a prefix length, or -1 when it is not
+// contiguous.
+func (a Addr) prefixLen(fam Family) int {
+	n := 0
+	m := a.Mask[:fam.addrLen()]
+	i := 0
+	for ; i < len(m) && m[i] == 0xff; i++ {
+		n += 8
+	}
+	if i < len(m) {
+		lead := bits.LeadingZeros8(^m[i])
+		if m[i] != byte(0xff<<(8-lead)) {
+			return -1
+		}
+		n += lead
+		for i++; i < len(m); i++ {
+			if m[i] != 0 {
+				return -1
+			}
+		}
+	}
+	return n
+}
+
+// String prints the address as iptables -S does: addr/prefix when the
+// mask is contiguous, addr/mask otherwise.
+func (a Addr) format(fam Family) string {
+	l := fam.addrLen()
+	ip := ipString(a.IP[:l])
+	if p := a.prefixLen(fam); p >= 0 {
+		return ip + "/" + strconv.Itoa(p)
+	}
+	return ip + "/" + ipString(a.Mask[:l])
+}
+
+func ipString(b []byte) string {
+	if len(b) == 4 {
+		return netip.AddrFrom4([4]byte(b)).String()
+	}
+	return netip.AddrFrom16([16]byte(b)).String()
+}
+
+// parseAddrs parses -s / -d arguments: one or more comma-separated
+// addresses, each with an optional /prefix or /mask. iptables makes one
+// rule per address; so do we.
+func parseAddrs(fam Family, token, s string) ([]Addr, error) {
+	var out []Addr
+	for _, part := range strings.Split(s, ",") {
+		a, err := parseAddr(fam, token, part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func parseAddr(fam Family, token, s string) (Addr, error) {
+	var a Addr
+	l := fam.addrLen()
+	host, mask, hasMask := strings.Cut(s, "/")
+	ip, err := parseIP(fam, host)
+	if err != nil {
+		return a, badSpec(token, "host/network `%s' not found", host)
+	}
+	copy(a.IP[:], ip)
+	switch {
+	case !hasMask:
+		for i := range l {
+			a.Mask[i] = 0xff
+		}
+	case isDecimal(mask):
+		n, err := strconv.Atoi(mask)
+		if err != nil || n > 8*l {
+			return a, badSpec(token, "invalid mask `%s' specified", mask)
+		}
+		for i := 0; i < n; i++ {
+			a.Mask[i/8] |= 0x80 >> (i % 8)
+		}
+	default:
+		m, err := parseIP(fam, mask)
+		if err != nil {
+			return a, badSpec(token, "invalid mask `%s' specified", mask)
+		}
+		copy(a.Mask[:], m)
+	}
+	for i := range l {
+		a.IP[i] &= a.Mask[i]
+	}
+	return a, nil
+}
+
+func isDecimal(s string) bool {
+	if s == "" || len(s) > 3 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseIP parses a numeric address of the family. Host names are not
+// resolved: a firewall rule that depends on DNS at load time is a trap,
+// and iptables resolves them only once anyway.
+func parseIP(fam Family, s string) ([]byte, error) {
+	if fam == IPv4 {
+		ip, err := netip.ParseAddr(s)
+		if err != nil || !ip.Is4() {
+			return nil, errBadAddr
+		}
+		b := ip.As4()
+		return b[:], nil
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil || !ip.Is6() || ip.Zone() != "" {
+		return nil, errBadAddr
+	}
+	b := ip.As16()
+	return b[:], nil
+}
+
+var errBadAddr = badSpec("", "bad address")
+
+// ifnamsiz is IFNAMSIZ: an interface name has at most 15 bytes.
+const ifnamsiz = 16
+
+func parseIface(token, s string) (string, error) {
+	if len(s) >= ifnamsiz {
+		return "", badSpec(token, "interface name `%s' must be shorter than %d characters", s, ifnamsiz)
+	}
+	if s == "" {
+		return "", badSpec(token, "empty interface name")
+	}
+	if strings.ContainsRune(s, 0) {
+		return "", badSpec(token, "interface name contains a NUL byte")
+	}
+	return s, nil
+}
+
+// chainProtos are the names iptables knows without /etc/protocols.
+var chainProtos = []struct {
+	name string
+	num  uint8
+}{
+	{"tcp", 6}, {"sctp", 132}, {"udp", 17}, {"udplite", 136}, {"icmp", 1},
+	{"icmpv6", 58}, {"ipv6-icmp", 58}, {"esp", 50}, {"ah", 51},
+	{"ipv6-mh", 135}, {"mh", 135}, {"all", 0},
+}
+
+func parseProto(token, s string) (uint8, error) {
+	s = strings.ToLower(s)
+	if n, err := strconv.ParseUint(s, 0, 8); err == nil {
+		return uint8(n), nil
+	} else if isDecimal(s) || strings.HasPrefix(s, "0x") {
+		return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
+	}
+	if s == "all" {
+		return 0, nil
+	}
+	if n, ok := protoByName(s); ok {
+		return n, nil
+	}
+	for _, p := range chainProtos {
+		if p.name == s {
+			return p.num, nil
+		}
+	}
+	return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
+}
+
+// formatProto names a protocol as iptables -S does.
+func formatProto(n uint8) string {
+	if s, ok := protoName(n); ok {
+		return s
+	}
+	for _, p := range chainProtos {
+		if p.num == n {
+			return p.name
+		}
+	}
+	return strconv.Itoa(int(n))
+}
+
+// protoMatchName is the match -p loads implicitly for its options
+// ("-p tcp --dport 22" loads -m tcp).
+func protoMatchName(proto uint8, given string) string {
+	switch proto {
+	case 58:
+		return "icmp6"
+	case 0:
+		return ""
+	}
+	if s, ok := protoName(proto); ok && lookupAny(s) {
+		return s
+	}
+	return strings.ToLower(given)
+}
+
+func lookupAny(name string) bool { return len(matches[name]) > 0 }
+
+// le32 and friends read and write the host-endian fields of xt structures
+// (the kernel's native byte order; little-endian on the machines we run on).
+func le16(b []byte) uint16       { return binary.NativeEndian.Uint16(b) }
+func le32(b []byte) uint32       { return binary.NativeEndian.Uint32(b) }
+func le64(b []byte) uint64       { return binary.NativeEndian.Uint64(b) }
+func putLe16(b []byte, v uint16) { binary.NativeEndian.PutUint16(b, v) }
+func putLe32(b []byte, v uint32) { binary.NativeEndian.PutUint32(b, v) }
+func putLe64(b []byte, v uint64) { binary.NativeEndian.PutUint64(b, v) }
+func be16(b []byte) uint16       { return binary.BigEndian.Uint16(b) }
+func putBe16(b []byte, v uint16) { binary.BigEndian.PutUint16(b, v) }
+func be32(b []byte) uint32       { return binary.BigEndian.Uint32(b) }
+func putBe32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }
+
+// cString reads a NUL-terminated string from a fixed-size field.
+func cString(b []byte) string {
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		return string(b[:i])
+	}
+	return string(b)
+}
