@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,7 @@ import (
 // reject. '#' starts a comment line.
 
 type corpusCase struct {
+	file   string
 	line   int
 	reject bool
 	fam    Family
@@ -32,9 +34,27 @@ type corpusCase struct {
 	text   string
 }
 
+// loadCorpus reads testdata/corpus*.txt, or the files XTNL_CORPUS names
+// (a glob) to run one part of it.
 func loadCorpus(t *testing.T) []corpusCase {
 	t.Helper()
-	f, err := os.Open("testdata/corpus.txt")
+	glob := os.Getenv("XTNL_CORPUS")
+	if glob == "" {
+		glob = "testdata/corpus*.txt"
+	}
+	files, err := filepath.Glob(glob)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files match %q", glob)
+	}
+	var cases []corpusCase
+	for _, file := range files {
+		cases = append(cases, loadCorpusFile(t, file)...)
+	}
+	return cases
+}
+
+func loadCorpusFile(t *testing.T, file string) []corpusCase {
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +70,13 @@ func loadCorpus(t *testing.T) []corpusCase {
 		}
 		head, spec, ok := strings.Cut(line, "|")
 		if !ok {
-			t.Fatalf("corpus line %d: no '|'", n)
+			t.Fatalf("%s:%d: no '|'", file, n)
 		}
 		h := strings.Fields(head)
 		if len(h) != 3 {
 			t.Fatalf("corpus line %d: want FAM TABLE CHAIN", n)
 		}
-		c := corpusCase{line: n, table: h[1], chain: h[2], text: strings.TrimSpace(spec)}
+		c := corpusCase{file: filepath.Base(file), line: n, table: h[1], chain: h[2], text: strings.TrimSpace(spec)}
 		fam := h[0]
 		if strings.HasPrefix(fam, "!") {
 			c.reject, fam = true, fam[1:]
@@ -226,7 +246,7 @@ func TestDifferentialCorpus(t *testing.T) {
 	var written, encoded, read, rejected, accepted, refused atomic.Int32
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
-			name := fmt.Sprintf("line%d", c.line)
+			name := fmt.Sprintf("%s:%d", strings.TrimSuffix(c.file, ".txt"), c.line)
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				if c.reject {
