@@ -229,8 +229,8 @@ func exprLines(s string) string {
 	return strings.Join(out, "\n")
 }
 
-// ruleLines keeps the -A lines of iptables -S output.
-func ruleLines(s string) []string {
+// appendLines keeps the -A lines of iptables -S output.
+func appendLines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.HasPrefix(l, "-A ") {
@@ -301,7 +301,7 @@ func testAccepted(t *testing.T, c corpusCase, written, encoded, read *atomic.Int
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLines := ruleLines(want)
+	wantLines := appendLines(want)
 	if len(rules) != len(wantLines) {
 		t.Fatalf("(3) %d rules read, iptables -S shows %d", len(rules), len(wantLines))
 	}

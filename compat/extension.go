@@ -37,6 +37,9 @@ type Extension struct {
 	// Save prints the options as iptables -S does, each preceded by a
 	// space (" --dport 22").
 	Save func(info []byte, w *Writer)
+	// Print writes what `iptables -L -n` shows of the payload in its
+	// options column, each piece preceded by a space (" tcp dpt:22").
+	Print func(info []byte, w *Writer)
 	// SaveName, when set, returns the name printed after -m / -j for this
 	// payload (conntrack prints as state when it carries the alias bit).
 	SaveName func(info []byte) string

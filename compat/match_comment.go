@@ -17,6 +17,9 @@ func init() {
 			w.Opt(false, "comment")
 			w.Quoted(cString(info[:commentSize]))
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" /* " + cString(info[:commentSize]) + " */")
+		},
 	})
 }
 

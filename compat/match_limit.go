@@ -59,6 +59,9 @@ func init() {
 				w.Opt(false, "limit-burst", strconv.FormatUint(uint64(b), 10))
 			}
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" limit: avg " + formatLimitRate(le32(info[0:])) + " burst " + strconv.FormatUint(uint64(le32(info[4:])), 10))
+		},
 		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
 			avg := le32(info[0:])
 			if avg == 0 {

@@ -31,6 +31,13 @@ func init() {
 		Save: func(info []byte, w *Writer) {
 			w.Opt(info[8] != 0, "mark", formatMarkMask(le32(info[0:]), le32(info[4:])))
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" mark match")
+			if info[8] != 0 {
+				w.WriteString(" !")
+			}
+			w.WriteString(" " + formatMarkMask(le32(info[0:]), le32(info[4:])))
+		},
 		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
 			out := []Expr{&nftexpr.Meta{Key: nftexpr.MetaKeyMARK, Register: 1}}
 			if mask := le32(info[4:]); mask != 0xffffffff {

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,7 @@ func init() {
 		Parse:  tcpParse,
 		Final:  tcpFinal,
 		Save:   tcpSave,
+		Print:  tcpPrint,
 		Native: tcpNative,
 	})
 	registerNative(tcpDecode)
@@ -209,4 +211,34 @@ func tcpDecode(d *decoder) (bool, error) {
 	}
 	d.pos += 3
 	return true, nil
+}
+
+// printPorts writes " spt:22", " dpts:1:2" or nothing, as -L shows ports.
+func printPorts(w *Writer, name string, lo, hi uint16, invert bool) {
+	if lo == 0 && hi == 0xffff && !invert {
+		return
+	}
+	inv := ""
+	if invert {
+		inv = "!"
+	}
+	if lo == hi {
+		fmt.Fprintf(w, " %s:%s%d", name, inv, lo)
+		return
+	}
+	fmt.Fprintf(w, " %ss:%s%d:%d", name, inv, lo, hi)
+}
+
+func tcpPrint(info []byte, w *Writer) {
+	w.WriteString(" tcp")
+	spts, dpts := portsOf(info)
+	inv := info[11]
+	printPorts(w, "spt", spts[0], spts[1], inv&tcpInvSrcPt != 0)
+	printPorts(w, "dpt", dpts[0], dpts[1], inv&tcpInvDstPt != 0)
+	if info[8] != 0 || inv&tcpInvOption != 0 {
+		fmt.Fprintf(w, " option=%s%d", map[bool]string{true: "!"}[inv&tcpInvOption != 0], info[8])
+	}
+	if info[9] != 0 || inv&tcpInvFlags != 0 {
+		fmt.Fprintf(w, " flags:%s0x%02X/0x%02X", map[bool]string{true: "!"}[inv&tcpInvFlags != 0], info[9], info[10])
+	}
 }

@@ -42,6 +42,12 @@ func init() {
 				w.Opt(info[8]&udpInvDstPt != 0, "dport", formatPortRange(dpts[0], dpts[1]))
 			}
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" udp")
+			spts, dpts := portsOf(info)
+			printPorts(w, "spt", spts[0], spts[1], info[8]&udpInvSrcPt != 0)
+			printPorts(w, "dpt", dpts[0], dpts[1], info[8]&udpInvDstPt != 0)
+		},
 		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
 			spts, dpts := portsOf(info)
 			if info[8]&^(udpInvSrcPt|udpInvDstPt) != 0 || (isFullRange(spts) && isFullRange(dpts)) {

@@ -64,6 +64,12 @@ func init() {
 			}
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" LOG flags " + strconv.Itoa(int(info[1])) + " level " + strconv.Itoa(int(info[0])))
+			if p := cString(info[logPrefixOff : logPrefixOff+logPrefixSize]); p != "" {
+				w.WriteString(" prefix \"" + p + "\"")
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			if p := cString(info[logPrefixOff : logPrefixOff+logPrefixSize]); p != "" {
 				w.Opt(false, "log-prefix")

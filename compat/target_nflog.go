@@ -69,25 +69,12 @@ func init() {
 			}
 			return nil
 		},
-		Save: func(info []byte, w *Writer) {
-			if p := cString(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); p != "" {
-				w.Opt(false, "nflog-prefix")
-				w.Quoted(p)
-			}
-			if g := le16(info[4:]); g != 0 {
-				w.Opt(false, "nflog-group", strconv.Itoa(int(g)))
-			}
-			if l := le32(info[0:]); l != 0 {
-				if le16(info[8:])&nflogFCopyLen != 0 {
-					w.Opt(false, "nflog-size", strconv.FormatUint(uint64(l), 10))
-				} else {
-					w.Opt(false, "nflog-range", strconv.FormatUint(uint64(l), 10))
-				}
-			}
-			if t := le16(info[6:]); t != 0 {
-				w.Opt(false, "nflog-threshold", strconv.Itoa(int(t)))
-			}
+		Print: func(info []byte, w *Writer) {
+			var sw Writer
+			nflogSave(info, &sw)
+			w.WriteString(strings.ReplaceAll(sw.String(), " --", " "))
 		},
+		Save: nflogSave,
 		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
 			l := &nftexpr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: le16(info[4:])}
 			if p := cString(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); p != "" {
@@ -130,4 +117,24 @@ func nflogDecode(d *decoder) (bool, error) {
 	d.spec.Target = in
 	d.pos++
 	return true, nil
+}
+
+func nflogSave(info []byte, w *Writer) {
+	if p := cString(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); p != "" {
+		w.Opt(false, "nflog-prefix")
+		w.Quoted(p)
+	}
+	if g := le16(info[4:]); g != 0 {
+		w.Opt(false, "nflog-group", strconv.Itoa(int(g)))
+	}
+	if l := le32(info[0:]); l != 0 {
+		if le16(info[8:])&nflogFCopyLen != 0 {
+			w.Opt(false, "nflog-size", strconv.FormatUint(uint64(l), 10))
+		} else {
+			w.Opt(false, "nflog-range", strconv.FormatUint(uint64(l), 10))
+		}
+	}
+	if t := le16(info[6:]); t != 0 {
+		w.Opt(false, "nflog-threshold", strconv.Itoa(int(t)))
+	}
 }

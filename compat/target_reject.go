@@ -72,6 +72,15 @@ func init() {
 				}
 				w.Opt(false, "reject-with", "unknown")
 			},
+			Print: func(info []byte, w *Writer) {
+				with := le32(info)
+				for _, t := range types {
+					if t.with == with {
+						w.WriteString(" reject-with " + t.name)
+						return
+					}
+				}
+			},
 			Hooks: []string{"INPUT", "FORWARD", "OUTPUT"},
 		})
 	}

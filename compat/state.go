@@ -1,0 +1,153 @@
+package compat
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/xtnl/xtnl"
+)
+
+// tableView is one iptables table as the kernel holds it: its built-in
+// chains (present or not: iptables-nft shows them either way, with policy
+// ACCEPT), its user chains sorted by name, and every chain's rules.
+type tableView struct {
+	fam    Family
+	name   string
+	exists bool
+	chains []*chainView
+}
+
+type chainView struct {
+	name     string
+	builtin  bool
+	exists   bool // in the kernel; built-ins may not be yet
+	policy   string
+	counters Counters
+	handle   uint64
+	rules    []*xtnl.Rule
+}
+
+func (t *tableView) chain(name string) *chainView {
+	for _, c := range t.chains {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// readTable reads a whole table: chains, then all rules in one dump.
+func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
+	if !isTable(table) {
+		return nil, notFound(errNoChain)
+	}
+	f := fam.xtnlFamily()
+	t := &tableView{fam: fam, name: table}
+	chains, err := conn.ListChains(f, table)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*xtnl.Chain{}
+	for _, ch := range chains {
+		byName[ch.Name] = ch
+	}
+	for _, b := range builtinTables[table] {
+		cv := &chainView{name: b.name, builtin: true, policy: "ACCEPT"}
+		if ch := byName[b.name]; ch != nil && ch.Base != nil {
+			cv.exists, cv.handle = true, ch.Handle
+			if ch.Base.Policy != nil && *ch.Base.Policy == xtnl.PolicyDrop {
+				cv.policy = "DROP"
+			}
+			if ch.Counters != nil {
+				cv.counters = Counters{Packets: ch.Counters.Packets, Bytes: ch.Counters.Bytes}
+			}
+			delete(byName, b.name)
+		}
+		t.chains = append(t.chains, cv)
+	}
+	var user []*chainView
+	for _, ch := range chains {
+		if _, ok := byName[ch.Name]; !ok || ch.Base != nil {
+			continue
+		}
+		user = append(user, &chainView{name: ch.Name, exists: true, handle: ch.Handle})
+	}
+	slices.SortFunc(user, func(a, b *chainView) int { return strings.Compare(a.name, b.name) })
+	t.chains = append(t.chains, user...)
+	t.exists = len(chains) > 0
+	if !t.exists {
+		// The table may exist without chains; an empty dump tells too.
+		tables, err := conn.ListTables(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, tb := range tables {
+			if tb.Name == table {
+				t.exists = true
+			}
+		}
+		return t, nil
+	}
+	rules, err := conn.ListRules(f, table, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rules {
+		if cv := t.chain(r.Chain); cv != nil {
+			cv.rules = append(cv.rules, r)
+		}
+	}
+	return t, nil
+}
+
+// readChain reads one chain's rules; ok is false when the chain does not
+// exist (a built-in chain not created yet exists, empty).
+func readChain(conn *xtnl.Conn, fam Family, table, chain string) (rules []*xtnl.Rule, ok bool, err error) {
+	if !isTable(table) {
+		return nil, false, nil
+	}
+	rules, err = conn.ListRules(fam.xtnlFamily(), table, chain)
+	if err == nil {
+		return rules, true, nil
+	}
+	if isNotExist(err) {
+		return nil, IsBuiltinChain(table, chain), nil
+	}
+	return nil, false, err
+}
+
+func isNotExist(err error) bool {
+	oe, ok := err.(*xtnl.OpError)
+	return ok && oe.Errno == 2 // ENOENT
+}
+
+// policyLine prints "-P CHAIN POLICY" (with " -c P B" when counters).
+func (c *chainView) policyLine(counters bool) string {
+	s := "-P " + c.name + " " + c.policy
+	if counters {
+		s += " -c " + strconv.FormatUint(c.counters.Packets, 10) + " " + strconv.FormatUint(c.counters.Bytes, 10)
+	}
+	return s
+}
+
+// headerLine is "-P ..." for a built-in chain, "-N NAME" for a user chain.
+func (c *chainView) headerLine(counters bool) string {
+	if c.builtin {
+		return c.policyLine(counters)
+	}
+	return "-N " + c.name
+}
+
+// ruleLines decodes and prints a chain's rules as -S does.
+func ruleLines(fam Family, rules []*xtnl.Rule, counters bool) ([]string, error) {
+	out := make([]string, 0, len(rules))
+	for _, r := range rules {
+		s, err := Decode(fam, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s.Format(counters))
+	}
+	return out, nil
+}
