@@ -107,7 +107,11 @@ func recentParse(info []byte, opt *Option, args []string, invert bool, ctx *Pars
 	case rcOptRttl:
 		info[rcCheckSet] |= rcTTL
 	case rcOptName:
-		putCString(info[rcName:rcName+rcNameSize], args[0])
+		// XTOPT_PUT: strncpy of the name and a NUL, leaving the rest of
+		// the field ("DEFAULT" from Init) as it was.
+		n := min(len(args[0]), rcNameSize-1)
+		copy(info[rcName:], args[0][:n])
+		info[rcName+n] = 0
 	case rcOptRsource:
 		info[rcSide] = 0
 	case rcOptRdest:

@@ -172,8 +172,15 @@ func (p *parser) option(tok string, invert bool) error {
 	if l, opt := p.findExt(name, true); l != nil {
 		return p.extOption(l, opt, tok, inline, hasInline, invert)
 	}
+	if o, ok := findCore(name, false); ok {
+		return p.core(o, tok, inline, hasInline, invert)
+	}
+	if l, opt := p.findExt(name, false); l != nil {
+		return p.extOption(l, opt, tok, inline, hasInline, invert)
+	}
 	if !p.protoUse && p.protoArg != "" {
-		// "-p tcp --dport 22": the protocol's match is loaded implicitly.
+		// "-p tcp --dport 22": the protocol's match is loaded implicitly
+		// for an option nothing loaded knows.
 		p.protoUse = true
 		if ext := lookup(matches, protoMatchName(p.spec.Proto, p.protoArg), p.spec.Family); ext != nil {
 			if err := p.load(ext); err != nil {
@@ -181,12 +188,6 @@ func (p *parser) option(tok string, invert bool) error {
 			}
 			return p.option(tok, invert)
 		}
-	}
-	if o, ok := findCore(name, false); ok {
-		return p.core(o, tok, inline, hasInline, invert)
-	}
-	if l, opt := p.findExt(name, false); l != nil {
-		return p.extOption(l, opt, tok, inline, hasInline, invert)
 	}
 	return badSpec(tok, "unknown option \"%s\"", tok)
 }

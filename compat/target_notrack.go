@@ -1,0 +1,18 @@
+package compat
+
+// NOTRACK: -j NOTRACK is sent as CT revision 2 (struct
+// xt_ct_target_info_v1, 72 bytes, see target_ct.go) with flags
+// NOTRACK|NOTRACK_ALIAS (3) and nothing else; the alias bit is what makes
+// -S print -j NOTRACK. It takes no options. The kernel allows it only in
+// the raw table.
+
+func init() {
+	Register(&Extension{
+		Name: "NOTRACK", KernelName: "CT", Target: true, Revision: 2, Size: ctSize,
+		Init:   func(info []byte, _ *ParseContext) { putLe16(info, ctFlagNotrack|ctFlagNotrackAlias) },
+		Parse:  func([]byte, *Option, []string, bool, *ParseContext) error { return nil },
+		Save:   func([]byte, *Writer) {},
+		Claims: func(info []byte) bool { return len(info) >= 2 && le16(info)&ctFlagNotrackAlias != 0 },
+		Tables: []string{"raw"},
+	})
+}
