@@ -175,6 +175,16 @@ func (c *Conn) setsockopt(force, plain, size int) error {
 	return serr
 }
 
+// NetNSFd returns a descriptor of the network namespace the connection is
+// bound to, or -1 for the namespace of the caller that opened it. It stays
+// valid until Close.
+func (c *Conn) NetNSFd() int {
+	if c.nsFile == nil {
+		return -1
+	}
+	return int(c.nsFile.Fd())
+}
+
 // Close releases the socket. Operations after Close fail.
 func (c *Conn) Close() error {
 	c.mu.Lock()

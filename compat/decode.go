@@ -47,7 +47,7 @@ func (d *decoder) instance(name string) *Instance {
 	ext := lookup(matches, name, d.spec.Family)
 	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
 	if ext.Init != nil {
-		ext.Init(in.Info, &ParseContext{Family: d.spec.Family, Table: d.spec.Table, Chain: d.spec.Chain, Spec: d.spec})
+		ext.Init(in.Info, &ParseContext{Family: d.spec.Family, Table: d.spec.Table, Chain: d.spec.Chain, Spec: d.spec, NetNSFd: d.spec.nsFd})
 	}
 	d.spec.Matches = append(d.spec.Matches, in)
 	return in
@@ -70,7 +70,14 @@ func (d *decoder) fail(format string, args ...any) error {
 // holding anything iptables-nft would not have written is reported with an
 // error matching ErrNotIptables rather than approximated.
 func Decode(fam Family, r *xtnl.Rule) (*Spec, error) {
-	s := &Spec{Family: fam, Table: r.Table, Chain: r.Chain}
+	return DecodeIn(-1, fam, r)
+}
+
+// DecodeIn is Decode for a rule read from the network namespace behind
+// nsFd (-1: the current one), where names such as ipsets are looked up
+// when it is printed.
+func DecodeIn(nsFd int, fam Family, r *xtnl.Rule) (*Spec, error) {
+	s := &Spec{Family: fam, Table: r.Table, Chain: r.Chain, nsFd: nsFd}
 	d := &decoder{spec: s, exprs: r.Exprs}
 	for d.pos < len(d.exprs) {
 		ok, err := d.step()

@@ -202,7 +202,7 @@ func openConn(t *testing.T, ns *netnstest.NS) *xtnl.Conn {
 
 // writeOurs parses and writes a rulespec as xtnl does.
 func writeOurs(conn *xtnl.Conn, fam Family, table, chain string, args []string) error {
-	specs, err := Parse(fam, table, chain, args)
+	specs, err := ParseIn(conn.NetNSFd(), fam, table, chain, args)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func testAccepted(t *testing.T, c corpusCase, written, encoded, read *atomic.Int
 	}
 	ok := true
 	for i, r := range rules {
-		s, err := Decode(c.fam, r)
+		s, err := DecodeIn(refConn.NetNSFd(), c.fam, r)
 		if err != nil {
 			t.Errorf("(3) decode %q: %v", c.text, err)
 			ok = false

@@ -97,6 +97,9 @@ func (ipt *IPTables) HasRandomFully() bool { return true }
 // reproduced: 1.8.9 (nf_tables).
 func (ipt *IPTables) GetIptablesVersion() (int, int, int) { return 1, 8, 9 }
 
+// nsFd is the namespace the IPTables works in, for name lookups.
+func (ipt *IPTables) nsFd() int { return ipt.conn.NetNSFd() }
+
 // Conn returns the netlink connection the IPTables uses.
 func (ipt *IPTables) Conn() *xtnl.Conn { return ipt.conn }
 

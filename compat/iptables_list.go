@@ -30,7 +30,7 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 			out = append(out, c.headerLine(counters))
 		}
 		for _, c := range t.chains {
-			lines, err := ruleLines(ipt.fam, c.rules, counters)
+			lines, err := ruleLines(ipt.nsFd(), ipt.fam, c.rules, counters)
 			if err != nil {
 				return nil, wrapErr(err)
 			}
@@ -42,7 +42,7 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 	if c == nil {
 		return nil, notFound(errNoChain)
 	}
-	lines, err := ruleLines(ipt.fam, c.rules, counters)
+	lines, err := ruleLines(ipt.nsFd(), ipt.fam, c.rules, counters)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
@@ -97,7 +97,7 @@ func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
 	}
 	rows := [][]string{}
 	for _, r := range rules {
-		s, err := Decode(ipt.fam, r)
+		s, err := DecodeIn(ipt.nsFd(), ipt.fam, r)
 		if err != nil {
 			return nil, wrapErr(err)
 		}
@@ -151,7 +151,7 @@ func (s *Spec) statFields() []string {
 		}
 		return str
 	}
-	w := &Writer{}
+	w := s.writer()
 	for _, m := range s.Matches {
 		printInstance(m, w)
 	}

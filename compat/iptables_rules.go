@@ -19,7 +19,7 @@ func (ipt *IPTables) parse(table, chain string, rulespec []string) ([]*Spec, err
 	if chain == "" {
 		return nil, &Error{msg: "iptables: empty chain name", exitStatus: exitParameterProblem}
 	}
-	specs, err := Parse(ipt.fam, table, chain, rulespec)
+	specs, err := ParseIn(ipt.nsFd(), ipt.fam, table, chain, rulespec)
 	return specs, wrapErr(err)
 }
 
@@ -31,7 +31,7 @@ func canonical(s *Spec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	back, err := Decode(s.Family, r)
+	back, err := DecodeIn(s.nsFd, s.Family, r)
 	if err != nil {
 		return "", err
 	}
@@ -40,10 +40,10 @@ func canonical(s *Spec) (string, error) {
 
 // bodies returns the canonical bodies of a chain's kernel rules; rules
 // iptables cannot express get a body that matches nothing.
-func bodies(fam Family, rules []*xtnl.Rule) []string {
+func bodies(nsFd int, fam Family, rules []*xtnl.Rule) []string {
 	out := make([]string, len(rules))
 	for i, r := range rules {
-		s, err := Decode(fam, r)
+		s, err := DecodeIn(nsFd, fam, r)
 		if err != nil {
 			out[i] = "\x00unrepresentable"
 			continue
@@ -71,7 +71,7 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	if !ok {
 		return false, nil
 	}
-	have := bodies(ipt.fam, rules)
+	have := bodies(ipt.nsFd(), ipt.fam, rules)
 	for _, s := range specs {
 		want, err := canonical(s)
 		if err != nil {
@@ -169,7 +169,7 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		if !ok {
 			return notFound(errNoChain)
 		}
-		have := bodies(ipt.fam, rules)
+		have := bodies(ipt.nsFd(), ipt.fam, rules)
 		var missing []*Spec
 		for i, s := range specs {
 			if indexOf(have, wants[i]) < 0 {
@@ -291,7 +291,7 @@ func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
 		if !ok {
 			return notFound(errNoChain)
 		}
-		have := bodies(ipt.fam, rules)
+		have := bodies(ipt.nsFd(), ipt.fam, rules)
 		for _, w := range wants {
 			i := indexOf(have, w)
 			if i < 0 {

@@ -159,7 +159,7 @@ func setParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseCo
 
 func setSave(info []byte, w *Writer) {
 	idx := le16(info[setIndex:])
-	name, err := setNameResolver(idx)
+	name, err := setNameResolver(w, idx)
 	if err != nil {
 		// iptables stops with "Set with index N in kernel doesn't exist.";
 		// Save cannot fail, so the index is shown instead of a name.

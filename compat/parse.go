@@ -15,6 +15,9 @@ type ParseContext struct {
 	// Spec is the rule so far: the IP part (-p, -s, ...) is complete once
 	// Final runs.
 	Spec *Spec
+	// NetNSFd is the network namespace the rule is for (-1: the current
+	// one): lookups such as ipset names happen there.
+	NetNSFd int
 }
 
 // coreOption is one of iptables' own options.
@@ -72,12 +75,18 @@ type parser struct {
 // comma-separated -s and -d addresses, so Parse returns one Spec for each.
 // Errors are *SpecError naming the offending token.
 func Parse(fam Family, table, chain string, args []string) ([]*Spec, error) {
+	return ParseIn(-1, fam, table, chain, args)
+}
+
+// ParseIn is Parse for a rule bound for the network namespace behind
+// nsFd (-1: the current one), where names such as ipsets are looked up.
+func ParseIn(nsFd int, fam Family, table, chain string, args []string) ([]*Spec, error) {
 	if fam != IPv4 && fam != IPv6 {
 		return nil, badSpec("", "family must be IPv4 or IPv6")
 	}
-	spec := &Spec{Family: fam, Table: table, Chain: chain}
+	spec := &Spec{Family: fam, Table: table, Chain: chain, nsFd: nsFd}
 	p := &parser{spec: spec, args: args, seenCore: map[byte]bool{}}
-	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: spec}
+	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: spec, NetNSFd: nsFd}
 	if err := p.run(); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,21 @@ import (
 // Writer collects the text an extension's Save prints.
 type Writer struct {
 	strings.Builder
+	// The namespace the rule comes from, for names printed from indexes.
+	nsFd  int
+	hasNS bool
 }
+
+// NetNSFd is the network namespace the printed rule belongs to (-1: the
+// current one).
+func (w *Writer) NetNSFd() int {
+	if !w.hasNS {
+		return -1
+	}
+	return w.nsFd
+}
+
+func (s *Spec) writer() *Writer { return &Writer{nsFd: s.nsFd, hasNS: true} }
 
 // Opt writes " [! ]--name [values...]"; values are written as given.
 func (w *Writer) Opt(invert bool, name string, values ...string) {
@@ -64,7 +78,7 @@ func (s *Spec) String() string { return s.Format(false) }
 // counters, as `iptables -v -S` does (" -c PACKETS BYTES" before the
 // target).
 func (s *Spec) Format(counters bool) string {
-	w := &Writer{}
+	w := s.writer()
 	w.WriteString("-A ")
 	w.WriteString(s.Chain)
 	s.formatBody(w, counters)
@@ -74,7 +88,7 @@ func (s *Spec) Format(counters bool) string {
 // Body prints the rule without "-A CHAIN": the rulespec as iptables would
 // print it, starting with a space unless empty.
 func (s *Spec) Body() string {
-	w := &Writer{}
+	w := s.writer()
 	s.formatBody(w, false)
 	return w.String()
 }

@@ -47,14 +47,14 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		if !t.exists {
 			continue
 		}
-		if err := writeTable(bw, t, o.counters); err != nil {
+		if err := writeTable(bw, ipt.nsFd(), t, o.counters); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
 }
 
-func writeTable(w *bufio.Writer, t *tableView, counters bool) error {
+func writeTable(w *bufio.Writer, nsFd int, t *tableView, counters bool) error {
 	now := time.Now().Format("Mon Jan _2 15:04:05 2006")
 	cmd := "iptables-nft-save"
 	if t.fam == IPv6 {
@@ -70,7 +70,7 @@ func writeTable(w *bufio.Writer, t *tableView, counters bool) error {
 	}
 	for _, c := range t.chains {
 		for _, r := range c.rules {
-			s, err := Decode(t.fam, r)
+			s, err := DecodeIn(nsFd, t.fam, r)
 			if err != nil {
 				return wrapErr(err)
 			}
@@ -348,7 +348,7 @@ func (rs *restorer) command(line string) error {
 				rest = rest[1:]
 			}
 		}
-		specs, err := Parse(fam, table, chain, rest)
+		specs, err := ParseIn(rs.ipt.nsFd(), fam, table, chain, rest)
 		if err != nil {
 			return err
 		}

@@ -50,13 +50,13 @@ const (
 // setIndexResolver resolves an ipset name to its index for the rule being
 // parsed, refusing a set of the other family; errors are *SpecError.
 var setIndexResolver = func(ctx *ParseContext, name string) (uint16, error) {
-	return ipsetIndexIn(-1, ctx.Family, name)
+	return ipsetIndexIn(ctx.NetNSFd, ctx.Family, name)
 }
 
 // setNameResolver turns an index back into the set's name when a rule is
 // printed.
-var setNameResolver = func(index uint16) (string, error) {
-	return ipsetNameIn(-1, index)
+var setNameResolver = func(w *Writer, index uint16) (string, error) {
+	return ipsetNameIn(w.NetNSFd(), index)
 }
 
 // ipsetSocket opens the raw socket in the namespace nsFD refers to (the

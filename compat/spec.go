@@ -39,6 +39,10 @@ type Spec struct {
 
 	// Counters, when set, initializes (-c) or reports the rule's counter.
 	Counters *Counters
+
+	// nsFd is the namespace the rule was parsed for or read from (-1: the
+	// current one), where printing looks names (ipsets) up.
+	nsFd int
 }
 
 // Counters are a rule's packet and byte counts.

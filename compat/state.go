@@ -140,10 +140,10 @@ func (c *chainView) headerLine(counters bool) string {
 }
 
 // ruleLines decodes and prints a chain's rules as -S does.
-func ruleLines(fam Family, rules []*xtnl.Rule, counters bool) ([]string, error) {
+func ruleLines(nsFd int, fam Family, rules []*xtnl.Rule, counters bool) ([]string, error) {
 	out := make([]string, 0, len(rules))
 	for _, r := range rules {
-		s, err := Decode(fam, r)
+		s, err := DecodeIn(nsFd, fam, r)
 		if err != nil {
 			return nil, err
 		}
