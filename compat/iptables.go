@@ -186,3 +186,7 @@ func wrapErr(err error) error {
 	}
 	return &Error{msg: "iptables: " + err.Error(), exitStatus: exitResourceProblem, cause: err}
 }
+
+// ErrorNotFound returns the *Error iptables gives when a rule, chain or
+// table is not found (exit status 1, IsNotExist), with iptables' message.
+func ErrorNotFound(msg string) *Error { return notFound(msg) }

@@ -143,8 +143,14 @@ func (ipt *IPTables) ClearAndDeleteChain(table, chain string) error {
 }
 
 // ClearAll flushes every chain of the filter table (iptables -F).
-func (ipt *IPTables) ClearAll() error {
-	err := ipt.conn.FlushTable(&xtnl.Table{Family: ipt.fam.xtnlFamily(), Name: "filter"})
+func (ipt *IPTables) ClearAll() error { return ipt.FlushTable("filter") }
+
+// FlushTable flushes every chain of a table (iptables -t TABLE -F).
+func (ipt *IPTables) FlushTable(table string) error {
+	if !isTable(table) {
+		return notFound("Table does not exist (do you need to insmod?)")
+	}
+	err := ipt.conn.FlushTable(&xtnl.Table{Family: ipt.fam.xtnlFamily(), Name: table})
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return nil
 	}
@@ -153,15 +159,22 @@ func (ipt *IPTables) ClearAll() error {
 
 // DeleteAll deletes every user chain of the filter table (iptables -X);
 // they must be empty and not jumped to from built-in chains.
-func (ipt *IPTables) DeleteAll() error {
+func (ipt *IPTables) DeleteAll() error { return ipt.DeleteUserChains("filter") }
+
+// DeleteUserChains deletes every user chain of a table (iptables -t TABLE
+// -X), in one atomic step.
+func (ipt *IPTables) DeleteUserChains(table string) error {
+	if !isTable(table) {
+		return notFound("Table does not exist (do you need to insmod?)")
+	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, "filter")
+		t, err := readTable(ipt.conn, ipt.fam, table)
 		if err != nil {
 			return err
 		}
 		for _, c := range t.chains {
 			if !c.builtin {
-				tx.DelChain(ipt.userChain("filter", c.name))
+				tx.DelChain(ipt.userChain(table, c.name))
 			}
 		}
 		return nil

@@ -222,15 +222,24 @@ func printPorts(w *Writer, name string, lo, hi uint16, invert bool) {
 	if invert {
 		inv = "!"
 	}
+	port := func(p uint16) string {
+		if !w.Numeric() {
+			if s, ok := serviceName(p, w.proto); ok {
+				return s
+			}
+		}
+		return strconv.Itoa(int(p))
+	}
 	if lo == hi {
-		fmt.Fprintf(w, " %s:%s%d", name, inv, lo)
+		fmt.Fprintf(w, " %s:%s%s", name, inv, port(lo))
 		return
 	}
-	fmt.Fprintf(w, " %ss:%s%d:%d", name, inv, lo, hi)
+	fmt.Fprintf(w, " %ss:%s%s:%s", name, inv, port(lo), port(hi))
 }
 
 func tcpPrint(info []byte, w *Writer) {
 	w.WriteString(" tcp")
+	w.proto = "tcp"
 	spts, dpts := portsOf(info)
 	inv := info[11]
 	printPorts(w, "spt", spts[0], spts[1], inv&tcpInvSrcPt != 0)

@@ -44,6 +44,7 @@ func init() {
 		},
 		Print: func(info []byte, w *Writer) {
 			w.WriteString(" udp")
+			w.proto = "udp"
 			spts, dpts := portsOf(info)
 			printPorts(w, "spt", spts[0], spts[1], info[8]&udpInvSrcPt != 0)
 			printPorts(w, "dpt", dpts[0], dpts[1], info[8]&udpInvDstPt != 0)

@@ -108,6 +108,12 @@ func serviceByName(name, proto string) (uint16, bool) {
 	return p, ok
 }
 
+// serviceName returns the service name of a port, as getservbyport does.
+func serviceName(port uint16, proto string) (string, bool) {
+	s, ok := getNetdb().nameByPort[strconv.Itoa(int(port))+"/"+proto]
+	return s, ok
+}
+
 // protoByName returns a protocol's number.
 func protoByName(name string) (uint8, bool) {
 	p, ok := getNetdb().protoByName[name]

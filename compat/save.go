@@ -11,7 +11,15 @@ type Writer struct {
 	// The namespace the rule comes from, for names printed from indexes.
 	nsFd  int
 	hasNS bool
+	// numeric is -L's -n: numbers instead of names in Print output.
+	numeric bool
+	// proto names the protocol whose service names ports print as.
+	proto string
 }
+
+// Numeric reports whether Print should show numbers rather than names
+// (iptables -L -n).
+func (w *Writer) Numeric() bool { return w.numeric }
 
 // NetNSFd is the network namespace the printed rule belongs to (-1: the
 // current one).

@@ -115,11 +115,13 @@ func (a Addr) format(fam Family) string {
 	return ip + "/" + ipString(a.Mask[:l])
 }
 
+// ipString formats an address as inet_ntop does (glibc's IPv6 form, which
+// differs from Go's for IPv4-compatible addresses such as ::1.2.3.4).
 func ipString(b []byte) string {
 	if len(b) == 4 {
 		return netip.AddrFrom4([4]byte(b)).String()
 	}
-	return netip.AddrFrom16([16]byte(b)).String()
+	return mcInetNtop6(b)
 }
 
 // parseAddrs parses -s / -d arguments: one or more comma-separated

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl"
 )
 
@@ -25,6 +26,7 @@ type chainView struct {
 	policy   string
 	counters Counters
 	handle   uint64
+	refs     int // rules jumping to it
 	rules    []*xtnl.Rule
 }
 
@@ -96,6 +98,15 @@ func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 	for _, r := range rules {
 		if cv := t.chain(r.Chain); cv != nil {
 			cv.rules = append(cv.rules, r)
+		}
+		// References are the rules jumping to a chain, as iptables
+		// counts them (the kernel's use count counts more).
+		if n := len(r.Exprs); n > 0 {
+			if v, ok := r.Exprs[n-1].(*nftexpr.Verdict); ok && v.Chain != "" {
+				if cv := t.chain(v.Chain); cv != nil {
+					cv.refs++
+				}
+			}
 		}
 	}
 	return t, nil

@@ -25,6 +25,9 @@ var logFlags = []struct {
 	{"log-macdecode", 0x20},
 }
 
+// logLevelNames are the level names iptables -L shows.
+var logLevelNames = [8]string{"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"}
+
 var syslogLevels = map[string]byte{
 	"emerg": 0, "panic": 0, "alert": 1, "crit": 2, "error": 3, "err": 3,
 	"warning": 4, "warn": 4, "notice": 5, "info": 6, "debug": 7,
@@ -65,7 +68,20 @@ func init() {
 			return nil
 		},
 		Print: func(info []byte, w *Writer) {
-			w.WriteString(" LOG flags " + strconv.Itoa(int(info[1])) + " level " + strconv.Itoa(int(info[0])))
+			if w.Numeric() {
+				w.WriteString(" LOG flags " + strconv.Itoa(int(info[1])) + " level " + strconv.Itoa(int(info[0])))
+			} else {
+				if info[0] < 8 {
+					w.WriteString(" LOG level " + logLevelNames[info[0]])
+				} else {
+					w.WriteString(" LOG UNKNOWN level " + strconv.Itoa(int(info[0])))
+				}
+				for _, f := range logFlags {
+					if info[1]&f.bit != 0 {
+						w.WriteString(" " + strings.TrimPrefix(f.opt, "log-"))
+					}
+				}
+			}
 			if p := cString(info[logPrefixOff : logPrefixOff+logPrefixSize]); p != "" {
 				w.WriteString(" prefix \"" + p + "\"")
 			}

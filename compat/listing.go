@@ -1,0 +1,251 @@
+package compat
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ListOptions are `iptables -L`'s output flags.
+type ListOptions struct {
+	Verbose     bool // -v: counters and interfaces
+	Numeric     bool // -n: numbers, not names
+	Exact       bool // -x: exact counters, not 12K
+	LineNumbers bool // --line-numbers
+}
+
+// ListTable writes a chain ("" for every chain of the table) as
+// `iptables -L` prints it.
+func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) error {
+	t, err := readTable(ipt.conn, ipt.fam, table)
+	if err != nil {
+		return wrapErr(err)
+	}
+	chains := t.chains
+	if chain != "" {
+		c := t.chain(chain)
+		if c == nil {
+			return notFound(errNoChain)
+		}
+		chains = []*chainView{c}
+	}
+	bw := bufio.NewWriter(w)
+	for i, c := range chains {
+		if i > 0 {
+			bw.WriteString("\n")
+		}
+		writeChainHeader(bw, c, o)
+		for n, r := range c.rules {
+			s, err := DecodeIn(ipt.nsFd(), ipt.fam, r)
+			if err != nil {
+				return wrapErr(err)
+			}
+			bw.WriteString(s.listLine(n+1, o))
+			bw.WriteString("\n")
+		}
+	}
+	return bw.Flush()
+}
+
+// formatNum prints a counter as xtables_print_num does.
+func formatNum(n uint64, o ListOptions, table bool) string {
+	if o.Exact {
+		if table {
+			return fmt.Sprintf("%8d ", n)
+		}
+		return fmt.Sprintf("%d ", n)
+	}
+	if n <= 99999 {
+		if table {
+			return fmt.Sprintf("%5d ", n)
+		}
+		return fmt.Sprintf("%d ", n)
+	}
+	for _, unit := range []string{"K", "M", "G"} {
+		n = (n + 500) / 1000
+		if n <= 9999 {
+			if table {
+				return fmt.Sprintf("%4d%s ", n, unit)
+			}
+			return fmt.Sprintf("%d%s ", n, unit)
+		}
+	}
+	n = (n + 500) / 1000
+	if table {
+		return fmt.Sprintf("%4dT ", n)
+	}
+	return fmt.Sprintf("%dT ", n)
+}
+
+func writeChainHeader(w *bufio.Writer, c *chainView, o ListOptions) {
+	w.WriteString("Chain " + c.name)
+	if c.builtin {
+		w.WriteString(" (policy " + c.policy)
+		if o.Verbose {
+			w.WriteString(" " + formatNum(c.counters.Packets, o, false) + "packets, " + formatNum(c.counters.Bytes, o, false) + "bytes")
+		}
+		w.WriteString(")\n")
+	} else {
+		fmt.Fprintf(w, " (%d references)\n", c.refs)
+	}
+	if o.LineNumbers {
+		fmt.Fprintf(w, "%-4s ", "num")
+	}
+	if o.Verbose {
+		if o.Exact {
+			fmt.Fprintf(w, "%8s %10s ", "pkts", "bytes")
+		} else {
+			fmt.Fprintf(w, "%5s %5s ", "pkts", "bytes")
+		}
+	}
+	fmt.Fprintf(w, "%-9s  prot opt", "target")
+	if o.Verbose {
+		fmt.Fprintf(w, " %-6s %-6s ", "in", "out")
+	}
+	fmt.Fprintf(w, " %-19s  %-19s \n", "source", "destination")
+}
+
+// listLine is one rule as iptables -L prints it.
+func (s *Spec) listLine(num int, o ListOptions) string {
+	var b strings.Builder
+	if o.LineNumbers {
+		fmt.Fprintf(&b, "%-4d ", num)
+	}
+	if o.Verbose {
+		var cnt Counters
+		if s.Counters != nil {
+			cnt = *s.Counters
+		}
+		b.WriteString(formatNum(cnt.Packets, o, true))
+		b.WriteString(formatNum(cnt.Bytes, o, true))
+	}
+	target := s.Verdict
+	if s.Target != nil {
+		target = s.Target.Ext.Name
+		if s.Target.Ext.SaveName != nil {
+			target = s.Target.Ext.SaveName(s.Target.Info)
+		}
+	}
+	fmt.Fprintf(&b, "%-9s ", target)
+	b.WriteByte(invChar(s.InvProto, ' '))
+	fmt.Fprintf(&b, "%-4s ", s.listProto(o.Numeric))
+	b.WriteByte(invChar(s.InvFrag, '-'))
+	if s.Frag {
+		b.WriteString("f ")
+	} else {
+		b.WriteString("- ")
+	}
+	if o.Verbose {
+		any := "any"
+		if o.Numeric {
+			any = "*"
+		}
+		iface := func(name string, inv bool) string {
+			if name == "" {
+				name = any
+			}
+			if inv {
+				name = "!" + name
+			}
+			return name
+		}
+		fmt.Fprintf(&b, " %-6s %-6s ", iface(s.InIface, s.InvIn), iface(s.OutIface, s.InvOut))
+	}
+	b.WriteByte(invChar(s.InvSrc, ' '))
+	fmt.Fprintf(&b, "%-19s ", s.listAddr(s.Src, o.Numeric))
+	b.WriteByte(invChar(s.InvDst, ' '))
+	fmt.Fprintf(&b, "%-19s ", s.listAddr(s.Dst, o.Numeric))
+	if s.Goto {
+		b.WriteString("[goto] ")
+	}
+	w := s.writer()
+	w.numeric = o.Numeric
+	for _, m := range s.Matches {
+		printInstance(m, w)
+	}
+	if s.Target != nil {
+		printInstance(s.Target, w)
+	}
+	b.WriteString(w.String())
+	return b.String()
+}
+
+func invChar(inv bool, otherwise byte) byte {
+	if inv {
+		return '!'
+	}
+	return otherwise
+}
+
+func (s *Spec) listProto(numeric bool) string {
+	if numeric {
+		return strconv.Itoa(int(s.Proto))
+	}
+	if s.Proto == 0 {
+		return "all"
+	}
+	return formatProto(s.Proto)
+}
+
+// listAddr prints an address as -L does: "anywhere" for /0 without -n,
+// host or network names from /etc/hosts and /etc/networks without -n (no
+// DNS), the mask only when it is not all ones.
+func (s *Spec) listAddr(a Addr, numeric bool) string {
+	l := s.Family.addrLen()
+	if a.isZero(s.Family) && !numeric {
+		return "anywhere"
+	}
+	name := ipString(a.IP[:l])
+	if !numeric {
+		if n, ok := hostName(name); ok {
+			name = n
+		}
+	}
+	p := a.prefixLen(s.Family)
+	switch {
+	case p == 8*l:
+		return name
+	case p < 0:
+		return name + "/" + ipString(a.Mask[:l])
+	}
+	return name + "/" + strconv.Itoa(p)
+}
+
+var (
+	hostsOnce sync.Once
+	hostNames map[string]string
+)
+
+// hostName looks an address up in /etc/hosts, then /etc/networks.
+func hostName(addr string) (string, bool) {
+	hostsOnce.Do(func() {
+		hostNames = map[string]string{}
+		for _, file := range []string{"/etc/hosts", "/etc/networks"} {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				continue
+			}
+			for _, f := range netdbLines(string(b)) {
+				if len(f) < 2 {
+					continue
+				}
+				ip, name := f[0], f[1]
+				if file == "/etc/networks" {
+					ip, name = f[1], f[0]
+				}
+				if a, err := netip.ParseAddr(ip); err == nil {
+					if _, seen := hostNames[a.String()]; !seen {
+						hostNames[a.String()] = name
+					}
+				}
+			}
+		}
+	})
+	n, ok := hostNames[addr]
+	return n, ok
+}

@@ -1,0 +1,346 @@
+package compat
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// time: -m time (struct xt_time_info, 24 bytes, host order): u32
+// date_start @0, u32 date_stop @4 (seconds since the epoch, UTC), u32
+// daytime_start @8, u32 daytime_stop @12 (seconds of the day), u32
+// monthdays_match @16 (bit N = day N), u8 weekdays_match @20 (bit 1 =
+// Monday ... bit 7 = Sunday), u8 flags @21 (LOCAL_TZ 1, CONTIGUOUS 2),
+// 2 bytes padding. Defaults: every day, 00:00:00-23:59:59, date_stop
+// INT_MAX, which -S prints as --datestop 2038-01-19T03:14:07.
+//
+// While parsing, padding byte 22 records that --utc was given (it leaves
+// no other trace but excludes --kerneltz); Final clears it.
+
+const (
+	timeLocalTZ      = 0x01
+	timeContiguous   = 0x02
+	timeAllMonthdays = 0xfffffffe
+	timeAllWeekdays  = 0xfe
+	timeMaxDaytime   = 24*60*60 - 1
+	timeDateStop     = 0x7fffffff
+	timeUTCSeen      = 22
+)
+
+var timeWeekDays = []string{"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+const (
+	timeOptDateStart = iota
+	timeOptDateStop
+	timeOptTimeStart
+	timeOptTimeStop
+	timeOptContiguous
+	timeOptMonthdays
+	timeOptWeekdays
+	timeOptLocalTZ
+	timeOptUTC
+	timeOptKernelTZ
+)
+
+func init() {
+	Register(&Extension{
+		Name: "time", Revision: 0, Size: 24,
+		Options: []Option{
+			{Name: "datestart", Args: 1, ID: timeOptDateStart},
+			{Name: "datestop", Args: 1, ID: timeOptDateStop},
+			{Name: "timestart", Args: 1, ID: timeOptTimeStart},
+			{Name: "timestop", Args: 1, ID: timeOptTimeStop},
+			{Name: "contiguous", ID: timeOptContiguous},
+			{Name: "weekdays", Args: 1, Invert: true, ID: timeOptWeekdays},
+			{Name: "monthdays", Args: 1, Invert: true, ID: timeOptMonthdays},
+			{Name: "localtz", ID: timeOptLocalTZ},
+			{Name: "utc", ID: timeOptUTC},
+			{Name: "kerneltz", ID: timeOptKernelTZ},
+		},
+		Init: func(info []byte, _ *ParseContext) {
+			putLe32(info[4:], timeDateStop)
+			putLe32(info[12:], timeMaxDaytime)
+			putLe32(info[16:], timeAllMonthdays)
+			info[20] = timeAllWeekdays
+		},
+		Parse: timeParse,
+		Final: func(info []byte, _ *ParseContext) error {
+			info[timeUTCSeen] = 0
+			if info[21]&timeContiguous != 0 && le32(info[8:]) < le32(info[12:]) {
+				return badSpec("--contiguous", "time: --contiguous only makes sense when stoptime is smaller than starttime")
+			}
+			return nil
+		},
+		Save:  timeSave,
+		Print: timePrint,
+	})
+}
+
+func timeParse(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+	switch opt.ID {
+	case timeOptDateStart, timeOptDateStop:
+		t, err := timeParseDate(args[0])
+		if err != nil {
+			return err
+		}
+		at := 0
+		if opt.ID == timeOptDateStop {
+			at = 4
+		}
+		putLe32(info[at:], t)
+	case timeOptTimeStart, timeOptTimeStop:
+		t, err := timeParseDaytime(args[0])
+		if err != nil {
+			return err
+		}
+		at := 8
+		if opt.ID == timeOptTimeStop {
+			at = 12
+		}
+		putLe32(info[at:], t)
+	case timeOptContiguous:
+		info[21] |= timeContiguous
+	case timeOptLocalTZ, timeOptKernelTZ:
+		if info[timeUTCSeen] != 0 {
+			return badSpec("--"+opt.Name, "time: option \"--%s\" cannot be used together with \"--utc\".", opt.Name)
+		}
+		info[21] |= timeLocalTZ
+	case timeOptUTC:
+		if info[21]&timeLocalTZ != 0 {
+			return badSpec("--utc", "time: option \"--utc\" cannot be used together with \"--kerneltz\".")
+		}
+		info[timeUTCSeen] = 1
+	case timeOptMonthdays:
+		m, err := timeParseMonthdays(args[0])
+		if err != nil {
+			return err
+		}
+		if invert {
+			m ^= timeAllMonthdays
+		}
+		putLe32(info[16:], m)
+	case timeOptWeekdays:
+		m, err := timeParseWeekdays(args[0])
+		if err != nil {
+			return err
+		}
+		if invert {
+			m ^= timeAllWeekdays
+		}
+		info[20] = m
+	}
+	return nil
+}
+
+// timeStrtoul is C's strtoul(s, &e, base) stored in an unsigned int.
+func timeStrtoul(s string, base uint64) (uint32, string) {
+	v, end, _ := mcStrtoul(s, base)
+	return uint32(v), s[end:]
+}
+
+// timeParseDate parses YYYY[-MM[-DD[Thh[:mm[:ss]]]]] as UTC, normalising
+// out-of-range days and months as mktime does.
+func timeParseDate(arg string) (uint32, error) {
+	bad := badSpec(arg, "Invalid date \"%s\" specified. Should be YYYY[-MM[-DD[Thh[:mm[:ss]]]]]", arg)
+	fields := []struct {
+		sep byte
+		max uint32
+	}{{'-', 12}, {'T', 31}, {':', 23}, {':', 59}, {0, 59}}
+	vals := [6]uint32{0, 1, 1, 0, 0, 0}
+	year, e := timeStrtoul(arg, 10)
+	if (e != "" && e[0] != '-') || year < 1970 || year > 2038 {
+		return 0, bad
+	}
+	vals[0] = year
+	for i := 0; e != ""; i++ {
+		s := e[1:]
+		var v uint32
+		v, e = timeStrtoul(s, 10)
+		f := fields[i]
+		if (e != "" && (f.sep == 0 || e[0] != f.sep)) || v > f.max {
+			return 0, bad
+		}
+		vals[i+1] = v
+	}
+	t := time.Date(int(vals[0]), time.Month(vals[1]), int(vals[2]), int(vals[3]), int(vals[4]), int(vals[5]), 0, time.UTC).Unix()
+	if t < 0 {
+		return 0, badSpec(arg, "mktime returned an error")
+	}
+	return uint32(t), nil
+}
+
+func timeParseDaytime(arg string) (uint32, error) {
+	bad := badSpec(arg, "invalid time \"%s\" specified, should be hh:mm[:ss] format and within the boundaries", arg)
+	hour, e := timeStrtoul(arg, 10)
+	if e == "" || e[0] != ':' || hour > 23 {
+		return 0, bad
+	}
+	minute, e := timeStrtoul(e[1:], 10)
+	if (e != "" && e[0] != ':') || minute > 59 {
+		return 0, bad
+	}
+	var second uint32
+	if e != "" {
+		second, e = timeStrtoul(e[1:], 10)
+		if e != "" || second > 59 {
+			return 0, bad
+		}
+	}
+	return 3600*hour + 60*minute + second, nil
+}
+
+// timeSegments splits a list at commas as my_strseg does, cutting each
+// piece to n-1 bytes (its snprintf into a char[n]).
+func timeSegments(arg string, n int) []string {
+	var out []string
+	for arg != "" {
+		seg, rest, more := strings.Cut(arg, ",")
+		if len(seg) > n-1 {
+			seg = seg[:n-1]
+		}
+		out = append(out, seg)
+		if !more {
+			break
+		}
+		arg = rest
+	}
+	return out
+}
+
+func timeParseMonthdays(arg string) (uint32, error) {
+	var ret uint32
+	for _, day := range timeSegments(arg, 3) {
+		v, end, _ := mcStrtoul(day, 0)
+		i := uint32(v)
+		if (end < len(day) && day[end] != ',') || i > 31 {
+			return 0, badSpec(arg, "%s is not a valid day for --monthdays", day)
+		}
+		ret |= 1 << i
+	}
+	return ret, nil
+}
+
+func timeParseWeekdays(arg string) (uint8, error) {
+	var ret uint32
+	for _, day := range timeSegments(arg, 4) {
+		v, end, _ := mcStrtoul(day, 0)
+		if end == len(day) {
+			i := uint32(v)
+			if i == 0 {
+				return 0, badSpec(arg, "No, the week does NOT begin with Sunday.")
+			}
+			ret |= 1 << (i & 31)
+			continue
+		}
+		valid := false
+		for i := 1; i < len(timeWeekDays); i++ {
+			if len(day) >= 2 && day[:2] == timeWeekDays[i][:2] {
+				ret |= 1 << i
+				valid = true
+			}
+		}
+		if !valid {
+			return 0, badSpec(arg, "%s is not a valid day specifier", day)
+		}
+	}
+	return uint8(ret), nil
+}
+
+func timeDaytime(t uint32) string {
+	return fmt.Sprintf("%02d:%02d:%02d", t/3600, t/60%60, t%60)
+}
+
+func timeMonthdays(mask uint32, human bool) string {
+	var parts []string
+	for i := 1; i <= 31; i++ {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		s := strconv.Itoa(i)
+		if human {
+			switch i % 10 {
+			case 1:
+				s += "st"
+			case 2:
+				s += "nd"
+			case 3:
+				s += "rd"
+			default:
+				s += "th"
+			}
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ",")
+}
+
+func timeWeekdays(mask uint8) string {
+	var parts []string
+	for i := 1; i <= 7; i++ {
+		if mask&(1<<i) != 0 {
+			parts = append(parts, timeWeekDays[i])
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func timeDate(d uint32, sep string) string {
+	t := time.Unix(int64(d), 0).UTC()
+	return fmt.Sprintf("%04d-%02d-%02d%s%02d:%02d:%02d", t.Year(), int(t.Month()), t.Day(), sep, t.Hour(), t.Minute(), t.Second())
+}
+
+func timeSave(info []byte, w *Writer) {
+	start, stop := le32(info[8:]), le32(info[12:])
+	if start != 0 || stop != timeMaxDaytime {
+		w.Opt(false, "timestart", timeDaytime(start))
+		w.Opt(false, "timestop", timeDaytime(stop))
+	}
+	if m := le32(info[16:]); m != timeAllMonthdays {
+		w.Opt(false, "monthdays", timeMonthdays(m, false))
+	}
+	if m := info[20]; m != timeAllWeekdays {
+		w.Opt(false, "weekdays", timeWeekdays(m))
+	}
+	if d := le32(info[0:]); d != 0 {
+		w.Opt(false, "datestart", timeDate(d, "T"))
+	}
+	if d := le32(info[4:]); d != 0 {
+		w.Opt(false, "datestop", timeDate(d, "T"))
+	}
+	if info[21]&timeLocalTZ != 0 {
+		w.Opt(false, "kerneltz")
+	}
+	if info[21]&timeContiguous != 0 {
+		w.Opt(false, "contiguous")
+	}
+}
+
+func timePrint(info []byte, w *Writer) {
+	w.WriteString(" TIME")
+	start, stop := le32(info[8:]), le32(info[12:])
+	if start != 0 || stop != timeMaxDaytime {
+		w.WriteString(" from " + timeDaytime(start) + " to " + timeDaytime(stop))
+	}
+	if m := info[20]; m != timeAllWeekdays {
+		w.WriteString(" on " + timeWeekdays(m))
+	}
+	if m := le32(info[16:]); m != timeAllMonthdays {
+		w.WriteString(" on " + timeMonthdays(m, true))
+	}
+	if d := le32(info[0:]); d != 0 {
+		w.WriteString(" starting from " + timeDate(d, " "))
+	}
+	if d := le32(info[4:]); d != timeDateStop {
+		w.WriteString(" until date")
+		if d != 0 {
+			w.WriteString(" " + timeDate(d, " "))
+		}
+	}
+	if info[21]&timeLocalTZ == 0 {
+		w.WriteString(" UTC")
+	}
+	if info[21]&timeContiguous != 0 {
+		w.WriteString(" contiguous")
+	}
+}
