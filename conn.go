@@ -7,10 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,9 +17,9 @@ import (
 // socket, each waiting for its own answer.
 type Conn struct {
 	mu     sync.Mutex
-	nl     *netlink.Conn
-	rc     syscall.RawConn
-	nsFile *os.File // the namespace the socket lives in; nil for the caller's
+	t      transport
+	newT   func() (transport, error) // makes a fresh transport, for reset
+	nsFile *os.File                  // the namespace the socket lives in; nil for the caller's
 	seq    uint32
 	rbuf   []byte
 	sndbuf int
@@ -117,62 +115,38 @@ func Open(opts ...Option) (*Conn, error) {
 	return c, nil
 }
 
-// dial (re)creates the socket. Called with c.mu held or before c is shared.
+// dial (re)creates the transport. Called with c.mu held or before c is
+// shared.
 func (c *Conn) dial() error {
-	cfg := &netlink.Config{}
-	if c.nsFile != nil {
-		cfg.NetNS = int(c.nsFile.Fd())
+	if c.newT == nil {
+		c.newT = func() (transport, error) { return dialSocket(c.nsFile) }
 	}
-	nl, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
+	t, err := c.newT()
 	if err != nil {
-		return fmt.Errorf("xtnl: dial netlink: %w", err)
+		return err
 	}
-	rc, err := nl.SyscallConn()
-	if err != nil {
-		nl.Close()
-		return fmt.Errorf("xtnl: netlink socket: %w", err)
-	}
-	c.nl, c.rc = nl, rc
-	// Errors echo only the header of the failing message, not a possibly
-	// huge copy of it; and carry the kernel's explanation when it has one.
-	_ = nl.SetOption(netlink.CapAcknowledge, true)
-	_ = nl.SetOption(netlink.ExtendedAcknowledge, true)
+	c.t = t
 	c.sndbuf, c.rcvbuf = 0, 0
 	return c.sizeBuffers(minSockBuf, minSockBuf)
 }
 
 // sizeBuffers grows the socket buffers to at least snd and rcv bytes. The
 // kernel takes a whole batch in one sendmsg, so the send buffer must hold
-// it; SO_*BUFFORCE (root) bypasses the sysctl caps, plain SO_*BUF is the
-// fallback for unprivileged callers.
+// it.
 func (c *Conn) sizeBuffers(snd, rcv int) error {
 	var err error
 	if snd > c.sndbuf {
-		err = c.setsockopt(unix.SO_SNDBUFFORCE, unix.SO_SNDBUF, snd)
+		err = c.t.setBuffer(true, snd)
 		if err == nil {
 			c.sndbuf = snd
 		}
 	}
 	if rcv > c.rcvbuf {
-		if e := c.setsockopt(unix.SO_RCVBUFFORCE, unix.SO_RCVBUF, rcv); e == nil {
+		if e := c.t.setBuffer(false, rcv); e == nil {
 			c.rcvbuf = rcv
 		}
 	}
 	return err
-}
-
-func (c *Conn) setsockopt(force, plain, size int) error {
-	var serr error
-	err := c.rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, force, size)
-		if serr != nil {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, plain, size)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	return serr
 }
 
 // NetNSFd returns a descriptor of the network namespace the connection is
@@ -193,7 +167,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	err := c.nl.Close()
+	err := c.t.close()
 	if c.nsFile != nil {
 		c.nsFile.Close()
 	}
@@ -213,26 +187,19 @@ func (c *Conn) nextSeq(n int) uint32 {
 	return first
 }
 
-// send writes one datagram holding any number of messages.
-func (c *Conn) send(b []byte) error {
-	if len(b)+4096 > c.sndbuf {
-		if err := c.sizeBuffers(len(b)+len(b)/4+4096, 0); err != nil {
-			return fmt.Errorf("xtnl: size send buffer for %d bytes: %w", len(b), err)
+// send writes one datagram made of bufs, in one sendmsg.
+func (c *Conn) send(bufs ...[]byte) error {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if total+4096 > c.sndbuf {
+		if err := c.sizeBuffers(total+total/4+4096, 0); err != nil {
+			return fmt.Errorf("xtnl: size send buffer for %d bytes: %w", total, err)
 		}
 	}
-	if err := c.nl.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
-		return err
-	}
-	var serr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		serr = unix.Sendto(int(fd), b, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
-		return serr != unix.EAGAIN
-	})
-	if err != nil {
-		return fmt.Errorf("xtnl: send: %w", err)
-	}
-	if serr != nil {
-		return fmt.Errorf("xtnl: send: %w", wrapErrno(serr))
+	if err := c.t.send(bufs, time.Now().Add(c.timeout)); err != nil {
+		return fmt.Errorf("xtnl: send: %w", wrapErrno(err))
 	}
 	return nil
 }
@@ -244,36 +211,19 @@ func (c *Conn) recv(fn func(m message) error) error {
 	return err
 }
 
-// recvQueued reads one datagram already queued on the socket, without
-// waiting; ok is false when there is none.
+// recvQueued reads one datagram already queued, without waiting; ok is
+// false when there is none.
 func (c *Conn) recvQueued(fn func(m message) error) (ok bool, err error) {
 	return c.recvMode(false, fn)
 }
 
 func (c *Conn) recvMode(wait bool, fn func(m message) error) (bool, error) {
-	if wait {
-		if err := c.nl.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
-			return false, err
-		}
-	}
-	var n int
-	var rerr error
-	err := c.rc.Read(func(fd uintptr) bool {
-		var flags int
-		n, _, flags, _, rerr = unix.Recvmsg(int(fd), c.rbuf, nil, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
-		if rerr == nil && (flags&unix.MSG_TRUNC != 0 || n > len(c.rbuf)) {
-			rerr = fmt.Errorf("datagram of %d bytes exceeds buffer: %w", n, ErrTruncated)
-		}
-		return !wait || rerr != unix.EAGAIN
-	})
+	n, ok, err := c.t.recv(c.rbuf, wait, time.Now().Add(c.timeout))
 	if err != nil {
-		return false, fmt.Errorf("xtnl: receive: %w", err)
+		return false, fmt.Errorf("xtnl: receive: %w", wrapErrno(err))
 	}
-	if rerr == unix.EAGAIN && !wait {
+	if !ok {
 		return false, nil
-	}
-	if rerr != nil {
-		return false, fmt.Errorf("xtnl: receive: %w", wrapErrno(rerr))
 	}
 	return true, splitMessages(c.rbuf[:n], fn)
 }
@@ -292,7 +242,7 @@ func wrapErrno(err error) error {
 // reset replaces a socket whose state is unknown (an exchange was cut
 // short), so stale replies never reach the next request.
 func (c *Conn) reset() {
-	c.nl.Close()
+	c.t.close()
 	if err := c.dial(); err != nil {
 		c.closed = true
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -106,29 +105,12 @@ func (tx *Tx) commitLocked() error {
 			echoes++
 		}
 	}
-	total := len(head.b) + len(tx.enc.b) + len(tail.b)
-	if total+4096 > c.sndbuf {
-		if err := c.sizeBuffers(total+total/4+4096, 0); err != nil {
-			return fmt.Errorf("xtnl: size send buffer for a %d-byte batch: %w", total, err)
-		}
-	}
 	if echoes > 0 {
 		// Echoed rules arrive after the commit, all at once: make room.
 		_ = c.sizeBuffers(0, len(tx.enc.b)*2+minSockBuf)
 	}
-	if err := c.nl.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
-		return err
-	}
-	var serr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		_, serr = unix.SendmsgBuffers(int(fd), [][]byte{head.b, tx.enc.b, tail.b}, nil, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}, 0)
-		return serr != unix.EAGAIN
-	})
-	if err == nil {
-		err = serr
-	}
-	if err != nil {
-		return fmt.Errorf("xtnl: send batch of %d operations (%d bytes): %w", n, total, wrapErrno(err))
+	if err := c.send(head.b, tx.enc.b, tail.b); err != nil {
+		return fmt.Errorf("xtnl: batch of %d operations: %w", n, err)
 	}
 
 	// nfnetlink handles the batch inside our sendmsg: by the time it

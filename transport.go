@@ -1,0 +1,120 @@
+package xtnl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// transport carries netlink datagrams between a Conn and nf_tables: a real
+// socket, or the in-memory kernel of OpenFake.
+type transport interface {
+	// send writes one datagram made of bufs (one sendmsg).
+	send(bufs [][]byte, deadline time.Time) error
+	// recv reads one datagram into b. Without wait it returns ok false
+	// at once when nothing is queued.
+	recv(b []byte, wait bool, deadline time.Time) (n int, ok bool, err error)
+	// setBuffer sizes the send (snd) or receive buffer.
+	setBuffer(snd bool, size int) error
+	close() error
+}
+
+// socketTransport is a NETLINK_NETFILTER socket. mdlayher/netlink dials it
+// (in the right namespace); datagrams go through the raw descriptor so a
+// batch is sent without copying and every answer is seen, not just the
+// first error.
+type socketTransport struct {
+	nl *netlink.Conn
+	rc syscall.RawConn
+}
+
+func dialSocket(ns *os.File) (transport, error) {
+	cfg := &netlink.Config{}
+	if ns != nil {
+		cfg.NetNS = int(ns.Fd())
+	}
+	nl, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("xtnl: dial netlink: %w", err)
+	}
+	rc, err := nl.SyscallConn()
+	if err != nil {
+		nl.Close()
+		return nil, fmt.Errorf("xtnl: netlink socket: %w", err)
+	}
+	// Errors echo only the header of the failing message, not a possibly
+	// huge copy of it; and carry the kernel's explanation when it has one.
+	_ = nl.SetOption(netlink.CapAcknowledge, true)
+	_ = nl.SetOption(netlink.ExtendedAcknowledge, true)
+	return &socketTransport{nl: nl, rc: rc}, nil
+}
+
+func (s *socketTransport) send(bufs [][]byte, deadline time.Time) error {
+	if err := s.nl.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	var serr error
+	err := s.rc.Write(func(fd uintptr) bool {
+		_, serr = unix.SendmsgBuffers(int(fd), bufs, nil, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}, 0)
+		return serr != unix.EAGAIN
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+func (s *socketTransport) recv(b []byte, wait bool, deadline time.Time) (int, bool, error) {
+	if wait {
+		if err := s.nl.SetReadDeadline(deadline); err != nil {
+			return 0, false, err
+		}
+	}
+	var n int
+	var rerr error
+	err := s.rc.Read(func(fd uintptr) bool {
+		var flags int
+		n, _, flags, _, rerr = unix.Recvmsg(int(fd), b, nil, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
+		if rerr == nil && (flags&unix.MSG_TRUNC != 0 || n > len(b)) {
+			rerr = fmt.Errorf("datagram of %d bytes exceeds buffer: %w", n, ErrTruncated)
+		}
+		return !wait || rerr != unix.EAGAIN
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if errors.Is(rerr, unix.EAGAIN) && !wait {
+		return 0, false, nil
+	}
+	if rerr != nil {
+		return 0, false, rerr
+	}
+	return n, true, nil
+}
+
+// setBuffer uses SO_*BUFFORCE (root) to get past the sysctl caps, plain
+// SO_*BUF for unprivileged callers.
+func (s *socketTransport) setBuffer(snd bool, size int) error {
+	force, plain := unix.SO_RCVBUFFORCE, unix.SO_RCVBUF
+	if snd {
+		force, plain = unix.SO_SNDBUFFORCE, unix.SO_SNDBUF
+	}
+	var serr error
+	err := s.rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, force, size)
+		if serr != nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, plain, size)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+func (s *socketTransport) close() error { return s.nl.Close() }
