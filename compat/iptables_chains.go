@@ -56,7 +56,7 @@ func (ipt *IPTables) ClearChain(table, chain string) error {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, table)
+		t, err := readTable(ipt.conn, ipt.fam, table, false)
 		if err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (ipt *IPTables) RenameChain(table, oldChain, newChain string) error {
 		return err
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, table)
+		t, err := readTable(ipt.conn, ipt.fam, table, false)
 		if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (ipt *IPTables) DeleteUserChains(table string) error {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, table)
+		t, err := readTable(ipt.conn, ipt.fam, table, false)
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
 // ListChains returns the table's chains: built-in ones first, then user
 // chains by name.
 func (ipt *IPTables) ListChains(table string) ([]string, error) {
-	t, err := readTable(ipt.conn, ipt.fam, table)
+	t, err := readTable(ipt.conn, ipt.fam, table, false)
 	if err != nil {
 		return nil, wrapErr(err)
 	}

@@ -20,33 +20,42 @@ func (ipt *IPTables) ListWithCounters(table, chain string) ([]string, error) {
 }
 
 func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) {
-	t, err := readTable(ipt.conn, ipt.fam, table)
+	gen, err := ipt.conn.Generation()
 	if err != nil {
 		return nil, wrapErr(err)
+	}
+	t, err := ipt.tableAt(gen, table)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	chains := t.chains
+	if chain != "" {
+		c := t.chain(chain)
+		if c == nil {
+			return nil, notFound(errNoChain)
+		}
+		chains = []*chainView{c}
 	}
 	var out []string
-	if chain == "" {
-		for _, c := range t.chains {
-			out = append(out, c.headerLine(counters))
+	for _, c := range chains {
+		out = append(out, c.headerLine(counters))
+	}
+	for _, c := range chains {
+		if !c.exists {
+			continue
 		}
-		for _, c := range t.chains {
-			lines, err := ruleLines(ipt.nsFd(), ipt.fam, c.rules, counters)
-			if err != nil {
-				return nil, wrapErr(err)
+		snap, err := ipt.chainAt(gen, table, c.name)
+		if err != nil {
+			return nil, wrapErr(err)
+		}
+		for _, d := range snap.dec {
+			if d.err != nil {
+				return nil, wrapErr(d.err)
 			}
-			out = append(out, lines...)
+			out = append(out, d.spec.Format(counters))
 		}
-		return out, nil
 	}
-	c := t.chain(chain)
-	if c == nil {
-		return nil, notFound(errNoChain)
-	}
-	lines, err := ruleLines(ipt.nsFd(), ipt.fam, c.rules, counters)
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	return append([]string{c.headerLine(counters)}, lines...), nil
+	return out, nil
 }
 
 // ListById returns rule number id (1-based) of the chain, as
@@ -88,20 +97,19 @@ type Stat struct {
 // source, destination, options. Addresses carry their prefix (/32, /128
 // included), as go-iptables gives them.
 func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
-	rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+	snap, err := ipt.chain(table, chain)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
-	if !ok {
+	if !snap.exists {
 		return nil, notFound(errNoChain)
 	}
 	rows := [][]string{}
-	for _, r := range rules {
-		s, err := DecodeIn(ipt.nsFd(), ipt.fam, r)
-		if err != nil {
-			return nil, wrapErr(err)
+	for _, d := range snap.dec {
+		if d.err != nil {
+			return nil, wrapErr(d.err)
 		}
-		rows = append(rows, s.statFields())
+		rows = append(rows, d.spec.statFields())
 	}
 	return rows, nil
 }

@@ -38,21 +38,6 @@ func canonical(s *Spec) (string, error) {
 	return back.Body(), nil
 }
 
-// bodies returns the canonical bodies of a chain's kernel rules; rules
-// iptables cannot express get a body that matches nothing.
-func bodies(nsFd int, fam Family, rules []*xtnl.Rule) []string {
-	out := make([]string, len(rules))
-	for i, r := range rules {
-		s, err := DecodeIn(nsFd, fam, r)
-		if err != nil {
-			out[i] = "\x00unrepresentable"
-			continue
-		}
-		out[i] = s.Body()
-	}
-	return out
-}
-
 // update runs a read-decide-commit cycle conditional on the generation.
 func (ipt *IPTables) update(fn func(tx *xtnl.Tx) error) error {
 	return ipt.conn.Update(maxAttempts, fn)
@@ -64,33 +49,39 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+	wants, err := ipt.canonicals(table, chain, specs, rulespec)
 	if err != nil {
 		return false, wrapErr(err)
 	}
-	if !ok {
+	snap, err := ipt.chain(table, chain)
+	if err != nil {
+		return false, wrapErr(err)
+	}
+	if !snap.exists {
 		return false, nil
 	}
-	have := bodies(ipt.nsFd(), ipt.fam, rules)
-	for _, s := range specs {
-		want, err := canonical(s)
-		if err != nil {
-			return false, wrapErr(err)
-		}
-		if indexOf(have, want) < 0 {
+	for _, w := range wants {
+		if snap.find(w) < 0 {
 			return false, nil
 		}
 	}
 	return true, nil
 }
 
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
+// canonicals returns the canonical bodies of a rulespec's rules.
+func (ipt *IPTables) canonicals(table, chain string, specs []*Spec, rulespec []string) ([]string, error) {
+	if len(specs) == 1 {
+		w, err := ipt.canonicalOf(table, chain, specs[0], rulespec)
+		return []string{w}, err
+	}
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		var err error
+		if out[i], err = canonical(s); err != nil {
+			return nil, err
 		}
 	}
-	return -1
+	return out, nil
 }
 
 // Append adds the rule at the end of the chain.
@@ -117,7 +108,7 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
 		return wrapErr(err)
 	}
-	t, rerr := readTable(ipt.conn, ipt.fam, table)
+	t, rerr := readTable(ipt.conn, ipt.fam, table, false)
 	if rerr != nil {
 		return wrapErr(err)
 	}
@@ -153,26 +144,21 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 	if err != nil {
 		return err
 	}
-	var wants []string
-	for _, s := range specs {
-		w, err := canonical(s)
-		if err != nil {
-			return wrapErr(err)
-		}
-		wants = append(wants, w)
+	wants, err := ipt.canonicals(table, chain, specs, rulespec)
+	if err != nil {
+		return wrapErr(err)
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+		snap, err := ipt.chain(table, chain)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !snap.exists {
 			return notFound(errNoChain)
 		}
-		have := bodies(ipt.nsFd(), ipt.fam, rules)
 		var missing []*Spec
 		for i, s := range specs {
-			if indexOf(have, wants[i]) < 0 {
+			if snap.find(wants[i]) < 0 {
 				missing = append(missing, s)
 			}
 		}
@@ -180,18 +166,18 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 			return nil
 		}
 		ensureBuiltin(tx, ipt.fam, table, chain)
-		return addAt(tx, rules, pos, missing)
+		return addAt(tx, snap.handles(), pos, missing)
 	})
 	return ipt.diagnose(err, table, chain, specs)
 }
 
-// addAt adds specs at 1-based position pos of a chain holding rules (0:
-// append), as -I / -A do.
-func addAt(tx *xtnl.Tx, rules []*xtnl.Rule, pos int, specs []*Spec) error {
+// addAt adds specs at 1-based position pos of a chain whose rules have
+// the given handles (0: append), as -I / -A do.
+func addAt(tx *xtnl.Tx, handles []uint64, pos int, specs []*Spec) error {
 	switch {
 	case pos < 0:
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
-	case pos > len(rules)+1:
+	case pos > len(handles)+1:
 		return &Error{msg: "iptables: Index of insertion too big.", exitStatus: exitOtherProblem}
 	}
 	for _, s := range specs {
@@ -200,12 +186,12 @@ func addAt(tx *xtnl.Tx, rules []*xtnl.Rule, pos int, specs []*Spec) error {
 			return err
 		}
 		switch {
-		case pos == 0 || (pos == len(rules)+1 && pos > 1):
+		case pos == 0 || (pos == len(handles)+1 && pos > 1):
 			tx.AppendRule(r)
 		case pos == 1:
 			tx.InsertRule(r)
 		default:
-			r.Position = rules[pos-1].Handle
+			r.Position = handles[pos-1]
 			tx.InsertRule(r)
 		}
 	}
@@ -222,15 +208,15 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+		snap, err := ipt.chain(table, chain)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !snap.exists {
 			return notFound(errNoChain)
 		}
 		ensureBuiltin(tx, ipt.fam, table, chain)
-		return addAt(tx, rules, pos, specs)
+		return addAt(tx, snap.handles(), pos, specs)
 	})
 	return ipt.diagnose(err, table, chain, specs)
 }
@@ -248,21 +234,21 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+		snap, err := ipt.chain(table, chain)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !snap.exists {
 			return notFound(errNoChain)
 		}
-		if pos > len(rules) {
+		if pos > len(snap.rules) {
 			return notFound("Index of replacement too big.")
 		}
 		r, err := specs[0].Rule()
 		if err != nil {
 			return err
 		}
-		r.Handle = rules[pos-1].Handle
+		r.Handle = snap.rules[pos-1].Handle
 		tx.ReplaceRule(r)
 		return nil
 	})
@@ -275,33 +261,40 @@ func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
 	if err != nil {
 		return err
 	}
-	var wants []string
-	for _, s := range specs {
-		w, err := canonical(s)
-		if err != nil {
-			return wrapErr(err)
-		}
-		wants = append(wants, w)
+	wants, err := ipt.canonicals(table, chain, specs, rulespec)
+	if err != nil {
+		return wrapErr(err)
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+		snap, err := ipt.chain(table, chain)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !snap.exists {
 			return notFound(errNoChain)
 		}
-		have := bodies(ipt.nsFd(), ipt.fam, rules)
+		taken := map[int]bool{}
 		for _, w := range wants {
-			i := indexOf(have, w)
+			i := -1
+			for _, p := range snap.index[w] {
+				if !taken[p] {
+					i = p
+					break
+				}
+			}
 			if i < 0 {
 				return notFound(errBadRule)
 			}
-			tx.DelRule(rules[i])
-			have[i] = "\x00deleted"
+			taken[i] = true
+			tx.DelRule(ipt.ruleRef(table, chain, snap.rules[i].Handle))
 		}
 		return nil
 	}))
+}
+
+// ruleRef names a rule by handle for deletion.
+func (ipt *IPTables) ruleRef(table, chain string, handle uint64) *xtnl.Rule {
+	return &xtnl.Rule{Family: ipt.fam.xtnlFamily(), Table: table, Chain: chain, Handle: handle}
 }
 
 // DeleteIfExists deletes the rule if the chain holds it; a missing rule or
@@ -324,17 +317,17 @@ func (ipt *IPTables) DeleteById(table, chain string, id int) error {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(id) + "'", exitStatus: exitParameterProblem}
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		rules, ok, err := readChain(ipt.conn, ipt.fam, table, chain)
+		snap, err := ipt.chain(table, chain)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !snap.exists {
 			return notFound(errNoChain)
 		}
-		if id > len(rules) {
+		if id > len(snap.rules) {
 			return notFound("Index of deletion too big.")
 		}
-		tx.DelRule(rules[id-1])
+		tx.DelRule(ipt.ruleRef(table, chain, snap.rules[id-1].Handle))
 		return nil
 	}))
 }

@@ -22,7 +22,7 @@ type ListOptions struct {
 // ListTable writes a chain ("" for every chain of the table) as
 // `iptables -L` prints it.
 func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) error {
-	t, err := readTable(ipt.conn, ipt.fam, table)
+	t, err := readTable(ipt.conn, ipt.fam, table, true)
 	if err != nil {
 		return wrapErr(err)
 	}

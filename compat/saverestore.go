@@ -40,7 +40,7 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 	}
 	bw := bufio.NewWriter(w)
 	for _, name := range tables {
-		t, err := readTable(ipt.conn, ipt.fam, name)
+		t, err := readTable(ipt.conn, ipt.fam, name, true)
 		if err != nil {
 			return wrapErr(err)
 		}
@@ -206,7 +206,7 @@ func (rs *restorer) startTable(name string) error {
 	if !isTable(name) {
 		return badSpec(name, "table '%s' does not exist", name)
 	}
-	t, err := readTable(rs.ipt.conn, rs.ipt.fam, name)
+	t, err := readTable(rs.ipt.conn, rs.ipt.fam, name, false)
 	if err != nil {
 		return err
 	}

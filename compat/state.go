@@ -39,8 +39,9 @@ func (t *tableView) chain(name string) *chainView {
 	return nil
 }
 
-// readTable reads a whole table: chains, then all rules in one dump.
-func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
+// readTable reads a table's chains, and with rules all its rules too (in
+// one dump).
+func readTable(conn *xtnl.Conn, fam Family, table string, withRules bool) (*tableView, error) {
 	if !isTable(table) {
 		return nil, notFound(errNoChain)
 	}
@@ -91,6 +92,9 @@ func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 		}
 		return t, nil
 	}
+	if !withRules {
+		return t, nil
+	}
 	rules, err := conn.ListRules(f, table, "")
 	if err != nil {
 		return nil, err
@@ -110,22 +114,6 @@ func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 		}
 	}
 	return t, nil
-}
-
-// readChain reads one chain's rules; ok is false when the chain does not
-// exist (a built-in chain not created yet exists, empty).
-func readChain(conn *xtnl.Conn, fam Family, table, chain string) (rules []*xtnl.Rule, ok bool, err error) {
-	if !isTable(table) {
-		return nil, false, nil
-	}
-	rules, err = conn.ListRules(fam.xtnlFamily(), table, chain)
-	if err == nil {
-		return rules, true, nil
-	}
-	if isNotExist(err) {
-		return nil, IsBuiltinChain(table, chain), nil
-	}
-	return nil, false, err
 }
 
 func isNotExist(err error) bool {

@@ -1,0 +1,215 @@
+package compat
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/xtnl/xtnl"
+)
+
+// A per-connection cache of what the kernel holds, valid while the
+// ruleset generation is unchanged: an unchanged chain costs one GETGEN
+// round trip to re-read, and a chain re-read after a change elsewhere
+// costs its dump and map lookups, because rules are decoded only when
+// their encoding is new. Decisions taken from the cache are committed
+// conditionally on the generation they were read at (IPTables.update), so
+// a stale read can never be acted on.
+type ruleCache struct {
+	mu     sync.Mutex
+	rules  map[string]decoded // raw expression bytes → decoded rule
+	specs  map[string]string  // rulespec → canonical body
+	chains map[chainKey]*chainSnap
+	tables map[tableKey]*tableSnap
+}
+
+type chainKey struct {
+	fam          Family
+	table, chain string
+}
+
+type tableKey struct {
+	fam   Family
+	table string
+}
+
+// decoded is one rule's iptables form, or why it has none.
+type decoded struct {
+	spec *Spec
+	body string
+	err  error
+}
+
+// chainSnap is one chain's rules at generation gen.
+type chainSnap struct {
+	gen    uint32
+	exists bool
+	rules  []*xtnl.RawRule
+	dec    []decoded
+	index  map[string][]int // canonical body → positions
+}
+
+// tableSnap is a table's chains (without rules) at generation gen.
+type tableSnap struct {
+	gen   uint32
+	table *tableView
+}
+
+// cacheLimit bounds the decoded-rule memo; past it the memo starts over.
+const cacheLimit = 1 << 18
+
+var caches sync.Map // *xtnl.Conn → *ruleCache
+
+func cacheFor(conn *xtnl.Conn) *ruleCache {
+	if c, ok := caches.Load(conn); ok {
+		return c.(*ruleCache)
+	}
+	c, _ := caches.LoadOrStore(conn, &ruleCache{
+		rules:  map[string]decoded{},
+		specs:  map[string]string{},
+		chains: map[chainKey]*chainSnap{},
+		tables: map[tableKey]*tableSnap{},
+	})
+	return c.(*ruleCache)
+}
+
+// decode returns the iptables form of a raw rule, decoding it only the
+// first time its encoding is seen.
+func (rc *ruleCache) decode(nsFd int, fam Family, r *xtnl.RawRule) decoded {
+	key := string(rune(fam)) + string(r.Exprs)
+	rc.mu.Lock()
+	d, ok := rc.rules[key]
+	rc.mu.Unlock()
+	if ok {
+		if d.spec != nil && (d.spec.Table != r.Table || d.spec.Chain != r.Chain) {
+			// Same expressions in another chain: share the decoding,
+			// not the chain name.
+			s := *d.spec
+			s.Table, s.Chain = r.Table, r.Chain
+			d.spec = &s
+		}
+		return d
+	}
+	rule, err := r.Decode()
+	if err == nil {
+		var s *Spec
+		if s, err = DecodeIn(nsFd, fam, rule); err == nil {
+			d = decoded{spec: s, body: s.Body()}
+		}
+	}
+	if err != nil {
+		d = decoded{err: err, body: "\x00unrepresentable"}
+	}
+	rc.mu.Lock()
+	if len(rc.rules) >= cacheLimit {
+		clear(rc.rules)
+	}
+	rc.rules[key] = d
+	rc.mu.Unlock()
+	return d
+}
+
+// chain returns a snapshot of a chain no older than the current
+// generation.
+func (ipt *IPTables) chain(table, chain string) (*chainSnap, error) {
+	gen, err := ipt.conn.Generation()
+	if err != nil {
+		return nil, err
+	}
+	return ipt.chainAt(gen, table, chain)
+}
+
+// chainAt is chain for a generation just read.
+func (ipt *IPTables) chainAt(gen uint32, table, chain string) (*chainSnap, error) {
+	var err error
+	rc := cacheFor(ipt.conn)
+	key := chainKey{ipt.fam, table, chain}
+	rc.mu.Lock()
+	snap := rc.chains[key]
+	rc.mu.Unlock()
+	if snap != nil && snap.gen == gen {
+		return snap, nil
+	}
+	snap = &chainSnap{gen: gen, exists: true}
+	if isTable(table) {
+		snap.rules, err = ipt.conn.ListRulesRaw(ipt.fam.xtnlFamily(), table, chain)
+	}
+	switch {
+	case !isTable(table) || isNotExist(err):
+		// A built-in chain exists (empty) before its first use.
+		snap.exists, snap.rules = IsBuiltinChain(table, chain) && isTable(table), nil
+	case err != nil:
+		return nil, err
+	}
+	snap.dec = make([]decoded, len(snap.rules))
+	snap.index = make(map[string][]int, len(snap.rules))
+	for i, r := range snap.rules {
+		d := rc.decode(ipt.nsFd(), ipt.fam, r)
+		snap.dec[i] = d
+		snap.index[d.body] = append(snap.index[d.body], i)
+	}
+	rc.mu.Lock()
+	rc.chains[key] = snap
+	rc.mu.Unlock()
+	return snap, nil
+}
+
+// find returns the position of the first rule whose canonical body is
+// body, or -1.
+func (s *chainSnap) find(body string) int {
+	if pos := s.index[body]; len(pos) > 0 {
+		return pos[0]
+	}
+	return -1
+}
+
+// canonicalOf returns the canonical body of a rulespec, memoized.
+func (ipt *IPTables) canonicalOf(table, chain string, s *Spec, rulespec []string) (string, error) {
+	rc := cacheFor(ipt.conn)
+	key := table + "\x00" + chain + "\x00" + strings.Join(rulespec, "\x00")
+	rc.mu.Lock()
+	body, ok := rc.specs[key]
+	rc.mu.Unlock()
+	if ok {
+		return body, nil
+	}
+	body, err := canonical(s)
+	if err != nil {
+		return "", err
+	}
+	rc.mu.Lock()
+	if len(rc.specs) >= cacheLimit {
+		clear(rc.specs)
+	}
+	rc.specs[key] = body
+	rc.mu.Unlock()
+	return body, nil
+}
+
+// tableAt returns a table's chains (no rules) for a generation just read.
+func (ipt *IPTables) tableAt(gen uint32, table string) (*tableView, error) {
+	rc := cacheFor(ipt.conn)
+	key := tableKey{ipt.fam, table}
+	rc.mu.Lock()
+	ts := rc.tables[key]
+	rc.mu.Unlock()
+	if ts != nil && ts.gen == gen {
+		return ts.table, nil
+	}
+	t, err := readTable(ipt.conn, ipt.fam, table, false)
+	if err != nil {
+		return nil, err
+	}
+	rc.mu.Lock()
+	rc.tables[key] = &tableSnap{gen: gen, table: t}
+	rc.mu.Unlock()
+	return t, nil
+}
+
+// handles lists a snapshot's rule handles, in order.
+func (s *chainSnap) handles() []uint64 {
+	h := make([]uint64, len(s.rules))
+	for i, r := range s.rules {
+		h[i] = r.Handle
+	}
+	return h
+}

@@ -1,0 +1,159 @@
+package compat
+
+import "strings"
+
+// icmp: -m icmp [!] --icmp-type TYPE[/CODE] (IPv4 only; struct ipt_icmp,
+// 4 bytes, 8 sent): u8 type @0, u8 code[2] @1 (min, max), u8 invflags @3
+// (1: negated). Init sets type 0xff ("any") and code max 0xff. A name
+// (case-insensitive, any unambiguous prefix: "echo-req") sets type and its
+// code range; numbers take TYPE[/CODE[:CODE]] (a type range only when both
+// ends are equal). -S prints numbers: "--icmp-type 8", "3/4" (the code's
+// low end only, when the code range is not 0-255), "any" for type 255.
+// The kernel accepts it only with -p icmp, not negated.
+
+type icmpName struct {
+	name                string
+	typ, codeLo, codeHi byte
+}
+
+var icmpNames = []icmpName{
+	{"any", 0xFF, 0, 0xFF},
+	{"echo-reply", 0, 0, 0xFF},
+	{"pong", 0, 0, 0xFF},
+	{"destination-unreachable", 3, 0, 0xFF},
+	{"network-unreachable", 3, 0, 0},
+	{"host-unreachable", 3, 1, 1},
+	{"protocol-unreachable", 3, 2, 2},
+	{"port-unreachable", 3, 3, 3},
+	{"fragmentation-needed", 3, 4, 4},
+	{"source-route-failed", 3, 5, 5},
+	{"network-unknown", 3, 6, 6},
+	{"host-unknown", 3, 7, 7},
+	{"network-prohibited", 3, 9, 9},
+	{"host-prohibited", 3, 10, 10},
+	{"TOS-network-unreachable", 3, 11, 11},
+	{"TOS-host-unreachable", 3, 12, 12},
+	{"communication-prohibited", 3, 13, 13},
+	{"host-precedence-violation", 3, 14, 14},
+	{"precedence-cutoff", 3, 15, 15},
+	{"source-quench", 4, 0, 0xFF},
+	{"redirect", 5, 0, 0xFF},
+	{"network-redirect", 5, 0, 0},
+	{"host-redirect", 5, 1, 1},
+	{"TOS-network-redirect", 5, 2, 2},
+	{"TOS-host-redirect", 5, 3, 3},
+	{"echo-request", 8, 0, 0xFF},
+	{"ping", 8, 0, 0xFF},
+	{"router-advertisement", 9, 0, 0xFF},
+	{"router-solicitation", 10, 0, 0xFF},
+	{"time-exceeded", 11, 0, 0xFF},
+	{"ttl-exceeded", 11, 0, 0xFF},
+	{"ttl-zero-during-transit", 11, 0, 0},
+	{"ttl-zero-during-reassembly", 11, 1, 1},
+	{"parameter-problem", 12, 0, 0xFF},
+	{"ip-header-bad", 12, 0, 0},
+	{"required-option-missing", 12, 1, 1},
+	{"timestamp-request", 13, 0, 0xFF},
+	{"timestamp-reply", 14, 0, 0xFF},
+	{"address-mask-request", 17, 0, 0xFF},
+	{"address-mask-reply", 18, 0, 0xFF},
+}
+
+func init() {
+	Register(&Extension{
+		Name: "icmp", Family: IPv4, Revision: 0, Size: 4,
+		Options: []Option{{Name: "icmp-type", Args: 1, Invert: true, Mandatory: true}},
+		Init: func(info []byte, _ *ParseContext) {
+			info[0], info[2] = 0xff, 0xff
+		},
+		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+			return icmpParse(info, args[0], invert, icmpNames, "ICMP")
+		},
+		Final: func(_ []byte, ctx *ParseContext) error { return maKernelProto(ctx, "icmp", 1) },
+		Save: func(info []byte, w *Writer) {
+			if len(info) < 4 {
+				return
+			}
+			if info[3]&1 != 0 {
+				w.WriteString(" !")
+			}
+			if info[0] == 0xff {
+				w.WriteString(" --icmp-type any")
+				return
+			}
+			w.WriteString(" --icmp-type " + icmpTypeCode(info))
+		},
+	})
+}
+
+// icmpTypeCode prints "TYPE" or "TYPE/CODE" as icmp_save / icmp6_save do.
+func icmpTypeCode(info []byte) string {
+	s := maUtoa(info[0])
+	if info[1] != 0 || info[2] != 0xff {
+		s += "/" + maUtoa(info[1])
+	}
+	return s
+}
+
+// icmpParse is __ipt_parse_icmp: a name prefix from names, or
+// TYPE[:TYPE][/CODE[:CODE]] numerically.
+func icmpParse(info []byte, arg string, invert bool, names []icmpName, what string) error {
+	match := -1
+	for i, n := range names {
+		if !maCasePrefix(arg, n.name) {
+			continue
+		}
+		if match >= 0 {
+			return badSpec(arg, "Ambiguous %s type `%s': `%s' or `%s'?", what, arg, names[match].name, n.name)
+		}
+		match = i
+	}
+	if match >= 0 {
+		n := names[match]
+		info[0], info[1], info[2] = n.typ, n.codeLo, n.codeHi
+	} else {
+		t, rest, ok := icmpRange(arg)
+		if !ok {
+			return badSpec(arg, "Unknown %s type `%s'", what, arg)
+		}
+		if t[0] != t[1] {
+			return badSpec(arg, "%s type range not supported", what)
+		}
+		info[0], info[1], info[2] = t[0], 0, 0xff
+		if rest != "" {
+			if rest[0] != '/' {
+				return badSpec(arg, "unknown character %c", rest[0])
+			}
+			c, rest2, ok := icmpRange(rest[1:])
+			if !ok {
+				return badSpec(arg, "Unknown %s code `%s'", what, arg)
+			}
+			if rest2 != "" {
+				return badSpec(arg, "unknown character %c", rest2[0])
+			}
+			info[1], info[2] = c[0], c[1]
+		}
+	}
+	if invert {
+		info[3] |= 1
+	}
+	return nil
+}
+
+// icmpRange is parse_range: N or N:M, each 0-255.
+func icmpRange(s string) ([2]byte, string, bool) {
+	var r [2]byte
+	v, rest, ok := maStrtoul(s, 0, 255)
+	if !ok {
+		return r, "", false
+	}
+	r[0], r[1] = byte(v), byte(v)
+	if strings.HasPrefix(rest, ":") {
+		v, rest, ok = maStrtoul(rest[1:], 0, 255)
+		if !ok {
+			return r, "", false
+		}
+		r[1] = byte(v)
+	}
+	return r, rest, true
+}

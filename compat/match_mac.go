@@ -1,0 +1,106 @@
+package compat
+
+import "strings"
+
+// mac: -m mac [!] --mac-source XX:XX:XX:XX:XX:XX (struct xt_mac_info, 12
+// bytes, 16 sent): u8 srcaddr[6] @0, int invert @8 (host order). Each of
+// the six parts is at most two characters read as strtoul base 16 does
+// (an empty part is 0). -S prints lowercase two-digit hex. The kernel
+// allows it only in PREROUTING, INPUT and FORWARD.
+
+func init() {
+	Register(&Extension{
+		Name: "mac", Revision: 0, Size: 12,
+		Options: []Option{{Name: "mac-source", Args: 1, Invert: true, Mandatory: true}},
+		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+			mac, ok := macParse(args[0])
+			if !ok {
+				return badSpec(args[0], "Invalid MAC address specified.")
+			}
+			copy(info[0:6], mac[:])
+			if invert {
+				putLe32(info[8:], 1)
+			}
+			return nil
+		},
+		Final: func(_ []byte, ctx *ParseContext) error {
+			return maKernelHooks(ctx, "mac", []string{"PREROUTING", "INPUT", "FORWARD"})
+		},
+		Save: func(info []byte, w *Writer) {
+			if len(info) < 12 {
+				return
+			}
+			w.Opt(le32(info[8:]) != 0, "mac-source", macFormat(info[0:6]))
+		},
+	})
+}
+
+// macParse is xtopt_parse_ethermac.
+func macParse(s string) ([6]byte, bool) {
+	var mac [6]byte
+	parts := strings.Split(s, ":")
+	if len(parts) < 6 {
+		return mac, false
+	}
+	// Parts past the sixth make the last one end in ':', which fails.
+	if len(parts) > 6 {
+		return mac, false
+	}
+	for i, p := range parts {
+		v, n := macStrtoul16(p)
+		if n != len(p) || n > 2 {
+			return mac, false
+		}
+		mac[i] = byte(v)
+	}
+	return mac, true
+}
+
+// macStrtoul16 reads a number as strtoul(s, &end, 16) does and returns it
+// and how many bytes were consumed (0 when none were).
+func macStrtoul16(s string) (uint64, int) {
+	i := 0
+	for i < len(s) && maIsSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	if i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') {
+		if _, ok := maDigit(s[i+2], 16); ok {
+			i += 2
+		}
+	}
+	start := i
+	var v uint64
+	for i < len(s) {
+		d, ok := maDigit(s[i], 16)
+		if !ok {
+			break
+		}
+		v = v*16 + d
+		i++
+	}
+	if i == start {
+		return 0, 0
+	}
+	if neg {
+		v = -v
+	}
+	return v, i
+}
+
+func macFormat(b []byte) string {
+	const hex = "0123456789abcdef"
+	var sb strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			sb.WriteByte(':')
+		}
+		sb.WriteByte(hex[c>>4])
+		sb.WriteByte(hex[c&0xf])
+	}
+	return sb.String()
+}
