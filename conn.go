@@ -27,6 +27,8 @@ type Conn struct {
 	closed bool
 	// timeout bounds how long one exchange with the kernel may take.
 	timeout time.Duration
+	// queue coalesces concurrent commits (groupcommit.go).
+	queue commitQueue
 }
 
 // Option configures Open.
@@ -36,6 +38,7 @@ type options struct {
 	nsPath  string
 	nsFd    int
 	timeout time.Duration
+	fake    *fakeKernel // WithFakeOf: connect to this in-memory kernel
 }
 
 // WithNetNS binds the connection to a network namespace given by name (as
@@ -90,6 +93,9 @@ func Open(opts ...Option) (*Conn, error) {
 		if err := opt(&o); err != nil {
 			return nil, err
 		}
+	}
+	if o.fake != nil {
+		return OpenFake(opts...), nil
 	}
 	c := &Conn{timeout: o.timeout, rbuf: make([]byte, recvBufSize)}
 	switch {

@@ -244,6 +244,71 @@ func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Ru
 	return out, err
 }
 
+// RawRule is a rule as the kernel dumped it, its expressions still
+// encoded. Listing without decoding is what makes re-reading a large chain
+// cheap: a caller that caches decoded rules by their encoding (as package
+// compat does) decodes only what changed.
+type RawRule struct {
+	Family Family
+	Table  string
+	Chain  string
+	Handle uint64
+	// Exprs is the NFTA_RULE_EXPRESSIONS payload; expr.UnmarshalList
+	// decodes it.
+	Exprs    []byte
+	UserData []byte
+}
+
+// Decode decodes the rule's expressions.
+func (r *RawRule) Decode() (*Rule, error) {
+	exprs, err := expr.UnmarshalList(byte(r.Family), r.Exprs)
+	if err != nil {
+		return nil, err
+	}
+	return &Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle, Exprs: exprs, UserData: r.UserData}, nil
+}
+
+// ListRulesRaw is ListRules without decoding the expressions.
+func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
+	if fam == 0 || table == "" {
+		return nil, invalidf("listing rules needs a family and a table")
+	}
+	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
+	var out []*RawRule
+	err := c.dump(what, unix.NFT_MSG_GETRULE, byte(fam), func(e *encoder) {
+		e.str(unix.NFTA_RULE_TABLE, table)
+		if chain != "" {
+			e.str(unix.NFTA_RULE_CHAIN, chain)
+		}
+	}, func() { out = out[:0] }, func(m message) error {
+		if len(m.Data) < nfgenmsgLen {
+			return ErrTruncated
+		}
+		r := &RawRule{Family: Family(m.Data[0])}
+		a := attrs{b: m.Data[nfgenmsgLen:]}
+		for a.next() {
+			switch a.typ {
+			case unix.NFTA_RULE_TABLE:
+				r.Table = a.str()
+			case unix.NFTA_RULE_CHAIN:
+				r.Chain = a.str()
+			case unix.NFTA_RULE_HANDLE:
+				r.Handle = a.u64()
+			case unix.NFTA_RULE_EXPRESSIONS:
+				r.Exprs = bytes.Clone(a.data)
+			case unix.NFTA_RULE_USERDATA:
+				r.UserData = bytes.Clone(a.data)
+			}
+		}
+		if a.err != nil {
+			return fmt.Errorf("xtnl: decode %s: %w", what, a.err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
 func decodeRule(b []byte) (*Rule, error) {
 	if len(b) < nfgenmsgLen {
 		return nil, ErrTruncated

@@ -41,6 +41,16 @@ func (c *Conn) Begin() *Tx {
 	return &Tx{c: c}
 }
 
+// Grow reserves room for about n more bytes of encoded operations, so a
+// large transaction built in a loop does not keep reallocating its buffer.
+func (tx *Tx) Grow(n int) {
+	if n > 0 && cap(tx.enc.b)-len(tx.enc.b) < n {
+		b := make([]byte, len(tx.enc.b), len(tx.enc.b)+n)
+		copy(b, tx.enc.b)
+		tx.enc.b = b
+	}
+}
+
 // Len reports how many operations the transaction holds.
 func (tx *Tx) Len() int { return len(tx.ops) }
 
@@ -69,6 +79,11 @@ func (tx *Tx) msg(op, object string, typ uint16, flags uint16, fam byte) int {
 // Commit sends the transaction and waits for the kernel's verdict. On
 // failure nothing was applied and the error is an *OpError naming the first
 // operation the kernel refused (errors.Is works with the sentinels).
+//
+// Transactions committed concurrently on one Conn are coalesced: while one
+// batch is in the kernel, the others queue, and the next batch carries all
+// of them. Each still gets its own result; one that fails is taken out and
+// the rest committed again, so it never fails the others.
 func (tx *Tx) Commit() error {
 	if tx.err != nil {
 		return tx.err
@@ -76,13 +91,7 @@ func (tx *Tx) Commit() error {
 	if len(tx.ops) == 0 {
 		return nil
 	}
-	c := tx.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return errClosed
-	}
-	return tx.commitLocked()
+	return tx.c.groupCommit(tx)
 }
 
 func (tx *Tx) commitLocked() error {

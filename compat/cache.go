@@ -16,8 +16,8 @@ import (
 // a stale read can never be acted on.
 type ruleCache struct {
 	mu     sync.Mutex
-	rules  map[string]decoded // raw expression bytes → decoded rule
-	specs  map[string]string  // rulespec → canonical body
+	rules  [2]map[string]decoded // per family (IPv4, IPv6): raw expression bytes → decoded rule
+	specs  map[string]string     // rulespec → canonical body
 	chains map[chainKey]*chainSnap
 	tables map[tableKey]*tableSnap
 }
@@ -46,6 +46,25 @@ type chainSnap struct {
 	rules  []*xtnl.RawRule
 	dec    []decoded
 	index  map[string][]int // canonical body → positions
+
+	linesOnce sync.Once
+	lines     []string // -S lines, computed once per snapshot
+	linesErr  error
+}
+
+// sLines returns the chain's rules as -S prints them (no counters).
+func (s *chainSnap) sLines() ([]string, error) {
+	s.linesOnce.Do(func() {
+		s.lines = make([]string, 0, len(s.dec))
+		for _, d := range s.dec {
+			if d.err != nil {
+				s.linesErr = d.err
+				return
+			}
+			s.lines = append(s.lines, "-A "+d.spec.Chain+d.body)
+		}
+	})
+	return s.lines, s.linesErr
 }
 
 // tableSnap is a table's chains (without rules) at generation gen.
@@ -64,7 +83,7 @@ func cacheFor(conn *xtnl.Conn) *ruleCache {
 		return c.(*ruleCache)
 	}
 	c, _ := caches.LoadOrStore(conn, &ruleCache{
-		rules:  map[string]decoded{},
+		rules:  [2]map[string]decoded{{}, {}},
 		specs:  map[string]string{},
 		chains: map[chainKey]*chainSnap{},
 		tables: map[tableKey]*tableSnap{},
@@ -75,9 +94,12 @@ func cacheFor(conn *xtnl.Conn) *ruleCache {
 // decode returns the iptables form of a raw rule, decoding it only the
 // first time its encoding is seen.
 func (rc *ruleCache) decode(nsFd int, fam Family, r *xtnl.RawRule) decoded {
-	key := string(rune(fam)) + string(r.Exprs)
+	memo := rc.rules[0]
+	if fam == IPv6 {
+		memo = rc.rules[1]
+	}
 	rc.mu.Lock()
-	d, ok := rc.rules[key]
+	d, ok := memo[string(r.Exprs)] // no allocation for the lookup
 	rc.mu.Unlock()
 	if ok {
 		if d.spec != nil && (d.spec.Table != r.Table || d.spec.Chain != r.Chain) {
@@ -100,10 +122,10 @@ func (rc *ruleCache) decode(nsFd int, fam Family, r *xtnl.RawRule) decoded {
 		d = decoded{err: err, body: "\x00unrepresentable"}
 	}
 	rc.mu.Lock()
-	if len(rc.rules) >= cacheLimit {
-		clear(rc.rules)
+	if len(memo) >= cacheLimit {
+		clear(memo)
 	}
-	rc.rules[key] = d
+	memo[string(r.Exprs)] = d
 	rc.mu.Unlock()
 	return d
 }

@@ -48,11 +48,19 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		if err != nil {
 			return nil, wrapErr(err)
 		}
+		if !counters {
+			lines, err := snap.sLines()
+			if err != nil {
+				return nil, wrapErr(err)
+			}
+			out = append(out, lines...)
+			continue
+		}
 		for _, d := range snap.dec {
 			if d.err != nil {
 				return nil, wrapErr(d.err)
 			}
-			out = append(out, d.spec.Format(counters))
+			out = append(out, d.spec.Format(true))
 		}
 	}
 	return out, nil

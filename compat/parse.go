@@ -52,7 +52,7 @@ const maxChainName = 28
 
 type loadedExt struct {
 	inst *Instance
-	seen map[*Option]bool
+	seen uint64 // options given, by index in Ext.Options
 }
 
 type parser struct {
@@ -62,7 +62,7 @@ type parser struct {
 	i        int
 	srcs     []Addr
 	dsts     []Addr
-	seenCore map[byte]bool
+	seenCore uint64 // core options given, by index in coreOptions
 	protoArg string
 	protoUse bool
 	loaded   []*loadedExt // matches, in order
@@ -85,7 +85,7 @@ func ParseIn(nsFd int, fam Family, table, chain string, args []string) ([]*Spec,
 		return nil, badSpec("", "family must be IPv4 or IPv6")
 	}
 	spec := &Spec{Family: fam, Table: table, Chain: chain, nsFd: nsFd}
-	p := &parser{spec: spec, args: args, seenCore: map[byte]bool{}}
+	p := &parser{spec: spec, args: args}
 	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: spec, NetNSFd: nsFd}
 	if err := p.run(); err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func (p *parser) run() error {
 	for _, l := range all {
 		ext := l.inst.Ext
 		for i := range ext.Options {
-			if o := &ext.Options[i]; o.Mandatory && !l.seen[o] {
+			if o := &ext.Options[i]; o.Mandatory && !l.given(i) {
 				return badSpec(ext.Name, "%s: option \"--%s\" must be specified", ext.Name, o.Name)
 			}
 		}
@@ -280,10 +280,11 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 	if invert && !o.invert {
 		return badSpec(tok, "cannot have ! before -%c", o.short)
 	}
-	if o.short != 'm' && p.seenCore[o.short] {
+	bit := uint64(1) << coreIndex(o.short)
+	if o.short != 'm' && p.seenCore&bit != 0 {
 		return badSpec(tok, "multiple -%c flags not allowed", o.short)
 	}
-	p.seenCore[o.short] = true
+	p.seenCore |= bit
 	s := p.spec
 	switch o.short {
 	case 's', 'd':
@@ -352,7 +353,7 @@ func (p *parser) load(ext *Extension) error {
 	if ext.Init != nil {
 		ext.Init(inst.Info, &p.ctx)
 	}
-	l := &loadedExt{inst: inst, seen: map[*Option]bool{}}
+	l := &loadedExt{inst: inst}
 	p.order = append(p.order, l)
 	if ext.Target {
 		p.target = l
@@ -401,10 +402,13 @@ func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInl
 	if invert && !opt.Invert {
 		return badSpec(tok, "%s: \"--%s\" option cannot be inverted", ext.Name, opt.Name)
 	}
-	if l.seen[opt] && !opt.Multi {
+	oi := optionIndex(ext, opt)
+	if l.given(oi) && !opt.Multi {
 		return badSpec(tok, "%s: option \"--%s\" can only be used once", ext.Name, opt.Name)
 	}
-	l.seen[opt] = true
+	if oi < 64 {
+		l.seen |= 1 << oi
+	}
 	if err := ext.Parse(l.inst.Info, opt, args, invert, &p.ctx); err != nil {
 		return err
 	}
@@ -445,4 +449,26 @@ func (s *Spec) clone() *Spec {
 		c.Counters = &cnt
 	}
 	return &c
+}
+
+// given reports whether option i of the extension was given (extensions
+// have far fewer than 64 options; beyond, repeats are not tracked).
+func (l *loadedExt) given(i int) bool { return i < 64 && l.seen&(1<<i) != 0 }
+
+func optionIndex(ext *Extension, opt *Option) int {
+	for i := range ext.Options {
+		if &ext.Options[i] == opt {
+			return i
+		}
+	}
+	return 64
+}
+
+func coreIndex(short byte) int {
+	for i, o := range coreOptions {
+		if o.short == short {
+			return i
+		}
+	}
+	return 63
 }

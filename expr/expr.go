@@ -62,6 +62,10 @@ func Marshal(fam byte, e Expr) ([]byte, error) {
 // NFTA_LIST_ELEM attributes) to b.
 func AppendList(b []byte, fam byte, exprs []Expr) ([]byte, error) {
 	for i, e := range exprs {
+		if out, ok := appendFast(b, e); ok {
+			b = out
+			continue
+		}
 		data, err := Marshal(fam, e)
 		if err != nil {
 			return b, fmt.Errorf("expression %d: %w", i, err)
@@ -112,6 +116,9 @@ func unmarshalElem(fam byte, b []byte) (Expr, error) {
 	}
 	if name == "" {
 		return nil, errors.New("expression without a name")
+	}
+	if e, ok := decodeFast(name, data); ok {
+		return e, nil
 	}
 	raw := &Raw{Name: name, Data: bytes.Clone(data)}
 	typed := decodeTyped(fam, name, data)

@@ -1,0 +1,161 @@
+package xtnl
+
+import "sync"
+
+// Group commit. The kernel rebuilds a chain's rule blob on every commit
+// that touches it, so on a large chain a commit costs about the same
+// whether it carries one rule or a hundred: fewer commits beat faster
+// commits. Concurrent Commit calls on one Conn therefore share batches:
+// the goroutine whose batch is in the kernel is the leader; calls arriving
+// meanwhile queue; when the leader is done, the first queued call becomes
+// leader and commits everything queued as one batch.
+
+type commitQueue struct {
+	mu      sync.Mutex
+	busy    bool
+	waiting []*pendingCommit
+}
+
+type pendingCommit struct {
+	tx   *Tx
+	done chan commitResult
+}
+
+// commitResult is a transaction's outcome, or (lead set) the order to
+// commit the queued batch lead, which includes the receiver's own.
+type commitResult struct {
+	err  error
+	lead []*pendingCommit
+}
+
+func (c *Conn) groupCommit(tx *Tx) error {
+	p := &pendingCommit{tx: tx, done: make(chan commitResult, 1)}
+	q := &c.queue
+	q.mu.Lock()
+	if q.busy {
+		q.waiting = append(q.waiting, p)
+		q.mu.Unlock()
+		r := <-p.done
+		if r.lead == nil {
+			return r.err
+		}
+		c.lead(r.lead)
+		return (<-p.done).err
+	}
+	q.busy = true
+	q.mu.Unlock()
+	c.lead([]*pendingCommit{p})
+	return (<-p.done).err
+}
+
+// lead commits one batch, delivers every result, then hands leadership to
+// the first of the calls queued meanwhile (one round each, so no caller
+// waits behind an endless stream of others).
+func (c *Conn) lead(batch []*pendingCommit) {
+	txs := make([]*Tx, len(batch))
+	for i, p := range batch {
+		txs[i] = p.tx
+	}
+	errs := c.commitTxs(txs)
+	for i, p := range batch {
+		p.done <- commitResult{err: errs[i]}
+	}
+	q := &c.queue
+	q.mu.Lock()
+	if len(q.waiting) == 0 {
+		q.busy = false
+		q.mu.Unlock()
+		return
+	}
+	next := q.waiting
+	q.waiting = nil
+	q.mu.Unlock()
+	next[0].done <- commitResult{lead: next}
+}
+
+// commitTxs commits transactions as few batches as their generation
+// conditions allow, and returns each one's result.
+func (c *Conn) commitTxs(txs []*Tx) []error {
+	errs := make([]error, len(txs))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		for i := range errs {
+			errs[i] = errClosed
+		}
+		return errs
+	}
+	if len(txs) == 1 {
+		errs[0] = txs[0].commitLocked()
+		return errs
+	}
+	// Transactions conditional on different generations cannot share a
+	// batch (it carries one); group them.
+	type condition struct {
+		has bool
+		gen uint32
+	}
+	groups := map[condition][]int{}
+	var order []condition
+	for i, tx := range txs {
+		k := condition{tx.hasGen, tx.gen}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		c.commitGroupLocked(txs, groups[k], errs)
+	}
+	return errs
+}
+
+// commitGroupLocked commits the transactions txs[idx...] as one batch; a
+// transaction the kernel refuses gets its error and the rest are committed
+// again without it.
+func (c *Conn) commitGroupLocked(txs []*Tx, idx []int, errs []error) {
+	for len(idx) > 0 {
+		if len(idx) == 1 {
+			errs[idx[0]] = txs[idx[0]].commitLocked()
+			return
+		}
+		comb := &Tx{c: c, gen: txs[idx[0]].gen, hasGen: txs[idx[0]].hasGen}
+		starts := make([]int, len(idx))
+		size := 0
+		for _, i := range idx {
+			size += len(txs[i].enc.b)
+		}
+		comb.enc.b = make([]byte, 0, size)
+		for j, i := range idx {
+			t := txs[i]
+			starts[j] = len(comb.ops)
+			off := len(comb.enc.b)
+			comb.enc.b = append(comb.enc.b, t.enc.b...)
+			for _, op := range t.ops {
+				op.offset += off
+				comb.ops = append(comb.ops, op)
+			}
+		}
+		err := comb.commitLocked()
+		if err == nil {
+			return
+		}
+		oe, ok := err.(*OpError)
+		if !ok || oe.Index < 0 {
+			// The batch as a whole failed: so does each transaction.
+			for _, i := range idx {
+				errs[i] = err
+			}
+			return
+		}
+		// Find whose operation failed; it fails, the others go again.
+		j := len(starts) - 1
+		for j > 0 && starts[j] > oe.Index {
+			j--
+		}
+		own := *oe
+		own.Index -= starts[j]
+		errs[idx[j]] = &own
+		idx = append(idx[:j:j], idx[j+1:]...)
+	}
+}
