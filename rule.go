@@ -109,7 +109,8 @@ func (tx *Tx) rule(op string, r *Rule, flags uint16, withHandle bool) {
 	}
 	e := &tx.enc
 	mark := len(e.b)
-	s := tx.msg(op, r.String(), unix.NFT_MSG_NEWRULE, flags, byte(r.Family))
+	s := tx.msg(op, "", unix.NFT_MSG_NEWRULE, flags, byte(r.Family))
+	tx.ops[len(tx.ops)-1].ruleName = ruleRef{r.Family, r.Table, r.Chain, r.Handle}
 	if tx.echo {
 		tx.ops[len(tx.ops)-1].rule = r
 	}
@@ -158,7 +159,8 @@ func (tx *Tx) DelRule(r *Rule) {
 		tx.fail(invalidf("%s: delete needs a handle", r))
 		return
 	}
-	s := tx.msg("delete rule", r.String(), unix.NFT_MSG_DELRULE, 0, byte(r.Family))
+	s := tx.msg("delete rule", "", unix.NFT_MSG_DELRULE, 0, byte(r.Family))
+	tx.ops[len(tx.ops)-1].ruleName = ruleRef{r.Family, r.Table, r.Chain, r.Handle}
 	tx.enc.str(unix.NFTA_RULE_TABLE, r.Table)
 	tx.enc.str(unix.NFTA_RULE_CHAIN, r.Chain)
 	tx.enc.u64(unix.NFTA_RULE_HANDLE, r.Handle)

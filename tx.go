@@ -32,8 +32,11 @@ type Tx struct {
 type txOp struct {
 	op     string
 	object string
-	offset int   // of its message in enc.b
-	rule   *Rule // filled with its handle after commit, when echoed
+	// ruleName names a rule operation without formatting a string for
+	// each of a large batch's rules; see name.
+	ruleName ruleRef
+	offset   int   // of its message in enc.b
+	rule     *Rule // filled with its handle after commit, when echoed
 }
 
 // Begin starts a transaction on c.
@@ -151,7 +154,7 @@ func (tx *Tx) commitLocked() error {
 				default:
 					i := int(seq - base - 1)
 					op := tx.ops[i]
-					failures = append(failures, &OpError{Index: i, Op: op.op, Object: op.object, Errno: errno, Msg: text})
+					failures = append(failures, &OpError{Index: i, Op: op.op, Object: op.name(), Errno: errno, Msg: text})
 				}
 			default:
 				// An echoed object: fill in what the kernel assigned.
@@ -217,4 +220,20 @@ func (c *Conn) Update(attempts int, fn func(tx *Tx) error) error {
 func isGenerationChanged(err error) bool {
 	oe, ok := err.(*OpError)
 	return ok && oe.Errno == unix.ERESTART
+}
+
+// name is the object an operation names, for errors.
+func (op *txOp) name() string {
+	if op.object == "" && op.ruleName.table != "" {
+		r := Rule{Family: op.ruleName.fam, Table: op.ruleName.table, Chain: op.ruleName.chain, Handle: op.ruleName.handle}
+		return r.String()
+	}
+	return op.object
+}
+
+// ruleRef identifies a rule in an operation.
+type ruleRef struct {
+	fam          Family
+	table, chain string
+	handle       uint64
 }

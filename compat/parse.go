@@ -417,6 +417,15 @@ func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInl
 
 // expand makes one Spec per source × destination address.
 func (p *parser) expand() []*Spec {
+	if len(p.srcs) <= 1 && len(p.dsts) <= 1 {
+		if len(p.srcs) == 1 {
+			p.spec.Src = p.srcs[0]
+		}
+		if len(p.dsts) == 1 {
+			p.spec.Dst = p.dsts[0]
+		}
+		return []*Spec{p.spec}
+	}
 	srcs, dsts := p.srcs, p.dsts
 	if srcs == nil {
 		srcs = []Addr{{}}

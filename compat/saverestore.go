@@ -131,8 +131,8 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	}
 	var rs *restorer
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		// A rule's encoding is about twice its iptables-save line.
-		tx.Grow(2*len(input) + 4096)
+		// A rule's encoding is about eight times its iptables-save line.
+		tx.Grow(8*len(input) + 4096)
 		rs = &restorer{ipt: ipt, tx: tx, opts: o}
 		return rs.run(string(input))
 	})
