@@ -60,6 +60,14 @@ func NetNS(nameOrPath string) option {
 	return func(ipt *IPTables) { ipt.netns = nameOrPath }
 }
 
+// WithConn makes the IPTables work through c instead of the process's
+// shared connection (NetNS is then ignored): a connection of the caller's,
+// or one from xtnl.OpenFake to unit test code written against go-iptables
+// without root or a network namespace. An addition to go-iptables.
+func WithConn(c *xtnl.Conn) option {
+	return func(ipt *IPTables) { ipt.conn = c }
+}
+
 // New returns an IPTables for IPv4 unless IPFamily says otherwise.
 func New(opts ...option) (*IPTables, error) {
 	ipt := &IPTables{proto: ProtocolIPv4}
@@ -73,6 +81,9 @@ func New(opts ...option) (*IPTables, error) {
 		ipt.fam = IPv6
 	default:
 		return nil, fmt.Errorf("compat: unknown protocol %d", ipt.proto)
+	}
+	if ipt.conn != nil {
+		return ipt, nil
 	}
 	conn, err := sharedConn(ipt.netns)
 	if err != nil {

@@ -1,0 +1,505 @@
+package xtnl
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+
+	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
+	"golang.org/x/sys/unix"
+)
+
+// fakeTx is one batch being applied (nfnetlink_rcv_batch with nf_tables'
+// per-message callbacks): it works on a clone of the ruleset, so an
+// aborted batch leaves nothing behind.
+type fakeTx struct {
+	k  *fakeKernel
+	st *fakeState
+	// changes counts the transactions the batch queued (the kernel's
+	// commit_list): a batch that queued none commits nothing and leaves
+	// the generation alone.
+	changes int
+	echoes  []fakeEcho
+}
+
+// fakeEcho is a rule to send back after the commit (NLM_F_ECHO): a new
+// rule, or (typ NFT_MSG_DELRULE) the one a replace took out.
+type fakeEcho struct {
+	typ   uint16
+	seq   uint32
+	flags uint16
+	t     *fakeTable
+	ch    *fakeChain
+	r     *fakeRule
+}
+
+// fakeErr is a refused message: the errno and the attribute the kernel
+// points at in the extended ACK (0: none), or its offset in the message
+// when it is nested (off).
+type fakeErr struct {
+	errno unix.Errno
+	attr  uint16
+	off   int
+}
+
+func fail(errno unix.Errno, attr uint16) *fakeErr { return &fakeErr{errno: errno, attr: attr} }
+
+// fakeHandler applies one batch message to tx.st.
+type fakeHandler func(tx *fakeTx, m *fakeMsg) *fakeErr
+
+// fakeBatchHandlers maps the nf_tables batch messages the fake implements
+// to their handler. Others (sets, elements, objects, flowtables) are
+// refused with EOPNOTSUPP until added here.
+var fakeBatchHandlers = map[uint16]fakeHandler{
+	unix.NFT_MSG_NEWTABLE: (*fakeTx).newTable,
+	unix.NFT_MSG_DELTABLE: (*fakeTx).delTable,
+	unix.NFT_MSG_NEWCHAIN: (*fakeTx).newChain,
+	unix.NFT_MSG_DELCHAIN: (*fakeTx).delChain,
+	unix.NFT_MSG_NEWRULE:  (*fakeTx).newRule,
+	unix.NFT_MSG_DELRULE:  (*fakeTx).delRule,
+}
+
+// fakeNotBatch are the nf_tables messages that are not batch callbacks:
+// inside a batch the kernel refuses them with EINVAL.
+var fakeNotBatch = []uint16{
+	unix.NFT_MSG_GETTABLE, unix.NFT_MSG_GETCHAIN, unix.NFT_MSG_GETRULE, unix.NFT_MSG_GETRULE_RESET,
+	unix.NFT_MSG_GETSET, unix.NFT_MSG_GETSETELEM, unix.NFT_MSG_GETGEN, unix.NFT_MSG_GETOBJ,
+	unix.NFT_MSG_GETOBJ_RESET, unix.NFT_MSG_GETFLOWTABLE,
+}
+
+const fakeNotifySize = 3776 // NLMSG_GOODSIZE: echoes are packed up to it
+
+// batch runs one batch and returns the datagrams the kernel queues: on
+// success the echoes then the batch-end ACK; on failure one error per
+// refused message, nothing else.
+func (k *fakeKernel) batch(port uint32, msgs [][]byte) [][]byte {
+	begin, err := parseFakeMsg(msgs[0])
+	if err != nil {
+		return [][]byte{k.errorMsg(port, begin, unix.EINVAL, 0)}
+	}
+	if res := binary.BigEndian.Uint16(msgs[0][nlmsgHdrLen+2:]); res != 0 && res != nfnlSubsysNFTables {
+		return [][]byte{k.errorMsg(port, begin, unix.EINVAL, 0)}
+	}
+	if gen, ok := begin.u32(nfnlBatchGenID); ok && gen != 0 && gen != k.genID {
+		return [][]byte{k.errorMsg(port, begin, unix.ERESTART, 0)}
+	}
+	tx := &fakeTx{k: k, st: k.st.clone()}
+	var answers [][]byte
+	var end *fakeMsg
+	failed := false
+	for _, raw := range msgs[1:] {
+		m, err := parseFakeMsg(raw)
+		var e *fakeErr
+		switch {
+		case err != nil || m.flags&unix.NLM_F_REQUEST == 0:
+			e = fail(unix.EINVAL, 0)
+		case m.typ == nfnlMsgBatchBegin:
+			// Two begins: the kernel drops the whole batch silently.
+			return nil
+		case m.typ == nfnlMsgBatchEnd:
+			end = m
+		case m.typ < unix.NLMSG_MIN_TYPE || m.typ>>8 != nfnlSubsysNFTables:
+			e = fail(unix.EINVAL, 0)
+		default:
+			if h := fakeBatchHandlers[m.typ&0xff]; h != nil {
+				e = h(tx, m)
+			} else if slices.Contains(fakeNotBatch, m.typ&0xff) {
+				e = fail(unix.EINVAL, 0)
+			} else {
+				e = fail(unix.EOPNOTSUPP, 0)
+			}
+		}
+		if end != nil {
+			break
+		}
+		if e != nil {
+			failed = true
+			answers = append(answers, k.errorMsgAt(port, m, e.errno, e.attr, e.off))
+		} else if m.flags&unix.NLM_F_ACK != 0 {
+			answers = append(answers, k.errorMsg(port, m, 0, 0))
+		}
+	}
+	if failed || end == nil {
+		return answers // aborted: the clone is dropped
+	}
+	var out [][]byte
+	if tx.changes > 0 {
+		tx.commitRenames()
+		k.st = tx.st
+		if k.genID++; k.genID == 0 {
+			k.genID = 1
+		}
+		out = tx.echoMsgs(port)
+		// nf_tables_gen_notify: the new generation goes to the sender
+		// too when the batch's first message asked for echoes.
+		if first := msgs[1]; binary.NativeEndian.Uint16(first[6:])&unix.NLM_F_ECHO != 0 {
+			out = append(out, k.genMsg(port, binary.NativeEndian.Uint32(first[8:])))
+		}
+	}
+	out = append(out, answers...)
+	if end.flags&unix.NLM_F_ACK != 0 {
+		out = append(out, k.errorMsg(port, end, 0, 0))
+	}
+	return out
+}
+
+// echoMsgs renders the echoed rules as they stand after the commit, packed
+// into datagrams as nft_commit_notify packs notifications.
+func (tx *fakeTx) echoMsgs(port uint32) [][]byte {
+	var out [][]byte
+	var e encoder
+	for _, ec := range tx.echoes {
+		var pos uint64
+		if ec.typ == unix.NFT_MSG_NEWRULE {
+			i := slices.Index(ec.ch.rules, ec.r)
+			if i < 0 {
+				continue // deleted again later in the batch
+			}
+			// The kernel names the previous rule only for a rule that is
+			// neither first nor last.
+			if i > 0 && i < len(ec.ch.rules)-1 {
+				pos = ec.ch.rules[i-1].handle
+			}
+		}
+		var one encoder
+		tx.k.ruleMsg(&one, port, ec.seq, nftType(ec.typ), ec.flags, ec.t, ec.ch, ec.r, pos)
+		if len(e.b) > 0 && len(e.b)+len(one.b) > fakeNotifySize {
+			out = append(out, e.b)
+			e = encoder{}
+		}
+		e.b = append(e.b, one.b...)
+	}
+	if len(e.b) > 0 {
+		out = append(out, e.b)
+	}
+	return out
+}
+
+// commitRenames applies the renames the batch queued. Rules keep pointing
+// at a renamed chain (the kernel holds the chain, not its name), so their
+// verdicts now name it by its new name.
+func (tx *fakeTx) commitRenames() {
+	for _, t := range tx.st.tables {
+		for _, ch := range t.chains {
+			if ch.rename == "" {
+				continue
+			}
+			old, nw := ch.name, ch.rename
+			ch.name, ch.rename = nw, ""
+			for _, c2 := range t.chains {
+				for i, r := range c2.rules {
+					if slices.Contains(r.jumps, old) {
+						c2.rules[i] = r.renameJump(t.fam, old, nw)
+					}
+				}
+			}
+		}
+	}
+}
+
+// renameJump returns r with its jumps and gotos to old aimed at nw.
+func (r *fakeRule) renameJump(fam byte, old, nw string) *fakeRule {
+	var out []byte
+	b := r.exprs
+	for len(b) >= 4 {
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < 4 || l > len(b) {
+			break
+		}
+		elem := b[:l]
+		b = b[min((l+3)&^3, len(b)):]
+		if elemName(elem[4:]) == "immediate" {
+			if list, err := expr.UnmarshalList(fam, elem); err == nil && len(list) == 1 {
+				if v, ok := list[0].(*nftexpr.Verdict); ok && v.Chain == old {
+					nv := *v
+					nv.Chain = nw
+					if data, err := expr.Marshal(fam, &nv); err == nil {
+						out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+						continue
+					}
+				}
+			}
+		}
+		out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
+	}
+	nr := *r
+	nr.exprs = out
+	nr.jumps = slices.Clone(r.jumps)
+	for i, j := range nr.jumps {
+		if j == old {
+			nr.jumps[i] = nw
+		}
+	}
+	return &nr
+}
+
+// table finds the table a message names (NFTA_*_TABLE, or NAME for table
+// messages), failing as nft_table_lookup does.
+func (tx *fakeTx) table(m *fakeMsg, attr uint16) (*fakeTable, *fakeErr) {
+	if !m.has(attr) {
+		return nil, fail(unix.EINVAL, 0)
+	}
+	t := tx.st.table(m.fam, m.str(attr))
+	if t == nil {
+		return nil, fail(unix.ENOENT, attr)
+	}
+	return t, nil
+}
+
+const (
+	nftTableFMask   = 0x7 // DORMANT | OWNER | PERSIST
+	nftTableFOwner  = 0x2
+	nftTableFPersis = 0x4
+	nftChainFBase   = 0x1
+	nftChainFHWOff  = 0x2
+	nftChainFBind   = 0x4
+	nftChainFMask   = 0x7
+	nftUserdataMax  = 256
+)
+
+func (tx *fakeTx) newTable(m *fakeMsg) *fakeErr {
+	if !m.has(unix.NFTA_TABLE_NAME) {
+		return fail(unix.EINVAL, 0)
+	}
+	name := m.str(unix.NFTA_TABLE_NAME)
+	flags, hasFlags := m.u32(unix.NFTA_TABLE_FLAGS)
+	if hasFlags && flags&^nftTableFMask != 0 {
+		return fail(unix.EOPNOTSUPP, 0)
+	}
+	if hasFlags && flags&(nftTableFOwner|nftTableFPersis) != 0 {
+		// Table ownership (tied to a socket's life) is not modelled.
+		return fail(unix.EOPNOTSUPP, unix.NFTA_TABLE_FLAGS)
+	}
+	if t := tx.st.table(m.fam, name); t != nil {
+		switch {
+		case m.flags&unix.NLM_F_EXCL != 0:
+			return fail(unix.EEXIST, unix.NFTA_TABLE_NAME)
+		case m.flags&unix.NLM_F_REPLACE != 0:
+			return fail(unix.EOPNOTSUPP, 0)
+		case !hasFlags || flags == t.flags:
+			return nil // nothing to update: no transaction
+		}
+		t.flags = flags
+		tx.changes++
+		return nil
+	}
+	tx.k.tableHandle++
+	tx.st.tables = append(tx.st.tables, &fakeTable{fam: m.fam, name: name, flags: flags, handle: tx.k.tableHandle, hgen: new(uint64)})
+	tx.changes++
+	return nil
+}
+
+func (tx *fakeTx) delTable(m *fakeMsg) *fakeErr {
+	var idx = -1
+	switch {
+	case m.has(unix.NFTA_TABLE_NAME):
+		idx = slices.IndexFunc(tx.st.tables, func(t *fakeTable) bool {
+			return t.fam == m.fam && t.name == m.str(unix.NFTA_TABLE_NAME)
+		})
+		if idx < 0 {
+			return fail(unix.ENOENT, unix.NFTA_TABLE_NAME)
+		}
+	case m.has(nftaTableHandle):
+		h, _ := m.u64(nftaTableHandle)
+		idx = slices.IndexFunc(tx.st.tables, func(t *fakeTable) bool { return t.fam == m.fam && t.handle == h })
+		if idx < 0 {
+			return fail(unix.ENOENT, nftaTableHandle)
+		}
+	default:
+		// No name: flush the ruleset (of the family, if one is given).
+		n := len(tx.st.tables)
+		tx.st.tables = slices.DeleteFunc(tx.st.tables, func(t *fakeTable) bool {
+			return m.fam == unix.AF_UNSPEC || t.fam == m.fam
+		})
+		tx.changes += n - len(tx.st.tables)
+		return nil
+	}
+	if m.flags&nlmFNonRec != 0 && tx.st.tables[idx].use() > 0 {
+		return fail(unix.EBUSY, 0)
+	}
+	tx.st.tables = slices.Delete(tx.st.tables, idx, idx+1)
+	tx.changes++
+	return nil
+}
+
+// dropRule takes the rule at i out of ch, releasing its references.
+func (tx *fakeTx) dropRule(t *fakeTable, ch *fakeChain, i int) {
+	for _, j := range ch.rules[i].jumps {
+		if c2 := t.chain(j); c2 != nil {
+			c2.refs--
+		}
+	}
+	ch.rules = slices.Delete(ch.rules, i, i+1)
+	tx.changes++
+}
+
+func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
+	t, e := tx.table(m, unix.NFTA_RULE_TABLE)
+	if e != nil {
+		return e
+	}
+	if !m.has(unix.NFTA_RULE_CHAIN) {
+		return fail(unix.EINVAL, 0)
+	}
+	ch := t.chain(m.str(unix.NFTA_RULE_CHAIN))
+	if ch == nil {
+		return fail(unix.ENOENT, unix.NFTA_RULE_CHAIN)
+	}
+	var handle uint64
+	at, replace := -1, false
+	if m.has(unix.NFTA_RULE_HANDLE) {
+		handle, _ = m.u64(unix.NFTA_RULE_HANDLE)
+		at = ch.ruleIndex(handle)
+		switch {
+		case at < 0:
+			return fail(unix.ENOENT, unix.NFTA_RULE_HANDLE)
+		case m.flags&unix.NLM_F_EXCL != 0:
+			return fail(unix.EEXIST, unix.NFTA_RULE_HANDLE)
+		case m.flags&unix.NLM_F_REPLACE == 0:
+			return fail(unix.EOPNOTSUPP, 0)
+		}
+		replace = true
+	} else {
+		if m.flags&unix.NLM_F_CREATE == 0 || m.flags&unix.NLM_F_REPLACE != 0 {
+			return fail(unix.EINVAL, 0)
+		}
+		// Allocated before anything else is checked: a refused rule
+		// still uses up a handle, as in the kernel.
+		*t.hgen++
+		handle = *t.hgen
+		if m.has(unix.NFTA_RULE_POSITION) {
+			pos, _ := m.u64(unix.NFTA_RULE_POSITION)
+			if at = ch.ruleIndex(pos); at < 0 {
+				return fail(unix.ENOENT, unix.NFTA_RULE_POSITION)
+			}
+		}
+	}
+	exprs := bytes.Clone(m.attrs[unix.NFTA_RULE_EXPRESSIONS].data)
+	jumps, e := checkExprs(t, m.fam, exprs)
+	if e != nil {
+		if e.off >= 0 && m.has(unix.NFTA_RULE_EXPRESSIONS) {
+			// The kernel points at the offending list element.
+			e.off += m.attrs[unix.NFTA_RULE_EXPRESSIONS].off + 4
+		} else {
+			e.off = 0
+		}
+		return e
+	}
+	udata := m.attrs[unix.NFTA_RULE_USERDATA].data
+	if len(udata) > nftUserdataMax {
+		return fail(unix.ERANGE, unix.NFTA_RULE_USERDATA)
+	}
+	r := &fakeRule{handle: handle, exprs: exprs, udata: bytes.Clone(udata), jumps: jumps}
+	for _, j := range jumps {
+		t.chain(j).refs++
+	}
+	var flags uint16 // of the echoes
+	if m.flags&(unix.NLM_F_APPEND|unix.NLM_F_REPLACE) != 0 {
+		flags |= unix.NLM_F_APPEND
+	}
+	flags |= m.flags & (unix.NLM_F_CREATE | unix.NLM_F_EXCL)
+	echo := m.flags&unix.NLM_F_ECHO != 0
+	switch {
+	case replace:
+		if echo {
+			tx.echoes = append(tx.echoes, fakeEcho{typ: unix.NFT_MSG_DELRULE, seq: m.seq, flags: flags, t: t, ch: ch, r: ch.rules[at]})
+		}
+		tx.dropRule(t, ch, at)
+		ch.rules = slices.Insert(ch.rules, at, r)
+	case m.flags&unix.NLM_F_APPEND != 0 && at >= 0:
+		ch.rules = slices.Insert(ch.rules, at+1, r)
+	case m.flags&unix.NLM_F_APPEND != 0:
+		ch.rules = append(ch.rules, r)
+	case at >= 0:
+		ch.rules = slices.Insert(ch.rules, at, r)
+	default:
+		ch.rules = slices.Insert(ch.rules, 0, r)
+	}
+	tx.changes++
+	if echo {
+		tx.echoes = append(tx.echoes, fakeEcho{typ: unix.NFT_MSG_NEWRULE, seq: m.seq, flags: flags, t: t, ch: ch, r: r})
+	}
+	return nil
+}
+
+// fakeExprNames are the expressions the kernel knows. The fake checks what
+// it can decode; a known expression it cannot decode is taken as is, an
+// unknown one refused as the kernel refuses it (no such module).
+var fakeExprNames = []string{
+	"bitwise", "byteorder", "cmp", "connlimit", "counter", "ct", "dup", "dynset", "exthdr", "fib",
+	"flow_offload", "fwd", "hash", "immediate", "inner", "last", "limit", "log", "lookup", "masq",
+	"match", "meta", "nat", "notrack", "numgen", "objref", "osf", "payload", "queue", "quota", "range",
+	"redir", "reject", "rt", "socket", "synproxy", "target", "tproxy", "tunnel", "xfrm",
+}
+
+// checkExprs validates a rule's expressions as far as the fake can and
+// returns the chains its verdicts jump or go to.
+func checkExprs(t *fakeTable, fam byte, exprs []byte) ([]string, *fakeErr) {
+	list, err := expr.UnmarshalList(fam, exprs)
+	if err != nil {
+		return nil, &fakeErr{errno: unix.EINVAL, off: -1}
+	}
+	// at is the offset of element i in exprs: the kernel's extended ACK
+	// points at the element it refused.
+	at := func(i int) int {
+		off := 0
+		for ; i > 0 && off+4 <= len(exprs); i-- {
+			off += (int(binary.NativeEndian.Uint16(exprs[off:])) + 3) &^ 3
+		}
+		return off
+	}
+	var jumps []string
+	for i, e := range list {
+		switch v := e.(type) {
+		case *expr.Raw:
+			if !slices.Contains(fakeExprNames, v.Name) {
+				return nil, &fakeErr{errno: unix.ENOENT, off: at(i)}
+			}
+		case *nftexpr.Verdict:
+			if v.Kind != nftexpr.VerdictJump && v.Kind != nftexpr.VerdictGoto {
+				continue
+			}
+			target := t.chain(v.Chain)
+			switch {
+			case target == nil:
+				return nil, &fakeErr{errno: unix.ENOENT, off: at(i)}
+			case target.base != nil:
+				return nil, &fakeErr{errno: unix.EOPNOTSUPP, off: at(i)}
+			}
+			jumps = append(jumps, v.Chain)
+		}
+	}
+	return jumps, nil
+}
+
+func (tx *fakeTx) delRule(m *fakeMsg) *fakeErr {
+	t, e := tx.table(m, unix.NFTA_RULE_TABLE)
+	if e != nil {
+		return e
+	}
+	chains := t.chains
+	if m.has(unix.NFTA_RULE_CHAIN) {
+		ch := t.chain(m.str(unix.NFTA_RULE_CHAIN))
+		if ch == nil {
+			return fail(unix.ENOENT, unix.NFTA_RULE_CHAIN)
+		}
+		if m.has(unix.NFTA_RULE_HANDLE) {
+			h, _ := m.u64(unix.NFTA_RULE_HANDLE)
+			i := ch.ruleIndex(h)
+			if i < 0 {
+				return fail(unix.ENOENT, unix.NFTA_RULE_HANDLE)
+			}
+			tx.dropRule(t, ch, i)
+			return nil
+		}
+		chains = []*fakeChain{ch}
+	}
+	// Without a chain, or without a handle: flush.
+	for _, ch := range chains {
+		for len(ch.rules) > 0 {
+			tx.dropRule(t, ch, len(ch.rules)-1)
+		}
+	}
+	return nil
+}

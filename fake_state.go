@@ -1,0 +1,322 @@
+package xtnl
+
+import (
+	"encoding/binary"
+
+	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
+	"golang.org/x/sys/unix"
+)
+
+// fakeState is a ruleset. A batch works on a clone (tables and chains
+// copied, rules shared: a rule is never modified once stored, only
+// replaced) and the clone replaces the committed state on success.
+type fakeState struct {
+	tables []*fakeTable // in creation order, as nft_net->tables
+}
+
+// fakeTable is a table. Sets, objects and flowtables will hang here too;
+// they count in use() as they do in the kernel's table->use.
+type fakeTable struct {
+	fam    byte
+	name   string
+	flags  uint32
+	handle uint64
+	// hgen is table->hgenerator, the last handle given to a chain or rule
+	// (later: set, object) of the table. Shared by every version of the
+	// table: the kernel does not roll it back when a batch aborts.
+	hgen   *uint64
+	chains []*fakeChain // in creation order
+}
+
+// fakeChain is a chain; base is nil for a regular chain.
+type fakeChain struct {
+	name   string
+	handle uint64
+	flags  uint32
+	base   *fakeBase
+	rules  []*fakeRule
+	refs   int // jumps and gotos to this chain from rules
+	// rename is a new name waiting for the commit: the kernel applies a
+	// rename only then, so the batch still finds the chain by its old name.
+	rename string
+}
+
+type fakeBase struct {
+	hook     uint32
+	prio     int32
+	dev      string
+	typ      string
+	policy   uint32
+	counters *Counters // nil unless NFTA_CHAIN_COUNTERS was given
+}
+
+// fakeRule is a rule: its expressions kept as received.
+type fakeRule struct {
+	handle uint64
+	exprs  []byte
+	udata  []byte
+	jumps  []string // chains its verdicts jump or go to
+}
+
+// use is chain->use: its rules plus the references to it.
+func (ch *fakeChain) use() uint32 { return uint32(len(ch.rules) + ch.refs) }
+
+// use is table->use: what the table holds (chains; later sets, ...).
+func (t *fakeTable) use() uint32 { return uint32(len(t.chains)) }
+
+func (s *fakeState) clone() *fakeState {
+	n := &fakeState{tables: make([]*fakeTable, len(s.tables))}
+	for i, t := range s.tables {
+		nt := *t
+		nt.chains = make([]*fakeChain, len(t.chains))
+		for j, ch := range t.chains {
+			nc := *ch
+			nc.rules = append([]*fakeRule(nil), ch.rules...)
+			if ch.base != nil {
+				b := *ch.base
+				if b.counters != nil {
+					cnt := *b.counters
+					b.counters = &cnt
+				}
+				nc.base = &b
+			}
+			nt.chains[j] = &nc
+		}
+		n.tables[i] = &nt
+	}
+	return n
+}
+
+func (s *fakeState) table(fam byte, name string) *fakeTable {
+	for _, t := range s.tables {
+		if t.fam == fam && t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func (t *fakeTable) chain(name string) *fakeChain {
+	for _, ch := range t.chains {
+		if ch.name == name {
+			return ch
+		}
+	}
+	return nil
+}
+
+func (t *fakeTable) chainByHandle(h uint64) *fakeChain {
+	for _, ch := range t.chains {
+		if ch.handle == h {
+			return ch
+		}
+	}
+	return nil
+}
+
+func (ch *fakeChain) ruleIndex(h uint64) int {
+	for i, r := range ch.rules {
+		if r.handle == h {
+			return i
+		}
+	}
+	return -1
+}
+
+// fakeDumpPart is the size at which a dump datagram is cut: the kernel
+// fills skbs of about this size.
+const fakeDumpPart = 16 << 10
+
+// dumpParts answers a dump request: NLM_F_MULTI messages cut into
+// datagrams, then NLMSG_DONE in a datagram of its own, as netlink_dump
+// sends them. Filters are those the kernel applies: the family for every
+// dump, and table and chain names for rules only (a chain dump is never
+// filtered by table; a missing table or chain is an empty dump, not an
+// error).
+func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
+	var parts [][]byte
+	var e encoder
+	flush := func() {
+		if len(e.b) > 0 {
+			parts = append(parts, e.b)
+			e = encoder{}
+		}
+	}
+	emit := func(fill func(e *encoder)) {
+		fill(&e)
+		if len(e.b) >= fakeDumpPart {
+			flush()
+		}
+	}
+	match := func(t *fakeTable) bool { return m.fam == unix.AF_UNSPEC || m.fam == t.fam }
+	typ := m.typ & 0xff
+	switch typ {
+	case unix.NFT_MSG_GETTABLE:
+		for _, t := range k.st.tables {
+			if match(t) {
+				emit(func(e *encoder) { k.tableMsg(e, port, m.seq, t) })
+			}
+		}
+	case unix.NFT_MSG_GETCHAIN:
+		for _, t := range k.st.tables {
+			if !match(t) {
+				continue
+			}
+			for _, ch := range t.chains {
+				emit(func(e *encoder) { k.chainMsg(e, port, m.seq, t, ch) })
+			}
+		}
+	case unix.NFT_MSG_GETRULE, unix.NFT_MSG_GETRULE_RESET:
+		reset := typ == unix.NFT_MSG_GETRULE_RESET
+		tname, cname := m.str(unix.NFTA_RULE_TABLE), m.str(unix.NFTA_RULE_CHAIN)
+		for _, t := range k.st.tables {
+			if !match(t) || (tname != "" && t.name != tname) {
+				continue
+			}
+			for _, ch := range t.chains {
+				if tname != "" && cname != "" && ch.name != cname {
+					continue
+				}
+				for i, r := range ch.rules {
+					var prev uint64
+					if i > 0 {
+						prev = ch.rules[i-1].handle
+					}
+					emit(func(e *encoder) {
+						k.ruleMsg(e, port, m.seq, nftType(unix.NFT_MSG_NEWRULE), unix.NLM_F_MULTI|unix.NLM_F_APPEND, t, ch, r, prev)
+					})
+					if reset {
+						ch.rules[i] = r.resetCounters(t.fam)
+					}
+				}
+			}
+			if tname != "" {
+				break
+			}
+		}
+	}
+	flush()
+	return append(parts, k.doneMsg(port, m.seq))
+}
+
+// tableMsg is nf_tables_fill_table_info.
+func (k *fakeKernel) tableMsg(e *encoder, port, seq uint32, t *fakeTable) {
+	s := k.reply(e, nftType(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)
+	e.str(unix.NFTA_TABLE_NAME, t.name)
+	e.u32(unix.NFTA_TABLE_USE, t.use())
+	e.u64(nftaTableHandle, t.handle)
+	e.u32(unix.NFTA_TABLE_FLAGS, t.flags)
+	e.end(s)
+}
+
+// chainMsg is nf_tables_fill_chain_info.
+func (k *fakeKernel) chainMsg(e *encoder, port, seq uint32, t *fakeTable, ch *fakeChain) {
+	s := k.reply(e, nftType(unix.NFT_MSG_NEWCHAIN), unix.NLM_F_MULTI, seq, port, t.fam)
+	e.str(unix.NFTA_CHAIN_TABLE, t.name)
+	e.str(unix.NFTA_CHAIN_NAME, ch.name)
+	e.u64(unix.NFTA_CHAIN_HANDLE, ch.handle)
+	if b := ch.base; b != nil {
+		// The kernel nests without NLA_F_NESTED (nla_nest_start_noflag).
+		h := nestNoFlag(e, unix.NFTA_CHAIN_HOOK)
+		e.u32(unix.NFTA_HOOK_HOOKNUM, b.hook)
+		e.u32(unix.NFTA_HOOK_PRIORITY, uint32(b.prio))
+		if b.dev != "" {
+			e.str(unix.NFTA_HOOK_DEV, b.dev)
+		}
+		e.endNest(h)
+		e.u32(unix.NFTA_CHAIN_POLICY, b.policy)
+		e.str(unix.NFTA_CHAIN_TYPE, b.typ)
+		if b.counters != nil {
+			n := nestNoFlag(e, unix.NFTA_CHAIN_COUNTERS)
+			e.u64(unix.NFTA_COUNTER_PACKETS, b.counters.Packets)
+			e.u64(unix.NFTA_COUNTER_BYTES, b.counters.Bytes)
+			e.endNest(n)
+		}
+	}
+	if ch.flags != 0 {
+		e.u32(nftaChainFlags, ch.flags)
+	}
+	e.u32(unix.NFTA_CHAIN_USE, ch.use())
+	e.end(s)
+}
+
+func nestNoFlag(e *encoder, typ uint16) int {
+	s := e.nest(typ)
+	binary.NativeEndian.PutUint16(e.b[s+2:], typ)
+	return s
+}
+
+// ruleMsg is nf_tables_fill_rule_info; pos is the previous rule's handle
+// (0: none, the attribute is left out).
+func (k *fakeKernel) ruleMsg(e *encoder, port, seq uint32, typ, flags uint16, t *fakeTable, ch *fakeChain, r *fakeRule, pos uint64) {
+	s := k.reply(e, typ, flags, seq, port, t.fam)
+	e.str(unix.NFTA_RULE_TABLE, t.name)
+	e.str(unix.NFTA_RULE_CHAIN, ch.name)
+	e.u64(unix.NFTA_RULE_HANDLE, r.handle)
+	if pos != 0 {
+		e.u64(unix.NFTA_RULE_POSITION, pos)
+	}
+	// The kernel nests the expression list without NLA_F_NESTED.
+	e.attr(unix.NFTA_RULE_EXPRESSIONS, r.exprs)
+	if len(r.udata) > 0 {
+		e.attr(unix.NFTA_RULE_USERDATA, r.udata)
+	}
+	e.end(s)
+}
+
+// resetCounters returns r with its counter expressions zeroed, every
+// other expression left byte for byte as it was; r itself is not changed
+// (a dump already taken may still hold it).
+func (r *fakeRule) resetCounters(fam byte) *fakeRule {
+	var out []byte
+	changed := false
+	b := r.exprs
+	for len(b) >= 4 {
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < 4 || l > len(b) {
+			break
+		}
+		elem := b[:l]
+		al := min((l+3)&^3, len(b))
+		b = b[al:]
+		if elemName(elem[4:]) == "counter" {
+			if data, err := expr.Marshal(fam, &nftexpr.Counter{}); err == nil {
+				out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+				changed = true
+				continue
+			}
+		}
+		out = append(out, elem...)
+		for len(out)%4 != 0 {
+			out = append(out, 0)
+		}
+	}
+	if !changed {
+		return r
+	}
+	nr := *r
+	nr.exprs = out
+	return &nr
+}
+
+// elemName returns NFTA_EXPR_NAME of one list element's payload.
+func elemName(b []byte) string {
+	a := attrs{b: b}
+	for a.next() {
+		if a.typ == unix.NFTA_EXPR_NAME {
+			return a.str()
+		}
+	}
+	return ""
+}
+
+func appendAttr(b []byte, typ uint16, data []byte) []byte {
+	b = binary.NativeEndian.AppendUint16(b, uint16(4+len(data)))
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = append(b, data...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
