@@ -3,6 +3,7 @@ package compat
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/xtnl/xtnl"
 )
@@ -18,6 +19,14 @@ func (ipt *IPTables) parse(table, chain string, rulespec []string) ([]*Spec, err
 	}
 	if chain == "" {
 		return nil, &Error{msg: "iptables: empty chain name", exitStatus: exitParameterProblem}
+	}
+	if len(chain) > maxChainName {
+		return nil, &Error{msg: "iptables v1.8.9 (nf_tables): chain name `" + chain + "' too long (must be under 29 chars)", exitStatus: exitParameterProblem,
+			cause: &SpecError{Token: chain, Msg: "chain name too long"}}
+	}
+	if strings.ContainsRune(chain, 0) {
+		return nil, &Error{msg: "iptables v1.8.9 (nf_tables): chain name " + strconv.Quote(chain) + " contains a NUL byte", exitStatus: exitParameterProblem,
+			cause: &SpecError{Token: strconv.Quote(chain), Msg: "NUL byte in chain name"}}
 	}
 	specs, err := ParseIn(ipt.nsFd(), ipt.fam, table, chain, rulespec)
 	return specs, wrapErr(err)

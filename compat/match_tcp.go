@@ -167,7 +167,12 @@ func portsOf(info []byte) (spts, dpts [2]uint16) {
 
 func isFullRange(p [2]uint16) bool { return p[0] == 0 && p[1] == 0xffff }
 
-func tcpNative(info []byte, _ *EncodeContext) ([]Expr, bool) {
+func tcpNative(info []byte, ctx *EncodeContext) ([]Expr, bool) {
+	if ctx.Spec.Proto != 6 {
+		// Only a rule read from the kernel can lack -p tcp; keep its
+		// xt form, which is what it was.
+		return nil, false
+	}
 	spts, dpts := portsOf(info)
 	inv := info[11]
 	if info[8] != 0 || inv&^(tcpInvSrcPt|tcpInvDstPt|tcpInvFlags) != 0 {

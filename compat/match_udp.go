@@ -49,8 +49,11 @@ func init() {
 			printPorts(w, "spt", spts[0], spts[1], info[8]&udpInvSrcPt != 0)
 			printPorts(w, "dpt", dpts[0], dpts[1], info[8]&udpInvDstPt != 0)
 		},
-		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
+		Native: func(info []byte, ctx *EncodeContext) ([]Expr, bool) {
 			spts, dpts := portsOf(info)
+			if ctx.Spec.Proto != 17 {
+				return nil, false // as tcp: keep a kernel rule's xt form
+			}
 			if info[8]&^(udpInvSrcPt|udpInvDstPt) != 0 || (isFullRange(spts) && isFullRange(dpts)) {
 				return nil, false
 			}

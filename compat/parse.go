@@ -84,6 +84,11 @@ func ParseIn(nsFd int, fam Family, table, chain string, args []string) ([]*Spec,
 	if fam != IPv4 && fam != IPv6 {
 		return nil, badSpec("", "family must be IPv4 or IPv6")
 	}
+	for _, a := range args {
+		if strings.IndexByte(a, 0) >= 0 {
+			return nil, badSpec(strconv.Quote(a), "argument contains a NUL byte")
+		}
+	}
 	spec := &Spec{Family: fam, Table: table, Chain: chain, nsFd: nsFd}
 	p := &parser{spec: spec, args: args}
 	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: spec, NetNSFd: nsFd}
@@ -280,9 +285,13 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 	if invert && !o.invert {
 		return badSpec(tok, "cannot have ! before -%c", o.short)
 	}
-	bit := uint64(1) << coreIndex(o.short)
+	short := o.short
+	if short == 'g' {
+		short = 'j' // -g and -j set one target: iptables allows one of them
+	}
+	bit := uint64(1) << coreIndex(short)
 	if o.short != 'm' && p.seenCore&bit != 0 {
-		return badSpec(tok, "multiple -%c flags not allowed", o.short)
+		return badSpec(tok, "multiple -%c flags not allowed", short)
 	}
 	p.seenCore |= bit
 	s := p.spec
