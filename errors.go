@@ -49,6 +49,9 @@ func (e *OpError) Error() string {
 	if e.Msg != "" {
 		s += ": " + e.Msg
 	}
+	if e.Errno == unix.EPERM || e.Errno == unix.EACCES {
+		s += " (CAP_NET_ADMIN is required in the connection's network namespace)"
+	}
 	return s
 }
 

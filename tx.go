@@ -3,7 +3,9 @@ package xtnl
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -198,7 +200,10 @@ func (c *Conn) Update(attempts int, fn func(tx *Tx) error) error {
 		attempts = 1
 	}
 	var err error
-	for range attempts {
+	for attempt := range attempts {
+		if attempt > 0 {
+			backoff(attempt)
+		}
 		var gen uint32
 		gen, err = c.Generation()
 		if err != nil {
@@ -236,4 +241,11 @@ type ruleRef struct {
 	fam          Family
 	table, chain string
 	handle       uint64
+}
+
+// backoff waits a little, randomly and longer after each conflict, so
+// writers that keep colliding spread out instead of colliding again.
+func backoff(attempt int) {
+	max := 100 * time.Microsecond << min(attempt, 6)
+	time.Sleep(time.Duration(rand.Int64N(int64(max))))
 }

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xtnl/xtnl"
 )
 
 // maxAttempts bounds the retries of a read-decide-commit cycle that keeps
-// losing to concurrent writers.
-const maxAttempts = 16
+// losing to concurrent writers (with a growing random backoff between
+// attempts, up to 6.4 ms).
+const maxAttempts = 64
 
 // parse parses a rulespec for table and chain.
 func (ipt *IPTables) parse(table, chain string, rulespec []string) ([]*Spec, error) {
@@ -48,8 +50,20 @@ func canonical(s *Spec) (string, error) {
 }
 
 // update runs a read-decide-commit cycle conditional on the generation.
+// Cycles of one process on one connection take turns, so they never make
+// each other retry; only other processes' commits (and plain appends) can.
 func (ipt *IPTables) update(fn func(tx *xtnl.Tx) error) error {
+	mu := updateLock(ipt.conn)
+	mu.Lock()
+	defer mu.Unlock()
 	return ipt.conn.Update(maxAttempts, fn)
+}
+
+var updateLocks sync.Map // *xtnl.Conn → *sync.Mutex
+
+func updateLock(c *xtnl.Conn) *sync.Mutex {
+	mu, _ := updateLocks.LoadOrStore(c, new(sync.Mutex))
+	return mu.(*sync.Mutex)
 }
 
 // Exists reports whether the rule is in the chain, compared by meaning.
