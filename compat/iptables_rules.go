@@ -113,17 +113,53 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	if err != nil {
 		return err
 	}
-	tx := ipt.conn.Begin()
-	ensureBuiltin(tx, ipt.fam, table, chain)
-	for _, s := range specs {
-		r, err := s.Rule()
-		if err != nil {
+	rules := make([]*xtnl.Rule, len(specs))
+	for i, s := range specs {
+		if rules[i], err = s.Rule(); err != nil {
 			return wrapErr(err)
 		}
-		tx.AppendRule(r)
 	}
-	return ipt.diagnose(tx.Commit(), table, chain, specs)
+	// Creating the table and built-in chain on first use costs kernel
+	// work on every commit; skip it for a chain known to exist, and go
+	// again with it should the chain have vanished since.
+	key := chainKey{ipt.fam, table, chain}
+	known := ipt.knownChain(key)
+	for {
+		tx := ipt.conn.Begin()
+		if !known {
+			ensureBuiltin(tx, ipt.fam, table, chain)
+		}
+		for _, r := range rules {
+			tx.AppendRule(r)
+		}
+		err = tx.Commit()
+		if err == nil {
+			ipt.learnChain(key)
+			return nil
+		}
+		if !known || !errors.Is(err, xtnl.ErrNotExist) {
+			return ipt.diagnose(err, table, chain, specs)
+		}
+		ipt.forgetChain(key)
+		known = false
+	}
 }
+
+var knownChains sync.Map // conn-scoped chainKey → struct{}
+
+type connChain struct {
+	conn *xtnl.Conn
+	key  chainKey
+}
+
+func (ipt *IPTables) knownChain(k chainKey) bool {
+	_, ok := knownChains.Load(connChain{ipt.conn, k})
+	return ok
+}
+
+func (ipt *IPTables) learnChain(k chainKey) { knownChains.Store(connChain{ipt.conn, k}, struct{}{}) }
+
+func (ipt *IPTables) forgetChain(k chainKey) { knownChains.Delete(connChain{ipt.conn, k}) }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
 // iptables words them.

@@ -306,3 +306,27 @@ func TestConcurrentUnique(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAfterTableVanished: Append skips creating the table and chain
+// once it knows they exist; when another tool deletes them, it notices
+// and creates them again.
+func TestAppendAfterTableVanished(t *testing.T) {
+	needTools(t)
+	ns := netnstest.New(t)
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := ipt.Append("filter", "INPUT", "-s", fmt.Sprintf("10.0.0.%d", i), "-j", "ACCEPT"); err != nil {
+			t.Fatal(err)
+		}
+		ns.MustRun(t, "nft", "delete", "table", "ip", "filter")
+	}
+	if err := ipt.Append("filter", "INPUT", "-j", "DROP"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.MustRun(t, "iptables-nft", "-S", "INPUT"); got != "-P INPUT ACCEPT\n-A INPUT -j DROP\n" {
+		t.Fatalf("after the table vanished: %q", got)
+	}
+}
