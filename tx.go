@@ -249,3 +249,20 @@ func backoff(attempt int) {
 	max := 100 * time.Microsecond << min(attempt, 6)
 	time.Sleep(time.Duration(rand.Int64N(int64(max))))
 }
+
+// Merge appends all of other's operations to tx, in order, and leaves
+// other empty. Large transactions can so be built by several goroutines,
+// each encoding its part into a transaction of its own.
+func (tx *Tx) Merge(other *Tx) {
+	if other.err != nil && tx.err == nil {
+		tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
+	}
+	off := len(tx.enc.b)
+	tx.enc.b = append(tx.enc.b, other.enc.b...)
+	for _, op := range other.ops {
+		op.offset += off
+		tx.ops = append(tx.ops, op)
+	}
+	tx.echo = tx.echo || other.echo
+	other.enc.b, other.ops, other.err = nil, nil, nil
+}

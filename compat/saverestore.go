@@ -162,6 +162,9 @@ type restorer struct {
 	chains  map[string]bool
 	opLines []int
 	line    int
+	// pending holds "-A" lines of declared chains, parsed and encoded in
+	// parallel when a run of them ends (restore_parallel.go).
+	pending []pendingAppend
 }
 
 func (rs *restorer) fail(err error) error { return &RestoreError{Line: rs.line, Err: err} }
@@ -173,6 +176,12 @@ func (rs *restorer) run(input string) error {
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' {
 			continue
+		}
+		if rs.queueAppend(line) {
+			continue
+		}
+		if err := rs.flushAppends(); err != nil {
+			return err
 		}
 		var err error
 		switch {
@@ -194,6 +203,9 @@ func (rs *restorer) run(input string) error {
 		for len(rs.opLines) < rs.tx.Len() {
 			rs.opLines = append(rs.opLines, rs.line)
 		}
+	}
+	if err := rs.flushAppends(); err != nil {
+		return err
 	}
 	if rs.table != nil {
 		return rs.fail(badSpec("", "input ends without COMMIT"))
