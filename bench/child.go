@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"time"
+)
+
+// Every measured run happens in a child process started as
+// `ip netns exec NS bench -child WORK -peer P -size N`, so whatever the peer
+// executes (iptables, nft) runs inside the fresh namespace, and every peer
+// starts from a fresh process (no warm cache, no garbage left by an earlier
+// run). Only the peer's operations are timed: process start-up and the
+// peer's constructor are not.
+
+// Workload identifiers.
+const (
+	workAppend     = "append"     // 1 rule, own commit, into BENCH preloaded with size rules
+	workExists     = "exists"     // Exists of the last rule of BENCH (size rules)
+	workList       = "list"       // List BENCH (size rules), thrice
+	workLoad       = "load"       // table filter with BENCH of size rules, one atomic load, from empty
+	workConcurrent = "concurrent" // 100 goroutines append 1 rule each into BENCH (size rules)
+)
+
+// Variants of one run's measurements.
+const (
+	varFirst     = "first"     // the first call on a fresh client
+	varAgain     = "again"     // the same call repeated, nothing changed
+	varChanged   = "changed"   // after another process changed the chain
+	varSingleton = "singleton" // the workload's only measurement
+)
+
+// workFunc runs one workload once for a peer in the current namespace and
+// returns its timed measurements by variant.
+type workFunc func(size int) (map[string]time.Duration, error)
+
+// peer is one way of changing the firewall.
+type peer struct {
+	name string
+	work map[string]workFunc
+}
+
+// peers is every peer, in the table's column order.
+var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, nftPeer, knftablesPeer, floorPeer}
+
+func peerByName(name string) *peer {
+	for _, p := range peers {
+		if p.name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// timed runs fn after a garbage collection (so the garbage of the set-up
+// is not collected on the clock) and returns how long it took.
+func timed(fn func() error) (time.Duration, error) {
+	runtime.GC()
+	start := time.Now()
+	err := fn()
+	return time.Since(start), err
+}
+
+// one wraps a single measurement.
+func one(d time.Duration, err error) (map[string]time.Duration, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]time.Duration{varSingleton: d}, nil
+}
+
+// listSequence times list three times: first call, repeated call, and a
+// call after another process (iptables-nft) appended a rule; want checks
+// each result's size.
+func listSequence(size int, list func() (int, error)) (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	step := func(v string, want int) error {
+		var got int
+		d, err := timed(func() error {
+			var err error
+			got, err = list()
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("list (%s): %w", v, err)
+		}
+		if want >= 0 && got != want {
+			return fmt.Errorf("list (%s): %d rules, want %d", v, got, want)
+		}
+		out[v] = d
+		return nil
+	}
+	if err := step(varFirst, size); err != nil {
+		return nil, err
+	}
+	if err := step(varAgain, size); err != nil {
+		return nil, err
+	}
+	if err := otherProcessAppend(); err != nil {
+		return nil, err
+	}
+	if err := step(varChanged, size+1); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// otherProcessAppend changes BENCH from another process, the way a second
+// agent on the host would.
+func otherProcessAppend() error {
+	args := append([]string{"-w", "-t", benchTable, "-A", benchChain}, ruleArgs(otherProcRule)...)
+	if out, err := exec.Command("iptables-nft", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("iptables-nft -A (the other process): %w: %s", err, out)
+	}
+	return nil
+}
+
+// wantRules is how many rules BENCH must hold after a run.
+func wantRules(work string, size int) int {
+	switch work {
+	case workAppend:
+		return size + 2 // the warm-up append and the timed one
+	case workList:
+		return size + 1 // the other process's append
+	case workConcurrent:
+		return size + concurrentN
+	}
+	return size
+}
+
+// childMain runs one measured run and prints its measurements (seconds,
+// by variant) as JSON on standard output.
+func childMain(work, peerName string, size int) error {
+	p := peerByName(peerName)
+	if p == nil {
+		return fmt.Errorf("unknown peer %q", peerName)
+	}
+	fn := p.work[work]
+	if fn == nil {
+		return fmt.Errorf("peer %s has no workload %q", peerName, work)
+	}
+	res, err := fn(size)
+	if err != nil {
+		return fmt.Errorf("%s %s %d: %w", peerName, work, size, err)
+	}
+	// Check the outcome from the kernel itself, whatever the peer said.
+	c, err := dialRaw()
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	got, err := c.dumpRules(benchTable, benchChain)
+	if err != nil {
+		return fmt.Errorf("check %s %s %d: %w", peerName, work, size, err)
+	}
+	if want := wantRules(work, size); got != want {
+		return fmt.Errorf("check %s %s %d: chain %s holds %d rules, want %d", peerName, work, size, benchChain, got, want)
+	}
+	secs := map[string]float64{}
+	for v, d := range res {
+		secs[v] = d.Seconds()
+	}
+	return json.NewEncoder(os.Stdout).Encode(secs)
+}

@@ -1,0 +1,357 @@
+// Command bench measures xtnl against the other ways of changing the
+// firewall from Go (go-iptables, iptables-nft-restore, nft -f, knftables)
+// and against the kernel's own cost (the floor: pre-encoded messages sent as
+// one batch on a bare netlink socket), on the workloads of the Performance
+// issue. Every run happens in a fresh network namespace and a fresh child
+// process; each cell is the median of -n runs. It prints one markdown table
+// of medians and ratios, and the machine it ran on.
+//
+//	cd bench && go run . [-n 5] [-quick]   # as root
+//
+// It is its own module so that the peers' dependencies never enter xtnl's
+// go.mod.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/xtnl/xtnl/netnstest"
+)
+
+// job is one workload at the sizes it runs at.
+type job struct {
+	work    string
+	sizes   []int
+	preload bool // BENCH is filled with size rules (by iptables-nft-restore) before the run
+}
+
+func plan(quick bool) []job {
+	loads := []int{1_000, 10_000, 100_000}
+	if quick {
+		loads = []int{1_000, 10_000}
+	}
+	return []job{
+		{workAppend, []int{100, 1_000, 10_000}, true},
+		{workExists, []int{10_000}, true},
+		{workList, []int{10_000}, true},
+		{workLoad, loads, false},
+		{workConcurrent, []int{10_000}, true},
+	}
+}
+
+// variants lists a workload's measurements in the order of the table.
+func variants(work string) []string {
+	switch work {
+	case workExists:
+		return []string{varFirst, varAgain}
+	case workList:
+		return []string{varFirst, varAgain, varChanged}
+	}
+	return []string{varSingleton}
+}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1000 && n%1000 == 0:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+// rowTitle names a row of the table.
+func rowTitle(work, variant string, size int) string {
+	n := sizeName(size)
+	switch work {
+	case workAppend:
+		return "append 1 rule (own commit), chain of " + n
+	case workExists:
+		if variant == varFirst {
+			return "Exists, chain of " + n + ": first call"
+		}
+		return "Exists, chain of " + n + ": repeated"
+	case workList:
+		switch variant {
+		case varFirst:
+			return "List, chain of " + n + ": first read"
+		case varAgain:
+			return "List, chain of " + n + ": unchanged since last read"
+		}
+		return "List, chain of " + n + ": after another process changed it"
+	case workLoad:
+		return "load " + n + " rules atomically"
+	case workConcurrent:
+		return fmt.Sprintf("%d goroutines append 1 rule each, chain of %s (until all return)", concurrentN, n)
+	}
+	return work + " " + variant + " " + n
+}
+
+func main() {
+	var (
+		child   = flag.String("child", "", "internal: run one workload in this process (already inside its namespace)")
+		peerArg = flag.String("peer", "", "internal: the peer of -child")
+		size    = flag.Int("size", 0, "internal: the size of -child")
+		n       = flag.Int("n", 5, "runs per cell (the table shows medians)")
+		quick   = flag.Bool("quick", false, "short run for CI: 1 run per cell unless -n is given, no 100k load")
+		only    = flag.String("only", "", "comma-separated workloads to run (append,exists,list,load,concurrent); all by default")
+		peerSel = flag.String("peers", "", "comma-separated peers to run; all by default")
+		verbose = flag.Bool("v", false, "print every run's measurements on standard error")
+	)
+	flag.Parse()
+	if *child != "" {
+		if err := childMain(*child, *peerArg, *size); err != nil {
+			fmt.Fprintln(os.Stderr, "bench child:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	nSet := false
+	flag.Visit(func(f *flag.Flag) { nSet = nSet || f.Name == "n" })
+	if *quick && !nSet {
+		*n = 1
+	}
+	if err := run(*n, *quick, split(*only), split(*peerSel), *verbose); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// samples holds measurements: row title → peer → values (seconds, or
+// KiB for peak RSS).
+type samples map[string]map[string][]float64
+
+func (s samples) add(row, peer string, secs float64) {
+	if s[row] == nil {
+		s[row] = map[string][]float64{}
+	}
+	s[row][peer] = append(s[row][peer], secs)
+}
+
+func run(n int, quick bool, only, peerNames []string, verbose bool) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("needs root (it creates network namespaces)")
+	}
+	if n < 1 {
+		return fmt.Errorf("-n %d: need at least one run", n)
+	}
+	for _, tool := range []string{"ip", "iptables-nft", "iptables-nft-restore", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found (apt-get install -y iptables nftables iproute2): %w", tool, err)
+		}
+	}
+	for _, name := range peerNames {
+		if peerByName(name) == nil {
+			return fmt.Errorf("unknown peer %q", name)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("own executable: %w", err)
+	}
+	var jobs []job
+	for _, j := range plan(quick) {
+		if len(only) == 0 || slices.Contains(only, j.work) {
+			jobs = append(jobs, j)
+		}
+	}
+	if len(jobs) == 0 {
+		return fmt.Errorf("-only %v selects no workload", only)
+	}
+	var cols []*peer
+	for _, p := range peers {
+		if len(peerNames) == 0 || slices.Contains(peerNames, p.name) {
+			cols = append(cols, p)
+		}
+	}
+	var rows []string
+	for _, j := range jobs {
+		for _, size := range j.sizes {
+			for _, v := range variants(j.work) {
+				rows = append(rows, rowTitle(j.work, v, size))
+			}
+		}
+	}
+
+	began := time.Now()
+	got, rss := samples{}, samples{}
+	for rep := range n {
+		for _, j := range jobs {
+			for _, size := range j.sizes {
+				// Rotate the peers' order from one repetition to the next,
+				// so slow drift on a shared machine favours no one.
+				for k := range cols {
+					p := cols[(k+rep)%len(cols)]
+					if p.work[j.work] == nil {
+						continue
+					}
+					res, maxrss, err := runOnce(self, j, size, p, nil)
+					if err != nil {
+						return err
+					}
+					for v, secs := range res {
+						got.add(rowTitle(j.work, v, size), p.name, secs)
+					}
+					rss.add(rowTitle(j.work, variants(j.work)[0], size), p.name, float64(maxrss))
+					if verbose {
+						fmt.Fprintf(os.Stderr, "run %d/%d %s %d %s: %v, peak RSS %d KiB\n", rep+1, n, j.work, size, p.name, res, maxrss)
+					}
+				}
+			}
+		}
+		fmt.Fprintf(os.Stderr, "bench: repetition %d/%d done after %s\n", rep+1, n, time.Since(began).Round(time.Second))
+	}
+	printTable(os.Stdout, rows, cols, got, n, time.Since(began))
+	printTargets(os.Stdout, got, rss)
+	fmt.Fprintf(os.Stdout, "\nMachine: %s.\n", machine())
+	return nil
+}
+
+// runOnce makes a fresh namespace, preloads it, runs the peer's workload
+// in a child process inside it, and deletes it. It returns the child's
+// measurements and its peak RSS in KiB (`ip netns exec` execs the child in
+// place, so the process measured is the child itself). inspect, when not
+// nil, sees the namespace after the run, before it is torn down.
+func runOnce(self string, j job, size int, p *peer, inspect func(ns *netnstest.NS) error) (map[string]float64, int64, error) {
+	ns, err := netnstest.Create("")
+	if err != nil {
+		return nil, 0, fmt.Errorf("create namespace: %w", err)
+	}
+	defer func() {
+		// Tear the ruleset down now, synchronously, rather than leaving a
+		// 100k-rule table to the kernel's namespace clean-up, which would
+		// run in the background during the next measurement.
+		_, _ = ns.Run("nft", "flush", "ruleset")
+		if err := ns.Delete(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+	}()
+	if j.preload {
+		if _, err := ns.RunInput(saveText(size), "iptables-nft-restore"); err != nil {
+			return nil, 0, fmt.Errorf("preload %d rules: %w", size, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns.Name, self,
+		"-child", j.work, "-peer", p.name, "-size", strconv.Itoa(size))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, 0, fmt.Errorf("%s %s %d: %w: %s", p.name, j.work, size, err, bytes.TrimSpace(errb.Bytes()))
+	}
+	var res map[string]float64
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return nil, 0, fmt.Errorf("%s %s %d: child output %q: %w", p.name, j.work, size, out.String(), err)
+	}
+	var maxrss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		maxrss = ru.Maxrss
+	}
+	if inspect != nil {
+		if err := inspect(ns); err != nil {
+			return nil, 0, fmt.Errorf("%s %s %d: %w", p.name, j.work, size, err)
+		}
+	}
+	return res, maxrss, nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+func fmtDur(secs float64) string {
+	switch {
+	case secs >= 1:
+		return fmt.Sprintf("%.2f s", secs)
+	case secs >= 0.1:
+		return fmt.Sprintf("%.0f ms", secs*1e3)
+	case secs >= 0.01:
+		return fmt.Sprintf("%.1f ms", secs*1e3)
+	case secs >= 0.001:
+		return fmt.Sprintf("%.2f ms", secs*1e3)
+	}
+	return fmt.Sprintf("%.3f ms", secs*1e3)
+}
+
+func fmtRatio(r float64) string {
+	switch {
+	case r >= 100:
+		return fmt.Sprintf("%.0f×", r)
+	case r >= 10:
+		return fmt.Sprintf("%.1f×", r)
+	case r >= 0.1:
+		return fmt.Sprintf("%.2f×", r)
+	}
+	return fmt.Sprintf("%.2g×", r)
+}
+
+// printTable writes the medians, each peer's ratio to the floor of its
+// row, and xtnl's speed-up over every other peer (peer time / xtnl time),
+// then the machine.
+func printTable(w io.Writer, rows []string, cols []*peer, got samples, n int, took time.Duration) {
+	fmt.Fprint(w, "| work |")
+	for _, p := range cols {
+		fmt.Fprintf(w, " %s |", p.name)
+	}
+	fmt.Fprintln(w, " xtnl is faster than |")
+	fmt.Fprint(w, "|---|")
+	for range cols {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprintln(w, "---|")
+	for _, row := range rows {
+		med := map[string]float64{}
+		for name, xs := range got[row] {
+			med[name] = median(xs)
+		}
+		floor, hasFloor := med[floorPeer.name]
+		fmt.Fprintf(w, "| %s |", row)
+		for _, p := range cols {
+			m, ok := med[p.name]
+			switch {
+			case !ok:
+				fmt.Fprint(w, " |")
+			case hasFloor && p != floorPeer:
+				fmt.Fprintf(w, " %s (%s floor) |", fmtDur(m), fmtRatio(m/floor))
+			default:
+				fmt.Fprintf(w, " %s |", fmtDur(m))
+			}
+		}
+		var vs []string
+		if x, ok := med[xtnlPeer.name]; ok {
+			for _, p := range cols {
+				if m, ok := med[p.name]; ok && p != xtnlPeer && p != floorPeer {
+					vs = append(vs, p.name+" "+fmtRatio(m/x))
+				}
+			}
+		}
+		fmt.Fprintf(w, " %s |\n", strings.Join(vs, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row; \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
+		n, took.Round(time.Second))
+}

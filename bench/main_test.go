@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xtnl/xtnl/netnstest"
+)
+
+// TestMain lets the test binary serve as the bench's child process, so the
+// tests drive the very code path `go run .` uses.
+func TestMain(m *testing.M) {
+	peers = append(peers, noopPeer)
+	if len(os.Args) == 7 && os.Args[1] == "-child" && os.Args[3] == "-peer" && os.Args[5] == "-size" {
+		size, err := strconv.Atoi(os.Args[6])
+		if err == nil {
+			err = childMain(os.Args[2], os.Args[4], size)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// iptablesLine is rule i as `iptables-nft -S` prints it: written
+// independently of ruleArgs, so that a wrong rule shape shows.
+func iptablesLine(i int) string {
+	return fmt.Sprintf("-A BENCH -s 10.%d.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT", i>>16&255, i>>8&255, i&255, 1024+i%60000)
+}
+
+// benchRules reads BENCH back with the oracle, iptables-nft.
+func benchRules(ns *netnstest.NS) ([]string, error) {
+	out, err := ns.Run("iptables-nft", "-S", "BENCH")
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(strings.TrimSpace(out), "\n"), nil
+}
+
+func self(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("bench runs need root (network namespaces)")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// TestPeersLoadTheSameRules: every peer's bulk load leaves the very same
+// rules, as iptables-nft reads them back, so their times compare the same
+// work.
+func TestPeersLoadTheSameRules(t *testing.T) {
+	exe := self(t)
+	const n = 3
+	var want []string
+	want = append(want, "-N BENCH")
+	for i := range n {
+		want = append(want, iptablesLine(i))
+	}
+	for _, p := range peers {
+		if p.work[workLoad] == nil {
+			continue
+		}
+		t.Run(p.name, func(t *testing.T) {
+			var got []string
+			res, _, err := runOnce(exe, job{work: workLoad}, n, p, func(ns *netnstest.NS) error {
+				var err error
+				got, err = benchRules(ns)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res[varSingleton] <= 0 {
+				t.Errorf("measurement %v, want one positive time", res)
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("BENCH after %s load:\n%s\nwant:\n%s", p.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// TestPeersAppendTheSameRule: every peer's append adds the warm-up rule
+// and the timed rule, in that order, at the end of the preloaded chain.
+func TestPeersAppendTheSameRule(t *testing.T) {
+	exe := self(t)
+	const n = 2
+	want := []string{"-N BENCH", iptablesLine(0), iptablesLine(1), iptablesLine(warmRule), iptablesLine(timedRule)}
+	for _, p := range peers {
+		if p.work[workAppend] == nil || p == noopPeer {
+			continue
+		}
+		t.Run(p.name, func(t *testing.T) {
+			var got []string
+			_, _, err := runOnce(exe, job{work: workAppend, preload: true}, n, p, func(ns *netnstest.NS) error {
+				var err error
+				got, err = benchRules(ns)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("BENCH after %s append:\n%s\nwant:\n%s", p.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// noopPeer claims to append but does nothing: the outcome check must
+// refuse its time.
+var noopPeer = &peer{name: "noop", work: map[string]workFunc{
+	workAppend: func(int) (map[string]time.Duration, error) { return one(time.Microsecond, nil) },
+}}
+
+// TestChildRefusesWrongOutcome: a run whose chain does not hold what the
+// workload must leave fails the bench instead of posting a time.
+func TestChildRefusesWrongOutcome(t *testing.T) {
+	exe := self(t)
+	_, _, err := runOnce(exe, job{work: workAppend, preload: true}, 5, noopPeer, nil)
+	if err == nil || !strings.Contains(err.Error(), "holds 5 rules, want 7") {
+		t.Fatalf("a peer that did nothing: error %v, want the outcome check's refusal", err)
+	}
+	// And a peer whose writes the kernel refuses (no BENCH chain) fails.
+	_, _, err = runOnce(exe, job{work: workAppend}, 5, floorPeer, nil)
+	if err == nil {
+		t.Fatal("an append into a missing chain was reported as a success")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{{[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(c.in); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
