@@ -121,16 +121,14 @@ func (c *Conn) commitGroupLocked(txs []*Tx, idx []int, errs []error) {
 		}
 		comb := &Tx{c: c, gen: txs[idx[0]].gen, hasGen: txs[idx[0]].hasGen}
 		starts := make([]int, len(idx))
-		size := 0
-		for _, i := range idx {
-			size += len(txs[i].enc.b)
-		}
-		comb.enc.b = make([]byte, 0, size)
 		for j, i := range idx {
 			t := txs[i]
 			starts[j] = len(comb.ops)
-			off := len(comb.enc.b)
-			comb.enc.b = append(comb.enc.b, t.enc.b...)
+			off := comb.sealedLen
+			for _, part := range t.body() {
+				comb.sealed = append(comb.sealed, part)
+				comb.sealedLen += len(part)
+			}
 			for _, op := range t.ops {
 				op.offset += off
 				comb.ops = append(comb.ops, op)

@@ -1,6 +1,7 @@
 package xtnl
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -22,13 +23,17 @@ import (
 // message asks for an acknowledgement: the kernel reports every failing
 // operation by itself, so there is no flood of ACKs to read back.
 type Tx struct {
-	c      *Conn
-	enc    encoder
-	ops    []txOp
-	gen    uint32
-	hasGen bool
-	echo   bool
-	err    error
+	c   *Conn
+	enc encoder
+	// sealed holds encoded parts merged in from other transactions; they
+	// go out as iovecs of the same sendmsg, never copied.
+	sealed    [][]byte
+	sealedLen int
+	ops       []txOp
+	gen       uint32
+	hasGen    bool
+	echo      bool
+	err       error
 }
 
 type txOp struct {
@@ -37,7 +42,7 @@ type txOp struct {
 	// ruleName names a rule operation without formatting a string for
 	// each of a large batch's rules; see name.
 	ruleName ruleRef
-	offset   int   // of its message in enc.b
+	offset   int   // of its message in the whole body (sealed parts, then enc.b)
 	rule     *Rule // filled with its handle after commit, when echoed
 }
 
@@ -77,7 +82,7 @@ func (tx *Tx) fail(err error) {
 // msg starts an operation's message; finish it with tx.enc.end.
 func (tx *Tx) msg(op, object string, typ uint16, flags uint16, fam byte) int {
 	start := tx.enc.begin(nftType(typ), unix.NLM_F_REQUEST|flags, 0, fam, 0)
-	tx.ops = append(tx.ops, txOp{op: op, object: object, offset: start})
+	tx.ops = append(tx.ops, txOp{op: op, object: object, offset: tx.sealedLen + start})
 	return start
 }
 
@@ -113,17 +118,32 @@ func (tx *Tx) commitLocked() error {
 	s = tail.begin(nfnlMsgBatchEnd, unix.NLM_F_REQUEST|unix.NLM_F_ACK, endSeq, unix.AF_UNSPEC, nfnlSubsysNFTables)
 	tail.end(s)
 	echoes := 0
+	body := tx.body()
+	chunk, chunkStart := 0, 0
 	for i := range tx.ops {
-		binary.NativeEndian.PutUint32(tx.enc.b[tx.ops[i].offset+8:], base+1+uint32(i))
+		for tx.ops[i].offset >= chunkStart+len(body[chunk]) {
+			chunkStart += len(body[chunk])
+			chunk++
+		}
+		binary.NativeEndian.PutUint32(body[chunk][tx.ops[i].offset-chunkStart+8:], base+1+uint32(i))
 		if tx.ops[i].rule != nil {
 			echoes++
 		}
 	}
 	if echoes > 0 {
 		// Echoed rules arrive after the commit, all at once: make room.
-		_ = c.sizeBuffers(0, len(tx.enc.b)*2+minSockBuf)
+		_ = c.sizeBuffers(0, tx.bodyLen()*2+minSockBuf)
 	}
-	if err := c.send(head.b, tx.enc.b, tail.b); err != nil {
+	if len(body) > maxIovecs {
+		// More parts than one sendmsg takes: join them (rare: a group
+		// commit of hundreds of transactions).
+		body = [][]byte{bytes.Join(body, nil)}
+	}
+	bufs := make([][]byte, 0, len(body)+2)
+	bufs = append(bufs, head.b)
+	bufs = append(bufs, body...)
+	bufs = append(bufs, tail.b)
+	if err := c.send(bufs...); err != nil {
 		return fmt.Errorf("xtnl: batch of %d operations: %w", n, err)
 	}
 
@@ -252,17 +272,45 @@ func backoff(attempt int) {
 
 // Merge appends all of other's operations to tx, in order, and leaves
 // other empty. Large transactions can so be built by several goroutines,
-// each encoding its part into a transaction of its own.
+// each encoding its part into a transaction of its own; the parts are not
+// copied, they go out as they are in the same sendmsg.
 func (tx *Tx) Merge(other *Tx) {
 	if other.err != nil && tx.err == nil {
 		tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
 	}
-	off := len(tx.enc.b)
-	tx.enc.b = append(tx.enc.b, other.enc.b...)
+	tx.seal()
+	off := tx.sealedLen
+	for _, part := range other.body() {
+		tx.sealed = append(tx.sealed, part)
+		tx.sealedLen += len(part)
+	}
 	for _, op := range other.ops {
 		op.offset += off
 		tx.ops = append(tx.ops, op)
 	}
 	tx.echo = tx.echo || other.echo
-	other.enc.b, other.ops, other.err = nil, nil, nil
+	other.enc.b, other.ops, other.err, other.sealed, other.sealedLen = nil, nil, nil, nil, 0
 }
+
+// seal moves the buffer being written into the sealed parts.
+func (tx *Tx) seal() {
+	if len(tx.enc.b) > 0 {
+		tx.sealed = append(tx.sealed, tx.enc.b)
+		tx.sealedLen += len(tx.enc.b)
+		tx.enc.b = nil
+	}
+}
+
+// body returns the encoded operations: the sealed parts, then the buffer
+// being written.
+func (tx *Tx) body() [][]byte {
+	if len(tx.enc.b) == 0 {
+		return tx.sealed
+	}
+	return append(tx.sealed[:len(tx.sealed):len(tx.sealed)], tx.enc.b)
+}
+
+func (tx *Tx) bodyLen() int { return tx.sealedLen + len(tx.enc.b) }
+
+// maxIovecs stays under the kernel's IOV_MAX (1024) for one sendmsg.
+const maxIovecs = 1000

@@ -131,8 +131,12 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	}
 	var rs *restorer
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		// A rule's encoding is about eight times its iptables-save line.
-		tx.Grow(8*len(input) + 4096)
+		// A rule's encoding is about eight times its iptables-save line
+		// (runs of appends are encoded into parts of their own, see
+		// restore_parallel.go).
+		if len(input) < minParallel*64 {
+			tx.Grow(8*len(input) + 4096)
+		}
 		rs = &restorer{ipt: ipt, tx: tx, opts: o}
 		return rs.run(string(input))
 	})
