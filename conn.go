@@ -1,6 +1,7 @@
 package xtnl
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -273,7 +274,7 @@ func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder
 	var err error
 	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
 		start()
-		err = c.dumpOnce(what, msgType, fam, attrs, fn)
+		err = c.consistentDump(what, msgType, fam, attrs, fn)
 		if !errors.Is(err, errDumpRetry) && !errors.Is(err, unix.ENOBUFS) {
 			return err
 		}
@@ -285,6 +286,37 @@ func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder
 		}
 	}
 	return fmt.Errorf("xtnl: dump %s: gave up after %d interrupted attempts: %w", what, maxDumpAttempts, err)
+}
+
+// consistentDump is one dump attempt that is known to have read a single
+// generation. NLM_F_DUMP_INTR alone does not prove it: the kernel reads
+// the generation at the start of each part of a dump, so a commit landing
+// just after can go unflagged and the part come out short. So the
+// generation is read before and after, and every message must carry it
+// (nf_tables stamps its low 16 bits in each message's nfgenmsg res_id).
+func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+	before, err := c.generationLocked()
+	if err != nil {
+		return err
+	}
+	mixed := false
+	err = c.dumpOnce(what, msgType, fam, attrFn, func(m message) error {
+		if len(m.Data) >= nfgenmsgLen && binary.BigEndian.Uint16(m.Data[2:]) != uint16(before) {
+			mixed = true
+		}
+		return fn(m)
+	})
+	if err != nil {
+		return err
+	}
+	after, err := c.generationLocked()
+	if err != nil {
+		return err
+	}
+	if mixed || after != before {
+		return errDumpRetry
+	}
+	return nil
 }
 
 func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
