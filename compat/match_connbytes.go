@@ -29,7 +29,7 @@ func init() {
 			a := args[0]
 			switch opt.ID {
 			case 0:
-				vals, err := mcParseMint("connbytes", "connbytes", a, math.MaxUint64, 2)
+				vals, err := parseMint("connbytes", "connbytes", a, math.MaxUint64, 2)
 				if err != nil {
 					return err
 				}

@@ -62,11 +62,11 @@ func connlimitParse(info []byte, opt *Option, args []string, invert bool, ctx *P
 			flags |= clInvert
 		}
 	case clOptMask:
-		p, err := mbParsePlen(ctx.Family, "connlimit", opt.Name, args[0])
-		if err != nil {
-			return err
+		p, ok := parsePlenStrict(ctx.Family, args[0])
+		if !ok {
+			return badPlen(args[0], "connlimit", opt.Name, ctx.Family)
 		}
-		m := mbPlenMask(p)
+		m := plenMask(p)
 		if p >= 0 && p <= 32 {
 			// xtopt_parse_plenmask shifts 32-bit words: for IPv4-sized
 			// prefixes only the first word carries bits.
@@ -111,7 +111,7 @@ func connlimitBits(mask []byte, words int) int {
 
 func connlimitSave(info []byte, w *Writer, fam Family) {
 	flags := le32(info[clFlags:])
-	limit := mbUtoa(le32(info[clLimit:]))
+	limit := utoa(le32(info[clLimit:]))
 	if flags&clInvert != 0 {
 		w.Opt(false, "connlimit-upto", limit)
 	} else {
@@ -121,7 +121,7 @@ func connlimitSave(info []byte, w *Writer, fam Family) {
 	if fam == IPv6 {
 		words = 4
 	}
-	w.Opt(false, "connlimit-mask", mbUtoa(uint32(connlimitBits(info[clMask:], words))))
+	w.Opt(false, "connlimit-mask", utoa(uint32(connlimitBits(info[clMask:], words))))
 	if flags&clDaddr != 0 {
 		w.Opt(false, "connlimit-daddr")
 	} else {

@@ -12,26 +12,12 @@ func init() {
 		Name: "connmark", Revision: 1, Size: 9,
 		Options: []Option{{Name: "mark", Args: 1, Invert: true, Mandatory: true}},
 		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			a := args[0]
-			bad := badSpec(a, "connmark: bad integer value for option \"--mark\", or out of range.")
-			v, rest, ok := maStrtoul(a, 0, 0xffffffff)
-			if !ok {
-				return bad
+			v, m, err := parseValMask("connmark", "mark", args[0], nil)
+			if err != nil {
+				return err
 			}
-			m := uint64(0xffffffff)
-			if rest != "" {
-				if rest[0] != '/' {
-					return badSpec(a, "connmark: trailing garbage after value for option \"--mark\".")
-				}
-				if m, rest, ok = maStrtoul(rest[1:], 0, 0xffffffff); !ok {
-					return bad
-				}
-				if rest != "" {
-					return badSpec(a, "connmark: trailing garbage after value for option \"--mark\".")
-				}
-			}
-			putLe32(info[0:], uint32(v))
-			putLe32(info[4:], uint32(m))
+			putLe32(info[0:], v)
+			putLe32(info[4:], m)
 			if invert {
 				info[8] = 1
 			}

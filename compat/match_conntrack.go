@@ -182,7 +182,7 @@ func ctmParse(fam Family, info []byte, opt *Option, a string, invert bool) error
 		putLe16(info[ctmOffStatus:], le16(info[ctmOffStatus:])|m)
 		ctmSetFlag(info, ctmFlagStatus, invert)
 	case ctmOptExpire:
-		v, err := maParseRange("conntrack", "ctexpire", a, 0xffffffff)
+		v, err := parseMint("conntrack", "ctexpire", a, 0xffffffff, 2)
 		if err != nil {
 			return err
 		}
@@ -317,20 +317,20 @@ func ctmDump(fam Family, info []byte, w *Writer, prefix string) {
 		}
 	}
 	if mf&ctmFlagProto != 0 {
-		opt(neg(ctmFlagProto), "ctproto", maUtoa(le16(info[ctmOffProto:])))
+		opt(neg(ctmFlagProto), "ctproto", utoa(le16(info[ctmOffProto:])))
 	}
 	l := fam.addrLen()
 	for k, n := range ctmAddrOpts {
 		if f := uint16(ctmFlagOrigSrc << k); mf&f != 0 {
-			opt(neg(f), n, ipString(info[32*k:32*k+l])+maMaskSuffix(fam, info[32*k+16:32*k+32]))
+			opt(neg(f), n, ipString(info[32*k:32*k+l])+maskSuffix(fam, info[32*k+16:32*k+32]))
 		}
 	}
 	for k, n := range ctmPortOpts {
 		if f := uint16(ctmFlagOrigSrcPt << k); mf&f != 0 {
 			lo, hi := le16(info[ctmOffPorts+2*k:]), le16(info[ctmOffPortsHigh+2*k:])
-			v := maUtoa(lo)
+			v := utoa(lo)
 			if hi != 0 && lo != hi {
-				v += ":" + maUtoa(hi)
+				v += ":" + utoa(hi)
 			}
 			opt(neg(f), n, v)
 		}
@@ -351,9 +351,9 @@ func ctmDump(fam Family, info []byte, w *Writer, prefix string) {
 	}
 	if mf&ctmFlagExpires != 0 {
 		lo, hi := le32(info[ctmOffExpMin:]), le32(info[ctmOffExpMax:])
-		v := maUtoa(lo)
+		v := utoa(lo)
 		if lo != hi {
-			v += ":" + maUtoa(hi)
+			v += ":" + utoa(hi)
 		}
 		opt(neg(ctmFlagExpires), "ctexpire", v)
 	}

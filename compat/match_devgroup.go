@@ -24,7 +24,7 @@ func init() {
 			{Name: "dst-group", Args: 1, Invert: true, ID: 1},
 		},
 		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			v, m, err := mcParseValMask("devgroup", opt.Name, args[0], mcLmap(devgroupFile))
+			v, m, err := parseValMask("devgroup", opt.Name, args[0], mcLmap(devgroupFile))
 			if err != nil {
 				return err
 			}
@@ -61,18 +61,18 @@ func init() {
 	})
 }
 
-func devgroupShow(info []byte, w *Writer, pfx string, lmap []mcLmapEntry) {
+func devgroupShow(info []byte, w *Writer, pfx string, lmap []lmapEntry) {
 	flags := le32(info[0:])
 	if flags&devgroupMatchSrc != 0 {
 		if flags&devgroupInvertSrc != 0 {
 			w.WriteString(" !")
 		}
-		w.WriteString(" " + pfx + "src-group" + mcFormatValMask(le32(info[4:]), le32(info[8:]), lmap))
+		w.WriteString(" " + pfx + "src-group" + formatValMask(le32(info[4:]), le32(info[8:]), lmap))
 	}
 	if flags&devgroupMatchDst != 0 {
 		if flags&devgroupInvertDst != 0 {
 			w.WriteString(" !")
 		}
-		w.WriteString(" " + pfx + "dst-group" + mcFormatValMask(le32(info[12:]), le32(info[16:]), lmap))
+		w.WriteString(" " + pfx + "dst-group" + formatValMask(le32(info[12:]), le32(info[16:]), lmap))
 	}
 }

@@ -34,7 +34,7 @@ func init() {
 			}
 			a := args[0]
 			if opt.ID == 0 {
-				v, err := maUintOpt("dscp", "dscp", a, 0, 0x3f)
+				v, err := uintOpt("dscp", "dscp", a, 0, 0x3f)
 				if err != nil {
 					return err
 				}
@@ -57,7 +57,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if maGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("-m dscp", "DSCP match: Parameter --dscp is required")
 			}
 			return nil

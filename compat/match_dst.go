@@ -32,7 +32,7 @@ func dstRegister(name string) {
 		},
 		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			if opt.ID == 0 {
-				v, ok := mcStrtoulStrict(args[0], 0, 0xffffffff)
+				v, ok := xtParseUint(args[0], 0, 0xffffffff)
 				if !ok {
 					return badSpec(args[0], "%s: bad value for option \"--%s\", or out of range (0-4294967295).", name, opt.Name)
 				}
@@ -78,7 +78,7 @@ func dstRegister(name string) {
 
 // dstOptsNum is parse_opts_num: strtoul base 0, all of s.
 func dstOptsNum(name, what, s string) (uint64, error) {
-	v, end, overflow := mcStrtoul(s, 0)
+	v, end, overflow := strtoul(s, 0)
 	if end == 0 {
 		return 0, badSpec(s, "%s: no valid digits in %s `%s'", name, what, s)
 	}

@@ -24,7 +24,7 @@ func init() {
 		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			bit := byte(opt.ID)
 			if bit == ecnIP {
-				v, err := maUintOpt("ecn", "ecn-ip-ect", args[0], 0, 3)
+				v, err := uintOpt("ecn", "ecn-ip-ect", args[0], 0, 3)
 				if err != nil {
 					return err
 				}
@@ -57,7 +57,7 @@ func init() {
 				w.Opt(inv&ecnCWR != 0, "ecn-tcp-cwr")
 			}
 			if op&ecnIP != 0 {
-				w.Opt(inv&ecnIP != 0, "ecn-ip-ect", maUtoa(info[2]))
+				w.Opt(inv&ecnIP != 0, "ecn-ip-ect", utoa(info[2]))
 			}
 		},
 	})

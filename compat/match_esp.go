@@ -16,7 +16,7 @@ func espRegister(name, opt string, proto uint8, fam Family) {
 		Options: []Option{{Name: opt, Args: 1, Invert: true}},
 		Init:    func(info []byte, _ *ParseContext) { putLe32(info[4:], 0xffffffff) },
 		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			vals, err := mcParseMint(name, opt, args[0], 0xffffffff, 2)
+			vals, err := parseMint(name, opt, args[0], 0xffffffff, 2)
 			if err != nil {
 				return err
 			}

@@ -36,7 +36,7 @@ func init() {
 		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			switch opt.ID {
 			case 0:
-				vals, err := mcParseMint("frag", "fragid", args[0], 0xffffffff, 2)
+				vals, err := parseMint("frag", "fragid", args[0], 0xffffffff, 2)
 				if err != nil {
 					return err
 				}
@@ -47,7 +47,7 @@ func init() {
 				}
 				info[12] |= fragIDs
 			case 1:
-				v, ok := mcStrtoulStrict(args[0], 0, 0xffffffff)
+				v, ok := xtParseUint(args[0], 0, 0xffffffff)
 				if !ok {
 					return badSpec(args[0], "frag: bad value for option \"--fraglen\", or out of range (0-4294967295).")
 				}

@@ -1,6 +1,9 @@
 package compat
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // hashlimit: -m hashlimit, revision 3 (struct xt_hashlimit_mtinfo3, 312
 // bytes, host byte order):
@@ -168,9 +171,9 @@ func hashlimitParse(info []byte, opt *Option, args []string, invert bool, ctx *P
 			}
 		}
 	case hlOptSrcMask, hlOptDstMask:
-		p, err := mbParsePlen(ctx.Family, "hashlimit", opt.Name, arg)
-		if err != nil {
-			return err
+		p, ok := parsePlenStrict(ctx.Family, arg)
+		if !ok {
+			return badPlen(arg, "hashlimit", opt.Name, ctx.Family)
 		}
 		if opt.ID == hlOptSrcMask {
 			info[hlSrcMask] = byte(p)
@@ -207,10 +210,13 @@ func hashlimitParse(info []byte, opt *Option, args []string, invert bool, ctx *P
 // followed by k or m (bytes mode bursts).
 func hashlimitParseBurst(s string) (uint64, error) {
 	bad := badSpec(s, "bad value for option \"--hashlimit-burst\", or out of range (1-%d).", hlBurstMax)
-	if strings.HasPrefix(strings.TrimLeft(s, " \t\n\v\f\r"), "-") {
+	// Unlike xtables_strtoul, a '+' is refused too (as this option always
+	// has been).
+	t := strings.TrimLeft(s, cSpaces)
+	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "+") {
 		return 0, bad
 	}
-	v, rest, ok := mbStrtoul(strings.TrimLeft(s, " \t\n\v\f\r"))
+	v, rest, ok := xtStrtoul(t, 0, math.MaxUint64)
 	if !ok || v < 1 || (rest == "" && v > hlBurstMax) {
 		return 0, bad
 	}
@@ -375,7 +381,7 @@ func hashlimitPrintRate(w *Writer, period uint64) uint64 {
 		}
 	}
 	r := hashlimitRates[i-1]
-	w.WriteString(" " + mbUtoa(r.mult/period) + "/" + r.name)
+	w.WriteString(" " + utoa(r.mult/period) + "/" + r.name)
 	return r.mult / hlScale * 1000
 }
 
@@ -394,7 +400,7 @@ func hashlimitPrintBytes(w *Writer, avg, burst uint64) uint64 {
 			break
 		}
 	}
-	w.WriteString(" " + mbUtoa(r/hashlimitUnits[i].thresh) + hashlimitUnits[i].name + "b/s")
+	w.WriteString(" " + utoa(r/hashlimitUnits[i].thresh) + hashlimitUnits[i].name + "b/s")
 	if burst == 0 {
 		return hlByteExpire * 1000
 	}
@@ -405,7 +411,7 @@ func hashlimitPrintBytes(w *Writer, avg, burst uint64) uint64 {
 			break
 		}
 	}
-	w.WriteString("burst " + mbUtoa(r/hashlimitUnits[i].thresh) + hashlimitUnits[i].name + "b")
+	w.WriteString("burst " + utoa(r/hashlimitUnits[i].thresh) + hashlimitUnits[i].name + "b")
 	return hlByteExpireB * 1000
 }
 
@@ -421,7 +427,7 @@ func hashlimitSave(info []byte, w *Writer, dmask byte) {
 		quantum = hashlimitPrintBytes(w, le64(info[hlAvg:]), le64(info[hlBurst:]))
 	} else {
 		quantum = hashlimitPrintRate(w, le64(info[hlAvg:]))
-		w.Opt(false, "hashlimit-burst", mbUtoa(le64(info[hlBurst:])))
+		w.Opt(false, "hashlimit-burst", utoa(le64(info[hlBurst:])))
 	}
 	if mode&(hlModeSIP|hlModeSPT|hlModeDIP|hlModeDPT) != 0 {
 		var parts []string
@@ -437,27 +443,27 @@ func hashlimitSave(info []byte, w *Writer, dmask byte) {
 	}
 	w.Opt(false, "hashlimit-name", cString(info[hlName:hlName+hlNameSize]))
 	if v := le32(info[hlSize:]); v != 0 {
-		w.Opt(false, "hashlimit-htable-size", mbUtoa(v))
+		w.Opt(false, "hashlimit-htable-size", utoa(v))
 	}
 	if v := le32(info[hlMax:]); v != 0 {
-		w.Opt(false, "hashlimit-htable-max", mbUtoa(v))
+		w.Opt(false, "hashlimit-htable-max", utoa(v))
 	}
 	if v := le32(info[hlGC:]); v != hlGCDefault {
-		w.Opt(false, "hashlimit-htable-gcinterval", mbUtoa(v))
+		w.Opt(false, "hashlimit-htable-gcinterval", utoa(v))
 	}
 	if v := le32(info[hlExpire:]); uint64(v) != quantum&0xffffffff {
-		w.Opt(false, "hashlimit-htable-expire", mbUtoa(v))
+		w.Opt(false, "hashlimit-htable-expire", utoa(v))
 	}
 	if info[hlSrcMask] != dmask {
-		w.Opt(false, "hashlimit-srcmask", mbUtoa(info[hlSrcMask]))
+		w.Opt(false, "hashlimit-srcmask", utoa(info[hlSrcMask]))
 	}
 	if info[hlDstMask] != dmask {
-		w.Opt(false, "hashlimit-dstmask", mbUtoa(info[hlDstMask]))
+		w.Opt(false, "hashlimit-dstmask", utoa(info[hlDstMask]))
 	}
 	if mode&hlModeRateMatch != 0 {
 		w.Opt(false, "hashlimit-rate-match")
 		if v := le32(info[hlInterval:]); v != 1 {
-			w.Opt(false, "hashlimit-rate-interval", mbUtoa(v))
+			w.Opt(false, "hashlimit-rate-interval", utoa(v))
 		}
 	}
 }

@@ -88,9 +88,9 @@ func init() {
 
 // icmpTypeCode prints "TYPE" or "TYPE/CODE" as icmp_save / icmp6_save do.
 func icmpTypeCode(info []byte) string {
-	s := maUtoa(info[0])
+	s := utoa(info[0])
 	if info[1] != 0 || info[2] != 0xff {
-		s += "/" + maUtoa(info[1])
+		s += "/" + utoa(info[1])
 	}
 	return s
 }
@@ -143,13 +143,13 @@ func icmpParse(info []byte, arg string, invert bool, names []icmpName, what stri
 // icmpRange is parse_range: N or N:M, each 0-255.
 func icmpRange(s string) ([2]byte, string, bool) {
 	var r [2]byte
-	v, rest, ok := maStrtoul(s, 0, 255)
+	v, rest, ok := xtStrtoul(s, 0, 255)
 	if !ok {
 		return r, "", false
 	}
 	r[0], r[1] = byte(v), byte(v)
 	if strings.HasPrefix(rest, ":") {
-		v, rest, ok = maStrtoul(rest[1:], 0, 255)
+		v, rest, ok = xtStrtoul(rest[1:], 0, 255)
 		if !ok {
 			return r, "", false
 		}

@@ -75,9 +75,9 @@ func init() {
 func iprangeAddr(fam Family, s string) ([16]byte, bool) {
 	var b [16]byte
 	if fam == IPv4 {
-		a, ok := maParseIPv4(s)
+		a, ok := numericToIPv4(s)
 		copy(b[:], a[:])
 		return b, ok
 	}
-	return maParseHost(IPv6, s)
+	return parseNumericHost(IPv6, s)
 }

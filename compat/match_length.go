@@ -10,7 +10,7 @@ func init() {
 		Name: "length", Revision: 0, Size: 6,
 		Options: []Option{{Name: "length", Args: 1, Invert: true, Mandatory: true}},
 		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			v, err := maParseRange("length", "length", args[0], 0xffff)
+			v, err := parseMint("length", "length", args[0], 0xffff, 2)
 			if err != nil {
 				return err
 			}
@@ -26,9 +26,9 @@ func init() {
 				return
 			}
 			lo, hi := le16(info[0:]), le16(info[2:])
-			v := maUtoa(lo)
+			v := utoa(lo)
 			if lo != hi {
-				v += ":" + maUtoa(hi)
+				v += ":" + utoa(hi)
 			}
 			w.Opt(info[4] != 0, "length", v)
 		},

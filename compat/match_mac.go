@@ -47,49 +47,13 @@ func macParse(s string) ([6]byte, bool) {
 		return mac, false
 	}
 	for i, p := range parts {
-		v, n := macStrtoul16(p)
+		v, n, _ := strtoul(p, 16)
 		if n != len(p) || n > 2 {
 			return mac, false
 		}
 		mac[i] = byte(v)
 	}
 	return mac, true
-}
-
-// macStrtoul16 reads a number as strtoul(s, &end, 16) does and returns it
-// and how many bytes were consumed (0 when none were).
-func macStrtoul16(s string) (uint64, int) {
-	i := 0
-	for i < len(s) && maIsSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	if i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') {
-		if _, ok := maDigit(s[i+2], 16); ok {
-			i += 2
-		}
-	}
-	start := i
-	var v uint64
-	for i < len(s) {
-		d, ok := maDigit(s[i], 16)
-		if !ok {
-			break
-		}
-		v = v*16 + d
-		i++
-	}
-	if i == start {
-		return 0, 0
-	}
-	if neg {
-		v = -v
-	}
-	return v, i
 }
 
 func macFormat(b []byte) string {

@@ -47,7 +47,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if maGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("-m multiport", "multiport expection an option")
 			}
 			return nil
@@ -68,10 +68,10 @@ func init() {
 				if i > 0 {
 					w.WriteByte(',')
 				}
-				w.WriteString(maUtoa(le16(info[mpOffPorts+2*i:])))
+				w.WriteString(utoa(le16(info[mpOffPorts+2*i:])))
 				if info[mpOffPflags+i] != 0 && i+1 < mpMax {
 					i++
-					w.WriteString(":" + maUtoa(le16(info[mpOffPorts+2*i:])))
+					w.WriteString(":" + utoa(le16(info[mpOffPorts+2*i:])))
 				}
 			}
 		},
@@ -105,7 +105,7 @@ func mpProto(ctx *ParseContext) (string, error) {
 func mpParsePorts(info []byte, arg, proto string) error {
 	clear(info[mpOffPflags : mpOffPflags+mpMax])
 	port := func(s string) (uint16, error) {
-		if v, ok := maStrtoulStrict(s, 0, 0xffff); ok {
+		if v, ok := xtParseUint(s, 0, 0xffff); ok {
 			return uint16(v), nil
 		}
 		if p, ok := serviceByName(s, proto); ok {

@@ -73,9 +73,9 @@ func init() {
 				}
 				lo, hi := le32(info[off:]), le32(info[off+4:])
 				if lo != hi {
-					w.WriteString(" " + mbUtoa(lo) + "-" + mbUtoa(hi))
+					w.WriteString(" " + utoa(lo) + "-" + utoa(hi))
 				} else {
-					w.WriteString(" " + mbUtoa(lo))
+					w.WriteString(" " + utoa(lo))
 				}
 			}
 			item(owSocket, "socket-exists", -1)
@@ -94,15 +94,7 @@ func ownerParseID(file, opt, s string) (from, to uint32, err error) {
 	}
 	bad := badSpec(s, "owner: Bad value for option \"%s\": \"%s\"", opt, s)
 	const max = 0xfffffffe
-	num := func(t string) (uint64, string, bool) {
-		t = strings.TrimLeft(t, " \t\n\v\f\r")
-		if strings.HasPrefix(t, "-") {
-			return 0, t, false
-		}
-		t = strings.TrimPrefix(t, "+")
-		v, rest, ok := mbStrtoul(t)
-		return v, rest, ok && v <= max
-	}
+	num := func(t string) (uint64, string, bool) { return xtStrtoul(t, 0, max) }
 	lo, rest, ok := num(s)
 	if !ok {
 		return 0, 0, bad

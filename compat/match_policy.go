@@ -139,13 +139,13 @@ func policyParse(info []byte, opt *Option, args []string, invert bool, ctx *Pars
 		if err != nil {
 			return badSpec(arg, "getaddrinfo: Name or service not known")
 		}
-		mask := mbPlenMask(-1)
+		mask := plenMask(-1)
 		if hasMask {
-			p, err := mbParsePlen(ctx.Family, "policy", opt.Name, plen)
-			if err != nil {
-				return err
+			p, ok := parsePlenStrict(ctx.Family, plen)
+			if !ok {
+				return badPlen(plen, "policy", opt.Name, ctx.Family)
 			}
-			mask = mbPlenMask(p)
+			mask = plenMask(p)
 		}
 		bit, off := byte(polBSaddr), 0
 		if opt.ID == polOptTunnelDst {
@@ -258,7 +258,7 @@ func policySave(info []byte, w *Writer, fam Family) {
 		e := info[i*polElemSize : (i+1)*polElemSize]
 		m, inv := e[polEMatch], e[polEInv]
 		if m&polBReqid != 0 {
-			w.Opt(inv&polBReqid != 0, "reqid", mbUtoa(le32(e[polEReqid:])))
+			w.Opt(inv&polBReqid != 0, "reqid", utoa(le32(e[polEReqid:])))
 		}
 		if m&polBSpi != 0 {
 			w.Opt(inv&polBSpi != 0, "spi", "0x"+formatHex(le32(e[polESpi:])))
@@ -277,10 +277,10 @@ func policySave(info []byte, w *Writer, fam Family) {
 			w.Opt(inv&polBMode != 0, "mode", mode)
 		}
 		if m&polBDaddr != 0 {
-			w.Opt(inv&polBDaddr != 0, "tunnel-dst", ipString(e[polEDaddr:polEDaddr+l])+mbMaskSuffix(fam, e[polEDmask:polEDmask+l]))
+			w.Opt(inv&polBDaddr != 0, "tunnel-dst", ipString(e[polEDaddr:polEDaddr+l])+maskSuffix(fam, e[polEDmask:polEDmask+l]))
 		}
 		if m&polBSaddr != 0 {
-			w.Opt(inv&polBSaddr != 0, "tunnel-src", ipString(e[0:l])+mbMaskSuffix(fam, e[16:16+l]))
+			w.Opt(inv&polBSaddr != 0, "tunnel-src", ipString(e[0:l])+maskSuffix(fam, e[16:16+l]))
 		}
 		if i+1 < n {
 			w.Opt(false, "next")
@@ -306,5 +306,5 @@ func policyProtoName(p uint8) string {
 	if s, ok := protoName(p); ok {
 		return s
 	}
-	return mbUtoa(p)
+	return utoa(p)
 }

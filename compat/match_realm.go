@@ -14,7 +14,7 @@ func init() {
 		Name: "realm", Family: IPv4, Revision: 0, Size: 9,
 		Options: []Option{{Name: "realm", Args: 1, Invert: true, Mandatory: true}},
 		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			v, m, err := mcParseValMask("realm", "realm", args[0], mcLmap(realmFile))
+			v, m, err := parseValMask("realm", "realm", args[0], mcLmap(realmFile))
 			if err != nil {
 				return err
 			}
@@ -32,13 +32,13 @@ func init() {
 			if info[8] != 0 {
 				w.WriteString(" !")
 			}
-			w.WriteString(" --realm" + mcFormatValMask(le32(info[0:]), le32(info[4:]), mcLmap(realmFile)))
+			w.WriteString(" --realm" + formatValMask(le32(info[0:]), le32(info[4:]), mcLmap(realmFile)))
 		},
 		Print: func(info []byte, w *Writer) {
 			if info[8] != 0 {
 				w.WriteString(" !")
 			}
-			w.WriteString(" realm" + mcFormatValMask(le32(info[0:]), le32(info[4:]), nil))
+			w.WriteString(" realm" + formatValMask(le32(info[0:]), le32(info[4:]), nil))
 		},
 	})
 }

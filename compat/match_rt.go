@@ -50,7 +50,7 @@ func rtParse(info []byte, opt *Option, args []string, invert bool, _ *ParseConte
 	type0 := info[16]&rtTyp != 0 && le32(info[0:]) == 0 && info[17]&rtInvTyp == 0
 	switch opt.ID {
 	case 0, 2:
-		v, ok := mcStrtoulStrict(args[0], 0, 0xffffffff)
+		v, ok := xtParseUint(args[0], 0, 0xffffffff)
 		if !ok {
 			return badSpec(args[0], "rt: bad value for option \"--%s\", or out of range (0-4294967295).", opt.Name)
 		}
@@ -64,7 +64,7 @@ func rtParse(info []byte, opt *Option, args []string, invert bool, _ *ParseConte
 		}
 		info[16] |= flag
 	case 1:
-		vals, err := mcParseMint("rt", "rt-segsleft", args[0], 0xffffffff, 2)
+		vals, err := parseMint("rt", "rt-segsleft", args[0], 0xffffffff, 2)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func rtAddrs(info []byte) string {
 		} else {
 			sb.WriteByte(',')
 		}
-		sb.WriteString(mcInetNtop6(info[rtAddrsOff+16*i : rtAddrsOff+16*i+16]))
+		sb.WriteString(inetNtop6(info[rtAddrsOff+16*i : rtAddrsOff+16*i+16]))
 	}
 	return sb.String()
 }

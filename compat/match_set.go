@@ -146,7 +146,7 @@ func setParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseCo
 		if invert && op != setCounterNE {
 			return badSpec("--"+opt.Name, "--%s option cannot be inverted", opt.Name)
 		}
-		v, ok := parseUint(strings.TrimLeft(args[0], " \t\n\v\f\r"), 0, ^uint64(0))
+		v, ok := parseUint(strings.TrimLeft(args[0], cSpaces), 0, ^uint64(0))
 		if !ok {
 			return badSpec(args[0], "Cannot parse %s as a counter value", args[0])
 		}
@@ -192,7 +192,7 @@ func setSave(info []byte, w *Writer) {
 		off  int
 		name string
 	}{{setPackets, "packets"}, {setBytes, "bytes"}} {
-		v := mbUtoa(le64(info[c.off:]))
+		v := utoa(le64(info[c.off:]))
 		switch info[c.off+8] {
 		case setCounterEQ:
 			w.Opt(false, c.name+"-eq", v)

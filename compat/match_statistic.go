@@ -40,7 +40,7 @@ func init() {
 			if invert {
 				putLe16(info[2:], le16(info[2:])|1)
 			}
-			maSetGiven(info, opt.ID)
+			markGiven(info, 1<<opt.ID)
 			switch opt.ID {
 			case statOptMode:
 				switch a {
@@ -58,13 +58,13 @@ func init() {
 				}
 				putLe32(info[4:], uint32(int64(math.Round(0x80000000*p))))
 			case statOptEvery:
-				v, err := maUintOpt("statistic", "every", a, 1, math.MaxUint32)
+				v, err := uintOpt("statistic", "every", a, 1, math.MaxUint32)
 				if err != nil {
 					return err
 				}
 				putLe32(info[4:], uint32(v)-1)
 			case statOptPacket:
-				v, err := maUintOpt("statistic", "packet", a, 0, math.MaxUint32)
+				v, err := uintOpt("statistic", "packet", a, 0, math.MaxUint32)
 				if err != nil {
 					return err
 				}
@@ -73,7 +73,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			given := maGiven(info)
+			given := optionsGiven(info)
 			has := func(id int) bool { return given&(1<<id) != 0 }
 			switch {
 			case has(statOptEvery) && !has(statOptPacket):
@@ -110,8 +110,8 @@ func init() {
 				p := float64(le32(info[4:])) / 0x80000000
 				w.WriteString(" --mode random" + inv + " --probability " + strconv.FormatFloat(p, 'f', 11, 64))
 			case 1:
-				w.WriteString(" --mode nth" + inv + " --every " + maUtoa(le32(info[4:])+1) +
-					" --packet " + maUtoa(le32(info[8:])))
+				w.WriteString(" --mode nth" + inv + " --every " + utoa(le32(info[4:])+1) +
+					" --packet " + utoa(le32(info[8:])))
 			}
 		},
 	})
@@ -120,7 +120,7 @@ func init() {
 // statParseFloat reads a whole argument as strtod does (leading white
 // space allowed).
 func statParseFloat(s string) (float64, bool) {
-	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	t := strings.TrimLeft(s, cSpaces)
 	if t == "" || strings.ContainsRune(t, '_') {
 		return 0, false
 	}

@@ -117,10 +117,10 @@ func init() {
 			}
 			w.Opt(false, "algo", cString(info[strAlgo:strAlgo+16]))
 			if v := le16(info[strFrom:]); v != 0 {
-				w.Opt(false, "from", mbUtoa(v))
+				w.Opt(false, "from", utoa(v))
 			}
 			if v := le16(info[strTo:]); v != 0xffff {
-				w.Opt(false, "to", mbUtoa(v))
+				w.Opt(false, "to", utoa(v))
 			}
 			if info[strFlags]&strFlagICase != 0 {
 				w.Opt(false, "icase")
@@ -195,11 +195,11 @@ func stringParseHex(s string) ([]byte, error) {
 			if i+2 >= len(s) {
 				return nil, badSpec(s, "Invalid hex block")
 			}
-			hi, lo := mbDigit(s[i], 16), mbDigit(s[i+1], 16)
-			if hi < 0 {
+			hi, lo := digitValue(s[i]), digitValue(s[i+1])
+			if hi >= 16 {
 				return nil, badSpec(s, "Invalid hex char '%c'", s[i])
 			}
-			if lo < 0 {
+			if lo >= 16 {
 				return nil, badSpec(s, "Invalid hex char '%c'", s[i+1])
 			}
 			out = append(out, byte(hi<<4|lo))

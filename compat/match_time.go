@@ -135,7 +135,7 @@ func timeParse(info []byte, opt *Option, args []string, invert bool, _ *ParseCon
 
 // timeStrtoul is C's strtoul(s, &e, base) stored in an unsigned int.
 func timeStrtoul(s string, base uint64) (uint32, string) {
-	v, end, _ := mcStrtoul(s, base)
+	v, end, _ := strtoul(s, base)
 	return uint32(v), s[end:]
 }
 
@@ -211,7 +211,7 @@ func timeSegments(arg string, n int) []string {
 func timeParseMonthdays(arg string) (uint32, error) {
 	var ret uint32
 	for _, day := range timeSegments(arg, 3) {
-		v, end, _ := mcStrtoul(day, 0)
+		v, end, _ := strtoul(day, 0)
 		i := uint32(v)
 		if (end < len(day) && day[end] != ',') || i > 31 {
 			return 0, badSpec(arg, "%s is not a valid day for --monthdays", day)
@@ -224,7 +224,7 @@ func timeParseMonthdays(arg string) (uint32, error) {
 func timeParseWeekdays(arg string) (uint8, error) {
 	var ret uint32
 	for _, day := range timeSegments(arg, 4) {
-		v, end, _ := mcStrtoul(day, 0)
+		v, end, _ := strtoul(day, 0)
 		if end == len(day) {
 			i := uint32(v)
 			if i == 0 {

@@ -43,10 +43,10 @@ func init() {
 
 // tosMatchParse is xtopt_parse_tosmask with a symbolic mask of 0x3f.
 func tosMatchParse(s string) (value, mask byte, err error) {
-	if v, rest, ok := maStrtoul(s, 0, 255); ok {
+	if v, rest, ok := xtStrtoul(s, 0, 255); ok {
 		value, mask = byte(v), 0xff
 		if rest != "" && rest[0] == '/' {
-			m, r, ok := maStrtoul(rest[1:], 0, 255)
+			m, r, ok := xtStrtoul(rest[1:], 0, 255)
 			if !ok {
 				return 0, 0, badSpec(s, "Illegal value: \"%s\"", s)
 			}

@@ -25,7 +25,7 @@ func registerTTLHL(name, upper string, fam Family) {
 			if err := maExcl(info, name, opt.ID, 0x7, names); err != nil {
 				return err
 			}
-			v, err := maUintOpt(name, opt.Name, args[0], 0, 255)
+			v, err := uintOpt(name, opt.Name, args[0], 0, 255)
 			if err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func registerTTLHL(name, upper string, fam Family) {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if maGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("-m "+name, "%s match: You must specify one of `--%s-eq', `--%s-lt', `--%s-gt'", upper, name, name, name)
 			}
 			return nil
@@ -50,7 +50,7 @@ func registerTTLHL(name, upper string, fam Family) {
 			if len(info) < 2 {
 				return
 			}
-			v := maUtoa(info[1])
+			v := utoa(info[1])
 			switch info[0] {
 			case 0:
 				w.Opt(false, name+"-eq", v)

@@ -8,64 +8,6 @@ import (
 	nftexpr "github.com/google/nftables/expr"
 )
 
-// parseUint parses an unsigned number as xtables_strtoui does (C strtoul
-// with base 0): optional leading blanks and sign, then decimal, 0x hex or
-// 0 octal digits to the end of the string, within [min, max]. A minus
-// sign wraps as in C, so it only passes for "-0".
-func parseUint(s string, min, max uint64) (uint64, bool) {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\v' || s[i] == '\f' || s[i] == '\r') {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	base := uint64(10)
-	switch {
-	case i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && i+2 < len(s) && isHexDigit(s[i+2]):
-		base, i = 16, i+2
-	case i < len(s) && s[i] == '0':
-		base = 8
-	}
-	if i >= len(s) {
-		return 0, false
-	}
-	var v uint64
-	for ; i < len(s); i++ {
-		d := digitVal(s[i])
-		if d >= base {
-			return 0, false
-		}
-		if v > (^uint64(0)-d)/base {
-			return 0, false // ERANGE
-		}
-		v = v*base + d
-	}
-	if neg && v != 0 {
-		v = -v
-	}
-	if v < min || v > max {
-		return 0, false
-	}
-	return v, true
-}
-
-func isHexDigit(c byte) bool { return digitVal(c) < 16 }
-
-func digitVal(c byte) uint64 {
-	switch {
-	case c >= '0' && c <= '9':
-		return uint64(c - '0')
-	case c >= 'a' && c <= 'f':
-		return uint64(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return uint64(c-'A') + 10
-	}
-	return 99
-}
-
 // parsePort parses a port number or a service name of protocol proto.
 func parsePort(s, proto string) (uint16, error) {
 	if v, ok := parseUint(s, 0, 65535); ok {

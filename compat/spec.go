@@ -121,7 +121,7 @@ func ipString(b []byte) string {
 	if len(b) == 4 {
 		return netip.AddrFrom4([4]byte(b)).String()
 	}
-	return mcInetNtop6(b)
+	return inetNtop6(b)
 }
 
 // parseAddrs parses -s / -d arguments: one or more comma-separated

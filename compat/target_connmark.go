@@ -61,7 +61,7 @@ func init() {
 		},
 		Parse: connmarkParse,
 		Final: func(info []byte, _ *ParseContext) error {
-			if tbGiven(info)&connmarkOps == 0 {
+			if optionsGiven(info)&connmarkOps == 0 {
 				return badSpec("CONNMARK", "CONNMARK target: No operation specified")
 			}
 			if err := tbExclusive(info, "CONNMARK", connmarkOps, connmarkOptNames); err != nil {
@@ -89,8 +89,8 @@ func init() {
 					name = "restore-mark"
 				}
 				w.Opt(false, name)
-				w.Opt(false, "nfmask", tbHex(uint64(le32(info[8:]))))
-				w.Opt(false, "ctmask", tbHex(uint64(le32(info[4:]))))
+				w.Opt(false, "nfmask", hex0x(le32(info[8:])))
+				w.Opt(false, "ctmask", hex0x(le32(info[4:])))
 			default:
 				w.WriteString(" ERROR: UNKNOWN CONNMARK MODE")
 			}
@@ -110,7 +110,7 @@ func connmarkParse(info []byte, opt *Option, args []string, _ bool, _ *ParseCont
 		return err
 	}
 	u32 := func() (uint32, error) {
-		v, err := tbUintOpt("CONNMARK", opt.Name, args[0], 0, math.MaxUint32)
+		v, err := uintOpt("CONNMARK", opt.Name, args[0], 0, math.MaxUint32)
 		return uint32(v), err
 	}
 	setOp := func(mark, mask uint32) {
@@ -120,7 +120,7 @@ func connmarkParse(info []byte, opt *Option, args []string, _ bool, _ *ParseCont
 	}
 	switch opt.ID {
 	case connmarkOptSetXmark, connmarkOptSetMark:
-		v, m, err := tbMarkMask("CONNMARK", opt.Name, args[0])
+		v, m, err := parseValMask("CONNMARK", opt.Name, args[0], nil)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func connmarkParse(info []byte, opt *Option, args []string, _ bool, _ *ParseCont
 			putLe32(info[8:], v)
 		}
 	case connmarkOptLeftShift, connmarkOptRightShift:
-		v, err := tbUintOpt("CONNMARK", opt.Name, args[0], 0, 32)
+		v, err := uintOpt("CONNMARK", opt.Name, args[0], 0, 32)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if tbGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("CONNSECMARK", "CONNSECMARK target: parameter required")
 			}
 			return tbExclusive(info, "CONNSECMARK", 3, map[int]string{connsecmarkOptSave: "save", connsecmarkOptRestore: "restore"})

@@ -111,7 +111,7 @@ func ctParse(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) e
 		if strings.EqualFold(args[0], "mark") {
 			flags |= ctFlagZoneMark
 		} else {
-			v, ok := tbUint(args[0], 0, math.MaxUint16)
+			v, ok := xtParseUint(args[0], 0, math.MaxUint16)
 			if !ok {
 				return badSpec(args[0], "Cannot parse %s as a zone ID", args[0])
 			}

@@ -37,7 +37,7 @@ func init() {
 			}
 			a := args[0]
 			if opt.ID == dscpOptSet {
-				v, err := tbUintOpt("DSCP", opt.Name, a, 0, 0x3f)
+				v, err := uintOpt("DSCP", opt.Name, a, 0, 0x3f)
 				if err != nil {
 					return err
 				}
@@ -53,7 +53,7 @@ func init() {
 			return badSpec(a, "Invalid DSCP value `%s'", a)
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if tbGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("DSCP", "DSCP target: Parameter --set-dscp is required")
 			}
 			return tbExclusive(info, "DSCP", 3, map[int]string{dscpOptSet: "set-dscp", dscpOptClass: "set-dscp-class"})

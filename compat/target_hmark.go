@@ -1,10 +1,7 @@
 package compat
 
 import (
-	"encoding/binary"
 	"math"
-	"math/bits"
-	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -90,7 +87,7 @@ func hmarkParse(info []byte, opt *Option, a string, fam Family) error {
 		if opt.ID == hmarkModulus {
 			min = 1
 		}
-		return tbUintOpt("HMARK", opt.Name, a, min, max)
+		return uintOpt("HMARK", opt.Name, a, min, max)
 	}
 	switch opt.ID {
 	case hmarkType:
@@ -189,7 +186,7 @@ func hmarkParseTuple(info []byte, a string) error {
 			putLe32(info[32:], 0xffffffff)
 		}
 		hmarkSetFlag(info, id)
-		tbSetGiven(info, 1<<id)
+		markGiven(info, 1<<id)
 	}
 	return nil
 }
@@ -199,96 +196,15 @@ var allOnes16 = [16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0
 // hmarkPrefix parses XTTYPE_PLENMASK: a prefix length for the family, or
 // a numeric mask (whose CIDR length is used; all ones when it has none).
 func hmarkPrefix(opt, a string, fam Family) ([16]byte, error) {
-	max := uint64(32)
-	if fam == IPv6 {
-		max = 128
-	}
-	plen, ok := tbUint(a, 0, max)
+	plen, ok := parsePlen(fam, a)
 	if !ok {
-		m, ok := tbNumericMask(a, fam)
-		if !ok {
-			return [16]byte{}, badSpec(a, "HMARK: bad value for option \"--%s\", neither a valid network mask nor valid CIDR (0-%d).", opt, max)
-		}
-		l := tbMaskCIDR(m[:fam.addrLen()])
-		if l < 0 {
-			return allOnes16, nil
-		}
-		plen = uint64(l)
+		return [16]byte{}, badPlen(a, "HMARK", opt, fam)
 	}
-	var mask [16]byte
-	for i := 0; i < int(plen); i++ {
-		mask[i/8] |= 0x80 >> (i % 8)
-	}
-	return mask, nil
-}
-
-// tbNumericMask parses a numeric address as getaddrinfo(AI_NUMERICHOST)
-// does: inet_aton forms for IPv4 ("a", "a.b", "a.b.c", "a.b.c.d", each part
-// decimal, 0x hex or 0 octal), the usual text form for IPv6.
-func tbNumericMask(s string, fam Family) ([16]byte, bool) {
-	var out [16]byte
-	if fam == IPv6 {
-		ip, err := netip.ParseAddr(s)
-		if err != nil || !ip.Is6() || ip.Zone() != "" {
-			return out, false
-		}
-		return ip.As16(), true
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return out, false
-	}
-	vals := make([]uint64, len(parts))
-	for i, p := range parts {
-		if p == "" || p[0] == '+' || tbIsSpace(p[0]) {
-			return out, false
-		}
-		v, ok := tbUint(p, 0, math.MaxUint32)
-		if !ok {
-			return out, false
-		}
-		vals[i] = v
-	}
-	n := len(vals)
-	var v uint64
-	for i := 0; i < n-1; i++ {
-		if vals[i] > 0xff {
-			return out, false
-		}
-		v |= vals[i] << (24 - 8*i)
-	}
-	if vals[n-1] > math.MaxUint32>>(8*(n-1)) {
-		return out, false
-	}
-	v |= vals[n-1]
-	binary.BigEndian.PutUint32(out[:], uint32(v))
-	return out, true
-}
-
-// tbMaskCIDR returns the prefix length of a contiguous mask, or -1.
-func tbMaskCIDR(m []byte) int {
-	n := 0
-	i := 0
-	for ; i < len(m) && m[i] == 0xff; i++ {
-		n += 8
-	}
-	if i < len(m) {
-		lead := bits.LeadingZeros8(^m[i])
-		if m[i] != byte(0xff<<(8-lead)) {
-			return -1
-		}
-		n += lead
-		for i++; i < len(m); i++ {
-			if m[i] != 0 {
-				return -1
-			}
-		}
-	}
-	return n
+	return plenMask(plen), nil
 }
 
 func hmarkFinal(info []byte, _ *ParseContext) error {
-	given := tbGiven(info)
+	given := optionsGiven(info)
 	if given&(1<<hmarkRnd) == 0 {
 		return badSpec("HMARK", "--hmark-rnd is mandatory")
 	}
@@ -310,10 +226,10 @@ func hmarkSave(info []byte, w *Writer, fam Family) {
 	has := func(f int) bool { return flags&(1<<f) != 0 }
 	l := fam.addrLen()
 	if has(hmarkSaddrMask) {
-		w.Opt(false, "hmark-src-prefix", strconv.Itoa(tbMaskCIDR(info[0:l])))
+		w.Opt(false, "hmark-src-prefix", strconv.Itoa(maskPrefixLen(fam, info[0:l])))
 	}
 	if has(hmarkDaddrMask) {
-		w.Opt(false, "hmark-dst-prefix", strconv.Itoa(tbMaskCIDR(info[16:16+l])))
+		w.Opt(false, "hmark-dst-prefix", strconv.Itoa(maskPrefixLen(fam, info[16:16+l])))
 	}
 	if has(hmarkSportMask) {
 		w.Opt(false, "hmark-sport-mask", tbHexPad(uint64(be16(info[32:])), 4))

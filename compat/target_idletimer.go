@@ -33,7 +33,7 @@ func init() {
 		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 			switch opt.ID {
 			case idletimerOptTimeout:
-				v, err := tbUintOpt("IDLETIMER", opt.Name, args[0], 0, math.MaxUint32)
+				v, err := uintOpt("IDLETIMER", opt.Name, args[0], 0, math.MaxUint32)
 				if err != nil {
 					return err
 				}

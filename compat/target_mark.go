@@ -38,7 +38,7 @@ func init() {
 			var mark, mask uint32
 			switch opt.ID {
 			case markOptSetXmark, markOptSetMark:
-				v, m, err := tbMarkMask("MARK", opt.Name, args[0])
+				v, m, err := parseValMask("MARK", opt.Name, args[0], nil)
 				if err != nil {
 					return err
 				}
@@ -47,7 +47,7 @@ func init() {
 					mask = v | m
 				}
 			default:
-				v, err := tbUintOpt("MARK", opt.Name, args[0], 0, math.MaxUint32)
+				v, err := uintOpt("MARK", opt.Name, args[0], 0, math.MaxUint32)
 				if err != nil {
 					return err
 				}
@@ -65,7 +65,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if tbGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("MARK", "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
 			}
 			return tbExclusive(info, "MARK", 0x1f, markOptNames)

@@ -54,7 +54,7 @@ func init() {
 // netmapParse parses address[/mask] as XTTYPE_HOSTMASK.
 func netmapParse(fam Family, s string) (addr, mask [16]byte, err error) {
 	host, m, hasMask := strings.Cut(s, "/")
-	addr, ok := taHost(fam, host)
+	addr, ok := parseNumericHost(fam, host)
 	if !ok {
 		return addr, mask, badSpec(s, "host/network `%s' not found", host)
 	}
@@ -64,11 +64,11 @@ func netmapParse(fam Family, s string) (addr, mask [16]byte, err error) {
 		}
 		return addr, mask, nil
 	}
-	mask, ok = taPlenMask(fam, m)
+	plen, ok := parsePlen(fam, m)
 	if !ok {
-		return addr, mask, badSpec(s, "NETMAP: bad value for option \"--to\", neither a valid network mask nor valid CIDR (0-%d).", 8*fam.addrLen())
+		return addr, mask, badPlen(s, "NETMAP", "to", fam)
 	}
-	return addr, mask, nil
+	return addr, plenMask(plen), nil
 }
 
 // netmapFormat prints min/mask as NETMAP's save does.
@@ -77,9 +77,9 @@ func netmapFormat(r taNatRange) string {
 	for i := range a.Mask {
 		a.Mask[i] = ^(r.min[i] ^ r.max[i])
 	}
-	out := taNtop(r.fam, r.min[:]) + "/"
+	out := inetNtop(r.fam, r.min[:]) + "/"
 	if p := a.prefixLen(r.fam); p >= 0 {
 		return out + strconv.Itoa(p)
 	}
-	return out + taNtop(r.fam, a.Mask[:])
+	return out + inetNtop(r.fam, a.Mask[:])
 }

@@ -33,16 +33,16 @@ func init() {
 		},
 		Init: func(info []byte, _ *ParseContext) { putLe16(info[2:], 1) },
 		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			taMarkGiven(info, 1<<opt.ID)
+			markGiven(info, 1<<opt.ID)
 			switch opt.ID {
 			case nfqOptNum:
-				v, ok := taUint(args[0], 0, math.MaxUint16)
+				v, ok := xtParseUint(args[0], 0, math.MaxUint16)
 				if !ok {
 					return badSpec(args[0], "NFQUEUE: bad value for option \"--queue-num\", or out of range (0-65535).")
 				}
 				putLe16(info[0:], uint16(v))
 			case nfqOptBalance:
-				r, err := nfqRange(args[0])
+				r, err := parseMint("NFQUEUE", "queue-balance", args[0], math.MaxUint16, 2)
 				if err != nil {
 					return err
 				}
@@ -62,7 +62,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			given := taMarkGiven(info, 0)
+			given := optionsGiven(info)
 			if given&(1<<nfqOptNum) != 0 && given&(1<<nfqOptBalance) != 0 {
 				return badSpec("--queue-num", "NFQUEUE: option \"--queue-num\" cannot be used together with \"--queue-balance\".")
 			}
@@ -107,36 +107,4 @@ func init() {
 			}
 		},
 	})
-}
-
-// nfqRange parses a --queue-balance value as libxtables' XTTYPE_UINT16RC:
-// up to two ':'-separated numbers, an empty first meaning 0 and an empty
-// second 65535.
-func nfqRange(s string) ([]uint64, error) {
-	var out []uint64
-	arg := s
-	for {
-		if len(out) == 2 {
-			return nil, badSpec(s, "NFQUEUE: Too many components for option \"--queue-balance\" (max: 2)")
-		}
-		var v uint64
-		end := arg
-		if arg != "" && arg[0] != ':' {
-			var ok bool
-			v, end, ok = taStrtoul(arg, 0, math.MaxUint16)
-			if !ok {
-				return nil, badSpec(s, "NFQUEUE: bad value for option \"--queue-balance\" near \"%s\", or out of range (0-65535).", arg)
-			}
-			if end != "" && end[0] != ':' {
-				return nil, badSpec(s, "NFQUEUE: Argument to \"--queue-balance\" has unexpected characters near \"%s\".", end)
-			}
-		} else if len(out) == 1 {
-			v = math.MaxUint16
-		}
-		out = append(out, v)
-		if end == "" {
-			return out, nil
-		}
-		arg = end[1:]
-	}
 }

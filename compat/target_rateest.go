@@ -47,18 +47,13 @@ func init() {
 					}
 					return badSpec(a, "RATEEST: bad %s value \"%s\"", what, a)
 				}
-				st := tbStateOf(info)
-				tbStates.Lock()
-				st.vals[opt.ID-rateestOptInterval] = t
-				tbStates.Unlock()
+				setParseVal(info, opt.ID-rateestOptInterval, t)
 			}
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			st := tbStateOf(info)
-			tbStates.Lock()
-			interval, ewma := st.vals[0], st.vals[1]
-			tbStates.Unlock()
+			vals := parseVals(info)
+			interval, ewma := vals[0], vals[1]
 			i := 0
 			for ; i <= 5; i++ {
 				if uint64(interval) <= uint64(1<<i)*(rateestUnitsPerSec/4) {
@@ -100,7 +95,7 @@ func rateestTime(s string) (uint32, bool) {
 	if n == 0 {
 		return 0, false
 	}
-	t, err := strconv.ParseFloat(strings.TrimLeft(s[:n], " \t\n\v\f\r"), 64)
+	t, err := strconv.ParseFloat(strings.TrimLeft(s[:n], cSpaces), 64)
 	if err != nil && !strings.Contains(err.Error(), "range") {
 		return 0, false
 	}
@@ -125,7 +120,7 @@ func rateestTime(s string) (uint32, bool) {
 // strtod would read at the start of s (0 when none).
 func tbFloatPrefix(s string) int {
 	i := 0
-	for i < len(s) && tbIsSpace(s[i]) {
+	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {

@@ -43,7 +43,7 @@ func init() {
 					putLe16(info, tcpmssClamp)
 					return nil
 				}
-				v, err := tbUintOpt("TCPMSS", opt.Name, args[0], 0, max)
+				v, err := uintOpt("TCPMSS", opt.Name, args[0], 0, max)
 				if err != nil {
 					return err
 				}
@@ -51,7 +51,7 @@ func init() {
 				return nil
 			},
 			Final: func(info []byte, ctx *ParseContext) error {
-				if tbGiven(info) == 0 {
+				if optionsGiven(info) == 0 {
 					return badSpec("TCPMSS", "TCPMSS target: At least one parameter is required")
 				}
 				if ctx.Spec.Proto != 6 || ctx.Spec.InvProto {

@@ -25,7 +25,7 @@ func init() {
 					putCString(info[16:32], a)
 					return nil
 				}
-				ip, ok := taHost(fam, a)
+				ip, ok := parseNumericHost(fam, a)
 				if !ok {
 					return badSpec(a, "host/network `%s' not found", a)
 				}
@@ -41,13 +41,13 @@ func init() {
 				return badSpec("--gateway", "TEE: the gateway must not be the unspecified address")
 			},
 			Save: func(info []byte, w *Writer) {
-				w.Opt(false, "gateway", taNtop(fam, info[0:16]))
+				w.Opt(false, "gateway", inetNtop(fam, info[0:16]))
 				if oif := cString(info[16:32]); oif != "" {
 					w.Opt(false, "oif", oif)
 				}
 			},
 			Print: func(info []byte, w *Writer) {
-				w.WriteString(" TEE gw:" + taNtop(fam, info[0:16]))
+				w.WriteString(" TEE gw:" + inetNtop(fam, info[0:16]))
 				if oif := cString(info[16:32]); oif != "" {
 					w.WriteString(" oif=" + oif)
 				}

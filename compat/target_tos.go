@@ -51,7 +51,7 @@ func init() {
 				info[0], info[1] = v, m
 				return nil
 			}
-			v, err := tbUintOpt("TOS", opt.Name, a, 0, math.MaxUint8)
+			v, err := uintOpt("TOS", opt.Name, a, 0, math.MaxUint8)
 			if err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if tbGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec("TOS", "TOS: An action is required")
 			}
 			return tbExclusive(info, "TOS", 0xf, tosOptNames)
@@ -83,10 +83,10 @@ func init() {
 // revision 1 (symbolic names get mask 0x3f).
 func tosParseMask(s string) (value, mask byte, err error) {
 	illegal := badSpec(s, "Illegal value: \"%s\"", s)
-	if v, rest, ok := tbStrtoul(s, 0, math.MaxUint8); ok {
+	if v, rest, ok := xtStrtoul(s, 0, math.MaxUint8); ok {
 		value, mask = byte(v), 0xff
 		if rest != "" && rest[0] == '/' {
-			m, r, ok := tbStrtoul(rest[1:], 0, math.MaxUint8)
+			m, r, ok := xtStrtoul(rest[1:], 0, math.MaxUint8)
 			if !ok {
 				return 0, 0, illegal
 			}

@@ -38,13 +38,13 @@ func init() {
 					}
 					putBe16(info[24:], p)
 				case tproxyOptIP:
-					ip, ok := taHost(fam, a)
+					ip, ok := parseNumericHost(fam, a)
 					if !ok {
 						return badSpec(a, "host/network `%s' not found", a)
 					}
 					copy(info[8:24], ip[:])
 				case tproxyOptMark:
-					v, m, err := taMarkMask("TPROXY", "tproxy-mark", a)
+					v, m, err := parseValMask("TPROXY", "tproxy-mark", a, nil)
 					if err != nil {
 						return err
 					}
@@ -61,12 +61,12 @@ func init() {
 			},
 			Save: func(info []byte, w *Writer) {
 				w.Opt(false, "on-port", strconv.Itoa(int(be16(info[24:]))))
-				w.Opt(false, "on-ip", taNtop(fam, info[8:24]))
-				w.Opt(false, "tproxy-mark", taHex(le32(info[4:]))+"/"+taHex(le32(info[0:])))
+				w.Opt(false, "on-ip", inetNtop(fam, info[8:24]))
+				w.Opt(false, "tproxy-mark", hex0x(le32(info[4:]))+"/"+hex0x(le32(info[0:])))
 			},
 			Print: func(info []byte, w *Writer) {
-				w.WriteString(" TPROXY redirect " + taNtop(fam, info[8:24]) + ":" + strconv.Itoa(int(be16(info[24:]))) +
-					" mark " + taHex(le32(info[4:])) + "/" + taHex(le32(info[0:])))
+				w.WriteString(" TPROXY redirect " + inetNtop(fam, info[8:24]) + ":" + strconv.Itoa(int(be16(info[24:]))) +
+					" mark " + hex0x(le32(info[4:])) + "/" + hex0x(le32(info[0:])))
 			},
 			Tables: []string{"mangle"},
 			Hooks:  []string{"PREROUTING"},

@@ -38,7 +38,7 @@ func registerTTL(name, prefix string, fam Family) {
 			if opt.ID == ttlModeSet {
 				min = 0
 			}
-			v, err := tbUintOpt(name, opt.Name, args[0], min, math.MaxUint8)
+			v, err := uintOpt(name, opt.Name, args[0], min, math.MaxUint8)
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func registerTTL(name, prefix string, fam Family) {
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if tbGiven(info) == 0 {
+			if optionsGiven(info) == 0 {
 				return badSpec(name, "%s: You must specify an action", name)
 			}
 			return tbExclusive(info, name, 7, names)
