@@ -61,6 +61,11 @@ func (tx *Tx) Grow(n int) {
 	}
 }
 
+// Err returns the first operation refused before sending (an invalid
+// name, an unencodable expression), which Commit would return; nil if
+// none so far.
+func (tx *Tx) Err() error { return tx.err }
+
 // Len reports how many operations the transaction holds.
 func (tx *Tx) Len() int { return len(tx.ops) }
 

@@ -201,6 +201,11 @@ func (rs *restorer) run(input string) error {
 		default:
 			err = rs.command(line)
 		}
+		if err == nil {
+			// An operation refused while being added (an invalid name)
+			// belongs to this line too.
+			err = rs.tx.Err()
+		}
 		if err != nil {
 			return rs.fail(err)
 		}
@@ -401,7 +406,10 @@ func (rs *restorer) command(line string) error {
 		rs.tx.DelChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})
 		delete(rs.chains, chain)
 	case "-F", "--flush":
-		if rs.chains[chain] {
+		// A built-in chain not created yet has nothing to flush; any
+		// other chain the kernel must know (it refuses a missing one,
+		// as iptables-nft-restore does).
+		if rs.chains[chain] || !IsBuiltinChain(table, chain) {
 			rs.tx.FlushChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})
 		}
 	case "-P", "--policy":
