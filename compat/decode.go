@@ -173,12 +173,17 @@ func (d *decoder) iface(in bool) (bool, error) {
 		n = 2
 		invert = c.Op == nftexpr.CmpOpNeq
 		switch {
+		case len(c.Data) > ifnamsiz:
+			return false, nil
 		case bytes.Equal(c.Data, append([]byte(invalidIface), 0)) && !invert:
 			name, invert = "+", true
-		case len(c.Data) > 0 && c.Data[len(c.Data)-1] == 0:
-			name = string(bytes.TrimRight(c.Data, "\x00"))
-		default:
+		case len(c.Data) > 1 && c.Data[len(c.Data)-1] == 0 && bytes.IndexByte(c.Data, 0) == len(c.Data)-1:
+			name = string(c.Data[:len(c.Data)-1])
+		case len(c.Data) > 0 && bytes.IndexByte(c.Data, 0) < 0:
 			name = string(c.Data) + "+"
+		default:
+			// NUL bytes inside a name: nothing iptables writes.
+			return false, nil
 		}
 	}
 	if in {
