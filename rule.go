@@ -220,6 +220,8 @@ func (c *Conn) ListRules(fam Family, table, chain string) ([]*Rule, error) {
 
 // ResetCounters zeroes the counters of the rules of a chain (every chain of
 // table when chain is ""), returning the rules as they were just before.
+// If another writer changes the ruleset during the reset, the listing is
+// read again (as every dump is) and rules already reset then report zero.
 func (c *Conn) ResetCounters(fam Family, table, chain string) ([]*Rule, error) {
 	return c.listRules(unix.NFT_MSG_GETRULE_RESET, fam, table, chain)
 }
@@ -230,12 +232,16 @@ func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Ru
 	}
 	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
 	var out []*Rule
+	seq := ruleSequence{}
 	err := c.dump(what, msgType, byte(fam), func(e *encoder) {
 		e.str(unix.NFTA_RULE_TABLE, table)
 		if chain != "" {
 			e.str(unix.NFTA_RULE_CHAIN, chain)
 		}
-	}, func() { out = out[:0] }, func(m message) error {
+	}, func() { out = out[:0]; clear(seq) }, func(m message) error {
+		if err := seq.next(m.Data); err != nil {
+			return err
+		}
 		r, err := decodeRule(m.Data)
 		if err != nil {
 			return fmt.Errorf("xtnl: decode %s: %w", what, err)
@@ -277,14 +283,15 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 	}
 	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
 	var out []*RawRule
+	seq := ruleSequence{}
 	err := c.dump(what, unix.NFT_MSG_GETRULE, byte(fam), func(e *encoder) {
 		e.str(unix.NFTA_RULE_TABLE, table)
 		if chain != "" {
 			e.str(unix.NFTA_RULE_CHAIN, chain)
 		}
-	}, func() { out = out[:0] }, func(m message) error {
-		if len(m.Data) < nfgenmsgLen {
-			return ErrTruncated
+	}, func() { out = out[:0]; clear(seq) }, func(m message) error {
+		if err := seq.next(m.Data); err != nil {
+			return err
 		}
 		r := &RawRule{Family: Family(m.Data[0])}
 		a := attrs{b: m.Data[nfgenmsgLen:]}
@@ -362,4 +369,40 @@ func ruleHandle(b []byte) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// ruleSequence checks that a rule dump skipped nothing. The kernel resumes
+// a dump by counting a chain's rules, inactive ones included; when rules
+// deleted by a commit are freed between two parts of a dump, the count
+// shifts and rules are skipped, with the generation unchanged and no
+// NLM_F_DUMP_INTR. Every dumped rule names the one before it
+// (NFTA_RULE_POSITION, absent for the first), so a gap shows as a rule not
+// naming the previous one read in its chain; the dump is then retried.
+type ruleSequence map[string]uint64
+
+func (s ruleSequence) next(b []byte) error {
+	if len(b) < nfgenmsgLen {
+		return ErrTruncated
+	}
+	var chain string
+	var handle, prev uint64
+	a := attrs{b: b[nfgenmsgLen:]}
+	for a.next() {
+		switch a.typ {
+		case unix.NFTA_RULE_CHAIN:
+			chain = a.str()
+		case unix.NFTA_RULE_HANDLE:
+			handle = a.u64()
+		case unix.NFTA_RULE_POSITION:
+			prev = a.u64()
+		}
+	}
+	if a.err != nil {
+		return a.err
+	}
+	if s[chain] != prev {
+		return errDumpRetry
+	}
+	s[chain] = handle
+	return nil
 }
