@@ -227,21 +227,8 @@ func (c *Conn) ResetCounters(fam Family, table, chain string) ([]*Rule, error) {
 }
 
 func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Rule, error) {
-	if fam == 0 || table == "" {
-		return nil, invalidf("listing rules needs a family and a table")
-	}
-	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
 	var out []*Rule
-	seq := ruleSequence{}
-	err := c.dump(what, msgType, byte(fam), func(e *encoder) {
-		e.str(unix.NFTA_RULE_TABLE, table)
-		if chain != "" {
-			e.str(unix.NFTA_RULE_CHAIN, chain)
-		}
-	}, func() { out = out[:0]; clear(seq) }, func(m message) error {
-		if err := seq.next(m.Data); err != nil {
-			return err
-		}
+	err := c.dumpRules(msgType, fam, table, chain, func() { out = out[:0] }, func(what string, m message) error {
 		r, err := decodeRule(m.Data)
 		if err != nil {
 			return fmt.Errorf("xtnl: decode %s: %w", what, err)
@@ -250,6 +237,29 @@ func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Ru
 		return nil
 	})
 	return out, err
+}
+
+// dumpRules dumps the rules of a chain (every chain of table when chain is
+// ""), handing each message to each; start runs before every attempt (a
+// dump interrupted by a commit, or found to have skipped a rule, is
+// started over).
+func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start func(), each func(what string, m message) error) error {
+	if fam == 0 || table == "" {
+		return invalidf("listing rules needs a family and a table")
+	}
+	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
+	seq := ruleSequence{}
+	return c.dump(what, msgType, byte(fam), func(e *encoder) {
+		e.str(unix.NFTA_RULE_TABLE, table)
+		if chain != "" {
+			e.str(unix.NFTA_RULE_CHAIN, chain)
+		}
+	}, func() { start(); clear(seq) }, func(m message) error {
+		if err := seq.next(m.Data); err != nil {
+			return err
+		}
+		return each(what, m)
+	})
 }
 
 // RawRule is a rule as the kernel dumped it, its expressions still
@@ -278,21 +288,8 @@ func (r *RawRule) Decode() (*Rule, error) {
 
 // ListRulesRaw is ListRules without decoding the expressions.
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
-	if fam == 0 || table == "" {
-		return nil, invalidf("listing rules needs a family and a table")
-	}
-	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
 	var out []*RawRule
-	seq := ruleSequence{}
-	err := c.dump(what, unix.NFT_MSG_GETRULE, byte(fam), func(e *encoder) {
-		e.str(unix.NFTA_RULE_TABLE, table)
-		if chain != "" {
-			e.str(unix.NFTA_RULE_CHAIN, chain)
-		}
-	}, func() { out = out[:0]; clear(seq) }, func(m message) error {
-		if err := seq.next(m.Data); err != nil {
-			return err
-		}
+	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out = out[:0] }, func(what string, m message) error {
 		r := &RawRule{Family: Family(m.Data[0])}
 		a := attrs{b: m.Data[nfgenmsgLen:]}
 		for a.next() {

@@ -208,12 +208,9 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		return wrapErr(err)
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		snap, err := ipt.chain(table, chain)
+		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
-		}
-		if !snap.exists {
-			return notFound(errNoChain)
 		}
 		var missing []*Spec
 		for i, s := range specs {
@@ -267,12 +264,9 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		snap, err := ipt.chain(table, chain)
+		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
-		}
-		if !snap.exists {
-			return notFound(errNoChain)
 		}
 		ensureBuiltin(tx, ipt.fam, table, chain)
 		return addAt(tx, snap.handles(), pos, specs)
@@ -293,12 +287,9 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		snap, err := ipt.chain(table, chain)
+		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
-		}
-		if !snap.exists {
-			return notFound(errNoChain)
 		}
 		if pos > len(snap.rules) {
 			return notFound("Index of replacement too big.")
@@ -325,12 +316,9 @@ func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
 		return wrapErr(err)
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		snap, err := ipt.chain(table, chain)
+		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
-		}
-		if !snap.exists {
-			return notFound(errNoChain)
 		}
 		taken := map[int]bool{}
 		for _, w := range wants {
@@ -376,12 +364,9 @@ func (ipt *IPTables) DeleteById(table, chain string, id int) error {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(id) + "'", exitStatus: exitParameterProblem}
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		snap, err := ipt.chain(table, chain)
+		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
-		}
-		if !snap.exists {
-			return notFound(errNoChain)
 		}
 		if id > len(snap.rules) {
 			return notFound("Index of deletion too big.")
@@ -389,4 +374,16 @@ func (ipt *IPTables) DeleteById(table, chain string, id int) error {
 		tx.DelRule(ipt.ruleRef(table, chain, snap.rules[id-1].Handle))
 		return nil
 	}))
+}
+
+// existingChain is chain for operations that need the chain to exist.
+func (ipt *IPTables) existingChain(table, chain string) (*chainSnap, error) {
+	snap, err := ipt.chain(table, chain)
+	if err != nil {
+		return nil, err
+	}
+	if !snap.exists {
+		return nil, notFound(errNoChain)
+	}
+	return snap, nil
 }
