@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/compat"
@@ -81,7 +80,7 @@ func runDemo(stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stdout, "\n# xtnl save")
-	if err := ipt.Save(os.Stdout, "filter"); err != nil {
+	if err := ipt.Save(stdout, "filter"); err != nil {
 		fmt.Fprintf(stderr, "xtnl demo: %v\n", err)
 		return 1
 	}
