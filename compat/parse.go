@@ -259,10 +259,16 @@ func (p *parser) takeArgs(tok string, n int, inline string, hasInline bool, inve
 		}
 		return nil, nil
 	}
-	var out []string
-	if hasInline {
-		out = append(out, inline)
+	if !hasInline {
+		// The common case: the arguments are the next tokens.
+		if p.i+n >= len(p.args) {
+			return nil, badSpec(tok, "option \"%s\" requires an argument", tok)
+		}
+		out := p.args[p.i+1 : p.i+1+n : p.i+1+n]
+		p.i += n
+		return out, nil
 	}
+	out := []string{inline}
 	for len(out) < n {
 		if p.i+1 >= len(p.args) {
 			return nil, badSpec(tok, "option \"%s\" requires an argument", tok)

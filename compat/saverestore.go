@@ -427,6 +427,10 @@ func (rs *restorer) command(line string) error {
 // iptables-restore does: whitespace separated, double quotes group, and
 // \" and \\ inside quotes stand for themselves.
 func splitRestoreArgs(s string) ([]string, error) {
+	if strings.IndexByte(s, '"') < 0 {
+		// No quotes: plain fields, without copying them.
+		return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' }), nil
+	}
 	var out []string
 	var cur strings.Builder
 	in, quoted := false, false

@@ -236,10 +236,12 @@ var chainProtos = []struct {
 
 func parseProto(token, s string) (uint8, error) {
 	s = strings.ToLower(s)
-	if n, err := strconv.ParseUint(s, 0, 8); err == nil {
-		return uint8(n), nil
-	} else if isDecimal(s) || strings.HasPrefix(s, "0x") {
-		return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		if n, err := strconv.ParseUint(s, 0, 8); err == nil {
+			return uint8(n), nil
+		} else if isDecimal(s) || strings.HasPrefix(s, "0x") {
+			return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
+		}
 	}
 	if s == "all" {
 		return 0, nil
