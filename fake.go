@@ -30,7 +30,8 @@ import (
 //
 // Files: fake.go (the transport and the kernel's front door),
 // fake_state.go (objects and dumps), fake_batch.go (transactions: tables,
-// chains, rules).
+// chains, rules), fake_chain.go (chains), fake_set.go (sets, maps and
+// their elements).
 
 // OpenFake returns a connection to a fresh in-memory nf_tables kernel: an
 // empty ruleset at generation 1, private to this connection (and to those
@@ -45,9 +46,10 @@ import (
 // operation with that option's error.
 //
 // Limits: no packets flow, so counters only change when set or reset;
-// interfaces other than "lo" do not exist; sets, maps, objects and
+// interfaces other than "lo" do not exist; objects, object maps and
 // flowtables are not implemented yet (EOPNOTSUPP); loops between chains
-// are not detected; nothing can Watch a fake.
+// and overlapping intervals in sets are not detected; nothing can Watch a
+// fake.
 func OpenFake(opts ...Option) *Conn {
 	o := options{nsFd: -1, timeout: defaultTimeout}
 	var optErr error
@@ -337,8 +339,17 @@ func (k *fakeKernel) single(port uint32, raw []byte) (out, dump [][]byte) {
 			return ack(unix.EOPNOTSUPP, 0), nil
 		}
 		return nil, k.dumpParts(port, m)
+	case unix.NFT_MSG_GETSET, unix.NFT_MSG_GETSETELEM:
+		if m.flags&unix.NLM_F_DUMP != unix.NLM_F_DUMP {
+			return ack(unix.EOPNOTSUPP, 0), nil
+		}
+		if errno, bad := k.setDumpCheck(m); errno != 0 {
+			return ack(errno, bad), nil
+		}
+		return nil, k.dumpParts(port, m)
 	case unix.NFT_MSG_NEWTABLE, unix.NFT_MSG_DELTABLE, unix.NFT_MSG_NEWCHAIN, unix.NFT_MSG_DELCHAIN,
-		unix.NFT_MSG_NEWRULE, unix.NFT_MSG_DELRULE:
+		unix.NFT_MSG_NEWRULE, unix.NFT_MSG_DELRULE, unix.NFT_MSG_NEWSET, unix.NFT_MSG_DELSET,
+		unix.NFT_MSG_NEWSETELEM, unix.NFT_MSG_DELSETELEM:
 		// Batch-only callbacks sent on their own.
 		return ack(unix.EINVAL, 0), nil
 	default:

@@ -49,7 +49,7 @@ func fail(errno unix.Errno, attr uint16) *fakeErr { return &fakeErr{errno: errno
 type fakeHandler func(tx *fakeTx, m *fakeMsg) *fakeErr
 
 // fakeBatchHandlers maps the nf_tables batch messages the fake implements
-// to their handler. Others (sets, elements, objects, flowtables) are
+// to their handler. Others (objects, flowtables) are
 // refused with EOPNOTSUPP until added here.
 var fakeBatchHandlers = map[uint16]fakeHandler{
 	unix.NFT_MSG_NEWTABLE: (*fakeTx).newTable,
@@ -58,6 +58,11 @@ var fakeBatchHandlers = map[uint16]fakeHandler{
 	unix.NFT_MSG_DELCHAIN: (*fakeTx).delChain,
 	unix.NFT_MSG_NEWRULE:  (*fakeTx).newRule,
 	unix.NFT_MSG_DELRULE:  (*fakeTx).delRule,
+	// Sets and elements: fake_set.go.
+	unix.NFT_MSG_NEWSET:     (*fakeTx).newSet,
+	unix.NFT_MSG_DELSET:     (*fakeTx).delSet,
+	unix.NFT_MSG_NEWSETELEM: (*fakeTx).newSetElem,
+	unix.NFT_MSG_DELSETELEM: (*fakeTx).delSetElem,
 }
 
 // fakeNotBatch are the nf_tables messages that are not batch callbacks:
@@ -377,6 +382,9 @@ func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
 	}
 	exprs := bytes.Clone(m.attrs[unix.NFTA_RULE_EXPRESSIONS].data)
 	jumps, e := checkExprs(t, m.fam, exprs)
+	if e == nil {
+		exprs, e = bindSets(t, exprs) // lookups and dynsets: fake_set.go
+	}
 	if e != nil {
 		if e.off >= 0 && m.has(unix.NFTA_RULE_EXPRESSIONS) {
 			// The kernel points at the offending list element.

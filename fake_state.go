@@ -15,8 +15,8 @@ type fakeState struct {
 	tables []*fakeTable // in creation order, as nft_net->tables
 }
 
-// fakeTable is a table. Sets, objects and flowtables will hang here too;
-// they count in use() as they do in the kernel's table->use.
+// fakeTable is a table. Its chains and sets count in use() as in the
+// kernel's table->use (objects and flowtables will too).
 type fakeTable struct {
 	fam    byte
 	name   string
@@ -27,6 +27,7 @@ type fakeTable struct {
 	// table: the kernel does not roll it back when a batch aborts.
 	hgen   *uint64
 	chains []*fakeChain // in creation order
+	sets   []*fakeSet   // in creation order (fake_set.go)
 }
 
 // fakeChain is a chain; base is nil for a regular chain.
@@ -62,8 +63,9 @@ type fakeRule struct {
 // use is chain->use: its rules plus the references to it.
 func (ch *fakeChain) use() uint32 { return uint32(len(ch.rules) + ch.refs) }
 
-// use is table->use: what the table holds (chains; later sets, ...).
-func (t *fakeTable) use() uint32 { return uint32(len(t.chains)) }
+// use is table->use: what the table holds (chains and sets; later
+// objects, ...).
+func (t *fakeTable) use() uint32 { return uint32(len(t.chains) + len(t.sets)) }
 
 func (s *fakeState) clone() *fakeState {
 	n := &fakeState{tables: make([]*fakeTable, len(s.tables))}
@@ -82,6 +84,10 @@ func (s *fakeState) clone() *fakeState {
 				nc.base = &b
 			}
 			nt.chains[j] = &nc
+		}
+		nt.sets = make([]*fakeSet, len(t.sets))
+		for j, s := range t.sets {
+			nt.sets[j] = s.clone()
 		}
 		n.tables[i] = &nt
 	}
@@ -167,6 +173,8 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 				emit(func(e *encoder) { k.chainMsg(e, port, m.seq, t, ch) })
 			}
 		}
+	case unix.NFT_MSG_GETSET, unix.NFT_MSG_GETSETELEM:
+		k.dumpSets(port, m, emit, match)
 	case unix.NFT_MSG_GETRULE, unix.NFT_MSG_GETRULE_RESET:
 		reset := typ == unix.NFT_MSG_GETRULE_RESET
 		tname, cname := m.str(unix.NFTA_RULE_TABLE), m.str(unix.NFTA_RULE_CHAIN)
