@@ -290,24 +290,9 @@ func (r *RawRule) Decode() (*Rule, error) {
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
 	var out []*RawRule
 	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out = out[:0] }, func(what string, m message) error {
-		r := &RawRule{Family: Family(m.Data[0])}
-		a := attrs{b: m.Data[nfgenmsgLen:]}
-		for a.next() {
-			switch a.typ {
-			case unix.NFTA_RULE_TABLE:
-				r.Table = a.str()
-			case unix.NFTA_RULE_CHAIN:
-				r.Chain = a.str()
-			case unix.NFTA_RULE_HANDLE:
-				r.Handle = a.u64()
-			case unix.NFTA_RULE_EXPRESSIONS:
-				r.Exprs = bytes.Clone(a.data)
-			case unix.NFTA_RULE_USERDATA:
-				r.UserData = bytes.Clone(a.data)
-			}
-		}
-		if a.err != nil {
-			return fmt.Errorf("xtnl: decode %s: %w", what, a.err)
+		r, _, err := readRuleAttrs(m.Data)
+		if err != nil {
+			return fmt.Errorf("xtnl: decode %s: %w", what, err)
 		}
 		out = append(out, r)
 		return nil
@@ -316,10 +301,26 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 }
 
 func decodeRule(b []byte) (*Rule, error) {
-	if len(b) < nfgenmsgLen {
-		return nil, ErrTruncated
+	raw, compat, err := readRuleAttrs(b)
+	if err != nil {
+		return nil, err
 	}
-	r := &Rule{Family: Family(b[0])}
+	r, err := raw.Decode()
+	if err != nil {
+		return nil, err
+	}
+	r.Compat = compat
+	return r, nil
+}
+
+// readRuleAttrs reads a NEWRULE message: the rule with its expressions
+// still encoded, and its NFTA_RULE_COMPAT when present.
+func readRuleAttrs(b []byte) (*RawRule, *RuleCompat, error) {
+	if len(b) < nfgenmsgLen {
+		return nil, nil, ErrTruncated
+	}
+	r := &RawRule{Family: Family(b[0])}
+	var rc *RuleCompat
 	a := attrs{b: b[nfgenmsgLen:]}
 	for a.next() {
 		switch a.typ {
@@ -329,10 +330,12 @@ func decodeRule(b []byte) (*Rule, error) {
 			r.Chain = a.str()
 		case unix.NFTA_RULE_HANDLE:
 			r.Handle = a.u64()
+		case unix.NFTA_RULE_EXPRESSIONS:
+			r.Exprs = bytes.Clone(a.data)
 		case unix.NFTA_RULE_USERDATA:
 			r.UserData = bytes.Clone(a.data)
 		case unix.NFTA_RULE_COMPAT:
-			rc := &RuleCompat{}
+			rc = &RuleCompat{}
 			ca := attrs{b: a.data}
 			for ca.next() {
 				switch ca.typ {
@@ -342,16 +345,9 @@ func decodeRule(b []byte) (*Rule, error) {
 					rc.Invert = ca.u32()&nftRuleCompatFInv != 0
 				}
 			}
-			r.Compat = rc
-		case unix.NFTA_RULE_EXPRESSIONS:
-			exprs, err := expr.UnmarshalList(byte(r.Family), a.data)
-			if err != nil {
-				return nil, err
-			}
-			r.Exprs = exprs
 		}
 	}
-	return r, a.err
+	return r, rc, a.err
 }
 
 // ruleHandle extracts NFTA_RULE_HANDLE from an echoed NEWRULE message.

@@ -10,7 +10,7 @@ package compat
 // follows ("[2001:db8::1]:80"). The layout is the same in both families
 // but addresses print per family, so DNAT registers once per family. The
 // kernel allows DNAT only in the nat table's PREROUTING and OUTPUT chains.
-// See util_ta.go for the range syntax and its quirks.
+// See target_nat_range.go for the range syntax and its quirks.
 
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {

@@ -8,7 +8,7 @@ package compat
 // @4, max_addr[16] @20, be16 min port @36, max port @38). --to-ports needs
 // -p tcp, udp, sctp, dccp or icmp. iptables accepts a "/base" port here and
 // keeps only the PROTO_OFFSET flag (-S prints "/0"). The kernel allows
-// MASQUERADE only in the nat table's POSTROUTING chain. See util_ta.go.
+// MASQUERADE only in the nat table's POSTROUTING chain. See target_nat_range.go.
 
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {

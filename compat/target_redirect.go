@@ -8,7 +8,7 @@ package compat
 // @38). --to-ports needs -p tcp, udp, sctp, dccp or icmp; a "/base" port
 // is refused ("Shifted portmap ranges not supported"). The kernel allows
 // REDIRECT only in the nat table's PREROUTING and OUTPUT chains. See
-// util_ta.go.
+// target_nat_range.go.
 
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {

@@ -8,7 +8,7 @@ package compat
 // bytes: u32 flags @0, min_addr[16] @4, max_addr[16] @20, be16 min port
 // @36, max port @38). Neither has room for a "/base" port: iptables keeps
 // the PROTO_OFFSET flag and -S prints "/0". The kernel allows SNAT only in
-// the nat table's POSTROUTING and INPUT chains. See util_ta.go.
+// the nat table's POSTROUTING and INPUT chains. See target_nat_range.go.
 
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {
