@@ -17,15 +17,17 @@ import (
 // safe for concurrent use by many goroutines: requests are serialized on the
 // socket, each waiting for its own answer.
 type Conn struct {
-	mu     sync.Mutex
-	t      transport
-	newT   func() (transport, error) // makes a fresh transport, for reset
-	nsFile *os.File                  // the namespace the socket lives in; nil for the caller's
-	seq    uint32
-	rbuf   []byte
-	sndbuf int
-	rcvbuf int
-	closed bool
+	mu   sync.Mutex
+	t    transport
+	newT func() (transport, error) // makes a fresh transport, for reset
+	// newWatchT makes the transport of a Watch; nil: newT's kind.
+	newWatchT func() (transport, error)
+	nsFile    *os.File // the namespace the socket lives in; nil for the caller's
+	seq       uint32
+	rbuf      []byte
+	sndbuf    int
+	rcvbuf    int
+	closed    bool
 	// timeout bounds how long one exchange with the kernel may take.
 	timeout time.Duration
 	// queue coalesces concurrent commits (groupcommit.go).
@@ -126,7 +128,8 @@ func Open(opts ...Option) (*Conn, error) {
 // shared.
 func (c *Conn) dial() error {
 	if c.newT == nil {
-		c.newT = func() (transport, error) { return dialSocket(c.nsFile) }
+		c.newT = func() (transport, error) { return dialDirect(c.nsFile, c.timeout) }
+		c.newWatchT = func() (transport, error) { return dialSocket(c.nsFile) }
 	}
 	t, err := c.newT()
 	if err != nil {

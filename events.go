@@ -215,7 +215,11 @@ func (c *Conn) Watch(ctx context.Context, opts ...WatchOption) (*Watcher, error)
 		c.mu.Unlock()
 		return nil, fmt.Errorf("xtnl: watch: connection has no transport: %w", ErrInvalid)
 	}
-	t, err := c.newT()
+	newT := c.newT
+	if c.newWatchT != nil {
+		newT = c.newWatchT
+	}
+	t, err := newT()
 	c.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("xtnl: watch: %w", err)

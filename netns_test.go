@@ -1,8 +1,10 @@
 package xtnl
 
 import (
+	"fmt"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/xtnl/xtnl/netnstest"
 )
@@ -63,4 +65,29 @@ func containsLine(s, line string) bool {
 		s = s[i+1:]
 	}
 	return false
+}
+
+// A connection left idle for longer than its timeout still commits and
+// reads: the timeout bounds each exchange, not the connection's life. (On
+// a poller socket, the read deadline set by one wait used to outlive it,
+// and a commit after the deadline failed with "outcome unknown".)
+func TestIdleConnectionOutlivesTimeout(t *testing.T) {
+	ns := netnstest.New(t)
+	c, err := Open(WithNetNS(ns.Name), WithTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		if _, err := c.Generation(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(120 * time.Millisecond)
+		if err := c.AddTable(&Table{Family: FamilyIPv4, Name: fmt.Sprintf("idle%d", i)}); err != nil {
+			t.Fatalf("commit %d after an idle spell: %v", i, err)
+		}
+	}
+	if out := ns.MustRun(t, "nft", "list", "tables"); out != "table ip idle0\ntable ip idle1\ntable ip idle2\n" {
+		t.Fatalf("namespace tables = %q", out)
+	}
 }

@@ -24,10 +24,11 @@ type transport interface {
 	close() error
 }
 
-// socketTransport is a NETLINK_NETFILTER socket. mdlayher/netlink dials it
-// (in the right namespace); datagrams go through the raw descriptor so a
-// batch is sent without copying and every answer is seen, not just the
-// first error.
+// socketTransport is a NETLINK_NETFILTER socket on the Go runtime's
+// network poller, which Watch uses: its receives wait without bound and
+// must end when the watch is cancelled. mdlayher/netlink dials it (in the
+// right namespace); datagrams go through the raw descriptor so every
+// message is seen. Requests go through directTransport instead.
 type socketTransport struct {
 	nl *netlink.Conn
 	rc syscall.RawConn
@@ -70,21 +71,26 @@ func (s *socketTransport) send(bufs [][]byte, deadline time.Time) error {
 }
 
 func (s *socketTransport) recv(b []byte, wait bool, deadline time.Time) (int, bool, error) {
-	if wait {
-		if err := s.nl.SetReadDeadline(deadline); err != nil {
-			return 0, false, err
-		}
-	}
 	var n int
 	var rerr error
-	err := s.rc.Read(func(fd uintptr) bool {
+	read := func(fd uintptr) bool {
 		var flags int
 		n, _, flags, _, rerr = unix.Recvmsg(int(fd), b, nil, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
 		if rerr == nil && (flags&unix.MSG_TRUNC != 0 || n > len(b)) {
 			rerr = fmt.Errorf("datagram of %d bytes exceeds buffer: %w", n, ErrTruncated)
 		}
-		return !wait || rerr != unix.EAGAIN
-	})
+		return rerr != unix.EAGAIN
+	}
+	var err error
+	if wait {
+		if err = s.nl.SetReadDeadline(deadline); err == nil {
+			err = s.rc.Read(read)
+		}
+	} else {
+		// Not through Read: a deadline left by an earlier wait, long
+		// passed, must not fail a receive that never waits.
+		err = s.rc.Control(func(fd uintptr) { read(fd) })
+	}
 	if err != nil {
 		return 0, false, err
 	}
@@ -97,20 +103,9 @@ func (s *socketTransport) recv(b []byte, wait bool, deadline time.Time) (int, bo
 	return n, true, nil
 }
 
-// setBuffer uses SO_*BUFFORCE (root) to get past the sysctl caps, plain
-// SO_*BUF for unprivileged callers.
 func (s *socketTransport) setBuffer(snd bool, size int) error {
-	force, plain := unix.SO_RCVBUFFORCE, unix.SO_RCVBUF
-	if snd {
-		force, plain = unix.SO_SNDBUFFORCE, unix.SO_SNDBUF
-	}
 	var serr error
-	err := s.rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, force, size)
-		if serr != nil {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, plain, size)
-		}
-	})
+	err := s.rc.Control(func(fd uintptr) { serr = setSockBuffer(int(fd), snd, size) })
 	if err != nil {
 		return err
 	}

@@ -200,7 +200,9 @@ func (tx *Tx) commitLocked() error {
 			c.reset()
 			return fmt.Errorf("xtnl: batch of %d operations: outcome unknown: %w", n, err)
 		}
-		if !ok {
+		// Nothing of this batch follows its end's ACK: the kernel sends
+		// it last, after the commit's notifications.
+		if !ok || acked {
 			break
 		}
 	}
