@@ -261,31 +261,37 @@ func (c *Conn) reset() {
 // errDumpRetry marks a dump that must be started over.
 var errDumpRetry = errors.New("dump interrupted")
 
-const maxDumpAttempts = 16
+// maxDumpAttempts bounds the attempts of a dump that keeps being
+// interrupted by other writers' commits.
+const maxDumpAttempts = 64
 
 // dump runs an NLM_F_DUMP request for msgType, calling fn for each object
 // message; start is called before every attempt so fn's results can be
 // discarded when the kernel reports the dump as interrupted (the ruleset
 // changed under it) or the socket overran: a half-read dump is never
-// returned as complete.
+// returned as complete. Between attempts it backs off, randomly and longer
+// each time, with the connection free for others: under a steady stream
+// of commits (every ~20 µs from a few busy writers) a dump of a few hundred
+// rules retried at once would never see one generation throughout.
 func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return errClosed
-	}
 	var err error
 	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
+		if attempt > 0 {
+			backoff(attempt)
+		}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return errClosed
+		}
 		start()
 		err = c.consistentDump(what, msgType, fam, attrs, fn)
-		if !errors.Is(err, errDumpRetry) && !errors.Is(err, unix.ENOBUFS) {
-			return err
-		}
 		if errors.Is(err, unix.ENOBUFS) {
 			c.reset()
-			if c.closed {
-				return errClosed
-			}
+		}
+		c.mu.Unlock()
+		if !errors.Is(err, errDumpRetry) && !errors.Is(err, unix.ENOBUFS) {
+			return err
 		}
 	}
 	return fmt.Errorf("xtnl: dump %s: gave up after %d interrupted attempts: %w", what, maxDumpAttempts, err)

@@ -104,49 +104,110 @@ func (tx *Tx) rule(op string, r *Rule, flags uint16, withHandle bool) {
 		tx.fail(err)
 		return
 	}
+	h := ruleHeader{ruleRef: ruleRef{r.Family, r.Table, r.Chain, r.Handle}, position: r.Position, compat: r.Compat, userData: r.UserData}
+	if tx.echo {
+		h.echo = r
+	}
+	tx.ruleMsg(op, h, flags, withHandle, func(b []byte) ([]byte, error) {
+		b, err := expr.AppendList(b, byte(r.Family), r.Exprs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (%w)", r, err, ErrInvalid)
+		}
+		return b, nil
+	})
+}
+
+// ruleHeader is what a rule message carries besides its expressions.
+type ruleHeader struct {
+	ruleRef
+	position uint64
+	compat   *RuleCompat
+	userData []byte
+	echo     *Rule // filled with the handle after commit
+}
+
+// ruleMsg writes one NEWRULE message; exprs appends the content of its
+// NFTA_RULE_EXPRESSIONS.
+func (tx *Tx) ruleMsg(op string, h ruleHeader, flags uint16, withHandle bool, exprs func(b []byte) ([]byte, error)) {
 	if tx.echo {
 		flags |= unix.NLM_F_ECHO
 	}
 	e := &tx.enc
 	mark := len(e.b)
-	s := tx.msg(op, "", unix.NFT_MSG_NEWRULE, flags, byte(r.Family))
-	tx.ops[len(tx.ops)-1].ruleName = ruleRef{r.Family, r.Table, r.Chain, r.Handle}
-	if tx.echo {
-		tx.ops[len(tx.ops)-1].rule = r
-	}
-	e.str(unix.NFTA_RULE_TABLE, r.Table)
-	e.str(unix.NFTA_RULE_CHAIN, r.Chain)
+	s := tx.msg(op, "", unix.NFT_MSG_NEWRULE, flags, byte(h.fam))
+	tx.ops[len(tx.ops)-1].ruleName = h.ruleRef
+	tx.ops[len(tx.ops)-1].rule = h.echo
+	e.str(unix.NFTA_RULE_TABLE, h.table)
+	e.str(unix.NFTA_RULE_CHAIN, h.chain)
 	if withHandle {
-		e.u64(unix.NFTA_RULE_HANDLE, r.Handle)
+		e.u64(unix.NFTA_RULE_HANDLE, h.handle)
 	}
-	if r.Position != 0 {
-		e.u64(unix.NFTA_RULE_POSITION, r.Position)
+	if h.position != 0 {
+		e.u64(unix.NFTA_RULE_POSITION, h.position)
 	}
 	n := e.nest(unix.NFTA_RULE_EXPRESSIONS)
-	var err error
-	e.b, err = expr.AppendList(e.b, byte(r.Family), r.Exprs)
+	out, err := exprs(e.b)
 	if err != nil {
 		// Undo the half-written message so the batch stays well-formed.
 		e.b = e.b[:mark]
 		tx.ops = tx.ops[:len(tx.ops)-1]
-		tx.fail(fmt.Errorf("%s: %w (%w)", r, err, ErrInvalid))
+		tx.fail(err)
 		return
 	}
+	e.b = out
 	e.endNest(n)
-	if r.Compat != nil {
+	if h.compat != nil {
 		cn := e.nest(unix.NFTA_RULE_COMPAT)
-		e.u32(nftaRuleCompatProto, r.Compat.Proto)
+		e.u32(nftaRuleCompatProto, h.compat.Proto)
 		var flags uint32
-		if r.Compat.Invert {
+		if h.compat.Invert {
 			flags = nftRuleCompatFInv
 		}
 		e.u32(nftaRuleCompatFlags, flags)
 		e.endNest(cn)
 	}
-	if len(r.UserData) > 0 {
-		e.attr(unix.NFTA_RULE_USERDATA, r.UserData)
+	if len(h.userData) > 0 {
+		e.attr(unix.NFTA_RULE_USERDATA, h.userData)
 	}
 	e.end(s)
+}
+
+// AppendRawRule is AppendRule for a rule whose expressions are already
+// encoded (r.Exprs, as expr's appenders or expr.AppendList write them):
+// the bytes are copied into the batch as they are, which is how large
+// batches of rules are built without a value per expression. The rule is
+// added after r.Position, or at the end. Handles are not returned.
+func (tx *Tx) AppendRawRule(r *RawRule) {
+	tx.rawRule("append rule", r, unix.NLM_F_CREATE|unix.NLM_F_APPEND, false)
+}
+
+// InsertRawRule is InsertRule for a rule whose expressions are already
+// encoded (see AppendRawRule).
+func (tx *Tx) InsertRawRule(r *RawRule) { tx.rawRule("insert rule", r, unix.NLM_F_CREATE, false) }
+
+// ReplaceRawRule is ReplaceRule for a rule whose expressions are already
+// encoded (see AppendRawRule).
+func (tx *Tx) ReplaceRawRule(r *RawRule) {
+	if r.Handle == 0 {
+		tx.fail(invalidf("%s: replace needs a handle", r.ref()))
+		return
+	}
+	tx.rawRule("replace rule", r, unix.NLM_F_REPLACE, true)
+}
+
+func (tx *Tx) rawRule(op string, r *RawRule, flags uint16, withHandle bool) {
+	ref := r.ref()
+	if err := ref.check(); err != nil {
+		tx.fail(err)
+		return
+	}
+	h := ruleHeader{ruleRef: ruleRef{r.Family, r.Table, r.Chain, r.Handle}, position: r.Position, compat: r.Compat, userData: r.UserData}
+	tx.ruleMsg(op, h, flags, withHandle, func(b []byte) ([]byte, error) { return append(b, r.Exprs...), nil })
+}
+
+// ref is the rule without its expressions, to name it and check its names.
+func (r *RawRule) ref() *Rule {
+	return &Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle}
 }
 
 // DelRule deletes the rule whose handle is r.Handle.
@@ -262,19 +323,23 @@ func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start 
 	})
 }
 
-// RawRule is a rule as the kernel dumped it, its expressions still
-// encoded. Listing without decoding is what makes re-reading a large chain
-// cheap: a caller that caches decoded rules by their encoding (as package
-// compat does) decodes only what changed.
+// RawRule is a rule with its expressions still encoded: as the kernel
+// dumped it, or as it is to be written (Tx.AppendRawRule). Listing without
+// decoding is what makes re-reading a large chain cheap: a caller that
+// caches decoded rules by their encoding (as package compat does) decodes
+// only what changed.
 type RawRule struct {
 	Family Family
 	Table  string
 	Chain  string
 	Handle uint64
+	// Position is as in Rule, for writing; rules read back have it zero.
+	Position uint64
 	// Exprs is the NFTA_RULE_EXPRESSIONS payload; expr.UnmarshalList
 	// decodes it.
 	Exprs    []byte
 	UserData []byte
+	Compat   *RuleCompat
 }
 
 // Decode decodes the rule's expressions.
@@ -283,14 +348,14 @@ func (r *RawRule) Decode() (*Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle, Exprs: exprs, UserData: r.UserData}, nil
+	return &Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle, Exprs: exprs, UserData: r.UserData, Compat: r.Compat}, nil
 }
 
 // ListRulesRaw is ListRules without decoding the expressions.
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
 	var out []*RawRule
 	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out = out[:0] }, func(what string, m message) error {
-		r, _, err := readRuleAttrs(m.Data)
+		r, err := readRuleAttrs(m.Data)
 		if err != nil {
 			return fmt.Errorf("xtnl: decode %s: %w", what, err)
 		}
@@ -301,26 +366,20 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 }
 
 func decodeRule(b []byte) (*Rule, error) {
-	raw, compat, err := readRuleAttrs(b)
+	raw, err := readRuleAttrs(b)
 	if err != nil {
 		return nil, err
 	}
-	r, err := raw.Decode()
-	if err != nil {
-		return nil, err
-	}
-	r.Compat = compat
-	return r, nil
+	return raw.Decode()
 }
 
 // readRuleAttrs reads a NEWRULE message: the rule with its expressions
-// still encoded, and its NFTA_RULE_COMPAT when present.
-func readRuleAttrs(b []byte) (*RawRule, *RuleCompat, error) {
+// still encoded.
+func readRuleAttrs(b []byte) (*RawRule, error) {
 	if len(b) < nfgenmsgLen {
-		return nil, nil, ErrTruncated
+		return nil, ErrTruncated
 	}
 	r := &RawRule{Family: Family(b[0])}
-	var rc *RuleCompat
 	a := attrs{b: b[nfgenmsgLen:]}
 	for a.next() {
 		switch a.typ {
@@ -335,7 +394,8 @@ func readRuleAttrs(b []byte) (*RawRule, *RuleCompat, error) {
 		case unix.NFTA_RULE_USERDATA:
 			r.UserData = bytes.Clone(a.data)
 		case unix.NFTA_RULE_COMPAT:
-			rc = &RuleCompat{}
+			rc := &RuleCompat{}
+			r.Compat = rc
 			ca := attrs{b: a.data}
 			for ca.next() {
 				switch ca.typ {
@@ -347,7 +407,7 @@ func readRuleAttrs(b []byte) (*RawRule, *RuleCompat, error) {
 			}
 		}
 	}
-	return r, rc, a.err
+	return r, a.err
 }
 
 // ruleHandle extracts NFTA_RULE_HANDLE from an echoed NEWRULE message.

@@ -1,7 +1,7 @@
 package compat
 
 import (
-	"strings"
+	"encoding/binary"
 	"sync"
 
 	"github.com/xtnl/xtnl"
@@ -17,7 +17,8 @@ import (
 type ruleCache struct {
 	mu     sync.Mutex
 	rules  [2]map[string]decoded // per family (IPv4, IPv6): raw expression bytes → decoded rule
-	specs  map[string]string     // rulespec → canonical body
+	specs  map[string][]string   // rulespec (appendSpecKey) → canonical bodies
+	key    []byte                // appendSpecKey's buffer for look-ups
 	chains map[chainKey]*chainSnap
 	tables map[tableKey]*tableSnap
 }
@@ -84,7 +85,7 @@ func cacheFor(conn *xtnl.Conn) *ruleCache {
 	}
 	c, _ := caches.LoadOrStore(conn, &ruleCache{
 		rules:  [2]map[string]decoded{{}, {}},
-		specs:  map[string]string{},
+		specs:  map[string][]string{},
 		chains: map[chainKey]*chainSnap{},
 		tables: map[tableKey]*tableSnap{},
 	})
@@ -184,27 +185,63 @@ func (s *chainSnap) find(body string) int {
 	return -1
 }
 
-// canonicalOf returns the canonical body of a rulespec, memoized.
-func (ipt *IPTables) canonicalOf(table, chain string, s *Spec, rulespec []string) (string, error) {
+// canonicals returns the canonical bodies of a rulespec's rules (one per
+// combination of its addresses), memoized by the rulespec: a rule asked
+// about again is neither parsed nor encoded again, and the look-up
+// allocates nothing.
+func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]string, error) {
+	if err := checkTableChain(table, chain); err != nil {
+		return nil, err
+	}
 	rc := cacheFor(ipt.conn)
-	key := table + "\x00" + chain + "\x00" + strings.Join(rulespec, "\x00")
 	rc.mu.Lock()
-	body, ok := rc.specs[key]
+	rc.key = appendSpecKey(rc.key[:0], ipt.fam, table, chain, rulespec)
+	bodies, ok := rc.specs[string(rc.key)]
 	rc.mu.Unlock()
 	if ok {
-		return body, nil
+		return bodies, nil
 	}
-	body, err := canonical(s)
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	bodies = make([]string, len(specs))
+	for i, s := range specs {
+		r, err := b.encode(s)
+		if err != nil {
+			return nil, wrapErr(err)
+		}
+		d := rc.decode(ipt.nsFd(), ipt.fam, r)
+		if d.err != nil {
+			return nil, wrapErr(d.err)
+		}
+		bodies[i] = d.body
+	}
+	key := string(appendSpecKey(nil, ipt.fam, table, chain, rulespec))
 	rc.mu.Lock()
 	if len(rc.specs) >= cacheLimit {
 		clear(rc.specs)
 	}
-	rc.specs[key] = body
+	rc.specs[key] = bodies
 	rc.mu.Unlock()
-	return body, nil
+	return bodies, nil
+}
+
+// appendSpecKey appends the memo key of a rulespec: every part
+// length-prefixed, so no two rulespecs share one.
+func appendSpecKey(b []byte, fam Family, table, chain string, rulespec []string) []byte {
+	b = append(b, byte(fam))
+	b = binary.AppendUvarint(b, uint64(len(table)))
+	b = append(b, table...)
+	b = binary.AppendUvarint(b, uint64(len(chain)))
+	b = append(b, chain...)
+	for _, a := range rulespec {
+		b = binary.AppendUvarint(b, uint64(len(a)))
+		b = append(b, a...)
+	}
+	return b
 }
 
 // tableAt returns a table's chains (no rules) for a generation just read.

@@ -200,20 +200,18 @@ func openConn(t *testing.T, ns *netnstest.NS) *xtnl.Conn {
 	return conn
 }
 
-// writeOurs parses and writes a rulespec as xtnl does.
+// writeOurs parses and writes a rulespec as Append does: parsed and
+// encoded by a builder, written pre-encoded.
 func writeOurs(conn *xtnl.Conn, fam Family, table, chain string, args []string) error {
-	specs, err := ParseIn(conn.NetNSFd(), fam, table, chain, args)
+	var b builder
+	specs, err := b.parse(conn.NetNSFd(), fam, table, chain, args)
 	if err != nil {
 		return err
 	}
 	tx := conn.Begin()
 	ensureBuiltin(tx, fam, table, chain)
-	for _, s := range specs {
-		r, err := s.Rule()
-		if err != nil {
-			return err
-		}
-		tx.AppendRule(r)
+	if err := addAt(tx, &b, nil, 0, specs); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	nftexpr "github.com/google/nftables/expr"
-	"github.com/google/nftables/xt"
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
 )
@@ -25,69 +24,81 @@ func (f Family) addrOffsets() (src, dst uint32) {
 	return 12, 16
 }
 
-// Exprs returns the expressions iptables-nft 1.8.9 writes for the rule, in
-// its order: interfaces, protocol, addresses, fragment, matches, counter,
-// target.
-func (s *Spec) Exprs() ([]Expr, error) {
-	var out []Expr
-	out = appendIface(out, nftexpr.MetaKeyIIFNAME, s.InIface, s.InvIn)
-	out = appendIface(out, nftexpr.MetaKeyOIFNAME, s.OutIface, s.InvOut)
+// appendExprs appends the expressions iptables-nft 1.8.9 writes for the
+// rule, encoded as the kernel takes them (the content of
+// NFTA_RULE_EXPRESSIONS), in its order: interfaces, protocol, addresses,
+// fragment, matches, counter, target. This is the one encoder of rules:
+// Append, Restore and the rule comparisons write through it without
+// building expression values, and Exprs decodes what it wrote.
+func (s *Spec) appendExprs(b []byte) ([]byte, error) {
+	b = appendIface(b, nftexpr.MetaKeyIIFNAME, s.InIface, s.InvIn)
+	b = appendIface(b, nftexpr.MetaKeyOIFNAME, s.OutIface, s.InvOut)
 	if s.Proto != 0 {
-		out = append(out,
-			&nftexpr.Meta{Key: nftexpr.MetaKeyL4PROTO, Register: 1},
-			&nftexpr.Cmp{Op: cmpOp(s.InvProto), Register: 1, Data: []byte{s.Proto}})
+		b = expr.AppendMeta(b, nftexpr.MetaKeyL4PROTO, 1)
+		b = expr.AppendCmp(b, cmpOp(s.InvProto), 1, []byte{s.Proto})
 	}
 	srcOff, dstOff := s.Family.addrOffsets()
 	var err error
-	if out, err = appendAddr(out, s.Family, srcOff, s.Src, s.InvSrc, "-s"); err != nil {
+	if b, err = appendAddr(b, s.Family, srcOff, &s.Src, s.InvSrc, "-s"); err != nil {
 		return nil, err
 	}
-	if out, err = appendAddr(out, s.Family, dstOff, s.Dst, s.InvDst, "-d"); err != nil {
+	if b, err = appendAddr(b, s.Family, dstOff, &s.Dst, s.InvDst, "-d"); err != nil {
 		return nil, err
 	}
 	if s.Frag {
-		out = append(out,
-			&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseNetworkHeader, Offset: 6, Len: 2},
-			&nftexpr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 2, Mask: []byte{0x1f, 0xff}, Xor: []byte{0, 0}},
-			&nftexpr.Cmp{Op: cmpOp(!s.InvFrag), Register: 1, Data: []byte{0, 0}})
+		b = expr.AppendPayload(b, nftexpr.PayloadBaseNetworkHeader, 6, 2, 1)
+		b = expr.AppendBitwise(b, 1, 1, 2, []byte{0x1f, 0xff}, []byte{0, 0})
+		b = expr.AppendCmp(b, cmpOp(!s.InvFrag), 1, []byte{0, 0})
 	}
-	ctx := &EncodeContext{Spec: s}
+	ctx := EncodeContext{Spec: s}
 	for _, m := range s.Matches {
-		out = appendInstance(out, m, ctx, false)
+		b = appendInstance(b, m, &ctx, false)
 	}
-	cnt := &nftexpr.Counter{}
 	if s.Counters != nil {
-		cnt.Packets, cnt.Bytes = s.Counters.Packets, s.Counters.Bytes
+		b = expr.AppendCounter(b, s.Counters.Bytes, s.Counters.Packets)
+	} else {
+		b = expr.AppendCounter(b, 0, 0)
 	}
-	out = append(out, cnt)
 	switch {
 	case s.Target != nil:
-		out = appendInstance(out, s.Target, ctx, true)
+		b = appendInstance(b, s.Target, &ctx, true)
 	case s.Verdict == "ACCEPT":
-		out = append(out, &nftexpr.Verdict{Kind: nftexpr.VerdictAccept})
+		b = expr.AppendVerdict(b, nftexpr.VerdictAccept, "")
 	case s.Verdict == "DROP":
-		out = append(out, &nftexpr.Verdict{Kind: nftexpr.VerdictDrop})
+		b = expr.AppendVerdict(b, nftexpr.VerdictDrop, "")
 	case s.Verdict == "RETURN":
-		out = append(out, &nftexpr.Verdict{Kind: nftexpr.VerdictReturn})
+		b = expr.AppendVerdict(b, nftexpr.VerdictReturn, "")
 	case s.Verdict != "" && s.Goto:
-		out = append(out, &nftexpr.Verdict{Kind: nftexpr.VerdictGoto, Chain: s.Verdict})
+		b = expr.AppendVerdict(b, nftexpr.VerdictGoto, s.Verdict)
 	case s.Verdict != "":
-		out = append(out, &nftexpr.Verdict{Kind: nftexpr.VerdictJump, Chain: s.Verdict})
+		b = expr.AppendVerdict(b, nftexpr.VerdictJump, s.Verdict)
 	}
-	return out, nil
+	return b, nil
 }
 
-func appendInstance(out []Expr, in *Instance, ctx *EncodeContext, target bool) []Expr {
+// Exprs returns the expressions iptables-nft 1.8.9 writes for the rule,
+// in its order: interfaces, protocol, addresses, fragment, matches,
+// counter, target.
+func (s *Spec) Exprs() ([]Expr, error) {
+	b, err := s.appendExprs(nil)
+	if err != nil {
+		return nil, err
+	}
+	return expr.UnmarshalList(byte(s.Family.xtnlFamily()), b)
+}
+
+func appendInstance(b []byte, in *Instance, ctx *EncodeContext, target bool) []byte {
 	if in.Ext.Native != nil {
-		if exprs, ok := in.Ext.Native(in.Info, ctx); ok {
-			return append(out, exprs...)
+		mark := len(b)
+		if out, ok := in.Ext.Native(in.Info, ctx, b); ok {
+			return out
 		}
+		b = b[:mark]
 	}
-	info := xt.Unknown(in.Info)
 	if target {
-		return append(out, &nftexpr.Target{Name: in.Ext.KernelName, Rev: in.Ext.Revision, Info: &info})
+		return expr.AppendTarget(b, in.Ext.KernelName, in.Ext.Revision, in.Info)
 	}
-	return append(out, &nftexpr.Match{Name: in.Ext.KernelName, Rev: in.Ext.Revision, Info: &info})
+	return expr.AppendMatch(b, in.Ext.KernelName, in.Ext.Revision, in.Info)
 }
 
 func cmpOp(invert bool) nftexpr.CmpOp {
@@ -101,24 +112,25 @@ func cmpOp(invert bool) nftexpr.CmpOp {
 // interface can be named so.
 const invalidIface = "INVAL/D"
 
-func appendIface(out []Expr, key nftexpr.MetaKey, name string, invert bool) []Expr {
+func appendIface(b []byte, key nftexpr.MetaKey, name string, invert bool) []byte {
 	if name == "" {
-		return out
+		return b
 	}
-	out = append(out, &nftexpr.Meta{Key: key, Register: 1})
+	b = expr.AppendMeta(b, key, 1)
+	var buf [ifnamsiz + 1]byte // room for any name parseIface accepts; longer ones still work
 	switch {
 	case name == "+" && !invert:
-		return out // any interface: a bare load, as iptables-nft writes it
+		return b // any interface: a bare load, as iptables-nft writes it
 	case name == "+":
-		return append(out, &nftexpr.Cmp{Op: nftexpr.CmpOpEq, Register: 1, Data: append([]byte(invalidIface), 0)})
+		return expr.AppendCmp(b, nftexpr.CmpOpEq, 1, append(append(buf[:0], invalidIface...), 0))
 	case name[len(name)-1] == '+':
-		return append(out, &nftexpr.Cmp{Op: cmpOp(invert), Register: 1, Data: []byte(name[:len(name)-1])})
+		return expr.AppendCmp(b, cmpOp(invert), 1, append(buf[:0], name[:len(name)-1]...))
 	default:
-		return append(out, &nftexpr.Cmp{Op: cmpOp(invert), Register: 1, Data: append([]byte(name), 0)})
+		return expr.AppendCmp(b, cmpOp(invert), 1, append(append(buf[:0], name...), 0))
 	}
 }
 
-func appendAddr(out []Expr, fam Family, off uint32, a Addr, invert bool, token string) ([]Expr, error) {
+func appendAddr(b []byte, fam Family, off uint32, a *Addr, invert bool, token string) ([]byte, error) {
 	l := fam.addrLen()
 	if a.isZero(fam) {
 		if invert {
@@ -126,19 +138,18 @@ func appendAddr(out []Expr, fam Family, off uint32, a Addr, invert bool, token s
 			// refuses the rule; say so before sending anything.
 			return nil, badSpec("! "+token, "negating a match-all address (/0) matches nothing and is refused by the kernel")
 		}
-		return out, nil
+		return b, nil
 	}
 	p := a.prefixLen(fam)
 	if p >= 0 && p%8 == 0 {
 		n := p / 8
-		return append(out,
-			&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(n)},
-			&nftexpr.Cmp{Op: cmpOp(invert), Register: 1, Data: append([]byte(nil), a.IP[:n]...)}), nil
+		b = expr.AppendPayload(b, nftexpr.PayloadBaseNetworkHeader, off, uint32(n), 1)
+		return expr.AppendCmp(b, cmpOp(invert), 1, a.IP[:n]), nil
 	}
-	return append(out,
-		&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(l)},
-		&nftexpr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(l), Mask: append([]byte(nil), a.Mask[:l]...), Xor: make([]byte, l)},
-		&nftexpr.Cmp{Op: cmpOp(invert), Register: 1, Data: append([]byte(nil), a.IP[:l]...)}), nil
+	var zero [16]byte
+	b = expr.AppendPayload(b, nftexpr.PayloadBaseNetworkHeader, off, uint32(l), 1)
+	b = expr.AppendBitwise(b, 1, 1, uint32(l), a.Mask[:l], zero[:l])
+	return expr.AppendCmp(b, cmpOp(invert), 1, a.IP[:l]), nil
 }
 
 // xtnlFamily maps to the nf_tables family of iptables' tables.
@@ -163,6 +174,11 @@ func (s *Spec) Rule() (*xtnl.Rule, error) {
 		Table:  s.Table,
 		Chain:  s.Chain,
 		Exprs:  exprs,
-		Compat: &xtnl.RuleCompat{Proto: uint32(s.Proto), Invert: s.InvProto},
+		Compat: s.compat(),
 	}, nil
+}
+
+// compat is the NFTA_RULE_COMPAT iptables-nft attaches to every rule.
+func (s *Spec) compat() *xtnl.RuleCompat {
+	return &xtnl.RuleCompat{Proto: uint32(s.Proto), Invert: s.InvProto}
 }

@@ -47,8 +47,10 @@ type Extension struct {
 	// belongs to this extension (several share a kernel name).
 	Claims func(info []byte) bool
 	// Native, when set, translates the payload into native expressions as
-	// iptables-nft does; ok false means it falls back to the xt form.
-	Native func(info []byte, ctx *EncodeContext) (exprs []Expr, ok bool)
+	// iptables-nft does, appending them to b encoded (with package expr's
+	// appenders); ok false means it falls back to the xt form, and
+	// whatever it appended is dropped.
+	Native func(info []byte, ctx *EncodeContext, b []byte) (out []byte, ok bool)
 	// Tables and Hooks restrict where a target may be used (nil: anywhere);
 	// checked before anything reaches the kernel, as the kernel would.
 	Tables []string

@@ -14,39 +14,33 @@ import (
 // attempts, up to 6.4 ms).
 const maxAttempts = 64
 
-// parse parses a rulespec for table and chain.
-func (ipt *IPTables) parse(table, chain string, rulespec []string) ([]*Spec, error) {
-	if !isTable(table) {
-		return nil, notFound("Table does not exist (do you need to insmod?)")
+// parse parses a rulespec for table and chain into b's memory.
+func (ipt *IPTables) parse(b *builder, table, chain string, rulespec []string) ([]*Spec, error) {
+	if err := checkTableChain(table, chain); err != nil {
+		return nil, err
 	}
-	if chain == "" {
-		return nil, &Error{msg: "iptables: empty chain name", exitStatus: exitParameterProblem}
-	}
-	if len(chain) > maxChainName {
-		return nil, &Error{msg: "iptables v1.8.9 (nf_tables): chain name `" + chain + "' too long (must be under 29 chars)", exitStatus: exitParameterProblem,
-			cause: &SpecError{Token: chain, Msg: "chain name too long"}}
-	}
-	if strings.ContainsRune(chain, 0) {
-		return nil, &Error{msg: "iptables v1.8.9 (nf_tables): chain name " + strconv.Quote(chain) + " contains a NUL byte", exitStatus: exitParameterProblem,
-			cause: &SpecError{Token: strconv.Quote(chain), Msg: "NUL byte in chain name"}}
-	}
-	specs, err := ParseIn(ipt.nsFd(), ipt.fam, table, chain, rulespec)
+	specs, err := b.parse(ipt.nsFd(), ipt.fam, table, chain, rulespec)
 	return specs, wrapErr(err)
 }
 
-// canonical returns the -S body a spec reads back as once written: the
-// form rules are compared in, so "-p tcp --dport 22" matches the kernel's
-// "-p tcp -m tcp --dport 22".
-func canonical(s *Spec) (string, error) {
-	r, err := s.Rule()
-	if err != nil {
-		return "", err
+// checkTableChain refuses a table or chain name before any parsing, as
+// iptables does.
+func checkTableChain(table, chain string) error {
+	if !isTable(table) {
+		return notFound("Table does not exist (do you need to insmod?)")
 	}
-	back, err := DecodeIn(s.nsFd, s.Family, r)
-	if err != nil {
-		return "", err
+	if chain == "" {
+		return &Error{msg: "iptables: empty chain name", exitStatus: exitParameterProblem}
 	}
-	return back.Body(), nil
+	if len(chain) > maxChainName {
+		return &Error{msg: "iptables v1.8.9 (nf_tables): chain name `" + chain + "' too long (must be under 29 chars)", exitStatus: exitParameterProblem,
+			cause: &SpecError{Token: chain, Msg: "chain name too long"}}
+	}
+	if strings.ContainsRune(chain, 0) {
+		return &Error{msg: "iptables v1.8.9 (nf_tables): chain name " + strconv.Quote(chain) + " contains a NUL byte", exitStatus: exitParameterProblem,
+			cause: &SpecError{Token: strconv.Quote(chain), Msg: "NUL byte in chain name"}}
+	}
+	return nil
 }
 
 // update runs a read-decide-commit cycle conditional on the generation.
@@ -68,13 +62,9 @@ func updateLock(c *xtnl.Conn) *sync.Mutex {
 
 // Exists reports whether the rule is in the chain, compared by meaning.
 func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, error) {
-	specs, err := ipt.parse(table, chain, rulespec)
+	wants, err := ipt.canonicals(table, chain, rulespec)
 	if err != nil {
 		return false, err
-	}
-	wants, err := ipt.canonicals(table, chain, specs, rulespec)
-	if err != nil {
-		return false, wrapErr(err)
 	}
 	snap, err := ipt.chain(table, chain)
 	if err != nil {
@@ -91,33 +81,13 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	return true, nil
 }
 
-// canonicals returns the canonical bodies of a rulespec's rules.
-func (ipt *IPTables) canonicals(table, chain string, specs []*Spec, rulespec []string) ([]string, error) {
-	if len(specs) == 1 {
-		w, err := ipt.canonicalOf(table, chain, specs[0], rulespec)
-		return []string{w}, err
-	}
-	out := make([]string, len(specs))
-	for i, s := range specs {
-		var err error
-		if out[i], err = canonical(s); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // Append adds the rule at the end of the chain.
 func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
-	specs, err := ipt.parse(table, chain, rulespec)
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
 		return err
-	}
-	rules := make([]*xtnl.Rule, len(specs))
-	for i, s := range specs {
-		if rules[i], err = s.Rule(); err != nil {
-			return wrapErr(err)
-		}
 	}
 	// Creating the table and built-in chain on first use costs kernel
 	// work on every commit; skip it for a chain known to exist, and go
@@ -129,12 +99,14 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 		if !known {
 			ensureBuiltin(tx, ipt.fam, table, chain)
 		}
-		for _, r := range rules {
-			tx.AppendRule(r)
+		if err := addAt(tx, b, nil, 0, specs); err != nil {
+			return err
 		}
 		err = tx.Commit()
 		if err == nil {
-			ipt.learnChain(key)
+			if !known {
+				ipt.learnChain(key)
+			}
 			return nil
 		}
 		if !known || !errors.Is(err, xtnl.ErrNotExist) {
@@ -199,13 +171,15 @@ func (ipt *IPTables) InsertUnique(table, chain string, pos int, rulespec ...stri
 
 // unique adds the specs not yet in the chain (pos 0: append).
 func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) error {
-	specs, err := ipt.parse(table, chain, rulespec)
+	wants, err := ipt.canonicals(table, chain, rulespec)
 	if err != nil {
 		return err
 	}
-	wants, err := ipt.canonicals(table, chain, specs, rulespec)
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return wrapErr(err)
+		return err
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)
@@ -222,14 +196,14 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 			return nil
 		}
 		ensureBuiltin(tx, ipt.fam, table, chain)
-		return addAt(tx, snap.handles(), pos, missing)
+		return addAt(tx, b, snap.handles(), pos, missing)
 	})
 	return ipt.diagnose(err, table, chain, specs)
 }
 
-// addAt adds specs at 1-based position pos of a chain whose rules have
-// the given handles (0: append), as -I / -A do.
-func addAt(tx *xtnl.Tx, handles []uint64, pos int, specs []*Spec) error {
+// addAt adds specs, encoded by b, at 1-based position pos of a chain
+// whose rules have the given handles (0: append), as -I / -A do.
+func addAt(tx *xtnl.Tx, b *builder, handles []uint64, pos int, specs []*Spec) error {
 	switch {
 	case pos < 0:
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
@@ -237,18 +211,18 @@ func addAt(tx *xtnl.Tx, handles []uint64, pos int, specs []*Spec) error {
 		return &Error{msg: "iptables: Index of insertion too big.", exitStatus: exitOtherProblem}
 	}
 	for _, s := range specs {
-		r, err := s.Rule()
+		r, err := b.encode(s)
 		if err != nil {
-			return err
+			return wrapErr(err)
 		}
 		switch {
 		case pos == 0 || (pos == len(handles)+1 && pos > 1):
-			tx.AppendRule(r)
+			tx.AppendRawRule(r)
 		case pos == 1:
-			tx.InsertRule(r)
+			tx.InsertRawRule(r)
 		default:
 			r.Position = handles[pos-1]
-			tx.InsertRule(r)
+			tx.InsertRawRule(r)
 		}
 	}
 	return nil
@@ -256,7 +230,9 @@ func addAt(tx *xtnl.Tx, handles []uint64, pos int, specs []*Spec) error {
 
 // Insert inserts the rule at 1-based position pos.
 func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) error {
-	specs, err := ipt.parse(table, chain, rulespec)
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
 		return err
 	}
@@ -269,14 +245,16 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 			return err
 		}
 		ensureBuiltin(tx, ipt.fam, table, chain)
-		return addAt(tx, snap.handles(), pos, specs)
+		return addAt(tx, b, snap.handles(), pos, specs)
 	})
 	return ipt.diagnose(err, table, chain, specs)
 }
 
 // Replace replaces the rule at 1-based position pos.
 func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) error {
-	specs, err := ipt.parse(table, chain, rulespec)
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
 		return err
 	}
@@ -294,12 +272,12 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		if pos > len(snap.rules) {
 			return notFound("Index of replacement too big.")
 		}
-		r, err := specs[0].Rule()
+		r, err := b.encode(specs[0])
 		if err != nil {
 			return err
 		}
 		r.Handle = snap.rules[pos-1].Handle
-		tx.ReplaceRule(r)
+		tx.ReplaceRawRule(r)
 		return nil
 	})
 	return ipt.diagnose(err, table, chain, specs)
@@ -307,13 +285,9 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 
 // Delete deletes the first rule matching rulespec (by meaning).
 func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
-	specs, err := ipt.parse(table, chain, rulespec)
+	wants, err := ipt.canonicals(table, chain, rulespec)
 	if err != nil {
 		return err
-	}
-	wants, err := ipt.canonicals(table, chain, specs, rulespec)
-	if err != nil {
-		return wrapErr(err)
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)

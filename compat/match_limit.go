@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
 )
 
 // limit: -m limit (struct xt_rateinfo, 40 bytes on 64-bit): u32 avg @0
@@ -62,18 +63,18 @@ func init() {
 		Print: func(info []byte, w *Writer) {
 			w.WriteString(" limit: avg " + formatLimitRate(le32(info[0:])) + " burst " + strconv.FormatUint(uint64(le32(info[4:])), 10))
 		},
-		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
+		Native: func(info []byte, _ *EncodeContext, b []byte) ([]byte, bool) {
 			avg := le32(info[0:])
 			if avg == 0 {
-				return nil, false
+				return b, false
 			}
 			i := limitUnitIndex(avg)
-			return []Expr{&nftexpr.Limit{
+			return expr.AppendLimit(b, &nftexpr.Limit{
 				Type:  nftexpr.LimitTypePkts,
 				Rate:  uint64(limitUnits[i].mult / avg),
 				Unit:  nftexpr.LimitTime(limitUnits[i].mult / limitScale),
 				Burst: le32(info[4:]),
-			}}, true
+			}), true
 		},
 	})
 	registerNative(limitDecode)

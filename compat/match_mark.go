@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
 )
 
 // mark: -m mark --mark VALUE[/MASK] (struct xt_mark_mtinfo1, 12 bytes):
@@ -38,13 +39,15 @@ func init() {
 			}
 			w.WriteString(" " + formatMarkMask(le32(info[0:]), le32(info[4:])))
 		},
-		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
-			out := []Expr{&nftexpr.Meta{Key: nftexpr.MetaKeyMARK, Register: 1}}
-			if mask := le32(info[4:]); mask != 0xffffffff {
-				out = append(out, &nftexpr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
-					Mask: binary.NativeEndian.AppendUint32(nil, mask), Xor: make([]byte, 4)})
+		Native: func(info []byte, _ *EncodeContext, b []byte) ([]byte, bool) {
+			b = expr.AppendMeta(b, nftexpr.MetaKeyMARK, 1)
+			var mask, value [4]byte
+			if m := le32(info[4:]); m != 0xffffffff {
+				binary.NativeEndian.PutUint32(mask[:], m)
+				b = expr.AppendBitwise(b, 1, 1, 4, mask[:], []byte{0, 0, 0, 0})
 			}
-			return append(out, &nftexpr.Cmp{Op: cmpOp(info[8] != 0), Register: 1, Data: binary.NativeEndian.AppendUint32(nil, le32(info[0:]))}), true
+			binary.NativeEndian.PutUint32(value[:], le32(info[0:]))
+			return expr.AppendCmp(b, cmpOp(info[8] != 0), 1, value[:]), true
 		},
 	})
 	registerNative(markDecode)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
 )
 
 // tcp: -m tcp (struct xt_tcp, 16 bytes): u16 spts[2] @0, u16 dpts[2] @4,
@@ -167,28 +168,26 @@ func portsOf(info []byte) (spts, dpts [2]uint16) {
 
 func isFullRange(p [2]uint16) bool { return p[0] == 0 && p[1] == 0xffff }
 
-func tcpNative(info []byte, ctx *EncodeContext) ([]Expr, bool) {
+func tcpNative(info []byte, ctx *EncodeContext, b []byte) ([]byte, bool) {
 	if ctx.Spec.Proto != 6 {
 		// Only a rule read from the kernel can lack -p tcp; keep its
 		// xt form, which is what it was.
-		return nil, false
+		return b, false
 	}
 	spts, dpts := portsOf(info)
 	inv := info[11]
 	if info[8] != 0 || inv&^(tcpInvSrcPt|tcpInvDstPt|tcpInvFlags) != 0 {
-		return nil, false
+		return b, false
 	}
 	if isFullRange(spts) && isFullRange(dpts) && info[9] == 0 && inv&tcpInvFlags == 0 {
-		return nil, false // tests nothing: iptables-nft sends the xt match
+		return b, false // tests nothing: iptables-nft sends the xt match
 	}
-	var out []Expr
 	if info[9] != 0 || inv&tcpInvFlags != 0 {
-		out = append(out,
-			&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
-			&nftexpr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{info[9]}, Xor: []byte{0}},
-			&nftexpr.Cmp{Op: cmpOp(inv&tcpInvFlags != 0), Register: 1, Data: []byte{info[10]}})
+		b = expr.AppendPayload(b, nftexpr.PayloadBaseTransportHeader, 13, 1, 1)
+		b = expr.AppendBitwise(b, 1, 1, 1, info[9:10], []byte{0})
+		b = expr.AppendCmp(b, cmpOp(inv&tcpInvFlags != 0), 1, info[10:11])
 	}
-	return tcpUDPPortExprs(out, spts, dpts, inv&tcpInvSrcPt != 0, inv&tcpInvDstPt != 0), true
+	return appendTCPUDPPorts(b, spts, dpts, inv&tcpInvSrcPt != 0, inv&tcpInvDstPt != 0), true
 }
 
 func tcpDecode(d *decoder) (bool, error) {

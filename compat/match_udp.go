@@ -49,15 +49,15 @@ func init() {
 			printPorts(w, "spt", spts[0], spts[1], info[8]&udpInvSrcPt != 0)
 			printPorts(w, "dpt", dpts[0], dpts[1], info[8]&udpInvDstPt != 0)
 		},
-		Native: func(info []byte, ctx *EncodeContext) ([]Expr, bool) {
+		Native: func(info []byte, ctx *EncodeContext, b []byte) ([]byte, bool) {
 			spts, dpts := portsOf(info)
 			if ctx.Spec.Proto != 17 {
-				return nil, false // as tcp: keep a kernel rule's xt form
+				return b, false // as tcp: keep a kernel rule's xt form
 			}
 			if info[8]&^(udpInvSrcPt|udpInvDstPt) != 0 || (isFullRange(spts) && isFullRange(dpts)) {
-				return nil, false
+				return b, false
 			}
-			return tcpUDPPortExprs(nil, spts, dpts, info[8]&udpInvSrcPt != 0, info[8]&udpInvDstPt != 0), true
+			return appendTCPUDPPorts(b, spts, dpts, info[8]&udpInvSrcPt != 0, info[8]&udpInvDstPt != 0), true
 		},
 	})
 	registerNative(func(d *decoder) (bool, error) {

@@ -68,6 +68,15 @@ type parser struct {
 	loaded   []*loadedExt // matches, in order
 	target   *loadedExt
 	order    []*loadedExt // matches and target, in load order
+
+	// Memory reused from one parse to the next (see builder): the rule,
+	// its counters, its extensions' instances and payloads.
+	specBuf  Spec
+	counters Counters
+	specs    [1]*Spec
+	insts    []Instance
+	exts     []loadedExt
+	info     []byte
 }
 
 // Parse parses an iptables rulespec (what follows "-A CHAIN") for the given
@@ -81,6 +90,12 @@ func Parse(fam Family, table, chain string, args []string) ([]*Spec, error) {
 // ParseIn is Parse for a rule bound for the network namespace behind
 // nsFd (-1: the current one), where names such as ipsets are looked up.
 func ParseIn(nsFd int, fam Family, table, chain string, args []string) ([]*Spec, error) {
+	return new(parser).parse(nsFd, fam, table, chain, args)
+}
+
+// parse parses one rulespec into memory of p's: the Specs it returns are
+// valid until p parses again.
+func (p *parser) parse(nsFd int, fam Family, table, chain string, args []string) ([]*Spec, error) {
 	if fam != IPv4 && fam != IPv6 {
 		return nil, badSpec("", "family must be IPv4 or IPv6")
 	}
@@ -89,13 +104,50 @@ func ParseIn(nsFd int, fam Family, table, chain string, args []string) ([]*Spec,
 			return nil, badSpec(strconv.Quote(a), "argument contains a NUL byte")
 		}
 	}
-	spec := &Spec{Family: fam, Table: table, Chain: chain, nsFd: nsFd}
-	p := &parser{spec: spec, args: args}
-	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: spec, NetNSFd: nsFd}
+	p.reset(nsFd, fam, table, chain, args)
 	if err := p.run(); err != nil {
 		return nil, err
 	}
 	return p.expand(), nil
+}
+
+// reset readies p for a new rule, keeping its memory.
+func (p *parser) reset(nsFd int, fam Family, table, chain string, args []string) {
+	p.specBuf = Spec{Family: fam, Table: table, Chain: chain, nsFd: nsFd, Matches: p.specBuf.Matches[:0]}
+	p.spec = &p.specBuf
+	p.ctx = ParseContext{Family: fam, Table: table, Chain: chain, Spec: p.spec, NetNSFd: nsFd}
+	p.args, p.i = args, 0
+	p.srcs, p.dsts = p.srcs[:0], p.dsts[:0]
+	p.seenCore, p.protoArg, p.protoUse = 0, "", false
+	p.loaded, p.target, p.order = p.loaded[:0], nil, p.order[:0]
+	p.insts, p.exts, p.info = p.insts[:0], p.exts[:0], p.info[:0]
+}
+
+// newInstance returns a zeroed instance of ext. Instances and payloads
+// come from chunks reused by the next parse; a full chunk is replaced,
+// not grown, so the instances already handed out stay where they are.
+func (p *parser) newInstance(ext *Extension) *Instance {
+	if len(p.insts) == cap(p.insts) {
+		p.insts = make([]Instance, 0, max(4, 2*cap(p.insts)))
+	}
+	n := XTAlign(ext.Size)
+	if cap(p.info)-len(p.info) < n {
+		p.info = make([]byte, 0, max(1024, 2*cap(p.info), n))
+	}
+	at := len(p.info)
+	p.info = p.info[:at+n]
+	info := p.info[at : at+n : at+n]
+	clear(info)
+	p.insts = append(p.insts, Instance{Ext: ext, Info: info})
+	return &p.insts[len(p.insts)-1]
+}
+
+func (p *parser) newLoaded(inst *Instance) *loadedExt {
+	if len(p.exts) == cap(p.exts) {
+		p.exts = make([]loadedExt, 0, max(4, 2*cap(p.exts)))
+	}
+	p.exts = append(p.exts, loadedExt{inst: inst})
+	return &p.exts[len(p.exts)-1]
 }
 
 func (p *parser) run() error {
@@ -303,14 +355,16 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 	s := p.spec
 	switch o.short {
 	case 's', 'd':
-		addrs, err := parseAddrs(s.Family, tok, args[0])
+		var err error
+		if o.short == 's' {
+			p.srcs, err = parseAddrs(p.srcs[:0], s.Family, tok, args[0])
+			s.InvSrc = invert
+		} else {
+			p.dsts, err = parseAddrs(p.dsts[:0], s.Family, tok, args[0])
+			s.InvDst = invert
+		}
 		if err != nil {
 			return err
-		}
-		if o.short == 's' {
-			p.srcs, s.InvSrc = addrs, invert
-		} else {
-			p.dsts, s.InvDst = addrs, invert
 		}
 	case 'i', 'o':
 		name, err := parseIface(tok, args[0])
@@ -350,7 +404,8 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 		if err2 != nil {
 			return badSpec(args[1], "byte counter not numeric")
 		}
-		s.Counters = &Counters{Packets: pk, Bytes: by}
+		p.counters = Counters{Packets: pk, Bytes: by}
+		s.Counters = &p.counters
 	case '4':
 		if s.Family != IPv4 {
 			return badSpec(tok, "This is an IPv6 rule, -4 does not apply")
@@ -364,11 +419,11 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 }
 
 func (p *parser) load(ext *Extension) error {
-	inst := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	inst := p.newInstance(ext)
 	if ext.Init != nil {
 		ext.Init(inst.Info, &p.ctx)
 	}
-	l := &loadedExt{inst: inst}
+	l := p.newLoaded(inst)
 	p.order = append(p.order, l)
 	if ext.Target {
 		p.target = l
@@ -439,7 +494,8 @@ func (p *parser) expand() []*Spec {
 		if len(p.dsts) == 1 {
 			p.spec.Dst = p.dsts[0]
 		}
-		return []*Spec{p.spec}
+		p.specs[0] = p.spec
+		return p.specs[:]
 	}
 	srcs, dsts := p.srcs, p.dsts
 	if srcs == nil {

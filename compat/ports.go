@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
 )
 
 // parsePort parses a port number or a service name of protocol proto.
@@ -51,41 +52,43 @@ func formatPortRange(lo, hi uint16) string {
 	return strconv.Itoa(int(lo)) + ":" + strconv.Itoa(int(hi))
 }
 
-func be16bytes(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
-
-// portExprs appends the native test of one port range at transport header
-// offset off, as iptables-nft writes it: nothing for the full range, cmp
-// for a single port, "cmp lte" for 0:hi, a range otherwise.
-func portExprs(out []Expr, off uint32, lo, hi uint16, invert bool) []Expr {
+// appendPorts appends the native test of one port range at transport
+// header offset off, as iptables-nft writes it: nothing for the full
+// range, cmp for a single port, "cmp lte" for 0:hi, a range otherwise.
+func appendPorts(b []byte, off uint32, lo, hi uint16, invert bool) []byte {
 	if lo == 0 && hi == 0xffff {
-		return out
+		return b
 	}
-	out = append(out, &nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: off, Len: 2})
+	b = expr.AppendPayload(b, nftexpr.PayloadBaseTransportHeader, off, 2, 1)
+	var l, h [2]byte
+	binary.BigEndian.PutUint16(l[:], lo)
+	binary.BigEndian.PutUint16(h[:], hi)
 	switch {
 	case lo == hi:
-		return append(out, &nftexpr.Cmp{Op: cmpOp(invert), Register: 1, Data: be16bytes(lo)})
+		return expr.AppendCmp(b, cmpOp(invert), 1, l[:])
 	case lo == 0:
 		op := nftexpr.CmpOpLte
 		if invert {
 			op = nftexpr.CmpOpGt
 		}
-		return append(out, &nftexpr.Cmp{Op: op, Register: 1, Data: be16bytes(hi)})
+		return expr.AppendCmp(b, op, 1, h[:])
 	default:
-		return append(out, &nftexpr.Range{Op: cmpOp(invert), Register: 1, FromData: be16bytes(lo), ToData: be16bytes(hi)})
+		return expr.AppendRange(b, cmpOp(invert), 1, l[:], h[:])
 	}
 }
 
-// tcpUDPPortExprs writes source and destination port tests; two single,
+// appendTCPUDPPorts writes source and destination port tests; two single,
 // non-zero ports with the same negation share one 4-byte load.
-func tcpUDPPortExprs(out []Expr, spts, dpts [2]uint16, invS, invD bool) []Expr {
+func appendTCPUDPPorts(b []byte, spts, dpts [2]uint16, invS, invD bool) []byte {
 	if spts[0] == spts[1] && dpts[0] == dpts[1] && spts[0] != 0 && dpts[0] != 0 && invS == invD {
-		data := binary.BigEndian.AppendUint16(be16bytes(spts[0]), dpts[0])
-		return append(out,
-			&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: 0, Len: 4},
-			&nftexpr.Cmp{Op: cmpOp(invS), Register: 1, Data: data})
+		var both [4]byte
+		binary.BigEndian.PutUint16(both[:], spts[0])
+		binary.BigEndian.PutUint16(both[2:], dpts[0])
+		b = expr.AppendPayload(b, nftexpr.PayloadBaseTransportHeader, 0, 4, 1)
+		return expr.AppendCmp(b, cmpOp(invS), 1, both[:])
 	}
-	out = portExprs(out, 0, spts[0], spts[1], invS)
-	return portExprs(out, 2, dpts[0], dpts[1], invD)
+	b = appendPorts(b, 0, spts[0], spts[1], invS)
+	return appendPorts(b, 2, dpts[0], dpts[1], invD)
 }
 
 // decodePorts recognizes native port tests at d.pos for a match whose

@@ -102,7 +102,12 @@ func (rs *restorer) flushAppends() error {
 // line. It only reads the restorer's state (no chain is declared or
 // removed while appends are queued), so several run at once.
 func (rs *restorer) appendsInto(tx *xtnl.Tx, pend []pendingAppend, opLines *[]int) error {
-	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains}
+	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, b: rs.b}
+	if tx != rs.tx {
+		// A worker of its own: its own builder.
+		sub.b = getBuilder()
+		defer putBuilder(sub.b)
+	}
 	for _, pa := range pend {
 		sub.line = pa.line
 		before := tx.Len()

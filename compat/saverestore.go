@@ -130,6 +130,8 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 		return err
 	}
 	var rs *restorer
+	b := getBuilder()
+	defer putBuilder(b)
 	err = ipt.update(func(tx *xtnl.Tx) error {
 		// A rule's encoding is about eight times its iptables-save line
 		// (runs of appends are encoded into parts of their own, see
@@ -137,7 +139,7 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 		if len(input) < minParallel*64 {
 			tx.Grow(8*len(input) + 4096)
 		}
-		rs = &restorer{ipt: ipt, tx: tx, opts: o}
+		rs = &restorer{ipt: ipt, tx: tx, opts: o, b: b}
 		return rs.run(string(input))
 	})
 	if err == nil {
@@ -169,6 +171,10 @@ type restorer struct {
 	// pending holds "-A" lines of declared chains, parsed and encoded in
 	// parallel when a run of them ends (restore_parallel.go).
 	pending []pendingAppend
+	// Memory reused from one line to the next.
+	b        *builder
+	args     []string
+	counters Counters
 }
 
 func (rs *restorer) fail(err error) error { return &RestoreError{Line: rs.line, Err: err} }
@@ -339,14 +345,16 @@ func (rs *restorer) command(line string) error {
 			return err
 		}
 		if rs.opts.counters {
-			cnt = &Counters{Packets: p, Bytes: b}
+			rs.counters = Counters{Packets: p, Bytes: b}
+			cnt = &rs.counters
 		}
 		line = strings.TrimSpace(line[end+1:])
 	}
-	args, err := splitRestoreArgs(line)
+	args, err := splitRestoreArgs(rs.args[:0], line)
 	if err != nil {
 		return err
 	}
+	rs.args = args
 	if len(args) < 2 {
 		return badSpec(line, "bad command")
 	}
@@ -371,7 +379,7 @@ func (rs *restorer) command(line string) error {
 				rest = rest[1:]
 			}
 		}
-		specs, err := ParseIn(rs.ipt.nsFd(), fam, table, chain, rest)
+		specs, err := rs.b.parse(rs.ipt.nsFd(), fam, table, chain, rest)
 		if err != nil {
 			return err
 		}
@@ -380,17 +388,16 @@ func (rs *restorer) command(line string) error {
 				return badSpec(s.Verdict, "Chain '%s' does not exist", s.Verdict)
 			}
 			if cnt != nil {
-				c := *cnt
-				s.Counters = &c
+				s.Counters = cnt
 			}
-			r, err := s.Rule()
+			r, err := rs.b.encode(s)
 			if err != nil {
 				return err
 			}
 			if insert {
-				rs.tx.InsertRule(r)
+				rs.tx.InsertRawRule(r)
 			} else {
-				rs.tx.AppendRule(r)
+				rs.tx.AppendRawRule(r)
 			}
 		}
 	case "-N", "--new-chain":
@@ -423,15 +430,27 @@ func (rs *restorer) command(line string) error {
 	return nil
 }
 
-// splitRestoreArgs splits a restore line into arguments as
-// iptables-restore does: whitespace separated, double quotes group, and
-// \" and \\ inside quotes stand for themselves.
-func splitRestoreArgs(s string) ([]string, error) {
+// splitRestoreArgs splits a restore line into arguments, appended to
+// out, as iptables-restore does: whitespace separated, double quotes
+// group, and \" and \\ inside quotes stand for themselves.
+func splitRestoreArgs(out []string, s string) ([]string, error) {
 	if strings.IndexByte(s, '"') < 0 {
 		// No quotes: plain fields, without copying them.
-		return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' }), nil
+		for {
+			for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+				s = s[1:]
+			}
+			if s == "" {
+				return out, nil
+			}
+			end := strings.IndexAny(s, " \t")
+			if end < 0 {
+				return append(out, s), nil
+			}
+			out = append(out, s[:end])
+			s = s[end:]
+		}
 	}
-	var out []string
 	var cur strings.Builder
 	in, quoted := false, false
 	for i := 0; i < len(s); i++ {

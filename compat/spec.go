@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
@@ -125,18 +126,21 @@ func ipString(b []byte) string {
 }
 
 // parseAddrs parses -s / -d arguments: one or more comma-separated
-// addresses, each with an optional /prefix or /mask. iptables makes one
-// rule per address; so do we.
-func parseAddrs(fam Family, token, s string) ([]Addr, error) {
-	var out []Addr
-	for _, part := range strings.Split(s, ",") {
+// addresses, each with an optional /prefix or /mask, appended to dst.
+// iptables makes one rule per address; so do we.
+func parseAddrs(dst []Addr, fam Family, token, s string) ([]Addr, error) {
+	for {
+		part, rest, more := strings.Cut(s, ",")
 		a, err := parseAddr(fam, token, part)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		dst = append(dst, a)
+		if !more {
+			return dst, nil
+		}
+		s = rest
 	}
-	return out, nil
 }
 
 func parseAddr(fam Family, token, s string) (Addr, error) {
@@ -301,6 +305,14 @@ func be32(b []byte) uint32       { return binary.BigEndian.Uint32(b) }
 func putBe32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }
 
 // cString reads a NUL-terminated string from a fixed-size field.
+// cStringBytes is b up to its first NUL byte.
+func cStringBytes(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 func cString(b []byte) string {
 	if i := strings.IndexByte(string(b), 0); i >= 0 {
 		return string(b[:i])

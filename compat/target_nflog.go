@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/expr"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,11 +76,11 @@ func init() {
 			w.WriteString(strings.ReplaceAll(sw.String(), " --", " "))
 		},
 		Save: nflogSave,
-		Native: func(info []byte, _ *EncodeContext) ([]Expr, bool) {
+		Native: func(info []byte, _ *EncodeContext, b []byte) ([]byte, bool) {
 			l := &nftexpr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: le16(info[4:])}
-			if p := cString(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); p != "" {
+			if p := cStringBytes(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); len(p) > 0 {
 				l.Key |= 1 << unix.NFTA_LOG_PREFIX
-				l.Data = []byte(p)
+				l.Data = p
 			}
 			if le16(info[8:])&nflogFCopyLen != 0 {
 				l.Key |= 1 << unix.NFTA_LOG_SNAPLEN
@@ -89,7 +90,7 @@ func init() {
 				l.Key |= 1 << unix.NFTA_LOG_QTHRESHOLD
 				l.QThreshold = t
 			}
-			return []Expr{l}, true
+			return expr.AppendLog(b, l), true
 		},
 	})
 	registerNative(nflogDecode)

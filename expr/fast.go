@@ -9,84 +9,48 @@ import (
 )
 
 // appendFast encodes the expressions iptables-nft rules are made of
-// straight into b, without the intermediate allocations of the general
-// path: a 100k-rule restore spends its time here. The bytes are exactly
+// straight into b through the appenders of wire.go, without the
+// intermediate allocations of the general path. The bytes are exactly
 // those google/nftables' Marshal produces (fast_test.go checks it); ok is
 // false for anything else, which then takes the general path.
 func appendFast(b []byte, e Expr) (out []byte, ok bool) {
 	switch v := e.(type) {
 	case *nftexpr.Meta:
-		b, d := beginElem(b, "meta")
-		b = appendU32(b, unix.NFTA_META_KEY, uint32(v.Key))
-		if v.SourceRegister {
-			b = appendU32(b, unix.NFTA_META_SREG, v.Register)
-		} else {
-			b = appendU32(b, unix.NFTA_META_DREG, v.Register)
-		}
-		return endElem(b, d), true
+		return appendMeta(b, v.Key, v.Register, v.SourceRegister), true
 	case *nftexpr.Cmp:
-		b, d := beginElem(b, "cmp")
-		b = appendU32(b, unix.NFTA_CMP_SREG, v.Register)
-		b = appendU32(b, unix.NFTA_CMP_OP, uint32(v.Op))
-		b = appendDataValue(b, unix.NFTA_CMP_DATA, v.Data)
-		return endElem(b, d), true
+		return AppendCmp(b, v.Op, v.Register, v.Data), true
 	case *nftexpr.Payload:
 		if v.OperationType != nftexpr.PayloadLoad || v.CsumType != 0 {
 			return b, false
 		}
-		b, d := beginElem(b, "payload")
-		b = appendU32(b, unix.NFTA_PAYLOAD_DREG, v.DestRegister)
-		b = appendU32(b, unix.NFTA_PAYLOAD_BASE, uint32(v.Base))
-		b = appendU32(b, unix.NFTA_PAYLOAD_OFFSET, v.Offset)
-		b = appendU32(b, unix.NFTA_PAYLOAD_LEN, v.Len)
-		return endElem(b, d), true
+		return AppendPayload(b, v.Base, v.Offset, v.Len, v.DestRegister), true
+	case *nftexpr.Range:
+		return AppendRange(b, v.Op, v.Register, v.FromData, v.ToData), true
 	case *nftexpr.Bitwise:
-		b, d := beginElem(b, "bitwise")
-		b = appendU32(b, unix.NFTA_BITWISE_SREG, v.SourceRegister)
-		b = appendU32(b, unix.NFTA_BITWISE_DREG, v.DestRegister)
-		b = appendU32(b, unix.NFTA_BITWISE_LEN, v.Len)
-		b = appendDataValue(b, unix.NFTA_BITWISE_MASK, v.Mask)
-		b = appendDataValue(b, unix.NFTA_BITWISE_XOR, v.Xor)
-		return endElem(b, d), true
+		return AppendBitwise(b, v.SourceRegister, v.DestRegister, v.Len, v.Mask, v.Xor), true
 	case *nftexpr.Counter:
-		b, d := beginElem(b, "counter")
-		b = appendU64(b, unix.NFTA_COUNTER_BYTES, v.Bytes)
-		b = appendU64(b, unix.NFTA_COUNTER_PACKETS, v.Packets)
-		return endElem(b, d), true
+		return AppendCounter(b, v.Bytes, v.Packets), true
 	case *nftexpr.Verdict:
-		b, d := beginElem(b, "immediate")
-		b = appendU32(b, unix.NFTA_IMMEDIATE_DREG, unix.NFT_REG_VERDICT)
-		imm := len(b)
-		b = appendHdr(b, unix.NLA_F_NESTED|unix.NFTA_IMMEDIATE_DATA)
-		vd := len(b)
-		b = appendHdr(b, unix.NLA_F_NESTED|unix.NFTA_DATA_VERDICT)
-		b = appendU32(b, unix.NFTA_VERDICT_CODE, uint32(v.Kind))
-		if v.Chain != "" {
-			b = appendString(b, unix.NFTA_VERDICT_CHAIN, v.Chain)
+		return AppendVerdict(b, v.Kind, v.Chain), true
+	case *nftexpr.Limit:
+		return AppendLimit(b, v), true
+	case *nftexpr.Log:
+		if v.Key&^(1<<unix.NFTA_LOG_GROUP|1<<unix.NFTA_LOG_PREFIX|1<<unix.NFTA_LOG_SNAPLEN|1<<unix.NFTA_LOG_QTHRESHOLD) != 0 {
+			return b, false
 		}
-		b = closeAttr(b, vd)
-		b = closeAttr(b, imm)
-		return endElem(b, d), true
+		return AppendLog(b, v), true
 	case *nftexpr.Match:
 		info, ok := v.Info.(*xt.Unknown)
 		if !ok || len(v.Name) >= nftexpr.XTablesExtensionNameMaxLen {
 			return b, false
 		}
-		b, d := beginElem(b, "match")
-		b = appendString(b, unix.NFTA_MATCH_NAME, v.Name)
-		b = appendU32(b, unix.NFTA_MATCH_REV, v.Rev)
-		b = appendRaw(b, unix.NFTA_MATCH_INFO, *info)
-		return endElem(b, d), true
+		return AppendMatch(b, v.Name, v.Rev, *info), true
 	case *nftexpr.Target:
 		info, ok := v.Info.(*xt.Unknown)
 		if !ok || len(v.Name) >= nftexpr.XTablesExtensionNameMaxLen {
 			return b, false
 		}
-		b, d := beginElem(b, "target")
-		b = appendString(b, unix.NFTA_TARGET_NAME, v.Name)
-		b = appendU32(b, unix.NFTA_TARGET_REV, v.Rev)
-		b = appendRaw(b, unix.NFTA_TARGET_INFO, *info)
-		return endElem(b, d), true
+		return AppendTarget(b, v.Name, v.Rev, *info), true
 	}
 	return b, false
 }
@@ -116,6 +80,13 @@ func appendHdr(b []byte, typ uint16) []byte {
 func closeAttr(b []byte, start int) []byte {
 	binary.NativeEndian.PutUint16(b[start:], uint16(len(b)-start))
 	return b
+}
+
+func appendU16(b []byte, typ uint16, v uint16) []byte {
+	b = binary.NativeEndian.AppendUint16(b, 6)
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = binary.BigEndian.AppendUint16(b, v)
+	return append(b, 0, 0)
 }
 
 func appendU32(b []byte, typ uint16, v uint32) []byte {

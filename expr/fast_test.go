@@ -28,6 +28,14 @@ func TestFastEncodingMatchesGeneral(t *testing.T) {
 		&nftexpr.Verdict{Kind: nftexpr.VerdictGoto, Chain: "abc"},
 		&nftexpr.Match{Name: "conntrack", Rev: 3, Info: &info},
 		&nftexpr.Target{Name: "REJECT", Rev: 0, Info: &odd},
+		&nftexpr.Limit{Type: nftexpr.LimitTypePkts, Rate: 3, Unit: nftexpr.LimitTimeMinute, Burst: 5},
+		&nftexpr.Limit{Type: nftexpr.LimitTypePktBytes, Rate: 1 << 40, Unit: nftexpr.LimitTimeSecond, Over: true},
+		&nftexpr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: 7},
+		&nftexpr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX | 1<<unix.NFTA_LOG_SNAPLEN | 1<<unix.NFTA_LOG_QTHRESHOLD,
+			Group: 65535, Data: []byte("abc"), Snaplen: 128, QThreshold: 9},
+		&nftexpr.Log{Key: 1 << unix.NFTA_LOG_PREFIX, Data: []byte("four")},
+		&nftexpr.Range{Op: nftexpr.CmpOpNeq, Register: 1, FromData: []byte{0, 22}, ToData: []byte{0, 80}},
+		&nftexpr.Range{Op: nftexpr.CmpOpEq, FromData: []byte{1}},
 	}
 	for _, e := range cases {
 		fast, ok := appendFast(nil, e)
@@ -45,6 +53,9 @@ func TestFastEncodingMatchesGeneral(t *testing.T) {
 	}
 	if _, ok := appendFast(nil, &nftexpr.Payload{OperationType: nftexpr.PayloadWrite}); ok {
 		t.Error("payload write must take the general path")
+	}
+	if _, ok := appendFast(nil, &nftexpr.Log{Key: 1 << unix.NFTA_LOG_LEVEL}); ok {
+		t.Error("a log level must take the general path")
 	}
 }
 
