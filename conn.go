@@ -32,6 +32,10 @@ type Conn struct {
 	timeout time.Duration
 	// queue coalesces concurrent commits (groupcommit.go).
 	queue commitQueue
+	// Scratch of the exchange in progress (c.mu held): the framing of a
+	// batch or a request, and the iovec list of a batch.
+	frame encoder
+	iov   [][]byte
 }
 
 // Option configures Open.
@@ -197,6 +201,15 @@ func (c *Conn) nextSeq(n int) uint32 {
 	return first
 }
 
+// sendOne sends one buffer as a datagram.
+func (c *Conn) sendOne(b []byte) error {
+	iov := append(c.iov[:0], b)
+	err := c.send(iov...)
+	clear(iov)
+	c.iov = iov[:0]
+	return err
+}
+
 // send writes one datagram made of bufs, in one sendmsg.
 func (c *Conn) send(bufs ...[]byte) error {
 	total := 0
@@ -330,13 +343,14 @@ func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func
 
 func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
 	seq := c.nextSeq(1)
-	var e encoder
+	e := &c.frame
+	e.b = e.b[:0]
 	start := e.begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
 	if attrFn != nil {
-		attrFn(&e)
+		attrFn(e)
 	}
 	e.end(start)
-	if err := c.send(e.b); err != nil {
+	if err := c.sendOne(e.b); err != nil {
 		return err
 	}
 	interrupted := false
@@ -400,10 +414,11 @@ func (c *Conn) Generation() (uint32, error) {
 
 func (c *Conn) generationLocked() (uint32, error) {
 	seq := c.nextSeq(1)
-	var e encoder
+	e := &c.frame
+	e.b = e.b[:0]
 	start := e.begin(nftType(unix.NFT_MSG_GETGEN), unix.NLM_F_REQUEST, seq, unix.AF_UNSPEC, 0)
 	e.end(start)
-	if err := c.send(e.b); err != nil {
+	if err := c.sendOne(e.b); err != nil {
 		return 0, err
 	}
 	var gen uint32

@@ -29,28 +29,28 @@ type commitResult struct {
 }
 
 func (c *Conn) groupCommit(tx *Tx) error {
-	p := &pendingCommit{tx: tx, done: make(chan commitResult, 1)}
 	q := &c.queue
 	q.mu.Lock()
-	if q.busy {
-		q.waiting = append(q.waiting, p)
+	if !q.busy {
+		// Nobody is committing: commit at once, queueing nothing.
+		q.busy = true
 		q.mu.Unlock()
-		r := <-p.done
-		if r.lead == nil {
-			return r.err
-		}
-		c.lead(r.lead)
-		return (<-p.done).err
+		err := c.commitOne(tx)
+		c.handOff()
+		return err
 	}
-	q.busy = true
+	p := &pendingCommit{tx: tx, done: make(chan commitResult, 1)}
+	q.waiting = append(q.waiting, p)
 	q.mu.Unlock()
-	c.lead([]*pendingCommit{p})
+	r := <-p.done
+	if r.lead == nil {
+		return r.err
+	}
+	c.lead(r.lead)
 	return (<-p.done).err
 }
 
-// lead commits one batch, delivers every result, then hands leadership to
-// the first of the calls queued meanwhile (one round each, so no caller
-// waits behind an endless stream of others).
+// lead commits one batch, delivers every result, then hands leadership on.
 func (c *Conn) lead(batch []*pendingCommit) {
 	txs := make([]*Tx, len(batch))
 	for i, p := range batch {
@@ -60,6 +60,13 @@ func (c *Conn) lead(batch []*pendingCommit) {
 	for i, p := range batch {
 		p.done <- commitResult{err: errs[i]}
 	}
+	c.handOff()
+}
+
+// handOff ends a leader's turn: the first of the calls queued meanwhile
+// leads the next batch, made of all of them (one round each, so no caller
+// waits behind an endless stream of others).
+func (c *Conn) handOff() {
 	q := &c.queue
 	q.mu.Lock()
 	if len(q.waiting) == 0 {
@@ -71,6 +78,16 @@ func (c *Conn) lead(batch []*pendingCommit) {
 	q.waiting = nil
 	q.mu.Unlock()
 	next[0].done <- commitResult{lead: next}
+}
+
+// commitOne commits a transaction on its own.
+func (c *Conn) commitOne(tx *Tx) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	return tx.commitLocked()
 }
 
 // commitTxs commits transactions as few batches as their generation

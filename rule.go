@@ -65,14 +65,18 @@ func (r *Rule) Counters() (c Counters, ok bool) {
 	return c, ok
 }
 
-func (r *Rule) check() error {
-	if !r.Family.valid() {
-		return invalidf("%s: unknown family %d", r, byte(r.Family))
+func (r *Rule) check() error { return checkRule(r.Family, r.Table, r.Chain, r.String) }
+
+// checkRule checks the names a rule is written under; name names the
+// rule in the error.
+func checkRule(fam Family, table, chain string, name func() string) error {
+	if !fam.valid() {
+		return invalidf("%s: unknown family %d", name(), byte(fam))
 	}
-	if err := checkName("table", r.Table); err != nil {
+	if err := checkName("table", table); err != nil {
 		return err
 	}
-	return checkName("chain", r.Chain)
+	return checkName("chain", chain)
 }
 
 // ReturnHandles asks the kernel to echo every rule added from now on in this
@@ -108,13 +112,7 @@ func (tx *Tx) rule(op string, r *Rule, flags uint16, withHandle bool) {
 	if tx.echo {
 		h.echo = r
 	}
-	tx.ruleMsg(op, h, flags, withHandle, func(b []byte) ([]byte, error) {
-		b, err := expr.AppendList(b, byte(r.Family), r.Exprs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w (%w)", r, err, ErrInvalid)
-		}
-		return b, nil
-	})
+	tx.ruleMsg(op, &h, flags, withHandle, nil, r.Exprs)
 }
 
 // ruleHeader is what a rule message carries besides its expressions.
@@ -126,9 +124,9 @@ type ruleHeader struct {
 	echo     *Rule // filled with the handle after commit
 }
 
-// ruleMsg writes one NEWRULE message; exprs appends the content of its
-// NFTA_RULE_EXPRESSIONS.
-func (tx *Tx) ruleMsg(op string, h ruleHeader, flags uint16, withHandle bool, exprs func(b []byte) ([]byte, error)) {
+// ruleMsg writes one NEWRULE message whose expressions are raw, already
+// encoded, or else list, encoded here.
+func (tx *Tx) ruleMsg(op string, h *ruleHeader, flags uint16, withHandle bool, raw []byte, list []expr.Expr) {
 	if tx.echo {
 		flags |= unix.NLM_F_ECHO
 	}
@@ -146,15 +144,19 @@ func (tx *Tx) ruleMsg(op string, h ruleHeader, flags uint16, withHandle bool, ex
 		e.u64(unix.NFTA_RULE_POSITION, h.position)
 	}
 	n := e.nest(unix.NFTA_RULE_EXPRESSIONS)
-	out, err := exprs(e.b)
-	if err != nil {
-		// Undo the half-written message so the batch stays well-formed.
-		e.b = e.b[:mark]
-		tx.ops = tx.ops[:len(tx.ops)-1]
-		tx.fail(err)
-		return
+	if list != nil {
+		out, err := expr.AppendList(e.b, byte(h.fam), list)
+		if err != nil {
+			// Undo the half-written message so the batch stays well-formed.
+			e.b = e.b[:mark]
+			tx.ops = tx.ops[:len(tx.ops)-1]
+			tx.fail(fmt.Errorf("%s: %w (%w)", h.name(), err, ErrInvalid))
+			return
+		}
+		e.b = out
+	} else {
+		e.b = append(e.b, raw...)
 	}
-	e.b = out
 	e.endNest(n)
 	if h.compat != nil {
 		cn := e.nest(unix.NFTA_RULE_COMPAT)
@@ -170,6 +172,12 @@ func (tx *Tx) ruleMsg(op string, h ruleHeader, flags uint16, withHandle bool, ex
 		e.attr(unix.NFTA_RULE_USERDATA, h.userData)
 	}
 	e.end(s)
+}
+
+// name names the rule h is the header of, for errors.
+func (r ruleRef) name() string {
+	rule := Rule{Family: r.fam, Table: r.table, Chain: r.chain, Handle: r.handle}
+	return rule.String()
 }
 
 // AppendRawRule is AppendRule for a rule whose expressions are already
@@ -189,25 +197,19 @@ func (tx *Tx) InsertRawRule(r *RawRule) { tx.rawRule("insert rule", r, unix.NLM_
 // encoded (see AppendRawRule).
 func (tx *Tx) ReplaceRawRule(r *RawRule) {
 	if r.Handle == 0 {
-		tx.fail(invalidf("%s: replace needs a handle", r.ref()))
+		tx.fail(invalidf("%s: replace needs a handle", ruleRef{r.Family, r.Table, r.Chain, 0}.name()))
 		return
 	}
 	tx.rawRule("replace rule", r, unix.NLM_F_REPLACE, true)
 }
 
 func (tx *Tx) rawRule(op string, r *RawRule, flags uint16, withHandle bool) {
-	ref := r.ref()
-	if err := ref.check(); err != nil {
+	h := ruleHeader{ruleRef: ruleRef{r.Family, r.Table, r.Chain, r.Handle}, position: r.Position, compat: r.Compat, userData: r.UserData}
+	if err := checkRule(r.Family, r.Table, r.Chain, h.name); err != nil {
 		tx.fail(err)
 		return
 	}
-	h := ruleHeader{ruleRef: ruleRef{r.Family, r.Table, r.Chain, r.Handle}, position: r.Position, compat: r.Compat, userData: r.UserData}
-	tx.ruleMsg(op, h, flags, withHandle, func(b []byte) ([]byte, error) { return append(b, r.Exprs...), nil })
-}
-
-// ref is the rule without its expressions, to name it and check its names.
-func (r *RawRule) ref() *Rule {
-	return &Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle}
+	tx.ruleMsg(op, &h, flags, withHandle, r.Exprs, nil)
 }
 
 // DelRule deletes the rule whose handle is r.Handle.

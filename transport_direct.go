@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +26,8 @@ import (
 // SO_RCVTIMEO; Watch, which waits without bound and must be cancellable,
 // keeps a poller socket (socketTransport).
 type directTransport struct {
-	fd int
+	fd  int
+	iov []unix.Iovec // send's, reused
 }
 
 // dialDirect opens the socket in ns (nil: the caller's namespace), with
@@ -95,30 +97,58 @@ func netlinkSocketIn(ns *os.File) (int, error) {
 	return r.fd, r.err
 }
 
+// send is sendmsg(2) made by hand: x/sys/unix's SendmsgBuffers builds
+// its iovec array and the destination address anew on every call.
 func (d *directTransport) send(bufs [][]byte, _ time.Time) error {
-	for {
-		_, err := unix.SendmsgBuffers(d.fd, bufs, nil, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}, 0)
-		if err != unix.EINTR {
-			return timeoutErr(err)
+	iov := d.iov[:0]
+	for _, b := range bufs {
+		if len(b) > 0 {
+			v := unix.Iovec{Base: &b[0]}
+			v.SetLen(len(b))
+			iov = append(iov, v)
 		}
+	}
+	d.iov = iov
+	defer clear(d.iov) // keep no batch alive
+	kernel := unix.RawSockaddrNetlink{Family: unix.AF_NETLINK}
+	msg := unix.Msghdr{Name: (*byte)(unsafe.Pointer(&kernel)), Namelen: unix.SizeofSockaddrNetlink}
+	if len(iov) > 0 {
+		msg.Iov = &iov[0]
+		msg.SetIovlen(len(iov))
+	}
+	for {
+		_, _, errno := unix.Syscall(unix.SYS_SENDMSG, uintptr(d.fd), uintptr(unsafe.Pointer(&msg)), 0)
+		switch errno {
+		case 0:
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return timeoutErr(errno)
 	}
 }
 
+// recv is recvfrom(2) made by hand, without the source address that
+// x/sys/unix's Recvmsg allocates for every datagram.
 func (d *directTransport) recv(b []byte, wait bool, _ time.Time) (int, bool, error) {
+	if len(b) == 0 {
+		return 0, false, fmt.Errorf("receive into an empty buffer: %w", ErrTruncated)
+	}
 	flags := unix.MSG_TRUNC
 	if !wait {
 		flags |= unix.MSG_DONTWAIT
 	}
 	for {
-		n, _, rflags, _, err := unix.Recvmsg(d.fd, b, nil, flags)
+		r, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(d.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
+		n := int(r)
 		switch {
-		case err == unix.EINTR:
+		case errno == unix.EINTR:
 			continue
-		case err == unix.EAGAIN && !wait:
+		case errno == unix.EAGAIN && !wait:
 			return 0, false, nil
-		case err != nil:
-			return 0, false, timeoutErr(err)
-		case rflags&unix.MSG_TRUNC != 0 || n > len(b):
+		case errno != 0:
+			return 0, false, timeoutErr(errno)
+		case n > len(b):
 			return 0, false, fmt.Errorf("datagram of %d bytes exceeds buffer: %w", n, ErrTruncated)
 		}
 		return n, true, nil

@@ -34,6 +34,10 @@ type Tx struct {
 	hasGen    bool
 	echo      bool
 	err       error
+	// Room for a small transaction (a rule or two), so that one costs a
+	// single allocation.
+	inlineBuf [512]byte
+	inlineOps [2]txOp
 }
 
 type txOp struct {
@@ -48,7 +52,10 @@ type txOp struct {
 
 // Begin starts a transaction on c.
 func (c *Conn) Begin() *Tx {
-	return &Tx{c: c}
+	tx := &Tx{c: c}
+	tx.enc.b = tx.inlineBuf[:0]
+	tx.ops = tx.inlineOps[:0]
+	return tx
 }
 
 // Grow reserves room for about n more bytes of encoded operations, so a
@@ -113,17 +120,24 @@ func (tx *Tx) commitLocked() error {
 	c := tx.c
 	n := len(tx.ops)
 	base := c.nextSeq(n + 2) // batch begin, the operations, batch end
-	var head, tail encoder
-	s := head.begin(nfnlMsgBatchBegin, unix.NLM_F_REQUEST, base, unix.AF_UNSPEC, nfnlSubsysNFTables)
-	if tx.hasGen {
-		head.u32(nfnlBatchGenID, tx.gen)
-	}
-	head.end(s)
 	endSeq := base + uint32(n) + 1
-	s = tail.begin(nfnlMsgBatchEnd, unix.NLM_F_REQUEST|unix.NLM_F_ACK, endSeq, unix.AF_UNSPEC, nfnlSubsysNFTables)
-	tail.end(s)
+	// The batch's framing is written into the connection's scratch (c.mu
+	// is held), and the datagram's parts listed in its iovec list.
+	f := &c.frame
+	f.b = f.b[:0]
+	s := f.begin(nfnlMsgBatchBegin, unix.NLM_F_REQUEST, base, unix.AF_UNSPEC, nfnlSubsysNFTables)
+	if tx.hasGen {
+		f.u32(nfnlBatchGenID, tx.gen)
+	}
+	f.end(s)
+	headLen := len(f.b)
+	s = f.begin(nfnlMsgBatchEnd, unix.NLM_F_REQUEST|unix.NLM_F_ACK, endSeq, unix.AF_UNSPEC, nfnlSubsysNFTables)
+	f.end(s)
+	iov := append(c.iov[:0], f.b[:headLen])
+	iov = tx.appendBody(iov)
+	iov = append(iov, f.b[headLen:])
+	body := iov[1 : len(iov)-1]
 	echoes := 0
-	body := tx.body()
 	chunk, chunkStart := 0, 0
 	for i := range tx.ops {
 		for tx.ops[i].offset >= chunkStart+len(body[chunk]) {
@@ -142,13 +156,12 @@ func (tx *Tx) commitLocked() error {
 	if len(body) > maxIovecs {
 		// More parts than one sendmsg takes: join them (rare: a group
 		// commit of hundreds of transactions).
-		body = [][]byte{bytes.Join(body, nil)}
+		iov = append(iov[:1], bytes.Join(body, nil), f.b[headLen:])
 	}
-	bufs := make([][]byte, 0, len(body)+2)
-	bufs = append(bufs, head.b)
-	bufs = append(bufs, body...)
-	bufs = append(bufs, tail.b)
-	if err := c.send(bufs...); err != nil {
+	err := c.send(iov...)
+	clear(iov) // the scratch list keeps no batch alive
+	c.iov = iov[:0]
+	if err != nil {
 		return fmt.Errorf("xtnl: batch of %d operations: %w", n, err)
 	}
 
@@ -257,8 +270,7 @@ func isGenerationChanged(err error) bool {
 // name is the object an operation names, for errors.
 func (op *txOp) name() string {
 	if op.object == "" && op.ruleName.table != "" {
-		r := Rule{Family: op.ruleName.fam, Table: op.ruleName.table, Chain: op.ruleName.chain, Handle: op.ruleName.handle}
-		return r.String()
+		return op.ruleName.name()
 	}
 	return op.object
 }
@@ -310,11 +322,15 @@ func (tx *Tx) seal() {
 
 // body returns the encoded operations: the sealed parts, then the buffer
 // being written.
-func (tx *Tx) body() [][]byte {
-	if len(tx.enc.b) == 0 {
-		return tx.sealed
+func (tx *Tx) body() [][]byte { return tx.appendBody(nil) }
+
+// appendBody appends the parts of body to dst.
+func (tx *Tx) appendBody(dst [][]byte) [][]byte {
+	dst = append(dst, tx.sealed...)
+	if len(tx.enc.b) > 0 {
+		dst = append(dst, tx.enc.b)
 	}
-	return append(tx.sealed[:len(tx.sealed):len(tx.sealed)], tx.enc.b)
+	return dst
 }
 
 func (tx *Tx) bodyLen() int { return tx.sealedLen + len(tx.enc.b) }

@@ -52,7 +52,7 @@ func (s *Spec) appendExprs(b []byte) ([]byte, error) {
 	}
 	ctx := EncodeContext{Spec: s}
 	for _, m := range s.Matches {
-		b = appendInstance(b, m, &ctx, false)
+		b = appendInstance(b, m, ctx, false)
 	}
 	if s.Counters != nil {
 		b = expr.AppendCounter(b, s.Counters.Bytes, s.Counters.Packets)
@@ -61,7 +61,7 @@ func (s *Spec) appendExprs(b []byte) ([]byte, error) {
 	}
 	switch {
 	case s.Target != nil:
-		b = appendInstance(b, s.Target, &ctx, true)
+		b = appendInstance(b, s.Target, ctx, true)
 	case s.Verdict == "ACCEPT":
 		b = expr.AppendVerdict(b, nftexpr.VerdictAccept, "")
 	case s.Verdict == "DROP":
@@ -87,7 +87,7 @@ func (s *Spec) Exprs() ([]Expr, error) {
 	return expr.UnmarshalList(byte(s.Family.xtnlFamily()), b)
 }
 
-func appendInstance(b []byte, in *Instance, ctx *EncodeContext, target bool) []byte {
+func appendInstance(b []byte, in *Instance, ctx EncodeContext, target bool) []byte {
 	if in.Ext.Native != nil {
 		mark := len(b)
 		if out, ok := in.Ext.Native(in.Info, ctx, b); ok {

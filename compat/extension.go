@@ -50,7 +50,7 @@ type Extension struct {
 	// iptables-nft does, appending them to b encoded (with package expr's
 	// appenders); ok false means it falls back to the xt form, and
 	// whatever it appended is dropped.
-	Native func(info []byte, ctx *EncodeContext, b []byte) (out []byte, ok bool)
+	Native func(info []byte, ctx EncodeContext, b []byte) (out []byte, ok bool)
 	// Tables and Hooks restrict where a target may be used (nil: anywhere);
 	// checked before anything reaches the kernel, as the kernel would.
 	Tables []string

@@ -63,7 +63,7 @@ func init() {
 		Print: func(info []byte, w *Writer) {
 			w.WriteString(" limit: avg " + formatLimitRate(le32(info[0:])) + " burst " + strconv.FormatUint(uint64(le32(info[4:])), 10))
 		},
-		Native: func(info []byte, _ *EncodeContext, b []byte) ([]byte, bool) {
+		Native: func(info []byte, _ EncodeContext, b []byte) ([]byte, bool) {
 			avg := le32(info[0:])
 			if avg == 0 {
 				return b, false

@@ -39,7 +39,7 @@ func init() {
 			}
 			w.WriteString(" " + formatMarkMask(le32(info[0:]), le32(info[4:])))
 		},
-		Native: func(info []byte, _ *EncodeContext, b []byte) ([]byte, bool) {
+		Native: func(info []byte, _ EncodeContext, b []byte) ([]byte, bool) {
 			b = expr.AppendMeta(b, nftexpr.MetaKeyMARK, 1)
 			var mask, value [4]byte
 			if m := le32(info[4:]); m != 0xffffffff {

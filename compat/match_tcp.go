@@ -168,7 +168,7 @@ func portsOf(info []byte) (spts, dpts [2]uint16) {
 
 func isFullRange(p [2]uint16) bool { return p[0] == 0 && p[1] == 0xffff }
 
-func tcpNative(info []byte, ctx *EncodeContext, b []byte) ([]byte, bool) {
+func tcpNative(info []byte, ctx EncodeContext, b []byte) ([]byte, bool) {
 	if ctx.Spec.Proto != 6 {
 		// Only a rule read from the kernel can lack -p tcp; keep its
 		// xt form, which is what it was.

@@ -49,7 +49,7 @@ func init() {
 			printPorts(w, "spt", spts[0], spts[1], info[8]&udpInvSrcPt != 0)
 			printPorts(w, "dpt", dpts[0], dpts[1], info[8]&udpInvDstPt != 0)
 		},
-		Native: func(info []byte, ctx *EncodeContext, b []byte) ([]byte, bool) {
+		Native: func(info []byte, ctx EncodeContext, b []byte) ([]byte, bool) {
 			spts, dpts := portsOf(info)
 			if ctx.Spec.Proto != 17 {
 				return b, false // as tcp: keep a kernel rule's xt form

@@ -147,11 +147,9 @@ func parseAddr(fam Family, token, s string) (Addr, error) {
 	var a Addr
 	l := fam.addrLen()
 	host, mask, hasMask := strings.Cut(s, "/")
-	ip, err := parseIP(fam, host)
-	if err != nil {
+	if err := parseIPInto(&a.IP, fam, host); err != nil {
 		return a, badSpec(token, "host/network `%s' not found", host)
 	}
-	copy(a.IP[:], ip)
 	switch {
 	case !hasMask:
 		for i := range l {
@@ -166,11 +164,9 @@ func parseAddr(fam Family, token, s string) (Addr, error) {
 			a.Mask[i/8] |= 0x80 >> (i % 8)
 		}
 	default:
-		m, err := parseIP(fam, mask)
-		if err != nil {
+		if err := parseIPInto(&a.Mask, fam, mask); err != nil {
 			return a, badSpec(token, "invalid mask `%s' specified", mask)
 		}
-		copy(a.Mask[:], m)
 	}
 	for i := range l {
 		a.IP[i] &= a.Mask[i]
@@ -194,20 +190,33 @@ func isDecimal(s string) bool {
 // resolved: a firewall rule that depends on DNS at load time is a trap,
 // and iptables resolves them only once anyway.
 func parseIP(fam Family, s string) ([]byte, error) {
+	var b [16]byte
+	if err := parseIPInto(&b, fam, s); err != nil {
+		return nil, err
+	}
+	return b[:fam.addrLen()], nil
+}
+
+// parseIPInto is parseIP into dst (an IPv4 address in its first 4 bytes),
+// without allocating.
+func parseIPInto(dst *[16]byte, fam Family, s string) error {
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return errBadAddr
+	}
 	if fam == IPv4 {
-		ip, err := netip.ParseAddr(s)
-		if err != nil || !ip.Is4() {
-			return nil, errBadAddr
+		if !ip.Is4() {
+			return errBadAddr
 		}
 		b := ip.As4()
-		return b[:], nil
+		copy(dst[:], b[:])
+		return nil
 	}
-	ip, err := netip.ParseAddr(s)
-	if err != nil || !ip.Is6() || ip.Zone() != "" {
-		return nil, errBadAddr
+	if !ip.Is6() || ip.Zone() != "" {
+		return errBadAddr
 	}
-	b := ip.As16()
-	return b[:], nil
+	*dst = ip.As16()
+	return nil
 }
 
 var errBadAddr = badSpec("", "bad address")

@@ -76,7 +76,7 @@ func init() {
 			w.WriteString(strings.ReplaceAll(sw.String(), " --", " "))
 		},
 		Save: nflogSave,
-		Native: func(info []byte, _ *EncodeContext, b []byte) ([]byte, bool) {
+		Native: func(info []byte, _ EncodeContext, b []byte) ([]byte, bool) {
 			l := &nftexpr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: le16(info[4:])}
 			if p := cStringBytes(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); len(p) > 0 {
 				l.Key |= 1 << unix.NFTA_LOG_PREFIX
