@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -62,6 +63,40 @@ func timed(fn func() error) (time.Duration, error) {
 	start := time.Now()
 	err := fn()
 	return time.Since(start), err
+}
+
+// appendTimes is how many timed appends one append run makes, each a rule
+// of its own in a commit of its own after a GC; the run reports their
+// median, so that one stray interruption of a ~50 µs operation in a fresh
+// process does not make the run.
+const appendTimes = 5
+
+// timedAppends makes one untimed append (so the process and the peer's
+// connection are warm, as in a long-running agent), then appendTimes timed
+// ones through add (rules timedRule, timedRule+1, ...), and returns their
+// median.
+func timedAppends(add func(rule int) error) (map[string]time.Duration, error) {
+	if err := add(warmRule); err != nil {
+		return nil, fmt.Errorf("warm-up append: %w", err)
+	}
+	ds := make([]time.Duration, appendTimes)
+	for k := range ds {
+		var err error
+		if ds[k], err = timed(func() error { return add(timedRule + k) }); err != nil {
+			return nil, fmt.Errorf("append %d: %w", k, err)
+		}
+	}
+	slices.Sort(ds)
+	return one(ds[len(ds)/2], nil)
+}
+
+// timedRules are the rules of the timed appends.
+func timedRules() []int {
+	out := make([]int, appendTimes)
+	for k := range out {
+		out[k] = timedRule + k
+	}
+	return out
 }
 
 // one wraps a single measurement.
@@ -122,7 +157,7 @@ func otherProcessAppend() error {
 func wantRules(work string, size int) int {
 	switch work {
 	case workAppend:
-		return size + 2 // the warm-up append and the timed one
+		return size + 1 + appendTimes // the warm-up append and the timed ones
 	case workList:
 		return size + 1 // the other process's append
 	case workConcurrent:

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -37,18 +36,14 @@ func floorAppend(int) (map[string]time.Duration, error) {
 		return nil, err
 	}
 	defer c.close()
-	warm, err := floorRules(c, warmRule, 1)
-	if err != nil {
-		return nil, err
+	// Every batch is encoded before the first is sent.
+	batches := map[int]*batch{}
+	for _, i := range append([]int{warmRule}, timedRules()...) {
+		if batches[i], err = floorRules(c, i, 1); err != nil {
+			return nil, err
+		}
 	}
-	b, err := floorRules(c, timedRule, 1)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.commit(warm); err != nil {
-		return nil, fmt.Errorf("warm-up append: %w", err)
-	}
-	return one(timed(func() error { return c.commit(b) }))
+	return timedAppends(func(i int) error { return c.commit(batches[i]) })
 }
 
 func floorList(size int) (map[string]time.Duration, error) {

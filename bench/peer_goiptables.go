@@ -28,10 +28,7 @@ func goiptablesAppend(int) (map[string]time.Duration, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ipt.Append(benchTable, benchChain, ruleArgs(warmRule)...); err != nil {
-		return nil, fmt.Errorf("warm-up append: %w", err)
-	}
-	return one(timed(func() error { return ipt.Append(benchTable, benchChain, ruleArgs(timedRule)...) }))
+	return timedAppends(func(i int) error { return ipt.Append(benchTable, benchChain, ruleArgs(i)...) })
 }
 
 func goiptablesExists(size int) (map[string]time.Duration, error) {

@@ -27,11 +27,11 @@ func runStdin(stdin []byte, name string, args ...string) error {
 // restoreAppend adds one rule with --noflush, as scripts that batch
 // through iptables-restore do.
 func restoreAppend(int) (map[string]time.Duration, error) {
-	if err := runStdin(appendText(warmRule), "iptables-nft-restore", "--noflush"); err != nil {
-		return nil, err
+	texts := map[int][]byte{warmRule: appendText(warmRule)}
+	for k := range appendTimes {
+		texts[timedRule+k] = appendText(timedRule + k)
 	}
-	text := appendText(timedRule)
-	return one(timed(func() error { return runStdin(text, "iptables-nft-restore", "--noflush") }))
+	return timedAppends(func(i int) error { return runStdin(texts[i], "iptables-nft-restore", "--noflush") })
 }
 
 func restoreLoad(size int) (map[string]time.Duration, error) {

@@ -34,10 +34,7 @@ func knftablesAppend(int) (map[string]time.Duration, error) {
 		tx.Add(&knftables.Rule{Chain: benchChain, Rule: ruleNft(i)})
 		return nft.Run(context.Background(), tx)
 	}
-	if err := add(warmRule); err != nil {
-		return nil, fmt.Errorf("warm-up append: %w", err)
-	}
-	return one(timed(func() error { return add(timedRule) }))
+	return timedAppends(add)
 }
 
 // knftablesList uses ListRules, which returns handles (not rule text).

@@ -21,11 +21,11 @@ func nftAppendScript(i int) []byte {
 }
 
 func nftAppend(int) (map[string]time.Duration, error) {
-	if err := runStdin(nftAppendScript(warmRule), "nft", "-f", "-"); err != nil {
-		return nil, err
+	scripts := map[int][]byte{warmRule: nftAppendScript(warmRule)}
+	for k := range appendTimes {
+		scripts[timedRule+k] = nftAppendScript(timedRule + k)
 	}
-	script := nftAppendScript(timedRule)
-	return one(timed(func() error { return runStdin(script, "nft", "-f", "-") }))
+	return timedAppends(func(i int) error { return runStdin(scripts[i], "nft", "-f", "-") })
 }
 
 // nftList prints the chain (`nft list chain`) and counts its rules in the

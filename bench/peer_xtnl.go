@@ -27,17 +27,12 @@ func newXtnl() (*compat.IPTables, error) {
 	return ipt, nil
 }
 
-// xtnlAppend: one untimed append (so both the connection and the process
-// are warm, as in a long-running agent), then the timed one.
 func xtnlAppend(int) (map[string]time.Duration, error) {
 	ipt, err := newXtnl()
 	if err != nil {
 		return nil, err
 	}
-	if err := ipt.Append(benchTable, benchChain, ruleArgs(warmRule)...); err != nil {
-		return nil, fmt.Errorf("warm-up append: %w", err)
-	}
-	return one(timed(func() error { return ipt.Append(benchTable, benchChain, ruleArgs(timedRule)...) }))
+	return timedAppends(func(i int) error { return ipt.Append(benchTable, benchChain, ruleArgs(i)...) })
 }
 
 // xtnlExists asks for the chain's last rule, on a fresh IPTables and again.

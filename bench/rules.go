@@ -18,7 +18,7 @@ const (
 	// rule another process adds between two List calls, and the rules of
 	// the concurrent appenders.
 	warmRule       = 200_000
-	timedRule      = 200_001
+	timedRule      = 200_100 // the first of appendTimes
 	otherProcRule  = 200_002
 	concurrentBase = 300_000
 	concurrentN    = 100
