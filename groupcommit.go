@@ -139,17 +139,8 @@ func (c *Conn) commitGroupLocked(txs []*Tx, idx []int, errs []error) {
 		comb := &Tx{c: c, gen: txs[idx[0]].gen, hasGen: txs[idx[0]].hasGen}
 		starts := make([]int, len(idx))
 		for j, i := range idx {
-			t := txs[i]
 			starts[j] = len(comb.ops)
-			off := comb.sealedLen
-			for _, part := range t.body() {
-				comb.sealed = append(comb.sealed, part)
-				comb.sealedLen += len(part)
-			}
-			for _, op := range t.ops {
-				op.offset += off
-				comb.ops = append(comb.ops, op)
-			}
+			comb.absorb(txs[i])
 		}
 		err := comb.commitLocked()
 		if err == nil {

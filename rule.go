@@ -132,9 +132,7 @@ func (tx *Tx) ruleMsg(op string, h *ruleHeader, flags uint16, withHandle bool, r
 	}
 	e := &tx.enc
 	mark := len(e.b)
-	s := tx.msg(op, "", unix.NFT_MSG_NEWRULE, flags, byte(h.fam))
-	tx.ops[len(tx.ops)-1].ruleName = h.ruleRef
-	tx.ops[len(tx.ops)-1].rule = h.echo
+	s := tx.labeledMsg(opLabel{op: op, rule: h.ruleRef, echo: h.echo}, unix.NFT_MSG_NEWRULE, flags, byte(h.fam))
 	e.str(unix.NFTA_RULE_TABLE, h.table)
 	e.str(unix.NFTA_RULE_CHAIN, h.chain)
 	if withHandle {
@@ -149,7 +147,7 @@ func (tx *Tx) ruleMsg(op string, h *ruleHeader, flags uint16, withHandle bool, r
 		if err != nil {
 			// Undo the half-written message so the batch stays well-formed.
 			e.b = e.b[:mark]
-			tx.ops = tx.ops[:len(tx.ops)-1]
+			tx.dropLast()
 			tx.fail(fmt.Errorf("%s: %w (%w)", h.name(), err, ErrInvalid))
 			return
 		}
@@ -222,8 +220,7 @@ func (tx *Tx) DelRule(r *Rule) {
 		tx.fail(invalidf("%s: delete needs a handle", r))
 		return
 	}
-	s := tx.msg("delete rule", "", unix.NFT_MSG_DELRULE, 0, byte(r.Family))
-	tx.ops[len(tx.ops)-1].ruleName = ruleRef{r.Family, r.Table, r.Chain, r.Handle}
+	s := tx.labeledMsg(opLabel{op: "delete rule", rule: ruleRef{r.Family, r.Table, r.Chain, r.Handle}}, unix.NFT_MSG_DELRULE, 0, byte(r.Family))
 	tx.enc.str(unix.NFTA_RULE_TABLE, r.Table)
 	tx.enc.str(unix.NFTA_RULE_CHAIN, r.Chain)
 	tx.enc.u64(unix.NFTA_RULE_HANDLE, r.Handle)

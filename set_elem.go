@@ -191,7 +191,7 @@ func (tx *Tx) elements(op string, s *Set, elems []SetElement, typ uint16, flags 
 	closeMsg := func(last int) {
 		e.endNest(nest)
 		e.end(msgStart)
-		tx.ops[len(tx.ops)-1].object = fmt.Sprintf("elements %d-%d of %s", first, last, s)
+		tx.nameLast(fmt.Sprintf("elements %d-%d of %s", first, last, s))
 	}
 	open()
 	for i := range elems {

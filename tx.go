@@ -30,24 +30,35 @@ type Tx struct {
 	sealed    [][]byte
 	sealedLen int
 	ops       []txOp
+	labels    []opLabel
 	gen       uint32
 	hasGen    bool
 	echo      bool
 	err       error
 	// Room for a small transaction (a rule or two), so that one costs a
 	// single allocation.
-	inlineBuf [512]byte
-	inlineOps [2]txOp
+	inlineBuf    [512]byte
+	inlineOps    [2]txOp
+	inlineLabels [2]opLabel
 }
 
+// txOp is one operation: where its message is, and what it is (a label).
+// A large batch holds one per rule, so it is kept small: consecutive
+// operations of one kind on one object (the appends of a restore to one
+// chain) share their label.
 type txOp struct {
+	offset int // of its message in the whole body (sealed parts, then enc.b)
+	label  int32
+}
+
+// opLabel says what an operation does and to what, for errors.
+type opLabel struct {
 	op     string
 	object string
-	// ruleName names a rule operation without formatting a string for
-	// each of a large batch's rules; see name.
-	ruleName ruleRef
-	offset   int   // of its message in the whole body (sealed parts, then enc.b)
-	rule     *Rule // filled with its handle after commit, when echoed
+	// rule names a rule operation without formatting a string for each
+	// of a large batch's rules; see name.
+	rule ruleRef
+	echo *Rule // filled with its handle after commit, when echoed
 }
 
 // Begin starts a transaction on c.
@@ -55,6 +66,7 @@ func (c *Conn) Begin() *Tx {
 	tx := &Tx{c: c}
 	tx.enc.b = tx.inlineBuf[:0]
 	tx.ops = tx.inlineOps[:0]
+	tx.labels = tx.inlineLabels[:0]
 	return tx
 }
 
@@ -93,9 +105,54 @@ func (tx *Tx) fail(err error) {
 
 // msg starts an operation's message; finish it with tx.enc.end.
 func (tx *Tx) msg(op, object string, typ uint16, flags uint16, fam byte) int {
+	return tx.labeledMsg(opLabel{op: op, object: object}, typ, flags, fam)
+}
+
+// labeledMsg is msg for an operation labelled l.
+func (tx *Tx) labeledMsg(l opLabel, typ uint16, flags uint16, fam byte) int {
 	start := tx.enc.begin(nftType(typ), unix.NLM_F_REQUEST|flags, 0, fam, 0)
-	tx.ops = append(tx.ops, txOp{op: op, object: object, offset: tx.sealedLen + start})
+	if n := len(tx.labels); n == 0 || l.echo != nil || tx.labels[n-1] != l {
+		tx.labels = append(tx.labels, l)
+	}
+	tx.ops = append(tx.ops, txOp{offset: tx.sealedLen + start, label: int32(len(tx.labels) - 1)})
 	return start
+}
+
+// label is what operation i is.
+func (tx *Tx) label(i int) *opLabel { return &tx.labels[tx.ops[i].label] }
+
+// nameLast gives the last operation an object name of its own.
+func (tx *Tx) nameLast(object string) {
+	l := *tx.label(len(tx.ops) - 1)
+	l.object = object
+	tx.labels = append(tx.labels, l)
+	tx.ops[len(tx.ops)-1].label = int32(len(tx.labels) - 1)
+}
+
+// dropLast takes back the last operation (its message already undone).
+func (tx *Tx) dropLast() {
+	last := tx.ops[len(tx.ops)-1].label
+	tx.ops = tx.ops[:len(tx.ops)-1]
+	if len(tx.ops) == 0 || tx.ops[len(tx.ops)-1].label != last {
+		tx.labels = tx.labels[:last]
+	}
+}
+
+// absorb appends other's operations to tx's (other's parts go out after
+// tx's, unchanged); other is left as it was.
+func (tx *Tx) absorb(other *Tx) {
+	tx.seal()
+	off, lbase := tx.sealedLen, int32(len(tx.labels))
+	for _, part := range other.body() {
+		tx.sealed = append(tx.sealed, part)
+		tx.sealedLen += len(part)
+	}
+	tx.labels = append(tx.labels, other.labels...)
+	tx.ops = slices.Grow(tx.ops, len(other.ops))
+	for _, op := range other.ops {
+		tx.ops = append(tx.ops, txOp{offset: op.offset + off, label: op.label + lbase})
+	}
+	tx.echo = tx.echo || other.echo
 }
 
 // Commit sends the transaction and waits for the kernel's verdict. On
@@ -145,7 +202,9 @@ func (tx *Tx) commitLocked() error {
 			chunk++
 		}
 		binary.NativeEndian.PutUint32(body[chunk][tx.ops[i].offset-chunkStart+8:], base+1+uint32(i))
-		if tx.ops[i].rule != nil {
+	}
+	for i := range tx.labels {
+		if tx.labels[i].echo != nil {
 			echoes++
 		}
 	}
@@ -193,15 +252,15 @@ func (tx *Tx) commitLocked() error {
 					failures = append(failures, &OpError{Index: -1, Op: "commit", Object: fmt.Sprintf("batch of %d operations", n), Errno: errno, Msg: text})
 				default:
 					i := int(seq - base - 1)
-					op := tx.ops[i]
-					failures = append(failures, &OpError{Index: i, Op: op.op, Object: op.name(), Errno: errno, Msg: text})
+					l := tx.label(i)
+					failures = append(failures, &OpError{Index: i, Op: l.op, Object: l.name(), Errno: errno, Msg: text})
 				}
 			default:
 				// An echoed object: fill in what the kernel assigned.
 				i := int(m.Seq - base - 1)
-				if i >= 0 && i < n && tx.ops[i].rule != nil && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
+				if i >= 0 && i < n && tx.label(i).echo != nil && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
 					if h, ok := ruleHandle(m.Data); ok {
-						tx.ops[i].rule.Handle = h
+						tx.label(i).echo.Handle = h
 					}
 				}
 			}
@@ -268,11 +327,11 @@ func isGenerationChanged(err error) bool {
 }
 
 // name is the object an operation names, for errors.
-func (op *txOp) name() string {
-	if op.object == "" && op.ruleName.table != "" {
-		return op.ruleName.name()
+func (l *opLabel) name() string {
+	if l.object == "" && l.rule.table != "" {
+		return l.rule.name()
 	}
-	return op.object
+	return l.object
 }
 
 // ruleRef identifies a rule in an operation.
@@ -297,18 +356,8 @@ func (tx *Tx) Merge(other *Tx) {
 	if other.err != nil && tx.err == nil {
 		tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
 	}
-	tx.seal()
-	off := tx.sealedLen
-	for _, part := range other.body() {
-		tx.sealed = append(tx.sealed, part)
-		tx.sealedLen += len(part)
-	}
-	for _, op := range other.ops {
-		op.offset += off
-		tx.ops = append(tx.ops, op)
-	}
-	tx.echo = tx.echo || other.echo
-	other.enc.b, other.ops, other.err, other.sealed, other.sealedLen = nil, nil, nil, nil, 0
+	tx.absorb(other)
+	other.enc.b, other.ops, other.labels, other.err, other.sealed, other.sealedLen = nil, nil, nil, nil, nil, 0
 }
 
 // seal moves the buffer being written into the sealed parts.

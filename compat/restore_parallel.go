@@ -2,6 +2,7 @@ package compat
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -55,10 +56,10 @@ func (rs *restorer) queueAppend(line string) bool {
 // many, in order either way.
 func (rs *restorer) flushAppends() error {
 	pend := rs.pending
-	rs.pending = nil
 	if len(pend) == 0 {
 		return nil
 	}
+	defer func() { rs.pending = pend[:0] }() // its room serves the next run
 	workers := runtime.GOMAXPROCS(0)
 	if len(pend) < minParallel || workers < 2 {
 		return rs.appendsInto(rs.tx, pend, &rs.opLines)
@@ -81,6 +82,7 @@ func (rs *restorer) flushAppends() error {
 		go func() {
 			defer wg.Done()
 			p := &parts[w]
+			p.opLines = make([]int, 0, hi-lo)
 			p.tx.Grow(8*len(pend[lo].text)*(hi-lo) + 4096)
 			p.err = rs.appendsInto(p.tx, pend[lo:hi], &p.opLines)
 		}()
@@ -91,6 +93,7 @@ func (rs *restorer) flushAppends() error {
 			return p.err // parts are in input order: the first bad line
 		}
 	}
+	rs.opLines = slices.Grow(rs.opLines, len(pend))
 	for _, p := range parts {
 		rs.tx.Merge(p.tx)
 		rs.opLines = append(rs.opLines, p.opLines...)

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/xtnl/xtnl"
 )
@@ -125,7 +128,7 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	input, err := io.ReadAll(r)
+	input, err := readAll(r)
 	if err != nil {
 		return err
 	}
@@ -140,7 +143,9 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 			tx.Grow(8*len(input) + 4096)
 		}
 		rs = &restorer{ipt: ipt, tx: tx, opts: o, b: b}
-		return rs.run(string(input))
+		// The input is never written to: its lines and arguments are
+		// taken as sub-strings of it, not copied.
+		return rs.run(unsafe.String(unsafe.SliceData(input), len(input)))
 	})
 	if err == nil {
 		return nil
@@ -156,6 +161,37 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
 	}
 	return wrapErr(err)
+}
+
+// readAll reads r whole, in one allocation when r can say its size (a
+// file, a bytes or strings reader).
+func readAll(r io.Reader) ([]byte, error) {
+	size := 0
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		size = v.Len()
+	case interface{ Stat() (os.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = int(fi.Size())
+		}
+	}
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that finds EOF
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = slices.Grow(b, len(b)) // it grew meanwhile
+		}
+	}
 }
 
 // restorer turns restore input into one transaction, remembering which
@@ -180,9 +216,13 @@ type restorer struct {
 func (rs *restorer) fail(err error) error { return &RestoreError{Line: rs.line, Err: err} }
 
 func (rs *restorer) run(input string) error {
-	lines := strings.Split(input, "\n")
-	for i, raw := range lines {
-		rs.line = i + 1
+	// Most lines are appends, queued for the parallel pass: room for all.
+	rs.pending = make([]pendingAppend, 0, strings.Count(input, "\n")+1)
+	rs.line = 0
+	for rest, more := input, true; more; {
+		var raw string
+		raw, rest, more = strings.Cut(rest, "\n")
+		rs.line++
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' {
 			continue
@@ -436,20 +476,21 @@ func (rs *restorer) command(line string) error {
 func splitRestoreArgs(out []string, s string) ([]string, error) {
 	if strings.IndexByte(s, '"') < 0 {
 		// No quotes: plain fields, without copying them.
-		for {
-			for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-				s = s[1:]
+		start := -1
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == ' ' || c == '\t' {
+				if start >= 0 {
+					out = append(out, s[start:i])
+					start = -1
+				}
+			} else if start < 0 {
+				start = i
 			}
-			if s == "" {
-				return out, nil
-			}
-			end := strings.IndexAny(s, " \t")
-			if end < 0 {
-				return append(out, s), nil
-			}
-			out = append(out, s[:end])
-			s = s[end:]
 		}
+		if start >= 0 {
+			out = append(out, s[start:])
+		}
+		return out, nil
 	}
 	var cur strings.Builder
 	in, quoted := false, false
