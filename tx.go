@@ -29,12 +29,14 @@ type Tx struct {
 	// go out as iovecs of the same sendmsg, never copied.
 	sealed    [][]byte
 	sealedLen int
-	ops       []txOp
-	labels    []opLabel
-	gen       uint32
-	hasGen    bool
-	echo      bool
-	err       error
+	// mappings hold the memory mapped for its encoding (buffer.go).
+	mappings []*mapping
+	ops      []txOp
+	labels   []opLabel
+	gen      uint32
+	hasGen   bool
+	echo     bool
+	err      error
 	// Room for a small transaction (a rule or two), so that one costs a
 	// single allocation.
 	inlineBuf    [512]byte
@@ -74,9 +76,7 @@ func (c *Conn) Begin() *Tx {
 // large transaction built in a loop does not keep reallocating its buffer.
 func (tx *Tx) Grow(n int) {
 	if n > 0 && cap(tx.enc.b)-len(tx.enc.b) < n {
-		b := make([]byte, len(tx.enc.b), len(tx.enc.b)+n)
-		copy(b, tx.enc.b)
-		tx.enc.b = b
+		tx.enc.b = tx.grow(tx.enc.b, n)
 	}
 }
 
@@ -153,6 +153,7 @@ func (tx *Tx) absorb(other *Tx) {
 		tx.ops = append(tx.ops, txOp{offset: op.offset + off, label: op.label + lbase})
 	}
 	tx.echo = tx.echo || other.echo
+	tx.mappings = append(tx.mappings, other.mappings...)
 }
 
 // Commit sends the transaction and waits for the kernel's verdict. On
@@ -357,7 +358,7 @@ func (tx *Tx) Merge(other *Tx) {
 		tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
 	}
 	tx.absorb(other)
-	other.enc.b, other.ops, other.labels, other.err, other.sealed, other.sealedLen = nil, nil, nil, nil, nil, 0
+	other.enc.b, other.ops, other.labels, other.err, other.sealed, other.sealedLen, other.mappings = nil, nil, nil, nil, nil, 0, nil
 }
 
 // seal moves the buffer being written into the sealed parts.

@@ -10,24 +10,43 @@ import (
 )
 
 // A large restore is mostly "-A CHAIN ..." lines whose parsing and
-// encoding are independent of each other: runs of them are spread over
-// the CPUs, each worker encoding a slice of the lines into a transaction
-// of its own, merged back in input order. Everything with side effects on
+// encoding are independent of each other. While the input is read, runs
+// of them are cut into chunks that workers (one per CPU) encode, each into
+// a transaction of its own, as the reading goes on; the parts are merged
+// back in input order when the run ends. Everything with side effects on
 // the restore's state (tables, chain declarations, other commands) stays
 // sequential, and errors are reported for the first bad line, as a
-// sequential pass would.
+// sequential pass would: a run is finished, its first error returned,
+// before any line after it is acted on.
 
 type pendingAppend struct {
 	line int
 	text string // the line, counters prefix included
 }
 
-// minParallel is the run of appends below which parallelism does not pay.
-const minParallel = 512
+// Chunks are cut to spread the input evenly over the CPUs, the reader
+// taking the last part itself once it has read the run, and are no
+// smaller than minChunk lines (a shorter run is encoded by the reader
+// alone: starting workers would cost more than it saves).
+const minChunk = 256
+
+// chunkSize is the chunk length for an input of the given number of
+// lines, spread over cpus.
+func chunkSize(lines, cpus int) int {
+	return max(lines/cpus+1, minChunk)
+}
+
+// appendChunk is one chunk of a run and what its worker made of it.
+type appendChunk struct {
+	pend    []pendingAppend
+	tx      *xtnl.Tx
+	opLines []int
+	err     error
+	done    sync.WaitGroup
+}
 
 // queueAppend takes a plain "-A" line of a chain the restore knows for
-// later, parallel, processing; false leaves the line to the sequential
-// path.
+// the parallel path; false leaves the line to the sequential one.
 func (rs *restorer) queueAppend(line string) bool {
 	if rs.table == nil || (!strings.HasPrefix(line, "-A ") && !strings.HasPrefix(line, "[")) {
 		return false
@@ -49,68 +68,111 @@ func (rs *restorer) queueAppend(line string) bool {
 		return false
 	}
 	rs.pending = append(rs.pending, pendingAppend{line: rs.line, text: text})
+	if len(rs.pending) >= rs.chunk && rs.workers > 0 {
+		rs.dispatch()
+	}
 	return true
 }
 
-// flushAppends processes the queued appends: in parallel when there are
-// many, in order either way.
-func (rs *restorer) flushAppends() error {
-	pend := rs.pending
-	if len(pend) == 0 {
-		return nil
-	}
-	defer func() { rs.pending = pend[:0] }() // its room serves the next run
-	workers := runtime.GOMAXPROCS(0)
-	if len(pend) < minParallel || workers < 2 {
-		return rs.appendsInto(rs.tx, pend, &rs.opLines)
-	}
-	chunk := (len(pend) + workers - 1) / workers
-	type part struct {
-		tx      *xtnl.Tx
-		opLines []int
-		err     error
-	}
-	parts := make([]part, 0, workers)
-	for i := 0; i < len(pend); i += chunk {
-		parts = append(parts, part{tx: rs.ipt.conn.Begin()})
-	}
-	var wg sync.WaitGroup
-	for w := range parts {
-		lo := w * chunk
-		hi := min(lo+chunk, len(pend))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := &parts[w]
-			p.opLines = make([]int, 0, hi-lo)
-			p.tx.Grow(8*len(pend[lo].text)*(hi-lo) + 4096)
-			p.err = rs.appendsInto(p.tx, pend[lo:hi], &p.opLines)
-		}()
-	}
-	wg.Wait()
-	for _, p := range parts {
-		if p.err != nil {
-			return p.err // parts are in input order: the first bad line
+// dispatch hands the pending lines to the workers as a chunk.
+func (rs *restorer) dispatch() {
+	if rs.jobs == nil {
+		rs.jobs = make(chan *appendChunk, rs.workers*2)
+		for range rs.workers {
+			go rs.encodeChunks(rs.jobs)
 		}
 	}
-	rs.opLines = slices.Grow(rs.opLines, len(pend))
-	for _, p := range parts {
-		rs.tx.Merge(p.tx)
-		rs.opLines = append(rs.opLines, p.opLines...)
+	c := &appendChunk{pend: rs.pending, tx: rs.ipt.conn.Begin()}
+	c.done.Add(1)
+	rs.chunks = append(rs.chunks, c)
+	rs.jobs <- c
+	// The next chunk continues in the same array, after this one.
+	rs.pending = rs.pending[len(rs.pending):]
+}
+
+// encodeChunks is a worker.
+func (rs *restorer) encodeChunks(jobs <-chan *appendChunk) {
+	b := getBuilder()
+	defer putBuilder(b)
+	for c := range jobs {
+		c.tx.Grow(encodedSize(c.pend))
+		c.opLines = make([]int, 0, len(c.pend))
+		c.err = rs.appendsInto(c.tx, b, c.pend, &c.opLines)
+		c.done.Done()
+	}
+}
+
+// flushAppends finishes the run of appends: what is left after the last
+// chunk is encoded here while the workers finish theirs, then every part
+// is merged in input order.
+func (rs *restorer) flushAppends() error {
+	pend := rs.pending
+	rs.pending = pend[len(pend):]
+	chunks := rs.chunks
+	rs.chunks = nil
+	if len(chunks) == 0 {
+		// A short run: encoded here, no workers involved.
+		if len(pend) == 0 {
+			return nil
+		}
+		rs.tx.Grow(encodedSize(pend))
+		return rs.appendsInto(rs.tx, rs.b, pend, &rs.opLines)
+	}
+	close(rs.jobs)
+	rs.jobs = nil
+	tail := &appendChunk{pend: pend, tx: rs.ipt.conn.Begin()}
+	if len(pend) > 0 {
+		tail.tx.Grow(encodedSize(pend))
+		tail.err = rs.appendsInto(tail.tx, rs.b, pend, &tail.opLines)
+	}
+	var err error
+	for _, c := range chunks {
+		c.done.Wait()
+		if err == nil {
+			err = c.err // chunks are in input order: the first bad line
+		}
+	}
+	if err == nil {
+		err = tail.err
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range append(chunks, tail) {
+		rs.opLines = slices.Grow(rs.opLines, len(c.opLines))
+		rs.tx.Merge(c.tx)
+		rs.opLines = append(rs.opLines, c.opLines...)
 	}
 	return nil
 }
 
-// appendsInto encodes queued appends into tx, recording each operation's
-// line. It only reads the restorer's state (no chain is declared or
-// removed while appends are queued), so several run at once.
-func (rs *restorer) appendsInto(tx *xtnl.Tx, pend []pendingAppend, opLines *[]int) error {
-	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, b: rs.b}
-	if tx != rs.tx {
-		// A worker of its own: its own builder.
-		sub.b = getBuilder()
-		defer putBuilder(sub.b)
+// parallelism sets the restore up for an input of the given number of
+// lines: a worker for each CPU but the reader's.
+func (rs *restorer) parallelism(lines int) {
+	cpus := runtime.GOMAXPROCS(0)
+	rs.workers = cpus - 1
+	rs.chunk = chunkSize(lines, cpus)
+	// Most lines are appends, queued for the chunks: room for all.
+	rs.pending = make([]pendingAppend, 0, lines)
+}
+
+// encodedSize bounds the encoding of appends: a rule's message takes a
+// little over seven times its iptables-save line (432 bytes for the 61 of
+// "-A BENCH -s 10.0.0.1/32 -p tcp -m tcp --dport 1024 -j ACCEPT"), so
+// eight times leaves room without reallocating.
+func encodedSize(pend []pendingAppend) int {
+	n := 4096
+	for _, pa := range pend {
+		n += 8 * len(pa.text)
 	}
+	return n
+}
+
+// appendsInto encodes queued appends into tx with builder b, recording
+// each operation's line. It only reads the restorer's state (no chain is
+// declared or removed while appends are queued), so several run at once.
+func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, pend []pendingAppend, opLines *[]int) error {
+	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, b: b}
 	for _, pa := range pend {
 		sub.line = pa.line
 		before := tx.Len()

@@ -135,18 +135,24 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	var rs *restorer
 	b := getBuilder()
 	defer putBuilder(b)
-	err = ipt.update(func(tx *xtnl.Tx) error {
-		// A rule's encoding is about eight times its iptables-save line
-		// (runs of appends are encoded into parts of their own, see
-		// restore_parallel.go).
-		if len(input) < minParallel*64 {
-			tx.Grow(8*len(input) + 4096)
-		}
+	build := func(tx *xtnl.Tx) error {
 		rs = &restorer{ipt: ipt, tx: tx, opts: o, b: b}
 		// The input is never written to: its lines and arguments are
 		// taken as sub-strings of it, not copied.
 		return rs.run(unsafe.String(unsafe.SliceData(input), len(input)))
-	})
+	}
+	if o.noflush {
+		// What the tables hold decides what is written: commit only if
+		// nobody changed them in between.
+		err = ipt.update(build)
+	} else {
+		// Every table named is replaced whole, whatever it held: nothing
+		// is read, so there is no read to be made stale.
+		tx := ipt.conn.Begin()
+		if err = build(tx); err == nil {
+			err = tx.Commit()
+		}
+	}
 	if err == nil {
 		return nil
 	}
@@ -204,9 +210,13 @@ type restorer struct {
 	chains  map[string]bool
 	opLines []int
 	line    int
-	// pending holds "-A" lines of declared chains, parsed and encoded in
-	// parallel when a run of them ends (restore_parallel.go).
+	// pending holds "-A" lines of declared chains not yet handed to the
+	// workers as a chunk (restore_parallel.go).
 	pending []pendingAppend
+	chunks  []*appendChunk // of the current run, in input order
+	jobs    chan *appendChunk
+	workers int
+	chunk   int // lines a chunk
 	// Memory reused from one line to the next.
 	b        *builder
 	args     []string
@@ -216,8 +226,7 @@ type restorer struct {
 func (rs *restorer) fail(err error) error { return &RestoreError{Line: rs.line, Err: err} }
 
 func (rs *restorer) run(input string) error {
-	// Most lines are appends, queued for the parallel pass: room for all.
-	rs.pending = make([]pendingAppend, 0, strings.Count(input, "\n")+1)
+	rs.parallelism(strings.Count(input, "\n") + 1)
 	rs.line = 0
 	for rest, more := input, true; more; {
 		var raw string
@@ -275,30 +284,30 @@ func (rs *restorer) startTable(name string) error {
 	if !isTable(name) {
 		return badSpec(name, "table '%s' does not exist", name)
 	}
-	t, err := readTable(rs.ipt.conn, rs.ipt.fam, name, false)
+	rs.chains = map[string]bool{}
+	f := rs.ipt.fam.xtnlFamily()
+	t := &xtnl.Table{Family: f, Name: name}
+	if !rs.opts.noflush {
+		// Replace the table, as iptables-nft-restore does: whatever it
+		// held goes. Adding it first makes the delete valid whether or
+		// not it existed, so nothing needs to be read.
+		rs.table = &tableView{fam: rs.ipt.fam, name: name}
+		rs.tx.AddTable(t)
+		rs.tx.DelTable(t)
+		rs.tx.AddTable(t)
+		return nil
+	}
+	tv, err := readTable(rs.ipt.conn, rs.ipt.fam, name, false)
 	if err != nil {
 		return err
 	}
-	rs.table = t
-	rs.chains = map[string]bool{}
-	f := rs.ipt.fam.xtnlFamily()
-	if !rs.opts.noflush {
-		// Replace the table: whatever it held goes, as with
-		// iptables-nft-restore.
-		if t.exists {
-			rs.tx.DelTable(&xtnl.Table{Family: f, Name: name})
-		}
-		for _, c := range t.chains {
-			c.exists, c.rules = false, nil
-		}
-	} else {
-		for _, c := range t.chains {
-			if c.exists {
-				rs.chains[c.name] = true
-			}
+	rs.table = tv
+	for _, c := range tv.chains {
+		if c.exists {
+			rs.chains[c.name] = true
 		}
 	}
-	rs.tx.AddTable(&xtnl.Table{Family: f, Name: name})
+	rs.tx.AddTable(t)
 	return nil
 }
 
