@@ -2,6 +2,7 @@ package compat
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/expr"
 	"github.com/xtnl/xtnl/netnstest"
 )
 
@@ -241,7 +243,7 @@ func appendLines(s string) []string {
 func TestDifferentialCorpus(t *testing.T) {
 	needTools(t)
 	cases := loadCorpus(t)
-	var written, encoded, read, rejected, accepted, refused atomic.Int32
+	var written, encoded, read, keyed, rejected, accepted, refused atomic.Int32
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
 			name := fmt.Sprintf("%s:%d", strings.TrimSuffix(c.file, ".txt"), c.line)
@@ -256,15 +258,15 @@ func TestDifferentialCorpus(t *testing.T) {
 					return
 				}
 				accepted.Add(1)
-				testAccepted(t, c, &written, &encoded, &read)
+				testAccepted(t, c, &written, &encoded, &read, &keyed)
 			})
 		}
 	})
-	t.Logf("differential corpus: %d accepted specs: (1) -S identical %d, (2) nft --debug=netlink identical %d, (3) read back identical %d; %d rejected specs: rejected by both with nothing written %d",
-		accepted.Load(), written.Load(), encoded.Load(), read.Load(), refused.Load(), rejected.Load())
+	t.Logf("differential corpus: %d accepted specs: (1) -S identical %d, (2) nft --debug=netlink identical %d, (3) read back identical %d, (4) iptables-nft's rule has our comparison key %d; %d rejected specs: rejected by both with nothing written %d",
+		accepted.Load(), written.Load(), encoded.Load(), read.Load(), keyed.Load(), refused.Load(), rejected.Load())
 }
 
-func testAccepted(t *testing.T, c corpusCase, written, encoded, read *atomic.Int32) {
+func testAccepted(t *testing.T, c corpusCase, written, encoded, read, keyed *atomic.Int32) {
 	ipt := iptablesCmd(c.fam)
 	ours, ref := netnstest.New(t), netnstest.New(t)
 	prepare(t, ours, c, true)
@@ -318,6 +320,31 @@ func testAccepted(t *testing.T, c corpusCase, written, encoded, read *atomic.Int
 	}
 	if ok {
 		read.Add(1)
+	}
+	// (4) Each rule iptables-nft wrote has the comparison key of our
+	// encoding of the spec, so Exists finds it without decoding.
+	raws, err := refConn.ListRulesRaw(c.fam.xtnlFamily(), c.table, c.chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b builder
+	specs, err := b.parse(refConn.NetNSFd(), c.fam, c.table, c.chain, c.args)
+	if err != nil || len(specs) != len(raws) {
+		t.Fatalf("(4) %d specs (%v) for %d rules", len(specs), err, len(raws))
+	}
+	ok = true
+	for i, s := range specs {
+		r, err := b.encode(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours, theirs := expr.AppendKey(nil, r.Exprs), expr.AppendKey(nil, raws[i].Exprs); !bytes.Equal(ours, theirs) {
+			t.Errorf("(4) comparison key of %q:\n ours   %x\n theirs %x", c.text, ours, theirs)
+			ok = false
+		}
+	}
+	if ok {
+		keyed.Add(1)
 	}
 }
 

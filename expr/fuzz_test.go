@@ -35,9 +35,18 @@ func FuzzUnmarshalList(f *testing.F) {
 }
 
 func checkUnmarshalList(t *testing.T, fam byte, b []byte) {
+	// Any payload has a key, the same every time; a decodable one's key
+	// is its own key (keys compare rules however they were written).
+	k := AppendKey(nil, b)
+	if again := AppendKey(nil, b); string(again) != string(k) {
+		t.Fatalf("AppendKey is not deterministic")
+	}
 	exprs, err := UnmarshalList(fam, b)
 	if err != nil {
 		return
+	}
+	if kk := AppendKey(nil, k); string(kk) != string(k) {
+		t.Fatalf("the key of a decodable payload is not its own key:\n%x\n%x", k, kk)
 	}
 	if n := listElems(b); n != len(exprs) {
 		t.Fatalf("%d list elements decoded into %d expressions", n, len(exprs))
