@@ -36,6 +36,29 @@ type Conn struct {
 	// batch or a request, and the iovec list of a batch.
 	frame encoder
 	iov   [][]byte
+
+	attachMu sync.Mutex
+	attached map[any]any // Attached
+}
+
+// Attached returns the value attached to c under key, first attaching the
+// value make returns if there is none. It is for packages built on a Conn
+// (compat keeps its per-connection cache there): their state then lives
+// and goes with the connection, never outliving it in a table of their
+// own. Keys are compared as map keys; use an unexported type, as with
+// context values.
+func (c *Conn) Attached(key any, make func() any) any {
+	c.attachMu.Lock()
+	defer c.attachMu.Unlock()
+	v, ok := c.attached[key]
+	if !ok {
+		if c.attached == nil {
+			c.attached = map[any]any{}
+		}
+		v = make()
+		c.attached[key] = v
+	}
+	return v
 }
 
 // Option configures Open.

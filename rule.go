@@ -308,13 +308,13 @@ func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start 
 		return invalidf("listing rules needs a family and a table")
 	}
 	what := fmt.Sprintf("rules of %s %s %s", fam, table, chain)
-	seq := ruleSequence{}
+	var seq ruleSequence
 	return c.dump(what, msgType, byte(fam), func(e *encoder) {
 		e.str(unix.NFTA_RULE_TABLE, table)
 		if chain != "" {
 			e.str(unix.NFTA_RULE_CHAIN, chain)
 		}
-	}, func() { start(); clear(seq) }, func(m message) error {
+	}, func() { start(); seq.reset() }, func(m message) error {
 		if err := seq.next(m.Data); err != nil {
 			return err
 		}
@@ -350,11 +350,14 @@ func (r *RawRule) Decode() (*Rule, error) {
 	return &Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle, Exprs: exprs, UserData: r.UserData, Compat: r.Compat}, nil
 }
 
-// ListRulesRaw is ListRules without decoding the expressions.
+// ListRulesRaw is ListRules without decoding the expressions. The rules
+// of a listing share a few large allocations (their structures, their
+// bytes, their chain names), so a chain of 10k rules costs a handful.
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
 	var out []*RawRule
-	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out = out[:0] }, func(what string, m message) error {
-		r, err := readRuleAttrs(m.Data)
+	var rd rawRuleReader
+	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, m message) error {
+		r, err := rd.read(m.Data)
 		if err != nil {
 			return fmt.Errorf("xtnl: decode %s: %w", what, err)
 		}
@@ -362,6 +365,73 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 		return nil
 	})
 	return out, err
+}
+
+// rawRuleReader reads the rules of a dump into memory it hands out in
+// chunks: the rules, their compat attributes, their bytes; and a table
+// or chain name equal to the last one read is the same string.
+type rawRuleReader struct {
+	rules        []RawRule
+	compats      []RuleCompat
+	bytes        []byte
+	table, chain string
+}
+
+// rawChunk is how many rules (and how many bytes times 512) a chunk holds.
+const rawChunk = 256
+
+func (rd *rawRuleReader) read(b []byte) (*RawRule, error) {
+	if len(b) < nfgenmsgLen {
+		return nil, ErrTruncated
+	}
+	if len(rd.rules) == cap(rd.rules) {
+		rd.rules = make([]RawRule, 0, rawChunk)
+	}
+	rd.rules = append(rd.rules, RawRule{Family: Family(b[0])})
+	r := &rd.rules[len(rd.rules)-1]
+	a := attrs{b: b[nfgenmsgLen:]}
+	for a.next() {
+		switch a.typ {
+		case unix.NFTA_RULE_TABLE:
+			r.Table = rd.intern(&rd.table, a.data)
+		case unix.NFTA_RULE_CHAIN:
+			r.Chain = rd.intern(&rd.chain, a.data)
+		case unix.NFTA_RULE_HANDLE:
+			r.Handle = a.u64()
+		case unix.NFTA_RULE_EXPRESSIONS:
+			r.Exprs = rd.keep(a.data)
+		case unix.NFTA_RULE_USERDATA:
+			r.UserData = rd.keep(a.data)
+		case unix.NFTA_RULE_COMPAT:
+			if len(rd.compats) == cap(rd.compats) {
+				rd.compats = make([]RuleCompat, 0, rawChunk)
+			}
+			rd.compats = append(rd.compats, readRuleCompat(a.data))
+			r.Compat = &rd.compats[len(rd.compats)-1]
+		}
+	}
+	return r, a.err
+}
+
+// intern returns the string of a name attribute (as attrs.str reads
+// it), the last one if it is the same.
+func (rd *rawRuleReader) intern(last *string, b []byte) string {
+	b = bytes.TrimRight(b, "\x00")
+	if string(b) != *last {
+		*last = string(b)
+	}
+	return *last
+}
+
+// keep copies b into the reader's byte chunks; the copy cannot be grown
+// into its neighbour.
+func (rd *rawRuleReader) keep(b []byte) []byte {
+	if cap(rd.bytes)-len(rd.bytes) < len(b) {
+		rd.bytes = make([]byte, 0, max(rawChunk*512, len(b)))
+	}
+	at := len(rd.bytes)
+	rd.bytes = append(rd.bytes, b...)
+	return rd.bytes[at:len(rd.bytes):len(rd.bytes)]
 }
 
 func decodeRule(b []byte) (*Rule, error) {
@@ -393,20 +463,26 @@ func readRuleAttrs(b []byte) (*RawRule, error) {
 		case unix.NFTA_RULE_USERDATA:
 			r.UserData = bytes.Clone(a.data)
 		case unix.NFTA_RULE_COMPAT:
-			rc := &RuleCompat{}
-			r.Compat = rc
-			ca := attrs{b: a.data}
-			for ca.next() {
-				switch ca.typ {
-				case nftaRuleCompatProto:
-					rc.Proto = ca.u32()
-				case nftaRuleCompatFlags:
-					rc.Invert = ca.u32()&nftRuleCompatFInv != 0
-				}
-			}
+			rc := readRuleCompat(a.data)
+			r.Compat = &rc
 		}
 	}
 	return r, a.err
+}
+
+// readRuleCompat reads an NFTA_RULE_COMPAT attribute.
+func readRuleCompat(b []byte) RuleCompat {
+	var rc RuleCompat
+	ca := attrs{b: b}
+	for ca.next() {
+		switch ca.typ {
+		case nftaRuleCompatProto:
+			rc.Proto = ca.u32()
+		case nftaRuleCompatFlags:
+			rc.Invert = ca.u32()&nftRuleCompatFInv != 0
+		}
+	}
+	return rc
 }
 
 // ruleHandle extracts NFTA_RULE_HANDLE from an echoed NEWRULE message.
@@ -430,19 +506,24 @@ func ruleHandle(b []byte) (uint64, bool) {
 // NLM_F_DUMP_INTR. Every dumped rule names the one before it
 // (NFTA_RULE_POSITION, absent for the first), so a gap shows as a rule not
 // naming the previous one read in its chain; the dump is then retried.
-type ruleSequence map[string]uint64
+type ruleSequence struct {
+	started    bool
+	last       []byte // the chain of the rule read last, and its handle
+	lastHandle uint64
+	others     map[string]uint64 // the other chains' last handles
+}
 
-func (s ruleSequence) next(b []byte) error {
+func (s *ruleSequence) next(b []byte) error {
 	if len(b) < nfgenmsgLen {
 		return ErrTruncated
 	}
-	var chain string
+	var chain []byte
 	var handle, prev uint64
 	a := attrs{b: b[nfgenmsgLen:]}
 	for a.next() {
 		switch a.typ {
 		case unix.NFTA_RULE_CHAIN:
-			chain = a.str()
+			chain = bytes.TrimRight(a.data, "\x00")
 		case unix.NFTA_RULE_HANDLE:
 			handle = a.u64()
 		case unix.NFTA_RULE_POSITION:
@@ -452,9 +533,23 @@ func (s ruleSequence) next(b []byte) error {
 	if a.err != nil {
 		return a.err
 	}
-	if s[chain] != prev {
+	if !s.started || !bytes.Equal(chain, s.last) {
+		// Another chain (a table's dump): file the one left.
+		if s.others == nil {
+			s.others = map[string]uint64{}
+		}
+		if s.started {
+			s.others[string(s.last)] = s.lastHandle
+		}
+		s.started = true
+		s.last, s.lastHandle = append(s.last[:0:0], chain...), s.others[string(chain)]
+	}
+	if s.lastHandle != prev {
 		return errDumpRetry
 	}
-	s[chain] = handle
+	s.lastHandle = handle
 	return nil
 }
+
+// reset forgets every chain, for a new attempt.
+func (s *ruleSequence) reset() { *s = ruleSequence{} }

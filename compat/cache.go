@@ -2,25 +2,38 @@ package compat
 
 import (
 	"encoding/binary"
+	"strings"
 	"sync"
 
 	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/expr"
 )
 
-// A per-connection cache of what the kernel holds, valid while the
+// What compat keeps of the kernel's state, per connection, valid while the
 // ruleset generation is unchanged: an unchanged chain costs one GETGEN
 // round trip to re-read, and a chain re-read after a change elsewhere
-// costs its dump and map lookups, because rules are decoded only when
-// their encoding is new. Decisions taken from the cache are committed
-// conditionally on the generation they were read at (IPTables.update), so
-// a stale read can never be acted on.
-type ruleCache struct {
-	mu     sync.Mutex
-	rules  [2]map[string]decoded // per family (IPv4, IPv6): raw expression bytes → decoded rule
-	specs  map[string][]string   // rulespec (appendSpecKey) → canonical bodies
-	key    []byte                // appendSpecKey's buffer for look-ups
+// costs its dump, the comparison keys of its rules and map look-ups:
+// rules are decoded only when their key is new, and only when something
+// asks for their meaning (Exists finds a rule by key). Decisions taken
+// from the cache are committed conditionally on the generation they were
+// read at (IPTables.update), so a stale read can never be acted on.
+//
+// The state is attached to its connection (xtnl.Conn.Attached) and goes
+// with it.
+type connState struct {
+	mu sync.Mutex
+	// memo decodes by comparison key, per family (IPv4, IPv6); the
+	// decoded rules' counters are zero (each rule's own are in its
+	// bytes, see chainSnap.spec).
+	memo   [2]map[string]decoded
+	specs  map[string][]wanted // rulespec (appendSpecKey) → its rules
+	key    []byte              // appendSpecKey's buffer for look-ups
 	chains map[chainKey]*chainSnap
 	tables map[tableKey]*tableSnap
+	// known holds the chains Append found to exist.
+	known map[chainKey]bool
+	// update serializes this connection's read-decide-commit cycles.
+	update sync.Mutex
 }
 
 type chainKey struct {
@@ -40,32 +53,12 @@ type decoded struct {
 	err  error
 }
 
-// chainSnap is one chain's rules at generation gen.
-type chainSnap struct {
-	gen    uint32
-	exists bool
-	rules  []*xtnl.RawRule
-	dec    []decoded
-	index  map[string][]int // canonical body → positions
-
-	linesOnce sync.Once
-	lines     []string // -S lines, computed once per snapshot
-	linesErr  error
-}
-
-// sLines returns the chain's rules as -S prints them (no counters).
-func (s *chainSnap) sLines() ([]string, error) {
-	s.linesOnce.Do(func() {
-		s.lines = make([]string, 0, len(s.dec))
-		for _, d := range s.dec {
-			if d.err != nil {
-				s.linesErr = d.err
-				return
-			}
-			s.lines = append(s.lines, "-A "+d.spec.Chain+d.body)
-		}
-	})
-	return s.lines, s.linesErr
+// wanted is a rule a rulespec makes, as the chain snapshots compare it:
+// by comparison key first, by canonical -S body (meaning) when no key is
+// equal.
+type wanted struct {
+	key  string
+	body string
 }
 
 // tableSnap is a table's chains (without rules) at generation gen.
@@ -74,34 +67,34 @@ type tableSnap struct {
 	table *tableView
 }
 
-// cacheLimit bounds the decoded-rule memo; past it the memo starts over.
+// cacheLimit bounds the memos; past it a memo starts over.
 const cacheLimit = 1 << 18
 
-var caches sync.Map // *xtnl.Conn → *ruleCache
+type stateKey struct{}
 
-func cacheFor(conn *xtnl.Conn) *ruleCache {
-	if c, ok := caches.Load(conn); ok {
-		return c.(*ruleCache)
-	}
-	c, _ := caches.LoadOrStore(conn, &ruleCache{
-		rules:  [2]map[string]decoded{{}, {}},
-		specs:  map[string][]string{},
-		chains: map[chainKey]*chainSnap{},
-		tables: map[tableKey]*tableSnap{},
-	})
-	return c.(*ruleCache)
+func connStateOf(conn *xtnl.Conn) *connState {
+	return conn.Attached(stateKey{}, func() any {
+		return &connState{
+			memo:   [2]map[string]decoded{{}, {}},
+			specs:  map[string][]wanted{},
+			chains: map[chainKey]*chainSnap{},
+			tables: map[tableKey]*tableSnap{},
+			known:  map[chainKey]bool{},
+		}
+	}).(*connState)
 }
 
-// decode returns the iptables form of a raw rule, decoding it only the
-// first time its encoding is seen.
-func (rc *ruleCache) decode(nsFd int, fam Family, r *xtnl.RawRule) decoded {
-	memo := rc.rules[0]
+// decode returns the iptables form of a rule whose comparison key is key,
+// decoding it only the first time the key is seen. The form's counters are
+// zero (a rule without a counter has none).
+func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) decoded {
+	memo := st.memo[0]
 	if fam == IPv6 {
-		memo = rc.rules[1]
+		memo = st.memo[1]
 	}
-	rc.mu.Lock()
-	d, ok := memo[string(r.Exprs)] // no allocation for the lookup
-	rc.mu.Unlock()
+	st.mu.Lock()
+	d, ok := memo[key]
+	st.mu.Unlock()
 	if ok {
 		if d.spec != nil && (d.spec.Table != r.Table || d.spec.Chain != r.Chain) {
 			// Same expressions in another chain: share the decoding,
@@ -116,90 +109,39 @@ func (rc *ruleCache) decode(nsFd int, fam Family, r *xtnl.RawRule) decoded {
 	if err == nil {
 		var s *Spec
 		if s, err = DecodeIn(nsFd, fam, rule); err == nil {
+			if s.Counters != nil {
+				s.Counters = &Counters{}
+			}
 			d = decoded{spec: s, body: s.Body()}
 		}
 	}
 	if err != nil {
 		d = decoded{err: err, body: "\x00unrepresentable"}
 	}
-	rc.mu.Lock()
+	st.mu.Lock()
 	if len(memo) >= cacheLimit {
 		clear(memo)
 	}
-	memo[string(r.Exprs)] = d
-	rc.mu.Unlock()
+	memo[strings.Clone(key)] = d // not the snapshot's key buffer: the memo outlives it
+	st.mu.Unlock()
 	return d
 }
 
-// chain returns a snapshot of a chain no older than the current
-// generation.
-func (ipt *IPTables) chain(table, chain string) (*chainSnap, error) {
-	gen, err := ipt.conn.Generation()
-	if err != nil {
-		return nil, err
-	}
-	return ipt.chainAt(gen, table, chain)
-}
-
-// chainAt is chain for a generation just read.
-func (ipt *IPTables) chainAt(gen uint32, table, chain string) (*chainSnap, error) {
-	var err error
-	rc := cacheFor(ipt.conn)
-	key := chainKey{ipt.fam, table, chain}
-	rc.mu.Lock()
-	snap := rc.chains[key]
-	rc.mu.Unlock()
-	if snap != nil && snap.gen == gen {
-		return snap, nil
-	}
-	snap = &chainSnap{gen: gen, exists: true}
-	if isTable(table) {
-		snap.rules, err = ipt.conn.ListRulesRaw(ipt.fam.xtnlFamily(), table, chain)
-	}
-	switch {
-	case !isTable(table) || isNotExist(err):
-		// A built-in chain exists (empty) before its first use.
-		snap.exists, snap.rules = IsBuiltinChain(table, chain) && isTable(table), nil
-	case err != nil:
-		return nil, err
-	}
-	snap.dec = make([]decoded, len(snap.rules))
-	snap.index = make(map[string][]int, len(snap.rules))
-	for i, r := range snap.rules {
-		d := rc.decode(ipt.nsFd(), ipt.fam, r)
-		snap.dec[i] = d
-		snap.index[d.body] = append(snap.index[d.body], i)
-	}
-	rc.mu.Lock()
-	rc.chains[key] = snap
-	rc.mu.Unlock()
-	return snap, nil
-}
-
-// find returns the position of the first rule whose canonical body is
-// body, or -1.
-func (s *chainSnap) find(body string) int {
-	if pos := s.index[body]; len(pos) > 0 {
-		return pos[0]
-	}
-	return -1
-}
-
-// canonicals returns the canonical bodies of a rulespec's rules (one per
-// combination of its addresses), memoized by the rulespec: a rule asked
-// about again is neither parsed nor encoded again, and the look-up
-// allocates nothing.
-func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]string, error) {
+// canonicals returns the rules a rulespec makes (one per combination of
+// its addresses), as snapshots compare them, memoized by the rulespec: a
+// rule asked about again is neither parsed nor encoded again, and the
+// look-up allocates nothing.
+func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]wanted, error) {
 	if err := checkTableChain(table, chain); err != nil {
 		return nil, err
 	}
-	rc := cacheFor(ipt.conn)
-	rc.mu.Lock()
-	rc.key = appendSpecKey(rc.key[:0], ipt.fam, table, chain, rulespec)
-	bodies, ok := rc.specs[string(rc.key)]
-	rc.mu.Unlock()
+	st := connStateOf(ipt.conn)
+	st.mu.Lock()
+	st.key = appendSpecKey(st.key[:0], ipt.fam, table, chain, rulespec)
+	wants, ok := st.specs[string(st.key)]
+	st.mu.Unlock()
 	if ok {
-		return bodies, nil
+		return wants, nil
 	}
 	b := getBuilder()
 	defer putBuilder(b)
@@ -207,26 +149,27 @@ func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	bodies = make([]string, len(specs))
+	wants = make([]wanted, len(specs))
 	for i, s := range specs {
 		r, err := b.encode(s)
 		if err != nil {
 			return nil, wrapErr(err)
 		}
-		d := rc.decode(ipt.nsFd(), ipt.fam, r)
+		key := string(expr.AppendKey(nil, r.Exprs))
+		d := st.decode(ipt.nsFd(), ipt.fam, r, key)
 		if d.err != nil {
 			return nil, wrapErr(d.err)
 		}
-		bodies[i] = d.body
+		wants[i] = wanted{key: key, body: d.body}
 	}
-	key := string(appendSpecKey(nil, ipt.fam, table, chain, rulespec))
-	rc.mu.Lock()
-	if len(rc.specs) >= cacheLimit {
-		clear(rc.specs)
+	specKey := string(appendSpecKey(nil, ipt.fam, table, chain, rulespec))
+	st.mu.Lock()
+	if len(st.specs) >= cacheLimit {
+		clear(st.specs)
 	}
-	rc.specs[key] = bodies
-	rc.mu.Unlock()
-	return bodies, nil
+	st.specs[specKey] = wants
+	st.mu.Unlock()
+	return wants, nil
 }
 
 // appendSpecKey appends the memo key of a rulespec: every part
@@ -244,31 +187,23 @@ func appendSpecKey(b []byte, fam Family, table, chain string, rulespec []string)
 	return b
 }
 
-// tableAt returns a table's chains (no rules) for a generation just read.
-func (ipt *IPTables) tableAt(gen uint32, table string) (*tableView, error) {
-	rc := cacheFor(ipt.conn)
+// tableAt returns a table's chains (no rules) for a generation just
+// read; with counts, read anew (see chainRead).
+func (ipt *IPTables) tableAt(gen uint32, table string, counts bool) (*tableView, error) {
+	st := connStateOf(ipt.conn)
 	key := tableKey{ipt.fam, table}
-	rc.mu.Lock()
-	ts := rc.tables[key]
-	rc.mu.Unlock()
-	if ts != nil && ts.gen == gen {
+	st.mu.Lock()
+	ts := st.tables[key]
+	st.mu.Unlock()
+	if ts != nil && ts.gen == gen && !counts {
 		return ts.table, nil
 	}
 	t, err := readTable(ipt.conn, ipt.fam, table, false)
 	if err != nil {
 		return nil, err
 	}
-	rc.mu.Lock()
-	rc.tables[key] = &tableSnap{gen: gen, table: t}
-	rc.mu.Unlock()
+	st.mu.Lock()
+	st.tables[key] = &tableSnap{gen: gen, table: t}
+	st.mu.Unlock()
 	return t, nil
-}
-
-// handles lists a snapshot's rule handles, in order.
-func (s *chainSnap) handles() []uint64 {
-	h := make([]uint64, len(s.rules))
-	for i, r := range s.rules {
-		h[i] = r.Handle
-	}
-	return h
 }

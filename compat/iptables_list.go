@@ -24,7 +24,7 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 	if err != nil {
 		return nil, wrapErr(err)
 	}
-	t, err := ipt.tableAt(gen, table)
+	t, err := ipt.tableAt(gen, table, counters)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
@@ -44,7 +44,7 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		if !c.exists {
 			continue
 		}
-		snap, err := ipt.chainAt(gen, table, c.name)
+		snap, err := ipt.chainAt(gen, table, c.name, counters)
 		if err != nil {
 			return nil, wrapErr(err)
 		}
@@ -56,11 +56,12 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 			out = append(out, lines...)
 			continue
 		}
-		for _, d := range snap.dec {
-			if d.err != nil {
-				return nil, wrapErr(d.err)
+		for i := range snap.rules {
+			s, err := snap.spec(i)
+			if err != nil {
+				return nil, wrapErr(err)
 			}
-			out = append(out, d.spec.Format(true))
+			out = append(out, s.Format(true))
 		}
 	}
 	return out, nil
@@ -105,7 +106,7 @@ type Stat struct {
 // source, destination, options. Addresses carry their prefix (/32, /128
 // included), as go-iptables gives them.
 func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
-	snap, err := ipt.chain(table, chain)
+	snap, err := ipt.chainRead(table, chain, true)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
@@ -113,11 +114,12 @@ func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
 		return nil, notFound(errNoChain)
 	}
 	rows := [][]string{}
-	for _, d := range snap.dec {
-		if d.err != nil {
-			return nil, wrapErr(d.err)
+	for i := range snap.rules {
+		s, err := snap.spec(i)
+		if err != nil {
+			return nil, wrapErr(err)
 		}
-		rows = append(rows, d.spec.statFields())
+		rows = append(rows, s.statFields())
 	}
 	return rows, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/xtnl/xtnl"
 )
@@ -47,17 +46,10 @@ func checkTableChain(table, chain string) error {
 // Cycles of one process on one connection take turns, so they never make
 // each other retry; only other processes' commits (and plain appends) can.
 func (ipt *IPTables) update(fn func(tx *xtnl.Tx) error) error {
-	mu := updateLock(ipt.conn)
+	mu := &connStateOf(ipt.conn).update
 	mu.Lock()
 	defer mu.Unlock()
 	return ipt.conn.Update(maxAttempts, fn)
-}
-
-var updateLocks sync.Map // *xtnl.Conn → *sync.Mutex
-
-func updateLock(c *xtnl.Conn) *sync.Mutex {
-	mu, _ := updateLocks.LoadOrStore(c, new(sync.Mutex))
-	return mu.(*sync.Mutex)
 }
 
 // Exists reports whether the rule is in the chain, compared by meaning.
@@ -74,7 +66,7 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 		return false, nil
 	}
 	for _, w := range wants {
-		if snap.find(w) < 0 {
+		if !snap.has(w) {
 			return false, nil
 		}
 	}
@@ -117,21 +109,31 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	}
 }
 
-var knownChains sync.Map // conn-scoped chainKey → struct{}
-
-type connChain struct {
-	conn *xtnl.Conn
-	key  chainKey
-}
-
+// knownChain reports whether Append found the chain to exist (and it was
+// not found gone since).
 func (ipt *IPTables) knownChain(k chainKey) bool {
-	_, ok := knownChains.Load(connChain{ipt.conn, k})
-	return ok
+	st := connStateOf(ipt.conn)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.known[k]
 }
 
-func (ipt *IPTables) learnChain(k chainKey) { knownChains.Store(connChain{ipt.conn, k}, struct{}{}) }
+func (ipt *IPTables) learnChain(k chainKey) {
+	st := connStateOf(ipt.conn)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.known) >= cacheLimit {
+		clear(st.known)
+	}
+	st.known[k] = true
+}
 
-func (ipt *IPTables) forgetChain(k chainKey) { knownChains.Delete(connChain{ipt.conn, k}) }
+func (ipt *IPTables) forgetChain(k chainKey) {
+	st := connStateOf(ipt.conn)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.known, k)
+}
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
 // iptables words them.
@@ -188,7 +190,7 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		}
 		var missing []*Spec
 		for i, s := range specs {
-			if snap.find(wants[i]) < 0 {
+			if !snap.has(wants[i]) {
 				missing = append(missing, s)
 			}
 		}
@@ -294,10 +296,10 @@ func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
 		if err != nil {
 			return err
 		}
-		taken := map[int]bool{}
+		taken := map[int32]bool{}
 		for _, w := range wants {
-			i := -1
-			for _, p := range snap.index[w] {
+			i := int32(-1)
+			for _, p := range snap.positions(w.body) {
 				if !taken[p] {
 					i = p
 					break

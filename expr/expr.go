@@ -362,18 +362,12 @@ func appendAttr(b []byte, typ uint16, data []byte) []byte {
 
 // nextAttr splits the first attribute off b.
 func nextAttr(b []byte) (typ uint16, payload, rest []byte, err error) {
-	if len(b) < 4 {
-		return 0, nil, nil, errors.New("truncated attribute header")
+	typ, payload, size, ok := attrAt(b)
+	if !ok {
+		if len(b) < 4 {
+			return 0, nil, nil, errors.New("truncated attribute header")
+		}
+		return 0, nil, nil, fmt.Errorf("attribute length %d out of range", binary.NativeEndian.Uint16(b))
 	}
-	l := int(binary.NativeEndian.Uint16(b))
-	typ = binary.NativeEndian.Uint16(b[2:])
-	if l < 4 || l > len(b) {
-		return 0, nil, nil, fmt.Errorf("attribute length %d out of range", l)
-	}
-	payload = b[4:l]
-	al := (l + 3) &^ 3
-	if al > len(b) {
-		al = len(b)
-	}
-	return typ, payload, b[al:], nil
+	return typ, payload, b[size:], nil
 }

@@ -12,7 +12,7 @@ import (
 // kernelForm rewrites an encoding the way the kernel dumps it back: no
 // NLA_F_NESTED flags (whatever their depth). Built by hand here, so the
 // key is checked against an independent rewriting.
-func kernelForm(t *testing.T, b []byte) []byte {
+func kernelForm(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var out []byte
 	for len(b) > 0 {
@@ -116,5 +116,40 @@ func TestKeyTellsRulesApart(t *testing.T) {
 	bad := []byte{200, 0, 1, 0, 1, 2}
 	if got := AppendKey([]byte("x"), bad); string(got) != "x"+string(bad) {
 		t.Errorf("ill-formed payload: key %x", got)
+	}
+}
+
+func TestCounterOf(t *testing.T) {
+	var b []byte
+	b = AppendMeta(b, nftexpr.MetaKeyMARK, 1)
+	if _, _, ok := CounterOf(b); ok {
+		t.Fatal("a counter in a rule without one")
+	}
+	b = AppendCounter(b, 100, 2)
+	b = AppendCounter(b, 7, 1) // the last one counts, as the decoders take it
+	b = AppendVerdict(b, nftexpr.VerdictAccept, "")
+	if p, by, ok := CounterOf(kernelForm(t, b)); !ok || p != 1 || by != 7 {
+		t.Fatalf("CounterOf = %d %d %v, want 1 7 true", p, by, ok)
+	}
+}
+
+// BenchmarkAppendKeyOfDump: the key of one dumped rule of the bench shape
+// (-s ADDR -p tcp --dport P -j ACCEPT): what re-reading a chain costs per
+// rule beyond the dump.
+func BenchmarkAppendKeyOfDump(b *testing.B) {
+	var rule []byte
+	rule = AppendMeta(rule, nftexpr.MetaKeyL4PROTO, 1)
+	rule = AppendCmp(rule, nftexpr.CmpOpEq, 1, []byte{6})
+	rule = AppendPayload(rule, nftexpr.PayloadBaseNetworkHeader, 12, 4, 1)
+	rule = AppendCmp(rule, nftexpr.CmpOpEq, 1, []byte{10, 0, 0, 1})
+	rule = AppendPayload(rule, nftexpr.PayloadBaseTransportHeader, 2, 2, 1)
+	rule = AppendCmp(rule, nftexpr.CmpOpEq, 1, []byte{0, 22})
+	rule = AppendCounter(rule, 10, 1)
+	rule = AppendVerdict(rule, nftexpr.VerdictAccept, "")
+	dumped := kernelForm(b, rule)
+	var buf []byte
+	b.SetBytes(int64(len(dumped)))
+	for b.Loop() {
+		buf = AppendKey(buf[:0], dumped)
 	}
 }

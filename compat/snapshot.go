@@ -1,0 +1,263 @@
+package compat
+
+import (
+	"bytes"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/expr"
+)
+
+// chainSnap is one chain's rules at generation gen, made from the dump:
+// the rules and their comparison keys. What else is asked of it is worked
+// out once, when first asked: an index by key (Exists), the rules'
+// iptables forms (listings; a rule not found by key), an index by
+// meaning (Delete), the -S lines.
+//
+// A chain read again after a change is mostly the rules it held before:
+// each rule dumped with the same handle and the very same bytes as in the
+// previous snapshot takes that snapshot's key, form and line, so a
+// re-read costs its dump and a comparison per rule, plus the work for
+// what really changed.
+type chainSnap struct {
+	gen    uint32
+	exists bool
+	rules  []*xtnl.RawRule
+	keys   []string // each rule's comparison key (expr.AppendKey)
+
+	st   *connState
+	nsFd int
+	fam  Family
+
+	byKeyOnce sync.Once
+	byKey     map[uint64]int32 // hash of a key → first position with it
+	nextKey   []int32          // → next position with the same hash, or -1
+
+	decodeOnce sync.Once
+	decodeDone atomic.Bool
+	dec        []decoded // filled from the previous snapshot where it could be
+
+	byBodyOnce sync.Once
+	byBody     map[string][]int32 // canonical -S body → positions
+
+	linesOnce sync.Once
+	linesDone atomic.Bool
+	lines     []string // -S lines, filled from the previous snapshot where it could be
+	linesErr  error
+}
+
+// keySeed hashes comparison keys for the by-key index.
+var keySeed = maphash.MakeSeed()
+
+// chain returns a snapshot of a chain no older than the current
+// generation.
+func (ipt *IPTables) chain(table, chain string) (*chainSnap, error) {
+	return ipt.chainRead(table, chain, false)
+}
+
+// chainRead is chain; with counts, the snapshot is read anew even if the
+// generation is unchanged: traffic moves counters without moving it.
+func (ipt *IPTables) chainRead(table, chain string, counts bool) (*chainSnap, error) {
+	gen, err := ipt.conn.Generation()
+	if err != nil {
+		return nil, err
+	}
+	return ipt.chainAt(gen, table, chain, counts)
+}
+
+// chainAt is chainRead for a generation just read.
+func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*chainSnap, error) {
+	var err error
+	st := connStateOf(ipt.conn)
+	key := chainKey{ipt.fam, table, chain}
+	st.mu.Lock()
+	prev := st.chains[key]
+	st.mu.Unlock()
+	if prev != nil && prev.gen == gen && !counts {
+		return prev, nil
+	}
+	snap := &chainSnap{gen: gen, exists: true, st: st, nsFd: ipt.nsFd(), fam: ipt.fam}
+	if isTable(table) {
+		snap.rules, err = ipt.conn.ListRulesRaw(ipt.fam.xtnlFamily(), table, chain)
+	}
+	switch {
+	case !isTable(table) || isNotExist(err):
+		// A built-in chain exists (empty) before its first use.
+		snap.exists, snap.rules = IsBuiltinChain(table, chain) && isTable(table), nil
+	case err != nil:
+		return nil, err
+	}
+	snap.index(prev)
+	st.mu.Lock()
+	st.chains[key] = snap
+	st.mu.Unlock()
+	return snap, nil
+}
+
+// index computes the rules' comparison keys, taking from prev (the
+// chain's previous snapshot, or nil) what it knows of the rules it held.
+func (s *chainSnap) index(prev *chainSnap) {
+	n := len(s.rules)
+	s.keys = make([]string, n)
+	s.dec = make([]decoded, n)
+	s.lines = make([]string, n)
+	size := 0
+	for _, r := range s.rules {
+		size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
+	}
+	buf := make([]byte, 0, size)
+	ends := make([]int, n)
+	fresh := make([]bool, n)
+	same := prev.matcher()
+	for i, r := range s.rules {
+		if j := same(i, r); j >= 0 {
+			s.keys[i] = prev.keys[j]
+			if prev.decodeDone.Load() {
+				s.dec[i] = prev.dec[j]
+			}
+			if prev.linesDone.Load() {
+				s.lines[i] = prev.lines[j]
+			}
+			ends[i] = len(buf)
+			continue
+		}
+		buf = expr.AppendKey(buf, r.Exprs)
+		ends[i], fresh[i] = len(buf), true
+	}
+	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written to again
+	start := 0
+	for i, end := range ends {
+		if fresh[i] {
+			s.keys[i] = all[start:end]
+		}
+		start = end
+	}
+}
+
+// matcher returns a function telling, for rule i of a new dump, the
+// position in s of the same rule (same handle, the very same bytes), or -1.
+// Rules keep their order, so it mostly walks s alongside; it looks the
+// handle up when the chain moved around it.
+func (s *chainSnap) matcher() func(i int, r *xtnl.RawRule) int {
+	if s == nil || len(s.rules) == 0 {
+		return func(int, *xtnl.RawRule) int { return -1 }
+	}
+	var byHandle map[uint64]int
+	next := 0
+	return func(i int, r *xtnl.RawRule) int {
+		j := next
+		if j >= len(s.rules) || s.rules[j].Handle != r.Handle {
+			if byHandle == nil {
+				byHandle = make(map[uint64]int, len(s.rules))
+				for k, old := range s.rules {
+					byHandle[old.Handle] = k
+				}
+			}
+			var ok bool
+			if j, ok = byHandle[r.Handle]; !ok {
+				return -1
+			}
+		}
+		next = j + 1
+		if old := s.rules[j]; old.Table != r.Table || old.Chain != r.Chain || !bytes.Equal(old.Exprs, r.Exprs) {
+			return -1 // replaced under the same handle, or its counters moved
+		}
+		return j
+	}
+}
+
+// has reports whether the chain holds the rule: one with its comparison
+// key, or else one that means the same (decoding the chain, once).
+func (s *chainSnap) has(w wanted) bool {
+	s.byKeyOnce.Do(func() {
+		s.byKey = make(map[uint64]int32, len(s.keys))
+		s.nextKey = make([]int32, len(s.keys))
+		for i := len(s.keys) - 1; i >= 0; i-- {
+			h := maphash.String(keySeed, s.keys[i])
+			if first, ok := s.byKey[h]; ok {
+				s.nextKey[i] = first
+			} else {
+				s.nextKey[i] = -1
+			}
+			s.byKey[h] = int32(i)
+		}
+	})
+	if i, ok := s.byKey[maphash.String(keySeed, w.key)]; ok {
+		for ; i >= 0; i = s.nextKey[i] {
+			if s.keys[i] == w.key {
+				return true
+			}
+		}
+	}
+	return len(s.positions(w.body)) > 0
+}
+
+// positions lists the positions of the rules whose canonical body is body.
+func (s *chainSnap) positions(body string) []int32 {
+	s.byBodyOnce.Do(func() {
+		dec := s.decoded()
+		s.byBody = make(map[string][]int32, len(dec))
+		for i, d := range dec {
+			s.byBody[d.body] = append(s.byBody[d.body], int32(i))
+		}
+	})
+	return s.byBody[body]
+}
+
+// decoded returns the rules' iptables forms (counters zero; see spec).
+func (s *chainSnap) decoded() []decoded {
+	s.decodeOnce.Do(func() {
+		for i, r := range s.rules {
+			if s.dec[i].spec == nil && s.dec[i].err == nil {
+				s.dec[i] = s.st.decode(s.nsFd, s.fam, r, s.keys[i])
+			}
+		}
+		s.decodeDone.Store(true)
+	})
+	return s.dec
+}
+
+// spec returns rule i's iptables form with its own counters, or why it
+// has none.
+func (s *chainSnap) spec(i int) (*Spec, error) {
+	d := s.decoded()[i]
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.spec.Counters == nil {
+		return d.spec, nil
+	}
+	c := *d.spec
+	p, b, _ := expr.CounterOf(s.rules[i].Exprs)
+	c.Counters = &Counters{Packets: p, Bytes: b}
+	return &c, nil
+}
+
+// sLines returns the chain's rules as -S prints them (no counters).
+func (s *chainSnap) sLines() ([]string, error) {
+	s.linesOnce.Do(func() {
+		for i, d := range s.decoded() {
+			if d.err != nil {
+				s.linesErr = d.err
+				return
+			}
+			if s.lines[i] == "" {
+				s.lines[i] = "-A " + d.spec.Chain + d.body
+			}
+		}
+		s.linesDone.Store(true)
+	})
+	return s.lines, s.linesErr
+}
+
+// handles lists a snapshot's rule handles, in order.
+func (s *chainSnap) handles() []uint64 {
+	h := make([]uint64, len(s.rules))
+	for i, r := range s.rules {
+		h[i] = r.Handle
+	}
+	return h
+}
