@@ -73,16 +73,17 @@ const appendTimes = 5
 
 // timedAppends makes one untimed append (so the process and the peer's
 // connection are warm, as in a long-running agent), then appendTimes timed
-// ones through add (rules timedRule, timedRule+1, ...), and returns their
-// median.
-func timedAppends(add func(rule int) error) (map[string]time.Duration, error) {
-	if err := add(warmRule); err != nil {
+// ones (rules timedRule, timedRule+1, ...), and returns their median.
+// prepare returns the append of a rule, its input (arguments, script)
+// built before the clock starts, as the floor's batches are.
+func timedAppends(prepare func(rule int) func() error) (map[string]time.Duration, error) {
+	if err := prepare(warmRule)(); err != nil {
 		return nil, fmt.Errorf("warm-up append: %w", err)
 	}
 	ds := make([]time.Duration, appendTimes)
 	for k := range ds {
 		var err error
-		if ds[k], err = timed(func() error { return add(timedRule + k) }); err != nil {
+		if ds[k], err = timed(prepare(timedRule + k)); err != nil {
 			return nil, fmt.Errorf("append %d: %w", k, err)
 		}
 	}

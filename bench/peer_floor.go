@@ -43,7 +43,7 @@ func floorAppend(int) (map[string]time.Duration, error) {
 			return nil, err
 		}
 	}
-	return timedAppends(func(i int) error { return c.commit(batches[i]) })
+	return timedAppends(func(i int) func() error { return func() error { return c.commit(batches[i]) } })
 }
 
 func floorList(size int) (map[string]time.Duration, error) {

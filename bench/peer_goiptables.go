@@ -28,7 +28,10 @@ func goiptablesAppend(int) (map[string]time.Duration, error) {
 	if err != nil {
 		return nil, err
 	}
-	return timedAppends(func(i int) error { return ipt.Append(benchTable, benchChain, ruleArgs(i)...) })
+	return timedAppends(func(i int) func() error {
+		args := ruleArgs(i)
+		return func() error { return ipt.Append(benchTable, benchChain, args...) }
+	})
 }
 
 func goiptablesExists(size int) (map[string]time.Duration, error) {

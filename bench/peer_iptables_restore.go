@@ -31,7 +31,9 @@ func restoreAppend(int) (map[string]time.Duration, error) {
 	for k := range appendTimes {
 		texts[timedRule+k] = appendText(timedRule + k)
 	}
-	return timedAppends(func(i int) error { return runStdin(texts[i], "iptables-nft-restore", "--noflush") })
+	return timedAppends(func(i int) func() error {
+		return func() error { return runStdin(texts[i], "iptables-nft-restore", "--noflush") }
+	})
 }
 
 func restoreLoad(size int) (map[string]time.Duration, error) {

@@ -29,12 +29,14 @@ func knftablesAppend(int) (map[string]time.Duration, error) {
 	if err != nil {
 		return nil, err
 	}
-	add := func(i int) error {
-		tx := nft.NewTransaction()
-		tx.Add(&knftables.Rule{Chain: benchChain, Rule: ruleNft(i)})
-		return nft.Run(context.Background(), tx)
-	}
-	return timedAppends(add)
+	return timedAppends(func(i int) func() error {
+		rule := ruleNft(i)
+		return func() error {
+			tx := nft.NewTransaction()
+			tx.Add(&knftables.Rule{Chain: benchChain, Rule: rule})
+			return nft.Run(context.Background(), tx)
+		}
+	})
 }
 
 // knftablesList uses ListRules, which returns handles (not rule text).

@@ -25,7 +25,9 @@ func nftAppend(int) (map[string]time.Duration, error) {
 	for k := range appendTimes {
 		scripts[timedRule+k] = nftAppendScript(timedRule + k)
 	}
-	return timedAppends(func(i int) error { return runStdin(scripts[i], "nft", "-f", "-") })
+	return timedAppends(func(i int) func() error {
+		return func() error { return runStdin(scripts[i], "nft", "-f", "-") }
+	})
 }
 
 // nftList prints the chain (`nft list chain`) and counts its rules in the

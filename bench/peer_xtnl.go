@@ -32,7 +32,10 @@ func xtnlAppend(int) (map[string]time.Duration, error) {
 	if err != nil {
 		return nil, err
 	}
-	return timedAppends(func(i int) error { return ipt.Append(benchTable, benchChain, ruleArgs(i)...) })
+	return timedAppends(func(i int) func() error {
+		args := ruleArgs(i)
+		return func() error { return ipt.Append(benchTable, benchChain, args...) }
+	})
 }
 
 // xtnlExists asks for the chain's last rule, on a fresh IPTables and again.

@@ -55,6 +55,11 @@ type Extension struct {
 	// checked before anything reaches the kernel, as the kernel would.
 	Tables []string
 	Hooks  []string
+
+	// optionByName finds an option by its exact name or alias (set by
+	// Register): the parser looks every option token up, so one look-up
+	// beats a scan of the options and their aliases.
+	optionByName map[string]int
 }
 
 // Family is a bit mask of address families.
@@ -103,6 +108,14 @@ func Register(e *Extension) {
 	}
 	if e.Family == 0 {
 		e.Family = Both
+	}
+	e.optionByName = map[string]int{}
+	for i, o := range e.Options {
+		for _, n := range append([]string{o.Name}, o.Aliases...) {
+			if _, dup := e.optionByName[n]; !dup {
+				e.optionByName[n] = i
+			}
+		}
 	}
 	if e.Target {
 		targets[e.Name] = append(targets[e.Name], e)

@@ -258,22 +258,39 @@ func (p *parser) option(tok string, invert bool) error {
 	return badSpec(tok, "unknown option \"%s\"", tok)
 }
 
+// findCore finds a core option by its long name, or (exact false) by an
+// unambiguous abbreviation of one.
 func findCore(name string, exact bool) (coreOption, bool) {
-	var found []coreOption
-	for _, o := range coreOptions {
+	i, ok := coreByName[name]
+	if !ok && !exact {
+		i, ok = coreByPrefix[name]
+	}
+	if !ok || i < 0 {
+		return coreOption{}, false
+	}
+	return coreOptions[i], true
+}
+
+// coreByName and coreByPrefix index coreOptions by long name and by
+// abbreviation (-1: ambiguous), as getopt_long resolves them.
+var coreByName, coreByPrefix = indexCoreOptions()
+
+func indexCoreOptions() (byName, byPrefix map[string]int) {
+	byName, byPrefix = map[string]int{}, map[string]int{}
+	for i, o := range coreOptions {
 		for _, l := range o.long {
-			if l == name {
-				return o, true
-			}
-			if !exact && strings.HasPrefix(l, name) && !slices.ContainsFunc(found, func(f coreOption) bool { return f.short == o.short }) {
-				found = append(found, o)
+			byName[l] = i
+			for n := 1; n <= len(l); n++ {
+				p := l[:n]
+				if j, seen := byPrefix[p]; seen && j != i {
+					byPrefix[p] = -1
+				} else {
+					byPrefix[p] = i
+				}
 			}
 		}
 	}
-	if len(found) == 1 {
-		return found[0], true
-	}
-	return coreOption{}, false
+	return byName, byPrefix
 }
 
 // findExt looks an option up among the loaded extensions, the most
@@ -283,11 +300,8 @@ func findCore(name string, exact bool) (coreOption, bool) {
 func (p *parser) findExt(name string, exact bool) (*loadedExt, *Option) {
 	for i := len(p.order) - 1; i >= 0; i-- {
 		l := p.order[i]
-		for j := range l.inst.Ext.Options {
-			o := &l.inst.Ext.Options[j]
-			if o.Name == name || slices.Contains(o.Aliases, name) {
-				return l, o
-			}
+		if j, ok := l.inst.Ext.optionByName[name]; ok {
+			return l, &l.inst.Ext.Options[j]
 		}
 	}
 	if exact {
