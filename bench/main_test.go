@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xtnl/xtnl/compat"
 	"github.com/xtnl/xtnl/netnstest"
+	"golang.org/x/sys/unix"
 )
 
 // TestMain lets the test binary serve as the bench's child process, so the
@@ -151,4 +155,93 @@ func TestMedian(t *testing.T) {
 			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
+}
+
+// BenchmarkAppendSteady is the steady state of a long-running agent,
+// next to the harness's single appends in fresh processes after a GC:
+// in one warm process, xtnl's Append of a rule against the floor's commit
+// of the same rule pre-encoded, into a chain kept between 100 and 200
+// rules. Compare the two ns/op (same run, same chain sizes).
+func BenchmarkAppendSteady(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root (network namespaces)")
+	}
+	for _, peerName := range []string{"xtnl", "floor"} {
+		b.Run(peerName, func(b *testing.B) {
+			ns := netnstest.New(b)
+			base := saveText(100)
+			if _, err := ns.RunInput(base, "iptables-nft-restore"); err != nil {
+				b.Fatal(err)
+			}
+			ipt, err := compat.New(compat.NetNS(ns.Name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var floor *rawConn
+			if peerName == "floor" {
+				if floor, err = dialRawIn(ns); err != nil {
+					b.Fatal(err)
+				}
+				defer floor.close()
+			}
+			// Inputs are made, and the chain cut back to 100 rules,
+			// every 100 appends, off the clock.
+			var args [][]string
+			var batches []*batch
+			for i := 0; b.Loop(); i++ {
+				if i%100 == 0 {
+					b.StopTimer()
+					if err := ipt.Restore(bytes.NewReader(base)); err != nil {
+						b.Fatal(err)
+					}
+					args, batches = args[:0], batches[:0]
+					for k := range 100 {
+						rule := 1_000_000 + i + k
+						args = append(args, ruleArgs(rule))
+						if floor != nil {
+							bt, err := floorRules(floor, rule, 1)
+							if err != nil {
+								b.Fatal(err)
+							}
+							batches = append(batches, bt)
+						}
+					}
+					b.StartTimer()
+				}
+				if floor != nil {
+					err = floor.commit(batches[i%100])
+				} else {
+					err = ipt.Append(benchTable, benchChain, args[i%100]...)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// dialRawIn opens the floor's socket in namespace ns.
+func dialRawIn(ns *netnstest.NS) (*rawConn, error) {
+	type result struct {
+		c   *rawConn
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread goes with the goroutine
+		f, err := os.Open("/run/netns/" + ns.Name)
+		if err == nil {
+			err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+			f.Close()
+		}
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
+		c, err := dialRaw()
+		done <- result{c, err}
+	}()
+	r := <-done
+	return r.c, r.err
 }
