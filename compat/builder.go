@@ -3,6 +3,7 @@ package compat
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/xtnl/xtnl"
 )
@@ -18,16 +19,29 @@ type builder struct {
 	raw    xtnl.RawRule
 }
 
-var builders = sync.Pool{New: func() any { return new(builder) }}
+// Builders are reused: one spare kept at hand (a single append, the
+// common case, takes it with one atomic swap and finds it warm, even
+// right after a collection has emptied the pool), the others pooled.
+var (
+	spareBuilder atomic.Pointer[builder]
+	builders     = sync.Pool{New: func() any { return new(builder) }}
+)
 
-func getBuilder() *builder { return builders.Get().(*builder) }
+func getBuilder() *builder {
+	if b := spareBuilder.Swap(nil); b != nil {
+		return b
+	}
+	return builders.Get().(*builder)
+}
 
-// putBuilder returns b to the pool; nothing it returned may be used after.
+// putBuilder returns b for reuse; nothing it returned may be used after.
 func putBuilder(b *builder) {
 	if cap(b.exprs) > 64<<10 {
 		return // an outsized rule: let its memory go
 	}
-	builders.Put(b)
+	if !spareBuilder.CompareAndSwap(nil, b) {
+		builders.Put(b)
+	}
 }
 
 // parse parses a rulespec (see ParseIn).
