@@ -288,13 +288,17 @@ func (c *Conn) ResetCounters(fam Family, table, chain string) ([]*Rule, error) {
 
 func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Rule, error) {
 	var out []*Rule
-	err := c.dumpRules(msgType, fam, table, chain, func() { out = out[:0] }, func(what string, m message) error {
-		r, err := decodeRule(m.Data)
-		if err != nil {
-			return fmt.Errorf("xtnl: decode %s: %w", what, err)
+	var rd rawRuleReader
+	err := c.dumpRules(msgType, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, m message) error {
+		raw, err := rd.read(m.Data)
+		if err == nil {
+			var r *Rule
+			if r, err = raw.Decode(); err == nil {
+				out = append(out, r)
+				return nil
+			}
 		}
-		out = append(out, r)
-		return nil
+		return fmt.Errorf("xtnl: decode %s: %w", what, err)
 	})
 	return out, err
 }
@@ -367,9 +371,10 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 	return out, err
 }
 
-// rawRuleReader reads the rules of a dump into memory it hands out in
-// chunks: the rules, their compat attributes, their bytes; and a table
-// or chain name equal to the last one read is the same string.
+// rawRuleReader reads rule messages (the one reader of them: dumps,
+// events) into memory it hands out in chunks, growing with the listing:
+// the rules, their compat attributes, their bytes; and a table or chain
+// name equal to the last one read is the same string.
 type rawRuleReader struct {
 	rules        []RawRule
 	compats      []RuleCompat
@@ -377,15 +382,22 @@ type rawRuleReader struct {
 	table, chain string
 }
 
-// rawChunk is how many rules (and how many bytes times 512) a chunk holds.
-const rawChunk = 256
+// The reader's chunks start small (a one-rule listing, an event) and
+// double up to these.
+const (
+	maxRulesChunk = 256
+	maxBytesChunk = 128 << 10
+)
+
+// nextChunk is the size of the chunk after one of n.
+func nextChunk(n, limit int) int { return min(max(2*n, 8), limit) }
 
 func (rd *rawRuleReader) read(b []byte) (*RawRule, error) {
 	if len(b) < nfgenmsgLen {
 		return nil, ErrTruncated
 	}
 	if len(rd.rules) == cap(rd.rules) {
-		rd.rules = make([]RawRule, 0, rawChunk)
+		rd.rules = make([]RawRule, 0, nextChunk(cap(rd.rules), maxRulesChunk))
 	}
 	rd.rules = append(rd.rules, RawRule{Family: Family(b[0])})
 	r := &rd.rules[len(rd.rules)-1]
@@ -404,7 +416,7 @@ func (rd *rawRuleReader) read(b []byte) (*RawRule, error) {
 			r.UserData = rd.keep(a.data)
 		case unix.NFTA_RULE_COMPAT:
 			if len(rd.compats) == cap(rd.compats) {
-				rd.compats = make([]RuleCompat, 0, rawChunk)
+				rd.compats = make([]RuleCompat, 0, nextChunk(cap(rd.compats), maxRulesChunk))
 			}
 			rd.compats = append(rd.compats, readRuleCompat(a.data))
 			r.Compat = &rd.compats[len(rd.compats)-1]
@@ -427,47 +439,21 @@ func (rd *rawRuleReader) intern(last *string, b []byte) string {
 // into its neighbour.
 func (rd *rawRuleReader) keep(b []byte) []byte {
 	if cap(rd.bytes)-len(rd.bytes) < len(b) {
-		rd.bytes = make([]byte, 0, max(rawChunk*512, len(b)))
+		rd.bytes = make([]byte, 0, max(nextChunk(cap(rd.bytes), maxBytesChunk), len(b), 512))
 	}
 	at := len(rd.bytes)
 	rd.bytes = append(rd.bytes, b...)
 	return rd.bytes[at:len(rd.bytes):len(rd.bytes)]
 }
 
+// decodeRule reads and decodes one NEWRULE message.
 func decodeRule(b []byte) (*Rule, error) {
-	raw, err := readRuleAttrs(b)
+	var rd rawRuleReader
+	raw, err := rd.read(b)
 	if err != nil {
 		return nil, err
 	}
 	return raw.Decode()
-}
-
-// readRuleAttrs reads a NEWRULE message: the rule with its expressions
-// still encoded.
-func readRuleAttrs(b []byte) (*RawRule, error) {
-	if len(b) < nfgenmsgLen {
-		return nil, ErrTruncated
-	}
-	r := &RawRule{Family: Family(b[0])}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
-		case unix.NFTA_RULE_TABLE:
-			r.Table = a.str()
-		case unix.NFTA_RULE_CHAIN:
-			r.Chain = a.str()
-		case unix.NFTA_RULE_HANDLE:
-			r.Handle = a.u64()
-		case unix.NFTA_RULE_EXPRESSIONS:
-			r.Exprs = bytes.Clone(a.data)
-		case unix.NFTA_RULE_USERDATA:
-			r.UserData = bytes.Clone(a.data)
-		case unix.NFTA_RULE_COMPAT:
-			rc := readRuleCompat(a.data)
-			r.Compat = &rc
-		}
-	}
-	return r, a.err
 }
 
 // readRuleCompat reads an NFTA_RULE_COMPAT attribute.

@@ -129,20 +129,22 @@ func AppendLog(b []byte, l *nftexpr.Log) []byte {
 // AppendMatch appends an xt match: [ match name NAME rev REV ] carrying
 // info, the extension's kernel structure.
 func AppendMatch(b []byte, name string, rev uint32, info []byte) []byte {
-	b, d := beginElem(b, "match")
-	b = appendString(b, unix.NFTA_MATCH_NAME, name)
-	b = appendU32(b, unix.NFTA_MATCH_REV, rev)
-	b = appendRaw(b, unix.NFTA_MATCH_INFO, info)
-	return endElem(b, d)
+	return appendXT(b, "match", name, rev, info)
 }
 
 // AppendTarget appends an xt target: [ target name NAME rev REV ]
 // carrying info.
 func AppendTarget(b []byte, name string, rev uint32, info []byte) []byte {
-	b, d := beginElem(b, "target")
-	b = appendString(b, unix.NFTA_TARGET_NAME, name)
-	b = appendU32(b, unix.NFTA_TARGET_REV, rev)
-	b = appendRaw(b, unix.NFTA_TARGET_INFO, info)
+	return appendXT(b, "target", name, rev, info)
+}
+
+// appendXT writes an xt match or target: their attributes have the same
+// numbers (NFTA_MATCH_NAME = NFTA_TARGET_NAME, and so on).
+func appendXT(b []byte, kind, name string, rev uint32, info []byte) []byte {
+	b, d := beginElem(b, kind)
+	b = appendString(b, unix.NFTA_MATCH_NAME, name)
+	b = appendU32(b, unix.NFTA_MATCH_REV, rev)
+	b = appendRaw(b, unix.NFTA_MATCH_INFO, info)
 	return endElem(b, d)
 }
 
