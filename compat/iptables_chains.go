@@ -218,6 +218,9 @@ func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return false, nil
 	}
+	if err == nil {
+		ipt.learnChain(chainKey{ipt.fam, table, chain}) // Append need not create it
+	}
 	return err == nil, wrapErr(err)
 }
 

@@ -75,6 +75,10 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 
 // Append adds the rule at the end of the chain.
 func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
+	// Concurrent appends on one connection share commits (xtnl's group
+	// commit); announcing this one before parsing lets a commit starting
+	// meanwhile take it along.
+	defer ipt.conn.Expect().Done()
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)

@@ -89,6 +89,8 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 		snap.exists, snap.rules = IsBuiltinChain(table, chain) && isTable(table), nil
 	case err != nil:
 		return nil, err
+	default:
+		ipt.learnChain(key) // the kernel has it: Append need not create it
 	}
 	snap.index(prev)
 	st.mu.Lock()
