@@ -2,8 +2,8 @@ package compat
 
 import (
 	"encoding/binary"
-	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
@@ -26,6 +26,7 @@ type connState struct {
 	// decoded rules' counters are zero (each rule's own are in its
 	// bytes, see chainSnap.spec).
 	memo   [2]map[string]decoded
+	keys   []byte              // the chunk memo keys are being copied into
 	specs  map[string][]wanted // rulespec (appendSpecKey) → its rules
 	key    []byte              // appendSpecKey's buffer for look-ups
 	chains map[chainKey]*chainSnap
@@ -121,11 +122,28 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) d
 	st.mu.Lock()
 	if len(memo) >= cacheLimit {
 		clear(memo)
+		st.keys = nil
 	}
-	memo[strings.Clone(key)] = d // not the snapshot's key buffer: the memo outlives it
+	memo[st.keepKey(key)] = d
 	st.mu.Unlock()
 	return d
 }
+
+// keepKey copies a key for the memo into chunks of the memo's own (not
+// the snapshot's key buffer: the memo outlives snapshots), with st.mu
+// held.
+func (st *connState) keepKey(key string) string {
+	if cap(st.keys)-len(st.keys) < len(key) {
+		st.keys = make([]byte, 0, max(memoKeyChunk, len(key)))
+	}
+	at := len(st.keys)
+	st.keys = append(st.keys, key...)
+	b := st.keys[at:]
+	return unsafe.String(unsafe.SliceData(b), len(b)) // never written again
+}
+
+// memoKeyChunk is the size of the chunks memo keys are kept in.
+const memoKeyChunk = 256 << 10
 
 // canonicals returns the rules a rulespec makes (one per combination of
 // its addresses), as snapshots compare them, memoized by the rulespec: a

@@ -28,8 +28,8 @@ func init() {
 			{Name: "dscp", Args: 1, Invert: true, ID: 0},
 			{Name: "dscp-class", Args: 1, Invert: true, ID: 1},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			if err := maExcl(info, "dscp", opt.ID, 0x3, dscpMatchOptNames); err != nil {
+		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
+			if err := maExcl(ctx, "dscp", opt.ID, 0x3, dscpMatchOptNames); err != nil {
 				return err
 			}
 			a := args[0]
@@ -56,8 +56,8 @@ func init() {
 			}
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec("-m dscp", "DSCP match: Parameter --dscp is required")
 			}
 			return nil

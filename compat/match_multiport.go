@@ -34,7 +34,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if err := maExcl(info, "multiport", opt.ID, 0x7, mpOptNames); err != nil {
+			if err := maExcl(ctx, "multiport", opt.ID, 0x7, mpOptNames); err != nil {
 				return err
 			}
 			if err := mpParsePorts(info, args[0], proto); err != nil {
@@ -46,8 +46,8 @@ func init() {
 			}
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec("-m multiport", "multiport expection an option")
 			}
 			return nil

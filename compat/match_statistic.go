@@ -35,12 +35,12 @@ func init() {
 			{Name: "every", Args: 1, Invert: true, ID: statOptEvery},
 			{Name: "packet", Args: 1, ID: statOptPacket},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
 			a := args[0]
 			if invert {
 				putLe16(info[2:], le16(info[2:])|1)
 			}
-			markGiven(info, 1<<opt.ID)
+			ctx.markGiven(1 << opt.ID)
 			switch opt.ID {
 			case statOptMode:
 				switch a {
@@ -72,8 +72,8 @@ func init() {
 			}
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			given := optionsGiven(info)
+		Final: func(info []byte, ctx *ParseContext) error {
+			given := ctx.optionsGiven()
 			has := func(id int) bool { return given&(1<<id) != 0 }
 			switch {
 			case has(statOptEvery) && !has(statOptPacket):

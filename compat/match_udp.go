@@ -17,7 +17,7 @@ func init() {
 		},
 		Init: func(info []byte, _ *ParseContext) { putLe16(info[2:], 0xffff); putLe16(info[6:], 0xffff) },
 		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			lo, hi, err := parsePortRange(args[0], "udp")
+			lo, hi, err := parseAnyPortRange(args[0], "udp")
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,8 @@ type ParseContext struct {
 	// NetNSFd is the network namespace the rule is for (-1: the current
 	// one): lookups such as ipset names happen there.
 	NetNSFd int
+
+	state *parseState // of the extension being parsed (given.go)
 }
 
 // coreOption is one of iptables' own options.
@@ -51,8 +53,9 @@ var standardVerdicts = []string{"ACCEPT", "DROP", "RETURN"}
 const maxChainName = 28
 
 type loadedExt struct {
-	inst *Instance
-	seen uint64 // options given, by index in Ext.Options
+	inst  *Instance
+	seen  uint64 // options given, by index in Ext.Options
+	state parseState
 }
 
 type parser struct {
@@ -187,6 +190,7 @@ func (p *parser) run() error {
 			}
 		}
 		if ext.Final != nil {
+			p.ctx.state = &l.state
 			if err := ext.Final(l.inst.Info, &p.ctx); err != nil {
 				return err
 			}
@@ -434,10 +438,11 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 
 func (p *parser) load(ext *Extension) error {
 	inst := p.newInstance(ext)
+	l := p.newLoaded(inst)
 	if ext.Init != nil {
+		p.ctx.state = &l.state
 		ext.Init(inst.Info, &p.ctx)
 	}
-	l := p.newLoaded(inst)
 	p.order = append(p.order, l)
 	if ext.Target {
 		p.target = l
@@ -493,6 +498,7 @@ func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInl
 	if oi < 64 {
 		l.seen |= 1 << oi
 	}
+	p.ctx.state = &l.state
 	if err := ext.Parse(l.inst.Info, opt, args, invert, &p.ctx); err != nil {
 		return err
 	}
@@ -512,10 +518,10 @@ func (p *parser) expand() []*Spec {
 		return p.specs[:]
 	}
 	srcs, dsts := p.srcs, p.dsts
-	if srcs == nil {
+	if len(srcs) == 0 {
 		srcs = []Addr{{}}
 	}
-	if dsts == nil {
+	if len(dsts) == 0 {
 		dsts = []Addr{{}}
 	}
 	var out []*Spec

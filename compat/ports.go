@@ -21,8 +21,21 @@ func parsePort(s, proto string) (uint16, error) {
 }
 
 // parsePortRange parses "a", "a:b", "a:" and ":b" (b defaults to 65535, a
-// to 0).
+// to 0), refusing a range whose ends are the wrong way round, as tcp and
+// sctp do in iptables 1.8.9.
 func parsePortRange(s, proto string) (lo, hi uint16, err error) {
+	lo, hi, err = parseAnyPortRange(s, proto)
+	if err == nil && lo > hi {
+		return 0, 0, badSpec(s, "invalid portrange (min > max)")
+	}
+	return lo, hi, err
+}
+
+// parseAnyPortRange is parsePortRange taking the ends in any order, as
+// udp does in iptables 1.8.9 (its options are parsed by libxtables, which
+// does not check; "--dport 200:100" is then a range that matches no
+// packet).
+func parseAnyPortRange(s, proto string) (lo, hi uint16, err error) {
 	a, b, isRange := strings.Cut(s, ":")
 	if !isRange {
 		p, err := parsePort(s, proto)
@@ -38,9 +51,6 @@ func parsePortRange(s, proto string) (lo, hi uint16, err error) {
 		if hi, err = parsePort(b, proto); err != nil {
 			return
 		}
-	}
-	if lo > hi {
-		return 0, 0, badSpec(s, "invalid portrange (min > max)")
 	}
 	return lo, hi, nil
 }

@@ -3,6 +3,7 @@ package compat
 import (
 	"bytes"
 	"hash/maphash"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -210,17 +211,40 @@ func (s *chainSnap) positions(body string) []int32 {
 }
 
 // decoded returns the rules' iptables forms (counters zero; see spec).
+// A large chain is decoded on all CPUs.
 func (s *chainSnap) decoded() []decoded {
 	s.decodeOnce.Do(func() {
-		for i, r := range s.rules {
-			if s.dec[i].spec == nil && s.dec[i].err == nil {
-				s.dec[i] = s.st.decode(s.nsFd, s.fam, r, s.keys[i])
+		decode := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if s.dec[i].spec == nil && s.dec[i].err == nil {
+					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], s.keys[i])
+				}
 			}
+		}
+		n, workers := len(s.rules), runtime.GOMAXPROCS(0)
+		if n < minParallelDecode || workers < 2 {
+			decode(0, n)
+		} else {
+			var wg sync.WaitGroup
+			per := (n + workers - 1) / workers
+			for lo := per; lo < n; lo += per {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					decode(lo, min(lo+per, n))
+				}()
+			}
+			decode(0, per)
+			wg.Wait()
 		}
 		s.decodeDone.Store(true)
 	})
 	return s.dec
 }
+
+// minParallelDecode is the chain size from which decoding is spread over
+// the CPUs.
+const minParallelDecode = 1024
 
 // spec returns rule i's iptables form with its own counters, or why it
 // has none.

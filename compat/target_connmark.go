@@ -55,22 +55,22 @@ func init() {
 	Register(&Extension{
 		Name: "CONNMARK", Target: true, Revision: 2, Size: 15,
 		Options: opts,
-		Init: func(info []byte, _ *ParseContext) {
+		Init: func(info []byte, ctx *ParseContext) {
 			putLe32(info[4:], math.MaxUint32)
 			putLe32(info[8:], math.MaxUint32)
 		},
 		Parse: connmarkParse,
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info)&connmarkOps == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven()&connmarkOps == 0 {
 				return badSpec("CONNMARK", "CONNMARK target: No operation specified")
 			}
-			if err := tbExclusive(info, "CONNMARK", connmarkOps, connmarkOptNames); err != nil {
+			if err := tbExclusive(ctx, "CONNMARK", connmarkOps, connmarkOptNames); err != nil {
 				return err
 			}
-			if err := tbExclusive(info, "CONNMARK", 1<<connmarkOptMask|1<<connmarkOptCtmask, connmarkOptNames); err != nil {
+			if err := tbExclusive(ctx, "CONNMARK", 1<<connmarkOptMask|1<<connmarkOptCtmask, connmarkOptNames); err != nil {
 				return err
 			}
-			if err := tbExclusive(info, "CONNMARK", 1<<connmarkOptMask|1<<connmarkOptNfmask, connmarkOptNames); err != nil {
+			if err := tbExclusive(ctx, "CONNMARK", 1<<connmarkOptMask|1<<connmarkOptNfmask, connmarkOptNames); err != nil {
 				return err
 			}
 			if info[13] > 31 {
@@ -105,8 +105,8 @@ func init() {
 	})
 }
 
-func connmarkParse(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-	if err := tbOnce(info, "CONNMARK", opt.Name, opt.ID); err != nil {
+func connmarkParse(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+	if err := tbOnce(ctx, "CONNMARK", opt.Name, opt.ID); err != nil {
 		return err
 	}
 	u32 := func() (uint32, error) {

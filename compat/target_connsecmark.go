@@ -17,18 +17,18 @@ func init() {
 			{Name: "save", ID: connsecmarkOptSave},
 			{Name: "restore", ID: connsecmarkOptRestore},
 		},
-		Parse: func(info []byte, opt *Option, _ []string, _ bool, _ *ParseContext) error {
-			if err := tbOnce(info, "CONNSECMARK", opt.Name, opt.ID); err != nil {
+		Parse: func(info []byte, opt *Option, _ []string, _ bool, ctx *ParseContext) error {
+			if err := tbOnce(ctx, "CONNSECMARK", opt.Name, opt.ID); err != nil {
 				return err
 			}
 			info[0] = byte(opt.ID + 1)
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec("CONNSECMARK", "CONNSECMARK target: parameter required")
 			}
-			return tbExclusive(info, "CONNSECMARK", 3, map[int]string{connsecmarkOptSave: "save", connsecmarkOptRestore: "restore"})
+			return tbExclusive(ctx, "CONNSECMARK", 3, map[int]string{connsecmarkOptSave: "save", connsecmarkOptRestore: "restore"})
 		},
 		Save: func(info []byte, w *Writer) {
 			switch info[0] {

@@ -31,8 +31,8 @@ func init() {
 			{Name: "set-dscp", Args: 1, ID: dscpOptSet},
 			{Name: "set-dscp-class", Args: 1, ID: dscpOptClass},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			if err := tbOnce(info, "DSCP", opt.Name, opt.ID); err != nil {
+		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			if err := tbOnce(ctx, "DSCP", opt.Name, opt.ID); err != nil {
 				return err
 			}
 			a := args[0]
@@ -52,11 +52,11 @@ func init() {
 			}
 			return badSpec(a, "Invalid DSCP value `%s'", a)
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec("DSCP", "DSCP target: Parameter --set-dscp is required")
 			}
-			return tbExclusive(info, "DSCP", 3, map[int]string{dscpOptSet: "set-dscp", dscpOptClass: "set-dscp-class"})
+			return tbExclusive(ctx, "DSCP", 3, map[int]string{dscpOptSet: "set-dscp", dscpOptClass: "set-dscp-class"})
 		},
 		Save: func(info []byte, w *Writer) {
 			w.Opt(false, "set-dscp", tbHexPad(uint64(info[0]), 2))

@@ -66,7 +66,7 @@ func init() {
 			Name: "HMARK", Target: true, Family: fam, Revision: 0, Size: 60,
 			Options: hmarkOptions,
 			Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-				return hmarkParse(info, opt, args[0], ctx.Family)
+				return hmarkParse(info, opt, args[0], ctx)
 			},
 			Final: hmarkFinal,
 			Save: func(info []byte, w *Writer) {
@@ -78,8 +78,9 @@ func init() {
 
 func hmarkSetFlag(info []byte, f int) { putLe32(info[40:], le32(info[40:])|1<<f) }
 
-func hmarkParse(info []byte, opt *Option, a string, fam Family) error {
-	if err := tbOnce(info, "HMARK", opt.Name, opt.ID); err != nil {
+func hmarkParse(info []byte, opt *Option, a string, ctx *ParseContext) error {
+	fam := ctx.Family
+	if err := tbOnce(ctx, "HMARK", opt.Name, opt.ID); err != nil {
 		return err
 	}
 	num := func(max uint64) (uint64, error) {
@@ -91,7 +92,7 @@ func hmarkParse(info []byte, opt *Option, a string, fam Family) error {
 	}
 	switch opt.ID {
 	case hmarkType:
-		return hmarkParseTuple(info, a)
+		return hmarkParseTuple(info, a, ctx)
 	case hmarkSaddrMask, hmarkDaddrMask:
 		mask, err := hmarkPrefix(opt.Name, a, fam)
 		if err != nil {
@@ -152,7 +153,7 @@ var hmarkTupleTypes = []struct {
 	{"dport", hmarkDportMask}, {"proto", hmarkProtoMask}, {"spi", hmarkSPIMask},
 }
 
-func hmarkParseTuple(info []byte, a string) error {
+func hmarkParseTuple(info []byte, a string, ctx *ParseContext) error {
 	parts := strings.Split(a, ",")
 	for i, p := range parts {
 		if p == "" {
@@ -186,7 +187,7 @@ func hmarkParseTuple(info []byte, a string) error {
 			putLe32(info[32:], 0xffffffff)
 		}
 		hmarkSetFlag(info, id)
-		markGiven(info, 1<<id)
+		ctx.markGiven(1 << id)
 	}
 	return nil
 }
@@ -203,8 +204,8 @@ func hmarkPrefix(opt, a string, fam Family) ([16]byte, error) {
 	return plenMask(plen), nil
 }
 
-func hmarkFinal(info []byte, _ *ParseContext) error {
-	given := optionsGiven(info)
+func hmarkFinal(info []byte, ctx *ParseContext) error {
+	given := ctx.optionsGiven()
 	if given&(1<<hmarkRnd) == 0 {
 		return badSpec("HMARK", "--hmark-rnd is mandatory")
 	}

@@ -31,8 +31,8 @@ func init() {
 			{Name: "or-mark", Args: 1, ID: markOptOrMark},
 			{Name: "xor-mark", Args: 1, ID: markOptXorMark},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			if err := tbOnce(info, "MARK", opt.Name, opt.ID); err != nil {
+		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			if err := tbOnce(ctx, "MARK", opt.Name, opt.ID); err != nil {
 				return err
 			}
 			var mark, mask uint32
@@ -64,11 +64,11 @@ func init() {
 			putLe32(info[4:], mask)
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec("MARK", "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
 			}
-			return tbExclusive(info, "MARK", 0x1f, markOptNames)
+			return tbExclusive(ctx, "MARK", 0x1f, markOptNames)
 		},
 		Save: func(info []byte, w *Writer) {
 			w.Opt(false, "set-xmark", tbMarkPair(le32(info[0:]), le32(info[4:])))

@@ -31,9 +31,9 @@ func init() {
 			{Name: "queue-bypass", ID: nfqOptBypass},
 			{Name: "queue-cpu-fanout", ID: nfqOptCPUFanout},
 		},
-		Init: func(info []byte, _ *ParseContext) { putLe16(info[2:], 1) },
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			markGiven(info, 1<<opt.ID)
+		Init: func(info []byte, ctx *ParseContext) { putLe16(info[2:], 1) },
+		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			ctx.markGiven(1 << opt.ID)
 			switch opt.ID {
 			case nfqOptNum:
 				v, ok := xtParseUint(args[0], 0, math.MaxUint16)
@@ -61,8 +61,8 @@ func init() {
 			}
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			given := optionsGiven(info)
+		Final: func(info []byte, ctx *ParseContext) error {
+			given := ctx.optionsGiven()
 			if given&(1<<nfqOptNum) != 0 && given&(1<<nfqOptBalance) != 0 {
 				return badSpec("--queue-num", "NFQUEUE: option \"--queue-num\" cannot be used together with \"--queue-balance\".")
 			}

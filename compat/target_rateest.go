@@ -33,7 +33,7 @@ func init() {
 			{Name: "rateest-interval", Args: 1, Mandatory: true, ID: rateestOptInterval},
 			{Name: "rateest-ewmalog", Args: 1, Mandatory: true, ID: rateestOptEwmalog},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			a := args[0]
 			switch opt.ID {
 			case rateestOptName:
@@ -47,12 +47,12 @@ func init() {
 					}
 					return badSpec(a, "RATEEST: bad %s value \"%s\"", what, a)
 				}
-				setParseVal(info, opt.ID-rateestOptInterval, t)
+				ctx.setParseVal(opt.ID-rateestOptInterval, t)
 			}
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			vals := parseVals(info)
+		Final: func(info []byte, ctx *ParseContext) error {
+			vals := ctx.parseVals()
 			interval, ewma := vals[0], vals[1]
 			i := 0
 			for ; i <= 5; i++ {

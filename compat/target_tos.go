@@ -38,8 +38,8 @@ func init() {
 			{Name: "or-tos", Args: 1, ID: tosOptOr},
 			{Name: "xor-tos", Args: 1, ID: tosOptXor},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			if err := tbOnce(info, "TOS", opt.Name, opt.ID); err != nil {
+		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			if err := tbOnce(ctx, "TOS", opt.Name, opt.ID); err != nil {
 				return err
 			}
 			a := args[0]
@@ -66,11 +66,11 @@ func init() {
 			}
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec("TOS", "TOS: An action is required")
 			}
-			return tbExclusive(info, "TOS", 0xf, tosOptNames)
+			return tbExclusive(ctx, "TOS", 0xf, tosOptNames)
 		},
 		Save: func(info []byte, w *Writer) {
 			w.Opt(false, "set-tos", tbHexPad(uint64(info[0]), 2)+"/"+tbHexPad(uint64(info[1]), 2))

@@ -30,8 +30,8 @@ func registerTTL(name, prefix string, fam Family) {
 			{Name: names[ttlModeDec], Args: 1, ID: ttlModeDec},
 			{Name: names[ttlModeInc], Args: 1, ID: ttlModeInc},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			if err := tbOnce(info, name, opt.Name, opt.ID); err != nil {
+		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			if err := tbOnce(ctx, name, opt.Name, opt.ID); err != nil {
 				return err
 			}
 			min := uint64(1)
@@ -45,11 +45,11 @@ func registerTTL(name, prefix string, fam Family) {
 			info[0], info[1] = byte(opt.ID), byte(v)
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if optionsGiven(info) == 0 {
+		Final: func(info []byte, ctx *ParseContext) error {
+			if ctx.optionsGiven() == 0 {
 				return badSpec(name, "%s: You must specify an action", name)
 			}
-			return tbExclusive(info, name, 7, names)
+			return tbExclusive(ctx, name, 7, names)
 		},
 		Save: func(info []byte, w *Writer) {
 			if n, ok := names[int(info[0])]; ok {

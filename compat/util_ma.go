@@ -11,8 +11,8 @@ import (
 
 // maExcl refuses option id when one of the IDs in excl was given before
 // it, with xtables_options_fcheck's wording.
-func maExcl(info []byte, ext string, id int, excl uint32, names map[int]string) error {
-	prev := markGiven(info, 1<<id)
+func maExcl(ctx *ParseContext, ext string, id int, excl uint32, names map[int]string) error {
+	prev := ctx.markGiven(1 << id)
 	if prev&(1<<id) != 0 && excl&(1<<id) != 0 {
 		return badSpec("--"+names[id], "%s: option \"--%s\" can only be used once.", ext, names[id])
 	}

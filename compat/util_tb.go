@@ -11,8 +11,8 @@ import (
 // tbOnce records option id as given, refusing it when it already was
 // (xtables_option_parse: "option can only be used once"), also when
 // another option set the same bit (HMARK's --hmark-tuple does).
-func tbOnce(info []byte, ext, name string, id int) error {
-	if markGiven(info, 1<<id)&(1<<id) != 0 {
+func tbOnce(ctx *ParseContext, ext, name string, id int) error {
+	if ctx.markGiven(1<<id)&(1<<id) != 0 {
 		return badSpec("--"+name, "%s: option \"--%s\" can only be used once.", ext, name)
 	}
 	return nil
@@ -20,8 +20,8 @@ func tbOnce(info []byte, ext, name string, id int) error {
 
 // tbExclusive refuses more than one of the options in group (IDs as a
 // mask), naming them as xtables_options_fcheck does.
-func tbExclusive(info []byte, ext string, group uint32, names map[int]string) error {
-	g := optionsGiven(info) & group
+func tbExclusive(ctx *ParseContext, ext string, group uint32, names map[int]string) error {
+	g := ctx.optionsGiven() & group
 	if bits.OnesCount32(g) < 2 {
 		return nil
 	}

@@ -1,0 +1,84 @@
+package compat
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/xtnl/xtnl/netnstest"
+)
+
+// shapes are rule templates of various extensions, %d the rule's number.
+var shapes = []string{
+	"-s 10.1.%d.0/24 -p tcp -m tcp --dport %d -j ACCEPT",
+	"-d 10.2.0.%d/32 -p udp -m udp --sport 1000:%d -j DROP",
+	"-i eth%d -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+	"-m comment --comment \"rule %d\" -j RETURN",
+	"-m mark --mark 0x%x/0xff -j X",
+	"-p tcp -m multiport --dports 80,443,%d -j ACCEPT",
+	"-m iprange --src-range 10.3.0.1-10.3.%d.255 -j DROP",
+	"-p icmp -m limit --limit %d/min -j LOG --log-prefix \"p \"",
+	"! -s 10.4.%d.0/24 -p tcp -j REJECT --reject-with tcp-reset",
+}
+
+// A large chain of many kinds of rules, written by iptables-nft, read
+// back as iptables-nft reads it (decoding spread over the CPUs), found
+// rule by rule by key and by meaning, and read again after a change
+// elsewhere in it from what the previous reading knew.
+func TestLargeChainReadBack(t *testing.T) {
+	needTools(t)
+	ns := netnstest.New(t)
+	const n = 3000
+	var in strings.Builder
+	in.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:BENCH - [0:0]\n:X - [0:0]\n")
+	for i := range n {
+		line := shapes[i%len(shapes)]
+		fmt.Fprintf(&in, "-A BENCH "+strings.ReplaceAll(line, "%d", "%[1]d")+"\n", i%250+1)
+	}
+	in.WriteString("COMMIT\n")
+	if _, err := ns.RunInput([]byte(in.String()), "iptables-nft-restore"); err != nil {
+		t.Fatal(err)
+	}
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) []string {
+		t.Helper()
+		got, err := ipt.List("filter", "BENCH")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Split(strings.TrimSpace(ns.MustRun(t, "iptables-nft", "-S", "BENCH")), "\n")
+		if !reflect.DeepEqual(got, want) {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					t.Fatalf("%s: line %d:\n got %s\nwant %s", when, i, got[i], want[i])
+				}
+			}
+			t.Fatalf("%s: %d lines, want %d", when, len(got), len(want))
+		}
+		return got
+	}
+	lines := check("first read")
+	for i := 1; i < len(lines); i += 97 {
+		args, err := splitArgs(strings.TrimPrefix(lines[i], "-A BENCH "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := ipt.Exists("filter", "BENCH", args...); !ok || err != nil {
+			t.Fatalf("Exists(%s) = %v, %v", lines[i], ok, err)
+		}
+	}
+	// By meaning: a spelling iptables-nft would write another way.
+	if ok, err := ipt.Exists("filter", "BENCH", "-s", "10.1.1.7/24", "-p", "6", "--dport", "1", "-j", "ACCEPT"); !ok || err != nil {
+		t.Fatalf("Exists by meaning = %v, %v", ok, err)
+	}
+	if ok, err := ipt.Exists("filter", "BENCH", "-s", "10.1.1.0/24", "-p", "tcp", "--dport", "2", "-j", "ACCEPT"); ok || err != nil {
+		t.Fatalf("Exists of a rule not there = %v, %v", ok, err)
+	}
+	ns.MustRun(t, "iptables-nft", "-I", "BENCH", "1500", "-s", "192.0.2.1", "-j", "DROP")
+	ns.MustRun(t, "iptables-nft", "-D", "BENCH", "7")
+	check("after another process changed it")
+}
