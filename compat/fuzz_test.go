@@ -164,11 +164,24 @@ func FuzzParse(f *testing.F) {
 	for _, s := range all {
 		f.Add(famByte(s.fam), s.table, s.chain, joinArgs(s.args))
 	}
+	// One builder for every input, as Append and Restore reuse theirs:
+	// whatever it parsed before, it must make of each input what a fresh
+	// parse makes of it.
+	var reused builder
 	f.Fuzz(func(t *testing.T, famB byte, table, chain string, argb []byte) {
 		fam := fuzzFamily(famB)
 		args := fuzzArgs(argb)
 		bounded(t, "Parse", func() {
 			specs, err := Parse(fam, table, chain, args)
+			again, rerr := reused.parse(-1, fam, table, chain, args)
+			if fmt.Sprint(err) != fmt.Sprint(rerr) || len(specs) != len(again) {
+				t.Fatalf("Parse(%q): a reused builder gives %d rules (%v), a fresh parse %d (%v)", args, len(again), rerr, len(specs), err)
+			}
+			for i := range again {
+				if again[i].String() != specs[i].String() {
+					t.Fatalf("Parse(%q): a reused builder gives %s, a fresh parse %s", args, again[i], specs[i])
+				}
+			}
 			if err != nil {
 				var se *SpecError
 				if !errors.As(err, &se) || !errors.Is(err, ErrBadSpec) {
