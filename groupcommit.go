@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Group commit. The kernel rebuilds a chain's rule blob on every commit
@@ -19,8 +20,8 @@ import (
 // chain a commit made right after another pays for the kernel freeing the
 // first one's rule blob (1 ms into a 10k chain becomes 6). So callers may
 // announce a commit they are about to build (Expect); a leader that knows
-// of others on their way yields once before committing, and takes along
-// whoever queued meanwhile.
+// of others on their way yields until they have queued (within bounds)
+// before committing, and takes them all along.
 
 type commitQueue struct {
 	mu      sync.Mutex
@@ -75,7 +76,7 @@ func (c *Conn) groupCommit(tx *Tx) error {
 		// Others announced commits: let them run to the queue, and lead
 		// them all in one batch.
 		q.mu.Unlock()
-		runtime.Gosched()
+		c.awaitExpected()
 		q.mu.Lock()
 		batch := append([]*pendingCommit{{tx: tx, done: make(chan commitResult, 1)}}, q.waiting...)
 		q.waiting = nil
@@ -92,6 +93,38 @@ func (c *Conn) groupCommit(tx *Tx) error {
 	}
 	c.lead(r.lead)
 	return (<-p.done).err
+}
+
+// Bounds of a leader's wait for the commits announced to it: an announced
+// caller may be slow (a huge rule) or gone (Done not called yet), and the
+// other goroutines of a busy program take the CPU too.
+const (
+	maxExpectYields = 64
+	maxExpectWait   = 2 * time.Millisecond
+)
+
+// awaitExpected yields while commits keep arriving: until every commit
+// announced (but the leader's own) has queued and the queue stopped
+// growing, or the bounds run out. Callers released together (a burst)
+// announce themselves only once they run, so the queue's growth is what
+// tells that more are on their way.
+func (c *Conn) awaitExpected() {
+	q := &c.queue
+	start := time.Now()
+	last := -1
+	for range maxExpectYields {
+		runtime.Gosched()
+		q.mu.Lock()
+		queued := len(q.waiting)
+		q.mu.Unlock()
+		// Announced but not queued: being built. Queue grown: more
+		// may follow.
+		building := int(q.expected.Load()) > queued+1
+		if (!building && queued == last) || time.Since(start) > maxExpectWait {
+			return
+		}
+		last = queued
+	}
 }
 
 // lead commits one batch, delivers every result, then hands leadership on.
