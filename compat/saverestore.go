@@ -141,18 +141,10 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 		// taken as sub-strings of it, not copied.
 		return rs.run(unsafe.String(unsafe.SliceData(input), len(input)))
 	}
-	if o.noflush {
-		// What the tables hold decides what is written: commit only if
-		// nobody changed them in between.
-		err = ipt.update(build)
-	} else {
-		// Every table named is replaced whole, whatever it held: nothing
-		// is read, so there is no read to be made stale.
-		tx := ipt.conn.Begin()
-		if err = build(tx); err == nil {
-			err = tx.Commit()
-		}
-	}
+	// What the kernel holds decides what is written (the chains of a
+	// table restored with NoFlush, whether a table to replace exists):
+	// commit only if nobody changed it in between.
+	err = ipt.update(build)
 	if err == nil {
 		return nil
 	}
@@ -216,7 +208,8 @@ type restorer struct {
 	chunks  []*appendChunk // of the current run, in input order
 	jobs    chan *appendChunk
 	workers int
-	chunk   int // lines a chunk
+	chunk   int             // lines a chunk
+	tables  map[string]bool // the family's tables as read (tableExists)
 	// Memory reused from one line to the next.
 	b        *builder
 	args     []string
@@ -289,11 +282,16 @@ func (rs *restorer) startTable(name string) error {
 	t := &xtnl.Table{Family: f, Name: name}
 	if !rs.opts.noflush {
 		// Replace the table, as iptables-nft-restore does: whatever it
-		// held goes. Adding it first makes the delete valid whether or
-		// not it existed, so nothing needs to be read.
+		// held goes. Only the list of tables is read, not their chains.
+		exists, err := rs.tableExists(name)
+		if err != nil {
+			return err
+		}
+		if exists {
+			rs.tx.DelTable(t)
+		}
+		rs.tables[name] = true // a second block of it replaces this one's
 		rs.table = &tableView{fam: rs.ipt.fam, name: name}
-		rs.tx.AddTable(t)
-		rs.tx.DelTable(t)
 		rs.tx.AddTable(t)
 		return nil
 	}
@@ -309,6 +307,22 @@ func (rs *restorer) startTable(name string) error {
 	}
 	rs.tx.AddTable(t)
 	return nil
+}
+
+// tableExists reports whether the kernel has the table, reading the
+// family's tables once per restore.
+func (rs *restorer) tableExists(name string) (bool, error) {
+	if rs.tables == nil {
+		tables, err := rs.ipt.conn.ListTables(rs.ipt.fam.xtnlFamily())
+		if err != nil {
+			return false, err
+		}
+		rs.tables = map[string]bool{}
+		for _, t := range tables {
+			rs.tables[t.Name] = true
+		}
+	}
+	return rs.tables[name], nil
 }
 
 // declareChain handles ":NAME POLICY [P:B]".

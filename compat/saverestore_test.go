@@ -163,6 +163,17 @@ func TestSaveRestoreAgainstIptablesNft(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.same("filter", "mangle", "raw")
+			// A table named twice: the second block replaces the first,
+			// for a table that existed and for one that did not.
+			twice := "*raw\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j ACCEPT\nCOMMIT\n*raw\n:OUTPUT DROP [0:0]\n-A OUTPUT -j RETURN\nCOMMIT\n" +
+				"*security\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n*security\n:INPUT ACCEPT [0:0]\n-A INPUT -j RETURN\nCOMMIT\n"
+			if err := p.ipt.Restore(strings.NewReader(twice)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.ref.RunInput([]byte(twice), p.cmd+"-restore"); err != nil {
+				t.Fatal(err)
+			}
+			p.same("filter", "mangle", "raw", "security")
 		})
 	}
 }
