@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 	"unsafe"
 
+	"github.com/xtnl/xtnl/internal/nssocket"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +33,11 @@ type directTransport struct {
 // dialDirect opens the socket in ns (nil: the caller's namespace), with
 // every receive bounded by timeout.
 func dialDirect(ns *os.File, timeout time.Duration) (transport, error) {
-	fd, err := netlinkSocketIn(ns)
+	nsFd := -1
+	if ns != nil {
+		nsFd = int(ns.Fd())
+	}
+	fd, err := nssocket.Open(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, fmt.Errorf("xtnl: dial netlink: %w", wrapErrno(err))
 	}
@@ -63,38 +67,6 @@ func (d *directTransport) setup(timeout time.Duration) error {
 		}
 	}
 	return nil
-}
-
-// netlinkSocketIn creates a NETLINK_NETFILTER socket in ns. A socket
-// belongs to the namespace of the thread that creates it, so the socket
-// is made on a thread of its own switched into ns; that thread is never
-// handed back to the runtime (its goroutine exits locked), so no other
-// goroutine ever runs in a namespace it did not ask for.
-func netlinkSocketIn(ns *os.File) (int, error) {
-	newSocket := func() (int, error) {
-		return unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-	}
-	if ns == nil {
-		return newSocket()
-	}
-	type result struct {
-		fd  int
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		// No UnlockOSThread: the thread, switched namespace, exits with
-		// this goroutine.
-		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- result{-1, fmt.Errorf("enter network namespace: %w", err)}
-			return
-		}
-		fd, err := newSocket()
-		done <- result{fd, err}
-	}()
-	r := <-done
-	return r.fd, r.err
 }
 
 // send is sendmsg(2) made by hand: x/sys/unix's SendmsgBuffers builds

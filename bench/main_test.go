@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/xtnl/xtnl/compat"
 	"github.com/xtnl/xtnl/netnstest"
-	"golang.org/x/sys/unix"
 )
 
 // TestMain lets the test binary serve as the bench's child process, so the
@@ -179,7 +177,12 @@ func BenchmarkAppendSteady(b *testing.B) {
 			}
 			var floor *rawConn
 			if peerName == "floor" {
-				if floor, err = dialRawIn(ns); err != nil {
+				f, err := os.Open("/run/netns/" + ns.Name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer f.Close()
+				if floor, err = dialRawIn(int(f.Fd())); err != nil {
 					b.Fatal(err)
 				}
 				defer floor.close()
@@ -219,29 +222,4 @@ func BenchmarkAppendSteady(b *testing.B) {
 			}
 		})
 	}
-}
-
-// dialRawIn opens the floor's socket in namespace ns.
-func dialRawIn(ns *netnstest.NS) (*rawConn, error) {
-	type result struct {
-		c   *rawConn
-		err error
-	}
-	done := make(chan result)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread goes with the goroutine
-		f, err := os.Open("/run/netns/" + ns.Name)
-		if err == nil {
-			err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
-			f.Close()
-		}
-		if err != nil {
-			done <- result{nil, err}
-			return
-		}
-		c, err := dialRaw()
-		done <- result{c, err}
-	}()
-	r := <-done
-	return r.c, r.err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xtnl/xtnl/compat"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nssocket"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,8 +42,12 @@ type rawConn struct {
 	seq uint32
 }
 
-func dialRaw() (*rawConn, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+func dialRaw() (*rawConn, error) { return dialRawIn(-1) }
+
+// dialRawIn is dialRaw in the network namespace behind nsFd (-1: the
+// caller's).
+func dialRawIn(nsFd int) (*rawConn, error) {
+	fd, err := nssocket.Open(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket: %w", err)
 	}

@@ -2,10 +2,10 @@ package compat
 
 import (
 	"errors"
-	"os"
 	"runtime"
 	"unsafe"
 
+	"github.com/xtnl/xtnl/internal/nssocket"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,50 +59,6 @@ var setNameResolver = func(w *Writer, index uint16) (string, error) {
 	return ipsetNameIn(w.NetNSFd(), index)
 }
 
-// ipsetSocket opens the raw socket in the namespace nsFD refers to (the
-// current one when nsFD < 0).
-func ipsetSocket(nsFD int) (int, error) {
-	open := func() (int, error) {
-		return unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
-	}
-	if nsFD < 0 {
-		return open()
-	}
-	type result struct {
-		fd  int
-		err error
-	}
-	ch := make(chan result, 1)
-	// A goroutine of its own on a locked thread: if switching back fails,
-	// the thread is not unlocked and dies with the goroutine.
-	go func() {
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			ch <- result{-1, err}
-			return
-		}
-		defer orig.Close()
-		if err := unix.Setns(nsFD, unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{-1, err}
-			return
-		}
-		fd, err := open()
-		if err2 := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err2 != nil {
-			if err == nil {
-				unix.Close(fd)
-			}
-			ch <- result{-1, err2}
-			return
-		}
-		runtime.UnlockOSThread()
-		ch <- result{fd, err}
-	}()
-	r := <-ch
-	return r.fd, r.err
-}
-
 func ipsetGetsockopt(fd int, req []byte) (int, error) {
 	n := uint32(len(req))
 	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_IP, soIPSet,
@@ -116,7 +72,7 @@ func ipsetGetsockopt(fd int, req []byte) (int, error) {
 
 // ipsetOpen opens the socket and asks the protocol version.
 func ipsetOpen(nsFD int) (fd int, version uint32, err error) {
-	fd, err = ipsetSocket(nsFD)
+	fd, err = nssocket.Open(nsFD, unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
 	if err != nil {
 		return -1, 0, badSpec("", "Can't open socket to ipset: %v", err)
 	}
