@@ -143,10 +143,8 @@ func (tx *Tx) dropLast() {
 func (tx *Tx) absorb(other *Tx) {
 	tx.seal()
 	off, lbase := tx.sealedLen, int32(len(tx.labels))
-	for _, part := range other.body() {
-		tx.sealed = append(tx.sealed, part)
-		tx.sealedLen += len(part)
-	}
+	tx.sealed = other.appendBody(tx.sealed)
+	tx.sealedLen += other.bodyLen()
 	tx.labels = append(tx.labels, other.labels...)
 	tx.ops = slices.Grow(tx.ops, len(other.ops))
 	for _, op := range other.ops {
@@ -370,11 +368,8 @@ func (tx *Tx) seal() {
 	}
 }
 
-// body returns the encoded operations: the sealed parts, then the buffer
-// being written.
-func (tx *Tx) body() [][]byte { return tx.appendBody(nil) }
-
-// appendBody appends the parts of body to dst.
+// appendBody appends the encoded operations to dst: the sealed parts,
+// then the buffer being written.
 func (tx *Tx) appendBody(dst [][]byte) [][]byte {
 	dst = append(dst, tx.sealed...)
 	if len(tx.enc.b) > 0 {
