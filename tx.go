@@ -74,11 +74,23 @@ func (c *Conn) Begin() *Tx {
 
 // Grow reserves room for about n more bytes of encoded operations, so a
 // large transaction built in a loop does not keep reallocating its buffer.
+// It makes room in the list of operations too, for as many as n bytes of
+// rules hold (one per opBytes).
 func (tx *Tx) Grow(n int) {
-	if n > 0 && cap(tx.enc.b)-len(tx.enc.b) < n {
+	if n <= 0 {
+		return
+	}
+	if cap(tx.enc.b)-len(tx.enc.b) < n {
 		tx.enc.b = tx.grow(tx.enc.b, n)
 	}
+	if ops := n / opBytes; cap(tx.ops)-len(tx.ops) < ops {
+		tx.ops = slices.Grow(tx.ops, ops)
+	}
 }
+
+// opBytes is about the smallest rule message that iptables-style rules
+// make (a match and a verdict): what Grow counts an operation per.
+const opBytes = 384
 
 // Err returns the first operation refused before sending (an invalid
 // name, an unencodable expression), which Commit would return; nil if

@@ -77,12 +77,9 @@ func (rs *restorer) queueAppend(line string) bool {
 // dispatch hands the pending lines to the workers as a chunk.
 func (rs *restorer) dispatch() {
 	if rs.jobs == nil {
-		rs.jobs = make(chan *appendChunk, rs.workers*2)
-		for range rs.workers {
-			go rs.encodeChunks(rs.jobs)
-		}
+		rs.startWorkers()
 	}
-	c := &appendChunk{pend: rs.pending, tx: rs.ipt.conn.Begin()}
+	c := &appendChunk{pend: rs.pending}
 	c.done.Add(1)
 	rs.chunks = append(rs.chunks, c)
 	rs.jobs <- c
@@ -90,11 +87,39 @@ func (rs *restorer) dispatch() {
 	rs.pending = rs.pending[len(rs.pending):]
 }
 
+// startWorkers starts the workers of a run of appends. Each first makes
+// the buffer of its first chunk (mapping and zeroing megabytes of memory
+// takes about as long as reading the lines of a chunk), and while the
+// reader has not handed it a chunk yet, the buffer of the part the reader
+// encodes itself.
+func (rs *restorer) startWorkers() {
+	rs.jobs = make(chan *appendChunk, rs.workers*2)
+	rs.spare = make(chan *xtnl.Tx, 1)
+	size := 4096 + 8*rs.chunk*rs.lineLen
+	for range rs.workers {
+		go rs.encodeChunks(rs.jobs, rs.spare, size)
+	}
+}
+
 // encodeChunks is a worker.
-func (rs *restorer) encodeChunks(jobs <-chan *appendChunk) {
+func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx, size int) {
 	b := getBuilder()
 	defer putBuilder(b)
+	tx := rs.ipt.conn.Begin()
+	tx.Grow(size)
+	if len(jobs) == 0 {
+		t := rs.ipt.conn.Begin()
+		t.Grow(size)
+		select {
+		case spare <- t:
+		default:
+		}
+	}
 	for c := range jobs {
+		if tx == nil {
+			tx = rs.ipt.conn.Begin()
+		}
+		c.tx, tx = tx, nil
 		c.tx.Grow(encodedSize(c.pend))
 		c.opLines = make([]int, 0, len(c.pend))
 		c.err = rs.appendsInto(c.tx, b, c.pend, &c.opLines)
@@ -120,9 +145,15 @@ func (rs *restorer) flushAppends() error {
 	}
 	close(rs.jobs)
 	rs.jobs = nil
-	tail := &appendChunk{pend: pend, tx: rs.ipt.conn.Begin()}
+	tail := &appendChunk{pend: pend}
+	select {
+	case tail.tx = <-rs.spare:
+	default:
+		tail.tx = rs.ipt.conn.Begin()
+	}
 	if len(pend) > 0 {
 		tail.tx.Grow(encodedSize(pend))
+		tail.opLines = make([]int, 0, len(pend))
 		tail.err = rs.appendsInto(tail.tx, rs.b, pend, &tail.opLines)
 	}
 	var err error
@@ -148,8 +179,9 @@ func (rs *restorer) flushAppends() error {
 
 // parallelism sets the restore up for an input of the given number of
 // lines: a worker for each CPU but the reader's.
-func (rs *restorer) parallelism(lines int) {
+func (rs *restorer) parallelism(lines, size int) {
 	cpus := runtime.GOMAXPROCS(0)
+	rs.lineLen = size/lines + 1
 	rs.workers = cpus - 1
 	rs.chunk = chunkSize(lines, cpus)
 	// Most lines are appends, queued for the chunks: room for all.

@@ -207,8 +207,10 @@ type restorer struct {
 	pending []pendingAppend
 	chunks  []*appendChunk // of the current run, in input order
 	jobs    chan *appendChunk
+	spare   chan *xtnl.Tx // a buffer a worker made for the reader's part
 	workers int
 	chunk   int             // lines a chunk
+	lineLen int             // of the input, on average
 	tables  map[string]bool // the family's tables as read (tableExists)
 	// Memory reused from one line to the next.
 	b        *builder
@@ -219,7 +221,7 @@ type restorer struct {
 func (rs *restorer) fail(err error) error { return &RestoreError{Line: rs.line, Err: err} }
 
 func (rs *restorer) run(input string) error {
-	rs.parallelism(strings.Count(input, "\n") + 1)
+	rs.parallelism(strings.Count(input, "\n")+1, len(input))
 	rs.line = 0
 	for rest, more := input, true; more; {
 		var raw string
