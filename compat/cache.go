@@ -85,6 +85,14 @@ func connStateOf(conn *xtnl.Conn) *connState {
 	}).(*connState)
 }
 
+// state is the compat state of ipt's connection.
+func (ipt *IPTables) state() *connState {
+	if ipt.cache != nil {
+		return ipt.cache
+	}
+	return connStateOf(ipt.conn)
+}
+
 // decode returns the iptables form of a rule whose comparison key is key,
 // decoding it only the first time the key is seen. The form's counters are
 // zero (a rule without a counter has none).
@@ -153,7 +161,7 @@ func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]wante
 	if err := checkTableChain(table, chain); err != nil {
 		return nil, err
 	}
-	st := connStateOf(ipt.conn)
+	st := ipt.state()
 	st.mu.Lock()
 	st.key = appendSpecKey(st.key[:0], ipt.fam, table, chain, rulespec)
 	wants, ok := st.specs[string(st.key)]
@@ -208,7 +216,7 @@ func appendSpecKey(b []byte, fam Family, table, chain string, rulespec []string)
 // tableAt returns a table's chains (no rules) for a generation just
 // read; with counts, read anew (see chainRead).
 func (ipt *IPTables) tableAt(gen uint32, table string, counts bool) (*tableView, error) {
-	st := connStateOf(ipt.conn)
+	st := ipt.state()
 	key := tableKey{ipt.fam, table}
 	st.mu.Lock()
 	ts := st.tables[key]

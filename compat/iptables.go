@@ -34,6 +34,8 @@ type IPTables struct {
 	timeout int
 	path    string
 	conn    *xtnl.Conn
+	// cache is conn's compat state (cache.go), looked up once.
+	cache *connState
 }
 
 type option func(*IPTables)
@@ -82,14 +84,14 @@ func New(opts ...option) (*IPTables, error) {
 	default:
 		return nil, fmt.Errorf("compat: unknown protocol %d", ipt.proto)
 	}
-	if ipt.conn != nil {
-		return ipt, nil
+	if ipt.conn == nil {
+		conn, err := sharedConn(ipt.netns)
+		if err != nil {
+			return nil, err
+		}
+		ipt.conn = conn
 	}
-	conn, err := sharedConn(ipt.netns)
-	if err != nil {
-		return nil, err
-	}
-	ipt.conn = conn
+	ipt.cache = connStateOf(ipt.conn)
 	return ipt, nil
 }
 

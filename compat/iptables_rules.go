@@ -46,7 +46,7 @@ func checkTableChain(table, chain string) error {
 // Cycles of one process on one connection take turns, so they never make
 // each other retry; only other processes' commits (and plain appends) can.
 func (ipt *IPTables) update(fn func(tx *xtnl.Tx) error) error {
-	mu := &connStateOf(ipt.conn).update
+	mu := &ipt.state().update
 	mu.Lock()
 	defer mu.Unlock()
 	return ipt.conn.Update(maxAttempts, fn)
@@ -116,14 +116,14 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 // knownChain reports whether Append found the chain to exist (and it was
 // not found gone since).
 func (ipt *IPTables) knownChain(k chainKey) bool {
-	st := connStateOf(ipt.conn)
+	st := ipt.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.known[k]
 }
 
 func (ipt *IPTables) learnChain(k chainKey) {
-	st := connStateOf(ipt.conn)
+	st := ipt.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.known) >= cacheLimit {
@@ -133,7 +133,7 @@ func (ipt *IPTables) learnChain(k chainKey) {
 }
 
 func (ipt *IPTables) forgetChain(k chainKey) {
-	st := connStateOf(ipt.conn)
+	st := ipt.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	delete(st.known, k)

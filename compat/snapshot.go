@@ -72,7 +72,7 @@ func (ipt *IPTables) chainRead(table, chain string, counts bool) (*chainSnap, er
 // chainAt is chainRead for a generation just read.
 func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*chainSnap, error) {
 	var err error
-	st := connStateOf(ipt.conn)
+	st := ipt.state()
 	key := chainKey{ipt.fam, table, chain}
 	st.mu.Lock()
 	prev := st.chains[key]
