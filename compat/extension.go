@@ -60,6 +60,9 @@ type Extension struct {
 	// Register): the parser looks every option token up, so one look-up
 	// beats a scan of the options and their aliases.
 	optionByName map[string]int
+	// mandatory lists the indexes of the Mandatory options (set by
+	// Register), so a parse does not walk every option to find none.
+	mandatory []int
 }
 
 // Family is a bit mask of address families.
@@ -110,7 +113,11 @@ func Register(e *Extension) {
 		e.Family = Both
 	}
 	e.optionByName = map[string]int{}
+	e.mandatory = nil
 	for i, o := range e.Options {
+		if o.Mandatory {
+			e.mandatory = append(e.mandatory, i)
+		}
 		for _, n := range append([]string{o.Name}, o.Aliases...) {
 			if _, dup := e.optionByName[n]; !dup {
 				e.optionByName[n] = i

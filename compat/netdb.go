@@ -20,8 +20,9 @@ var builtinProtocols string
 var builtinServices string
 
 type netdb struct {
-	protoByName   map[string]uint8
-	protoByNumber map[uint8]string
+	protoByName map[string]uint8
+	// protoNames holds each number's name ("" when none).
+	protoNames [256]string
 	// services maps "name/proto" to a port, and "port/proto" to a name.
 	portByName map[string]uint16
 	nameByPort map[string]string
@@ -36,7 +37,6 @@ func getNetdb() *netdb {
 	netdbOnce.Do(func() {
 		d := &theNetdb
 		d.protoByName = map[string]uint8{}
-		d.protoByNumber = map[uint8]string{}
 		d.portByName = map[string]uint16{}
 		d.nameByPort = map[string]string{}
 		protos := builtinProtocols
@@ -51,8 +51,8 @@ func getNetdb() *netdb {
 			if err != nil {
 				continue
 			}
-			if _, ok := d.protoByNumber[uint8(n)]; !ok {
-				d.protoByNumber[uint8(n)] = f[0]
+			if d.protoNames[n] == "" {
+				d.protoNames[n] = f[0]
 			}
 			for _, name := range append([]string{f[0]}, f[2:]...) {
 				if _, ok := d.protoByName[name]; !ok {
@@ -122,6 +122,6 @@ func protoByName(name string) (uint8, bool) {
 
 // protoName returns a protocol's name, as getprotobynumber does.
 func protoName(n uint8) (string, bool) {
-	s, ok := getNetdb().protoByNumber[n]
-	return s, ok
+	s := getNetdb().protoNames[n]
+	return s, s != ""
 }

@@ -156,10 +156,7 @@ func (p *parser) newLoaded(inst *Instance) *loadedExt {
 func (p *parser) run() error {
 	invert := false
 	for p.i = 0; p.i < len(p.args); p.i++ {
-		tok := p.args[p.i]
-		if strings.ContainsRune(tok, 0) {
-			return badSpec(strconv.Quote(tok), "argument contains a NUL byte")
-		}
+		tok := p.args[p.i] // parse refused NUL bytes in any
 		if tok == "!" {
 			if invert {
 				return badSpec(tok, "multiple consecutive ! not allowed")
@@ -184,9 +181,9 @@ func (p *parser) run() error {
 	}
 	for _, l := range all {
 		ext := l.inst.Ext
-		for i := range ext.Options {
-			if o := &ext.Options[i]; o.Mandatory && !l.given(i) {
-				return badSpec(ext.Name, "%s: option \"--%s\" must be specified", ext.Name, o.Name)
+		for _, i := range ext.mandatory {
+			if !l.given(i) {
+				return badSpec(ext.Name, "%s: option \"--%s\" must be specified", ext.Name, ext.Options[i].Name)
 			}
 		}
 		if ext.Final != nil {
@@ -227,9 +224,9 @@ func (p *parser) option(tok string, invert bool) error {
 	}
 	if !long {
 		// Short options: only iptables' own, each a token of its own.
-		for _, o := range coreOptions {
-			if len(tok) == 2 && o.short == tok[1] {
-				return p.core(o, tok, "", false, invert)
+		if len(tok) == 2 {
+			if i := coreByShort[tok[1]]; i > 0 {
+				return p.core(coreOptions[i-1], tok, "", false, invert)
 			}
 		}
 		return badSpec(tok, "unknown option \"%s\"", tok)
@@ -276,8 +273,17 @@ func findCore(name string, exact bool) (coreOption, bool) {
 }
 
 // coreByName and coreByPrefix index coreOptions by long name and by
-// abbreviation (-1: ambiguous), as getopt_long resolves them.
-var coreByName, coreByPrefix = indexCoreOptions()
+// abbreviation (-1: ambiguous), as getopt_long resolves them; coreByShort
+// by short name (index+1; 0: none).
+var (
+	coreByName, coreByPrefix = indexCoreOptions()
+	coreByShort              = func() (t [256]int8) {
+		for i, o := range coreOptions {
+			t[o.short] = int8(i + 1)
+		}
+		return t
+	}()
+)
 
 func indexCoreOptions() (byName, byPrefix map[string]int) {
 	byName, byPrefix = map[string]int{}, map[string]int{}
@@ -565,10 +571,8 @@ func optionIndex(ext *Extension, opt *Option) int {
 }
 
 func coreIndex(short byte) int {
-	for i, o := range coreOptions {
-		if o.short == short {
-			return i
-		}
+	if i := coreByShort[short]; i > 0 {
+		return int(i) - 1
 	}
 	return 63
 }
