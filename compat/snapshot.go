@@ -107,16 +107,24 @@ func (s *chainSnap) index(prev *chainSnap) {
 	s.keys = make([]string, n)
 	s.dec = make([]decoded, n)
 	s.lines = make([]string, n)
-	size := 0
-	for _, r := range s.rules {
-		size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
-	}
-	buf := make([]byte, 0, size)
+	// First what prev knows (ends holds its position, -1 for none), then
+	// the keys of the rules it does not know, into one buffer sized for
+	// those alone: after a small change that is a few rules, not the chain.
 	ends := make([]int, n)
 	fresh := make([]bool, n)
 	same := prev.matcher()
+	size := 0
 	for i, r := range s.rules {
-		if j := same(i, r); j >= 0 {
+		j := same(i, r)
+		ends[i] = j
+		if j < 0 {
+			fresh[i] = true
+			size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
+		}
+	}
+	buf := make([]byte, 0, size)
+	for i, r := range s.rules {
+		if j := ends[i]; !fresh[i] {
 			s.keys[i] = prev.keys[j]
 			if prev.decodeDone.Load() {
 				s.dec[i] = prev.dec[j]
@@ -128,7 +136,7 @@ func (s *chainSnap) index(prev *chainSnap) {
 			continue
 		}
 		buf = expr.AppendKey(buf, r.Exprs)
-		ends[i], fresh[i] = len(buf), true
+		ends[i] = len(buf)
 	}
 	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written to again
 	start := 0
