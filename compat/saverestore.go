@@ -499,24 +499,29 @@ func (rs *restorer) command(line string) error {
 // out, as iptables-restore does: whitespace separated, double quotes
 // group, and \" and \\ inside quotes stand for themselves.
 func splitRestoreArgs(out []string, s string) ([]string, error) {
-	if strings.IndexByte(s, '"') < 0 {
-		// No quotes: plain fields, without copying them.
-		start := -1
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c == ' ' || c == '\t' {
-				if start >= 0 {
-					out = append(out, s[start:i])
-					start = -1
-				}
-			} else if start < 0 {
-				start = i
+	// Plain fields, without copying them, unless a quote turns up.
+	plain, start := len(out), -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t':
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
 			}
+		case c == '"':
+			return splitQuotedArgs(out[:plain], s)
+		case start < 0:
+			start = i
 		}
-		if start >= 0 {
-			out = append(out, s[start:])
-		}
-		return out, nil
 	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out, nil
+}
+
+// splitQuotedArgs is splitRestoreArgs for a line with quotes.
+func splitQuotedArgs(out []string, s string) ([]string, error) {
 	var cur strings.Builder
 	in, quoted := false, false
 	for i := 0; i < len(s); i++ {
