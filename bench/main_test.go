@@ -161,7 +161,34 @@ func TestMedian(t *testing.T) {
 // in one warm process, xtnl's Append of a rule against the floor's commit
 // of the same rule pre-encoded, into a chain kept between 100 and 200
 // rules. Compare the two ns/op (same run, same chain sizes).
-func BenchmarkAppendSteady(b *testing.B) { benchAppends(b, false) }
+func BenchmarkAppendSteady(b *testing.B) {
+	for _, peerName := range []string{"xtnl", "floor"} {
+		b.Run(peerName, func(b *testing.B) {
+			ipt, ns := appendChain(b)
+			var floor *rawConn
+			if peerName == "floor" {
+				floor = dialFloor(b, ns)
+			}
+			var in appendInputs
+			for i := 0; b.Loop(); i++ {
+				if i%100 == 0 {
+					b.StopTimer()
+					in.refill(b, i, floor, ipt)
+					b.StartTimer()
+				}
+				var err error
+				if floor != nil {
+					err = floor.commit(in.batches[i%100])
+				} else {
+					err = ipt.Append(benchTable, benchChain, in.args[i%100]...)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
 
 // BenchmarkAppendAfterGC is BenchmarkAppendSteady with a collection
 // forced, off the clock, before every append, as the harness does: what
@@ -170,65 +197,24 @@ func BenchmarkAppendSteady(b *testing.B) { benchAppends(b, false) }
 // turns, an append each, into chains of their own of the same size, and
 // the benchmark reports the median of each and their ratio.
 func BenchmarkAppendAfterGC(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root (network namespaces)")
-	}
-	base := saveText(100)
-	var ipts [2]*compat.IPTables
-	var floor *rawConn
-	for k := range ipts {
-		ns := netnstest.New(b)
-		if _, err := ns.RunInput(base, "iptables-nft-restore"); err != nil {
-			b.Fatal(err)
-		}
-		var err error
-		if ipts[k], err = compat.New(compat.NetNS(ns.Name)); err != nil {
-			b.Fatal(err)
-		}
-		if k == 1 {
-			f, err := os.Open("/run/netns/" + ns.Name)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer f.Close()
-			if floor, err = dialRawIn(int(f.Fd())); err != nil {
-				b.Fatal(err)
-			}
-			defer floor.close()
-		}
-	}
+	ipt, _ := appendChain(b)
+	floorIPT, floorNS := appendChain(b)
+	floor := dialFloor(b, floorNS)
 	var times [2][]float64
-	var args [][]string
-	var batches []*batch
+	var in appendInputs
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if i%100 == 0 {
-			// Inputs are made, and the chains cut back to 100 rules,
-			// every 100 appends.
-			for _, ipt := range ipts {
-				if err := ipt.Restore(bytes.NewReader(base)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			args, batches = args[:0], batches[:0]
-			for k := range 100 {
-				rule := 1_000_000 + i + k
-				args = append(args, ruleArgs(rule))
-				bt, err := floorRules(floor, rule, 1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				batches = append(batches, bt)
-			}
+			in.refill(b, i, floor, ipt, floorIPT)
 		}
 		for k := range 2 {
 			runtime.GC()
 			start := time.Now()
 			var err error
 			if k == 0 {
-				err = ipts[0].Append(benchTable, benchChain, args[i%100]...)
+				err = ipt.Append(benchTable, benchChain, in.args[i%100]...)
 			} else {
-				err = floor.commit(batches[i%100])
+				err = floor.commit(in.batches[i%100])
 			}
 			times[k] = append(times[k], time.Since(start).Seconds())
 			if err != nil {
@@ -242,71 +228,63 @@ func BenchmarkAppendAfterGC(b *testing.B) {
 	b.ReportMetric(x/f, "xtnl/floor")
 }
 
-func benchAppends(b *testing.B, gc bool) {
+// appendChain makes a namespace whose BENCH holds 100 rules.
+func appendChain(b *testing.B) (*compat.IPTables, *netnstest.NS) {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root (network namespaces)")
 	}
-	for _, peerName := range []string{"xtnl", "floor"} {
-		b.Run(peerName, func(b *testing.B) {
-			ns := netnstest.New(b)
-			base := saveText(100)
-			if _, err := ns.RunInput(base, "iptables-nft-restore"); err != nil {
-				b.Fatal(err)
-			}
-			ipt, err := compat.New(compat.NetNS(ns.Name))
+	ns := netnstest.New(b)
+	if _, err := ns.RunInput(saveText(100), "iptables-nft-restore"); err != nil {
+		b.Fatal(err)
+	}
+	ipt, err := compat.New(compat.NetNS(ns.Name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ipt, ns
+}
+
+// dialFloor opens the floor's bare socket in ns.
+func dialFloor(b *testing.B, ns *netnstest.NS) *rawConn {
+	f, err := os.Open("/run/netns/" + ns.Name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	floor, err := dialRawIn(int(f.Fd()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(floor.close)
+	return floor
+}
+
+// appendInputs are the next 100 rules to append, as arguments and as the
+// floor's pre-encoded batches.
+type appendInputs struct {
+	args    [][]string
+	batches []*batch
+}
+
+// refill cuts the chains back to 100 rules and makes the inputs of the
+// appends from the i-th on (batches only with a floor).
+func (in *appendInputs) refill(b *testing.B, i int, floor *rawConn, chains ...*compat.IPTables) {
+	base := saveText(100)
+	for _, ipt := range chains {
+		if err := ipt.Restore(bytes.NewReader(base)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	in.args, in.batches = in.args[:0], in.batches[:0]
+	for k := range 100 {
+		rule := 1_000_000 + i + k
+		in.args = append(in.args, ruleArgs(rule))
+		if floor != nil {
+			bt, err := floorRules(floor, rule, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
-			var floor *rawConn
-			if peerName == "floor" {
-				f, err := os.Open("/run/netns/" + ns.Name)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer f.Close()
-				if floor, err = dialRawIn(int(f.Fd())); err != nil {
-					b.Fatal(err)
-				}
-				defer floor.close()
-			}
-			// Inputs are made, and the chain cut back to 100 rules,
-			// every 100 appends, off the clock.
-			var args [][]string
-			var batches []*batch
-			for i := 0; b.Loop(); i++ {
-				if i%100 == 0 {
-					b.StopTimer()
-					if err := ipt.Restore(bytes.NewReader(base)); err != nil {
-						b.Fatal(err)
-					}
-					args, batches = args[:0], batches[:0]
-					for k := range 100 {
-						rule := 1_000_000 + i + k
-						args = append(args, ruleArgs(rule))
-						if floor != nil {
-							bt, err := floorRules(floor, rule, 1)
-							if err != nil {
-								b.Fatal(err)
-							}
-							batches = append(batches, bt)
-						}
-					}
-					b.StartTimer()
-				}
-				if gc {
-					b.StopTimer()
-					runtime.GC()
-					b.StartTimer()
-				}
-				if floor != nil {
-					err = floor.commit(batches[i%100])
-				} else {
-					err = ipt.Append(benchTable, benchChain, args[i%100]...)
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			in.batches = append(in.batches, bt)
+		}
 	}
 }
