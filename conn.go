@@ -244,7 +244,7 @@ func (c *Conn) send(bufs ...[]byte) error {
 			return fmt.Errorf("xtnl: size send buffer for %d bytes: %w", total, err)
 		}
 	}
-	if err := c.t.send(bufs, time.Now().Add(c.timeout)); err != nil {
+	if err := c.t.send(bufs, c.timeout); err != nil {
 		return fmt.Errorf("xtnl: send: %w", wrapErrno(err))
 	}
 	return nil
@@ -264,7 +264,7 @@ func (c *Conn) recvQueued(fn func(m message) error) (ok bool, err error) {
 }
 
 func (c *Conn) recvMode(wait bool, fn func(m message) error) (bool, error) {
-	n, ok, err := c.t.recv(c.rbuf, wait, time.Now().Add(c.timeout))
+	n, ok, err := c.t.recv(c.rbuf, wait, c.timeout)
 	if err != nil {
 		return false, fmt.Errorf("xtnl: receive: %w", wrapErrno(err))
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -310,7 +309,7 @@ func (r *watchReader) run(ctx context.Context) {
 
 func (r *watchReader) loop(ctx context.Context) error {
 	for {
-		n, _, err := r.t.recv(r.buf, true, time.Time{})
+		n, _, err := r.t.recv(r.buf, true, 0)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -102,8 +102,8 @@ func WithFakeOf(c *Conn) Option {
 // exchange fails with the reason.
 type failedTransport struct{ err error }
 
-func (f failedTransport) send([][]byte, time.Time) error { return f.err }
-func (f failedTransport) recv([]byte, bool, time.Time) (int, bool, error) {
+func (f failedTransport) send([][]byte, time.Duration) error { return f.err }
+func (f failedTransport) recv([]byte, bool, time.Duration) (int, bool, error) {
 	return 0, false, f.err
 }
 func (f failedTransport) setBuffer(bool, int) error { return nil }
@@ -147,7 +147,7 @@ type fakeEndpoint struct {
 	closed bool
 }
 
-func (ep *fakeEndpoint) send(bufs [][]byte, _ time.Time) error {
+func (ep *fakeEndpoint) send(bufs [][]byte, _ time.Duration) error {
 	ep.mu.Lock()
 	closed := ep.closed
 	ep.mu.Unlock()
@@ -168,7 +168,7 @@ func (ep *fakeEndpoint) send(bufs [][]byte, _ time.Time) error {
 	return nil
 }
 
-func (ep *fakeEndpoint) recv(b []byte, wait bool, _ time.Time) (int, bool, error) {
+func (ep *fakeEndpoint) recv(b []byte, wait bool, _ time.Duration) (int, bool, error) {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	if ep.closed {

@@ -17,8 +17,8 @@ type wireRecorder struct {
 	got [][]byte
 }
 
-func (w *wireRecorder) recv(b []byte, wait bool, deadline time.Time) (int, bool, error) {
-	n, ok, err := w.transport.recv(b, wait, deadline)
+func (w *wireRecorder) recv(b []byte, wait bool, timeout time.Duration) (int, bool, error) {
+	n, ok, err := w.transport.recv(b, wait, timeout)
 	if ok && err == nil {
 		w.got = append(w.got, bytes.Clone(b[:n]))
 	}

@@ -319,7 +319,7 @@ type countingTransport struct {
 	dumps *atomic.Int32
 }
 
-func (ct *countingTransport) send(bufs [][]byte, deadline time.Time) error {
+func (ct *countingTransport) send(bufs [][]byte, timeout time.Duration) error {
 	if len(bufs) > 0 && len(bufs[0]) >= nlmsgHdrLen {
 		typ := binary.NativeEndian.Uint16(bufs[0][4:])
 		flags := binary.NativeEndian.Uint16(bufs[0][6:])
@@ -327,7 +327,7 @@ func (ct *countingTransport) send(bufs [][]byte, deadline time.Time) error {
 			ct.dumps.Add(1)
 		}
 	}
-	return ct.transport.send(bufs, deadline)
+	return ct.transport.send(bufs, timeout)
 }
 
 // faultTransport wraps a real socket and fails chosen receives with
@@ -339,16 +339,16 @@ type faultTransport struct {
 	dropped *atomic.Int32
 }
 
-func (f *faultTransport) recv(b []byte, wait bool, deadline time.Time) (int, bool, error) {
+func (f *faultTransport) recv(b []byte, wait bool, timeout time.Duration) (int, bool, error) {
 	n := f.recvs.Add(1)
 	if f.failAt[n] {
 		// Read the datagram, then lose it: as on an overrun, what was
 		// queued is gone.
-		_, _, _ = f.transport.recv(b, wait, deadline)
+		_, _, _ = f.transport.recv(b, wait, timeout)
 		f.dropped.Add(1)
 		return 0, false, unix.ENOBUFS
 	}
-	return f.transport.recv(b, wait, deadline)
+	return f.transport.recv(b, wait, timeout)
 }
 
 // TestDumpOverrunIsRetried: a dump whose socket overruns (ENOBUFS in the

@@ -14,11 +14,13 @@ import (
 // transport carries netlink datagrams between a Conn and nf_tables: a real
 // socket, or the in-memory kernel of OpenFake.
 type transport interface {
-	// send writes one datagram made of bufs (one sendmsg).
-	send(bufs [][]byte, deadline time.Time) error
-	// recv reads one datagram into b. Without wait it returns ok false
-	// at once when nothing is queued.
-	recv(b []byte, wait bool, deadline time.Time) (n int, ok bool, err error)
+	// send writes one datagram made of bufs (one sendmsg), within
+	// timeout (0: no bound).
+	send(bufs [][]byte, timeout time.Duration) error
+	// recv reads one datagram into b, waiting up to timeout (0: no
+	// bound). Without wait it returns ok false at once when nothing is
+	// queued.
+	recv(b []byte, wait bool, timeout time.Duration) (n int, ok bool, err error)
 	// setBuffer sizes the send (snd) or receive buffer.
 	setBuffer(snd bool, size int) error
 	close() error
@@ -55,8 +57,8 @@ func dialSocket(ns *os.File) (transport, error) {
 	return &socketTransport{nl: nl, rc: rc}, nil
 }
 
-func (s *socketTransport) send(bufs [][]byte, deadline time.Time) error {
-	if err := s.nl.SetWriteDeadline(deadline); err != nil {
+func (s *socketTransport) send(bufs [][]byte, timeout time.Duration) error {
+	if err := s.nl.SetWriteDeadline(deadlineOf(timeout)); err != nil {
 		return err
 	}
 	var serr error
@@ -70,7 +72,7 @@ func (s *socketTransport) send(bufs [][]byte, deadline time.Time) error {
 	return serr
 }
 
-func (s *socketTransport) recv(b []byte, wait bool, deadline time.Time) (int, bool, error) {
+func (s *socketTransport) recv(b []byte, wait bool, timeout time.Duration) (int, bool, error) {
 	var n int
 	var rerr error
 	read := func(fd uintptr) bool {
@@ -83,7 +85,7 @@ func (s *socketTransport) recv(b []byte, wait bool, deadline time.Time) (int, bo
 	}
 	var err error
 	if wait {
-		if err = s.nl.SetReadDeadline(deadline); err == nil {
+		if err = s.nl.SetReadDeadline(deadlineOf(timeout)); err == nil {
 			err = s.rc.Read(read)
 		}
 	} else {
@@ -101,6 +103,15 @@ func (s *socketTransport) recv(b []byte, wait bool, deadline time.Time) (int, bo
 		return 0, false, rerr
 	}
 	return n, true, nil
+}
+
+// deadlineOf is the deadline of an exchange bounded by timeout; the zero
+// time (none) for 0.
+func deadlineOf(timeout time.Duration) time.Time {
+	if timeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(timeout)
 }
 
 func (s *socketTransport) setBuffer(snd bool, size int) error {

@@ -71,7 +71,7 @@ func (d *directTransport) setup(timeout time.Duration) error {
 
 // send is sendmsg(2) made by hand: x/sys/unix's SendmsgBuffers builds
 // its iovec array and the destination address anew on every call.
-func (d *directTransport) send(bufs [][]byte, _ time.Time) error {
+func (d *directTransport) send(bufs [][]byte, _ time.Duration) error {
 	iov := d.iov[:0]
 	for _, b := range bufs {
 		if len(b) > 0 {
@@ -102,7 +102,7 @@ func (d *directTransport) send(bufs [][]byte, _ time.Time) error {
 
 // recv is recvfrom(2) made by hand, without the source address that
 // x/sys/unix's Recvmsg allocates for every datagram.
-func (d *directTransport) recv(b []byte, wait bool, _ time.Time) (int, bool, error) {
+func (d *directTransport) recv(b []byte, wait bool, _ time.Duration) (int, bool, error) {
 	if len(b) == 0 {
 		return 0, false, fmt.Errorf("receive into an empty buffer: %w", ErrTruncated)
 	}
