@@ -170,6 +170,9 @@ func (c *Conn) commitOne(tx *Tx) error {
 // commitTxs commits transactions as few batches as their generation
 // conditions allow, and returns each one's result.
 func (c *Conn) commitTxs(txs []*Tx) []error {
+	if len(txs) == 1 {
+		return []error{c.commitOne(txs[0])}
+	}
 	errs := make([]error, len(txs))
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -177,10 +180,6 @@ func (c *Conn) commitTxs(txs []*Tx) []error {
 		for i := range errs {
 			errs[i] = errClosed
 		}
-		return errs
-	}
-	if len(txs) == 1 {
-		errs[0] = txs[0].commitLocked()
 		return errs
 	}
 	// Transactions conditional on different generations cannot share a
