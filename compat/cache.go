@@ -165,6 +165,10 @@ func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]wante
 	st.mu.Lock()
 	st.key = appendSpecKey(st.key[:0], ipt.fam, table, chain, rulespec)
 	wants, ok := st.specs[string(st.key)]
+	var specKey string
+	if !ok {
+		specKey = string(st.key) // st.key is shared: copied while held
+	}
 	st.mu.Unlock()
 	if ok {
 		return wants, nil
@@ -188,7 +192,6 @@ func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]wante
 		}
 		wants[i] = wanted{key: key, body: d.body}
 	}
-	specKey := string(appendSpecKey(nil, ipt.fam, table, chain, rulespec))
 	st.mu.Lock()
 	if len(st.specs) >= cacheLimit {
 		clear(st.specs)

@@ -107,24 +107,21 @@ func (s *chainSnap) index(prev *chainSnap) {
 	s.keys = make([]string, n)
 	s.dec = make([]decoded, n)
 	s.lines = make([]string, n)
-	// First what prev knows (ends holds its position, -1 for none), then
-	// the keys of the rules it does not know, into one buffer sized for
-	// those alone: after a small change that is a few rules, not the chain.
-	ends := make([]int, n)
-	fresh := make([]bool, n)
+	// First what prev knows (from: the rule's position in it, -1 for
+	// none), then the keys of the rules it does not know, into one buffer
+	// sized for those alone: after a small change that is a few rules,
+	// not the chain.
+	from := make([]int, n)
 	same := prev.matcher()
 	size := 0
 	for i, r := range s.rules {
-		j := same(i, r)
-		ends[i] = j
-		if j < 0 {
-			fresh[i] = true
+		if from[i] = same(i, r); from[i] < 0 {
 			size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
 		}
 	}
 	buf := make([]byte, 0, size)
 	for i, r := range s.rules {
-		if j := ends[i]; !fresh[i] {
+		if j := from[i]; j >= 0 {
 			s.keys[i] = prev.keys[j]
 			if prev.decodeDone.Load() {
 				s.dec[i] = prev.dec[j]
@@ -132,19 +129,13 @@ func (s *chainSnap) index(prev *chainSnap) {
 			if prev.linesDone.Load() {
 				s.lines[i] = prev.lines[j]
 			}
-			ends[i] = len(buf)
 			continue
 		}
+		start := len(buf)
 		buf = expr.AppendKey(buf, r.Exprs)
-		ends[i] = len(buf)
-	}
-	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written to again
-	start := 0
-	for i, end := range ends {
-		if fresh[i] {
-			s.keys[i] = all[start:end]
-		}
-		start = end
+		key := buf[start:]
+		// Appending goes on past the key, never over it.
+		s.keys[i] = unsafe.String(unsafe.SliceData(key), len(key))
 	}
 }
 
