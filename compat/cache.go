@@ -158,6 +158,12 @@ const memoKeyChunk = 256 << 10
 // rule asked about again is neither parsed nor encoded again, and the
 // look-up allocates nothing.
 func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]wanted, error) {
+	return ipt.canonicalsOf(nil, nil, table, chain, rulespec)
+}
+
+// canonicalsOf is canonicals for a caller that has parsed the rulespec
+// into b already (specs; nil: not parsed), which it then is not again.
+func (ipt *IPTables) canonicalsOf(b *builder, specs []*Spec, table, chain string, rulespec []string) ([]wanted, error) {
 	if err := checkTableChain(table, chain); err != nil {
 		return nil, err
 	}
@@ -173,11 +179,13 @@ func (ipt *IPTables) canonicals(table, chain string, rulespec []string) ([]wante
 	if ok {
 		return wants, nil
 	}
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, err := ipt.parse(b, table, chain, rulespec)
-	if err != nil {
-		return nil, err
+	if specs == nil {
+		b = getBuilder()
+		defer putBuilder(b)
+		var err error
+		if specs, err = ipt.parse(b, table, chain, rulespec); err != nil {
+			return nil, err
+		}
 	}
 	wants = make([]wanted, len(specs))
 	for i, s := range specs {

@@ -177,13 +177,13 @@ func (ipt *IPTables) InsertUnique(table, chain string, pos int, rulespec ...stri
 
 // unique adds the specs not yet in the chain (pos 0: append).
 func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) error {
-	wants, err := ipt.canonicals(table, chain, rulespec)
-	if err != nil {
-		return err
-	}
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
+	if err != nil {
+		return err
+	}
+	wants, err := ipt.canonicalsOf(b, specs, table, chain, rulespec)
 	if err != nil {
 		return err
 	}
