@@ -95,9 +95,13 @@ func (rs *restorer) dispatch() {
 func (rs *restorer) startWorkers() {
 	rs.jobs = make(chan *appendChunk, rs.workers*2)
 	rs.spare = make(chan *xtnl.Tx, 1)
-	size := 4096 + 8*rs.chunk*rs.lineLen
-	for range rs.workers {
-		go rs.encodeChunks(rs.jobs, rs.spare, size)
+	size := encodedBytes(rs.chunk * rs.lineLen)
+	for w := range rs.workers {
+		spare := rs.spare
+		if w > 0 {
+			spare = nil // the reader needs one buffer, not one per worker
+		}
+		go rs.encodeChunks(rs.jobs, spare, size)
 	}
 }
 
@@ -107,7 +111,7 @@ func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx
 	defer putBuilder(b)
 	tx := rs.ipt.conn.Begin()
 	tx.Grow(size)
-	if len(jobs) == 0 {
+	if spare != nil && len(jobs) == 0 {
 		t := rs.ipt.conn.Begin()
 		t.Grow(size)
 		select {
@@ -193,12 +197,16 @@ func (rs *restorer) parallelism(lines, size int) {
 // "-A BENCH -s 10.0.0.1/32 -p tcp -m tcp --dport 1024 -j ACCEPT"), so
 // eight times leaves room without reallocating.
 func encodedSize(pend []pendingAppend) int {
-	n := 4096
+	text := 0
 	for _, pa := range pend {
-		n += 8 * len(pa.text)
+		text += len(pa.text)
 	}
-	return n
+	return encodedBytes(text)
 }
+
+// encodedBytes bounds the encoding of appends whose lines total text
+// bytes (see encodedSize).
+func encodedBytes(text int) int { return 4096 + 8*text }
 
 // appendsInto encodes queued appends into tx with builder b, recording
 // each operation's line. It only reads the restorer's state (no chain is
