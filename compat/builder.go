@@ -59,7 +59,7 @@ func (b *builder) encode(s *Spec) (*xtnl.RawRule, error) {
 	if b.exprs, err = s.appendExprs(b.exprs[:0]); err != nil {
 		return nil, err
 	}
-	b.compat = xtnl.RuleCompat{Proto: uint32(s.Proto), Invert: s.InvProto}
+	b.compat = s.compat()
 	b.raw = xtnl.RawRule{Family: s.Family.xtnlFamily(), Table: s.Table, Chain: s.Chain, Exprs: b.exprs, Compat: &b.compat}
 	return &b.raw, nil
 }

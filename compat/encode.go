@@ -174,11 +174,11 @@ func (s *Spec) Rule() (*xtnl.Rule, error) {
 		Table:  s.Table,
 		Chain:  s.Chain,
 		Exprs:  exprs,
-		Compat: s.compat(),
+		Compat: new(s.compat()),
 	}, nil
 }
 
 // compat is the NFTA_RULE_COMPAT iptables-nft attaches to every rule.
-func (s *Spec) compat() *xtnl.RuleCompat {
-	return &xtnl.RuleCompat{Proto: uint32(s.Proto), Invert: s.InvProto}
+func (s *Spec) compat() xtnl.RuleCompat {
+	return xtnl.RuleCompat{Proto: uint32(s.Proto), Invert: s.InvProto}
 }
