@@ -132,6 +132,11 @@ func appendIface(b []byte, key nftexpr.MetaKey, name string, invert bool) []byte
 
 func appendAddr(b []byte, fam Family, off uint32, a *Addr, invert bool, token string) ([]byte, error) {
 	l := fam.addrLen()
+	if a.outsideMask(fam) {
+		// iptables cannot write it (it masks what it parses), and written
+		// as iptables writes the masked form it would mean another rule.
+		return nil, badSpec(token+" "+a.format(fam), "address has bits outside its mask: iptables cannot write this rule")
+	}
 	if a.isZero(fam) {
 		if invert {
 			// iptables-nft sends a zero-length load here and the kernel

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/netnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -385,4 +387,42 @@ func FuzzRestoreParse(f *testing.F) {
 			}
 		})
 	})
+}
+
+// A rule the kernel holds with address bits outside the mask (nft can
+// write one; no packet matches it) reads back as iptables-nft prints it,
+// unmasked, and is refused rather than re-written as the masked rule it
+// does not mean. (testdata/fuzz/FuzzDecode/8fbaed78ccb4bdbc: it used to be
+// re-encoded as -s 48.48.0.0/16.)
+func TestAddressOutsideMaskIsNotRewritten(t *testing.T) {
+	needTools(t)
+	ns := netnstest.New(t)
+	ns.MustRun(t, "iptables-nft", "-A", "INPUT", "-j", "ACCEPT")
+	ns.MustRun(t, "iptables-nft", "-F", "INPUT")
+	ns.MustRun(t, "nft", "add", "rule", "ip", "filter", "INPUT", "ip", "saddr", "and", "255.255.0.0", "==", "48.48.48.48", "counter")
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := ipt.List("filter", "INPUT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := strings.Split(strings.TrimSpace(ns.MustRun(t, "iptables-nft", "-S", "INPUT")), "\n")
+	if !reflect.DeepEqual(ours, theirs) {
+		t.Fatalf("List: %q, iptables-nft -S: %q", ours, theirs)
+	}
+	rules, err := ipt.Conn().ListRules(xtnl.FamilyIPv4, "filter", "INPUT")
+	if err != nil || len(rules) != 1 {
+		t.Fatalf("%d rules, %v", len(rules), err)
+	}
+	s, err := Decode(IPv4, rules[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Rule()
+	var se *SpecError
+	if !errors.Is(err, ErrBadSpec) || !errors.As(err, &se) || !strings.Contains(se.Token, "48.48.48.48/16") {
+		t.Fatalf("re-encoding the decoded rule: %v, want ErrBadSpec naming -s 48.48.48.48/16", err)
+	}
 }

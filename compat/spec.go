@@ -58,8 +58,9 @@ type Instance struct {
 	Info []byte
 }
 
-// Addr is an address with its mask; the address is stored masked, as
-// iptables does. Only the first 4 bytes are used for IPv4.
+// Addr is an address with its mask; parsing stores the address masked, as
+// iptables does (one read from the kernel may have bits outside its mask;
+// see outsideMask). Only the first 4 bytes are used for IPv4.
 type Addr struct {
 	IP, Mask [16]byte
 }
@@ -69,6 +70,18 @@ func (f Family) addrLen() int {
 		return 16
 	}
 	return 4
+}
+
+// outsideMask reports address bits the mask does not keep: no packet's
+// masked address equals such an address, which only a rule read from the
+// kernel can hold (parsing masks the address, as iptables does).
+func (a Addr) outsideMask(fam Family) bool {
+	for i := range fam.addrLen() {
+		if a.IP[i]&^a.Mask[i] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // isZero reports an all-zero mask: the field matches anything.
