@@ -22,10 +22,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
+
+// runDir is where named namespaces live, as iproute2 keeps them.
+const runDir = "/run/netns"
 
 // NS is a named network namespace.
 type NS struct {
@@ -61,6 +66,9 @@ func Create(name string) (*NS, error) {
 		}
 		name = "xtnl-test-" + hex.EncodeToString(b[:])
 	}
+	if err := prepareRunDir(); err != nil {
+		return nil, err
+	}
 	errc := make(chan error, 1)
 	// A fresh goroutine on a locked thread: if switching back fails, the
 	// thread dies with the goroutine instead of serving others from the
@@ -90,7 +98,54 @@ func Create(name string) (*NS, error) {
 	if err := <-errc; err != nil {
 		return nil, err
 	}
-	return &NS{Name: name, Path: filepath.Join("/run/netns", name)}, nil
+	return &NS{Name: name, Path: filepath.Join(runDir, name)}, nil
+}
+
+var runDirOnce struct {
+	sync.Mutex
+	done bool
+}
+
+// prepareRunDir makes /run/netns a shared mount of its own, as `ip netns
+// add` does the first time it runs on a machine. Were it left to ip, a
+// namespace made here before ip's first run would stay mounted on the
+// directory underneath ip's bind mount, out of Delete's reach: its file
+// could no longer be removed (EBUSY). A lock file keeps two processes (test
+// binaries run in parallel) from binding the directory twice.
+func prepareRunDir() error {
+	runDirOnce.Lock()
+	defer runDirOnce.Unlock()
+	if runDirOnce.done {
+		return nil
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile("/run/xtnl-netnstest.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", lock.Name(), err)
+	}
+	bound := false
+	for {
+		err := unix.Mount("", runDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == nil {
+			break
+		}
+		if err != unix.EINVAL || bound {
+			return fmt.Errorf("make %s a shared mount: %w", runDir, err)
+		}
+		// EINVAL: not a mount point yet.
+		if err := unix.Mount(runDir, runDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind-mount %s on itself: %w", runDir, err)
+		}
+		bound = true
+	}
+	runDirOnce.done = true
+	return nil
 }
 
 // Delete removes the namespace.
