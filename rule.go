@@ -358,9 +358,24 @@ func (r *RawRule) Decode() (*Rule, error) {
 // of a listing share a few large allocations (their structures, their
 // bytes, their chain names), so a chain of 10k rules costs a handful.
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
+	return c.ListRulesRawReusing(fam, table, chain, nil)
+}
+
+// ListRulesRawReusing is ListRulesRaw for a caller holding an earlier
+// listing of the same rules (prev): a rule dumped exactly as it is in prev
+// (same handle, same bytes) comes back as prev's *RawRule, not as a copy,
+// so re-reading a large chain that changed a little allocates for what
+// changed only. The caller can tell an unchanged rule by its pointer.
+// RawRules read back are never written to, so sharing them is safe.
+func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawRule) ([]*RawRule, error) {
 	var out []*RawRule
 	var rd rawRuleReader
-	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, m message) error {
+	known := knownRules{prev: prev}
+	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd, known.next = out[:0], rawRuleReader{}, 0 }, func(what string, m message) error {
+		if r := known.find(m.Data); r != nil {
+			out = append(out, r)
+			return nil
+		}
 		r, err := rd.read(m.Data)
 		if err != nil {
 			return fmt.Errorf("xtnl: decode %s: %w", what, err)
@@ -444,6 +459,67 @@ func (rd *rawRuleReader) keep(b []byte) []byte {
 	at := len(rd.bytes)
 	rd.bytes = append(rd.bytes, b...)
 	return rd.bytes[at:len(rd.bytes):len(rd.bytes)]
+}
+
+// knownRules finds, for a dumped rule message, the very same rule in an
+// earlier listing. Rules keep their order from one dump to the next, so it
+// mostly walks the earlier listing alongside, looking a handle up only
+// where the chain changed around it.
+type knownRules struct {
+	prev     []*RawRule
+	next     int            // where the walk expects the next rule
+	byHandle map[uint64]int // built the first time the walk is lost
+}
+
+// find returns the earlier listing's rule equal to message b, or nil.
+func (k *knownRules) find(b []byte) *RawRule {
+	if len(k.prev) == 0 || len(b) < nfgenmsgLen {
+		return nil
+	}
+	var table, chain, exprs, userData, compat []byte
+	var handle uint64
+	hasCompat := false
+	a := attrs{b: b[nfgenmsgLen:]}
+	for a.next() {
+		switch a.typ {
+		case unix.NFTA_RULE_TABLE:
+			table = bytes.TrimRight(a.data, "\x00")
+		case unix.NFTA_RULE_CHAIN:
+			chain = bytes.TrimRight(a.data, "\x00")
+		case unix.NFTA_RULE_HANDLE:
+			handle = a.u64()
+		case unix.NFTA_RULE_EXPRESSIONS:
+			exprs = a.data
+		case unix.NFTA_RULE_USERDATA:
+			userData = a.data
+		case unix.NFTA_RULE_COMPAT:
+			compat, hasCompat = a.data, true
+		}
+	}
+	if a.err != nil {
+		return nil // the reader reports it
+	}
+	j := k.next
+	if j >= len(k.prev) || k.prev[j].Handle != handle {
+		if k.byHandle == nil {
+			k.byHandle = make(map[uint64]int, len(k.prev))
+			for i, r := range k.prev {
+				k.byHandle[r.Handle] = i
+			}
+		}
+		var ok bool
+		if j, ok = k.byHandle[handle]; !ok {
+			return nil
+		}
+	}
+	r := k.prev[j]
+	if r.Family != Family(b[0]) || r.Table != string(table) || r.Chain != string(chain) ||
+		!bytes.Equal(r.Exprs, exprs) || !bytes.Equal(r.UserData, userData) ||
+		hasCompat != (r.Compat != nil) || hasCompat && *r.Compat != readRuleCompat(compat) {
+		return nil
+	}
+	k.next = j + 1
+	return r
 }
 
 // decodeRule reads and decodes one NEWRULE message.

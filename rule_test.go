@@ -337,3 +337,59 @@ func TestRawRules(t *testing.T) {
 		t.Fatalf("replace without handle: %v, want ErrInvalid", err)
 	}
 }
+
+// A re-read hands back the earlier listing's rule for each rule unchanged
+// (so compat re-reads a large chain without copying it) and a fresh one
+// for each rule replaced, moved by traffic or new; either way it lists
+// what a plain dump lists.
+func TestListRulesRawReusing(t *testing.T) {
+	needTool(t, "nft")
+	c, ns := newTestConn(t)
+	setupChain(t, c, FamilyIPv4, "t", "c")
+	for i := uint32(1); i <= 5; i++ {
+		if err := c.AppendRule(markRule(FamilyIPv4, "t", "c", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := c.ListRulesRaw(FamilyIPv4, "t", "c")
+	if err != nil || len(first) != 5 {
+		t.Fatalf("first listing: %d rules, %v", len(first), err)
+	}
+	// Another writer: rule 2 replaced under its handle, rule 4 deleted, a
+	// rule inserted first, and rule 5 given other counts (its expressions
+	// otherwise the same, as when traffic moves them).
+	ns.MustRun(t, "nft", "replace", "rule", "ip", "t", "c", "handle", fmt.Sprint(first[1].Handle), "meta", "mark", "0x20", "counter", "accept")
+	ns.MustRun(t, "nft", "delete", "rule", "ip", "t", "c", "handle", fmt.Sprint(first[3].Handle))
+	ns.MustRun(t, "nft", "insert", "rule", "ip", "t", "c", "meta", "mark", "0x30", "counter", "accept")
+	rule5 := fmt.Sprint(first[4].Handle)
+	ns.MustRun(t, "nft", "replace", "rule", "ip", "t", "c", "handle", rule5, "meta", "mark", "0x00000005", "counter", "packets", "7", "bytes", "70", "accept")
+
+	again, err := c.ListRulesRawReusing(FamilyIPv4, "t", "c", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := c.ListRulesRaw(FamilyIPv4, "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != len(plain) || len(again) != 5 {
+		t.Fatalf("re-read %d rules, plain listing %d, want 5", len(again), len(plain))
+	}
+	var reused []int
+	for i, r := range again {
+		p := plain[i]
+		if r.Handle != p.Handle || r.Table != p.Table || r.Chain != p.Chain || r.Family != p.Family ||
+			!bytes.Equal(r.Exprs, p.Exprs) || !bytes.Equal(r.UserData, p.UserData) {
+			t.Errorf("rule %d: re-read %+v, plain listing %+v", i, r, p)
+		}
+		for j, f := range first {
+			if r == f {
+				reused = append(reused, j)
+			}
+		}
+	}
+	// Unchanged: the rules of marks 1 and 3 (positions 0 and 2 before).
+	if fmt.Sprint(reused) != "[0 2]" {
+		t.Fatalf("rules handed back from the first listing: %v, want [0 2]", reused)
+	}
+}

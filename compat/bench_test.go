@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/netnstest"
 )
 
@@ -148,5 +149,30 @@ func BenchmarkConcurrentAppend100(b *testing.B) {
 		for err := range errs {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkList10kFirst: a fresh client lists a 10k chain it has never read.
+func BenchmarkList10kFirst(b *testing.B) {
+	_, ns := benchIPT(b, 10_000)
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		conn, err := xtnl.Open(xtnl.WithNetNS(ns.Name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ipt, err := New(WithConn(conn))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		lines, err := ipt.List("filter", "BENCH")
+		if err != nil || len(lines) != 10_001 {
+			b.Fatal(len(lines), err)
+		}
+		b.StopTimer()
+		conn.Close()
+		b.StartTimer()
 	}
 }

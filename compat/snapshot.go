@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"bytes"
 	"hash/maphash"
 	"runtime"
 	"sync"
@@ -82,7 +81,11 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 	}
 	snap := &chainSnap{gen: gen, exists: true, st: st, nsFd: ipt.nsFd(), fam: ipt.fam}
 	if isTable(table) {
-		snap.rules, err = ipt.conn.ListRulesRaw(ipt.fam.xtnlFamily(), table, chain)
+		var known []*xtnl.RawRule
+		if prev != nil {
+			known = prev.rules
+		}
+		snap.rules, err = ipt.conn.ListRulesRawReusing(ipt.fam.xtnlFamily(), table, chain, known)
 	}
 	switch {
 	case !isTable(table) || isNotExist(err):
@@ -140,9 +143,11 @@ func (s *chainSnap) index(prev *chainSnap) {
 }
 
 // matcher returns a function telling, for rule i of a new dump, the
-// position in s of the same rule (same handle, the very same bytes), or -1.
-// Rules keep their order, so it mostly walks s alongside; it looks the
-// handle up when the chain moved around it.
+// position in s of the same rule, or -1. The dump handed over s's own
+// *RawRule for every rule it holds unchanged (ListRulesRawReusing), so
+// "the same" is the same pointer. Rules keep their order, so it mostly
+// walks s alongside; it looks the handle up when the chain moved around
+// it.
 func (s *chainSnap) matcher() func(i int, r *xtnl.RawRule) int {
 	if s == nil || len(s.rules) == 0 {
 		return func(int, *xtnl.RawRule) int { return -1 }
@@ -164,7 +169,7 @@ func (s *chainSnap) matcher() func(i int, r *xtnl.RawRule) int {
 			}
 		}
 		next = j + 1
-		if old := s.rules[j]; old.Table != r.Table || old.Chain != r.Chain || !bytes.Equal(old.Exprs, r.Exprs) {
+		if s.rules[j] != r {
 			return -1 // replaced under the same handle, or its counters moved
 		}
 		return j
