@@ -369,6 +369,9 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 // RawRules read back are never written to, so sharing them is safe.
 func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawRule) ([]*RawRule, error) {
 	var out []*RawRule
+	if len(prev) > 0 {
+		out = make([]*RawRule, 0, len(prev)+len(prev)/8)
+	}
 	var rd rawRuleReader
 	known := knownRules{prev: prev}
 	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd, known.next = out[:0], rawRuleReader{}, 0 }, func(what string, m message) error {

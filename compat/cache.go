@@ -25,7 +25,7 @@ type connState struct {
 	// memo decodes by comparison key, per family (IPv4, IPv6); the
 	// decoded rules' counters are zero (each rule's own are in its
 	// bytes, see chainSnap.spec).
-	memo   [2]map[string]decoded
+	memo   [2]map[string]*decoded
 	keys   []byte              // the chunk memo keys are being copied into
 	specs  map[string][]wanted // rulespec (appendSpecKey) → its rules
 	key    []byte              // appendSpecKey's buffer for look-ups
@@ -76,7 +76,7 @@ type stateKey struct{}
 func connStateOf(conn *xtnl.Conn) *connState {
 	return conn.Attached(stateKey{}, func() any {
 		return &connState{
-			memo:   [2]map[string]decoded{{}, {}},
+			memo:   [2]map[string]*decoded{{}, {}},
 			specs:  map[string][]wanted{},
 			chains: map[chainKey]*chainSnap{},
 			tables: map[tableKey]*tableSnap{},
@@ -96,7 +96,7 @@ func (ipt *IPTables) state() *connState {
 // decode returns the iptables form of a rule whose comparison key is key,
 // decoding it only the first time the key is seen. The form's counters are
 // zero (a rule without a counter has none).
-func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) decoded {
+func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) *decoded {
 	memo := st.memo[0]
 	if fam == IPv6 {
 		memo = st.memo[1]
@@ -110,7 +110,7 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) d
 			// not the chain name.
 			s := *d.spec
 			s.Table, s.Chain = r.Table, r.Chain
-			d.spec = &s
+			return &decoded{spec: &s, body: d.body}
 		}
 		return d
 	}
@@ -121,11 +121,11 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) d
 			if s.Counters != nil {
 				s.Counters = &Counters{}
 			}
-			d = decoded{spec: s, body: s.Body()}
+			d = &decoded{spec: s, body: s.Body()}
 		}
 	}
 	if err != nil {
-		d = decoded{err: err, body: "\x00unrepresentable"}
+		d = &decoded{err: err, body: "\x00unrepresentable"}
 	}
 	st.mu.Lock()
 	if len(memo) >= cacheLimit {

@@ -38,7 +38,7 @@ type chainSnap struct {
 
 	decodeOnce sync.Once
 	decodeDone atomic.Bool
-	dec        []decoded // filled from the previous snapshot where it could be
+	dec        []*decoded // filled from the previous snapshot where it could be
 
 	byBodyOnce sync.Once
 	byBody     map[string][]int32 // canonical -S body → positions
@@ -108,34 +108,37 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 func (s *chainSnap) index(prev *chainSnap) {
 	n := len(s.rules)
 	s.keys = make([]string, n)
-	s.dec = make([]decoded, n)
+	s.dec = make([]*decoded, n)
 	s.lines = make([]string, n)
-	// First what prev knows (from: the rule's position in it, -1 for
-	// none), then the keys of the rules it does not know, into one buffer
-	// sized for those alone: after a small change that is a few rules,
-	// not the chain.
-	from := make([]int, n)
+	// First what prev knows, then the keys of the rules it does not know,
+	// into one buffer sized for those alone: after a small change that is
+	// a few rules, not the chain.
+	var unknown []int32
+	if prev == nil {
+		unknown = make([]int32, 0, n)
+	}
 	same := prev.matcher()
+	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
 	size := 0
 	for i, r := range s.rules {
-		if from[i] = same(i, r); from[i] < 0 {
+		j := same(i, r)
+		if j < 0 {
+			unknown = append(unknown, int32(i))
 			size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
+			continue
+		}
+		s.keys[i] = prev.keys[j]
+		if decDone {
+			s.dec[i] = prev.dec[j]
+		}
+		if linesDone {
+			s.lines[i] = prev.lines[j]
 		}
 	}
 	buf := make([]byte, 0, size)
-	for i, r := range s.rules {
-		if j := from[i]; j >= 0 {
-			s.keys[i] = prev.keys[j]
-			if prev.decodeDone.Load() {
-				s.dec[i] = prev.dec[j]
-			}
-			if prev.linesDone.Load() {
-				s.lines[i] = prev.lines[j]
-			}
-			continue
-		}
+	for _, i := range unknown {
 		start := len(buf)
-		buf = expr.AppendKey(buf, r.Exprs)
+		buf = expr.AppendKey(buf, s.rules[i].Exprs)
 		key := buf[start:]
 		// Appending goes on past the key, never over it.
 		s.keys[i] = unsafe.String(unsafe.SliceData(key), len(key))
@@ -216,11 +219,11 @@ func (s *chainSnap) positions(body string) []int32 {
 
 // decoded returns the rules' iptables forms (counters zero; see spec).
 // A large chain is decoded on all CPUs.
-func (s *chainSnap) decoded() []decoded {
+func (s *chainSnap) decoded() []*decoded {
 	s.decodeOnce.Do(func() {
 		decode := func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				if s.dec[i].spec == nil && s.dec[i].err == nil {
+				if s.dec[i] == nil {
 					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], s.keys[i])
 				}
 			}
