@@ -101,6 +101,23 @@ func (s *Spec) Body() string {
 	return w.String()
 }
 
+// line prints the rule as -S does (Format without counters) and returns
+// its body (Body) as a part of the same string: one allocation for both.
+func (s *Spec) line() (line, body string) {
+	w := s.writer()
+	w.Grow(lineSizeHint)
+	w.WriteString("-A ")
+	w.WriteString(s.Chain)
+	start := w.Len()
+	s.formatBody(w, false)
+	line = w.String()
+	return line, line[start:]
+}
+
+// lineSizeHint is room for a typical -S line, so that printing one does
+// not grow its buffer several times over.
+const lineSizeHint = 96
+
 func (s *Spec) formatBody(w *Writer, counters bool) {
 	addr := func(flag string, a Addr, inv bool) {
 		if a.isZero(s.Family) && !inv {

@@ -278,7 +278,11 @@ func (s *chainSnap) sLines() ([]string, error) {
 				return
 			}
 			if s.lines[i] == "" {
-				s.lines[i] = "-A " + d.spec.Chain + d.body
+				if d.line != "" {
+					s.lines[i] = d.line
+				} else {
+					s.lines[i] = "-A " + d.spec.Chain + d.body
+				}
 			}
 		}
 		s.linesDone.Store(true)
