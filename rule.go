@@ -1,7 +1,6 @@
 package xtnl
 
 import (
-	"bytes"
 	"fmt"
 
 	nftexpr "github.com/google/nftables/expr"
@@ -289,25 +288,22 @@ func (c *Conn) ResetCounters(fam Family, table, chain string) ([]*Rule, error) {
 func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Rule, error) {
 	var out []*Rule
 	var rd rawRuleReader
-	err := c.dumpRules(msgType, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, m message) error {
-		raw, err := rd.read(m.Data)
-		if err == nil {
-			var r *Rule
-			if r, err = raw.Decode(); err == nil {
-				out = append(out, r)
-				return nil
-			}
+	err := c.dumpRules(msgType, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, f *ruleFields) error {
+		r, err := rd.read(f).Decode()
+		if err != nil {
+			return fmt.Errorf("xtnl: decode %s: %w", what, err)
 		}
-		return fmt.Errorf("xtnl: decode %s: %w", what, err)
+		out = append(out, r)
+		return nil
 	})
 	return out, err
 }
 
 // dumpRules dumps the rules of a chain (every chain of table when chain is
-// ""), handing each message to each; start runs before every attempt (a
-// dump interrupted by a commit, or found to have skipped a rule, is
-// started over).
-func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start func(), each func(what string, m message) error) error {
+// ""), handing each message's attributes to each; start runs before every
+// attempt (a dump interrupted by a commit, or found to have skipped a
+// rule, is started over).
+func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start func(), each func(what string, f *ruleFields) error) error {
 	if fam == 0 || table == "" {
 		return invalidf("listing rules needs a family and a table")
 	}
@@ -319,10 +315,14 @@ func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start 
 			e.str(unix.NFTA_RULE_CHAIN, chain)
 		}
 	}, func() { start(); seq.reset() }, func(m message) error {
-		if err := seq.next(m.Data); err != nil {
+		f, err := scanRule(m.Data)
+		if err != nil {
+			return fmt.Errorf("xtnl: decode %s: %w", what, err)
+		}
+		if err := seq.next(&f); err != nil {
 			return err
 		}
-		return each(what, m)
+		return each(what, &f)
 	})
 }
 
@@ -374,247 +374,13 @@ func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawR
 	}
 	var rd rawRuleReader
 	known := knownRules{prev: prev}
-	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd, known.next = out[:0], rawRuleReader{}, 0 }, func(what string, m message) error {
-		if r := known.find(m.Data); r != nil {
-			out = append(out, r)
-			return nil
-		}
-		r, err := rd.read(m.Data)
-		if err != nil {
-			return fmt.Errorf("xtnl: decode %s: %w", what, err)
+	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd, known.next = out[:0], rawRuleReader{}, 0 }, func(_ string, f *ruleFields) error {
+		r := known.find(f)
+		if r == nil {
+			r = rd.read(f)
 		}
 		out = append(out, r)
 		return nil
 	})
 	return out, err
 }
-
-// rawRuleReader reads rule messages (the one reader of them: dumps,
-// events) into memory it hands out in chunks, growing with the listing:
-// the rules, their compat attributes, their bytes; and a table or chain
-// name equal to the last one read is the same string.
-type rawRuleReader struct {
-	rules        []RawRule
-	compats      []RuleCompat
-	bytes        []byte
-	table, chain string
-}
-
-// The reader's chunks start small (a one-rule listing, an event) and
-// double up to these.
-const (
-	maxRulesChunk = 256
-	maxBytesChunk = 128 << 10
-)
-
-// nextChunk is the size of the chunk after one of n.
-func nextChunk(n, limit int) int { return min(max(2*n, 8), limit) }
-
-func (rd *rawRuleReader) read(b []byte) (*RawRule, error) {
-	if len(b) < nfgenmsgLen {
-		return nil, ErrTruncated
-	}
-	if len(rd.rules) == cap(rd.rules) {
-		rd.rules = make([]RawRule, 0, nextChunk(cap(rd.rules), maxRulesChunk))
-	}
-	rd.rules = append(rd.rules, RawRule{Family: Family(b[0])})
-	r := &rd.rules[len(rd.rules)-1]
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
-		case unix.NFTA_RULE_TABLE:
-			r.Table = rd.intern(&rd.table, a.data)
-		case unix.NFTA_RULE_CHAIN:
-			r.Chain = rd.intern(&rd.chain, a.data)
-		case unix.NFTA_RULE_HANDLE:
-			r.Handle = a.u64()
-		case unix.NFTA_RULE_EXPRESSIONS:
-			r.Exprs = rd.keep(a.data)
-		case unix.NFTA_RULE_USERDATA:
-			r.UserData = rd.keep(a.data)
-		case unix.NFTA_RULE_COMPAT:
-			if len(rd.compats) == cap(rd.compats) {
-				rd.compats = make([]RuleCompat, 0, nextChunk(cap(rd.compats), maxRulesChunk))
-			}
-			rd.compats = append(rd.compats, readRuleCompat(a.data))
-			r.Compat = &rd.compats[len(rd.compats)-1]
-		}
-	}
-	return r, a.err
-}
-
-// intern returns the string of a name attribute (as attrs.str reads
-// it), the last one if it is the same.
-func (rd *rawRuleReader) intern(last *string, b []byte) string {
-	b = bytes.TrimRight(b, "\x00")
-	if string(b) != *last {
-		*last = string(b)
-	}
-	return *last
-}
-
-// keep copies b into the reader's byte chunks; the copy cannot be grown
-// into its neighbour.
-func (rd *rawRuleReader) keep(b []byte) []byte {
-	if cap(rd.bytes)-len(rd.bytes) < len(b) {
-		rd.bytes = make([]byte, 0, max(nextChunk(cap(rd.bytes), maxBytesChunk), len(b), 512))
-	}
-	at := len(rd.bytes)
-	rd.bytes = append(rd.bytes, b...)
-	return rd.bytes[at:len(rd.bytes):len(rd.bytes)]
-}
-
-// knownRules finds, for a dumped rule message, the very same rule in an
-// earlier listing. Rules keep their order from one dump to the next, so it
-// mostly walks the earlier listing alongside, looking a handle up only
-// where the chain changed around it.
-type knownRules struct {
-	prev     []*RawRule
-	next     int            // where the walk expects the next rule
-	byHandle map[uint64]int // built the first time the walk is lost
-}
-
-// find returns the earlier listing's rule equal to message b, or nil.
-func (k *knownRules) find(b []byte) *RawRule {
-	if len(k.prev) == 0 || len(b) < nfgenmsgLen {
-		return nil
-	}
-	var table, chain, exprs, userData, compat []byte
-	var handle uint64
-	hasCompat := false
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
-		case unix.NFTA_RULE_TABLE:
-			table = bytes.TrimRight(a.data, "\x00")
-		case unix.NFTA_RULE_CHAIN:
-			chain = bytes.TrimRight(a.data, "\x00")
-		case unix.NFTA_RULE_HANDLE:
-			handle = a.u64()
-		case unix.NFTA_RULE_EXPRESSIONS:
-			exprs = a.data
-		case unix.NFTA_RULE_USERDATA:
-			userData = a.data
-		case unix.NFTA_RULE_COMPAT:
-			compat, hasCompat = a.data, true
-		}
-	}
-	if a.err != nil {
-		return nil // the reader reports it
-	}
-	j := k.next
-	if j >= len(k.prev) || k.prev[j].Handle != handle {
-		if k.byHandle == nil {
-			k.byHandle = make(map[uint64]int, len(k.prev))
-			for i, r := range k.prev {
-				k.byHandle[r.Handle] = i
-			}
-		}
-		var ok bool
-		if j, ok = k.byHandle[handle]; !ok {
-			return nil
-		}
-	}
-	r := k.prev[j]
-	if r.Family != Family(b[0]) || r.Table != string(table) || r.Chain != string(chain) ||
-		!bytes.Equal(r.Exprs, exprs) || !bytes.Equal(r.UserData, userData) ||
-		hasCompat != (r.Compat != nil) || hasCompat && *r.Compat != readRuleCompat(compat) {
-		return nil
-	}
-	k.next = j + 1
-	return r
-}
-
-// decodeRule reads and decodes one NEWRULE message.
-func decodeRule(b []byte) (*Rule, error) {
-	var rd rawRuleReader
-	raw, err := rd.read(b)
-	if err != nil {
-		return nil, err
-	}
-	return raw.Decode()
-}
-
-// readRuleCompat reads an NFTA_RULE_COMPAT attribute.
-func readRuleCompat(b []byte) RuleCompat {
-	var rc RuleCompat
-	ca := attrs{b: b}
-	for ca.next() {
-		switch ca.typ {
-		case nftaRuleCompatProto:
-			rc.Proto = ca.u32()
-		case nftaRuleCompatFlags:
-			rc.Invert = ca.u32()&nftRuleCompatFInv != 0
-		}
-	}
-	return rc
-}
-
-// ruleHandle extracts NFTA_RULE_HANDLE from an echoed NEWRULE message.
-func ruleHandle(b []byte) (uint64, bool) {
-	if len(b) < nfgenmsgLen {
-		return 0, false
-	}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		if a.typ == unix.NFTA_RULE_HANDLE {
-			return a.u64(), a.err == nil
-		}
-	}
-	return 0, false
-}
-
-// ruleSequence checks that a rule dump skipped nothing. The kernel resumes
-// a dump by counting a chain's rules, inactive ones included; when rules
-// deleted by a commit are freed between two parts of a dump, the count
-// shifts and rules are skipped, with the generation unchanged and no
-// NLM_F_DUMP_INTR. Every dumped rule names the one before it
-// (NFTA_RULE_POSITION, absent for the first), so a gap shows as a rule not
-// naming the previous one read in its chain; the dump is then retried.
-type ruleSequence struct {
-	started    bool
-	last       []byte // the chain of the rule read last, and its handle
-	lastHandle uint64
-	others     map[string]uint64 // the other chains' last handles
-}
-
-func (s *ruleSequence) next(b []byte) error {
-	if len(b) < nfgenmsgLen {
-		return ErrTruncated
-	}
-	var chain []byte
-	var handle, prev uint64
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
-		case unix.NFTA_RULE_CHAIN:
-			chain = bytes.TrimRight(a.data, "\x00")
-		case unix.NFTA_RULE_HANDLE:
-			handle = a.u64()
-		case unix.NFTA_RULE_POSITION:
-			prev = a.u64()
-		}
-	}
-	if a.err != nil {
-		return a.err
-	}
-	if !s.started || !bytes.Equal(chain, s.last) {
-		// Another chain (a table's dump): file the one left.
-		if s.others == nil {
-			s.others = map[string]uint64{}
-		}
-		if s.started {
-			s.others[string(s.last)] = s.lastHandle
-		}
-		s.started = true
-		s.last, s.lastHandle = append(s.last[:0:0], chain...), s.others[string(chain)]
-	}
-	if s.lastHandle != prev {
-		return errDumpRetry
-	}
-	s.lastHandle = handle
-	return nil
-}
-
-// reset forgets every chain, for a new attempt.
-func (s *ruleSequence) reset() { *s = ruleSequence{} }

@@ -1,0 +1,224 @@
+package xtnl
+
+// Reading rule messages, the one way they are read (dumps, events): into
+// memory shared by a listing's rules, without copying a rule an earlier
+// listing already holds, and checked for gaps a dump can leave.
+
+import (
+	"bytes"
+
+	"golang.org/x/sys/unix"
+)
+
+// ruleFields are the attributes of a rule message, pointing into it.
+type ruleFields struct {
+	family               Family
+	table, chain         []byte // without their NUL
+	handle, position     uint64
+	exprs, userData      []byte
+	compat               []byte
+	hasCompat, hasHandle bool
+}
+
+// scanRule reads a rule message's attributes (once: the gap check, the
+// match against an earlier listing and the reader all use them).
+func scanRule(b []byte) (ruleFields, error) {
+	var f ruleFields
+	if len(b) < nfgenmsgLen {
+		return f, ErrTruncated
+	}
+	f.family = Family(b[0])
+	a := attrs{b: b[nfgenmsgLen:]}
+	for a.next() {
+		switch a.typ {
+		case unix.NFTA_RULE_TABLE:
+			f.table = bytes.TrimRight(a.data, "\x00")
+		case unix.NFTA_RULE_CHAIN:
+			f.chain = bytes.TrimRight(a.data, "\x00")
+		case unix.NFTA_RULE_HANDLE:
+			f.handle, f.hasHandle = a.u64(), true
+		case unix.NFTA_RULE_POSITION:
+			f.position = a.u64()
+		case unix.NFTA_RULE_EXPRESSIONS:
+			f.exprs = a.data
+		case unix.NFTA_RULE_USERDATA:
+			f.userData = a.data
+		case unix.NFTA_RULE_COMPAT:
+			f.compat, f.hasCompat = a.data, true
+		}
+	}
+	return f, a.err
+}
+
+// rawRuleReader reads rule messages (the one reader of them: dumps,
+// events) into memory it hands out in chunks, growing with the listing:
+// the rules, their compat attributes, their bytes; and a table or chain
+// name equal to the last one read is the same string.
+type rawRuleReader struct {
+	rules        []RawRule
+	compats      []RuleCompat
+	bytes        []byte
+	table, chain string
+}
+
+// The reader's chunks start small (a one-rule listing, an event) and
+// double up to these.
+const (
+	maxRulesChunk = 256
+	maxBytesChunk = 128 << 10
+)
+
+// nextChunk is the size of the chunk after one of n.
+func nextChunk(n, limit int) int { return min(max(2*n, 8), limit) }
+
+func (rd *rawRuleReader) read(f *ruleFields) *RawRule {
+	if len(rd.rules) == cap(rd.rules) {
+		rd.rules = make([]RawRule, 0, nextChunk(cap(rd.rules), maxRulesChunk))
+	}
+	rd.rules = append(rd.rules, RawRule{
+		Family: f.family,
+		Table:  rd.intern(&rd.table, f.table),
+		Chain:  rd.intern(&rd.chain, f.chain),
+		Handle: f.handle,
+	})
+	r := &rd.rules[len(rd.rules)-1]
+	if f.exprs != nil {
+		r.Exprs = rd.keep(f.exprs)
+	}
+	if f.userData != nil {
+		r.UserData = rd.keep(f.userData)
+	}
+	if f.hasCompat {
+		if len(rd.compats) == cap(rd.compats) {
+			rd.compats = make([]RuleCompat, 0, nextChunk(cap(rd.compats), maxRulesChunk))
+		}
+		rd.compats = append(rd.compats, readRuleCompat(f.compat))
+		r.Compat = &rd.compats[len(rd.compats)-1]
+	}
+	return r
+}
+
+// intern returns the string of a name, the last one if it is the same.
+func (rd *rawRuleReader) intern(last *string, b []byte) string {
+	if string(b) != *last {
+		*last = string(b)
+	}
+	return *last
+}
+
+// keep copies b into the reader's byte chunks; the copy cannot be grown
+// into its neighbour.
+func (rd *rawRuleReader) keep(b []byte) []byte {
+	if cap(rd.bytes)-len(rd.bytes) < len(b) {
+		rd.bytes = make([]byte, 0, max(nextChunk(cap(rd.bytes), maxBytesChunk), len(b), 512))
+	}
+	at := len(rd.bytes)
+	rd.bytes = append(rd.bytes, b...)
+	return rd.bytes[at:len(rd.bytes):len(rd.bytes)]
+}
+
+// knownRules finds, for a dumped rule message, the very same rule in an
+// earlier listing. Rules keep their order from one dump to the next, so it
+// mostly walks the earlier listing alongside, looking a handle up only
+// where the chain changed around it.
+type knownRules struct {
+	prev     []*RawRule
+	next     int            // where the walk expects the next rule
+	byHandle map[uint64]int // built the first time the walk is lost
+}
+
+// find returns the earlier listing's rule equal to the message, or nil.
+func (k *knownRules) find(f *ruleFields) *RawRule {
+	if len(k.prev) == 0 {
+		return nil
+	}
+	j := k.next
+	if j >= len(k.prev) || k.prev[j].Handle != f.handle {
+		if k.byHandle == nil {
+			k.byHandle = make(map[uint64]int, len(k.prev))
+			for i, r := range k.prev {
+				k.byHandle[r.Handle] = i
+			}
+		}
+		var ok bool
+		if j, ok = k.byHandle[f.handle]; !ok {
+			return nil
+		}
+	}
+	r := k.prev[j]
+	if r.Family != f.family || r.Table != string(f.table) || r.Chain != string(f.chain) ||
+		!bytes.Equal(r.Exprs, f.exprs) || !bytes.Equal(r.UserData, f.userData) ||
+		f.hasCompat != (r.Compat != nil) || f.hasCompat && *r.Compat != readRuleCompat(f.compat) {
+		return nil
+	}
+	k.next = j + 1
+	return r
+}
+
+// decodeRule reads and decodes one NEWRULE message.
+func decodeRule(b []byte) (*Rule, error) {
+	f, err := scanRule(b)
+	if err != nil {
+		return nil, err
+	}
+	var rd rawRuleReader
+	return rd.read(&f).Decode()
+}
+
+// readRuleCompat reads an NFTA_RULE_COMPAT attribute.
+func readRuleCompat(b []byte) RuleCompat {
+	var rc RuleCompat
+	ca := attrs{b: b}
+	for ca.next() {
+		switch ca.typ {
+		case nftaRuleCompatProto:
+			rc.Proto = ca.u32()
+		case nftaRuleCompatFlags:
+			rc.Invert = ca.u32()&nftRuleCompatFInv != 0
+		}
+	}
+	return rc
+}
+
+// ruleHandle extracts NFTA_RULE_HANDLE from an echoed NEWRULE message.
+func ruleHandle(b []byte) (uint64, bool) {
+	f, err := scanRule(b)
+	return f.handle, err == nil && f.hasHandle
+}
+
+// ruleSequence checks that a rule dump skipped nothing. The kernel resumes
+// a dump by counting a chain's rules, inactive ones included; when rules
+// deleted by a commit are freed between two parts of a dump, the count
+// shifts and rules are skipped, with the generation unchanged and no
+// NLM_F_DUMP_INTR. Every dumped rule names the one before it
+// (NFTA_RULE_POSITION, absent for the first), so a gap shows as a rule not
+// naming the previous one read in its chain; the dump is then retried.
+type ruleSequence struct {
+	started    bool
+	last       []byte // the chain of the rule read last, and its handle
+	lastHandle uint64
+	others     map[string]uint64 // the other chains' last handles
+}
+
+func (s *ruleSequence) next(f *ruleFields) error {
+	chain, handle, prev := f.chain, f.handle, f.position
+	if !s.started || !bytes.Equal(chain, s.last) {
+		// Another chain (a table's dump): file the one left.
+		if s.others == nil {
+			s.others = map[string]uint64{}
+		}
+		if s.started {
+			s.others[string(s.last)] = s.lastHandle
+		}
+		s.started = true
+		s.last, s.lastHandle = append(s.last[:0:0], chain...), s.others[string(chain)]
+	}
+	if s.lastHandle != prev {
+		return errDumpRetry
+	}
+	s.lastHandle = handle
+	return nil
+}
+
+// reset forgets every chain, for a new attempt.
+func (s *ruleSequence) reset() { *s = ruleSequence{} }
