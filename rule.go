@@ -358,29 +358,37 @@ func (r *RawRule) Decode() (*Rule, error) {
 // of a listing share a few large allocations (their structures, their
 // bytes, their chain names), so a chain of 10k rules costs a handful.
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
-	return c.ListRulesRawReusing(fam, table, chain, nil)
+	rules, _, err := c.ListRulesRawReusing(fam, table, chain, nil)
+	return rules, err
 }
 
 // ListRulesRawReusing is ListRulesRaw for a caller holding an earlier
 // listing of the same rules (prev): a rule dumped exactly as it is in prev
 // (same handle, same bytes) comes back as prev's *RawRule, not as a copy,
 // so re-reading a large chain that changed a little allocates for what
-// changed only. The caller can tell an unchanged rule by its pointer.
-// RawRules read back are never written to, so sharing them is safe.
-func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawRule) ([]*RawRule, error) {
-	var out []*RawRule
+// changed only. from gives, for each rule returned, its position in prev,
+// or -1 for a rule prev does not hold as it is now (nil when prev is
+// empty). RawRules read back are never written to, so sharing them is
+// safe.
+func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawRule) (rules []*RawRule, from []int32, err error) {
 	if len(prev) > 0 {
-		out = make([]*RawRule, 0, len(prev)+len(prev)/8)
+		rules = make([]*RawRule, 0, len(prev)+len(prev)/8)
+		from = make([]int32, 0, cap(rules))
 	}
 	var rd rawRuleReader
 	known := knownRules{prev: prev}
-	err := c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() { out, rd, known.next = out[:0], rawRuleReader{}, 0 }, func(_ string, f *ruleFields) error {
-		r := known.find(f)
+	err = c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() {
+		rules, from, rd, known.next = rules[:0], from[:0], rawRuleReader{}, 0
+	}, func(_ string, f *ruleFields) error {
+		r, j := known.find(f)
 		if r == nil {
 			r = rd.read(f)
 		}
-		out = append(out, r)
+		rules = append(rules, r)
+		if len(prev) > 0 {
+			from = append(from, int32(j))
+		}
 		return nil
 	})
-	return out, err
+	return rules, from, err
 }

@@ -119,40 +119,66 @@ func (rd *rawRuleReader) keep(b []byte) []byte {
 
 // knownRules finds, for a dumped rule message, the very same rule in an
 // earlier listing. Rules keep their order from one dump to the next, so it
-// mostly walks the earlier listing alongside, looking a handle up only
-// where the chain changed around it.
+// mostly walks the earlier listing alongside. A rule not where the walk
+// expects it is looked for a step or two further (rules deleted), then
+// known to be new if its handle is above every earlier one (the kernel
+// numbers a table's rules upwards: rules appended), and only then looked
+// up by handle.
 type knownRules struct {
-	prev     []*RawRule
-	next     int            // where the walk expects the next rule
-	byHandle map[uint64]int // built the first time the walk is lost
+	prev      []*RawRule
+	next      int            // where the walk expects the next rule
+	maxHandle uint64         // the highest handle in prev, once needed
+	byHandle  map[uint64]int // built the first time nothing else will do
 }
 
-// find returns the earlier listing's rule equal to the message, or nil.
-func (k *knownRules) find(f *ruleFields) *RawRule {
-	if len(k.prev) == 0 {
-		return nil
-	}
-	j := k.next
-	if j >= len(k.prev) || k.prev[j].Handle != f.handle {
-		if k.byHandle == nil {
-			k.byHandle = make(map[uint64]int, len(k.prev))
-			for i, r := range k.prev {
-				k.byHandle[r.Handle] = i
-			}
-		}
-		var ok bool
-		if j, ok = k.byHandle[f.handle]; !ok {
-			return nil
-		}
+// lookAhead is how many rules past the expected one are tried.
+const lookAhead = 2
+
+// find returns the earlier listing's rule equal to the message and its
+// position there, or nil and -1.
+func (k *knownRules) find(f *ruleFields) (*RawRule, int) {
+	j := k.locate(f.handle)
+	if j < 0 {
+		return nil, -1
 	}
 	r := k.prev[j]
 	if r.Family != f.family || r.Table != string(f.table) || r.Chain != string(f.chain) ||
 		!bytes.Equal(r.Exprs, f.exprs) || !bytes.Equal(r.UserData, f.userData) ||
 		f.hasCompat != (r.Compat != nil) || f.hasCompat && *r.Compat != readRuleCompat(f.compat) {
-		return nil
+		return nil, -1
 	}
 	k.next = j + 1
-	return r
+	return r, j
+}
+
+// locate returns the position in prev of the rule with the handle, or -1.
+func (k *knownRules) locate(handle uint64) int {
+	if len(k.prev) == 0 {
+		return -1
+	}
+	for j := k.next; j < len(k.prev) && j <= k.next+lookAhead; j++ {
+		if k.prev[j].Handle == handle {
+			return j
+		}
+	}
+	if k.maxHandle == 0 {
+		for _, r := range k.prev {
+			k.maxHandle = max(k.maxHandle, r.Handle)
+		}
+	}
+	if handle > k.maxHandle {
+		return -1
+	}
+	if k.byHandle == nil {
+		k.byHandle = make(map[uint64]int, len(k.prev))
+		for i, r := range k.prev {
+			k.byHandle[r.Handle] = i
+		}
+	}
+	if j, ok := k.byHandle[handle]; ok {
+		return j
+	}
+	return -1
 }
 
 // decodeRule reads and decodes one NEWRULE message.

@@ -364,7 +364,7 @@ func TestListRulesRawReusing(t *testing.T) {
 	rule5 := fmt.Sprint(first[4].Handle)
 	ns.MustRun(t, "nft", "replace", "rule", "ip", "t", "c", "handle", rule5, "meta", "mark", "0x00000005", "counter", "packets", "7", "bytes", "70", "accept")
 
-	again, err := c.ListRulesRawReusing(FamilyIPv4, "t", "c", first)
+	again, from, err := c.ListRulesRawReusing(FamilyIPv4, "t", "c", first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,5 +391,41 @@ func TestListRulesRawReusing(t *testing.T) {
 	// Unchanged: the rules of marks 1 and 3 (positions 0 and 2 before).
 	if fmt.Sprint(reused) != "[0 2]" {
 		t.Fatalf("rules handed back from the first listing: %v, want [0 2]", reused)
+	}
+	// Now: the inserted rule, mark 1, mark 0x20, mark 3, mark 5 recounted.
+	if fmt.Sprint(from) != "[-1 0 -1 2 -1]" {
+		t.Fatalf("positions in the first listing: %v, want [-1 0 -1 2 -1]", from)
+	}
+}
+
+// Rules found past a run of deletions longer than the walk looks ahead
+// are found by handle.
+func TestListRulesRawReusingAfterDeletions(t *testing.T) {
+	needTool(t, "nft")
+	c, ns := newTestConn(t)
+	setupChain(t, c, FamilyIPv4, "t", "c")
+	for i := uint32(1); i <= 8; i++ {
+		if err := c.AppendRule(markRule(FamilyIPv4, "t", "c", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := c.ListRulesRaw(FamilyIPv4, "t", "c")
+	if err != nil || len(first) != 8 {
+		t.Fatalf("first listing: %d rules, %v", len(first), err)
+	}
+	for _, i := range []int{1, 2, 3, 4} {
+		ns.MustRun(t, "nft", "delete", "rule", "ip", "t", "c", "handle", fmt.Sprint(first[i].Handle))
+	}
+	again, from, err := c.ListRulesRawReusing(FamilyIPv4, "t", "c", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(from) != "[0 5 6 7]" {
+		t.Fatalf("positions in the first listing: %v, want [0 5 6 7]", from)
+	}
+	for i, j := range from {
+		if again[i] != first[j] {
+			t.Fatalf("rule %d is not the first listing's rule %d", i, j)
+		}
 	}
 }

@@ -80,23 +80,24 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 		return prev, nil
 	}
 	snap := &chainSnap{gen: gen, exists: true, st: st, nsFd: ipt.nsFd(), fam: ipt.fam}
+	var from []int32 // each rule's position in prev, -1 if new
 	if isTable(table) {
 		var known []*xtnl.RawRule
 		if prev != nil {
 			known = prev.rules
 		}
-		snap.rules, err = ipt.conn.ListRulesRawReusing(ipt.fam.xtnlFamily(), table, chain, known)
+		snap.rules, from, err = ipt.conn.ListRulesRawReusing(ipt.fam.xtnlFamily(), table, chain, known)
 	}
 	switch {
 	case !isTable(table) || isNotExist(err):
 		// A built-in chain exists (empty) before its first use.
-		snap.exists, snap.rules = IsBuiltinChain(table, chain) && isTable(table), nil
+		snap.exists, snap.rules, from = IsBuiltinChain(table, chain) && isTable(table), nil, nil
 	case err != nil:
 		return nil, err
 	default:
 		ipt.learnChain(key) // the kernel has it: Append need not create it
 	}
-	snap.index(prev)
+	snap.index(prev, from)
 	st.mu.Lock()
 	st.chains[key] = snap
 	st.mu.Unlock()
@@ -104,8 +105,10 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 }
 
 // index computes the rules' comparison keys, taking from prev (the
-// chain's previous snapshot, or nil) what it knows of the rules it held.
-func (s *chainSnap) index(prev *chainSnap) {
+// chain's previous snapshot, or nil) what it knows of the rules it held:
+// from gives each rule's position in prev, -1 for a rule it does not hold
+// (nil: none).
+func (s *chainSnap) index(prev *chainSnap, from []int32) {
 	n := len(s.rules)
 	s.keys = make([]string, n)
 	s.dec = make([]*decoded, n)
@@ -114,14 +117,16 @@ func (s *chainSnap) index(prev *chainSnap) {
 	// into one buffer sized for those alone: after a small change that is
 	// a few rules, not the chain.
 	var unknown []int32
-	if prev == nil {
+	if from == nil {
 		unknown = make([]int32, 0, n)
 	}
-	same := prev.matcher()
 	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
 	size := 0
 	for i, r := range s.rules {
-		j := same(i, r)
+		j := -1
+		if from != nil {
+			j = int(from[i])
+		}
 		if j < 0 {
 			unknown = append(unknown, int32(i))
 			size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
@@ -142,40 +147,6 @@ func (s *chainSnap) index(prev *chainSnap) {
 		key := buf[start:]
 		// Appending goes on past the key, never over it.
 		s.keys[i] = unsafe.String(unsafe.SliceData(key), len(key))
-	}
-}
-
-// matcher returns a function telling, for rule i of a new dump, the
-// position in s of the same rule, or -1. The dump handed over s's own
-// *RawRule for every rule it holds unchanged (ListRulesRawReusing), so
-// "the same" is the same pointer. Rules keep their order, so it mostly
-// walks s alongside; it looks the handle up when the chain moved around
-// it.
-func (s *chainSnap) matcher() func(i int, r *xtnl.RawRule) int {
-	if s == nil || len(s.rules) == 0 {
-		return func(int, *xtnl.RawRule) int { return -1 }
-	}
-	var byHandle map[uint64]int
-	next := 0
-	return func(i int, r *xtnl.RawRule) int {
-		j := next
-		if j >= len(s.rules) || s.rules[j].Handle != r.Handle {
-			if byHandle == nil {
-				byHandle = make(map[uint64]int, len(s.rules))
-				for k, old := range s.rules {
-					byHandle[old.Handle] = k
-				}
-			}
-			var ok bool
-			if j, ok = byHandle[r.Handle]; !ok {
-				return -1
-			}
-		}
-		next = j + 1
-		if s.rules[j] != r {
-			return -1 // replaced under the same handle, or its counters moved
-		}
-		return j
 	}
 }
 
