@@ -3,6 +3,7 @@ package compat
 import (
 	"encoding/binary"
 	"sync"
+	"unsafe"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
@@ -95,13 +96,17 @@ func (ipt *IPTables) state() *connState {
 // decode returns the iptables form of a rule whose comparison key is key,
 // decoding it only the first time the key is seen. The form's counters are
 // zero (a rule without a counter has none).
-func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) *decoded {
+//
+// A new key is copied into keys (nil: on its own), before the memo's lock
+// is taken: copying into fresh memory is slow enough on some machines to
+// serialize the decoding workers if done under it.
+func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, keys *keyArena) *decoded {
 	memo := st.memo[0]
 	if fam == IPv6 {
 		memo = st.memo[1]
 	}
 	st.mu.Lock()
-	d, ok := memo[key]
+	d, ok := memo[string(key)]
 	st.mu.Unlock()
 	if ok {
 		if d.spec != nil && (d.spec.Table != r.Table || d.spec.Chain != r.Chain) {
@@ -127,19 +132,38 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key string) *
 	if err != nil {
 		d = &decoded{err: err, body: "\x00unrepresentable"}
 	}
+	owned := keys.keep(key)
 	st.mu.Lock()
 	if len(memo) >= cacheLimit {
 		clear(memo)
 	}
-	// The key is kept as it is: a snapshot's key lies in a buffer holding
-	// the keys of all the rules its dump brought that were new, and later
-	// snapshots of the chain share it for the rules they still hold; the
-	// memo holding it too costs no copy (a copy of 10k keys was 3.5 MB of
-	// fresh pages on a first listing).
-	memo[key] = d
+	memo[owned] = d
 	st.mu.Unlock()
 	return d
 }
+
+// keyArena copies memo keys into chunks of its own: one allocation for
+// many keys. Each decoding worker has one.
+type keyArena struct{ chunk []byte }
+
+// keep returns a copy of key that nothing writes to again.
+func (a *keyArena) keep(key []byte) string {
+	if a == nil {
+		return string(key)
+	}
+	if cap(a.chunk)-len(a.chunk) < len(key) {
+		// Chunks grow with the work (one new rule in a re-read must not
+		// pin a large chunk for as long as the memo holds its key).
+		a.chunk = make([]byte, 0, max(min(2*cap(a.chunk), maxMemoKeyChunk), len(key), 1024))
+	}
+	at := len(a.chunk)
+	a.chunk = append(a.chunk, key...)
+	b := a.chunk[at:]
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// maxMemoKeyChunk is the largest chunk memo keys are kept in.
+const maxMemoKeyChunk = 64 << 10
 
 // canonicals returns the rules a rulespec makes (one per combination of
 // its addresses), as snapshots compare them, memoized by the rulespec: a
@@ -181,8 +205,9 @@ func (ipt *IPTables) canonicalsOf(b *builder, specs []*Spec, table, chain string
 		if err != nil {
 			return nil, wrapErr(err)
 		}
-		key := string(expr.AppendKey(nil, r.Exprs))
-		d := st.decode(ipt.nsFd(), ipt.fam, r, key)
+		kb := expr.AppendKey(nil, r.Exprs)
+		d := st.decode(ipt.nsFd(), ipt.fam, r, kb, nil)
+		key := string(kb)
 		if d.err != nil {
 			return nil, wrapErr(d.err)
 		}

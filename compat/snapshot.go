@@ -5,35 +5,38 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
 )
 
 // chainSnap is one chain's rules at generation gen, made from the dump:
-// the rules and their comparison keys. What else is asked of it is worked
+// the rules and the hashes of their comparison keys. What else is asked of it is worked
 // out once, when first asked: an index by key (Exists), the rules'
 // iptables forms (listings; a rule not found by key), an index by
 // meaning (Delete), the -S lines.
 //
 // A chain read again after a change is mostly the rules it held before:
 // each rule dumped with the same handle and the very same bytes as in the
-// previous snapshot takes that snapshot's key, form and line, so a
+// previous snapshot takes that snapshot's key hash, form and line, so a
 // re-read costs its dump and a comparison per rule, plus the work for
 // what really changed.
 type chainSnap struct {
 	gen    uint32
 	exists bool
 	rules  []*xtnl.RawRule
-	keys   []string // each rule's comparison key (expr.AppendKey)
+	// hashes are the hashes of the rules' comparison keys
+	// (expr.AppendKey); the keys themselves are not kept, but made again
+	// where a hash matches: a 10k chain's keys are megabytes of fresh
+	// memory, and a first Exists needs none of them.
+	hashes []uint64
 
 	st   *connState
 	nsFd int
 	fam  Family
 
 	byKeyOnce sync.Once
-	byKey     map[uint64]int32 // hash of a key → first position with it
+	byKey     map[uint64]int32 // key hash → first position with it
 	nextKey   []int32          // → next position with the same hash, or -1
 
 	decodeOnce sync.Once
@@ -110,29 +113,22 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 // (nil: none).
 func (s *chainSnap) index(prev *chainSnap, from []int32) {
 	n := len(s.rules)
-	s.keys = make([]string, n)
+	s.hashes = make([]uint64, n)
 	s.dec = make([]*decoded, n)
 	s.lines = make([]string, n)
-	// First what prev knows, then the keys of the rules it does not know,
-	// into one buffer sized for those alone: after a small change that is
-	// a few rules, not the chain.
-	var unknown []int32
-	if from == nil {
-		unknown = make([]int32, 0, n)
-	}
 	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
-	size := 0
+	var key []byte
 	for i, r := range s.rules {
 		j := -1
 		if from != nil {
 			j = int(from[i])
 		}
 		if j < 0 {
-			unknown = append(unknown, int32(i))
-			size += len(r.Exprs) // a dumped rule's key is no longer than its bytes
+			key = expr.AppendKey(key[:0], r.Exprs)
+			s.hashes[i] = maphash.Bytes(keySeed, key)
 			continue
 		}
-		s.keys[i] = prev.keys[j]
+		s.hashes[i] = prev.hashes[j]
 		if decDone {
 			s.dec[i] = prev.dec[j]
 		}
@@ -140,24 +136,16 @@ func (s *chainSnap) index(prev *chainSnap, from []int32) {
 			s.lines[i] = prev.lines[j]
 		}
 	}
-	buf := make([]byte, 0, size)
-	for _, i := range unknown {
-		start := len(buf)
-		buf = expr.AppendKey(buf, s.rules[i].Exprs)
-		key := buf[start:]
-		// Appending goes on past the key, never over it.
-		s.keys[i] = unsafe.String(unsafe.SliceData(key), len(key))
-	}
 }
 
 // has reports whether the chain holds the rule: one with its comparison
 // key, or else one that means the same (decoding the chain, once).
 func (s *chainSnap) has(w wanted) bool {
 	s.byKeyOnce.Do(func() {
-		s.byKey = make(map[uint64]int32, len(s.keys))
-		s.nextKey = make([]int32, len(s.keys))
-		for i := len(s.keys) - 1; i >= 0; i-- {
-			h := maphash.String(keySeed, s.keys[i])
+		s.byKey = make(map[uint64]int32, len(s.hashes))
+		s.nextKey = make([]int32, len(s.hashes))
+		for i := len(s.hashes) - 1; i >= 0; i-- {
+			h := s.hashes[i]
 			if first, ok := s.byKey[h]; ok {
 				s.nextKey[i] = first
 			} else {
@@ -167,8 +155,9 @@ func (s *chainSnap) has(w wanted) bool {
 		}
 	})
 	if i, ok := s.byKey[maphash.String(keySeed, w.key)]; ok {
+		var buf [512]byte
 		for ; i >= 0; i = s.nextKey[i] {
-			if s.keys[i] == w.key {
+			if string(expr.AppendKey(buf[:0], s.rules[i].Exprs)) == w.key {
 				return true
 			}
 		}
@@ -193,9 +182,12 @@ func (s *chainSnap) positions(body string) []int32 {
 func (s *chainSnap) decoded() []*decoded {
 	s.decodeOnce.Do(func() {
 		decode := func(lo, hi int) {
+			var key []byte
+			var keys keyArena
 			for i := lo; i < hi; i++ {
 				if s.dec[i] == nil {
-					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], s.keys[i])
+					key = expr.AppendKey(key[:0], s.rules[i].Exprs)
+					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], key, &keys)
 				}
 			}
 		}
