@@ -65,20 +65,29 @@ func timed(fn func() error) (time.Duration, error) {
 	return time.Since(start), err
 }
 
+// appendWarmups is how many appends an append run makes before it starts
+// timing: a long-running agent's process, connection and caches are warm,
+// and so is the kernel's side, which is not just after the chain was
+// preloaded (the first few commits into it cost every peer more: 90, 60,
+// 45, 30 µs for the first four appends into a chain of 100, say).
+const appendWarmups = 5
+
 // appendTimes is how many timed appends one append run makes, each a rule
 // of its own in a commit of its own after a GC; the run reports their
 // median, so that one stray interruption of a ~50 µs operation in a fresh
 // process does not make the run.
-const appendTimes = 5
+const appendTimes = 9
 
-// timedAppends makes one untimed append (so the process and the peer's
-// connection are warm, as in a long-running agent), then appendTimes timed
-// ones (rules timedRule, timedRule+1, ...), and returns their median.
+// timedAppends makes appendWarmups untimed appends (rules warmRule, ...),
+// then appendTimes timed ones (rules timedRule, ...), and returns their
+// median.
 // prepare returns the append of a rule, its input (arguments, script)
 // built before the clock starts, as the floor's batches are.
 func timedAppends(prepare func(rule int) func() error) (map[string]time.Duration, error) {
-	if err := prepare(warmRule)(); err != nil {
-		return nil, fmt.Errorf("warm-up append: %w", err)
+	for k := range appendWarmups {
+		if err := prepare(warmRule + k)(); err != nil {
+			return nil, fmt.Errorf("warm-up append: %w", err)
+		}
 	}
 	ds := make([]time.Duration, appendTimes)
 	for k := range ds {
@@ -91,11 +100,15 @@ func timedAppends(prepare func(rule int) func() error) (map[string]time.Duration
 	return one(ds[len(ds)/2], nil)
 }
 
-// timedRules are the rules of the timed appends.
-func timedRules() []int {
-	out := make([]int, appendTimes)
-	for k := range out {
-		out[k] = timedRule + k
+// appendRules are the rules of an append run: the warm-ups', then the
+// timed appends'.
+func appendRules() []int {
+	var out []int
+	for k := range appendWarmups {
+		out = append(out, warmRule+k)
+	}
+	for k := range appendTimes {
+		out = append(out, timedRule+k)
 	}
 	return out
 }
@@ -158,7 +171,7 @@ func otherProcessAppend() error {
 func wantRules(work string, size int) int {
 	switch work {
 	case workAppend:
-		return size + 1 + appendTimes // the warm-up append and the timed ones
+		return size + appendWarmups + appendTimes
 	case workList:
 		return size + 1 // the other process's append
 	case workConcurrent:

@@ -94,13 +94,13 @@ func TestPeersLoadTheSameRules(t *testing.T) {
 	}
 }
 
-// TestPeersAppendTheSameRule: every peer's append adds the warm-up rule
+// TestPeersAppendTheSameRule: every peer's append adds the warm-up rules
 // and the timed rules, in that order, at the end of the preloaded chain.
 func TestPeersAppendTheSameRule(t *testing.T) {
 	exe := self(t)
 	const n = 2
-	want := []string{"-N BENCH", iptablesLine(0), iptablesLine(1), iptablesLine(warmRule)}
-	for _, i := range timedRules() {
+	want := []string{"-N BENCH", iptablesLine(0), iptablesLine(1)}
+	for _, i := range appendRules() {
 		want = append(want, iptablesLine(i))
 	}
 	for _, p := range peers {
@@ -135,7 +135,7 @@ var noopPeer = &peer{name: "noop", work: map[string]workFunc{
 func TestChildRefusesWrongOutcome(t *testing.T) {
 	exe := self(t)
 	_, _, err := runOnce(exe, job{work: workAppend, preload: true}, 5, noopPeer, nil)
-	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("holds 5 rules, want %d", 5+1+appendTimes)) {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("holds 5 rules, want %d", 5+appendWarmups+appendTimes)) {
 		t.Fatalf("a peer that did nothing: error %v, want the outcome check's refusal", err)
 	}
 	// And a peer whose writes the kernel refuses (no BENCH chain) fails.

@@ -38,7 +38,7 @@ func floorAppend(int) (map[string]time.Duration, error) {
 	defer c.close()
 	// Every batch is encoded before the first is sent.
 	batches := map[int]*batch{}
-	for _, i := range append([]int{warmRule}, timedRules()...) {
+	for _, i := range appendRules() {
 		if batches[i], err = floorRules(c, i, 1); err != nil {
 			return nil, err
 		}

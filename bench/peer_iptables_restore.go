@@ -27,9 +27,9 @@ func runStdin(stdin []byte, name string, args ...string) error {
 // restoreAppend adds one rule with --noflush, as scripts that batch
 // through iptables-restore do.
 func restoreAppend(int) (map[string]time.Duration, error) {
-	texts := map[int][]byte{warmRule: appendText(warmRule)}
-	for k := range appendTimes {
-		texts[timedRule+k] = appendText(timedRule + k)
+	texts := map[int][]byte{}
+	for _, i := range appendRules() {
+		texts[i] = appendText(i)
 	}
 	return timedAppends(func(i int) func() error {
 		return func() error { return runStdin(texts[i], "iptables-nft-restore", "--noflush") }

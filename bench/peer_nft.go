@@ -21,9 +21,9 @@ func nftAppendScript(i int) []byte {
 }
 
 func nftAppend(int) (map[string]time.Duration, error) {
-	scripts := map[int][]byte{warmRule: nftAppendScript(warmRule)}
-	for k := range appendTimes {
-		scripts[timedRule+k] = nftAppendScript(timedRule + k)
+	scripts := map[int][]byte{}
+	for _, i := range appendRules() {
+		scripts[i] = nftAppendScript(i)
 	}
 	return timedAppends(func(i int) func() error {
 		return func() error { return runStdin(scripts[i], "nft", "-f", "-") }

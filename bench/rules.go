@@ -17,9 +17,9 @@ const (
 	// Rule numbers past any preloaded chain: warm-up and timed appends, the
 	// rule another process adds between two List calls, and the rules of
 	// the concurrent appenders.
-	warmRule       = 200_000
+	warmRule       = 200_000 // the first of appendWarmups
 	timedRule      = 200_100 // the first of appendTimes
-	otherProcRule  = 200_002
+	otherProcRule  = 200_050
 	concurrentBase = 300_000
 	concurrentN    = 100
 )
