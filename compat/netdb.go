@@ -19,74 +19,81 @@ var builtinProtocols string
 //go:embed data/services
 var builtinServices string
 
-type netdb struct {
-	protoByName map[string]uint8
-	// protoNames holds each number's name ("" when none).
-	protoNames [256]string
-	// services maps "name/proto" to a port, and "port/proto" to a name.
+// The two files are read apart, each the first time it is needed: a
+// rule naming its protocol (-p tcp) needs only the short protocols file,
+// and most never need the services (ports by name).
+
+type protocols struct {
+	byName map[string]uint8
+	// names holds each number's name ("" when none).
+	names [256]string
+}
+
+// services maps "name/proto" to a port, and "port/proto" to a name.
+type services struct {
 	portByName map[string]uint16
 	nameByPort map[string]string
 }
 
 var (
-	netdbOnce sync.Once
-	theNetdb  netdb
+	getProtocols = sync.OnceValue(loadProtocols)
+	getServices  = sync.OnceValue(loadServices)
 )
 
-func getNetdb() *netdb {
-	netdbOnce.Do(func() {
-		d := &theNetdb
-		d.protoByName = map[string]uint8{}
-		d.portByName = map[string]uint16{}
-		d.nameByPort = map[string]string{}
-		protos := builtinProtocols
-		if b, err := os.ReadFile("/etc/protocols"); err == nil {
-			protos = string(b)
+func loadProtocols() *protocols {
+	d := &protocols{byName: map[string]uint8{}}
+	text := builtinProtocols
+	if b, err := os.ReadFile("/etc/protocols"); err == nil {
+		text = string(b)
+	}
+	for _, f := range netdbLines(text) {
+		if len(f) < 2 {
+			continue
 		}
-		for _, f := range netdbLines(protos) {
-			if len(f) < 2 {
-				continue
-			}
-			n, err := strconv.ParseUint(f[1], 10, 8)
-			if err != nil {
-				continue
-			}
-			if d.protoNames[n] == "" {
-				d.protoNames[n] = f[0]
-			}
-			for _, name := range append([]string{f[0]}, f[2:]...) {
-				if _, ok := d.protoByName[name]; !ok {
-					d.protoByName[name] = uint8(n)
-				}
+		n, err := strconv.ParseUint(f[1], 10, 8)
+		if err != nil {
+			continue
+		}
+		if d.names[n] == "" {
+			d.names[n] = f[0]
+		}
+		for _, name := range append([]string{f[0]}, f[2:]...) {
+			if _, ok := d.byName[name]; !ok {
+				d.byName[name] = uint8(n)
 			}
 		}
-		services := builtinServices
-		if b, err := os.ReadFile("/etc/services"); err == nil {
-			services = string(b)
+	}
+	return d
+}
+
+func loadServices() *services {
+	d := &services{portByName: map[string]uint16{}, nameByPort: map[string]string{}}
+	text := builtinServices
+	if b, err := os.ReadFile("/etc/services"); err == nil {
+		text = string(b)
+	}
+	for _, f := range netdbLines(text) {
+		if len(f) < 2 {
+			continue
 		}
-		for _, f := range netdbLines(services) {
-			if len(f) < 2 {
-				continue
-			}
-			port, proto, ok := strings.Cut(f[1], "/")
-			if !ok {
-				continue
-			}
-			n, err := strconv.ParseUint(port, 10, 16)
-			if err != nil {
-				continue
-			}
-			if _, ok := d.nameByPort[port+"/"+proto]; !ok {
-				d.nameByPort[port+"/"+proto] = f[0]
-			}
-			for _, name := range append([]string{f[0]}, f[2:]...) {
-				if _, ok := d.portByName[name+"/"+proto]; !ok {
-					d.portByName[name+"/"+proto] = uint16(n)
-				}
+		port, proto, ok := strings.Cut(f[1], "/")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			continue
+		}
+		if _, ok := d.nameByPort[port+"/"+proto]; !ok {
+			d.nameByPort[port+"/"+proto] = f[0]
+		}
+		for _, name := range append([]string{f[0]}, f[2:]...) {
+			if _, ok := d.portByName[name+"/"+proto]; !ok {
+				d.portByName[name+"/"+proto] = uint16(n)
 			}
 		}
-	})
-	return &theNetdb
+	}
+	return d
 }
 
 func netdbLines(s string) [][]string {
@@ -104,24 +111,24 @@ func netdbLines(s string) [][]string {
 
 // serviceByName returns the port of a service for protocol proto ("tcp").
 func serviceByName(name, proto string) (uint16, bool) {
-	p, ok := getNetdb().portByName[name+"/"+proto]
+	p, ok := getServices().portByName[name+"/"+proto]
 	return p, ok
 }
 
 // serviceName returns the service name of a port, as getservbyport does.
 func serviceName(port uint16, proto string) (string, bool) {
-	s, ok := getNetdb().nameByPort[strconv.Itoa(int(port))+"/"+proto]
+	s, ok := getServices().nameByPort[strconv.Itoa(int(port))+"/"+proto]
 	return s, ok
 }
 
 // protoByName returns a protocol's number.
 func protoByName(name string) (uint8, bool) {
-	p, ok := getNetdb().protoByName[name]
+	p, ok := getProtocols().byName[name]
 	return p, ok
 }
 
 // protoName returns a protocol's name, as getprotobynumber does.
 func protoName(n uint8) (string, bool) {
-	s := getNetdb().protoNames[n]
+	s := getProtocols().names[n]
 	return s, s != ""
 }
