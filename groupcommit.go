@@ -53,11 +53,11 @@ type pendingCommit struct {
 	done chan commitResult
 }
 
-// commitResult is a transaction's outcome, or (lead set) the order to
-// commit the queued batch lead, which includes the receiver's own.
+// commitResult is a transaction's outcome, or (lead set) the order to lead
+// the next batch, which includes the receiver's own.
 type commitResult struct {
 	err  error
-	lead []*pendingCommit
+	lead bool
 }
 
 func (c *Conn) groupCommit(tx *Tx) error {
@@ -76,54 +76,67 @@ func (c *Conn) groupCommit(tx *Tx) error {
 		// Others announced commits: let them run to the queue, and lead
 		// them all in one batch.
 		q.mu.Unlock()
-		c.awaitExpected()
-		q.mu.Lock()
-		batch := append([]*pendingCommit{{tx: tx, done: make(chan commitResult, 1)}}, q.waiting...)
-		q.waiting = nil
-		q.mu.Unlock()
-		c.lead(batch)
-		return (<-batch[0].done).err
+		return c.leadWith(&pendingCommit{tx: tx, done: make(chan commitResult, 1)}, true)
 	}
 	p := &pendingCommit{tx: tx, done: make(chan commitResult, 1)}
 	q.waiting = append(q.waiting, p)
 	q.mu.Unlock()
 	r := <-p.done
-	if r.lead == nil {
+	if !r.lead {
 		return r.err
 	}
-	c.lead(r.lead)
+	return c.leadWith(p, false)
+}
+
+// leadWith commits p's transaction with every one queued, once those
+// announced have queued too (awaitExpected; burst: the callers may not
+// all have announced themselves yet), and returns p's result.
+func (c *Conn) leadWith(p *pendingCommit, burst bool) error {
+	c.awaitExpected(burst)
+	q := &c.queue
+	q.mu.Lock()
+	batch := append([]*pendingCommit{p}, q.waiting...)
+	q.waiting = nil
+	q.mu.Unlock()
+	c.lead(batch)
 	return (<-p.done).err
 }
 
 // Bounds of a leader's wait for the commits announced to it: an announced
 // caller may be slow (a huge rule) or gone (Done not called yet), and the
-// other goroutines of a busy program take the CPU too.
+// other goroutines of a busy program take the CPU too. expectQuiet is how
+// long nothing new must have been announced or queued before the leader
+// takes it that the burst is over (parsing a rule takes 5 to 20 µs).
 const (
-	maxExpectYields = 64
-	maxExpectWait   = 2 * time.Millisecond
+	maxExpectWait = 2 * time.Millisecond
+	expectQuiet   = 50 * time.Microsecond
 )
 
-// awaitExpected yields while commits keep arriving: until every commit
-// announced (but the leader's own) has queued and the queue stopped
-// growing, or the bounds run out. Callers released together (a burst)
-// announce themselves only once they run, so the queue's growth is what
-// tells that more are on their way.
-func (c *Conn) awaitExpected() {
+// awaitExpected yields while commits announced are still being built
+// (announced, not queued), within maxExpectWait. In a burst it also waits
+// for a quiet spell (nothing new announced or queued for expectQuiet):
+// callers released together announce themselves only once they run, so
+// the count announced does not tell that no more are coming.
+func (c *Conn) awaitExpected(burst bool) {
 	q := &c.queue
 	start := time.Now()
-	last := -1
-	for range maxExpectYields {
-		runtime.Gosched()
+	quietSince := start
+	lastQueued, lastExpected := -1, int32(-1)
+	for {
 		q.mu.Lock()
 		queued := len(q.waiting)
 		q.mu.Unlock()
-		// Announced but not queued: being built. Queue grown: more
-		// may follow.
-		building := int(q.expected.Load()) > queued+1
-		if (!building && queued == last) || time.Since(start) > maxExpectWait {
+		expected := q.expected.Load()
+		now := time.Now()
+		if queued != lastQueued || expected != lastExpected {
+			quietSince, lastQueued, lastExpected = now, queued, expected
+		}
+		building := int(expected) > queued+1
+		quiet := !burst || now.Sub(quietSince) >= expectQuiet
+		if (!building && quiet) || now.Sub(start) > maxExpectWait {
 			return
 		}
-		last = queued
+		runtime.Gosched()
 	}
 }
 
@@ -141,8 +154,8 @@ func (c *Conn) lead(batch []*pendingCommit) {
 }
 
 // handOff ends a leader's turn: the first of the calls queued meanwhile
-// leads the next batch, made of all of them (one round each, so no caller
-// waits behind an endless stream of others).
+// leads the next batch, made of all those queued when it commits (one
+// round each, so no caller waits behind an endless stream of others).
 func (c *Conn) handOff() {
 	q := &c.queue
 	q.mu.Lock()
@@ -151,10 +164,10 @@ func (c *Conn) handOff() {
 		q.mu.Unlock()
 		return
 	}
-	next := q.waiting
-	q.waiting = nil
+	next := q.waiting[0]
+	q.waiting = q.waiting[1:]
 	q.mu.Unlock()
-	next[0].done <- commitResult{lead: next}
+	next.done <- commitResult{lead: true}
 }
 
 // commitOne commits a transaction on its own.

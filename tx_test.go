@@ -212,15 +212,24 @@ func TestConcurrentUseOfOneConn(t *testing.T) {
 // A burst of announced commits (Expect) shares batches: every caller gets
 // its own result, a refused operation fails only its own caller, every
 // other rule lands once, and the burst costs far fewer commits than
-// callers (counted by the kernel's generation), even when the callers
-// run one after another on one CPU.
+// callers (counted by the kernel's generation), whether the callers run
+// one after another on one CPU or side by side on all of them.
 func TestExpectedCommitsShareBatches(t *testing.T) {
 	needTool(t, "nft")
+	for _, procs := range []int{1, runtime.NumCPU()} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			// On one CPU the callers run one after another: without the
+			// announcements each would commit alone (63 commits,
+			// measured).
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			testExpectedCommitsShareBatches(t)
+		})
+	}
+}
+
+func testExpectedCommitsShareBatches(t *testing.T) {
 	c, ns := newTestConn(t)
 	setupChain(t, c, FamilyIPv4, "t", "c")
-	// On one CPU the callers run one after another: without the
-	// announcements each would commit alone (63 commits, measured).
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	const callers, bad = 100, 37
 	gen0, err := c.Generation()
 	if err != nil {
