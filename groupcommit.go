@@ -29,6 +29,8 @@ type commitQueue struct {
 	waiting []*pendingCommit
 	// expected counts the commits announced and not yet made (Expect).
 	expected atomic.Int32
+	// lastCommit is how long the last commit took, in nanoseconds.
+	lastCommit atomic.Int64
 }
 
 // Expect announces a commit about to be built on c (a rule being parsed,
@@ -69,14 +71,16 @@ func (c *Conn) groupCommit(tx *Tx) error {
 			// Nobody is committing or about to: commit at once,
 			// queueing nothing.
 			q.mu.Unlock()
+			start := time.Now()
 			err := c.commitOne(tx)
+			q.lastCommit.Store(int64(time.Since(start)))
 			c.handOff()
 			return err
 		}
 		// Others announced commits: let them run to the queue, and lead
 		// them all in one batch.
 		q.mu.Unlock()
-		return c.leadWith(&pendingCommit{tx: tx, done: make(chan commitResult, 1)}, true)
+		return c.leadWith(&pendingCommit{tx: tx, done: make(chan commitResult, 1)}, expectQuiet)
 	}
 	p := &pendingCommit{tx: tx, done: make(chan commitResult, 1)}
 	q.waiting = append(q.waiting, p)
@@ -85,14 +89,16 @@ func (c *Conn) groupCommit(tx *Tx) error {
 	if !r.lead {
 		return r.err
 	}
-	return c.leadWith(p, false)
+	// Calls queued behind a commit: more may be on their way, worth
+	// waiting for as long as a fraction of what a commit costs.
+	return c.leadWith(p, min(expectQuiet, time.Duration(q.lastCommit.Load()/8)))
 }
 
 // leadWith commits p's transaction with every one queued, once those
-// announced have queued too (awaitExpected; burst: the callers may not
-// all have announced themselves yet), and returns p's result.
-func (c *Conn) leadWith(p *pendingCommit, burst bool) error {
-	c.awaitExpected(burst)
+// announced have queued too and nothing new came for quiet
+// (awaitExpected), and returns p's result.
+func (c *Conn) leadWith(p *pendingCommit, quiet time.Duration) error {
+	c.awaitExpected(quiet)
 	q := &c.queue
 	q.mu.Lock()
 	batch := append([]*pendingCommit{p}, q.waiting...)
@@ -116,11 +122,11 @@ const (
 )
 
 // awaitExpected yields while commits announced are still being built
-// (announced, not queued), within maxExpectWait. In a burst it also waits
-// for a quiet spell (nothing new announced or queued for expectQuiet):
-// callers released together announce themselves only once they run, so
-// the count announced does not tell that no more are coming.
-func (c *Conn) awaitExpected(burst bool) {
+// (announced, not queued), and until nothing new was announced or queued
+// for quiet, within maxExpectWait: callers released together announce
+// themselves only once they run, so the count announced does not tell
+// that no more are coming.
+func (c *Conn) awaitExpected(quiet time.Duration) {
 	q := &c.queue
 	start := time.Now()
 	quietSince := start
@@ -135,8 +141,7 @@ func (c *Conn) awaitExpected(burst bool) {
 			quietSince, lastQueued, lastExpected = now, queued, expected
 		}
 		building := int(expected) > queued+1
-		quiet := !burst || now.Sub(quietSince) >= expectQuiet
-		if (!building && quiet) || now.Sub(start) > maxExpectWait {
+		if (!building && now.Sub(quietSince) >= quiet) || now.Sub(start) > maxExpectWait {
 			return
 		}
 		runtime.Gosched()
@@ -149,7 +154,9 @@ func (c *Conn) lead(batch []*pendingCommit) {
 	for i, p := range batch {
 		txs[i] = p.tx
 	}
+	start := time.Now()
 	errs := c.commitTxs(txs)
+	c.queue.lastCommit.Store(int64(time.Since(start)))
 	for i, p := range batch {
 		p.done <- commitResult{err: errs[i]}
 	}
