@@ -27,6 +27,16 @@ type protocols struct {
 	byName map[string]uint8
 	// names holds each number's name ("" when none).
 	names [256]string
+	// common holds the names nearly every rule uses, as the file has
+	// them, looked up before the map (a restore asks for "tcp" once a
+	// line).
+	common [4]commonProto
+}
+
+type commonProto struct {
+	name string
+	num  uint8
+	ok   bool
 }
 
 // services maps "name/proto" to a port, and "port/proto" to a name.
@@ -62,6 +72,10 @@ func loadProtocols() *protocols {
 				d.byName[name] = uint8(n)
 			}
 		}
+	}
+	for i, name := range [len(d.common)]string{"tcp", "udp", "icmp", "sctp"} {
+		n, ok := d.byName[name]
+		d.common[i] = commonProto{name, n, ok}
 	}
 	return d
 }
@@ -123,7 +137,13 @@ func serviceName(port uint16, proto string) (string, bool) {
 
 // protoByName returns a protocol's number.
 func protoByName(name string) (uint8, bool) {
-	p, ok := getProtocols().byName[name]
+	d := getProtocols()
+	for i := range d.common {
+		if c := &d.common[i]; c.name == name {
+			return c.num, c.ok
+		}
+	}
+	p, ok := d.byName[name]
 	return p, ok
 }
 
