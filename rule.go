@@ -371,6 +371,21 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 // empty). RawRules read back are never written to, so sharing them is
 // safe.
 func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawRule) (rules []*RawRule, from []int32, err error) {
+	return c.listRulesRaw(fam, table, chain, prev, true)
+}
+
+// ListRulesRawCompared is ListRulesRawReusing, except that every rule
+// comes back as a copy of its own, the unchanged ones too (from still
+// tells them). A rule handed back keeps alive the memory it was first read
+// into, which it shares with the rules read along with it: a caller that
+// re-reads a chain again and again, each time from the last listing,
+// reads it this way now and then so that rules long gone do not keep
+// that memory.
+func (c *Conn) ListRulesRawCompared(fam Family, table, chain string, prev []*RawRule) (rules []*RawRule, from []int32, err error) {
+	return c.listRulesRaw(fam, table, chain, prev, false)
+}
+
+func (c *Conn) listRulesRaw(fam Family, table, chain string, prev []*RawRule, reuse bool) (rules []*RawRule, from []int32, err error) {
 	if len(prev) > 0 {
 		rules = make([]*RawRule, 0, len(prev)+len(prev)/8)
 		from = make([]int32, 0, cap(rules))
@@ -381,7 +396,7 @@ func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawR
 		rules, from, rd, known.next = rules[:0], from[:0], rawRuleReader{}, 0
 	}, func(_ string, f *ruleFields) error {
 		r, j := known.find(f)
-		if r == nil {
+		if r == nil || !reuse {
 			r = rd.read(f)
 		}
 		rules = append(rules, r)

@@ -25,6 +25,9 @@ type chainSnap struct {
 	gen    uint32
 	exists bool
 	rules  []*xtnl.RawRule
+	// dropped counts the rules that were in the chain when it was last
+	// read whole into fresh memory and are gone since (see chainAt).
+	dropped int
 	// hashes are the hashes of the rules' comparison keys
 	// (expr.AppendKey); the keys themselves are not kept, but made again
 	// where a hash matches: a 10k chain's keys are megabytes of fresh
@@ -84,12 +87,22 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 	}
 	snap := &chainSnap{gen: gen, exists: true, st: st, nsFd: ipt.nsFd(), fam: ipt.fam}
 	var from []int32 // each rule's position in prev, -1 if new
+	whole := true    // every rule read into fresh memory
 	if isTable(table) {
 		var known []*xtnl.RawRule
 		if prev != nil {
 			known = prev.rules
 		}
-		snap.rules, from, err = ipt.conn.ListRulesRawReusing(ipt.fam.xtnlFamily(), table, chain, known)
+		list := ipt.conn.ListRulesRawReusing
+		whole = prev == nil || prev.dropped > len(prev.rules)/2
+		if whole {
+			// Since the chain was last read whole, more rules went
+			// than half of it: the memory they were read into may be
+			// kept by the few read with them still there. Read it
+			// whole again (what prev knows is still used).
+			list = ipt.conn.ListRulesRawCompared
+		}
+		snap.rules, from, err = list(ipt.fam.xtnlFamily(), table, chain, known)
 	}
 	switch {
 	case !isTable(table) || isNotExist(err):
@@ -100,7 +113,7 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 	default:
 		ipt.learnChain(key) // the kernel has it: Append need not create it
 	}
-	snap.index(prev, from)
+	snap.index(prev, from, whole)
 	st.mu.Lock()
 	st.chains[key] = snap
 	st.mu.Unlock()
@@ -110,13 +123,14 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 // index computes the rules' comparison keys, taking from prev (the
 // chain's previous snapshot, or nil) what it knows of the rules it held:
 // from gives each rule's position in prev, -1 for a rule it does not hold
-// (nil: none).
-func (s *chainSnap) index(prev *chainSnap, from []int32) {
+// (nil: none); whole tells that every rule was read into fresh memory.
+func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 	n := len(s.rules)
 	s.hashes = make([]uint64, n)
 	s.dec = make([]*decoded, n)
 	s.lines = make([]string, n)
 	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
+	kept := 0
 	var key []byte
 	for i, r := range s.rules {
 		j := -1
@@ -128,6 +142,7 @@ func (s *chainSnap) index(prev *chainSnap, from []int32) {
 			s.hashes[i] = maphash.Bytes(keySeed, key)
 			continue
 		}
+		kept++
 		s.hashes[i] = prev.hashes[j]
 		if decDone {
 			s.dec[i] = prev.dec[j]
@@ -135,6 +150,9 @@ func (s *chainSnap) index(prev *chainSnap, from []int32) {
 		if linesDone {
 			s.lines[i] = prev.lines[j]
 		}
+	}
+	if !whole {
+		s.dropped = prev.dropped + len(prev.rules) - kept
 	}
 }
 

@@ -82,3 +82,70 @@ func TestLargeChainReadBack(t *testing.T) {
 	ns.MustRun(t, "iptables-nft", "-D", "BENCH", "7")
 	check("after another process changed it")
 }
+
+// A chain read again and again from its last snapshot shares that
+// snapshot's unchanged rules (no copy); once more than half the rules it
+// last read whole are gone, the next read copies every rule into fresh
+// memory, so the few still there do not keep what the others were read
+// into. Every read lists what iptables-nft lists.
+func TestSnapshotsShareRulesThenReadWhole(t *testing.T) {
+	needTools(t)
+	ns := netnstest.New(t)
+	var in strings.Builder
+	in.WriteString("*filter\n:BENCH - [0:0]\n")
+	for i := range 20 {
+		fmt.Fprintf(&in, "-A BENCH -s 10.5.0.%d/32 -j ACCEPT\n", i)
+	}
+	in.WriteString("COMMIT\n")
+	if _, err := ns.RunInput([]byte(in.String()), "iptables-nft-restore"); err != nil {
+		t.Fatal(err)
+	}
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(when string) *chainSnap {
+		t.Helper()
+		got, err := ipt.List("filter", "BENCH")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Split(strings.TrimSpace(ns.MustRun(t, "iptables-nft", "-S", "BENCH")), "\n")
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: listed\n%s\nwant\n%s", when, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		st := ipt.state()
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.chains[chainKey{ipt.fam, "filter", "BENCH"}]
+	}
+	shared := func(a, b *chainSnap) int {
+		n := 0
+		for _, r := range b.rules {
+			for _, o := range a.rules {
+				if r == o {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	s1 := read("first read")
+	for range 11 {
+		ns.MustRun(t, "iptables-nft", "-D", "BENCH", "1")
+	}
+	s2 := read("after 11 deletions")
+	if n := shared(s1, s2); n != 9 || s2.dropped != 11 {
+		t.Fatalf("after 11 deletions: %d rules shared with the first read (want 9), %d dropped (want 11)", n, s2.dropped)
+	}
+	ns.MustRun(t, "iptables-nft", "-A", "BENCH", "-s", "10.5.1.1", "-j", "DROP")
+	s3 := read("read whole again")
+	if n := shared(s2, s3); n != 0 || s3.dropped != 0 || len(s3.rules) != 10 {
+		t.Fatalf("read whole: %d rules shared with the last read (want 0), %d dropped (want 0), %d rules", n, s3.dropped, len(s3.rules))
+	}
+	ns.MustRun(t, "iptables-nft", "-A", "BENCH", "-s", "10.5.1.2", "-j", "DROP")
+	s4 := read("after one more append")
+	if n := shared(s3, s4); n != 10 {
+		t.Fatalf("after an append: %d rules shared with the last read, want 10", n)
+	}
+}
