@@ -127,9 +127,15 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 	n := len(s.rules)
 	s.hashes = make([]uint64, n)
-	s.dec = make([]*decoded, n)
-	s.lines = make([]string, n)
+	// The forms and lines are made here only to take prev's; otherwise
+	// when first asked for (an Exists needs neither).
 	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
+	if decDone {
+		s.dec = make([]*decoded, n)
+	}
+	if linesDone {
+		s.lines = make([]string, n)
+	}
 	kept := 0
 	var key []byte
 	for i, r := range s.rules {
@@ -199,6 +205,17 @@ func (s *chainSnap) positions(body string) []int32 {
 // A large chain is decoded on all CPUs.
 func (s *chainSnap) decoded() []*decoded {
 	s.decodeOnce.Do(func() {
+		missing := len(s.rules)
+		if s.dec == nil {
+			s.dec = make([]*decoded, len(s.rules))
+		} else {
+			missing = 0
+			for _, d := range s.dec {
+				if d == nil {
+					missing++
+				}
+			}
+		}
 		decode := func(lo, hi int) {
 			var key []byte
 			var keys keyArena
@@ -210,7 +227,7 @@ func (s *chainSnap) decoded() []*decoded {
 			}
 		}
 		n, workers := len(s.rules), runtime.GOMAXPROCS(0)
-		if n < minParallelDecode || workers < 2 {
+		if missing < minParallelDecode || workers < 2 {
 			decode(0, n)
 		} else {
 			var wg sync.WaitGroup
@@ -253,6 +270,9 @@ func (s *chainSnap) spec(i int) (*Spec, error) {
 // sLines returns the chain's rules as -S prints them (no counters).
 func (s *chainSnap) sLines() ([]string, error) {
 	s.linesOnce.Do(func() {
+		if s.lines == nil {
+			s.lines = make([]string, len(s.rules))
+		}
 		for i, d := range s.decoded() {
 			if d.err != nil {
 				s.linesErr = d.err
