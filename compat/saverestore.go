@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,15 +121,22 @@ func (e *RestoreError) Unwrap() error { return e.Err }
 // Restore reads iptables-save format and applies all of it as one atomic
 // transaction, whatever its size: on any error nothing changes, and the
 // error (a *RestoreError wrapped in an *Error) names the line.
+//
+// A *strings.Reader's string is read where it lies, not copied (a string
+// cannot change); any other input is read into a buffer of its own.
 func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	var o restoreOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	input, err := readAll(r)
+	input, err := restoreInput(r)
 	if err != nil {
 		return err
 	}
+	return ipt.restore(input, o)
+}
+
+func (ipt *IPTables) restore(input []byte, o restoreOptions) error {
 	var rs *restorer
 	b := getBuilder()
 	defer putBuilder(b)
@@ -144,7 +149,7 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	// What the kernel holds decides what is written (the chains of a
 	// table restored with NoFlush, whether a table to replace exists):
 	// commit only if nobody changed it in between.
-	err = ipt.update(build)
+	err := ipt.update(build)
 	if err == nil {
 		return nil
 	}
@@ -159,37 +164,6 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
 	}
 	return wrapErr(err)
-}
-
-// readAll reads r whole, in one allocation when r can say its size (a
-// file, a bytes or strings reader).
-func readAll(r io.Reader) ([]byte, error) {
-	size := 0
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		size = v.Len()
-	case interface{ Stat() (os.FileInfo, error) }:
-		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
-			size = int(fi.Size())
-		}
-	}
-	if size <= 0 {
-		return io.ReadAll(r)
-	}
-	b := make([]byte, 0, size+1) // +1: the read that finds EOF
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = slices.Grow(b, len(b)) // it grew meanwhile
-		}
-	}
 }
 
 // restorer turns restore input into one transaction, remembering which
