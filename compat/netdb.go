@@ -52,11 +52,7 @@ var (
 
 func loadProtocols() *protocols {
 	d := &protocols{byName: map[string]uint8{}}
-	text := builtinProtocols
-	if b, err := os.ReadFile("/etc/protocols"); err == nil {
-		text = string(b)
-	}
-	for _, f := range netdbLines(text) {
+	for _, f := range netdbLines(systemOr("/etc/protocols", builtinProtocols)) {
 		if len(f) < 2 {
 			continue
 		}
@@ -82,11 +78,7 @@ func loadProtocols() *protocols {
 
 func loadServices() *services {
 	d := &services{portByName: map[string]uint16{}, nameByPort: map[string]string{}}
-	text := builtinServices
-	if b, err := os.ReadFile("/etc/services"); err == nil {
-		text = string(b)
-	}
-	for _, f := range netdbLines(text) {
+	for _, f := range netdbLines(systemOr("/etc/services", builtinServices)) {
 		if len(f) < 2 {
 			continue
 		}
@@ -108,6 +100,15 @@ func loadServices() *services {
 		}
 	}
 	return d
+}
+
+// systemOr returns the system's file, or the built-in copy where it has
+// none.
+func systemOr(path, builtin string) string {
+	if b, err := os.ReadFile(path); err == nil {
+		return string(b)
+	}
+	return builtin
 }
 
 func netdbLines(s string) [][]string {

@@ -27,40 +27,14 @@ var shapes = []string{
 // rule by rule by key and by meaning, and read again after a change
 // elsewhere in it from what the previous reading knew.
 func TestLargeChainReadBack(t *testing.T) {
-	needTools(t)
-	ns := netnstest.New(t)
 	const n = 3000
-	var in strings.Builder
-	in.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:BENCH - [0:0]\n:X - [0:0]\n")
+	var rules []string
 	for i := range n {
 		line := shapes[i%len(shapes)]
-		fmt.Fprintf(&in, "-A BENCH "+strings.ReplaceAll(line, "%d", "%[1]d")+"\n", i%250+1)
+		rules = append(rules, fmt.Sprintf(strings.ReplaceAll(line, "%d", "%[1]d"), i%250+1))
 	}
-	in.WriteString("COMMIT\n")
-	if _, err := ns.RunInput([]byte(in.String()), "iptables-nft-restore"); err != nil {
-		t.Fatal(err)
-	}
-	ipt, err := New(NetNS(ns.Name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	check := func(when string) []string {
-		t.Helper()
-		got, err := ipt.List("filter", "BENCH")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := strings.Split(strings.TrimSpace(ns.MustRun(t, "iptables-nft", "-S", "BENCH")), "\n")
-		if !reflect.DeepEqual(got, want) {
-			for i := range min(len(got), len(want)) {
-				if got[i] != want[i] {
-					t.Fatalf("%s: line %d:\n got %s\nwant %s", when, i, got[i], want[i])
-				}
-			}
-			t.Fatalf("%s: %d lines, want %d", when, len(got), len(want))
-		}
-		return got
-	}
+	ipt, ns := benchChainByIptables(t, ":X - [0:0]", rules)
+	check := func(when string) []string { return listAsIptables(t, ipt, ns, when) }
 	lines := check("first read")
 	for i := 1; i < len(lines); i += 97 {
 		args, err := splitArgs(strings.TrimPrefix(lines[i], "-A BENCH "))
@@ -89,31 +63,14 @@ func TestLargeChainReadBack(t *testing.T) {
 // memory, so the few still there do not keep what the others were read
 // into. Every read lists what iptables-nft lists.
 func TestSnapshotsShareRulesThenReadWhole(t *testing.T) {
-	needTools(t)
-	ns := netnstest.New(t)
-	var in strings.Builder
-	in.WriteString("*filter\n:BENCH - [0:0]\n")
+	var rules []string
 	for i := range 20 {
-		fmt.Fprintf(&in, "-A BENCH -s 10.5.0.%d/32 -j ACCEPT\n", i)
+		rules = append(rules, fmt.Sprintf("-s 10.5.0.%d/32 -j ACCEPT", i))
 	}
-	in.WriteString("COMMIT\n")
-	if _, err := ns.RunInput([]byte(in.String()), "iptables-nft-restore"); err != nil {
-		t.Fatal(err)
-	}
-	ipt, err := New(NetNS(ns.Name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ipt, ns := benchChainByIptables(t, "", rules)
 	read := func(when string) *chainSnap {
 		t.Helper()
-		got, err := ipt.List("filter", "BENCH")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := strings.Split(strings.TrimSpace(ns.MustRun(t, "iptables-nft", "-S", "BENCH")), "\n")
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s: listed\n%s\nwant\n%s", when, strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
+		listAsIptables(t, ipt, ns, when)
 		st := ipt.state()
 		st.mu.Lock()
 		defer st.mu.Unlock()
@@ -148,4 +105,50 @@ func TestSnapshotsShareRulesThenReadWhole(t *testing.T) {
 	if n := shared(s3, s4); n != 10 {
 		t.Fatalf("after an append: %d rules shared with the last read, want 10", n)
 	}
+}
+
+// benchChainByIptables has iptables-nft-restore write chain BENCH of table
+// filter with the given rules (and the other chain declarations of
+// others), in a namespace of its own, and returns an IPTables on it.
+func benchChainByIptables(t *testing.T, others string, rules []string) (*IPTables, *netnstest.NS) {
+	t.Helper()
+	needTools(t)
+	ns := netnstest.New(t)
+	var in strings.Builder
+	in.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:BENCH - [0:0]\n")
+	if others != "" {
+		in.WriteString(others + "\n")
+	}
+	for _, r := range rules {
+		in.WriteString("-A BENCH " + r + "\n")
+	}
+	in.WriteString("COMMIT\n")
+	if _, err := ns.RunInput([]byte(in.String()), "iptables-nft-restore"); err != nil {
+		t.Fatal(err)
+	}
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ipt, ns
+}
+
+// listAsIptables lists BENCH and fails t unless it is what iptables-nft
+// lists.
+func listAsIptables(t *testing.T, ipt *IPTables, ns *netnstest.NS, when string) []string {
+	t.Helper()
+	got, err := ipt.List("filter", "BENCH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSpace(ns.MustRun(t, "iptables-nft", "-S", "BENCH")), "\n")
+	if !reflect.DeepEqual(got, want) {
+		for i := range min(len(got), len(want)) {
+			if got[i] != want[i] {
+				t.Fatalf("%s: line %d:\n got %s\nwant %s", when, i, got[i], want[i])
+			}
+		}
+		t.Fatalf("%s: %d lines, want %d", when, len(got), len(want))
+	}
+	return got
 }
