@@ -359,16 +359,23 @@ func backoff(attempt int) {
 	time.Sleep(time.Duration(rand.Int64N(int64(max))))
 }
 
-// Merge appends all of other's operations to tx, in order, and leaves
-// other empty. Large transactions can so be built by several goroutines,
+// Merge appends all of others' operations to tx, in order, and leaves
+// them empty. Large transactions can so be built by several goroutines,
 // each encoding its part into a transaction of its own; the parts are not
 // copied, they go out as they are in the same sendmsg.
-func (tx *Tx) Merge(other *Tx) {
-	if other.err != nil && tx.err == nil {
-		tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
+func (tx *Tx) Merge(others ...*Tx) {
+	n := 0
+	for _, other := range others {
+		n += len(other.ops)
 	}
-	tx.absorb(other)
-	other.enc.b, other.ops, other.labels, other.err, other.sealed, other.sealedLen, other.mappings = nil, nil, nil, nil, nil, 0, nil
+	tx.ops = slices.Grow(tx.ops, n)
+	for _, other := range others {
+		if other.err != nil && tx.err == nil {
+			tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
+		}
+		tx.absorb(other)
+		other.enc.b, other.ops, other.labels, other.err, other.sealed, other.sealedLen, other.mappings = nil, nil, nil, nil, nil, 0, nil
+	}
 }
 
 // seal moves the buffer being written into the sealed parts.

@@ -173,9 +173,16 @@ func (rs *restorer) flushAppends() error {
 	if err != nil {
 		return err
 	}
-	for _, c := range append(chunks, tail) {
-		rs.opLines = slices.Grow(rs.opLines, len(c.opLines))
-		rs.tx.Merge(c.tx)
+	parts := append(chunks, tail)
+	txs := make([]*xtnl.Tx, len(parts))
+	lines := 0
+	for i, c := range parts {
+		txs[i] = c.tx
+		lines += len(c.opLines)
+	}
+	rs.tx.Merge(txs...)
+	rs.opLines = slices.Grow(rs.opLines, lines)
+	for _, c := range parts {
 		rs.opLines = append(rs.opLines, c.opLines...)
 	}
 	return nil
