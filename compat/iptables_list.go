@@ -49,11 +49,9 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 			return nil, wrapErr(err)
 		}
 		if !counters {
-			lines, err := snap.sLines()
-			if err != nil {
+			if out, err = snap.appendLines(out); err != nil {
 				return nil, wrapErr(err)
 			}
-			out = append(out, lines...)
 			continue
 		}
 		for i := range snap.rules {

@@ -3,6 +3,7 @@ package compat
 import (
 	"hash/maphash"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -14,7 +15,7 @@ import (
 // the rules and the hashes of their comparison keys. What else is asked of it is worked
 // out once, when first asked: an index by key (Exists), the rules'
 // iptables forms (listings; a rule not found by key), an index by
-// meaning (Delete), the -S lines.
+// meaning (Delete).
 //
 // A chain read again after a change is mostly the rules it held before:
 // each rule dumped with the same handle and the very same bytes as in the
@@ -49,10 +50,6 @@ type chainSnap struct {
 	byBodyOnce sync.Once
 	byBody     map[string][]int32 // canonical -S body → positions
 
-	linesOnce sync.Once
-	linesDone atomic.Bool
-	lines     []string // -S lines, filled from the previous snapshot where it could be
-	linesErr  error
 }
 
 // keySeed hashes comparison keys for the by-key index.
@@ -127,14 +124,11 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 	n := len(s.rules)
 	s.hashes = make([]uint64, n)
-	// The forms and lines are made here only to take prev's; otherwise
-	// when first asked for (an Exists needs neither).
-	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
+	// The forms are made here only to take prev's; otherwise when first
+	// asked for (an Exists needs none).
+	decDone := prev != nil && prev.decodeDone.Load()
 	if decDone {
 		s.dec = make([]*decoded, n)
-	}
-	if linesDone {
-		s.lines = make([]string, n)
 	}
 	kept := 0
 	var key []byte
@@ -152,9 +146,6 @@ func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 		s.hashes[i] = prev.hashes[j]
 		if decDone {
 			s.dec[i] = prev.dec[j]
-		}
-		if linesDone {
-			s.lines[i] = prev.lines[j]
 		}
 	}
 	if !whole {
@@ -267,28 +258,17 @@ func (s *chainSnap) spec(i int) (*Spec, error) {
 	return &c, nil
 }
 
-// sLines returns the chain's rules as -S prints them (no counters).
-func (s *chainSnap) sLines() ([]string, error) {
-	s.linesOnce.Do(func() {
-		if s.lines == nil {
-			s.lines = make([]string, len(s.rules))
+// appendLines appends the chain's rules as -S prints them (no counters).
+func (s *chainSnap) appendLines(out []string) ([]string, error) {
+	dec := s.decoded()
+	out = slices.Grow(out, len(dec))
+	for _, d := range dec {
+		if d.err != nil {
+			return out, d.err
 		}
-		for i, d := range s.decoded() {
-			if d.err != nil {
-				s.linesErr = d.err
-				return
-			}
-			if s.lines[i] == "" {
-				if d.line != "" {
-					s.lines[i] = d.line
-				} else {
-					s.lines[i] = "-A " + d.spec.Chain + d.body
-				}
-			}
-		}
-		s.linesDone.Store(true)
-	})
-	return s.lines, s.linesErr
+		out = append(out, d.line)
+	}
+	return out, nil
 }
 
 // handles lists a snapshot's rule handles, in order.
