@@ -37,11 +37,7 @@ func (c *capturedString) Write(p []byte) (int, error) {
 }
 
 func (c *capturedString) WriteString(s string) (int, error) {
-	if c.s == "" {
-		c.s = s
-	} else {
-		c.s += s
-	}
+	c.s += s // the first is kept as it lies: nothing to join it to
 	return len(s), nil
 }
 

@@ -86,11 +86,8 @@ func (s *Spec) String() string { return s.Format(false) }
 // counters, as `iptables -v -S` does (" -c PACKETS BYTES" before the
 // target).
 func (s *Spec) Format(counters bool) string {
-	w := s.writer()
-	w.WriteString("-A ")
-	w.WriteString(s.Chain)
-	s.formatBody(w, counters)
-	return w.String()
+	line, _ := s.formatLine(counters)
+	return line
 }
 
 // Body prints the rule without "-A CHAIN": the rulespec as iptables would
@@ -104,14 +101,19 @@ func (s *Spec) Body() string {
 // line prints the rule as -S does (Format without counters) and returns
 // its body (Body) as a part of the same string: one allocation for both.
 func (s *Spec) line() (line, body string) {
+	line, at := s.formatLine(false)
+	return line, line[at:]
+}
+
+// formatLine is Format, and where in the line the body starts.
+func (s *Spec) formatLine(counters bool) (string, int) {
 	w := s.writer()
 	w.Grow(lineSizeHint)
 	w.WriteString("-A ")
 	w.WriteString(s.Chain)
-	start := w.Len()
-	s.formatBody(w, false)
-	line = w.String()
-	return line, line[start:]
+	at := w.Len()
+	s.formatBody(w, counters)
+	return w.String(), at
 }
 
 // lineSizeHint is room for a typical -S line, so that printing one does

@@ -12,14 +12,15 @@ import (
 )
 
 // chainSnap is one chain's rules at generation gen, made from the dump:
-// the rules and the hashes of their comparison keys. What else is asked of it is worked
-// out once, when first asked: an index by key (Exists), the rules'
-// iptables forms (listings; a rule not found by key), an index by
-// meaning (Delete).
+// the rules and the hashes of their comparison keys. What else is asked
+// of it is worked out once, when first asked: an index by key (Exists),
+// the rules' iptables forms and -S lines (listings; a rule not found by
+// key), an index by meaning (Delete).
 //
 // A chain read again after a change is mostly the rules it held before:
 // each rule dumped with the same handle and the very same bytes as in the
-// previous snapshot takes that snapshot's key hash, form and line, so a
+// previous snapshot is that snapshot's rule (not a copy: see
+// Conn.ListRulesRawReusing) and takes its key hash and form, so a
 // re-read costs its dump and a comparison per rule, plus the work for
 // what really changed.
 type chainSnap struct {
@@ -49,7 +50,6 @@ type chainSnap struct {
 
 	byBodyOnce sync.Once
 	byBody     map[string][]int32 // canonical -S body → positions
-
 }
 
 // keySeed hashes comparison keys for the by-key index.
@@ -117,7 +117,7 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 	return snap, nil
 }
 
-// index computes the rules' comparison keys, taking from prev (the
+// index hashes the rules' comparison keys, taking from prev (the
 // chain's previous snapshot, or nil) what it knows of the rules it held:
 // from gives each rule's position in prev, -1 for a rule it does not hold
 // (nil: none); whole tells that every rule was read into fresh memory.
