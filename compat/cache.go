@@ -50,7 +50,7 @@ type tableKey struct {
 type decoded struct {
 	spec *Spec
 	body string
-	line string // "-A CHAIN"+body: the -S line, for spec's chain
+	line string // "-A CHAIN"+body for spec's chain, when it was printed whole
 	err  error
 }
 
@@ -114,7 +114,7 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, k
 			// not the chain name.
 			s := *d.spec
 			s.Table, s.Chain = r.Table, r.Chain
-			return &decoded{spec: &s, body: d.body, line: "-A " + r.Chain + d.body}
+			return &decoded{spec: &s, body: d.body}
 		}
 		return d
 	}

@@ -49,9 +49,11 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 			return nil, wrapErr(err)
 		}
 		if !counters {
-			if out, err = snap.appendLines(out); err != nil {
+			lines, err := snap.sLines()
+			if err != nil {
 				return nil, wrapErr(err)
 			}
+			out = append(out, lines...)
 			continue
 		}
 		for i := range snap.rules {

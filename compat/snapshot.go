@@ -3,7 +3,6 @@ package compat
 import (
 	"hash/maphash"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -20,7 +19,7 @@ import (
 // A chain read again after a change is mostly the rules it held before:
 // each rule dumped with the same handle and the very same bytes as in the
 // previous snapshot is that snapshot's rule (not a copy: see
-// Conn.ListRulesRawReusing) and takes its key hash and form, so a
+// Conn.ListRulesRawReusing) and takes its key hash, form and line, so a
 // re-read costs its dump and a comparison per rule, plus the work for
 // what really changed.
 type chainSnap struct {
@@ -50,6 +49,11 @@ type chainSnap struct {
 
 	byBodyOnce sync.Once
 	byBody     map[string][]int32 // canonical -S body → positions
+
+	linesOnce sync.Once
+	linesDone atomic.Bool
+	lines     []string // -S lines, filled from the previous snapshot where it could be
+	linesErr  error
 }
 
 // keySeed hashes comparison keys for the by-key index.
@@ -124,11 +128,14 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 	n := len(s.rules)
 	s.hashes = make([]uint64, n)
-	// The forms are made here only to take prev's; otherwise when first
-	// asked for (an Exists needs none).
-	decDone := prev != nil && prev.decodeDone.Load()
+	// The forms and lines are made here only to take prev's; otherwise
+	// when first asked for (an Exists needs neither).
+	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
 	if decDone {
 		s.dec = make([]*decoded, n)
+	}
+	if linesDone {
+		s.lines = make([]string, n)
 	}
 	kept := 0
 	var key []byte
@@ -146,6 +153,9 @@ func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 		s.hashes[i] = prev.hashes[j]
 		if decDone {
 			s.dec[i] = prev.dec[j]
+		}
+		if linesDone {
+			s.lines[i] = prev.lines[j]
 		}
 	}
 	if !whole {
@@ -258,17 +268,28 @@ func (s *chainSnap) spec(i int) (*Spec, error) {
 	return &c, nil
 }
 
-// appendLines appends the chain's rules as -S prints them (no counters).
-func (s *chainSnap) appendLines(out []string) ([]string, error) {
-	dec := s.decoded()
-	out = slices.Grow(out, len(dec))
-	for _, d := range dec {
-		if d.err != nil {
-			return out, d.err
+// sLines returns the chain's rules as -S prints them (no counters).
+func (s *chainSnap) sLines() ([]string, error) {
+	s.linesOnce.Do(func() {
+		if s.lines == nil {
+			s.lines = make([]string, len(s.rules))
 		}
-		out = append(out, d.line)
-	}
-	return out, nil
+		for i, d := range s.decoded() {
+			if d.err != nil {
+				s.linesErr = d.err
+				return
+			}
+			if s.lines[i] == "" {
+				if d.line != "" {
+					s.lines[i] = d.line
+				} else {
+					s.lines[i] = "-A " + d.spec.Chain + d.body
+				}
+			}
+		}
+		s.linesDone.Store(true)
+	})
+	return s.lines, s.linesErr
 }
 
 // handles lists a snapshot's rule handles, in order.
