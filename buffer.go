@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,8 +16,15 @@ import (
 // live heap, so each doubling of the batch starts a cycle) and let the
 // process grow to twice its size before the garbage of the build is
 // collected. Off the heap, the collector sees only the rest (the input
-// text, a few MB), and the pages are mapped in one go (MAP_POPULATE)
-// instead of one fault at a time.
+// text, a few MB).
+//
+// The mappings are aligned to, and asked to be backed by, 2 MiB huge
+// pages (MADV_HUGEPAGE, which works when transparent huge pages are
+// "always" or "madvise", the common defaults), then populated in one call
+// (MADV_POPULATE_WRITE). Where the first write to a 4 KiB page is
+// expensive (~10 µs in some virtual machines) a 45 MB batch in small pages
+// costs ~100 ms of faults before a byte reaches the kernel; in huge pages
+// it costs ~3 ms.
 //
 // Once no transaction refers to a mapping any more, it is kept as a spare
 // for the next large transaction rather than unmapped: an agent that
@@ -40,15 +48,53 @@ type mapping struct{ mem []byte }
 func newMapping(n int) *mapping {
 	mem := spares.take(n)
 	if mem == nil {
-		var err error
-		mem, err = unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
-		if err != nil {
+		if mem = mapHuge(n); mem == nil {
 			return nil
 		}
 	}
 	m := &mapping{mem: mem}
 	runtime.AddCleanup(m, spares.put, mem)
 	return m
+}
+
+// hugePage is the size of a transparent huge page on the architectures
+// this package runs on (x86-64, arm64 with 4 KiB pages).
+const hugePage = 2 << 20
+
+// mapHuge maps n bytes, rounded up to whole huge pages, at an address
+// aligned to a huge page, asks for huge pages and populates them. It
+// returns nil if the kernel refuses the mapping; refused advice only
+// costs speed.
+func mapHuge(n int) []byte {
+	size := (n + hugePage - 1) &^ (hugePage - 1)
+	// Map one huge page more than needed and trim both ends, so that
+	// what is kept starts on a huge page boundary.
+	raw, err := unix.MmapPtr(-1, 0, nil, uintptr(size+hugePage), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil
+	}
+	start := (uintptr(raw) + hugePage - 1) &^ (hugePage - 1)
+	if head := start - uintptr(raw); head > 0 {
+		_ = unix.MunmapPtr(raw, head)
+	}
+	if tail := uintptr(raw) + uintptr(size+hugePage) - (start + uintptr(size)); tail > 0 {
+		_ = unix.MunmapPtr(unsafe.Add(raw, start-uintptr(raw)+uintptr(size)), tail)
+	}
+	mem := unsafe.Slice((*byte)(unsafe.Add(raw, start-uintptr(raw))), size)
+	_ = unix.Madvise(mem, unix.MADV_HUGEPAGE)
+	if unix.Madvise(mem, unix.MADV_POPULATE_WRITE) != nil {
+		// Before Linux 5.14: fault the pages in now, one per huge page
+		// when the advice above was taken.
+		for i := 0; i < len(mem); i += 4096 {
+			mem[i] = 0
+		}
+	}
+	return mem
+}
+
+// unmap releases memory returned by mapHuge.
+func unmap(mem []byte) {
+	_ = unix.MunmapPtr(unsafe.Pointer(unsafe.SliceData(mem)), uintptr(len(mem)))
 }
 
 // Bounds of the spares: how many, how much memory in all, and how long
@@ -105,7 +151,7 @@ func (s *spareSet) put(mem []byte) {
 			}
 		}
 		s.bytes -= len(s.mems[small])
-		_ = unix.Munmap(s.mems[small])
+		unmap(s.mems[small])
 		s.mems = append(s.mems[:small], s.mems[small+1:]...)
 	}
 	if s.timer == nil {
@@ -120,7 +166,7 @@ func (s *spareSet) drop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range s.mems {
-		_ = unix.Munmap(m)
+		unmap(m)
 	}
 	s.mems, s.bytes = nil, 0
 }

@@ -1,10 +1,15 @@
 package xtnl
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // A large transaction's memory, once nothing refers to it, serves the next
@@ -61,4 +66,54 @@ func TestSpareMappingsAreReused(t *testing.T) {
 	if strings.Contains(out, "ip saddr 10.0.") || !strings.Contains(out, "ip saddr 10.1.134.160 ") {
 		t.Fatalf("chain does not hold the second load's rules:\n%.600s", out)
 	}
+}
+
+// TestMappingsUseHugePages checks that a large transaction's memory is
+// aligned to, and where the kernel offers transparent huge pages backed
+// by, 2 MiB pages: the kernel's own account (/proc/self/smaps) says so.
+func TestMappingsUseHugePages(t *testing.T) {
+	mem := mapHuge(3 << 20)
+	if mem == nil {
+		t.Fatal("mapHuge(3 MiB) failed")
+	}
+	defer unmap(mem)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(mem)))
+	if start%hugePage != 0 || len(mem) != 4<<20 {
+		t.Fatalf("mapping at %#x of %d bytes; want a 2 MiB-aligned 4 MiB", start, len(mem))
+	}
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || bytes.Contains(mode, []byte("[never]")) {
+		t.Logf("transparent huge pages are off here (%q, %v): only the alignment is checked", mode, err)
+		return
+	}
+	if kb := anonHugeKiB(t, start); kb < 2048 {
+		t.Errorf("AnonHugePages of the mapping: %d kB; want at least one 2 MiB page", kb)
+	}
+}
+
+// anonHugeKiB reads the AnonHugePages field of the mapping that holds
+// addr from /proc/self/smaps.
+func anonHugeKiB(t *testing.T, addr uintptr) int {
+	t.Helper()
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for _, line := range strings.Split(string(smaps), "\n") {
+		var lo, hi uintptr
+		if _, err := fmt.Sscanf(line, "%x-%x ", &lo, &hi); err == nil {
+			in = lo <= addr && addr < hi
+			continue
+		}
+		if in && strings.HasPrefix(line, "AnonHugePages:") {
+			kb, err := strconv.Atoi(strings.Fields(line)[1])
+			if err != nil {
+				t.Fatalf("smaps line %q: %v", line, err)
+			}
+			return kb
+		}
+	}
+	t.Fatalf("no mapping at %#x in /proc/self/smaps", addr)
+	return 0
 }
