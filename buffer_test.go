@@ -1,7 +1,6 @@
 package xtnl
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"runtime"
@@ -69,8 +68,9 @@ func TestSpareMappingsAreReused(t *testing.T) {
 }
 
 // TestMappingsUseHugePages checks that a large transaction's memory is
-// aligned to, and where the kernel offers transparent huge pages backed
-// by, 2 MiB pages: the kernel's own account (/proc/self/smaps) says so.
+// aligned to 2 MiB pages and, where the kernel offers transparent huge
+// pages, backed by them one at a time as written: the kernel's own account
+// (/proc/self/smaps) says so.
 func TestMappingsUseHugePages(t *testing.T) {
 	mem := mapHuge(3 << 20)
 	if mem == nil {
@@ -81,19 +81,24 @@ func TestMappingsUseHugePages(t *testing.T) {
 	if start%hugePage != 0 || len(mem) != 4<<20 {
 		t.Fatalf("mapping at %#x of %d bytes; want a 2 MiB-aligned 4 MiB", start, len(mem))
 	}
-	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil || bytes.Contains(mode, []byte("[never]")) {
-		t.Logf("transparent huge pages are off here (%q, %v): only the alignment is checked", mode, err)
+	if !hugePagesOffered() {
+		if kb := smapsKiB(t, start, "Rss"); kb != 4<<10 {
+			t.Errorf("without huge pages the mapping should be populated: Rss %d kB, want %d", kb, 4<<10)
+		}
 		return
 	}
-	if kb := anonHugeKiB(t, start); kb < 2048 {
-		t.Errorf("AnonHugePages of the mapping: %d kB; want at least one 2 MiB page", kb)
+	if kb := smapsKiB(t, start, "Rss"); kb != 0 {
+		t.Errorf("Rss of the mapping before any write: %d kB; want 0", kb)
+	}
+	mem[0] = 1
+	if huge, rss := smapsKiB(t, start, "AnonHugePages"), smapsKiB(t, start, "Rss"); huge != 2048 || rss != 2048 {
+		t.Errorf("after writing one byte: AnonHugePages %d kB, Rss %d kB; want one 2 MiB page", huge, rss)
 	}
 }
 
-// anonHugeKiB reads the AnonHugePages field of the mapping that holds
-// addr from /proc/self/smaps.
-func anonHugeKiB(t *testing.T, addr uintptr) int {
+// smapsKiB reads a field (in kB) of the mapping that holds addr from
+// /proc/self/smaps.
+func smapsKiB(t *testing.T, addr uintptr, field string) int {
 	t.Helper()
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
@@ -106,7 +111,7 @@ func anonHugeKiB(t *testing.T, addr uintptr) int {
 			in = lo <= addr && addr < hi
 			continue
 		}
-		if in && strings.HasPrefix(line, "AnonHugePages:") {
+		if in && strings.HasPrefix(line, field+":") {
 			kb, err := strconv.Atoi(strings.Fields(line)[1])
 			if err != nil {
 				t.Fatalf("smaps line %q: %v", line, err)

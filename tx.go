@@ -378,6 +378,28 @@ func (tx *Tx) Merge(others ...*Tx) {
 	}
 }
 
+// Cut moves the operations added so far into a new transaction and
+// leaves tx empty, with the room it had left (Grow) for what comes next.
+// Nothing is copied: the new transaction's messages stay where they were
+// written. A goroutine encoding many parts of a large transaction can so
+// write them one after the other into one buffer and hand each to Merge
+// in whatever order they belong.
+func (tx *Tx) Cut() *Tx {
+	part := &Tx{c: tx.c, echo: tx.echo, err: tx.err}
+	n := len(tx.enc.b)
+	part.enc.b = tx.enc.b[:n:n]
+	tx.enc.b = tx.enc.b[n:n]
+	part.sealed, part.sealedLen = tx.sealed, tx.sealedLen
+	tx.sealed, tx.sealedLen = nil, 0
+	part.ops = tx.ops[:len(tx.ops):len(tx.ops)]
+	tx.ops = tx.ops[len(tx.ops):]
+	part.labels = tx.labels[:len(tx.labels):len(tx.labels)]
+	tx.labels = tx.labels[len(tx.labels):]
+	part.mappings = slices.Clone(tx.mappings)
+	tx.err = nil
+	return part
+}
+
 // seal moves the buffer being written into the sealed parts.
 func (tx *Tx) seal() {
 	if len(tx.enc.b) > 0 {

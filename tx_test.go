@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
@@ -279,5 +282,75 @@ func testExpectedCommitsShareBatches(t *testing.T) {
 	t.Logf("%d callers, %d commits", callers, commits)
 	if commits > callers/4 {
 		t.Fatalf("%d commits for %d concurrent callers: not batched", commits, callers)
+	}
+}
+
+// TestCutPartsMergeInAnyOrder writes three parts one after the other into
+// one transaction's buffer, cutting each off, and merges them in another
+// order: the kernel must hold the rules in merge order, and a refused
+// operation must be named by its place in the merged transaction.
+func TestCutPartsMergeInAnyOrder(t *testing.T) {
+	c, ns := newTestConn(t)
+	setupChain(t, c, FamilyIPv4, "t", "c")
+	w := c.Begin()
+	w.Grow(2 << 20)
+	var parts []*Tx
+	for p := range 3 {
+		for i := p * 10; i < p*10+10; i++ {
+			w.AppendRule(benchRule(FamilyIPv4, "t", "c", i))
+		}
+		parts = append(parts, w.Cut())
+		if w.Len() != 0 {
+			t.Fatalf("after Cut the transaction holds %d operations", w.Len())
+		}
+	}
+	for p := 1; p < 3; p++ {
+		prev, cur := parts[p-1].enc.b, parts[p].enc.b
+		if unsafe.Pointer(unsafe.SliceData(cur)) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(prev)), len(prev)) {
+			t.Fatalf("part %d was not written right after part %d in the one buffer", p, p-1)
+		}
+	}
+	tx := c.Begin()
+	tx.Merge(parts[2], parts[0], parts[1])
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	out := ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c")
+	var order []string
+	for _, line := range strings.Split(out, "\n") {
+		if _, rest, ok := strings.Cut(line, "ip saddr 10.0.0."); ok {
+			order = append(order, strings.Fields(rest)[0])
+		}
+	}
+	want := []string{}
+	for _, p := range []int{2, 0, 1} {
+		for i := p * 10; i < p*10+10; i++ {
+			want = append(want, strconv.Itoa(i))
+		}
+	}
+	if !slices.Equal(order, want) {
+		t.Fatalf("rules in the chain: %v\nwant %v", order, want)
+	}
+
+	// A part refused by the kernel: an append to a chain that does not
+	// exist, 5th operation of the part merged second.
+	for i := range 10 {
+		r := benchRule(FamilyIPv4, "t", "c", 100+i)
+		if i == 4 {
+			r.Chain = "missing"
+		}
+		w.AppendRule(r)
+	}
+	bad := w.Cut()
+	for i := range 3 {
+		w.AppendRule(benchRule(FamilyIPv4, "t", "c", 200+i))
+	}
+	good := w.Cut()
+	tx = c.Begin()
+	tx.Merge(good, bad)
+	err := tx.Commit()
+	var oe *OpError
+	if !errors.As(err, &oe) || oe.Index != 3+4 || !strings.Contains(oe.Object, "missing") {
+		t.Fatalf("commit: %v; want an *OpError for operation 7 naming chain missing", err)
 	}
 }
