@@ -11,29 +11,36 @@ import (
 
 // A large restore is mostly "-A CHAIN ..." lines whose parsing and
 // encoding are independent of each other. While the input is read, runs
-// of them are cut into chunks that workers (one per CPU) encode, each into
-// a transaction of its own, as the reading goes on; the parts are merged
-// back in input order when the run ends. Everything with side effects on
-// the restore's state (tables, chain declarations, other commands) stays
-// sequential, and errors are reported for the first bad line, as a
-// sequential pass would: a run is finished, its first error returned,
-// before any line after it is acted on.
+// of them are cut into chunks that workers (one per CPU but the reader's)
+// encode as the reading goes on; once the reader has read the run, it
+// encodes the chunks still queued alongside them. Each encoder writes its
+// chunks one after the other into one buffer of its own, cutting each off
+// as a transaction (xtnl.Tx.Cut), and the parts are merged back in input
+// order when the run ends. Everything with side effects on the restore's
+// state (tables, chain declarations, other commands) stays sequential,
+// and errors are reported for the first bad line, as a sequential pass
+// would: a run is finished, its first error returned, before any line
+// after it is acted on.
 
 type pendingAppend struct {
 	line int
 	text string // the line, counters prefix included
 }
 
-// Chunks are cut to spread the input evenly over the CPUs, the reader
-// taking the last part itself once it has read the run, and are no
-// smaller than minChunk lines (a shorter run is encoded by the reader
-// alone: starting workers would cost more than it saves).
-const minChunk = 256
+// Chunks are cut small enough that the workers start early and that
+// the encoders, the reader among them once it has read the run, finish
+// together (chunksPerCPU of them for each CPU), and no smaller than
+// minChunk lines (a shorter run is encoded by the reader alone: starting
+// workers would cost more than it saves).
+const (
+	minChunk     = 256
+	chunksPerCPU = 4
+)
 
 // chunkSize is the chunk length for an input of the given number of
 // lines, spread over cpus.
 func chunkSize(lines, cpus int) int {
-	return max(lines/cpus+1, minChunk)
+	return max(lines/(cpus*chunksPerCPU)+1, minChunk)
 }
 
 // appendChunk is one chunk of a run and what its worker made of it.
@@ -82,84 +89,83 @@ func (rs *restorer) dispatch() {
 	c := &appendChunk{pend: rs.pending}
 	c.done.Add(1)
 	rs.chunks = append(rs.chunks, c)
-	rs.jobs <- c
+	rs.jobs <- c // never blocks: room for every chunk of the input
 	// The next chunk continues in the same array, after this one.
 	rs.pending = rs.pending[len(rs.pending):]
 }
 
-// startWorkers starts the workers of a run of appends. Each first makes
-// the buffer of its first chunk (mapping and zeroing megabytes of memory
-// takes about as long as reading the lines of a chunk), and while the
-// reader has not handed it a chunk yet, the buffer of the part the reader
-// encodes itself.
+// startWorkers starts the workers of a run of appends. Each first
+// reserves a buffer for its share of the input's encoding, and the first
+// worker one for the reader's too, while the reader is still reading.
 func (rs *restorer) startWorkers() {
-	rs.jobs = make(chan *appendChunk, rs.workers*2)
+	rs.jobs = make(chan *appendChunk, rs.maxChunks)
 	rs.spare = make(chan *xtnl.Tx, 1)
-	size := encodedBytes(rs.chunk * rs.lineLen)
 	for w := range rs.workers {
 		spare := rs.spare
 		if w > 0 {
 			spare = nil // the reader needs one buffer, not one per worker
 		}
-		go rs.encodeChunks(rs.jobs, spare, size)
+		go rs.work(rs.jobs, spare)
 	}
 }
 
-// encodeChunks is a worker.
-func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx, size int) {
+// work is a worker.
+func (rs *restorer) work(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx) {
 	b := getBuilder()
 	defer putBuilder(b)
 	tx := rs.ipt.conn.Begin()
-	tx.Grow(size)
-	if spare != nil && len(jobs) == 0 {
+	tx.Grow(rs.share)
+	if spare != nil {
 		t := rs.ipt.conn.Begin()
-		t.Grow(size)
-		select {
-		case spare <- t:
-		default:
-		}
+		t.Grow(rs.share)
+		spare <- t
 	}
+	rs.encodeChunks(jobs, tx, b)
+}
+
+// encodeChunks encodes chunks from jobs until it is closed and drained,
+// one after the other into tx's buffer, each cut off as its own part.
+func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, tx *xtnl.Tx, b *builder) {
 	for c := range jobs {
-		if tx == nil {
-			tx = rs.ipt.conn.Begin()
-		}
-		c.tx, tx = tx, nil
-		c.tx.Grow(encodedSize(c.pend))
+		tx.Grow(encodedSize(c.pend)) // a no-op while the share lasts
 		c.opLines = make([]int, 0, len(c.pend))
-		c.err = rs.appendsInto(c.tx, b, c.pend, &c.opLines)
+		c.err = rs.appendsInto(tx, b, c.pend, &c.opLines)
+		c.tx = tx.Cut()
 		c.done.Done()
 	}
 }
 
 // flushAppends finishes the run of appends: what is left after the last
-// chunk is encoded here while the workers finish theirs, then every part
-// is merged in input order.
+// chunk is queued as one more, the reader encodes queued chunks alongside
+// the workers until none is left, then every part is merged in input
+// order.
 func (rs *restorer) flushAppends() error {
-	pend := rs.pending
-	rs.pending = pend[len(pend):]
-	chunks := rs.chunks
-	rs.chunks = nil
-	if len(chunks) == 0 {
+	if len(rs.chunks) == 0 {
 		// A short run: encoded here, no workers involved.
+		pend := rs.pending
+		rs.pending = pend[len(pend):]
 		if len(pend) == 0 {
 			return nil
 		}
 		rs.tx.Grow(encodedSize(pend))
 		return rs.appendsInto(rs.tx, rs.b, pend, &rs.opLines)
 	}
-	close(rs.jobs)
+	if len(rs.pending) > 0 {
+		rs.dispatch()
+	}
+	chunks := rs.chunks
+	rs.chunks = nil
+	jobs := rs.jobs
+	close(jobs)
 	rs.jobs = nil
-	tail := &appendChunk{pend: pend}
+	var tx *xtnl.Tx
 	select {
-	case tail.tx = <-rs.spare:
+	case tx = <-rs.spare:
 	default:
-		tail.tx = rs.ipt.conn.Begin()
+		tx = rs.ipt.conn.Begin()
+		tx.Grow(rs.share)
 	}
-	if len(pend) > 0 {
-		tail.tx.Grow(encodedSize(pend))
-		tail.opLines = make([]int, 0, len(pend))
-		tail.err = rs.appendsInto(tail.tx, rs.b, pend, &tail.opLines)
-	}
+	rs.encodeChunks(jobs, tx, rs.b)
 	var err error
 	for _, c := range chunks {
 		c.done.Wait()
@@ -167,22 +173,18 @@ func (rs *restorer) flushAppends() error {
 			err = c.err // chunks are in input order: the first bad line
 		}
 	}
-	if err == nil {
-		err = tail.err
-	}
 	if err != nil {
 		return err
 	}
-	parts := append(chunks, tail)
-	txs := make([]*xtnl.Tx, len(parts))
+	txs := make([]*xtnl.Tx, len(chunks))
 	lines := 0
-	for i, c := range parts {
+	for i, c := range chunks {
 		txs[i] = c.tx
 		lines += len(c.opLines)
 	}
 	rs.tx.Merge(txs...)
 	rs.opLines = slices.Grow(rs.opLines, lines)
-	for _, c := range parts {
+	for _, c := range chunks {
 		rs.opLines = append(rs.opLines, c.opLines...)
 	}
 	return nil
@@ -192,9 +194,10 @@ func (rs *restorer) flushAppends() error {
 // lines: a worker for each CPU but the reader's.
 func (rs *restorer) parallelism(lines, size int) {
 	cpus := runtime.GOMAXPROCS(0)
-	rs.lineLen = size/lines + 1
 	rs.workers = cpus - 1
 	rs.chunk = chunkSize(lines, cpus)
+	rs.maxChunks = lines/rs.chunk + 2
+	rs.share = encodedBytes(size / cpus)
 	// Most lines are appends, queued for the chunks: room for all.
 	rs.pending = make([]pendingAppend, 0, lines)
 }

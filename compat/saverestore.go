@@ -178,14 +178,15 @@ type restorer struct {
 	line    int
 	// pending holds "-A" lines of declared chains not yet handed to the
 	// workers as a chunk (restore_parallel.go).
-	pending []pendingAppend
-	chunks  []*appendChunk // of the current run, in input order
-	jobs    chan *appendChunk
-	spare   chan *xtnl.Tx // a buffer a worker made for the reader's part
-	workers int
-	chunk   int             // lines a chunk
-	lineLen int             // of the input, on average
-	tables  map[string]bool // the family's tables as read (tableExists)
+	pending   []pendingAppend
+	chunks    []*appendChunk // of the current run, in input order
+	jobs      chan *appendChunk
+	spare     chan *xtnl.Tx // a buffer a worker made for the reader's part
+	workers   int
+	chunk     int             // lines a chunk
+	maxChunks int             // in the whole input, at most
+	share     int             // bytes an encoder reserves: its part of the input's encoding
+	tables    map[string]bool // the family's tables as read (tableExists)
 	// Memory reused from one line to the next.
 	b        *builder
 	args     []string
