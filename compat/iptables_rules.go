@@ -79,23 +79,14 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	// commit); announcing this one before parsing lets a commit starting
 	// meanwhile take it along.
 	defer ipt.conn.Expect().Done()
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, err := ipt.parse(b, table, chain, rulespec)
-	if err != nil {
-		return err
-	}
 	// Creating the table and built-in chain on first use costs kernel
 	// work on every commit; skip it for a chain known to exist, and go
 	// again with it should the chain have vanished since.
 	key := chainKey{ipt.fam, table, chain}
 	known := ipt.knownChain(key)
 	for {
-		tx := ipt.conn.Begin()
-		if !known {
-			ensureBuiltin(tx, ipt.fam, table, chain)
-		}
-		if err := addAt(tx, b, nil, 0, specs); err != nil {
+		tx, err := ipt.appendTx(table, chain, rulespec, !known)
+		if err != nil {
 			return err
 		}
 		err = tx.Commit()
@@ -106,11 +97,45 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 			return nil
 		}
 		if !known || !errors.Is(err, xtnl.ErrNotExist) {
-			return ipt.diagnose(err, table, chain, specs)
+			return ipt.diagnoseSpec(err, table, chain, rulespec)
 		}
 		ipt.forgetChain(key)
 		known = false
 	}
+}
+
+// appendTx parses rulespec and encodes its append (after the table and
+// built-in chain, with ensure) into a new transaction. The builder goes
+// back before the commit: callers waiting on a shared commit do not each
+// hold one (100 concurrent appends in a fresh process would otherwise
+// grow 100 builders' memory).
+func (ipt *IPTables) appendTx(table, chain string, rulespec []string, ensure bool) (*xtnl.Tx, error) {
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, err := ipt.parse(b, table, chain, rulespec)
+	if err != nil {
+		return nil, err
+	}
+	tx := ipt.conn.Begin()
+	if ensure {
+		ensureBuiltin(tx, ipt.fam, table, chain)
+	}
+	if err := addAt(tx, b, nil, 0, specs); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+// diagnoseSpec is diagnose for a rulespec whose parsed form is gone: it
+// parses it again (it parsed before), on the failure path only.
+func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []string) error {
+	b := getBuilder()
+	defer putBuilder(b)
+	specs, perr := ipt.parse(b, table, chain, rulespec)
+	if perr != nil {
+		return perr
+	}
+	return ipt.diagnose(err, table, chain, specs)
 }
 
 // knownChain reports whether Append found the chain to exist (and it was
