@@ -1,7 +1,6 @@
 package xtnl
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -25,6 +24,7 @@ type Conn struct {
 	nsFile    *os.File // the namespace the socket lives in; nil for the caller's
 	seq       uint32
 	rbuf      []byte
+	rbuf2     []byte // a dump's second receive buffer (dump.go), made on first use
 	sndbuf    int
 	rcvbuf    int
 	closed    bool
@@ -292,135 +292,6 @@ func (c *Conn) reset() {
 	if err := c.dial(); err != nil {
 		c.closed = true
 	}
-}
-
-// errDumpRetry marks a dump that must be started over.
-var errDumpRetry = errors.New("dump interrupted")
-
-// maxDumpAttempts bounds the attempts of a dump that keeps being
-// interrupted by other writers' commits.
-const maxDumpAttempts = 64
-
-// dump runs an NLM_F_DUMP request for msgType, calling fn for each object
-// message; start is called before every attempt so fn's results can be
-// discarded when the kernel reports the dump as interrupted (the ruleset
-// changed under it) or the socket overran: a half-read dump is never
-// returned as complete. Between attempts it backs off, randomly and longer
-// each time, with the connection free for others: under a steady stream
-// of commits (every ~20 µs from a few busy writers) a dump of a few hundred
-// rules retried at once would never see one generation throughout.
-func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
-	var err error
-	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
-		if attempt > 0 {
-			backoff(attempt)
-		}
-		c.mu.Lock()
-		if c.closed {
-			c.mu.Unlock()
-			return errClosed
-		}
-		start()
-		err = c.consistentDump(what, msgType, fam, attrs, fn)
-		if errors.Is(err, unix.ENOBUFS) {
-			c.reset()
-		}
-		c.mu.Unlock()
-		if !errors.Is(err, errDumpRetry) && !errors.Is(err, unix.ENOBUFS) {
-			return err
-		}
-	}
-	return fmt.Errorf("xtnl: dump %s: gave up after %d interrupted attempts: %w", what, maxDumpAttempts, err)
-}
-
-// consistentDump is one dump attempt that is known to have read a single
-// generation. NLM_F_DUMP_INTR alone does not prove it: the kernel reads
-// the generation at the start of each part of a dump, so a commit landing
-// just after can go unflagged and the part come out short. So the
-// generation is read before and after, and every message must carry it
-// (nf_tables stamps its low 16 bits in each message's nfgenmsg res_id).
-func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
-	before, err := c.generationLocked()
-	if err != nil {
-		return err
-	}
-	mixed := false
-	err = c.dumpOnce(what, msgType, fam, attrFn, func(m message) error {
-		if len(m.Data) >= nfgenmsgLen && binary.BigEndian.Uint16(m.Data[2:]) != uint16(before) {
-			mixed = true
-		}
-		return fn(m)
-	})
-	if err != nil {
-		return err
-	}
-	after, err := c.generationLocked()
-	if err != nil {
-		return err
-	}
-	if mixed || after != before {
-		return errDumpRetry
-	}
-	return nil
-}
-
-func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
-	seq := c.nextSeq(1)
-	e := &c.frame
-	e.b = e.b[:0]
-	start := e.begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
-	if attrFn != nil {
-		attrFn(e)
-	}
-	e.end(start)
-	if err := c.sendOne(e.b); err != nil {
-		return err
-	}
-	interrupted := false
-	var ferr error
-	for {
-		done := false
-		err := c.recv(func(m message) error {
-			if m.Seq != seq {
-				return nil // stale
-			}
-			if m.Flags&nlmFDumpIntr != 0 {
-				interrupted = true
-			}
-			switch m.Type {
-			case unix.NLMSG_DONE:
-				done = true
-				return nil
-			case unix.NLMSG_ERROR:
-				errno, _, text, err := parseErrorMsg(m)
-				if err != nil {
-					return err
-				}
-				done = true
-				if errno != 0 {
-					ferr = kernelError("dump", what, errno, text)
-				}
-				return nil
-			}
-			if ferr == nil && !interrupted {
-				if err := fn(m); err != nil {
-					ferr = err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			c.reset()
-			return err
-		}
-		if done {
-			break
-		}
-	}
-	if interrupted {
-		return errDumpRetry
-	}
-	return ferr
 }
 
 // Generation returns the ruleset's current generation id. It changes with
