@@ -171,15 +171,27 @@ func (c *Conn) recvPipelined(h *dumpReader) error {
 	go func() {
 		defer close(parts)
 		for b := range free {
-			n, _, err := c.t.recv(b, true, c.timeout)
-			if err != nil {
-				parts <- part{err: fmt.Errorf("xtnl: receive: %w", wrapErrno(err))}
-				return
+			// Datagrams are read one after the other into the buffer
+			// (messages are aligned, so they follow on) while another
+			// one surely fits: one hand-over for several of them.
+			n := 0
+			for {
+				m, _, err := c.t.recv(b[n:], true, c.timeout)
+				if err != nil {
+					parts <- part{b: b[:n], err: fmt.Errorf("xtnl: receive: %w", wrapErrno(err))}
+					return
+				}
+				end := dumpEnds(b[n:n+m], h.seq)
+				n += m
+				if end {
+					parts <- part{b: b[:n]}
+					return
+				}
+				if len(b)-n < maxDumpDatagram {
+					break
+				}
 			}
 			parts <- part{b: b[:n]}
-			if dumpEnds(b[:n], h.seq) {
-				return
-			}
 		}
 	}()
 	// Every part is taken, even after an error, until the reader is done:
@@ -187,10 +199,10 @@ func (c *Conn) recvPipelined(h *dumpReader) error {
 	var err error
 	for p := range parts {
 		if err == nil {
-			err = p.err
+			err = splitMessages(p.b, h.message)
 		}
 		if err == nil {
-			err = splitMessages(p.b, h.message)
+			err = p.err
 		}
 		if p.b != nil {
 			free <- p.b[:cap(p.b)]
@@ -201,6 +213,10 @@ func (c *Conn) recvPipelined(h *dumpReader) error {
 	}
 	return err
 }
+
+// maxDumpDatagram is the most a dump's datagram holds: the kernel makes
+// them at most 32 KiB; twice that leaves a margin.
+const maxDumpDatagram = 64 << 10
 
 // dumpEnds reports whether a datagram holds the end of dump seq (its
 // NLMSG_DONE, or the NLMSG_ERROR that cuts it short), or is malformed:
