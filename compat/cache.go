@@ -1,9 +1,10 @@
 package compat
 
 import (
+	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"sync"
-	"unsafe"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
@@ -22,10 +23,11 @@ import (
 // with it.
 type connState struct {
 	mu sync.Mutex
-	// memo decodes by comparison key, per family (IPv4, IPv6); the
-	// decoded rules' counters are zero (each rule's own are in its
-	// bytes, see chainSnap.spec).
-	memo   [2]map[string]*decoded
+	// memo decodes by comparison key, per family (IPv4, IPv6), filed
+	// under the key's hash (see decoded.src); the decoded rules'
+	// counters are zero (each rule's own are in its bytes, see
+	// chainSnap.spec).
+	memo   [2]map[uint64]*decoded
 	specs  map[string][]wanted // rulespec (appendSpecKey) → its rules
 	key    []byte              // appendSpecKey's buffer for look-ups
 	chains map[chainKey]*chainSnap
@@ -52,6 +54,13 @@ type decoded struct {
 	body string
 	line string // "-A CHAIN"+body for spec's chain, when it was printed whole
 	err  error
+	// src is the expressions it was decoded from: the memo keeps them,
+	// not their comparison key (expr.AppendKey), and derives the key
+	// again to tell keys of one hash apart. A dumped rule's are its own
+	// bytes, not a copy: a first listing of 10k rules would otherwise
+	// copy ~3.5 MB of keys into fresh memory.
+	src  []byte
+	next *decoded // a memo entry of another key with the same hash
 }
 
 // wanted is a rule a rulespec makes, as the chain snapshots compare it:
@@ -76,7 +85,7 @@ type stateKey struct{}
 func connStateOf(conn *xtnl.Conn) *connState {
 	return conn.Attached(stateKey{}, func() any {
 		return &connState{
-			memo:   [2]map[string]*decoded{{}, {}},
+			memo:   [2]map[uint64]*decoded{{}, {}},
 			specs:  map[string][]wanted{},
 			chains: map[chainKey]*chainSnap{},
 			tables: map[tableKey]*tableSnap{},
@@ -93,28 +102,40 @@ func (ipt *IPTables) state() *connState {
 	return connStateOf(ipt.conn)
 }
 
-// decode returns the iptables form of a rule whose comparison key is key,
-// decoding it only the first time the key is seen. The form's counters are
-// zero (a rule without a counter has none).
-//
-// A new key is copied into keys (nil: on its own), before the memo's lock
-// is taken: copying into fresh memory is slow enough on some machines to
-// serialize the decoding workers if done under it.
-func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, keys *keyArena) *decoded {
+// decode returns the iptables form of a rule whose comparison key is key
+// (hashed: hash), decoding it only the first time the key is seen. The
+// form's counters are zero (a rule without a counter has none). A rule
+// whose bytes are not r's for good (dumped rules are; an encoding in a
+// builder is not) is kept as a copy (borrowed false). scratch is the
+// caller's buffer for keys compared, nil for a fresh one.
+func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, hash uint64, borrowed bool, scratch *[]byte) *decoded {
 	memo := st.memo[0]
 	if fam == IPv6 {
 		memo = st.memo[1]
 	}
 	st.mu.Lock()
-	d, ok := memo[string(key)]
+	d := memo[hash]
 	st.mu.Unlock()
-	if ok {
+	// Entries are never changed once filed: compared without the lock.
+	if scratch == nil {
+		scratch = new([]byte)
+	}
+	for ; d != nil; d = d.next {
+		if bytes.Equal(d.src, r.Exprs) {
+			break // the same bytes: the same key, without deriving it
+		}
+		*scratch = expr.AppendKey((*scratch)[:0], d.src)
+		if string(*scratch) == string(key) {
+			break
+		}
+	}
+	if d != nil {
 		if d.spec != nil && (d.spec.Table != r.Table || d.spec.Chain != r.Chain) {
 			// Same expressions in another chain: share the decoding,
 			// not the chain name.
 			s := *d.spec
 			s.Table, s.Chain = r.Table, r.Chain
-			return &decoded{spec: &s, body: d.body}
+			return &decoded{spec: &s, body: d.body, src: d.src}
 		}
 		return d
 	}
@@ -132,38 +153,19 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, k
 	if err != nil {
 		d = &decoded{err: err, body: "\x00unrepresentable"}
 	}
-	owned := keys.keep(key)
+	d.src = r.Exprs
+	if !borrowed {
+		d.src = bytes.Clone(r.Exprs)
+	}
 	st.mu.Lock()
 	if len(memo) >= cacheLimit {
 		clear(memo)
 	}
-	memo[owned] = d
+	d.next = memo[hash]
+	memo[hash] = d
 	st.mu.Unlock()
 	return d
 }
-
-// keyArena copies memo keys into chunks of its own: one allocation for
-// many keys. Each decoding worker has one.
-type keyArena struct{ chunk []byte }
-
-// keep returns a copy of key that nothing writes to again.
-func (a *keyArena) keep(key []byte) string {
-	if a == nil {
-		return string(key)
-	}
-	if cap(a.chunk)-len(a.chunk) < len(key) {
-		// Chunks grow with the work (one new rule in a re-read must not
-		// pin a large chunk for as long as the memo holds its key).
-		a.chunk = make([]byte, 0, max(min(2*cap(a.chunk), maxMemoKeyChunk), len(key), 1024))
-	}
-	at := len(a.chunk)
-	a.chunk = append(a.chunk, key...)
-	b := a.chunk[at:]
-	return unsafe.String(unsafe.SliceData(b), len(b))
-}
-
-// maxMemoKeyChunk is the largest chunk memo keys are kept in.
-const maxMemoKeyChunk = 64 << 10
 
 // canonicals returns the rules a rulespec makes (one per combination of
 // its addresses), as snapshots compare them, memoized by the rulespec: a
@@ -206,7 +208,7 @@ func (ipt *IPTables) canonicalsOf(b *builder, specs []*Spec, table, chain string
 			return nil, wrapErr(err)
 		}
 		kb := expr.AppendKey(nil, r.Exprs)
-		d := st.decode(ipt.nsFd(), ipt.fam, r, kb, nil)
+		d := st.decode(ipt.nsFd(), ipt.fam, r, kb, maphash.Bytes(keySeed, kb), false, nil)
 		key := string(kb)
 		if d.err != nil {
 			return nil, wrapErr(d.err)

@@ -218,12 +218,11 @@ func (s *chainSnap) decoded() []*decoded {
 			}
 		}
 		decode := func(lo, hi int) {
-			var key []byte
-			var keys keyArena
+			var key, scratch []byte
 			for i := lo; i < hi; i++ {
 				if s.dec[i] == nil {
 					key = expr.AppendKey(key[:0], s.rules[i].Exprs)
-					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], key, &keys)
+					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], key, s.hashes[i], true, &scratch)
 				}
 			}
 		}
