@@ -1,11 +1,14 @@
 package compat
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/expr"
 	"github.com/xtnl/xtnl/netnstest"
 )
 
@@ -151,4 +154,56 @@ func listAsIptables(t *testing.T, ipt *IPTables, ns *netnstest.NS, when string) 
 		t.Fatalf("%s: %d lines, want %d", when, len(got), len(want))
 	}
 	return got
+}
+
+// TestMemoTellsKeysOfOneHashApart files two different rules under one
+// hash (as a 64-bit collision would) and a third with the same meaning as
+// the first but other counter values: each look-up must come back with
+// its own rule's form, the counters making no difference.
+func TestMemoTellsKeysOfOneHashApart(t *testing.T) {
+	st := &connState{memo: [2]map[uint64]*decoded{{}, {}}}
+	encode := func(rulespec ...string) *xtnl.RawRule {
+		t.Helper()
+		b := new(builder)
+		specs, err := b.parse(-1, IPv4, "filter", "INPUT", rulespec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := b.encode(specs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := *r
+		own.Exprs = bytes.Clone(r.Exprs)
+		return &own
+	}
+	const hash = 42
+	look := func(r *xtnl.RawRule) string {
+		t.Helper()
+		key := expr.AppendKey(nil, r.Exprs)
+		d := st.decode(-1, IPv4, r, key, hash, true, nil)
+		if d.err != nil {
+			t.Fatal(d.err)
+		}
+		return d.body
+	}
+	ssh := encode("-p", "tcp", "--dport", "22", "-j", "ACCEPT")
+	web := encode("-p", "tcp", "--dport", "80", "-j", "DROP")
+	if a, b := look(ssh), look(web); a == b || !strings.Contains(a, "22") || !strings.Contains(b, "80") {
+		t.Fatalf("two keys under one hash decoded as %q and %q", a, b)
+	}
+	if got := len(st.memo[0]); got != 1 {
+		t.Fatalf("memo holds %d hashes, want 1 (both keys chained under it)", got)
+	}
+	if got := look(ssh); !strings.Contains(got, "22") {
+		t.Fatalf("ssh looked up again: %q", got)
+	}
+	counted := encode("-p", "tcp", "--dport", "22", "-j", "ACCEPT", "-c", "7", "700")
+	if bytes.Equal(counted.Exprs, ssh.Exprs) {
+		t.Fatal("the counters did not change the rule's bytes: the case is not made")
+	}
+	d := st.memo[0][hash]
+	if got := look(counted); !strings.Contains(got, "22") || st.memo[0][hash] != d {
+		t.Fatalf("a rule differing in its counters only was decoded anew (%q), not found by its key", got)
+	}
 }
