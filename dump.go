@@ -214,9 +214,10 @@ func (c *Conn) recvPipelined(h *dumpReader) error {
 	return err
 }
 
-// maxDumpDatagram is the most a dump's datagram holds: the kernel makes
-// them at most 32 KiB; twice that leaves a margin.
-const maxDumpDatagram = 64 << 10
+// maxDumpDatagram bounds a dump's datagram: the kernel makes them at most
+// 32 KiB (netlink_recvmsg caps the size it allocates); four times that
+// leaves a margin, and a buffer (recvBufSize) still takes several.
+const maxDumpDatagram = 128 << 10
 
 // dumpEnds reports whether a datagram holds the end of dump seq (its
 // NLMSG_DONE, or the NLMSG_ERROR that cuts it short), or is malformed:
