@@ -19,8 +19,8 @@ type scriptedTransport struct {
 }
 
 func (s *scriptedTransport) send([][]byte, time.Duration) error { return nil }
-func (s *scriptedTransport) setBuffer(bool, int) error         { return nil }
-func (s *scriptedTransport) close() error                      { return nil }
+func (s *scriptedTransport) setBuffer(bool, int) error          { return nil }
+func (s *scriptedTransport) close() error                       { return nil }
 
 func (s *scriptedTransport) recv(b []byte, _ bool, _ time.Duration) (int, bool, error) {
 	s.mu.Lock()
