@@ -1,10 +1,14 @@
 package compat
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -16,15 +20,24 @@ import (
 // anything else read whole into a buffer of its own. Bytes the caller
 // holds (a *bytes.Reader's, a *bytes.Buffer's) are copied: errors quote
 // the input, and the caller may reuse its buffer.
-func restoreInput(r io.Reader) ([]byte, error) {
+// A large input whose length the reader tells (a *bytes.Reader, a
+// *bytes.Buffer) is copied in while it is parsed (streamInput).
+func restoreInput(r io.Reader) (*restoreText, error) {
 	if v, ok := r.(*strings.Reader); ok {
 		var c capturedString
 		if _, err := v.WriteTo(&c); err != nil {
 			return nil, err
 		}
-		return unsafe.Slice(unsafe.StringData(c.s), len(c.s)), nil
+		return wholeText(unsafe.Slice(unsafe.StringData(c.s), len(c.s))), nil
 	}
-	return readAll(r)
+	if v, ok := r.(interface{ Len() int }); ok && v.Len() >= streamMin {
+		return streamInput(r, v.Len()), nil
+	}
+	b, err := readAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return wholeText(b), nil
 }
 
 // capturedString keeps what a strings.Reader's WriteTo hands over (the
@@ -70,4 +83,100 @@ func readAll(r io.Reader) ([]byte, error) {
 			b = slices.Grow(b, len(b)) // it grew meanwhile
 		}
 	}
+}
+
+// restoreText is a restore's input as the parser reads it: all of it at
+// once, or (streamInput) still being copied in by another goroutine, the
+// parser reading what has arrived.
+type restoreText struct {
+	buf   []byte
+	ready atomic.Int64 // bytes of buf in place; len(buf) once whole
+	done  chan struct{}
+	err   error // the copy's, once done is closed
+}
+
+// wholeText is input already in memory.
+func wholeText(b []byte) *restoreText {
+	t := &restoreText{buf: b, done: make(chan struct{})}
+	t.ready.Store(int64(len(b)))
+	close(t.done)
+	return t
+}
+
+// streamMin is the input size from which a reader that knows its length
+// is copied in while the parser starts (below it, the copy is too short
+// to be worth a goroutine).
+const streamMin = 256 << 10
+
+// streamInput starts copying r, which holds exactly size bytes, into a
+// buffer of its own on another goroutine. Copying megabytes into fresh
+// memory costs milliseconds (every page a fault); meanwhile the parser
+// reads the first lines and the encoding workers start on them.
+func streamInput(r io.Reader, size int) *restoreText {
+	t := &restoreText{buf: make([]byte, size), done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		const block = 64 << 10
+		for off := 0; off < size; {
+			n, err := io.ReadFull(r, t.buf[off:min(off+block, size)])
+			off += n
+			t.ready.Store(int64(off))
+			if err != nil {
+				t.err = err
+				return
+			}
+		}
+	}()
+	return t
+}
+
+// text is the whole input as a string; only what is ready may be read.
+func (t *restoreText) text() string {
+	return unsafe.String(unsafe.SliceData(t.buf), len(t.buf))
+}
+
+// lineEnd returns the index of the first newline at or after from (-1:
+// none before the input's end), waiting for the copy as far as needed.
+func (t *restoreText) lineEnd(from int) (int, error) {
+	scanned := from
+	for {
+		ready := int(t.ready.Load())
+		if i := bytes.IndexByte(t.buf[scanned:ready], '\n'); i >= 0 {
+			return scanned + i, nil
+		}
+		scanned = ready
+		if ready == len(t.buf) {
+			return -1, nil
+		}
+		select {
+		case <-t.done:
+			if int(t.ready.Load()) == ready {
+				if t.err == nil || t.err == io.EOF || t.err == io.ErrUnexpectedEOF {
+					return -1, fmt.Errorf("restore input: %d bytes read, %d announced: %w", ready, len(t.buf), io.ErrUnexpectedEOF)
+				}
+				return -1, t.err
+			}
+		default:
+			runtime.Gosched()
+		}
+	}
+}
+
+// estimateLines guesses the number of lines from what is ready.
+func (t *restoreText) estimateLines() int {
+	ready := int(t.ready.Load())
+	if ready == len(t.buf) {
+		return bytes.Count(t.buf, []byte{'\n'}) + 1
+	}
+	for ready == 0 {
+		runtime.Gosched()
+		select {
+		case <-t.done:
+			return 1
+		default:
+		}
+		ready = int(t.ready.Load())
+	}
+	seen := bytes.Count(t.buf[:ready], []byte{'\n'}) + 1
+	return seen*len(t.buf)/ready + 1
 }

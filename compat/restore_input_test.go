@@ -3,6 +3,7 @@ package compat
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -84,5 +85,102 @@ func TestRestoreErrorOwnsItsText(t *testing.T) {
 	}
 	if out := ns.MustRun(t, "nft", "list", "ruleset"); strings.Contains(out, "FOO") {
 		t.Fatalf("a failed restore left:\n%s", out)
+	}
+}
+
+// A large input that tells its length is parsed while it is copied in
+// (streamInput): every rule lands, in order, as iptables-nft shows; an
+// error early in it names its line, and Restore has read the caller's
+// buffer to its end before returning either way (the caller may reuse
+// it; -race checks that nothing reads it after).
+func TestRestoreStreamedInput(t *testing.T) {
+	needTools(t)
+	ns := netnstest.New(t)
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:S - [0:0]\n")
+	const n = 6000 // ~370 KB: above streamMin
+	for i := range n {
+		fmt.Fprintf(&sb, "-A S -s 10.7.%d.%d/32 -p udp -m udp --dport %d -j ACCEPT\n", byte(i>>8), byte(i), 1000+i)
+	}
+	sb.WriteString("COMMIT\n")
+	text := sb.String()
+	if len(text) < streamMin {
+		t.Fatalf("input of %d bytes is below streamMin: the case is not made", len(text))
+	}
+	buf := bytes.NewBufferString(text)
+	if err := ipt.Restore(buf); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("%d bytes left unread", buf.Len())
+	}
+	got := ns.MustRun(t, "iptables-nft-save", "-t", "filter")
+	if a, b := strings.Join(appendLines(got), "\n"), strings.Join(appendLines(text), "\n"); a != b {
+		t.Fatalf("restored rules differ from the input (%d lines, want %d)", len(appendLines(got)), n)
+	}
+
+	// A bad line early on: the error names it, nothing changes, and the
+	// buffer is drained when Restore returns; then the caller reuses it.
+	bad := strings.Replace(text, "-A S -s 10.7.0.5/32", "-A S -s 10.7.0.500/32", 1)
+	buf = bytes.NewBufferString(bad)
+	err = ipt.Restore(buf)
+	var re *RestoreError
+	if !errors.As(err, &re) || re.Line != 9 {
+		t.Fatalf("err %v; want a RestoreError at line 9", err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("Restore returned while %d bytes of the caller's buffer were still to be read", buf.Len())
+	}
+	buf.Reset()
+	buf.WriteString(strings.Repeat("x", 1000))
+	if after := ns.MustRun(t, "iptables-nft-save", "-t", "filter"); after != got {
+		t.Fatal("a failed restore changed the ruleset")
+	}
+}
+
+// failingReader tells its full length but fails after some bytes.
+type failingReader struct {
+	*bytes.Reader
+	left int
+}
+
+var errReadFailed = errors.New("the disk is on fire")
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.left <= 0 {
+		return 0, errReadFailed
+	}
+	n, err := f.Reader.Read(p[:min(len(p), f.left)])
+	f.left -= n
+	return n, err
+}
+
+// A read error in the middle of a streamed input is Restore's error, and
+// nothing of the input is applied.
+func TestRestoreStreamedReadError(t *testing.T) {
+	needTools(t)
+	ns := netnstest.New(t)
+	ipt, err := New(NetNS(ns.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:S - [0:0]\n")
+	for i := range 8000 {
+		fmt.Fprintf(&sb, "-A S -s 10.8.%d.%d/32 -j ACCEPT\n", byte(i>>8), byte(i))
+	}
+	sb.WriteString("COMMIT\n")
+	text := sb.String()
+	before := ns.MustRun(t, "nft", "list", "ruleset")
+	err = ipt.Restore(&failingReader{Reader: bytes.NewReader([]byte(text)), left: len(text) / 2})
+	if !errors.Is(err, errReadFailed) {
+		t.Fatalf("err %v; want the reader's error", err)
+	}
+	if after := ns.MustRun(t, "nft", "list", "ruleset"); after != before {
+		t.Fatalf("a restore whose input failed changed the ruleset:\n%s", after)
 	}
 }

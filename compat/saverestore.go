@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/xtnl/xtnl"
 )
@@ -123,7 +122,10 @@ func (e *RestoreError) Unwrap() error { return e.Err }
 // error (a *RestoreError wrapped in an *Error) names the line.
 //
 // A *strings.Reader's string is read where it lies, not copied (a string
-// cannot change); any other input is read into a buffer of its own.
+// cannot change); any other input is read into a buffer of its own, a
+// large one that tells its length (a *bytes.Reader, a *bytes.Buffer)
+// while its first lines are already parsed. Restore is done with r when
+// it returns.
 func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	var o restoreOptions
 	for _, opt := range opts {
@@ -133,10 +135,13 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	if err != nil {
 		return err
 	}
+	// An error may end the parse before the copy: r is the caller's
+	// again only once the copy is over.
+	defer func() { <-input.done }()
 	return ipt.restore(input, o)
 }
 
-func (ipt *IPTables) restore(input []byte, o restoreOptions) error {
+func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 	var rs *restorer
 	b := getBuilder()
 	defer putBuilder(b)
@@ -144,7 +149,7 @@ func (ipt *IPTables) restore(input []byte, o restoreOptions) error {
 		rs = &restorer{ipt: ipt, tx: tx, opts: o, b: b}
 		// The input is never written to: its lines and arguments are
 		// taken as sub-strings of it, not copied.
-		return rs.run(unsafe.String(unsafe.SliceData(input), len(input)))
+		return rs.run(input)
 	}
 	// What the kernel holds decides what is written (the chains of a
 	// table restored with NoFlush, whether a table to replace exists):
@@ -195,12 +200,22 @@ type restorer struct {
 
 func (rs *restorer) fail(err error) error { return &RestoreError{Line: rs.line, Err: err} }
 
-func (rs *restorer) run(input string) error {
-	rs.parallelism(strings.Count(input, "\n")+1, len(input))
+func (rs *restorer) run(input *restoreText) error {
+	rs.parallelism(input.estimateLines(), len(input.buf))
 	rs.line = 0
-	for rest, more := input, true; more; {
+	text := input.text()
+	for pos, more := 0, true; more; {
+		end, rerr := input.lineEnd(pos)
+		if rerr != nil {
+			_ = rs.flushAppends() // the workers stop; the read error is what counts
+			return rerr
+		}
 		var raw string
-		raw, rest, more = strings.Cut(rest, "\n")
+		if end < 0 {
+			raw, more = text[pos:], false
+		} else {
+			raw, pos = text[pos:end], end+1
+		}
 		rs.line++
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' {
