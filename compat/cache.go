@@ -68,6 +68,7 @@ type decoded struct {
 // equal.
 type wanted struct {
 	key  string
+	hash uint64 // of key, with keySeed
 	body string
 }
 
@@ -102,13 +103,12 @@ func (ipt *IPTables) state() *connState {
 	return connStateOf(ipt.conn)
 }
 
-// decode returns the iptables form of a rule whose comparison key is key
-// (hashed: hash), decoding it only the first time the key is seen. The
+// decode returns the iptables form of a rule whose comparison key has
+// the hash hash, decoding it only the first time the key is seen. The
 // form's counters are zero (a rule without a counter has none). A rule
 // whose bytes are not r's for good (dumped rules are; an encoding in a
-// builder is not) is kept as a copy (borrowed false). scratch is the
-// caller's buffer for keys compared, nil for a fresh one.
-func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, hash uint64, borrowed bool, scratch *[]byte) *decoded {
+// builder is not) is kept as a copy (borrowed false).
+func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, borrowed bool) *decoded {
 	memo := st.memo[0]
 	if fam == IPv6 {
 		memo = st.memo[1]
@@ -117,15 +117,18 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, key []byte, h
 	d := memo[hash]
 	st.mu.Unlock()
 	// Entries are never changed once filed: compared without the lock.
-	if scratch == nil {
-		scratch = new([]byte)
-	}
+	// The keys are derived only for an entry of the hash whose bytes
+	// differ (other counters, or another key): a first listing's rules
+	// find no entry at all.
+	var key []byte
 	for ; d != nil; d = d.next {
 		if bytes.Equal(d.src, r.Exprs) {
-			break // the same bytes: the same key, without deriving it
+			break // the same bytes: the same key
 		}
-		*scratch = expr.AppendKey((*scratch)[:0], d.src)
-		if string(*scratch) == string(key) {
+		if key == nil {
+			key = expr.AppendKey(nil, r.Exprs)
+		}
+		if bytes.Equal(expr.AppendKey(nil, d.src), key) {
 			break
 		}
 	}
@@ -207,13 +210,13 @@ func (ipt *IPTables) canonicalsOf(b *builder, specs []*Spec, table, chain string
 		if err != nil {
 			return nil, wrapErr(err)
 		}
-		kb := expr.AppendKey(nil, r.Exprs)
-		d := st.decode(ipt.nsFd(), ipt.fam, r, kb, maphash.Bytes(keySeed, kb), false, nil)
-		key := string(kb)
+		key := string(expr.AppendKey(nil, r.Exprs))
+		hash := maphash.String(keySeed, key)
+		d := st.decode(ipt.nsFd(), ipt.fam, r, hash, false)
 		if d.err != nil {
 			return nil, wrapErr(d.err)
 		}
-		wants[i] = wanted{key: key, body: d.body}
+		wants[i] = wanted{key: key, hash: hash, body: d.body}
 	}
 	st.mu.Lock()
 	if len(st.specs) >= cacheLimit {

@@ -179,7 +179,7 @@ func (s *chainSnap) has(w wanted) bool {
 			s.byKey[h] = int32(i)
 		}
 	})
-	if i, ok := s.byKey[maphash.String(keySeed, w.key)]; ok {
+	if i, ok := s.byKey[w.hash]; ok {
 		var buf [512]byte
 		for ; i >= 0; i = s.nextKey[i] {
 			if string(expr.AppendKey(buf[:0], s.rules[i].Exprs)) == w.key {
@@ -218,11 +218,9 @@ func (s *chainSnap) decoded() []*decoded {
 			}
 		}
 		decode := func(lo, hi int) {
-			var key, scratch []byte
 			for i := lo; i < hi; i++ {
 				if s.dec[i] == nil {
-					key = expr.AppendKey(key[:0], s.rules[i].Exprs)
-					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], key, s.hashes[i], true, &scratch)
+					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], s.hashes[i], true)
 				}
 			}
 		}

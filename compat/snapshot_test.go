@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/xtnl/xtnl"
-	"github.com/xtnl/xtnl/expr"
 	"github.com/xtnl/xtnl/netnstest"
 )
 
@@ -180,8 +179,7 @@ func TestMemoTellsKeysOfOneHashApart(t *testing.T) {
 	const hash = 42
 	look := func(r *xtnl.RawRule) string {
 		t.Helper()
-		key := expr.AppendKey(nil, r.Exprs)
-		d := st.decode(-1, IPv4, r, key, hash, true, nil)
+		d := st.decode(-1, IPv4, r, hash, true)
 		if d.err != nil {
 			t.Fatal(d.err)
 		}
