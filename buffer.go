@@ -85,14 +85,14 @@ func mapHuge(n int) []byte {
 	if err != nil {
 		return nil
 	}
-	start := (uintptr(raw) + hugePage - 1) &^ (hugePage - 1)
-	if head := start - uintptr(raw); head > 0 {
+	head := (hugePage - uintptr(raw)%hugePage) % hugePage // before the boundary
+	if head > 0 {
 		_ = unix.MunmapPtr(raw, head)
 	}
-	if tail := uintptr(raw) + uintptr(size+hugePage) - (start + uintptr(size)); tail > 0 {
-		_ = unix.MunmapPtr(unsafe.Add(raw, start-uintptr(raw)+uintptr(size)), tail)
+	if tail := hugePage - head; tail > 0 { // after what is kept
+		_ = unix.MunmapPtr(unsafe.Add(raw, head+uintptr(size)), tail)
 	}
-	mem := unsafe.Slice((*byte)(unsafe.Add(raw, start-uintptr(raw))), size)
+	mem := unsafe.Slice((*byte)(unsafe.Add(raw, head)), size)
 	if !hugePagesOffered() || unix.Madvise(mem, unix.MADV_HUGEPAGE) != nil {
 		populate(mem)
 	}

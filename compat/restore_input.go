@@ -12,16 +12,16 @@ import (
 	"unsafe"
 )
 
-// Reading a restore's input: a string where it lies, anything else in one
+// Reading a restore's input: a string where it lies, a large input of
+// known length copied in while it is parsed, anything else in one
 // allocation.
 
 // restoreInput returns the input r holds: a *strings.Reader's string as
 // it lies (it cannot change, and nothing is written to the input),
-// anything else read whole into a buffer of its own. Bytes the caller
-// holds (a *bytes.Reader's, a *bytes.Buffer's) are copied: errors quote
-// the input, and the caller may reuse its buffer.
-// A large input whose length the reader tells (a *bytes.Reader, a
-// *bytes.Buffer) is copied in while it is parsed (streamInput).
+// anything else read into a buffer of its own. Bytes the caller holds (a
+// *bytes.Reader's, a *bytes.Buffer's) are copied: errors quote the
+// input, and the caller may reuse its buffer. A large input whose length
+// the reader tells is copied in while it is parsed (streamInput).
 func restoreInput(r io.Reader) (*restoreText, error) {
 	if v, ok := r.(*strings.Reader); ok {
 		var c capturedString
