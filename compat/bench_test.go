@@ -35,11 +35,21 @@ func benchSpec(i int) []string {
 	return []string{"-s", fmt.Sprintf("10.%d.%d.%d", byte(i>>16), byte(i>>8), byte(i)), "-p", "tcp", "--dport", fmt.Sprint(1024 + i%60000), "-j", "ACCEPT"}
 }
 
+// benchDump is iptables-save text of chain BENCH with n rules, each
+// canonical (iptables-nft-save prints it back as it is).
 func benchDump(n int) string {
+	return filterText("BENCH", n, func(i int) string {
+		return fmt.Sprintf("-s 10.%d.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT", byte(i>>16), byte(i>>8), byte(i), 1024+i%60000)
+	})
+}
+
+// filterText is iptables-save text for table filter: INPUT, chain, and n
+// rules appended to chain, rule i being "-A chain "+rule(i).
+func filterText(chain string, n int, rule func(i int) string) string {
 	var sb strings.Builder
-	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:BENCH - [0:0]\n")
+	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:" + chain + " - [0:0]\n")
 	for i := range n {
-		fmt.Fprintf(&sb, "-A BENCH -s 10.%d.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT\n", byte(i>>16), byte(i>>8), byte(i), 1024+i%60000)
+		sb.WriteString("-A " + chain + " " + rule(i) + "\n")
 	}
 	sb.WriteString("COMMIT\n")
 	return sb.String()

@@ -100,14 +100,10 @@ func TestRestoreStreamedInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sb strings.Builder
-	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:S - [0:0]\n")
 	const n = 6000 // ~370 KB: above streamMin
-	for i := range n {
-		fmt.Fprintf(&sb, "-A S -s 10.7.%d.%d/32 -p udp -m udp --dport %d -j ACCEPT\n", byte(i>>8), byte(i), 1000+i)
-	}
-	sb.WriteString("COMMIT\n")
-	text := sb.String()
+	text := filterText("S", n, func(i int) string {
+		return fmt.Sprintf("-s 10.7.%d.%d/32 -p udp -m udp --dport %d -j ACCEPT", byte(i>>8), byte(i), 1000+i)
+	})
 	if len(text) < streamMin {
 		t.Fatalf("input of %d bytes is below streamMin: the case is not made", len(text))
 	}
@@ -168,13 +164,9 @@ func TestRestoreStreamedReadError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sb strings.Builder
-	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:S - [0:0]\n")
-	for i := range 8000 {
-		fmt.Fprintf(&sb, "-A S -s 10.8.%d.%d/32 -j ACCEPT\n", byte(i>>8), byte(i))
-	}
-	sb.WriteString("COMMIT\n")
-	text := sb.String()
+	text := filterText("S", 8000, func(i int) string {
+		return fmt.Sprintf("-s 10.8.%d.%d/32 -j ACCEPT", byte(i>>8), byte(i))
+	})
 	before := ns.MustRun(t, "nft", "list", "ruleset")
 	err = ipt.Restore(&failingReader{Reader: bytes.NewReader([]byte(text)), left: len(text) / 2})
 	if !errors.Is(err, errReadFailed) {

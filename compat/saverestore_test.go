@@ -195,14 +195,9 @@ func TestRestoreLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sb strings.Builder
-	sb.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:BENCH - [0:0]\n")
 	const n = 10_000
-	for i := range n {
-		fmt.Fprintf(&sb, "-A BENCH -s 10.%d.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT\n", byte(i>>16), byte(i>>8), byte(i), 1024+i%60000)
-	}
-	sb.WriteString("COMMIT\n")
-	if err := ipt.Restore(strings.NewReader(sb.String())); err != nil {
+	text := benchDump(n)
+	if err := ipt.Restore(strings.NewReader(text)); err != nil {
 		t.Fatal(err)
 	}
 	out := ns.MustRun(t, "iptables-nft-save")
@@ -210,7 +205,7 @@ func TestRestoreLarge(t *testing.T) {
 		t.Fatalf("%d rules after restore, want %d", got, n)
 	}
 	// Every rule of the input is canonical: the dump must repeat it.
-	if got, want := strings.Join(appendLines(out), "\n"), strings.Join(appendLines(sb.String()), "\n"); got != want {
+	if got, want := strings.Join(appendLines(out), "\n"), strings.Join(appendLines(text), "\n"); got != want {
 		t.Fatalf("restored rules differ from the input")
 	}
 }
