@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -226,13 +225,13 @@ func hostName(addr string) (string, bool) {
 	hostsOnce.Do(func() {
 		hostNames = map[string]string{}
 		for _, file := range []string{"/etc/hosts", "/etc/networks"} {
-			b, err := os.ReadFile(file)
-			if err != nil {
+			b, ok := readSmallFile(file)
+			if !ok {
 				continue
 			}
-			for _, f := range netdbLines(string(b)) {
+			eachNetdbLine(string(b), func(f []string) {
 				if len(f) < 2 {
-					continue
+					return
 				}
 				ip, name := f[0], f[1]
 				if file == "/etc/networks" {
@@ -243,7 +242,7 @@ func hostName(addr string) (string, bool) {
 						hostNames[a.String()] = name
 					}
 				}
-			}
+			})
 		}
 	})
 	n, ok := hostNames[addr]

@@ -2,10 +2,12 @@ package compat
 
 import (
 	_ "embed"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // Protocol and service names, as getprotobyname/getservbyname would find
@@ -51,24 +53,24 @@ var (
 )
 
 func loadProtocols() *protocols {
-	d := &protocols{byName: map[string]uint8{}}
-	for _, f := range netdbLines(systemOr("/etc/protocols", builtinProtocols)) {
+	d := &protocols{byName: make(map[string]uint8, 160)}
+	eachNetdbLine(systemOr("/etc/protocols", builtinProtocols), func(f []string) {
 		if len(f) < 2 {
-			continue
+			return
 		}
 		n, err := strconv.ParseUint(f[1], 10, 8)
 		if err != nil {
-			continue
+			return
 		}
 		if d.names[n] == "" {
 			d.names[n] = f[0]
 		}
-		for _, name := range append([]string{f[0]}, f[2:]...) {
-			if _, ok := d.byName[name]; !ok {
+		for i, name := range f {
+			if _, ok := d.byName[name]; i != 1 && !ok {
 				d.byName[name] = uint8(n)
 			}
 		}
-	}
+	})
 	for i, name := range [len(d.common)]string{"tcp", "udp", "icmp", "sctp"} {
 		n, ok := d.byName[name]
 		d.common[i] = commonProto{name, n, ok}
@@ -77,51 +79,99 @@ func loadProtocols() *protocols {
 }
 
 func loadServices() *services {
-	d := &services{portByName: map[string]uint16{}, nameByPort: map[string]string{}}
-	for _, f := range netdbLines(systemOr("/etc/services", builtinServices)) {
+	d := &services{portByName: make(map[string]uint16, 1024), nameByPort: make(map[string]string, 512)}
+	eachNetdbLine(systemOr("/etc/services", builtinServices), func(f []string) {
 		if len(f) < 2 {
-			continue
+			return
 		}
 		port, proto, ok := strings.Cut(f[1], "/")
 		if !ok {
-			continue
+			return
 		}
 		n, err := strconv.ParseUint(port, 10, 16)
 		if err != nil {
-			continue
+			return
 		}
-		if _, ok := d.nameByPort[port+"/"+proto]; !ok {
-			d.nameByPort[port+"/"+proto] = f[0]
+		if _, ok := d.nameByPort[f[1]]; !ok {
+			d.nameByPort[f[1]] = f[0]
 		}
-		for _, name := range append([]string{f[0]}, f[2:]...) {
+		for i, name := range f {
+			if i == 1 {
+				continue
+			}
 			if _, ok := d.portByName[name+"/"+proto]; !ok {
 				d.portByName[name+"/"+proto] = uint16(n)
 			}
 		}
-	}
+	})
 	return d
 }
 
 // systemOr returns the system's file, or the built-in copy where it has
-// none.
+// none. The file is read with plain system calls: os.Open sets up Go's
+// network poller the first time a process opens a file (an epoll set,
+// an eventfd), and a netdb file is often the first, read on the clock of
+// a process's first rule.
 func systemOr(path, builtin string) string {
-	if b, err := os.ReadFile(path); err == nil {
+	if b, ok := readSmallFile(path); ok {
 		return string(b)
 	}
 	return builtin
 }
 
-func netdbLines(s string) [][]string {
-	var out [][]string
-	for _, line := range strings.Split(s, "\n") {
+// readSmallFile reads a whole file, without os.Open (see systemOr).
+func readSmallFile(path string) ([]byte, bool) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(fd)
+	b := make([]byte, 0, 16<<10)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, cap(b))
+		}
+		n, err := unix.Read(fd, b[len(b):cap(b)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, false
+		case n == 0:
+			return b, true
+		}
+		b = b[:len(b)+n]
+	}
+}
+
+// eachNetdbLine calls fn with the fields of each line of a netdb file (no
+// comments, no blank lines). The fields are substrings of s; the slice is
+// reused from one line to the next.
+func eachNetdbLine(s string, fn func(fields []string)) {
+	fields := make([]string, 0, 16)
+	for len(s) > 0 {
+		line, rest, _ := strings.Cut(s, "\n")
+		s = rest
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		if f := strings.Fields(line); len(f) > 0 {
-			out = append(out, f)
+		fields = fields[:0]
+		for {
+			line = strings.TrimLeft(line, " \t\r\v\f")
+			if line == "" {
+				break
+			}
+			end := strings.IndexAny(line, " \t\r\v\f")
+			if end < 0 {
+				end = len(line)
+			}
+			fields = append(fields, line[:end])
+			line = line[end:]
+		}
+		if len(fields) > 0 {
+			fn(fields)
 		}
 	}
-	return out
 }
 
 // serviceByName returns the port of a service for protocol proto ("tcp").
