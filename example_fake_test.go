@@ -3,6 +3,7 @@ package xtnl_test
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl"
@@ -65,4 +66,52 @@ func ExampleOpenFake() {
 	//   [ cmp eq reg 1 0x00001600 ]
 	//   [ immediate reg 0 accept ]
 	// delete ssh chain, busy: true
+}
+
+// Many goroutines adding a rule each: CommitFunc lets them share commits
+// (one commit costs about as much as a hundred on a large chain) and the
+// building too. Each still gets its own result: a port the code refuses
+// fails alone.
+func ExampleConn_CommitFunc() {
+	c := xtnl.OpenFake()
+	defer c.Close()
+	if err := c.AddTable(&xtnl.Table{Family: xtnl.FamilyInet, Name: "agent"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := c.AddChain(&xtnl.Chain{Family: xtnl.FamilyInet, Table: "agent", Name: "ports"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	errBadPort := errors.New("port 0 refused")
+	allow := func(port uint16) error {
+		return c.CommitFunc(func(tx *xtnl.Tx) error {
+			if port == 0 {
+				return errBadPort // nothing of this transaction is committed
+			}
+			tx.AppendRule(&xtnl.Rule{Family: xtnl.FamilyInet, Table: "agent", Chain: "ports", Exprs: []expr.Expr{
+				&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+				expr.Cmp(nftexpr.CmpOpEq, 1, []byte{byte(port >> 8), byte(port)}),
+				expr.Accept(),
+			}})
+			return nil
+		})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = allow(uint16(i * 1000))
+		}()
+	}
+	wg.Wait()
+	rules, err := c.ListRules(xtnl.FamilyInet, "agent", "ports")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(rules), "rules; port 0:", errs[0])
+	// Output: 9 rules; port 0: port 0 refused
 }

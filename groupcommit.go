@@ -22,6 +22,10 @@ import (
 // announce a commit they are about to build (Expect); a leader that knows
 // of others on their way yields until they have queued (within bounds)
 // before committing, and takes them all along.
+//
+// CommitFunc goes further: a caller that finds a batch in the kernel queues
+// the function that builds its transaction, and the next leader builds
+// them all, so the callers of a burst do no work of their own but queue.
 
 type commitQueue struct {
 	mu      sync.Mutex
@@ -50,9 +54,12 @@ type ExpectedCommit struct{ c *Conn }
 // Done withdraws the announcement.
 func (e ExpectedCommit) Done() { e.c.queue.expected.Add(-1) }
 
+// pendingCommit is one caller's commit: a transaction, or (CommitFunc)
+// the function that builds it, run by whichever goroutine commits it.
 type pendingCommit struct {
-	tx   *Tx
-	done chan commitResult
+	tx    *Tx
+	build func(tx *Tx) error
+	done  chan commitResult
 }
 
 // commitResult is a transaction's outcome, or (lead set) the order to lead
@@ -63,26 +70,96 @@ type commitResult struct {
 }
 
 func (c *Conn) groupCommit(tx *Tx) error {
+	if !c.queue.claim() {
+		return c.commitQueued(&pendingCommit{tx: tx})
+	}
+	return c.commitClaimed(tx)
+}
+
+// CommitFunc builds a transaction with build and commits it, as Begin,
+// build and Commit would, except that concurrent callers share the
+// building as well as the commit: a call made while another batch is in
+// the kernel queues build itself, and the goroutine that leads the next
+// batch runs it. A burst of a hundred callers then costs a hundred queue
+// entries, not a hundred transactions built side by side, each growing
+// its caller's stack and heap.
+//
+// build runs exactly once, before the commit, on the calling goroutine or
+// on another one, so it must not depend on which; it must not commit on
+// c itself. If it returns an error, CommitFunc returns that error and
+// commits nothing of it; a transaction it leaves empty commits nothing
+// and succeeds.
+//
+// A call that finds nobody committing commits at once (it does not yield
+// to let others catch up: right after a collection the runtime's sweeper
+// is runnable, and a yield cost a lone append 10 µs and more here). So the
+// first of callers released together may commit alone if the others have
+// not run yet, one CPU say; callers that know they come in a burst can
+// announce themselves first with Expect, as for Commit.
+func (c *Conn) CommitFunc(build func(tx *Tx) error) error {
+	if !c.queue.claim() {
+		return c.commitQueued(&pendingCommit{build: build})
+	}
+	// Calls arriving while this one builds find the queue busy, and go
+	// into the batch it commits.
+	tx := c.Begin()
+	if err := build(tx); err != nil {
+		c.handOff()
+		return err
+	}
+	return c.commitClaimed(tx)
+}
+
+// claim makes the caller the queue's holder, the one to commit next, if
+// nobody is committing.
+func (q *commitQueue) claim() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.busy {
+		return false
+	}
+	q.busy = true
+	return true
+}
+
+// commitClaimed commits tx for the queue's holder: at once if nobody
+// queued or announced a commit meanwhile, else in one batch with theirs.
+func (c *Conn) commitClaimed(tx *Tx) error {
+	q := &c.queue
+	if tx.err != nil || len(tx.ops) == 0 {
+		c.handOff()
+		return tx.err
+	}
+	q.mu.Lock()
+	alone := len(q.waiting) == 0 && q.expected.Load() <= 1
+	q.mu.Unlock()
+	if !alone {
+		// Let those announced run to the queue, and lead them all.
+		return c.leadWith(&pendingCommit{tx: tx, done: make(chan commitResult, 1)}, expectQuiet)
+	}
+	start := time.Now()
+	err := c.commitOne(tx)
+	q.lastCommit.Store(int64(time.Since(start)))
+	c.handOff()
+	return err
+}
+
+// commitQueued queues p behind the batch in the kernel and returns its
+// result; told to lead the next batch, it leads. If the batch ended before
+// p could queue, p's caller holds the queue now and commits.
+func (c *Conn) commitQueued(p *pendingCommit) error {
 	q := &c.queue
 	q.mu.Lock()
 	if !q.busy {
 		q.busy = true
-		if q.expected.Load() <= 1 {
-			// Nobody is committing or about to: commit at once,
-			// queueing nothing.
-			q.mu.Unlock()
-			start := time.Now()
-			err := c.commitOne(tx)
-			q.lastCommit.Store(int64(time.Since(start)))
+		q.mu.Unlock()
+		if commit, err := c.built(p); !commit {
 			c.handOff()
 			return err
 		}
-		// Others announced commits: let them run to the queue, and lead
-		// them all in one batch.
-		q.mu.Unlock()
-		return c.leadWith(&pendingCommit{tx: tx, done: make(chan commitResult, 1)}, expectQuiet)
+		return c.commitClaimed(p.tx)
 	}
-	p := &pendingCommit{tx: tx, done: make(chan commitResult, 1)}
+	p.done = make(chan commitResult, 1)
 	q.waiting = append(q.waiting, p)
 	q.mu.Unlock()
 	r := <-p.done
@@ -92,6 +169,24 @@ func (c *Conn) groupCommit(tx *Tx) error {
 	// Calls queued behind a commit: more may be on their way, worth
 	// waiting for as long as a fraction of what a commit costs.
 	return c.leadWith(p, min(expectQuiet, time.Duration(q.lastCommit.Load()/8)))
+}
+
+// built makes sure p's transaction is built (CommitFunc), and reports
+// whether there is anything to commit; if not, err is p's result.
+func (c *Conn) built(p *pendingCommit) (commit bool, err error) {
+	if p.build != nil {
+		build := p.build
+		p.build = nil
+		tx := c.Begin()
+		if err := build(tx); err != nil {
+			return false, err
+		}
+		p.tx = tx
+	}
+	if p.tx.err != nil {
+		return false, p.tx.err
+	}
+	return len(p.tx.ops) > 0, nil
 }
 
 // leadWith commits p's transaction with every one queued, once those
@@ -150,9 +245,20 @@ func (c *Conn) awaitExpected(quiet time.Duration) {
 
 // lead commits one batch, delivers every result, then hands leadership on.
 func (c *Conn) lead(batch []*pendingCommit) {
-	txs := make([]*Tx, len(batch))
-	for i, p := range batch {
-		txs[i] = p.tx
+	txs := make([]*Tx, 0, len(batch))
+	kept := batch[:0]
+	for _, p := range batch {
+		if commit, err := c.built(p); !commit {
+			p.done <- commitResult{err: err}
+			continue
+		}
+		kept = append(kept, p)
+		txs = append(txs, p.tx)
+	}
+	batch = kept
+	if len(batch) == 0 {
+		c.handOff()
+		return
 	}
 	start := time.Now()
 	errs := c.commitTxs(txs)

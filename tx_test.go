@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -209,79 +208,6 @@ func TestConcurrentUseOfOneConn(t *testing.T) {
 	want := goroutines * (each - (each+2)/3)
 	if len(rules) != want || len(seen) != want {
 		t.Fatalf("%d rules (%d distinct), want %d", len(rules), len(seen), want)
-	}
-}
-
-// A burst of announced commits (Expect) shares batches: every caller gets
-// its own result, a refused operation fails only its own caller, every
-// other rule lands once, and the burst costs far fewer commits than
-// callers (counted by the kernel's generation), whether the callers run
-// one after another on one CPU or side by side on all of them.
-func TestExpectedCommitsShareBatches(t *testing.T) {
-	needTool(t, "nft")
-	for _, procs := range []int{1, runtime.NumCPU()} {
-		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
-			// On one CPU the callers run one after another: without the
-			// announcements each would commit alone (63 commits,
-			// measured).
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			testExpectedCommitsShareBatches(t)
-		})
-	}
-}
-
-func testExpectedCommitsShareBatches(t *testing.T) {
-	c, ns := newTestConn(t)
-	setupChain(t, c, FamilyIPv4, "t", "c")
-	const callers, bad = 100, 37
-	gen0, err := c.Generation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, callers)
-	for g := range callers {
-		ready.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			// Announced before the work that builds it (compat's
-			// Append announces before parsing).
-			defer c.Expect().Done()
-			ready.Done()
-			<-start
-			tx := c.Begin()
-			chain := "c"
-			if g == bad {
-				chain = "nosuchchain"
-			}
-			tx.AppendRule(benchRule(FamilyIPv4, "t", chain, g))
-			errs[g] = tx.Commit()
-		}()
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
-	for g, err := range errs {
-		switch {
-		case g == bad && !errors.Is(err, ErrNotExist):
-			t.Errorf("caller %d (missing chain): %v, want ErrNotExist", g, err)
-		case g != bad && err != nil:
-			t.Errorf("caller %d: %v", g, err)
-		}
-	}
-	gen1, err := c.Generation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Count(ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c"), "accept"); got != callers-1 {
-		t.Fatalf("chain holds %d rules, want %d", got, callers-1)
-	}
-	commits := gen1 - gen0
-	t.Logf("%d callers, %d commits", callers, commits)
-	if commits > callers/4 {
-		t.Fatalf("%d commits for %d concurrent callers: not batched", commits, callers)
 	}
 }
 

@@ -75,28 +75,35 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 
 // Append adds the rule at the end of the chain.
 func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
-	// Concurrent appends on one connection share commits (xtnl's group
-	// commit); announcing this one before parsing lets a commit starting
-	// meanwhile take it along.
-	defer ipt.conn.Expect().Done()
 	// Creating the table and built-in chain on first use costs kernel
 	// work on every commit; skip it for a chain known to exist, and go
 	// again with it should the chain have vanished since.
 	key := chainKey{ipt.fam, table, chain}
 	known := ipt.knownChain(key)
 	for {
-		tx, err := ipt.appendTx(table, chain, rulespec, !known)
-		if err != nil {
-			return err
-		}
-		err = tx.Commit()
-		if err == nil {
+		// Concurrent appends on one connection share commits (xtnl's
+		// group commit), and the parsing too: while a commit is in the
+		// kernel, this call only queues, and the goroutine committing
+		// the next batch parses and encodes it with the others.
+		ensure := !known
+		err := ipt.conn.CommitFunc(func(tx *xtnl.Tx) error {
+			// What the closure captures is never assigned again, so it
+			// holds copies: one allocation for the whole closure.
+			if err := ipt.buildAppend(tx, table, chain, rulespec, ensure); err != nil {
+				return refusedSpec{err}
+			}
+			return nil
+		})
+		refused, isRefusal := err.(refusedSpec)
+		switch {
+		case isRefusal:
+			return refused.err
+		case err == nil:
 			if !known {
 				ipt.learnChain(key)
 			}
 			return nil
-		}
-		if !known || !errors.Is(err, xtnl.ErrNotExist) {
+		case !known || !errors.Is(err, xtnl.ErrNotExist):
 			return ipt.diagnoseSpec(err, table, chain, rulespec)
 		}
 		ipt.forgetChain(key)
@@ -104,27 +111,26 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	}
 }
 
-// appendTx parses rulespec and encodes its append (after the table and
-// built-in chain, with ensure) into a new transaction. The builder goes
-// back before the commit: callers waiting on a shared commit do not each
-// hold one (100 concurrent appends in a fresh process would otherwise
-// grow 100 builders' memory).
-func (ipt *IPTables) appendTx(table, chain string, rulespec []string, ensure bool) (*xtnl.Tx, error) {
+// buildAppend parses rulespec and encodes its append into tx, after the
+// table and built-in chain if ensure is set.
+func (ipt *IPTables) buildAppend(tx *xtnl.Tx, table, chain string, rulespec []string, ensure bool) error {
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tx := ipt.conn.Begin()
 	if ensure {
 		ensureBuiltin(tx, ipt.fam, table, chain)
 	}
-	if err := addAt(tx, b, nil, 0, specs); err != nil {
-		return nil, err
-	}
-	return tx, nil
+	return addAt(tx, b, nil, 0, specs)
 }
+
+// refusedSpec carries a rule's refusal (parsing or encoding it) through
+// CommitFunc, told apart from the kernel's.
+type refusedSpec struct{ err error }
+
+func (r refusedSpec) Error() string { return r.err.Error() }
 
 // diagnoseSpec is diagnose for a rulespec whose parsed form is gone: it
 // parses it again (it parsed before), on the failure path only.
