@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/xtnl/xtnl/internal/sysfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,7 +68,7 @@ const hugePage = 2 << 20
 // hugePagesOffered reports whether the kernel gives huge pages to
 // mappings that ask (transparent huge pages "always" or "madvise").
 var hugePagesOffered = sync.OnceValue(func() bool {
-	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	mode, err := sysfile.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	return err == nil && !bytes.Contains(mode, []byte("[never]"))
 })
 

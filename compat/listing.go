@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/xtnl/xtnl/internal/sysfile"
 )
 
 // ListOptions are `iptables -L`'s output flags.
@@ -225,8 +227,8 @@ func hostName(addr string) (string, bool) {
 	hostsOnce.Do(func() {
 		hostNames = map[string]string{}
 		for _, file := range []string{"/etc/hosts", "/etc/networks"} {
-			b, ok := readSmallFile(file)
-			if !ok {
+			b, err := sysfile.ReadFile(file)
+			if err != nil {
 				continue
 			}
 			eachNetdbLine(string(b), func(f []string) {

@@ -2,12 +2,11 @@ package compat
 
 import (
 	_ "embed"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
-	"golang.org/x/sys/unix"
+	"github.com/xtnl/xtnl/internal/sysfile"
 )
 
 // Protocol and service names, as getprotobyname/getservbyname would find
@@ -108,40 +107,12 @@ func loadServices() *services {
 }
 
 // systemOr returns the system's file, or the built-in copy where it has
-// none. The file is read with plain system calls: os.Open sets up Go's
-// network poller the first time a process opens a file (an epoll set,
-// an eventfd), and a netdb file is often the first, read on the clock of
-// a process's first rule.
+// none. (The file is read without os.Open: see sysfile.)
 func systemOr(path, builtin string) string {
-	if b, ok := readSmallFile(path); ok {
+	if b, err := sysfile.ReadFile(path); err == nil {
 		return string(b)
 	}
 	return builtin
-}
-
-// readSmallFile reads a whole file, without os.Open (see systemOr).
-func readSmallFile(path string) ([]byte, bool) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, false
-	}
-	defer unix.Close(fd)
-	b := make([]byte, 0, 16<<10)
-	for {
-		if len(b) == cap(b) {
-			b = slices.Grow(b, cap(b))
-		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return nil, false
-		case n == 0:
-			return b, true
-		}
-		b = b[:len(b)+n]
-	}
 }
 
 // eachNetdbLine calls fn with the fields of each line of a netdb file (no

@@ -1,10 +1,7 @@
 package compat
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -18,23 +15,6 @@ func TestEachNetdbLine(t *testing.T) {
 	want := [][]string{{"tcp", "6", "TCP"}, {"udp", "17", "UDP"}, {"icmp", "1", "ICMP"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
-	}
-}
-
-// readSmallFile reads files larger than its first buffer whole, and
-// reports a missing file.
-func TestReadSmallFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "services")
-	want := strings.Repeat("http 80/tcp www # World Wide Web\n", 2000) // 66 KB
-	if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, ok := readSmallFile(path)
-	if !ok || string(got) != want {
-		t.Fatalf("read %d bytes (ok %v), want %d", len(got), ok, len(want))
-	}
-	if _, ok := readSmallFile(filepath.Join(t.TempDir(), "none")); ok {
-		t.Fatal("a missing file was read")
 	}
 }
 

@@ -1,10 +1,11 @@
 package compat
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/xtnl/xtnl/internal/sysfile"
 )
 
 // Helpers shared by the mc group's extensions (quota, time, realm,
@@ -25,7 +26,7 @@ func mcLmap(file string) []lmapEntry {
 		return m
 	}
 	var out []lmapEntry
-	if b, err := os.ReadFile(file); err == nil {
+	if b, err := sysfile.ReadFile(file); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			cur := strings.TrimLeft(line, cSpaces)
 			if cur == "" || cur[0] == '#' {
