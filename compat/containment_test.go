@@ -124,8 +124,8 @@ func TestRestoreReplacesOnlyNamedTables(t *testing.T) {
 			}
 		}
 		// The whole result as iptables-nft-restore leaves it.
-		got := stripSaveNoise(ours.MustRun(t, "iptables-nft-save"))
-		want := stripSaveNoise(ref.MustRun(t, "iptables-nft-save"))
+		got := stripComments(ours.MustRun(t, "iptables-nft-save"))
+		want := stripComments(ref.MustRun(t, "iptables-nft-save"))
 		if got != want {
 			t.Errorf("input %d: iptables-nft-save differs:\nxtnl:\n%s\niptables-nft-restore:\n%s", i, got, want)
 		}
@@ -135,15 +135,4 @@ func TestRestoreReplacesOnlyNamedTables(t *testing.T) {
 			t.Errorf("input %d: nft list ruleset differs:\nxtnl:\n%s\niptables-nft-restore:\n%s", i, gotNft, wantNft)
 		}
 	}
-}
-
-// stripSaveNoise drops iptables-save's comment lines (dates).
-func stripSaveNoise(s string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -67,7 +67,7 @@ func fakeIptablesScenario(t *testing.T, ipt *IPTables) []string {
 	for _, table := range []string{"filter", "nat"} {
 		var sb strings.Builder
 		must("Save", ipt.Save(&sb, table))
-		note("Save %s:\n%s", table, dropSaveComments(sb.String()))
+		note("Save %s:\n%s", table, stripComments(sb.String()))
 	}
 	return obs
 }
@@ -79,18 +79,6 @@ func asError(err error, e **Error) bool {
 		*e = x
 	}
 	return ok
-}
-
-// dropSaveComments removes iptables-save's "# Generated/Completed" lines,
-// which carry the time.
-func dropSaveComments(s string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 func TestFakeGoIptables(t *testing.T) {
@@ -154,7 +142,7 @@ func TestFakeGoIptables(t *testing.T) {
 		if err := ipt.Save(&sb, ""); err != nil {
 			t.Fatal(err)
 		}
-		return dropSaveComments(sb.String())
+		return stripComments(sb.String())
 	}
 	rc := xtnl.OpenFake()
 	defer rc.Close()
@@ -174,11 +162,11 @@ func TestFakeGoIptables(t *testing.T) {
 		t.Fatal(err)
 	}
 	fromKernel := check("kernel", kipt2)
-	if fromFake != fromKernel || fromKernel != dropSaveComments(saved.String()) {
+	if fromFake != fromKernel || fromKernel != stripComments(saved.String()) {
 		t.Fatalf("after Restore:\nfake:\n%s\nkernel:\n%s\nsaved:\n%s", fromFake, fromKernel, saved.String())
 	}
 	// iptables-nft-save agrees with the kernel's restored state.
-	want := dropSaveComments(ns2.MustRun(t, "iptables-nft-save"))
+	want := stripComments(ns2.MustRun(t, "iptables-nft-save"))
 	if fromKernel != want {
 		t.Fatalf("Save after Restore:\n%s\niptables-nft-save:\n%s", fromKernel, want)
 	}

@@ -383,7 +383,7 @@ func FuzzRestoreParse(f *testing.F) {
 			if err := ipt.Save(&b, "", SaveCounters()); err != nil {
 				t.Fatalf("Save: %v", err)
 			}
-			return stripSaveNoise(b.String())
+			return stripComments(b.String())
 		}
 		before := save()
 		bounded(t, "Restore", func() {
