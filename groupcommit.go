@@ -69,6 +69,8 @@ type commitResult struct {
 	lead bool
 }
 
+// groupCommit commits tx (valid, not empty: Commit checked) with
+// whatever else is committed concurrently.
 func (c *Conn) groupCommit(tx *Tx) error {
 	if !c.queue.claim() {
 		return c.commitQueued(&pendingCommit{tx: tx})
@@ -100,14 +102,8 @@ func (c *Conn) CommitFunc(build func(tx *Tx) error) error {
 	if !c.queue.claim() {
 		return c.commitQueued(&pendingCommit{build: build})
 	}
-	// Calls arriving while this one builds find the queue busy, and go
-	// into the batch it commits.
-	tx := c.Begin()
-	if err := build(tx); err != nil {
-		c.handOff()
-		return err
-	}
-	return c.commitClaimed(tx)
+	p := pendingCommit{build: build} // not queued: stays on the stack
+	return c.commitHeld(&p)
 }
 
 // claim makes the caller the queue's holder, the one to commit next, if
@@ -122,14 +118,22 @@ func (q *commitQueue) claim() bool {
 	return true
 }
 
-// commitClaimed commits tx for the queue's holder: at once if nobody
-// queued or announced a commit meanwhile, else in one batch with theirs.
+// commitHeld builds p's transaction (CommitFunc) for the queue's holder,
+// and commits it. Calls arriving while it builds find the queue busy, and
+// go into the batch it commits.
+func (c *Conn) commitHeld(p *pendingCommit) error {
+	if commit, err := c.built(p); !commit {
+		c.handOff()
+		return err
+	}
+	return c.commitClaimed(p.tx)
+}
+
+// commitClaimed commits tx (valid, not empty) for the queue's holder: at
+// once if nobody queued or announced a commit meanwhile, else in one batch
+// with theirs.
 func (c *Conn) commitClaimed(tx *Tx) error {
 	q := &c.queue
-	if tx.err != nil || len(tx.ops) == 0 {
-		c.handOff()
-		return tx.err
-	}
 	q.mu.Lock()
 	alone := len(q.waiting) == 0 && q.expected.Load() <= 1
 	q.mu.Unlock()
@@ -153,11 +157,7 @@ func (c *Conn) commitQueued(p *pendingCommit) error {
 	if !q.busy {
 		q.busy = true
 		q.mu.Unlock()
-		if commit, err := c.built(p); !commit {
-			c.handOff()
-			return err
-		}
-		return c.commitClaimed(p.tx)
+		return c.commitHeld(p)
 	}
 	p.done = make(chan commitResult, 1)
 	q.waiting = append(q.waiting, p)
