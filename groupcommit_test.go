@@ -10,28 +10,25 @@ import (
 	"testing"
 )
 
-// A burst of announced commits (Expect) shares batches: every caller gets
-// its own result, a refused operation fails only its own caller, every
-// other rule lands once, and the burst costs far fewer commits than
-// callers (counted by the kernel's generation), whether the callers run
-// one after another on one CPU or side by side on all of them.
-func TestExpectedCommitsShareBatches(t *testing.T) {
-	needTool(t, "nft")
+// atEachGOMAXPROCS runs test with callers one after another on one CPU,
+// and side by side on all of them.
+func atEachGOMAXPROCS(t *testing.T, test func(t *testing.T)) {
 	for _, procs := range []int{1, runtime.NumCPU()} {
 		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
-			// On one CPU the callers run one after another: without the
-			// announcements each would commit alone (63 commits,
-			// measured).
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			testExpectedCommitsShareBatches(t)
+			test(t)
 		})
 	}
 }
 
-func testExpectedCommitsShareBatches(t *testing.T) {
-	c, ns := newTestConn(t)
-	setupChain(t, c, FamilyIPv4, "t", "c")
-	const callers, bad = 100, 37
+// announcedBurst runs call(g) for g in [0, callers) on as many goroutines,
+// each announced (Expect) before they are released together, and returns
+// their results; it fails the test unless the kernel counted (by its
+// generation) far fewer commits than callers. On one CPU the callers run one after another, and without
+// the announcements nothing would tell the first that others are coming
+// (63 commits for 100 Commit callers, measured).
+func announcedBurst(t *testing.T, c *Conn, callers int, call func(g int) error) []error {
+	t.Helper()
 	gen0, err := c.Generation()
 	if err != nil {
 		t.Fatal(err)
@@ -44,23 +41,50 @@ func testExpectedCommitsShareBatches(t *testing.T) {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			// Announced before the work that builds it (compat's
-			// Append announces before parsing).
 			defer c.Expect().Done()
 			ready.Done()
 			<-start
-			tx := c.Begin()
-			chain := "c"
-			if g == bad {
-				chain = "nosuchchain"
-			}
-			tx.AppendRule(benchRule(FamilyIPv4, "t", chain, g))
-			errs[g] = tx.Commit()
+			errs[g] = call(g)
 		}()
 	}
 	ready.Wait()
 	close(start)
 	done.Wait()
+	gen1, err := c.Generation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits := gen1 - gen0
+	t.Logf("%d callers, %d commits", callers, commits)
+	if commits > uint32(callers/4) {
+		t.Fatalf("%d commits for %d concurrent callers: not batched", commits, callers)
+	}
+	return errs
+}
+
+// A burst of announced commits (Expect) shares batches: every caller gets
+// its own result, a refused operation fails only its own caller, every
+// other rule lands once, and the burst costs far fewer commits than
+// callers (counted by the kernel's generation), whether the callers run
+// one after another on one CPU or side by side on all of them.
+func TestExpectedCommitsShareBatches(t *testing.T) {
+	needTool(t, "nft")
+	atEachGOMAXPROCS(t, testExpectedCommitsShareBatches)
+}
+
+func testExpectedCommitsShareBatches(t *testing.T) {
+	c, ns := newTestConn(t)
+	setupChain(t, c, FamilyIPv4, "t", "c")
+	const callers, bad = 100, 37
+	errs := announcedBurst(t, c, callers, func(g int) error {
+		tx := c.Begin()
+		chain := "c"
+		if g == bad {
+			chain = "nosuchchain"
+		}
+		tx.AppendRule(benchRule(FamilyIPv4, "t", chain, g))
+		return tx.Commit()
+	})
 	for g, err := range errs {
 		switch {
 		case g == bad && !errors.Is(err, ErrNotExist):
@@ -69,17 +93,8 @@ func testExpectedCommitsShareBatches(t *testing.T) {
 			t.Errorf("caller %d: %v", g, err)
 		}
 	}
-	gen1, err := c.Generation()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if got := strings.Count(ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c"), "accept"); got != callers-1 {
 		t.Fatalf("chain holds %d rules, want %d", got, callers-1)
-	}
-	commits := gen1 - gen0
-	t.Logf("%d callers, %d commits", callers, commits)
-	if commits > callers/4 {
-		t.Fatalf("%d commits for %d concurrent callers: not batched", commits, callers)
 	}
 }
 
@@ -90,12 +105,7 @@ func testExpectedCommitsShareBatches(t *testing.T) {
 // callers.
 func TestCommitFuncBurstSharesBatches(t *testing.T) {
 	needTool(t, "nft")
-	for _, procs := range []int{1, runtime.NumCPU()} {
-		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			testCommitFuncBurst(t)
-		})
-	}
+	atEachGOMAXPROCS(t, testCommitFuncBurst)
 }
 
 func testCommitFuncBurst(t *testing.T) {
@@ -103,45 +113,24 @@ func testCommitFuncBurst(t *testing.T) {
 	setupChain(t, c, FamilyIPv4, "t", "c")
 	const callers, refused, failing, empty = 100, 37, 51, 73
 	errBuild := errors.New("rule spec refused")
-	gen0, err := c.Generation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, callers)
 	builds := make([]atomic.Int32, callers)
-	for g := range callers {
-		ready.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			// Announced before the release: on one CPU the callers run
-			// one after another, and nothing else tells the first that
-			// the others are coming.
-			defer c.Expect().Done()
-			ready.Done()
-			<-start
-			errs[g] = c.CommitFunc(func(tx *Tx) error {
-				builds[g].Add(1)
-				switch g {
-				case failing:
-					tx.AppendRule(benchRule(FamilyIPv4, "t", "c", g))
-					return errBuild
-				case empty:
-					return nil
-				case refused:
-					tx.AppendRule(benchRule(FamilyIPv4, "t", "nosuchchain", g))
-				default:
-					tx.AppendRule(benchRule(FamilyIPv4, "t", "c", g))
-				}
+	errs := announcedBurst(t, c, callers, func(g int) error {
+		return c.CommitFunc(func(tx *Tx) error {
+			builds[g].Add(1)
+			switch g {
+			case failing:
+				tx.AppendRule(benchRule(FamilyIPv4, "t", "c", g))
+				return errBuild
+			case empty:
 				return nil
-			})
-		}()
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
+			case refused:
+				tx.AppendRule(benchRule(FamilyIPv4, "t", "nosuchchain", g))
+			default:
+				tx.AppendRule(benchRule(FamilyIPv4, "t", "c", g))
+			}
+			return nil
+		})
+	})
 	for g, err := range errs {
 		if n := builds[g].Load(); n != 1 {
 			t.Errorf("caller %d: built %d times", g, n)
@@ -155,10 +144,6 @@ func testCommitFuncBurst(t *testing.T) {
 			t.Errorf("caller %d: %v", g, err)
 		}
 	}
-	gen1, err := c.Generation()
-	if err != nil {
-		t.Fatal(err)
-	}
 	listing := ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c")
 	if got := strings.Count(listing, "accept"); got != callers-3 {
 		t.Fatalf("chain holds %d rules, want %d", got, callers-3)
@@ -167,11 +152,6 @@ func testCommitFuncBurst(t *testing.T) {
 		if strings.Contains(listing, fmt.Sprintf("10.0.0.%d ", g)) {
 			t.Errorf("caller %d's rule was committed", g)
 		}
-	}
-	commits := gen1 - gen0
-	t.Logf("%d callers, %d commits", callers, commits)
-	if commits > callers/4 {
-		t.Fatalf("%d commits for %d concurrent callers: not batched", commits, callers)
 	}
 }
 
