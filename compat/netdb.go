@@ -65,7 +65,10 @@ func loadProtocols() *protocols {
 			d.names[n] = f[0]
 		}
 		for i, name := range f {
-			if _, ok := d.byName[name]; i != 1 && !ok {
+			if i == 1 {
+				continue // the number; the rest are the name and its aliases
+			}
+			if _, ok := d.byName[name]; !ok {
 				d.byName[name] = uint8(n)
 			}
 		}
