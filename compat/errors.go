@@ -3,6 +3,7 @@ package compat
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinels for errors.Is. Every rejection of a rulespec is a *SpecError
@@ -35,8 +36,10 @@ func (e *SpecError) Error() string {
 // Is makes errors.Is(err, ErrBadSpec) true.
 func (e *SpecError) Is(target error) bool { return target == ErrBadSpec }
 
+// badSpec makes a SpecError. The token is copied: it is often a piece of
+// a restore's input, which may be the caller's bytes, read in place.
 func badSpec(token, format string, args ...any) error {
-	return &SpecError{Token: token, Msg: fmt.Sprintf(format, args...)}
+	return &SpecError{Token: strings.Clone(token), Msg: fmt.Sprintf(format, args...)}
 }
 
 // NotIptablesError reports a kernel rule that has no iptables form.

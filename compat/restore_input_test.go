@@ -88,8 +88,12 @@ func TestRestoreErrorOwnsItsText(t *testing.T) {
 	}
 }
 
-// A large input that tells its length is parsed while it is copied in
-// (streamInput): every rule lands, in order, as iptables-nft shows; an
+// toldLength is a reader that tells how much it holds, as a caller's own
+// reader type may; not a *bytes.Buffer, which Restore reads in place.
+type toldLength struct{ *bytes.Buffer }
+
+// A large input from a reader that tells its length is parsed while it
+// is copied in (streamInput): every rule lands, in order, as iptables-nft shows; an
 // error early in it names its line, and Restore has read the caller's
 // buffer to its end before returning either way (the caller may reuse
 // it; -race checks that nothing reads it after).
@@ -107,7 +111,7 @@ func TestRestoreStreamedInput(t *testing.T) {
 	if len(text) < streamMin {
 		t.Fatalf("input of %d bytes is below streamMin: the case is not made", len(text))
 	}
-	buf := bytes.NewBufferString(text)
+	buf := toldLength{bytes.NewBufferString(text)}
 	if err := ipt.Restore(buf); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +126,7 @@ func TestRestoreStreamedInput(t *testing.T) {
 	// A bad line early on: the error names it, nothing changes, and the
 	// buffer is drained when Restore returns; then the caller reuses it.
 	bad := strings.Replace(text, "-A S -s 10.7.0.5/32", "-A S -s 10.7.0.500/32", 1)
-	buf = bytes.NewBufferString(bad)
+	buf = toldLength{bytes.NewBufferString(bad)}
 	err = ipt.Restore(buf)
 	var re *RestoreError
 	if !errors.As(err, &re) || re.Line != 9 {

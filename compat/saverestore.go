@@ -121,11 +121,13 @@ func (e *RestoreError) Unwrap() error { return e.Err }
 // transaction, whatever its size: on any error nothing changes, and the
 // error (a *RestoreError wrapped in an *Error) names the line.
 //
-// A *strings.Reader's string is read where it lies, not copied (a string
-// cannot change); any other input is read into a buffer of its own, a
-// large one that tells its length (a *bytes.Reader, a *bytes.Buffer)
-// while its first lines are already parsed. Restore is done with r when
-// it returns.
+// Input already in memory is read where it lies, not copied: a
+// *strings.Reader's string, and a *bytes.Reader's or *bytes.Buffer's
+// bytes, which must not change until Restore returns (it reads them only
+// until then, and errors hold copies of what they quote). Any other input
+// is read into a buffer of its own, a large one whose reader tells its
+// length while its first lines are already parsed. Restore is done with
+// r when it returns, and leaves it drained.
 func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	var o restoreOptions
 	for _, opt := range opts {
