@@ -3,7 +3,10 @@ package compat
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/xtnl/xtnl"
 )
@@ -39,6 +42,13 @@ type IPTables struct {
 }
 
 type option func(*IPTables)
+
+// Unlocker is go-iptables' handle on the xtables lock, kept so that code
+// naming the type still compiles: nftables needs no such lock (the kernel
+// serializes transactions), and nothing here takes one.
+type Unlocker interface {
+	Unlock() error
+}
 
 // IPFamily selects IPv4 (the default) or IPv6.
 func IPFamily(proto Protocol) option {
@@ -170,6 +180,39 @@ func (e *Error) Error() string { return e.msg }
 
 // Unwrap gives access to the cause (a *SpecError, an *xtnl.OpError, ...).
 func (e *Error) Unwrap() error { return e.cause }
+
+// go-iptables' Error embeds the exec.ExitError of the iptables process it
+// ran, so callers may use the methods of the process's state. No process
+// runs here: they describe the one iptables would have been, exited with
+// ExitStatus.
+
+// ExitCode is ExitStatus, as os.ProcessState's ExitCode.
+func (e *Error) ExitCode() int { return e.exitStatus }
+
+// Exited is true: iptables would have exited, not been killed.
+func (e *Error) Exited() bool { return true }
+
+// Success is false: iptables would have failed.
+func (e *Error) Success() bool { return false }
+
+// Pid is 0: no process ran.
+func (e *Error) Pid() int { return 0 }
+
+// String is "exit status N", as os.ProcessState's.
+func (e *Error) String() string { return "exit status " + strconv.Itoa(e.exitStatus) }
+
+// Sys is the syscall.WaitStatus of a process exited with ExitStatus, so
+// that e.Sys().(syscall.WaitStatus).ExitStatus() works as with go-iptables.
+func (e *Error) Sys() any { return syscall.WaitStatus(e.exitStatus&0xff) << 8 }
+
+// SysUsage is a zero *syscall.Rusage: no process ran.
+func (e *Error) SysUsage() any { return new(syscall.Rusage) }
+
+// SystemTime is 0: no process ran.
+func (e *Error) SystemTime() time.Duration { return 0 }
+
+// UserTime is 0: no process ran.
+func (e *Error) UserTime() time.Duration { return 0 }
 
 func notFound(msg string) *Error {
 	return &Error{msg: "iptables: " + msg, exitStatus: exitOtherProblem, notExist: true, cause: xtnl.ErrNotExist}
