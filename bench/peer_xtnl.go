@@ -12,12 +12,14 @@ import (
 // xtnlPeer is xtnl's compat package, the go-iptables drop-in, used the way
 // an agent would: one IPTables for the life of the process.
 var xtnlPeer = &peer{name: "xtnl", work: map[string]workFunc{
-	workAppend:     xtnlAppend,
-	workExists:     xtnlExists,
-	workList:       xtnlList,
+	workAppend:     apiAppend(openXtnl),
+	workExists:     apiExists(openXtnl),
+	workList:       apiList(openXtnl),
 	workLoad:       xtnlLoad,
 	workConcurrent: xtnlConcurrent,
 }}
+
+func openXtnl() (goIptablesAPI, error) { return newXtnl() }
 
 func newXtnl() (*compat.IPTables, error) {
 	ipt, err := compat.New()
@@ -25,53 +27,6 @@ func newXtnl() (*compat.IPTables, error) {
 		return nil, fmt.Errorf("compat.New: %w", err)
 	}
 	return ipt, nil
-}
-
-func xtnlAppend(int) (map[string]time.Duration, error) {
-	ipt, err := newXtnl()
-	if err != nil {
-		return nil, err
-	}
-	return timedAppends(func(i int) func() error {
-		args := ruleArgs(i)
-		return func() error { return ipt.Append(benchTable, benchChain, args...) }
-	})
-}
-
-// xtnlExists asks for the chain's last rule, on a fresh IPTables and again.
-func xtnlExists(size int) (map[string]time.Duration, error) {
-	ipt, err := newXtnl()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]time.Duration{}
-	for _, v := range []string{varFirst, varAgain} {
-		var ok bool
-		d, err := timed(func() error {
-			var err error
-			ok, err = ipt.Exists(benchTable, benchChain, ruleArgs(size-1)...)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("exists: %w", err)
-		}
-		if !ok {
-			return nil, fmt.Errorf("exists: rule %d not found", size-1)
-		}
-		out[v] = d
-	}
-	return out, nil
-}
-
-func xtnlList(size int) (map[string]time.Duration, error) {
-	ipt, err := newXtnl()
-	if err != nil {
-		return nil, err
-	}
-	return listSequence(size, func() (int, error) {
-		lines, err := ipt.List(benchTable, benchChain)
-		return len(lines) - 1, err // minus the "-N BENCH" line
-	})
 }
 
 // xtnlLoad restores iptables-save text (parsing included) into an empty
