@@ -79,7 +79,7 @@ func AppendList(b []byte, fam byte, exprs []Expr) ([]byte, error) {
 // yields exactly one expression: a typed one when it re-encodes to the very
 // same bytes, a *Raw otherwise.
 func UnmarshalList(fam byte, b []byte) ([]Expr, error) {
-	var out []Expr
+	out := make([]Expr, 0, countElems(b))
 	for len(b) > 0 {
 		typ, payload, rest, err := nextAttr(b)
 		if err != nil {
@@ -98,6 +98,50 @@ func UnmarshalList(fam byte, b []byte) ([]Expr, error) {
 	return out, nil
 }
 
+// countElems counts the list elements of an encoded expression list, so
+// that decoding it allocates the list once (a malformed tail is left to
+// the decoding to report).
+func countElems(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		typ, _, size, ok := attrAt(b)
+		if !ok {
+			break
+		}
+		if typ&^unix.NLA_F_NESTED == unix.NFTA_LIST_ELEM {
+			n++
+		}
+		b = b[size:]
+	}
+	return n
+}
+
+// knownExprNames are the expression names of the kernel: decoding one
+// takes the string from here rather than allocating it for every
+// expression of every rule read.
+var knownExprNames = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{
+		"bitwise", "byteorder", "cmp", "connlimit", "counter", "ct", "dup",
+		"dynset", "exthdr", "fib", "flow_offload", "fwd", "hash", "immediate",
+		"inner", "last", "limit", "log", "lookup", "masq", "match", "meta",
+		"nat", "notrack", "numgen", "objref", "osf", "payload", "queue",
+		"quota", "range", "redir", "reject", "rt", "socket", "synproxy",
+		"target", "tproxy", "tunnel", "xfrm",
+	} {
+		m[name] = name
+	}
+	return m
+}()
+
+// internExprName returns b as a string, shared for a known name.
+func internExprName(b []byte) string {
+	if name, ok := knownExprNames[string(b)]; ok {
+		return name
+	}
+	return string(b)
+}
+
 func unmarshalElem(fam byte, b []byte) (Expr, error) {
 	var name string
 	var data []byte
@@ -109,7 +153,7 @@ func unmarshalElem(fam byte, b []byte) (Expr, error) {
 		b = rest
 		switch typ &^ unix.NLA_F_NESTED {
 		case unix.NFTA_EXPR_NAME:
-			name = string(bytes.TrimRight(payload, "\x00"))
+			name = internExprName(bytes.TrimRight(payload, "\x00"))
 		case unix.NFTA_EXPR_DATA:
 			data = payload
 		}
