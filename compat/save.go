@@ -128,7 +128,11 @@ func (s *Spec) formatBody(w *Writer, counters bool) {
 		if inv {
 			w.WriteString(" !")
 		}
-		w.WriteString(" " + flag + " " + a.format(s.Family))
+		var buf [112]byte
+		b := append(buf[:0], ' ')
+		b = append(b, flag...)
+		b = append(b, ' ')
+		w.Write(a.appendTo(b, s.Family))
 	}
 	addr("-s", s.Src, s.InvSrc)
 	addr("-d", s.Dst, s.InvDst)

@@ -121,12 +121,28 @@ func (a Addr) prefixLen(fam Family) int {
 // String prints the address as iptables -S does: addr/prefix when the
 // mask is contiguous, addr/mask otherwise.
 func (a Addr) format(fam Family) string {
+	var buf [96]byte
+	return string(a.appendTo(buf[:0], fam))
+}
+
+// appendTo appends the address as format spells it: a rule's line is
+// printed into its buffer without a string per address.
+func (a Addr) appendTo(dst []byte, fam Family) []byte {
 	l := fam.addrLen()
-	ip := ipString(a.IP[:l])
+	dst = appendIP(dst, a.IP[:l])
+	dst = append(dst, '/')
 	if p := a.prefixLen(fam); p >= 0 {
-		return ip + "/" + strconv.Itoa(p)
+		return strconv.AppendInt(dst, int64(p), 10)
 	}
-	return ip + "/" + ipString(a.Mask[:l])
+	return appendIP(dst, a.Mask[:l])
+}
+
+// appendIP appends ipString(b).
+func appendIP(dst, b []byte) []byte {
+	if len(b) == 4 {
+		return netip.AddrFrom4([4]byte(b)).AppendTo(dst)
+	}
+	return append(dst, inetNtop6(b)...)
 }
 
 // ipString formats an address as inet_ntop does (glibc's IPv6 form, which
