@@ -14,7 +14,11 @@ import (
 // This file and the iptables_*.go files are a drop-in replacement for
 // github.com/coreos/go-iptables/iptables (v0.8.0): the same names and
 // behaviour, talking netlink instead of running iptables. Output formats and
-// exit statuses are iptables-nft 1.8.9's.
+// exit statuses are iptables-nft 1.8.9's. One difference is deliberate: an
+// *Error's text is iptables' message alone, where go-iptables' starts with
+// "running [argv]: exit status N: " (no command runs here to name);
+// ExitStatus, IsNotExist and the process-state methods answer as
+// go-iptables' do.
 
 // Protocol tells IPv4 from IPv6, as in go-iptables.
 type Protocol byte
