@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
 
+	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/netnstest"
 )
 
@@ -178,5 +181,65 @@ func TestRestoreStreamedReadError(t *testing.T) {
 	}
 	if after := ns.MustRun(t, "nft", "list", "ruleset"); after != before {
 		t.Fatalf("a restore whose input failed changed the ruleset:\n%s", after)
+	}
+}
+
+// A large restore is cut into chunks encoded on all CPUs, each chunk a
+// span of the input whose blank and comment lines the encoder skips as
+// the reader does: a bad rule deep in it is named by its own line, and a
+// good input lands every rule, in order, at any GOMAXPROCS.
+func TestRestoreChunkLines(t *testing.T) {
+	const n = 3000
+	var good strings.Builder
+	good.WriteString("# generated\n*filter\n:INPUT ACCEPT [0:0]\n:C - [0:0]\n")
+	line := 4
+	badLine := 0
+	var want []string
+	for i := range n {
+		if i%7 == 3 {
+			good.WriteString("\n")
+			line++
+		}
+		if i%11 == 5 {
+			good.WriteString("   # a comment, indented\n")
+			line++
+		}
+		rule := fmt.Sprintf("-A C -s 10.9.%d.%d/32 -p udp -m udp --dport %d -j ACCEPT", byte(i>>8), byte(i), 2000+i)
+		good.WriteString(rule + "\n")
+		line++
+		want = append(want, rule)
+		if i == 2222 {
+			badLine = line
+		}
+	}
+	good.WriteString("COMMIT\n")
+	bad := strings.Replace(good.String(), fmt.Sprintf("--dport %d ", 2000+2222), "--dport 6553x ", 1)
+	for _, procs := range []int{1, runtime.NumCPU()} {
+		prev := runtime.GOMAXPROCS(procs)
+		conn := xtnl.OpenFake()
+		ipt, err := New(WithConn(conn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ipt.Restore(strings.NewReader(bad))
+		var re *RestoreError
+		if !errors.As(err, &re) || re.Line != badLine {
+			t.Errorf("GOMAXPROCS %d: %v; want a RestoreError at line %d", procs, err, badLine)
+		}
+		if ok, _ := ipt.ChainExists("filter", "C"); ok {
+			t.Errorf("GOMAXPROCS %d: a failed restore created chain C", procs)
+		}
+		if err := ipt.Restore(bytes.NewBufferString(good.String())); err != nil {
+			t.Fatalf("GOMAXPROCS %d: %v", procs, err)
+		}
+		got, err := ipt.List("filter", "C")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[1:], want) {
+			t.Errorf("GOMAXPROCS %d: %d rules restored, want %d in order", procs, len(got)-1, len(want))
+		}
+		conn.Close()
+		runtime.GOMAXPROCS(prev)
 	}
 }

@@ -22,9 +22,14 @@ import (
 // would: a run is finished, its first error returned, before any line
 // after it is acted on.
 
-type pendingAppend struct {
-	line int
-	text string // the line, counters prefix included
+// appendSpan is a run of queued "-A" lines as it lies in the input: from
+// the start of its first line to the end of its last, with nothing but
+// blank and comment lines between them (any other line ends the run), so
+// the queue costs no memory per line.
+type appendSpan struct {
+	start, end int // offsets in the input
+	line       int // the number of its first line
+	lines      int // queued lines in it
 }
 
 // Chunks are cut small enough that the workers start early and that
@@ -45,7 +50,7 @@ func chunkSize(lines, cpus int) int {
 
 // appendChunk is one chunk of a run and what its worker made of it.
 type appendChunk struct {
-	pend    []pendingAppend
+	span    appendSpan
 	tx      *xtnl.Tx
 	opLines []int
 	err     error
@@ -53,18 +58,18 @@ type appendChunk struct {
 }
 
 // queueAppend takes a plain "-A" line of a chain the restore knows for
-// the parallel path; false leaves the line to the sequential one.
-func (rs *restorer) queueAppend(line string) bool {
+// the parallel path; false leaves the line to the sequential one. start
+// and end are the raw line's offsets in the input.
+func (rs *restorer) queueAppend(line string, start, end int) bool {
 	if rs.table == nil || (!strings.HasPrefix(line, "-A ") && !strings.HasPrefix(line, "[")) {
 		return false
 	}
-	text := line
 	if line[0] == '[' {
-		end := strings.IndexByte(line, ']')
-		if end < 0 {
+		bracket := strings.IndexByte(line, ']')
+		if bracket < 0 {
 			return false
 		}
-		line = strings.TrimSpace(line[end+1:])
+		line = strings.TrimSpace(line[bracket+1:])
 		if !strings.HasPrefix(line, "-A ") {
 			return false
 		}
@@ -74,8 +79,12 @@ func (rs *restorer) queueAppend(line string) bool {
 	if chain == "" || strings.ContainsAny(chain, "\"'\t") || !rs.chains[chain] {
 		return false
 	}
-	rs.pending = append(rs.pending, pendingAppend{line: rs.line, text: text})
-	if len(rs.pending) >= rs.chunk && rs.workers > 0 {
+	if rs.pending.lines == 0 {
+		rs.pending = appendSpan{start: start, line: rs.line}
+	}
+	rs.pending.end = end
+	rs.pending.lines++
+	if rs.pending.lines >= rs.chunk && rs.workers > 0 {
 		rs.dispatch()
 	}
 	return true
@@ -86,12 +95,11 @@ func (rs *restorer) dispatch() {
 	if rs.jobs == nil {
 		rs.startWorkers()
 	}
-	c := &appendChunk{pend: rs.pending}
+	c := &appendChunk{span: rs.pending}
 	c.done.Add(1)
 	rs.chunks = append(rs.chunks, c)
 	rs.jobs <- c // never blocks: room for every chunk of the input
-	// The next chunk continues in the same array, after this one.
-	rs.pending = rs.pending[len(rs.pending):]
+	rs.pending = appendSpan{}
 }
 
 // startWorkers starts the workers of a run of appends. Each first
@@ -127,9 +135,9 @@ func (rs *restorer) work(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx) {
 // one after the other into tx's buffer, each cut off as its own part.
 func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, tx *xtnl.Tx, b *builder) {
 	for c := range jobs {
-		tx.Grow(encodedSize(c.pend)) // a no-op while the share lasts
-		c.opLines = make([]int, 0, len(c.pend))
-		c.err = rs.appendsInto(tx, b, c.pend, &c.opLines)
+		tx.Grow(encodedBytes(c.span.end - c.span.start)) // a no-op while the share lasts
+		c.opLines = make([]int, 0, c.span.lines)
+		c.err = rs.appendsInto(tx, b, c.span, &c.opLines)
 		c.tx = tx.Cut()
 		c.done.Done()
 	}
@@ -142,15 +150,15 @@ func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, tx *xtnl.Tx, b *build
 func (rs *restorer) flushAppends() error {
 	if len(rs.chunks) == 0 {
 		// A short run: encoded here, no workers involved.
-		pend := rs.pending
-		rs.pending = pend[len(pend):]
-		if len(pend) == 0 {
+		span := rs.pending
+		rs.pending = appendSpan{}
+		if span.lines == 0 {
 			return nil
 		}
-		rs.tx.Grow(encodedSize(pend))
-		return rs.appendsInto(rs.tx, rs.b, pend, &rs.opLines)
+		rs.tx.Grow(encodedBytes(span.end - span.start))
+		return rs.appendsInto(rs.tx, rs.b, span, &rs.opLines)
 	}
-	if len(rs.pending) > 0 {
+	if rs.pending.lines > 0 {
 		rs.dispatch()
 	}
 	chunks := rs.chunks
@@ -198,39 +206,36 @@ func (rs *restorer) parallelism(lines, size int) {
 	rs.chunk = chunkSize(lines, cpus)
 	rs.maxChunks = lines/rs.chunk + 2
 	rs.share = encodedBytes(size / cpus)
-	// Most lines are appends, queued for the chunks: room for all.
-	rs.pending = make([]pendingAppend, 0, lines)
-}
-
-// encodedSize bounds the encoding of appends: a rule's message takes a
-// little over seven times its iptables-save line (432 bytes for the 61 of
-// "-A BENCH -s 10.0.0.1/32 -p tcp -m tcp --dport 1024 -j ACCEPT"), so
-// eight times leaves room without reallocating.
-func encodedSize(pend []pendingAppend) int {
-	text := 0
-	for _, pa := range pend {
-		text += len(pa.text)
-	}
-	return encodedBytes(text)
 }
 
 // encodedBytes bounds the encoding of appends whose lines total text
-// bytes (see encodedSize).
+// bytes: a rule's message takes a little over seven times its
+// iptables-save line (432 bytes for the 61 of "-A BENCH -s 10.0.0.1/32
+// -p tcp -m tcp --dport 1024 -j ACCEPT"), so eight times leaves room
+// without reallocating.
 func encodedBytes(text int) int { return 4096 + 8*text }
 
-// appendsInto encodes queued appends into tx with builder b, recording
-// each operation's line. It only reads the restorer's state (no chain is
-// declared or removed while appends are queued), so several run at once.
-func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, pend []pendingAppend, opLines *[]int) error {
+// appendsInto encodes the queued appends of span into tx with builder b,
+// recording each operation's line. It only reads the restorer's state (no
+// chain is declared or removed while appends are queued), so several run
+// at once.
+func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLines *[]int) error {
 	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, b: b}
-	for _, pa := range pend {
-		sub.line = pa.line
+	sub.line = span.line - 1
+	for rest, more := rs.text[span.start:span.end], true; more; {
+		var raw string
+		raw, rest, more = strings.Cut(rest, "\n")
+		sub.line++
+		line := strings.TrimSpace(raw)
+		if line == "" || line[0] == '#' {
+			continue // as run skips them
+		}
 		before := tx.Len()
-		if err := sub.command(pa.text); err != nil {
+		if err := sub.command(line); err != nil {
 			return sub.fail(err)
 		}
 		for range tx.Len() - before {
-			*opLines = append(*opLines, pa.line)
+			*opLines = append(*opLines, sub.line)
 		}
 	}
 	return nil

@@ -183,9 +183,10 @@ type restorer struct {
 	chains  map[string]bool
 	opLines []int
 	line    int
-	// pending holds "-A" lines of declared chains not yet handed to the
-	// workers as a chunk (restore_parallel.go).
-	pending   []pendingAppend
+	// text is the input; pending is the "-A" lines of declared chains
+	// not yet handed to the workers as a chunk (restore_parallel.go).
+	text      string
+	pending   appendSpan
 	chunks    []*appendChunk // of the current run, in input order
 	jobs      chan *appendChunk
 	spare     chan *xtnl.Tx // a buffer a worker made for the reader's part
@@ -206,6 +207,7 @@ func (rs *restorer) run(input *restoreText) error {
 	rs.parallelism(input.estimateLines(), len(input.buf))
 	rs.line = 0
 	text := input.text()
+	rs.text = text
 	for pos, more := 0, true; more; {
 		end, rerr := input.lineEnd(pos)
 		if rerr != nil {
@@ -213,8 +215,9 @@ func (rs *restorer) run(input *restoreText) error {
 			return rerr
 		}
 		var raw string
+		start := pos
 		if end < 0 {
-			raw, more = text[pos:], false
+			raw, more, end = text[pos:], false, len(text)
 		} else {
 			raw, pos = text[pos:end], end+1
 		}
@@ -223,7 +226,7 @@ func (rs *restorer) run(input *restoreText) error {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		if rs.queueAppend(line) {
+		if rs.queueAppend(line, start, end) {
 			continue
 		}
 		if err := rs.flushAppends(); err != nil {
