@@ -22,10 +22,10 @@ import (
 // would: a run is finished, its first error returned, before any line
 // after it is acted on.
 
-// appendSpan is a run of queued "-A" lines as it lies in the input: from
-// the start of its first line to the end of its last, with nothing but
-// blank and comment lines between them (any other line ends the run), so
-// the queue costs no memory per line.
+// appendSpan is queued "-A" lines (a chunk, or what is queued of the
+// next) as they lie in the input: from the start of the first to the end
+// of the last, with nothing but blank and comment lines between them (any
+// other line ends the run), so queueing costs no memory per line.
 type appendSpan struct {
 	start, end int // offsets in the input
 	line       int // the number of its first line
