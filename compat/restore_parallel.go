@@ -226,9 +226,9 @@ func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLine
 		var raw string
 		raw, rest, more = strings.Cut(rest, "\n")
 		sub.line++
-		line := strings.TrimSpace(raw)
-		if line == "" || line[0] == '#' {
-			continue // as run skips them
+		line, skip := restoreLine(raw)
+		if skip {
+			continue
 		}
 		before := tx.Len()
 		if err := sub.command(line); err != nil {

@@ -222,8 +222,8 @@ func (rs *restorer) run(input *restoreText) error {
 			raw, pos = text[pos:end], end+1
 		}
 		rs.line++
-		line := strings.TrimSpace(raw)
-		if line == "" || line[0] == '#' {
+		line, skip := restoreLine(raw)
+		if skip {
 			continue
 		}
 		if rs.queueAppend(line, start, end) {
@@ -265,6 +265,14 @@ func (rs *restorer) run(input *restoreText) error {
 		return rs.fail(badSpec("", "input ends without COMMIT"))
 	}
 	return nil
+}
+
+// restoreLine is a raw input line as a restore reads it, trimmed; skip
+// is set for a blank or comment line. The reader and the encoders of
+// queued appends (appendsInto) both go by it, so they count lines alike.
+func restoreLine(raw string) (line string, skip bool) {
+	line = strings.TrimSpace(raw)
+	return line, line == "" || line[0] == '#'
 }
 
 func (rs *restorer) startTable(name string) error {
