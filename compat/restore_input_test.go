@@ -215,31 +215,33 @@ func TestRestoreChunkLines(t *testing.T) {
 	good.WriteString("COMMIT\n")
 	bad := strings.Replace(good.String(), fmt.Sprintf("--dport %d ", 2000+2222), "--dport 6553x ", 1)
 	for _, procs := range []int{1, runtime.NumCPU()} {
-		prev := runtime.GOMAXPROCS(procs)
-		conn := xtnl.OpenFake()
-		ipt, err := New(WithConn(conn))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = ipt.Restore(strings.NewReader(bad))
-		var re *RestoreError
-		if !errors.As(err, &re) || re.Line != badLine {
-			t.Errorf("GOMAXPROCS %d: %v; want a RestoreError at line %d", procs, err, badLine)
-		}
-		if ok, _ := ipt.ChainExists("filter", "C"); ok {
-			t.Errorf("GOMAXPROCS %d: a failed restore created chain C", procs)
-		}
-		if err := ipt.Restore(bytes.NewBufferString(good.String())); err != nil {
-			t.Fatalf("GOMAXPROCS %d: %v", procs, err)
-		}
-		got, err := ipt.List("filter", "C")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got[1:], want) {
-			t.Errorf("GOMAXPROCS %d: %d rules restored, want %d in order", procs, len(got)-1, len(want))
-		}
-		conn.Close()
-		runtime.GOMAXPROCS(prev)
+		// Subtests, so that GOMAXPROCS is put back even when one fails.
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			conn := xtnl.OpenFake()
+			defer conn.Close()
+			ipt, err := New(WithConn(conn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ipt.Restore(strings.NewReader(bad))
+			var re *RestoreError
+			if !errors.As(err, &re) || re.Line != badLine {
+				t.Errorf("%v; want a RestoreError at line %d", err, badLine)
+			}
+			if ok, _ := ipt.ChainExists("filter", "C"); ok {
+				t.Errorf("a failed restore created chain C")
+			}
+			if err := ipt.Restore(bytes.NewBufferString(good.String())); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ipt.List("filter", "C")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got[1:], want) {
+				t.Errorf("%d rules restored, want %d in order", len(got)-1, len(want))
+			}
+		})
 	}
 }
