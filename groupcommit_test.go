@@ -24,9 +24,10 @@ func atEachGOMAXPROCS(t *testing.T, test func(t *testing.T)) {
 // announcedBurst runs call(g) for g in [0, callers) on as many goroutines,
 // each announced (Expect) before they are released together, and returns
 // their results; it fails the test unless the kernel counted (by its
-// generation) far fewer commits than callers. On one CPU the callers run one after another, and without
-// the announcements nothing would tell the first that others are coming
-// (63 commits for 100 Commit callers, measured).
+// generation) far fewer commits than callers. On one CPU the callers run
+// one after another, and without the announcements nothing would tell the
+// first that others are coming (63 commits for 100 Commit callers,
+// measured).
 func announcedBurst(t *testing.T, c *Conn, callers int, call func(g int) error) []error {
 	t.Helper()
 	gen0, err := c.Generation()
