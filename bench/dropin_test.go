@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	goipt "github.com/coreos/go-iptables/iptables"
-	"github.com/vishvananda/netns"
 	"github.com/xtnl/xtnl/compat"
 	"github.com/xtnl/xtnl/netnstest"
+	"golang.org/x/sys/unix"
 )
 
 // compat is a drop-in for go-iptables: a caller switches by changing the
@@ -140,12 +140,11 @@ func TestDropInErrorBehaviour(t *testing.T) {
 	}
 	ns := netnstest.New(t)
 	var them *goipt.IPTables
-	inNamespace(t, ns, func() {
-		var err error
-		if them, err = goipt.New(); err != nil {
-			t.Fatal(err)
-		}
-	})
+	var err error
+	inNamespace(t, ns, func() { them, err = goipt.New() })
+	if err != nil {
+		t.Fatal(err)
+	}
 	ours, err := compat.New(compat.NetNS(ns.Name))
 	if err != nil {
 		t.Fatal(err)
@@ -189,29 +188,41 @@ type failingOps interface {
 	DeleteChain(table, chain string) error
 }
 
-// inNamespace runs fn on a thread moved into ns, so that what it executes
-// (go-iptables runs iptables) runs there too.
+// inNamespace runs fn on a thread of its own switched into ns, so that
+// what fn executes (go-iptables runs iptables) runs there too. As
+// netnstest.Create does, the thread goes back to its namespace after, and
+// is handed back to the runtime only if it did: otherwise it exits,
+// locked, with its goroutine. fn must not call t.Fatal (it runs on
+// another goroutine).
 func inNamespace(t *testing.T, ns *netnstest.NS, fn func()) {
 	t.Helper()
-	runtime.LockOSThread()
-	host, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
-	target, err := netns.GetFromName(ns.Name)
+	target, err := os.Open(ns.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := netns.Set(host); err != nil {
-			panic("cannot return to the host's namespace: " + err.Error()) // the thread stays locked, and dies
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			done <- err
+			return
+		}
+		defer orig.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("enter namespace %s: %w", ns.Name, err)
+			return
+		}
+		fn()
+		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("return from namespace %s: %w", ns.Name, err)
+			return // the thread stays locked and exits
 		}
 		runtime.UnlockOSThread()
+		done <- nil
 	}()
-	fn()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
