@@ -26,14 +26,13 @@ import (
 // reader is read into a buffer of its own; a large one whose length the
 // reader tells is copied in while it is parsed (streamInput).
 func restoreInput(r io.Reader) (*restoreText, error) {
-	if v, ok := r.(*strings.Reader); ok {
+	switch v := r.(type) {
+	case *strings.Reader:
 		var c capturedString
 		if _, err := v.WriteTo(&c); err != nil {
 			return nil, err
 		}
 		return wholeText(unsafe.Slice(unsafe.StringData(c.s), len(c.s))), nil
-	}
-	switch r.(type) {
 	case *bytes.Reader, *bytes.Buffer:
 		// Both hand their unread bytes to one Write and count them read.
 		var c borrowedBytes
