@@ -79,7 +79,15 @@ func AppendList(b []byte, fam byte, exprs []Expr) ([]byte, error) {
 // yields exactly one expression: a typed one when it re-encodes to the very
 // same bytes, a *Raw otherwise.
 func UnmarshalList(fam byte, b []byte) ([]Expr, error) {
-	out := make([]Expr, 0, countElems(b))
+	return unmarshalList(fam, b, nil, nil)
+}
+
+// unmarshalList appends the expressions of b to out (nil: a list made to
+// their number), made by dec (see decodeFast).
+func unmarshalList(fam byte, b []byte, out []Expr, dec *Decoder) ([]Expr, error) {
+	if out == nil {
+		out = make([]Expr, 0, countElems(b))
+	}
 	for len(b) > 0 {
 		typ, payload, rest, err := nextAttr(b)
 		if err != nil {
@@ -89,7 +97,7 @@ func UnmarshalList(fam byte, b []byte) ([]Expr, error) {
 		if typ&^unix.NLA_F_NESTED != unix.NFTA_LIST_ELEM {
 			continue
 		}
-		e, err := unmarshalElem(fam, payload)
+		e, err := unmarshalElem(fam, payload, dec)
 		if err != nil {
 			return nil, fmt.Errorf("expr: expression %d: %w", len(out), err)
 		}
@@ -142,7 +150,7 @@ func internExprName(b []byte) string {
 	return string(b)
 }
 
-func unmarshalElem(fam byte, b []byte) (Expr, error) {
+func unmarshalElem(fam byte, b []byte, dec *Decoder) (Expr, error) {
 	var name string
 	var data []byte
 	for len(b) > 0 {
@@ -161,7 +169,7 @@ func unmarshalElem(fam byte, b []byte) (Expr, error) {
 	if name == "" {
 		return nil, errors.New("expression without a name")
 	}
-	if e, ok := decodeFast(name, data); ok {
+	if e, ok := decodeFast(name, data, dec); ok {
 		return e, nil
 	}
 	raw := &Raw{Name: name, Data: bytes.Clone(data)}

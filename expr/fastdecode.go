@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 
 	nftexpr "github.com/google/nftables/expr"
-	"github.com/google/nftables/xt"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,8 +13,9 @@ import (
 // of the general path: re-reading a large chain spends its time here. It
 // accepts only attribute sets it represents completely, so what it returns
 // re-encodes to what the kernel said; anything else (an attribute more, a
-// flag) returns ok false and takes the general path.
-func decodeFast(name string, data []byte) (e nftexpr.Any, ok bool) {
+// flag) returns ok false and takes the general path. With dec nil, the
+// values are new and own their bytes; otherwise they are dec's (Decoder).
+func decodeFast(name string, data []byte, dec *Decoder) (e nftexpr.Any, ok bool) {
 	var a [8]fastAttr
 	n, ok := splitAttrs(data, a[:])
 	if !ok {
@@ -26,17 +26,23 @@ func decodeFast(name string, data []byte) (e nftexpr.Any, ok bool) {
 	case "meta":
 		key, ok1 := u32Of(at, unix.NFTA_META_KEY)
 		if dreg, ok2 := u32Of(at, unix.NFTA_META_DREG); ok1 && ok2 && n == 2 {
-			return &nftexpr.Meta{Key: nftexpr.MetaKey(key), Register: dreg}, true
+			m := dec.meta()
+			*m = nftexpr.Meta{Key: nftexpr.MetaKey(key), Register: dreg}
+			return m, true
 		}
 		if sreg, ok2 := u32Of(at, unix.NFTA_META_SREG); ok1 && ok2 && n == 2 {
-			return &nftexpr.Meta{Key: nftexpr.MetaKey(key), SourceRegister: true, Register: sreg}, true
+			m := dec.meta()
+			*m = nftexpr.Meta{Key: nftexpr.MetaKey(key), SourceRegister: true, Register: sreg}
+			return m, true
 		}
 	case "cmp":
 		sreg, ok1 := u32Of(at, unix.NFTA_CMP_SREG)
 		op, ok2 := u32Of(at, unix.NFTA_CMP_OP)
 		v, ok3 := dataValueOf(at, unix.NFTA_CMP_DATA)
 		if ok1 && ok2 && ok3 && n == 3 {
-			return &nftexpr.Cmp{Op: nftexpr.CmpOp(op), Register: sreg, Data: v}, true
+			c := dec.cmp()
+			*c = nftexpr.Cmp{Op: nftexpr.CmpOp(op), Register: sreg, Data: dec.bytes(v)}
+			return c, true
 		}
 	case "payload":
 		dreg, ok1 := u32Of(at, unix.NFTA_PAYLOAD_DREG)
@@ -44,7 +50,9 @@ func decodeFast(name string, data []byte) (e nftexpr.Any, ok bool) {
 		off, ok3 := u32Of(at, unix.NFTA_PAYLOAD_OFFSET)
 		l, ok4 := u32Of(at, unix.NFTA_PAYLOAD_LEN)
 		if ok1 && ok2 && ok3 && ok4 && n == 4 {
-			return &nftexpr.Payload{DestRegister: dreg, Base: nftexpr.PayloadBase(base), Offset: off, Len: l}, true
+			p := dec.payload()
+			*p = nftexpr.Payload{DestRegister: dreg, Base: nftexpr.PayloadBase(base), Offset: off, Len: l}
+			return p, true
 		}
 	case "bitwise":
 		sreg, ok1 := u32Of(at, unix.NFTA_BITWISE_SREG)
@@ -60,13 +68,17 @@ func decodeFast(name string, data []byte) (e nftexpr.Any, ok bool) {
 			want = 6
 		}
 		if ok1 && ok2 && ok3 && ok4 && ok5 && n == want {
-			return &nftexpr.Bitwise{SourceRegister: sreg, DestRegister: dreg, Len: l, Mask: mask, Xor: xor}, true
+			b := dec.bitwise()
+			*b = nftexpr.Bitwise{SourceRegister: sreg, DestRegister: dreg, Len: l, Mask: dec.bytes(mask), Xor: dec.bytes(xor)}
+			return b, true
 		}
 	case "counter":
 		by, ok1 := u64Of(at, unix.NFTA_COUNTER_BYTES)
 		pk, ok2 := u64Of(at, unix.NFTA_COUNTER_PACKETS)
 		if ok1 && ok2 && n == 2 {
-			return &nftexpr.Counter{Bytes: by, Packets: pk}, true
+			c := dec.counter()
+			*c = nftexpr.Counter{Bytes: by, Packets: pk}
+			return c, true
 		}
 	case "immediate":
 		dreg, ok1 := u32Of(at, unix.NFTA_IMMEDIATE_DREG)
@@ -88,12 +100,13 @@ func decodeFast(name string, data []byte) (e nftexpr.Any, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		v := &nftexpr.Verdict{Kind: nftexpr.VerdictKind(int32(code))}
+		v := dec.verdict()
+		*v = nftexpr.Verdict{Kind: nftexpr.VerdictKind(int32(code))}
 		if ch, has := find(va[:vn], unix.NFTA_VERDICT_CHAIN); has {
 			if len(ch) < 2 || ch[len(ch)-1] != 0 || bytes.IndexByte(ch[:len(ch)-1], 0) >= 0 || vn != 2 {
 				return nil, false
 			}
-			v.Chain = string(ch[:len(ch)-1])
+			v.Chain = dec.name(ch[:len(ch)-1])
 		} else if vn != 1 {
 			return nil, false
 		}
@@ -105,11 +118,14 @@ func decodeFast(name string, data []byte) (e nftexpr.Any, ok bool) {
 		if !ok1 || !ok2 || !ok3 || n != 3 || len(nm) < 2 || nm[len(nm)-1] != 0 || bytes.IndexByte(nm[:len(nm)-1], 0) >= 0 {
 			return nil, false
 		}
-		u := xt.Unknown(bytes.Clone(info))
 		if name == "match" {
-			return &nftexpr.Match{Name: string(nm[:len(nm)-1]), Rev: rev, Info: &u}, true
+			m := dec.match()
+			*m = nftexpr.Match{Name: dec.name(nm[:len(nm)-1]), Rev: rev, Info: dec.info(info)}
+			return m, true
 		}
-		return &nftexpr.Target{Name: string(nm[:len(nm)-1]), Rev: rev, Info: &u}, true
+		t := dec.target()
+		*t = nftexpr.Target{Name: dec.name(nm[:len(nm)-1]), Rev: rev, Info: dec.info(info)}
+		return t, true
 	}
 	return nil, false
 }
@@ -170,7 +186,7 @@ func u64Of(a []fastAttr, typ uint16) (uint64, bool) {
 }
 
 // dataValueOf reads a nested attribute holding exactly one
-// NFTA_DATA_VALUE.
+// NFTA_DATA_VALUE (its bytes, not a copy).
 func dataValueOf(a []fastAttr, typ uint16) ([]byte, bool) {
 	d, ok := find(a, typ)
 	if !ok {
@@ -181,5 +197,5 @@ func dataValueOf(a []fastAttr, typ uint16) ([]byte, bool) {
 	if !ok || n != 1 || in[0].typ != unix.NFTA_DATA_VALUE {
 		return nil, false
 	}
-	return bytes.Clone(in[0].data), true
+	return in[0].data, true
 }
