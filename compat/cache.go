@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
@@ -50,9 +51,11 @@ type tableKey struct {
 
 // decoded is one rule's iptables form, or why it has none.
 type decoded struct {
-	spec *Spec
+	// spec is the rule's form, once asked for (chainSnap.spec): a listing
+	// needs only body and line, and decodes into reused memory.
+	spec atomic.Pointer[Spec]
 	body string
-	line string // "-A CHAIN"+body for spec's chain, when it was printed whole
+	line string // "-A CHAIN"+body, when it was printed whole
 	err  error
 	// src is the expressions it was decoded from: the memo keeps them,
 	// not their comparison key (expr.AppendKey), and derives the key
@@ -61,6 +64,11 @@ type decoded struct {
 	// copy ~3.5 MB of keys into fresh memory.
 	src  []byte
 	next *decoded // a memo entry of another key with the same hash
+}
+
+// lineChain is the chain of d's line.
+func (d *decoded) lineChain() string {
+	return d.line[len("-A ") : len(d.line)-len(d.body)]
 }
 
 // wanted is a rule a rulespec makes, as the chain snapshots compare it:
@@ -105,10 +113,13 @@ func (ipt *IPTables) state() *connState {
 
 // decode returns the iptables form of a rule whose comparison key has
 // the hash hash, decoding it only the first time the key is seen. The
-// form's counters are zero (a rule without a counter has none). A rule
-// whose bytes are not r's for good (dumped rules are; an encoding in a
-// builder is not) is kept as a copy (borrowed false).
-func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, borrowed bool) *decoded {
+// form's counters are zero (a rule without a counter has none).
+//
+// A dumped rule's bytes are its own for good, and are decoded in sc, the
+// memory the caller reuses from rule to rule, keeping the form (the Spec)
+// only when keep is set; for any other rule (an encoding in a builder)
+// sc is nil, and the form and a copy of the bytes are kept.
+func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, sc *decodeScratch, keep bool) *decoded {
 	memo := st.memo[0]
 	if fam == IPv6 {
 		memo = st.memo[1]
@@ -133,31 +144,47 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 		}
 	}
 	if d != nil {
-		if d.spec != nil && (d.spec.Table != r.Table || d.spec.Chain != r.Chain) {
+		if d.line != "" && d.lineChain() != r.Chain {
 			// Same expressions in another chain: share the decoding,
-			// not the chain name.
-			s := *d.spec
-			s.Table, s.Chain = r.Table, r.Chain
-			return &decoded{spec: &s, body: d.body, src: d.src}
+			// not the line (chainSnap.spec sees to the form's chain).
+			o := &decoded{body: d.body, src: d.src}
+			o.spec.Store(d.spec.Load())
+			return o
 		}
 		return d
 	}
-	rule, err := r.Decode()
+	var s *Spec
+	var err error
+	if sc == nil {
+		var rule *xtnl.Rule
+		if rule, err = r.Decode(); err == nil {
+			s, err = DecodeIn(nsFd, fam, rule)
+		}
+		keep = true
+	} else {
+		s, err = sc.decode(nsFd, fam, r, keep)
+	}
 	if err == nil {
-		var s *Spec
-		if s, err = DecodeIn(nsFd, fam, rule); err == nil {
+		var w *Writer
+		if sc != nil {
+			w = sc.writer(s)
+		} else {
+			w = s.writer()
+		}
+		line, body := s.line(w)
+		d = &decoded{body: body, line: line}
+		if keep {
 			if s.Counters != nil {
 				s.Counters = &Counters{}
 			}
-			line, body := s.line()
-			d = &decoded{spec: s, body: body, line: line}
+			d.spec.Store(s)
 		}
 	}
 	if err != nil {
 		d = &decoded{err: err, body: "\x00unrepresentable"}
 	}
 	d.src = r.Exprs
-	if !borrowed {
+	if sc == nil {
 		d.src = bytes.Clone(r.Exprs)
 	}
 	st.mu.Lock()
@@ -212,7 +239,7 @@ func (ipt *IPTables) canonicalsOf(b *builder, specs []*Spec, table, chain string
 		}
 		key := string(expr.AppendKey(nil, r.Exprs))
 		hash := maphash.String(keySeed, key)
-		d := st.decode(ipt.nsFd(), ipt.fam, r, hash, false)
+		d := st.decode(ipt.nsFd(), ipt.fam, r, hash, nil, true)
 		if d.err != nil {
 			return nil, wrapErr(d.err)
 		}

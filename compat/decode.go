@@ -16,6 +16,8 @@ type decoder struct {
 	spec  *Spec
 	exprs []Expr
 	pos   int
+	// sc, when set, is the memory new instances are made in.
+	sc *decodeScratch
 }
 
 // nativeDecoder recognizes, at d.pos, the native expressions one extension
@@ -45,7 +47,7 @@ func (d *decoder) instance(name string) *Instance {
 		}
 	}
 	ext := lookup(matches, name, d.spec.Family)
-	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	in := d.newInstance(ext, XTAlign(ext.Size))
 	if ext.Init != nil {
 		ext.Init(in.Info, &ParseContext{Family: d.spec.Family, Table: d.spec.Table, Chain: d.spec.Chain, Spec: d.spec, NetNSFd: d.spec.nsFd})
 	}
@@ -77,8 +79,14 @@ func Decode(fam Family, r *xtnl.Rule) (*Spec, error) {
 // nsFd (-1: the current one), where names such as ipsets are looked up
 // when it is printed.
 func DecodeIn(nsFd int, fam Family, r *xtnl.Rule) (*Spec, error) {
-	s := &Spec{Family: fam, Table: r.Table, Chain: r.Chain, nsFd: nsFd}
-	d := &decoder{spec: s, exprs: r.Exprs}
+	return decodeInto(new(Spec), new(decoder), nsFd, fam, r)
+}
+
+// decodeInto is DecodeIn into s, walked by d (both zero but for their
+// memory, Spec.Matches and decoder.sc).
+func decodeInto(s *Spec, d *decoder, nsFd int, fam Family, r *xtnl.Rule) (*Spec, error) {
+	s.Family, s.Table, s.Chain, s.nsFd = fam, r.Table, r.Chain, nsFd
+	d.spec, d.exprs = s, r.Exprs
 	for d.pos < len(d.exprs) {
 		ok, err := d.step()
 		if err != nil {
@@ -129,7 +137,7 @@ func (d *decoder) step() (bool, error) {
 			}
 		}
 	case *nftexpr.Counter:
-		s.Counters = &Counters{Packets: e.Packets, Bytes: e.Bytes}
+		s.Counters = d.newCounters(Counters{Packets: e.Packets, Bytes: e.Bytes})
 		d.pos++
 		return true, nil
 	case *nftexpr.Verdict:
@@ -276,7 +284,8 @@ func (d *decoder) xt(target bool, name string, rev uint32, info xt.InfoAny) (boo
 		}
 		return false, d.fail("%s %s revision %d is not supported by xtnl", kind, name, rev)
 	}
-	in := &Instance{Ext: ext, Info: append([]byte(nil), *raw...)}
+	in := d.newInstance(ext, len(*raw))
+	copy(in.Info, *raw)
 	if len(in.Info) < ext.Size {
 		return false, d.fail("%s: payload of %d bytes, want %d", ext, len(in.Info), XTAlign(ext.Size))
 	}

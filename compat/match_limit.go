@@ -139,7 +139,7 @@ func limitDecode(d *decoder) (bool, error) {
 		return false, nil
 	}
 	ext := lookup(matches, "limit", d.spec.Family)
-	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	in := d.newInstance(ext, XTAlign(ext.Size))
 	putLe32(in.Info[0:], uint32(limitScale*uint64(l.Unit)/l.Rate))
 	putLe32(in.Info[4:], l.Burst)
 	d.spec.Matches = append(d.spec.Matches, in)

@@ -99,7 +99,7 @@ func markDecode(d *decoder) (bool, error) {
 		return false, nil
 	}
 	ext := lookup(matches, "mark", d.spec.Family)
-	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	in := d.newInstance(ext, XTAlign(ext.Size))
 	putLe32(in.Info[0:], binary.NativeEndian.Uint32(c.Data))
 	putLe32(in.Info[4:], mask)
 	if c.Op == nftexpr.CmpOpNeq {

@@ -86,7 +86,7 @@ func (s *Spec) String() string { return s.Format(false) }
 // counters, as `iptables -v -S` does (" -c PACKETS BYTES" before the
 // target).
 func (s *Spec) Format(counters bool) string {
-	line, _ := s.formatLine(counters)
+	line, _ := s.formatLine(s.writer(), counters)
 	return line
 }
 
@@ -100,14 +100,15 @@ func (s *Spec) Body() string {
 
 // line prints the rule as -S does (Format without counters) and returns
 // its body (Body) as a part of the same string: one allocation for both.
-func (s *Spec) line() (line, body string) {
-	line, at := s.formatLine(false)
+// w is a fresh Writer for s (Spec.writer).
+func (s *Spec) line(w *Writer) (line, body string) {
+	line, at := s.formatLine(w, false)
 	return line, line[at:]
 }
 
-// formatLine is Format, and where in the line the body starts.
-func (s *Spec) formatLine(counters bool) (string, int) {
-	w := s.writer()
+// formatLine is Format into w, a fresh Writer for s, and where in the
+// line the body starts.
+func (s *Spec) formatLine(w *Writer, counters bool) (string, int) {
 	w.Grow(lineSizeHint)
 	w.WriteString("-A ")
 	w.WriteString(s.Chain)

@@ -204,7 +204,12 @@ func (s *chainSnap) positions(body string) []int32 {
 
 // decoded returns the rules' iptables forms (counters zero; see spec).
 // A large chain is decoded on all CPUs.
-func (s *chainSnap) decoded() []*decoded {
+func (s *chainSnap) decoded() []*decoded { return s.decodedKeeping(false) }
+
+// decodedKeeping is decoded for a caller that goes on to ask for every
+// rule's Spec (keep), which the decoding then keeps rather than makes
+// again.
+func (s *chainSnap) decodedKeeping(keep bool) []*decoded {
 	s.decodeOnce.Do(func() {
 		missing := len(s.rules)
 		if s.dec == nil {
@@ -218,9 +223,10 @@ func (s *chainSnap) decoded() []*decoded {
 			}
 		}
 		decode := func(lo, hi int) {
+			var sc decodeScratch
 			for i := lo; i < hi; i++ {
 				if s.dec[i] == nil {
-					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], s.hashes[i], true)
+					s.dec[i] = s.st.decode(s.nsFd, s.fam, s.rules[i], s.hashes[i], &sc, keep)
 				}
 			}
 		}
@@ -252,16 +258,38 @@ const minParallelDecode = 1024
 // spec returns rule i's iptables form with its own counters, or why it
 // has none.
 func (s *chainSnap) spec(i int) (*Spec, error) {
-	d := s.decoded()[i]
+	d := s.decodedKeeping(true)[i]
 	if d.err != nil {
 		return nil, d.err
 	}
-	if d.spec.Counters == nil {
-		return d.spec, nil
+	r := s.rules[i]
+	form := d.spec.Load()
+	if form == nil {
+		// Decoded for a listing, which kept only the line: decode it
+		// again, for good.
+		rule, err := r.Decode()
+		if err == nil {
+			form, err = DecodeIn(s.nsFd, s.fam, rule)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if form.Counters != nil {
+			form.Counters = &Counters{}
+		}
+		d.spec.CompareAndSwap(nil, form)
+		form = d.spec.Load()
 	}
-	c := *d.spec
-	p, b, _ := expr.CounterOf(s.rules[i].Exprs)
-	c.Counters = &Counters{Packets: p, Bytes: b}
+	if form.Counters == nil && form.Table == r.Table && form.Chain == r.Chain {
+		return form, nil
+	}
+	// The form of the same expressions elsewhere, or counters of its own.
+	c := *form
+	c.Table, c.Chain = r.Table, r.Chain
+	if c.Counters != nil {
+		p, b, _ := expr.CounterOf(r.Exprs)
+		c.Counters = &Counters{Packets: p, Bytes: b}
+	}
 	return &c, nil
 }
 
@@ -280,7 +308,7 @@ func (s *chainSnap) sLines() ([]string, error) {
 				if d.line != "" {
 					s.lines[i] = d.line
 				} else {
-					s.lines[i] = "-A " + d.spec.Chain + d.body
+					s.lines[i] = "-A " + s.rules[i].Chain + d.body
 				}
 			}
 		}

@@ -179,7 +179,7 @@ func TestMemoTellsKeysOfOneHashApart(t *testing.T) {
 	const hash = 42
 	look := func(r *xtnl.RawRule) string {
 		t.Helper()
-		d := st.decode(-1, IPv4, r, hash, true)
+		d := st.decode(-1, IPv4, r, hash, new(decodeScratch), false)
 		if d.err != nil {
 			t.Fatal(d.err)
 		}

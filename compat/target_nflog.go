@@ -103,7 +103,7 @@ func nflogDecode(d *decoder) (bool, error) {
 		return false, nil
 	}
 	ext := lookup(targets, "NFLOG", d.spec.Family)
-	in := &Instance{Ext: ext, Info: make([]byte, XTAlign(ext.Size))}
+	in := d.newInstance(ext, XTAlign(ext.Size))
 	putLe16(in.Info[4:], l.Group)
 	if l.Key&(1<<unix.NFTA_LOG_PREFIX) != 0 {
 		putCString(in.Info[nflogPrefix:nflogPrefix+nflogPrefixSz], string(bytes.TrimRight(l.Data, "\x00")))
