@@ -7,6 +7,7 @@ package xtnl
 import (
 	"bytes"
 
+	"github.com/xtnl/xtnl/internal/prefault"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,7 +74,7 @@ func nextChunk(n, limit int) int { return min(max(2*n, 8), limit) }
 
 func (rd *rawRuleReader) read(f *ruleFields) *RawRule {
 	if len(rd.rules) == cap(rd.rules) {
-		rd.rules = make([]RawRule, 0, nextChunk(cap(rd.rules), maxRulesChunk))
+		rd.rules = prefault.Slice(make([]RawRule, 0, nextChunk(cap(rd.rules), maxRulesChunk)))
 	}
 	rd.rules = append(rd.rules, RawRule{
 		Family: f.family,
@@ -110,7 +111,7 @@ func (rd *rawRuleReader) intern(last *string, b []byte) string {
 // into its neighbour.
 func (rd *rawRuleReader) keep(b []byte) []byte {
 	if cap(rd.bytes)-len(rd.bytes) < len(b) {
-		rd.bytes = make([]byte, 0, max(nextChunk(cap(rd.bytes), maxBytesChunk), len(b), 512))
+		rd.bytes = prefault.Slice(make([]byte, 0, max(nextChunk(cap(rd.bytes), maxBytesChunk), len(b), 512)))
 	}
 	at := len(rd.bytes)
 	rd.bytes = append(rd.bytes, b...)

@@ -66,6 +66,33 @@ type decoded struct {
 	next *decoded // a memo entry of another key with the same hash
 }
 
+// reserve makes room in fam's memo for n more entries, when that is more
+// than it holds: a first listing of a large chain would otherwise grow
+// the map again and again, leaving each smaller table as garbage.
+func (st *connState) reserve(fam Family, n int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	memo := st.memoOf(fam)
+	if n <= len(memo) || len(memo)+n > cacheLimit {
+		return
+	}
+	bigger := make(map[uint64]*decoded, len(memo)+n)
+	for h, d := range memo {
+		bigger[h] = d
+	}
+	st.memo[memoIndex(fam)] = bigger
+}
+
+// memoOf is fam's memo; st.mu is held.
+func (st *connState) memoOf(fam Family) map[uint64]*decoded { return st.memo[memoIndex(fam)] }
+
+func memoIndex(fam Family) int {
+	if fam == IPv6 {
+		return 1
+	}
+	return 0
+}
+
 // lineChain is the chain of d's line.
 func (d *decoded) lineChain() string {
 	return d.line[len("-A ") : len(d.line)-len(d.body)]
@@ -120,12 +147,8 @@ func (ipt *IPTables) state() *connState {
 // only when keep is set; for any other rule (an encoding in a builder)
 // sc is nil, and the form and a copy of the bytes are kept.
 func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, sc *decodeScratch, keep bool) *decoded {
-	memo := st.memo[0]
-	if fam == IPv6 {
-		memo = st.memo[1]
-	}
 	st.mu.Lock()
-	d := memo[hash]
+	d := st.memoOf(fam)[hash]
 	st.mu.Unlock()
 	// Entries are never changed once filed: compared without the lock.
 	// The keys are derived only for an entry of the hash whose bytes
@@ -165,14 +188,15 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 		s, err = sc.decode(nsFd, fam, r, keep)
 	}
 	if err == nil {
-		var w *Writer
-		if sc != nil {
-			w = sc.writer(s)
+		if sc == nil {
+			line, body := s.line(s.writer())
+			d = &decoded{body: body, line: line}
 		} else {
-			w = s.writer()
+			line, body := s.line(sc.writer(s))
+			d = sc.entry()
+			d.line = sc.keep(line)
+			d.body = d.line[len(d.line)-len(body):]
 		}
-		line, body := s.line(w)
-		d = &decoded{body: body, line: line}
 		if keep {
 			if s.Counters != nil {
 				s.Counters = &Counters{}
@@ -188,6 +212,7 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 		d.src = bytes.Clone(r.Exprs)
 	}
 	st.mu.Lock()
+	memo := st.memoOf(fam)
 	if len(memo) >= cacheLimit {
 		clear(memo)
 	}

@@ -1,8 +1,11 @@
 package compat
 
 import (
+	"unsafe"
+
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/prefault"
 )
 
 // decodeScratch is the memory a reader of many rules decodes them in, one
@@ -24,7 +27,18 @@ type decodeScratch struct {
 	info     []byte
 	counters Counters
 	w        Writer
+	// What the decodings keep (lines, memo entries) is carved from
+	// chunks, each a few allocations for hundreds of rules.
+	text    []byte
+	entries []decoded
 }
+
+// Chunks of what decodings keep double from the first (a one-rule
+// re-read keeps little) up to these.
+const (
+	maxTextChunk    = 64 << 10
+	maxEntriesChunk = 512
+)
 
 // decode decodes r (whose bytes must stay as they are until the next
 // call) into sc's memory: what it returns is valid until the next call;
@@ -49,10 +63,31 @@ func (sc *decodeScratch) decode(nsFd int, fam Family, r *xtnl.RawRule, keep bool
 	return s, err
 }
 
-// writer returns a Writer for one line of s.
+// writer returns a Writer for one line of s, in the memory of the last.
 func (sc *decodeScratch) writer(s *Spec) *Writer {
-	sc.w = Writer{nsFd: s.nsFd, hasNS: true}
+	sc.w.reuse()
+	sc.w.nsFd, sc.w.hasNS = s.nsFd, true
 	return &sc.w
+}
+
+// keep returns a lasting copy of text (a line in sc.w).
+func (sc *decodeScratch) keep(text string) string {
+	if cap(sc.text)-len(sc.text) < len(text) {
+		sc.text = prefault.Slice(make([]byte, 0, max(min(2*cap(sc.text), maxTextChunk), len(text), 256)))
+	}
+	at := len(sc.text)
+	sc.text = append(sc.text, text...)
+	// The chunk's bytes are never written again.
+	return unsafe.String(&sc.text[at], len(text))
+}
+
+// entry returns a new memo entry.
+func (sc *decodeScratch) entry() *decoded {
+	if len(sc.entries) == cap(sc.entries) {
+		sc.entries = prefault.Slice(make([]decoded, 0, min(max(2*cap(sc.entries), 4), maxEntriesChunk)))
+	}
+	sc.entries = sc.entries[:len(sc.entries)+1]
+	return &sc.entries[len(sc.entries)-1]
 }
 
 // newInstance returns a match or target of ext with a zero payload of n

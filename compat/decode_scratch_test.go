@@ -171,3 +171,36 @@ func TestFormsAfterAListing(t *testing.T) {
 		t.Fatalf("Stats(B) after listings: %q", stats)
 	}
 }
+
+// A Writer never changes a string it returned: not by writing on, not by
+// growing, not by Reset. What the scratch keeps of a line outlives the
+// Writer's reuse for the next.
+func TestWriterKeepsWhatItReturned(t *testing.T) {
+	var w Writer
+	w.WriteString("-A X")
+	first := w.String()
+	w.WriteByte(' ')
+	w.WriteRune('é')
+	w.Write([]byte(" -j ACCEPT"))
+	w.Grow(1 << 10)
+	if first != "-A X" || w.String() != "-A X é -j ACCEPT" || w.Len() != len("-A X é -j ACCEPT") || w.Cap() < 1<<10 {
+		t.Fatalf("first %q, now %q (len %d cap %d)", first, w.String(), w.Len(), w.Cap())
+	}
+	w.Reset()
+	w.WriteString("other")
+	if first != "-A X" || w.String() != "other" {
+		t.Fatalf("after Reset: first %q, now %q", first, w.String())
+	}
+	var sc decodeScratch
+	s := &Spec{nsFd: -1}
+	var kept []string
+	// Longest first: the next lines are written over the first's memory.
+	for _, text := range []string{strings.Repeat("x", 300), "another line", "one line"} {
+		w := sc.writer(s)
+		w.WriteString(text)
+		kept = append(kept, sc.keep(w.String()))
+	}
+	if kept[0] != strings.Repeat("x", 300) || kept[1] != "another line" || kept[2] != "one line" {
+		t.Fatalf("kept %q", kept)
+	}
+}

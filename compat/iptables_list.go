@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/xtnl/xtnl/internal/prefault"
 )
 
 // List returns the chain as `iptables -S CHAIN` prints it: "-P CHAIN
@@ -36,10 +38,8 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		}
 		chains = []*chainView{c}
 	}
-	var out []string
-	for _, c := range chains {
-		out = append(out, c.headerLine(counters))
-	}
+	var rules [][]string // each chain's
+	total := len(chains)
 	for _, c := range chains {
 		if !c.exists {
 			continue
@@ -48,21 +48,30 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		if err != nil {
 			return nil, wrapErr(err)
 		}
+		var lines []string
 		if !counters {
-			lines, err := snap.sLines()
-			if err != nil {
+			if lines, err = snap.sLines(); err != nil {
 				return nil, wrapErr(err)
 			}
-			out = append(out, lines...)
-			continue
-		}
-		for i := range snap.rules {
-			s, err := snap.spec(i)
-			if err != nil {
-				return nil, wrapErr(err)
+		} else {
+			lines = make([]string, len(snap.rules))
+			for i := range snap.rules {
+				s, err := snap.spec(i)
+				if err != nil {
+					return nil, wrapErr(err)
+				}
+				lines[i] = s.Format(true)
 			}
-			out = append(out, s.Format(true))
 		}
+		rules = append(rules, lines)
+		total += len(lines)
+	}
+	out := prefault.Slice(make([]string, 0, total))
+	for _, c := range chains {
+		out = append(out, c.headerLine(counters))
+	}
+	for _, lines := range rules {
+		out = append(out, lines...)
 	}
 	return out, nil
 }

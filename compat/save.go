@@ -1,13 +1,19 @@
 package compat
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
-// Writer collects the text an extension's Save prints.
+// Writer collects the text an extension's Save prints. It has
+// strings.Builder's methods, and like it never changes what String has
+// returned; unlike it, compat can reuse its memory for the next rule once
+// it has copied what it keeps.
 type Writer struct {
-	strings.Builder
+	buf []byte
 	// The namespace the rule comes from, for names printed from indexes.
 	nsFd  int
 	hasNS bool
@@ -16,6 +22,50 @@ type Writer struct {
 	// proto names the protocol whose service names ports print as.
 	proto string
 }
+
+// Write appends p; it never fails.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+// WriteString appends str; it never fails.
+func (w *Writer) WriteString(str string) (int, error) {
+	w.buf = append(w.buf, str...)
+	return len(str), nil
+}
+
+// WriteByte appends c; it never fails.
+func (w *Writer) WriteByte(c byte) error {
+	w.buf = append(w.buf, c)
+	return nil
+}
+
+// WriteRune appends r's UTF-8 encoding; it never fails.
+func (w *Writer) WriteRune(r rune) (int, error) {
+	n := len(w.buf)
+	w.buf = utf8.AppendRune(w.buf, r)
+	return len(w.buf) - n, nil
+}
+
+// String returns what was written, without copying it.
+func (w *Writer) String() string { return unsafe.String(unsafe.SliceData(w.buf), len(w.buf)) }
+
+// Len is the number of bytes written.
+func (w *Writer) Len() int { return len(w.buf) }
+
+// Cap is the room for bytes, written or not.
+func (w *Writer) Cap() int { return cap(w.buf) }
+
+// Grow makes room for n more bytes.
+func (w *Writer) Grow(n int) { w.buf = slices.Grow(w.buf, n) }
+
+// Reset empties the Writer (strings already returned stay as they are).
+func (w *Writer) Reset() { w.buf = nil }
+
+// reuse empties the Writer into its own memory, for a caller that is done
+// with every string it returned (decodeScratch).
+func (w *Writer) reuse() { w.buf = w.buf[:0] }
 
 // Numeric reports whether Print should show numbers rather than names
 // (iptables -L -n).

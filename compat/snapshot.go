@@ -8,6 +8,7 @@ import (
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/prefault"
 )
 
 // chainSnap is one chain's rules at generation gen, made from the dump:
@@ -127,15 +128,15 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 // (nil: none); whole tells that every rule was read into fresh memory.
 func (s *chainSnap) index(prev *chainSnap, from []int32, whole bool) {
 	n := len(s.rules)
-	s.hashes = make([]uint64, n)
+	s.hashes = prefault.Slice(make([]uint64, n))
 	// The forms and lines are made here only to take prev's; otherwise
 	// when first asked for (an Exists needs neither).
 	decDone, linesDone := prev != nil && prev.decodeDone.Load(), prev != nil && prev.linesDone.Load()
 	if decDone {
-		s.dec = make([]*decoded, n)
+		s.dec = prefault.Slice(make([]*decoded, n))
 	}
 	if linesDone {
-		s.lines = make([]string, n)
+		s.lines = prefault.Slice(make([]string, n))
 	}
 	kept := 0
 	var key []byte
@@ -213,7 +214,7 @@ func (s *chainSnap) decodedKeeping(keep bool) []*decoded {
 	s.decodeOnce.Do(func() {
 		missing := len(s.rules)
 		if s.dec == nil {
-			s.dec = make([]*decoded, len(s.rules))
+			s.dec = prefault.Slice(make([]*decoded, len(s.rules)))
 		} else {
 			missing = 0
 			for _, d := range s.dec {
@@ -230,6 +231,7 @@ func (s *chainSnap) decodedKeeping(keep bool) []*decoded {
 				}
 			}
 		}
+		s.st.reserve(s.fam, missing)
 		n, workers := len(s.rules), runtime.GOMAXPROCS(0)
 		if missing < minParallelDecode || workers < 2 {
 			decode(0, n)
@@ -297,7 +299,7 @@ func (s *chainSnap) spec(i int) (*Spec, error) {
 func (s *chainSnap) sLines() ([]string, error) {
 	s.linesOnce.Do(func() {
 		if s.lines == nil {
-			s.lines = make([]string, len(s.rules))
+			s.lines = prefault.Slice(make([]string, len(s.rules)))
 		}
 		for i, d := range s.decoded() {
 			if d.err != nil {
