@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/prefault"
 	"golang.org/x/sys/unix"
 )
 
@@ -158,7 +159,11 @@ func (h *dumpReader) message(m message) error {
 // take turns. A dump that fits one datagram never gets here.
 func (c *Conn) recvPipelined(h *dumpReader) error {
 	if c.rbuf2 == nil {
-		c.rbuf2 = make([]byte, len(c.rbuf))
+		// A dump of several parts: both buffers will be filled whole,
+		// so map their pages at once (the first buffer's, touched so
+		// far only as far as one part reached, included).
+		prefault.Slice(c.rbuf)
+		c.rbuf2 = prefault.Slice(make([]byte, len(c.rbuf)))
 	}
 	type part struct {
 		b   []byte

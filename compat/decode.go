@@ -49,7 +49,7 @@ func (d *decoder) instance(name string) *Instance {
 	ext := lookup(matches, name, d.spec.Family)
 	in := d.newInstance(ext, XTAlign(ext.Size))
 	if ext.Init != nil {
-		ext.Init(in.Info, &ParseContext{Family: d.spec.Family, Table: d.spec.Table, Chain: d.spec.Chain, Spec: d.spec, NetNSFd: d.spec.nsFd})
+		ext.Init(in.Info, d.parseContext())
 	}
 	d.spec.Matches = append(d.spec.Matches, in)
 	return in
@@ -137,7 +137,7 @@ func (d *decoder) step() (bool, error) {
 			}
 		}
 	case *nftexpr.Counter:
-		s.Counters = d.newCounters(Counters{Packets: e.Packets, Bytes: e.Bytes})
+		s.Counters = d.newCounters(e.Packets, e.Bytes)
 		d.pos++
 		return true, nil
 	case *nftexpr.Verdict:

@@ -26,6 +26,7 @@ type decodeScratch struct {
 	matches  []*Instance
 	info     []byte
 	counters Counters
+	ctx      ParseContext
 	w        Writer
 	// What the decodings keep (lines, memo entries) is carved from
 	// chunks, each a few allocations for hundreds of rules.
@@ -112,10 +113,21 @@ func (d *decoder) newInstance(ext *Extension, n int) *Instance {
 }
 
 // newCounters returns counters for the rule being decoded.
-func (d *decoder) newCounters(c Counters) *Counters {
+func (d *decoder) newCounters(packets, bytes uint64) *Counters {
 	if d.sc == nil {
-		return &c
+		return &Counters{Packets: packets, Bytes: bytes}
 	}
-	d.sc.counters = c
+	d.sc.counters = Counters{Packets: packets, Bytes: bytes}
 	return &d.sc.counters
+}
+
+// parseContext returns the context extensions' Init see for the rule
+// being decoded.
+func (d *decoder) parseContext() *ParseContext {
+	s := d.spec
+	if d.sc == nil {
+		return &ParseContext{Family: s.Family, Table: s.Table, Chain: s.Chain, Spec: s, NetNSFd: s.nsFd}
+	}
+	d.sc.ctx = ParseContext{Family: s.Family, Table: s.Table, Chain: s.Chain, Spec: s, NetNSFd: s.nsFd}
+	return &d.sc.ctx
 }

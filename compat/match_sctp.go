@@ -286,10 +286,10 @@ func sctpChunks(info []byte, numeric bool) string {
 func sctpSave(info []byte, w *Writer) {
 	flags, inv := le32(info[sctpFlagsOff:]), le32(info[sctpInvflagsOff:])
 	if flags&sctpSrcPorts != 0 {
-		w.Opt(inv&sctpSrcPorts != 0, "sport", formatPortRange(le16(info[4:]), le16(info[6:])))
+		w.portRangeOpt(inv&sctpSrcPorts != 0, "sport", le16(info[4:]), le16(info[6:]))
 	}
 	if flags&sctpDestPorts != 0 {
-		w.Opt(inv&sctpDestPorts != 0, "dport", formatPortRange(le16(info[0:]), le16(info[2:])))
+		w.portRangeOpt(inv&sctpDestPorts != 0, "dport", le16(info[0:]), le16(info[2:]))
 	}
 	if flags&sctpChunkTypes != 0 {
 		w.Opt(inv&sctpChunkTypes != 0, "chunk-types")

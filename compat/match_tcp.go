@@ -149,7 +149,7 @@ func tcpSave(info []byte, w *Writer) {
 	ports := func(name string, at int, bit byte) {
 		lo, hi := le16(info[at:]), le16(info[at+2:])
 		if lo != 0 || hi != 0xffff {
-			w.Opt(info[11]&bit != 0, name, formatPortRange(lo, hi))
+			w.portRangeOpt(info[11]&bit != 0, name, lo, hi)
 		}
 	}
 	ports("sport", 0, tcpInvSrcPt)

@@ -36,10 +36,10 @@ func init() {
 		Save: func(info []byte, w *Writer) {
 			spts, dpts := portsOf(info)
 			if !isFullRange(spts) {
-				w.Opt(info[8]&udpInvSrcPt != 0, "sport", formatPortRange(spts[0], spts[1]))
+				w.portRangeOpt(info[8]&udpInvSrcPt != 0, "sport", spts[0], spts[1])
 			}
 			if !isFullRange(dpts) {
-				w.Opt(info[8]&udpInvDstPt != 0, "dport", formatPortRange(dpts[0], dpts[1]))
+				w.portRangeOpt(info[8]&udpInvDstPt != 0, "dport", dpts[0], dpts[1])
 			}
 		},
 		Print: func(info []byte, w *Writer) {

@@ -55,11 +55,16 @@ func parseAnyPortRange(s, proto string) (lo, hi uint16, err error) {
 	return lo, hi, nil
 }
 
-func formatPortRange(lo, hi uint16) string {
-	if lo == hi {
-		return strconv.Itoa(int(lo))
+// portRangeOpt writes " [!] --name LO[:HI]" as iptables-save prints a
+// port range, straight into w (a line of a listing prints one or two).
+func (w *Writer) portRangeOpt(invert bool, name string, lo, hi uint16) {
+	w.Opt(invert, name)
+	w.WriteByte(' ')
+	w.buf = strconv.AppendUint(w.buf, uint64(lo), 10)
+	if lo != hi {
+		w.WriteByte(':')
+		w.buf = strconv.AppendUint(w.buf, uint64(hi), 10)
 	}
-	return strconv.Itoa(int(lo)) + ":" + strconv.Itoa(int(hi))
 }
 
 // appendPorts appends the native test of one port range at transport
