@@ -11,8 +11,11 @@ import (
 // Writer collects the text an extension's Save prints. It has
 // strings.Builder's methods, and like it never changes what String has
 // returned; unlike it, compat can reuse its memory for the next rule once
-// it has copied what it keeps.
+// it has copied what it keeps. Like a strings.Builder, a Writer must not
+// be copied once written to (the copy would write over the bytes of the
+// original's strings); go vet's copylocks check reports copies.
 type Writer struct {
+	_   noCopy
 	buf []byte
 	// The namespace the rule comes from, for names printed from indexes.
 	nsFd  int
@@ -22,6 +25,12 @@ type Writer struct {
 	// proto names the protocol whose service names ports print as.
 	proto string
 }
+
+// noCopy makes go vet report copies of the struct holding it.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // Write appends p; it never fails.
 func (w *Writer) Write(p []byte) (int, error) {
@@ -148,15 +157,15 @@ func (s *Spec) Body() string {
 	return w.String()
 }
 
-// line prints the rule as -S does (Format without counters) and returns
-// its body (Body) as a part of the same string: one allocation for both.
-// w is a fresh Writer for s (Spec.writer).
+// line prints the rule as -S does (Format without counters) into w, an
+// empty Writer for s, and returns its body (Body) as a part of the same
+// string.
 func (s *Spec) line(w *Writer) (line, body string) {
 	line, at := s.formatLine(w, false)
 	return line, line[at:]
 }
 
-// formatLine is Format into w, a fresh Writer for s, and where in the
+// formatLine is Format into w, an empty Writer for s, and where in the
 // line the body starts.
 func (s *Spec) formatLine(w *Writer, counters bool) (string, int) {
 	w.Grow(lineSizeHint)
