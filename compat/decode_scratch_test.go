@@ -55,6 +55,7 @@ func TestScratchDecodingMatchesFresh(t *testing.T) {
 	if len(rules) < 500 {
 		t.Fatalf("only %d corpus rules parsed and decoded without a kernel", len(rules))
 	}
+	t.Logf("%d rules of the corpus, each decoded after others in the same memory", len(rules))
 	orders := map[string][]int{"corpus": {}, "reversed": {}, "shuffled": {}}
 	for i := range rules {
 		orders["corpus"] = append(orders["corpus"], i)
