@@ -2,10 +2,12 @@ package compat
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xtnl/xtnl"
@@ -203,5 +205,50 @@ func TestWriterKeepsWhatItReturned(t *testing.T) {
 	}
 	if kept[0] != strings.Repeat("x", 300) || kept[1] != "another line" || kept[2] != "one line" {
 		t.Fatalf("kept %q", kept)
+	}
+}
+
+// Forms asked for by several goroutines at once after a listing are
+// decoded once each and agree (run with -race).
+func TestFormsAfterAListingConcurrently(t *testing.T) {
+	conn := xtnl.OpenFake()
+	defer conn.Close()
+	ipt, err := New(WithConn(conn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ipt.NewChain("filter", "X"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if err := ipt.Append("filter", "X", "-s", fmt.Sprintf("10.9.%d.%d/32", i/250, i%250+1), "-p", "udp", "--dport", fmt.Sprint(1000+i), "-c", fmt.Sprint(i), "1", "-j", "ACCEPT"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines, err := ipt.List("filter", "X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	got := make([][]string, 4)
+	errs := make([]error, 4)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[g], errs[g] = ipt.ListWithCounters("filter", "X")
+		}()
+	}
+	wg.Wait()
+	for g := range got {
+		if errs[g] != nil {
+			t.Fatal(errs[g])
+		}
+		if !slices.Equal(got[g], got[0]) || len(got[g]) != len(lines) {
+			t.Fatalf("goroutine %d listed %d lines, unlike goroutine 0's %d", g, len(got[g]), len(got[0]))
+		}
+	}
+	if want := "-A X -s 10.9.0.8/32 -p udp -m udp --dport 1007 -c 7 1 -j ACCEPT"; got[0][8] != want {
+		t.Fatalf("line 8: %q, want %q", got[0][8], want)
 	}
 }
