@@ -179,12 +179,12 @@ func inetNtop(fam Family, b []byte) string {
 	return ipString(b[:n])
 }
 
-// inetNtop6 formats a 16-byte IPv6 address as glibc's inet_ntop does,
-// which differs from Go for IPv4-compatible addresses such as ::1.2.3.4
-// ("" when b is not 16 bytes).
-func inetNtop6(b []byte) string {
+// appendInetNtop6 appends a 16-byte IPv6 address as glibc's inet_ntop
+// formats it, which differs from Go for IPv4-compatible addresses such as
+// ::1.2.3.4 (nothing when b is not 16 bytes).
+func appendInetNtop6(dst, b []byte) []byte {
 	if len(b) != 16 {
-		return ""
+		return dst
 	}
 	var words [8]uint16
 	for i := range words {
@@ -209,25 +209,23 @@ func inetNtop6(b []byte) string {
 	if bestLen < 2 {
 		bestBase = -1
 	}
-	var sb strings.Builder
 	for i := 0; i < 8; i++ {
 		if bestBase != -1 && i >= bestBase && i < bestBase+bestLen {
 			if i == bestBase {
-				sb.WriteByte(':')
+				dst = append(dst, ':')
 			}
 			continue
 		}
 		if i != 0 {
-			sb.WriteByte(':')
+			dst = append(dst, ':')
 		}
 		if i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && words[5] == 0xffff)) {
-			sb.WriteString(ipString(b[12:16]))
-			return sb.String()
+			return appendIP(dst, b[12:16])
 		}
-		sb.WriteString(strconv.FormatUint(uint64(words[i]), 16))
+		dst = strconv.AppendUint(dst, uint64(words[i]), 16)
 	}
 	if bestBase != -1 && bestBase+bestLen == 8 {
-		sb.WriteByte(':')
+		dst = append(dst, ':')
 	}
-	return sb.String()
+	return dst
 }

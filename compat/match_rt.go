@@ -118,7 +118,7 @@ func rtAddrs(info []byte) string {
 		} else {
 			sb.WriteByte(',')
 		}
-		sb.WriteString(inetNtop6(info[rtAddrsOff+16*i : rtAddrsOff+16*i+16]))
+		sb.WriteString(ipString(info[rtAddrsOff+16*i : rtAddrsOff+16*i+16]))
 	}
 	return sb.String()
 }

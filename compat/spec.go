@@ -137,21 +137,20 @@ func (a Addr) appendTo(dst []byte, fam Family) []byte {
 	return appendIP(dst, a.Mask[:l])
 }
 
-// appendIP appends ipString(b).
+// appendIP appends an address (4 or 16 bytes) as inet_ntop formats it
+// (glibc's IPv6 form, which differs from Go's for IPv4-compatible
+// addresses such as ::1.2.3.4); nothing for any other length.
 func appendIP(dst, b []byte) []byte {
 	if len(b) == 4 {
 		return netip.AddrFrom4([4]byte(b)).AppendTo(dst)
 	}
-	return append(dst, inetNtop6(b)...)
+	return appendInetNtop6(dst, b)
 }
 
-// ipString formats an address as inet_ntop does (glibc's IPv6 form, which
-// differs from Go's for IPv4-compatible addresses such as ::1.2.3.4).
+// ipString is appendIP as a string.
 func ipString(b []byte) string {
-	if len(b) == 4 {
-		return netip.AddrFrom4([4]byte(b)).String()
-	}
-	return inetNtop6(b)
+	var buf [len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")]byte
+	return string(appendIP(buf[:0], b))
 }
 
 // parseAddrs parses -s / -d arguments: one or more comma-separated
