@@ -179,33 +179,25 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 	var s *Spec
 	var err error
 	if sc == nil {
-		var rule *xtnl.Rule
-		if rule, err = r.Decode(); err == nil {
-			s, err = DecodeIn(nsFd, fam, rule)
-		}
+		s, err = formOf(nsFd, fam, r)
 		keep = true
 	} else {
 		s, err = sc.decode(nsFd, fam, r, keep)
 	}
-	if err == nil {
-		if sc == nil {
-			line, body := s.line(s.writer())
-			d = &decoded{body: body, line: line}
-		} else {
-			line, body := s.line(sc.writer(s))
-			d = sc.entry()
-			d.line = sc.keep(line)
-			d.body = d.line[len(d.line)-len(body):]
-		}
-		if keep {
-			if s.Counters != nil {
-				s.Counters = &Counters{}
-			}
-			d.spec.Store(s)
-		}
-	}
-	if err != nil {
+	switch {
+	case err != nil:
 		d = &decoded{err: err, body: "\x00unrepresentable"}
+	case sc == nil:
+		line, body := s.line(s.writer())
+		d = &decoded{body: body, line: line}
+	default:
+		line, body := s.line(sc.writer(s))
+		d = sc.entry()
+		d.line = sc.keep(line)
+		d.body = d.line[len(d.line)-len(body):]
+	}
+	if err == nil && keep {
+		d.spec.Store(s)
 	}
 	d.src = r.Exprs
 	if sc == nil {
@@ -220,6 +212,26 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 	memo[hash] = d
 	st.mu.Unlock()
 	return d
+}
+
+// formOf decodes r's iptables form for good, in memory of its own, as the
+// memo keeps it (memoForm).
+func formOf(nsFd int, fam Family, r *xtnl.RawRule) (*Spec, error) {
+	rule, err := r.Decode()
+	if err != nil {
+		return nil, err
+	}
+	return memoForm(DecodeIn(nsFd, fam, rule))
+}
+
+// memoForm makes a form decoded for good fit the memo: its counters zero
+// (a rule without a counter keeps none), since rules of one key differ in
+// theirs (each rule's own are in its bytes: chainSnap.spec).
+func memoForm(s *Spec, err error) (*Spec, error) {
+	if err == nil && s.Counters != nil {
+		s.Counters = &Counters{}
+	}
+	return s, err
 }
 
 // canonicals returns the rules a rulespec makes (one per combination of

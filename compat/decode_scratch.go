@@ -43,7 +43,8 @@ const (
 
 // decode decodes r (whose bytes must stay as they are until the next
 // call) into sc's memory: what it returns is valid until the next call;
-// with keep, the Spec (not the expressions) is new and the caller's.
+// with keep, the Spec (not the expressions) is new and the caller's, as
+// the memo keeps it (memoForm).
 func (sc *decodeScratch) decode(nsFd int, fam Family, r *xtnl.RawRule, keep bool) (*Spec, error) {
 	exprs, err := sc.exprs.UnmarshalList(byte(r.Family), r.Exprs)
 	if err != nil {
@@ -51,7 +52,7 @@ func (sc *decodeScratch) decode(nsFd int, fam Family, r *xtnl.RawRule, keep bool
 	}
 	sc.rule = xtnl.Rule{Family: r.Family, Table: r.Table, Chain: r.Chain, Handle: r.Handle, Exprs: exprs}
 	if keep {
-		return DecodeIn(nsFd, fam, &sc.rule)
+		return memoForm(DecodeIn(nsFd, fam, &sc.rule))
 	}
 	clear(sc.matches)
 	sc.insts, sc.info = sc.insts[:0], sc.info[:0]

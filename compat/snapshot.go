@@ -269,15 +269,9 @@ func (s *chainSnap) spec(i int) (*Spec, error) {
 	if form == nil {
 		// Decoded for a listing, which kept only the line: decode it
 		// again, for good.
-		rule, err := r.Decode()
-		if err == nil {
-			form, err = DecodeIn(s.nsFd, s.fam, rule)
-		}
-		if err != nil {
+		var err error
+		if form, err = formOf(s.nsFd, s.fam, r); err != nil {
 			return nil, err
-		}
-		if form.Counters != nil {
-			form.Counters = &Counters{}
 		}
 		d.spec.CompareAndSwap(nil, form)
 		form = d.spec.Load()
