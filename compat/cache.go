@@ -119,15 +119,18 @@ const cacheLimit = 1 << 18
 type stateKey struct{}
 
 func connStateOf(conn *xtnl.Conn) *connState {
-	return conn.Attached(stateKey{}, func() any {
-		return &connState{
-			memo:   [2]map[uint64]*decoded{{}, {}},
-			specs:  map[string][]wanted{},
-			chains: map[chainKey]*chainSnap{},
-			tables: map[tableKey]*tableSnap{},
-			known:  map[chainKey]bool{},
-		}
-	}).(*connState)
+	return conn.Attached(stateKey{}, func() any { return newConnState() }).(*connState)
+}
+
+// newConnState is a connection's state before anything is known.
+func newConnState() *connState {
+	return &connState{
+		memo:   [2]map[uint64]*decoded{{}, {}},
+		specs:  map[string][]wanted{},
+		chains: map[chainKey]*chainSnap{},
+		tables: map[tableKey]*tableSnap{},
+		known:  map[chainKey]bool{},
+	}
 }
 
 // state is the compat state of ipt's connection.

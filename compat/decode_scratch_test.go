@@ -66,7 +66,7 @@ func TestScratchDecodingMatchesFresh(t *testing.T) {
 	slices.Reverse(orders["reversed"])
 	orders["shuffled"] = rand.New(rand.NewPCG(1, 2)).Perm(len(rules))
 	for name, order := range orders {
-		st := connStateOf(xtnl.OpenFake())
+		st := newConnState()
 		var sc decodeScratch
 		for k, i := range order {
 			e := rules[i]
@@ -146,7 +146,7 @@ func TestFormsAfterAListing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		other.cache = &connState{memo: [2]map[uint64]*decoded{{}, {}}, specs: map[string][]wanted{}, chains: map[chainKey]*chainSnap{}, tables: map[tableKey]*tableSnap{}, known: map[chainKey]bool{}}
+		other.cache = newConnState()
 		out, err := f(other)
 		if err != nil {
 			t.Fatal(err)

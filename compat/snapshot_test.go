@@ -160,7 +160,7 @@ func listAsIptables(t *testing.T, ipt *IPTables, ns *netnstest.NS, when string) 
 // the first but other counter values: each look-up must come back with
 // its own rule's form, the counters making no difference.
 func TestMemoTellsKeysOfOneHashApart(t *testing.T) {
-	st := &connState{memo: [2]map[uint64]*decoded{{}, {}}}
+	st := newConnState()
 	encode := func(rulespec ...string) *xtnl.RawRule {
 		t.Helper()
 		b := new(builder)
