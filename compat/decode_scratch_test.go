@@ -118,17 +118,7 @@ func sameForm(a, b *Spec) bool {
 // chain and counters, also where the same expressions in another chain
 // were decoded first.
 func TestFormsAfterAListing(t *testing.T) {
-	conn := xtnl.OpenFake()
-	defer conn.Close()
-	ipt, err := New(WithConn(conn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ch := range []string{"A", "B"} {
-		if err := ipt.NewChain("filter", ch); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ipt, conn := fakeWithChains(t, "A", "B")
 	rule := []string{"-s", "10.0.0.1/32", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"}
 	must := func(err error) {
 		t.Helper()
@@ -211,15 +201,7 @@ func TestWriterKeepsWhatItReturned(t *testing.T) {
 // Forms asked for by several goroutines at once after a listing are
 // decoded once each and agree (run with -race).
 func TestFormsAfterAListingConcurrently(t *testing.T) {
-	conn := xtnl.OpenFake()
-	defer conn.Close()
-	ipt, err := New(WithConn(conn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ipt.NewChain("filter", "X"); err != nil {
-		t.Fatal(err)
-	}
+	ipt, _ := fakeWithChains(t, "X")
 	for i := range 200 {
 		if err := ipt.Append("filter", "X", "-s", fmt.Sprintf("10.9.%d.%d/32", i/250, i%250+1), "-p", "udp", "--dport", fmt.Sprint(1000+i), "-c", fmt.Sprint(i), "1", "-j", "ACCEPT"); err != nil {
 			t.Fatal(err)
@@ -251,4 +233,23 @@ func TestFormsAfterAListingConcurrently(t *testing.T) {
 	if want := "-A X -s 10.9.0.8/32 -p udp -m udp --dport 1007 -c 7 1 -j ACCEPT"; got[0][8] != want {
 		t.Fatalf("line 8: %q, want %q", got[0][8], want)
 	}
+}
+
+// fakeWithChains is an IPTables on a fake kernel (the connection is
+// closed when the test ends) whose filter table holds the user chains
+// named.
+func fakeWithChains(t *testing.T, chains ...string) (*IPTables, *xtnl.Conn) {
+	t.Helper()
+	conn := xtnl.OpenFake()
+	t.Cleanup(func() { conn.Close() })
+	ipt, err := New(WithConn(conn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chains {
+		if err := ipt.NewChain("filter", ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ipt, conn
 }
