@@ -7,7 +7,7 @@ package xtnl
 import (
 	"bytes"
 
-	"github.com/xtnl/xtnl/internal/prefault"
+	"github.com/xtnl/xtnl/internal/chunk"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,45 +56,29 @@ func scanRule(b []byte) (ruleFields, error) {
 // the rules, their compat attributes, their bytes; and a table or chain
 // name equal to the last one read is the same string.
 type rawRuleReader struct {
-	rules        []RawRule
-	compats      []RuleCompat
-	bytes        []byte
+	rules        chunk.Of[RawRule]
+	compats      chunk.Of[RuleCompat]
+	bytes        chunk.Bytes
 	table, chain string
 }
 
-// The reader's chunks start small (a one-rule listing, an event) and
-// double up to these.
-const (
-	maxRulesChunk = 256
-	maxBytesChunk = 128 << 10
-)
-
-// nextChunk is the size of the chunk after one of n.
-func nextChunk(n, limit int) int { return min(max(2*n, 8), limit) }
-
 func (rd *rawRuleReader) read(f *ruleFields) *RawRule {
-	if len(rd.rules) == cap(rd.rules) {
-		rd.rules = prefault.Slice(make([]RawRule, 0, nextChunk(cap(rd.rules), maxRulesChunk)))
-	}
-	rd.rules = append(rd.rules, RawRule{
+	r := rd.rules.New()
+	*r = RawRule{
 		Family: f.family,
 		Table:  rd.intern(&rd.table, f.table),
 		Chain:  rd.intern(&rd.chain, f.chain),
 		Handle: f.handle,
-	})
-	r := &rd.rules[len(rd.rules)-1]
+	}
 	if f.exprs != nil {
-		r.Exprs = rd.keep(f.exprs)
+		r.Exprs = chunk.Copy(&rd.bytes, f.exprs)
 	}
 	if f.userData != nil {
-		r.UserData = rd.keep(f.userData)
+		r.UserData = chunk.Copy(&rd.bytes, f.userData)
 	}
 	if f.hasCompat {
-		if len(rd.compats) == cap(rd.compats) {
-			rd.compats = make([]RuleCompat, 0, nextChunk(cap(rd.compats), maxRulesChunk))
-		}
-		rd.compats = append(rd.compats, readRuleCompat(f.compat))
-		r.Compat = &rd.compats[len(rd.compats)-1]
+		r.Compat = rd.compats.New()
+		*r.Compat = readRuleCompat(f.compat)
 	}
 	return r
 }
@@ -105,17 +89,6 @@ func (rd *rawRuleReader) intern(last *string, b []byte) string {
 		*last = string(b)
 	}
 	return *last
-}
-
-// keep copies b into the reader's byte chunks; the copy cannot be grown
-// into its neighbour.
-func (rd *rawRuleReader) keep(b []byte) []byte {
-	if cap(rd.bytes)-len(rd.bytes) < len(b) {
-		rd.bytes = prefault.Slice(make([]byte, 0, max(nextChunk(cap(rd.bytes), maxBytesChunk), len(b), 512)))
-	}
-	at := len(rd.bytes)
-	rd.bytes = append(rd.bytes, b...)
-	return rd.bytes[at:len(rd.bytes):len(rd.bytes)]
 }
 
 // knownRules finds, for a dumped rule message, the very same rule in an

@@ -195,7 +195,7 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 		d = &decoded{body: body, line: line}
 	default:
 		line, body := s.line(sc.writer(s))
-		d = sc.entry()
+		d = sc.entries.New()
 		d.line = sc.keep(line)
 		d.body = d.line[len(d.line)-len(body):]
 	}

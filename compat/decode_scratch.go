@@ -5,7 +5,7 @@ import (
 
 	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/expr"
-	"github.com/xtnl/xtnl/internal/prefault"
+	"github.com/xtnl/xtnl/internal/chunk"
 )
 
 // decodeScratch is the memory a reader of many rules decodes them in, one
@@ -30,16 +30,9 @@ type decodeScratch struct {
 	w        Writer
 	// What the decodings keep (lines, memo entries) is carved from
 	// chunks, each a few allocations for hundreds of rules.
-	text    []byte
-	entries []decoded
+	text    chunk.Bytes
+	entries chunk.Of[decoded]
 }
-
-// Chunks of what decodings keep double from the first (a one-rule
-// re-read keeps little) up to these.
-const (
-	maxTextChunk    = 64 << 10
-	maxEntriesChunk = 512
-)
 
 // decode decodes r (whose bytes must stay as they are until the next
 // call) into sc's memory: what it returns is valid until the next call;
@@ -74,22 +67,9 @@ func (sc *decodeScratch) writer(s *Spec) *Writer {
 
 // keep returns a lasting copy of text (a line in sc.w).
 func (sc *decodeScratch) keep(text string) string {
-	if cap(sc.text)-len(sc.text) < len(text) {
-		sc.text = prefault.Slice(make([]byte, 0, max(min(2*cap(sc.text), maxTextChunk), len(text), 256)))
-	}
-	at := len(sc.text)
-	sc.text = append(sc.text, text...)
-	// The chunk's bytes are never written again.
-	return unsafe.String(&sc.text[at], len(text))
-}
-
-// entry returns a new memo entry.
-func (sc *decodeScratch) entry() *decoded {
-	if len(sc.entries) == cap(sc.entries) {
-		sc.entries = prefault.Slice(make([]decoded, 0, min(max(2*cap(sc.entries), 4), maxEntriesChunk)))
-	}
-	sc.entries = sc.entries[:len(sc.entries)+1]
-	return &sc.entries[len(sc.entries)-1]
+	b := chunk.Copy(&sc.text, text)
+	// A chunk's bytes are never written again.
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // newInstance returns a match or target of ext with a zero payload of n
