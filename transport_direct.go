@@ -7,7 +7,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/xtnl/xtnl/internal/nssocket"
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,7 +37,7 @@ func dialDirect(ns *os.File, timeout time.Duration) (transport, error) {
 	if ns != nil {
 		nsFd = int(ns.Fd())
 	}
-	fd, err := nssocket.Open(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
+	fd, err := nsthread.Socket(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, fmt.Errorf("xtnl: dial netlink: %w", wrapErrno(err))
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/xtnl/xtnl/compat"
 	"github.com/xtnl/xtnl/expr"
-	"github.com/xtnl/xtnl/internal/nssocket"
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,7 +47,7 @@ func dialRaw() (*rawConn, error) { return dialRawIn(-1) }
 // dialRawIn is dialRaw in the network namespace behind nsFd (-1: the
 // caller's).
 func dialRawIn(nsFd int) (*rawConn, error) {
-	fd, err := nssocket.Open(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
+	fd, err := nsthread.Socket(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket: %w", err)
 	}

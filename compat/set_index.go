@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"unsafe"
 
-	"github.com/xtnl/xtnl/internal/nssocket"
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,7 +72,7 @@ func ipsetGetsockopt(fd int, req []byte) (int, error) {
 
 // ipsetOpen opens the socket and asks the protocol version.
 func ipsetOpen(nsFD int) (fd int, version uint32, err error) {
-	fd, err = nssocket.Open(nsFD, unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
+	fd, err = nsthread.Socket(nsFD, unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
 	if err != nil {
 		return -1, 0, badSpec("", "Can't open socket to ipset: %v", err)
 	}

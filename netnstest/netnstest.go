@@ -21,11 +21,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
 	"github.com/vishvananda/netns"
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,36 +69,25 @@ func Create(name string) (*NS, error) {
 	if err := prepareRunDir(); err != nil {
 		return nil, err
 	}
-	errc := make(chan error, 1)
-	// A fresh goroutine on a locked thread: if switching back fails, the
-	// thread dies with the goroutine instead of serving others from the
-	// wrong namespace.
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
+	path := filepath.Join(runDir, name)
+	// The namespace is made on a thread of its own (nsthread), bound to
+	// its name as `ip netns add` binds it, and the thread brought back.
+	err := nsthread.DoInNew(func() error {
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 		if err != nil {
-			errc <- fmt.Errorf("current namespace: %w", err)
-			return
+			return fmt.Errorf("create namespace %s: %w", name, err)
 		}
-		defer orig.Close()
-		h, err := netns.NewNamed(name)
-		if err != nil {
-			_ = netns.Set(orig)
-			errc <- fmt.Errorf("create namespace %s: %w", name, err)
-			return
+		f.Close()
+		if err := unix.Mount("/proc/thread-self/ns/net", path, "none", unix.MS_BIND, ""); err != nil {
+			os.Remove(path)
+			return fmt.Errorf("create namespace %s: bind mount: %w", name, err)
 		}
-		h.Close()
-		if err := netns.Set(orig); err != nil {
-			errc <- fmt.Errorf("return from namespace %s: %w", name, err)
-			return // thread stays locked and is discarded
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	if err := <-errc; err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	return &NS{Name: name, Path: filepath.Join(runDir, name)}, nil
+	return &NS{Name: name, Path: path}, nil
 }
 
 var runDirOnce struct {
