@@ -256,14 +256,15 @@ func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
 	if !isTable(table) {
 		return false, nil
 	}
-	if IsBuiltinChain(table, chain) {
-		return true, nil
-	}
+	// Asked even for a built-in chain, which always "exists" (iptables-nft
+	// makes it when first used): the kernel refuses a caller without
+	// CAP_NET_ADMIN, and so must this.
+	builtin := IsBuiltinChain(table, chain)
 	_, err = ipt.conn.GetChain(ipt.fam.xtnlFamily(), table, chain)
 	if errors.Is(err, xtnl.ErrNotExist) {
-		return false, nil
+		return builtin, nil
 	}
-	if err == nil {
+	if err == nil && !builtin {
 		ipt.learnChain(chainKey{ipt.fam, table, chain}) // Append need not create it
 	}
 	return err == nil, wrapErr(err)

@@ -145,7 +145,7 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	}
 	input, err := restoreInput(r)
 	if err != nil {
-		return err
+		return restoreFailure(err)
 	}
 	// An error may end the parse before the copy: r is the caller's
 	// again only once the copy is over.
@@ -175,9 +175,16 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 		// The kernel refused an operation: name the line it came from.
 		err = &RestoreError{Line: rs.opLines[oe.Index], Err: err}
 	}
+	return restoreFailure(err)
+}
+
+// restoreFailure is the *Error of a failed restore; one that names a line
+// says so as iptables-restore does.
+func restoreFailure(err error) error {
 	var re *RestoreError
 	if errors.As(err, &re) {
-		e := wrapErr(re.Err).(*Error)
+		var e *Error
+		errors.As(wrapErr(re.Err), &e) // wrapErr's result is or holds one
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
 	}
 	return wrapErr(err)
@@ -222,21 +229,39 @@ func (rs *restorer) run(input *restoreText) error {
 		end, rerr := input.lineEnd(pos)
 		if rerr != nil {
 			_ = rs.flushAppends() // the workers stop; the read error is what counts
-			return rerr
+			return &RestoreError{Line: rs.line + 1, Err: fmt.Errorf("reading restore input: %w", rerr)}
 		}
 		var raw string
-		start := pos
+		start, lineEnd := pos, end
 		if end < 0 {
 			raw, more, end = text[pos:], false, len(text)
 		} else {
 			raw, pos = text[pos:end], end+1
 		}
 		rs.line++
+		if end-start > MaxRestoreLine {
+			_ = rs.flushAppends()
+			return rs.fail(ErrLineTooLong)
+		}
 		line, skip := restoreLine(raw)
 		if skip {
 			continue
 		}
-		if rs.queueAppend(line, start, end) {
+		extra := 0
+		if quoteOpen(line) {
+			// Never queued: the encoders cut their text at newlines.
+			full, next, n, qerr := quotedLine(input, start, lineEnd)
+			if qerr != nil {
+				_ = rs.flushAppends()
+				return qerr
+			}
+			line, extra = strings.TrimLeft(full, " \t"), n
+			if next < 0 {
+				more = false
+			} else {
+				pos = next
+			}
+		} else if rs.queueAppend(line, start, end) {
 			continue
 		}
 		if err := rs.flushAppends(); err != nil {
@@ -267,6 +292,7 @@ func (rs *restorer) run(input *restoreText) error {
 		for len(rs.opLines) < rs.tx.Len() {
 			rs.opLines = append(rs.opLines, rs.line)
 		}
+		rs.line += extra
 	}
 	if err := rs.flushAppends(); err != nil {
 		return err
@@ -275,14 +301,6 @@ func (rs *restorer) run(input *restoreText) error {
 		return rs.fail(badSpec("", "input ends without COMMIT"))
 	}
 	return nil
-}
-
-// restoreLine is a raw input line as a restore reads it, trimmed; skip
-// is set for a blank or comment line. The reader and the encoders of
-// queued appends (appendsInto) both go by it, so they count lines alike.
-func restoreLine(raw string) (line string, skip bool) {
-	line = strings.TrimSpace(raw)
-	return line, line == "" || line[0] == '#'
 }
 
 func (rs *restorer) startTable(name string) error {
@@ -426,7 +444,7 @@ func (rs *restorer) command(line string) error {
 			rs.counters = Counters{Packets: p, Bytes: b}
 			cnt = &rs.counters
 		}
-		line = strings.TrimSpace(line[end+1:])
+		line = strings.TrimLeft(line[end+1:], " \t")
 	}
 	args, err := splitRestoreArgs(rs.args[:0], line)
 	if err != nil {
@@ -506,64 +524,6 @@ func (rs *restorer) command(line string) error {
 		return badSpec(cmd, "unknown command %s in restore input", cmd)
 	}
 	return nil
-}
-
-// splitRestoreArgs splits a restore line into arguments, appended to
-// out, as iptables-restore does: whitespace separated, double quotes
-// group, and \" and \\ inside quotes stand for themselves.
-func splitRestoreArgs(out []string, s string) ([]string, error) {
-	// Plain fields, without copying them, unless a quote turns up.
-	plain, start := len(out), -1
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == ' ' || c == '\t':
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-		case c == '"':
-			return splitQuotedArgs(out[:plain], s)
-		case start < 0:
-			start = i
-		}
-	}
-	if start >= 0 {
-		out = append(out, s[start:])
-	}
-	return out, nil
-}
-
-// splitQuotedArgs is splitRestoreArgs for a line with quotes.
-func splitQuotedArgs(out []string, s string) ([]string, error) {
-	var cur strings.Builder
-	in, quoted := false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quoted && c == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\' || s[i+1] == '\''):
-			cur.WriteByte(s[i+1])
-			i++
-		case c == '"':
-			quoted = !quoted
-			in = true
-		case !quoted && (c == ' ' || c == '\t'):
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if quoted {
-		return nil, badSpec(s, "unterminated quote")
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out, nil
 }
 
 // ZeroCounters zeroes the counters of a chain's rules ("" for every chain
