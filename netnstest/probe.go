@@ -161,7 +161,9 @@ type Probe struct {
 
 // Ping is an ICMP echo (ICMPv6 for an IPv6 address) to dst, an address:
 // Reached on an echo reply, Refused on an ICMP error about the echo.
-func Ping(dst string) Probe { return Probe{kind: "ping", dst: dst, count: 1, interval: 100 * time.Millisecond} }
+func Ping(dst string) Probe {
+	return Probe{kind: "ping", dst: dst, count: 1, interval: 100 * time.Millisecond}
+}
 
 // TCP is a TCP connect to dst, an address and port ("10.0.0.1:22",
 // "[fd00::1]:22"): Reached once connected (the connection is closed
