@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,6 +67,7 @@ func (c *Conn) Attached(key any, make func() any) any {
 type Option func(*options) error
 
 type options struct {
+	nsName  string // as given to WithNetNS, for errors
 	nsPath  string
 	nsFd    int
 	timeout time.Duration
@@ -79,6 +82,7 @@ func WithNetNS(nameOrPath string) Option {
 		if nameOrPath == "" {
 			return invalidf("empty network namespace name")
 		}
+		o.nsName = nameOrPath
 		if strings.ContainsRune(nameOrPath, '/') {
 			o.nsPath = nameOrPath
 		} else {
@@ -101,7 +105,7 @@ func WithNetNSFd(fd int) Option {
 }
 
 // WithTimeout bounds each exchange with the kernel (default 30s, generous
-// enough for a 100k-rule commit).
+// enough for a 100k-rule commit); 0 means no bound.
 func WithTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		o.timeout = d
@@ -115,8 +119,11 @@ const (
 	minSockBuf     = 4 << 20
 )
 
-// Open connects to nf_tables in the caller's network namespace, or in the one
-// named by an option.
+// Open connects to nf_tables in the network namespace an option names, or,
+// without one, in the namespace of the calling thread at the time of the
+// call. Either way the connection stays bound to that namespace for its
+// life, whichever threads later use it; a Pool instead follows each
+// caller into the namespace its thread is in at every call.
 func Open(opts ...Option) (*Conn, error) {
 	o := options{nsFd: -1, timeout: defaultTimeout}
 	for _, opt := range opts {
@@ -127,44 +134,87 @@ func Open(opts ...Option) (*Conn, error) {
 	if o.fake != nil {
 		return OpenFake(opts...), nil
 	}
-	c := &Conn{timeout: o.timeout, rbuf: make([]byte, recvBufSize)}
+	c := newConn(o)
+	here := false
 	switch {
 	case o.nsPath != "":
-		f, err := os.Open(o.nsPath)
+		fd, _, err := nsthread.Open(o.nsPath)
 		if err != nil {
-			return nil, fmt.Errorf("xtnl: open network namespace: %w", err)
+			return nil, netnsError(o.nsName, err)
 		}
-		c.nsFile = f
+		c.nsFile = nsFile(fd)
 	case o.nsFd >= 0:
 		fd, err := unix.FcntlInt(uintptr(o.nsFd), unix.F_DUPFD_CLOEXEC, 0)
 		if err != nil {
 			return nil, fmt.Errorf("xtnl: duplicate network namespace fd: %w", err)
 		}
-		c.nsFile = os.NewFile(uintptr(fd), "netns")
-	}
-	if err := c.dial(); err != nil {
-		if c.nsFile != nil {
-			c.nsFile.Close()
+		if _, err := nsthread.OfFd(fd); err != nil {
+			unix.Close(fd)
+			return nil, netnsError(fmt.Sprintf("fd %d", o.nsFd), err)
 		}
+		c.nsFile = nsFile(fd)
+	default:
+		// The namespace is held by descriptor, so that a socket made
+		// again later (reset) is made in it too. The thread stays
+		// locked through the first dial, which then needs no switch.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		fd, err := nsthread.OpenCurrent()
+		if err != nil {
+			return nil, fmt.Errorf("xtnl: open own network namespace: %w", err)
+		}
+		c.nsFile = nsFile(fd)
+		here = true
+	}
+	if err := c.dial(here); err != nil {
+		c.nsFile.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-// dial (re)creates the transport. Called with c.mu held or before c is
-// shared.
-func (c *Conn) dial() error {
+// newConn is a connection not yet dialled.
+func newConn(o options) *Conn {
+	return &Conn{timeout: o.timeout, rbuf: make([]byte, recvBufSize)}
+}
+
+// nsFile holds a namespace descriptor. The descriptor is blocking, so
+// os.NewFile leaves it out of the runtime's poller.
+func nsFile(fd int) *os.File { return os.NewFile(uintptr(fd), "netns") }
+
+// closeFd closes a descriptor nothing else holds.
+func closeFd(fd int) { unix.Close(fd) }
+
+// dial (re)creates the transport; here says the calling thread is in the
+// connection's namespace and locked, so the socket is made on it. Called
+// with c.mu held or before c is shared.
+func (c *Conn) dial(here bool) error {
 	if c.newT == nil {
-		c.newT = func() (transport, error) { return dialDirect(c.nsFile, c.timeout) }
-		c.newWatchT = func() (transport, error) { return dialSocket(c.nsFile) }
+		c.newT = func() (transport, error) { return dialDirect(c.nsFd(), c.timeout) }
+		c.newWatchT = func() (transport, error) { return dialSocket(c.nsFd()) }
 	}
-	t, err := c.newT()
+	var t transport
+	var err error
+	if here {
+		t, err = dialDirect(-1, c.timeout)
+	} else {
+		t, err = c.newT()
+	}
 	if err != nil {
 		return err
 	}
 	c.t = t
 	c.sndbuf, c.rcvbuf = 0, 0
 	return c.sizeBuffers(minSockBuf, minSockBuf)
+}
+
+// nsFd is the descriptor of the connection's namespace, -1 for none (a
+// fake).
+func (c *Conn) nsFd() int {
+	if c.nsFile == nil {
+		return -1
+	}
+	return int(c.nsFile.Fd())
 }
 
 // sizeBuffers grows the socket buffers to at least snd and rcv bytes. The
@@ -187,14 +237,8 @@ func (c *Conn) sizeBuffers(snd, rcv int) error {
 }
 
 // NetNSFd returns a descriptor of the network namespace the connection is
-// bound to, or -1 for the namespace of the caller that opened it. It stays
-// valid until Close.
-func (c *Conn) NetNSFd() int {
-	if c.nsFile == nil {
-		return -1
-	}
-	return int(c.nsFile.Fd())
-}
+// bound to (-1 for a fake). It stays valid until Close.
+func (c *Conn) NetNSFd() int { return c.nsFd() }
 
 // Close releases the socket. Operations after Close fail.
 func (c *Conn) Close() error {
@@ -289,7 +333,7 @@ func wrapErrno(err error) error {
 // short), so stale replies never reach the next request.
 func (c *Conn) reset() {
 	c.t.close()
-	if err := c.dial(); err != nil {
+	if err := c.dial(false); err != nil {
 		c.closed = true
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +30,42 @@ var (
 	ErrGenerationChanged = errors.New("ruleset generation changed")
 	// ErrTruncated: a reply from the kernel ended early or was malformed.
 	ErrTruncated = errors.New("truncated or malformed netlink reply")
+	// ErrNetNSNotFound: the network namespace named (or at the path
+	// given) does not exist (any more): `ip netns del` removed it, or the
+	// process whose /proc/PID/ns/net it was has exited.
+	ErrNetNSNotFound = errors.New("network namespace not found")
+	// ErrNotNetNS: the path or descriptor given as a network namespace is
+	// something else.
+	ErrNotNetNS = errors.New("not a network namespace")
 )
+
+// NetNSError says which network namespace could not be used, and why: Err
+// is ErrNetNSNotFound, ErrNotNetNS, ErrPermission or the system's error,
+// all reachable with errors.Is.
+type NetNSError struct {
+	NetNS string // the name or path as given
+	Err   error
+}
+
+func (e *NetNSError) Error() string {
+	return fmt.Sprintf("xtnl: network namespace %q: %v", e.NetNS, e.Err)
+}
+
+func (e *NetNSError) Unwrap() error { return e.Err }
+
+// netnsError classifies a failure to open or enter the namespace at
+// nameOrPath.
+func netnsError(nameOrPath string, err error) error {
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		err = fmt.Errorf("%w (%w)", ErrNetNSNotFound, err)
+	case errors.Is(err, nsthread.ErrNotNetNS):
+		err = ErrNotNetNS
+	default:
+		err = wrapErrno(err)
+	}
+	return &NetNSError{NetNS: nameOrPath, Err: err}
+}
 
 // OpError describes one operation the kernel refused. Index is the
 // operation's position in its transaction (0 for single operations), Op

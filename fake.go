@@ -62,16 +62,16 @@ func OpenFake(opts ...Option) *Conn {
 	if k == nil {
 		k = newFakeKernel()
 	}
-	c := &Conn{timeout: o.timeout, rbuf: make([]byte, recvBufSize)}
+	c := newConn(o)
 	if optErr != nil {
 		c.newT = func() (transport, error) { return failedTransport{optErr}, nil }
 	} else {
 		c.newT = func() (transport, error) { return k.endpoint(), nil }
 	}
-	if err := c.dial(); err != nil {
+	if err := c.dial(false); err != nil {
 		// Cannot happen: fake transports accept any buffer size.
 		c.newT = func() (transport, error) { return failedTransport{err}, nil }
-		_ = c.dial()
+		_ = c.dial(false)
 	}
 	return c
 }

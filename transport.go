@@ -3,11 +3,11 @@ package xtnl
 import (
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 	"time"
 
 	"github.com/mdlayher/netlink"
+	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,12 +36,21 @@ type socketTransport struct {
 	rc syscall.RawConn
 }
 
-func dialSocket(ns *os.File) (transport, error) {
-	cfg := &netlink.Config{}
-	if ns != nil {
-		cfg.NetNS = int(ns.Fd())
+func dialSocket(nsFd int) (transport, error) {
+	var nl *netlink.Conn
+	dial := func() (err error) {
+		nl, err = netlink.Dial(unix.NETLINK_NETFILTER, nil)
+		return err
 	}
-	nl, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
+	var err error
+	if nsFd >= 0 {
+		// Dialled on a thread switched into the namespace by nsthread,
+		// which always switches it back, rather than through
+		// netlink.Config.NetNS, whose thread could be the main one.
+		err = nsthread.Do(nsFd, dial)
+	} else {
+		err = dial()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("xtnl: dial netlink: %w", err)
 	}

@@ -30,13 +30,9 @@ type directTransport struct {
 	iov []unix.Iovec // send's, reused
 }
 
-// dialDirect opens the socket in ns (nil: the caller's namespace), with
-// every receive bounded by timeout.
-func dialDirect(ns *os.File, timeout time.Duration) (transport, error) {
-	nsFd := -1
-	if ns != nil {
-		nsFd = int(ns.Fd())
-	}
+// dialDirect opens the socket in the namespace behind nsFd (-1: the
+// calling thread's), with every receive bounded by timeout.
+func dialDirect(nsFd int, timeout time.Duration) (transport, error) {
 	fd, err := nsthread.Socket(nsFd, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, fmt.Errorf("xtnl: dial netlink: %w", wrapErrno(err))

@@ -35,8 +35,64 @@ type connState struct {
 	tables map[tableKey]*tableSnap
 	// known holds the chains Append found to exist.
 	known map[chainKey]bool
+	// bytes is about what memo, specs and chains hold; past budget
+	// (CacheBudget when the state was made) they start over.
+	bytes, budget int64
 	// update serializes this connection's read-decide-commit cycles.
 	update sync.Mutex
+}
+
+// DefaultCacheBudget is CacheBudget's value until SetCacheBudget changes
+// it: 64 MiB.
+const DefaultCacheBudget = 64 << 20
+
+var cacheBudget atomic.Int64
+
+func init() { cacheBudget.Store(DefaultCacheBudget) }
+
+// SetCacheBudget bounds, in bytes, what compat keeps per connection (one
+// per network namespace) of what it has read and parsed: chain snapshots,
+// rules' decoded forms, rulespecs asked about. Past the budget the cache
+// starts over, so memory stays bounded whatever callers ask, at the cost
+// of reading and parsing again. It applies to connections first used
+// after the call; n <= 0 restores the default. A ruleset of about 100k
+// rules needs about 100 MiB to be kept whole.
+func SetCacheBudget(n int64) {
+	if n <= 0 {
+		n = DefaultCacheBudget
+	}
+	cacheBudget.Store(n)
+}
+
+// Approximate costs, in bytes, of a cache entry beyond its strings and
+// slices: the structs and their map slots.
+const (
+	decodedOverhead = 160
+	wantedOverhead  = 64
+	specOverhead    = 96
+	ruleOverhead    = 120 // a snapshot's rule: RawRule, hash, slots
+)
+
+// chargeLocked counts n more bytes kept; past the budget everything
+// starts over. st.mu is held.
+func (st *connState) chargeLocked(n int64) {
+	st.bytes += n
+	if st.bytes > st.budget {
+		st.startOverLocked()
+	}
+}
+
+// startOverLocked drops what the state keeps; the kernel is read again
+// and rulespecs parsed again as they are asked for.
+func (st *connState) startOverLocked() {
+	for i := range st.memo {
+		st.memo[i] = map[uint64]*decoded{}
+	}
+	st.specs = map[string][]wanted{}
+	st.chains = map[chainKey]*chainSnap{}
+	st.tables = map[tableKey]*tableSnap{}
+	st.known = map[chainKey]bool{}
+	st.bytes = 0
 }
 
 type chainKey struct {
@@ -73,7 +129,10 @@ func (st *connState) reserve(fam Family, n int) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	memo := st.memoOf(fam)
-	if n <= len(memo) || len(memo)+n > cacheLimit {
+	if n <= len(memo) {
+		return
+	}
+	if int64(n)*decodedOverhead > st.budget-st.bytes {
 		return
 	}
 	bigger := make(map[uint64]*decoded, len(memo)+n)
@@ -113,9 +172,6 @@ type tableSnap struct {
 	table *tableView
 }
 
-// cacheLimit bounds the memos; past it a memo starts over.
-const cacheLimit = 1 << 18
-
 type stateKey struct{}
 
 func connStateOf(conn *xtnl.Conn) *connState {
@@ -130,15 +186,26 @@ func newConnState() *connState {
 		chains: map[chainKey]*chainSnap{},
 		tables: map[tableKey]*tableSnap{},
 		known:  map[chainKey]bool{},
+		budget: cacheBudget.Load(),
 	}
 }
 
-// state is the compat state of ipt's connection.
+// state is the compat state of ipt's connection: a bound IPTables'
+// (bind), or, for tests looking in, that of the connection a call made
+// now would use.
 func (ipt *IPTables) state() *connState {
 	if ipt.cache != nil {
 		return ipt.cache
 	}
-	return connStateOf(ipt.conn)
+	if ipt.conn != nil {
+		return connStateOf(ipt.conn)
+	}
+	b, held, err := ipt.bind()
+	if err != nil {
+		return newConnState()
+	}
+	defer b.release(held)
+	return b.cache
 }
 
 // decode returns the iptables form of a rule whose comparison key has
@@ -207,10 +274,8 @@ func (st *connState) decode(nsFd int, fam Family, r *xtnl.RawRule, hash uint64, 
 		d.src = bytes.Clone(r.Exprs)
 	}
 	st.mu.Lock()
+	st.chargeLocked(int64(decodedOverhead + len(d.src) + len(d.line)))
 	memo := st.memoOf(fam)
-	if len(memo) >= cacheLimit {
-		clear(memo)
-	}
 	d.next = memo[hash]
 	memo[hash] = d
 	st.mu.Unlock()
@@ -285,10 +350,12 @@ func (ipt *IPTables) canonicalsOf(b *builder, specs []*Spec, table, chain string
 		}
 		wants[i] = wanted{key: key, hash: hash, body: d.body}
 	}
-	st.mu.Lock()
-	if len(st.specs) >= cacheLimit {
-		clear(st.specs)
+	size := int64(specOverhead + len(specKey))
+	for _, w := range wants {
+		size += int64(wantedOverhead + len(w.key) + len(w.body))
 	}
+	st.mu.Lock()
+	st.chargeLocked(size)
 	st.specs[specKey] = wants
 	st.mu.Unlock()
 	return wants, nil

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -29,18 +28,40 @@ const (
 	ProtocolIPv6
 )
 
-// IPTables manages the iptables rules of one family in one network
-// namespace. It is safe for concurrent use, and many IPTables values (and
-// other processes, iptables-nft among them) may change the same tables at
-// once: every decision made from a read is committed only if the ruleset
-// did not change in between, and retried otherwise.
+// IPTables manages the iptables rules of one family. It is safe for
+// concurrent use, and many IPTables values (and other processes,
+// iptables-nft among them) may change the same tables at once: every
+// decision made from a read is committed only if the ruleset did not
+// change in between, and retried otherwise.
+//
+// Which network namespace a call acts in:
+//   - by default, the namespace of the calling thread at the time of the
+//     call, as go-iptables (which runs iptables on that thread) does: a
+//     call inside a CNI plugin's ns.Do acts in the container's namespace,
+//     the same IPTables outside it in the host's;
+//   - with NetNS, the namespace the name or path names at the time of the
+//     call: one deleted and made again under the name is followed, and a
+//     name that no longer resolves fails with an *Error wrapping a
+//     *xtnl.NetNSError (errors.Is(err, xtnl.ErrNetNSNotFound));
+//   - with WithConn, the connection's, always.
+//
+// Connections are shared by all IPTables values of the process, one per
+// namespace (told apart by identity, not name). The one to the process's
+// own namespace stays open; one to any other namespace is closed about
+// two seconds (xtnl.DefaultLinger) after its last use, so namespaces a
+// caller deletes are freed and nothing grows without bound for callers
+// that, as go-iptables' API allows, never close anything. Close frees
+// them at once.
 type IPTables struct {
 	proto   Protocol
 	fam     Family
 	netns   string
 	timeout int
 	path    string
-	conn    *xtnl.Conn
+	// conn is WithConn's connection; in a bound copy (bind), the
+	// connection of the call.
+	conn  *xtnl.Conn
+	bound bool // a copy made by bind for one call
 	// cache is conn's compat state (cache.go), looked up once.
 	cache *connState
 }
@@ -59,8 +80,10 @@ func IPFamily(proto Protocol) option {
 	return func(ipt *IPTables) { ipt.proto = proto }
 }
 
-// Timeout is accepted for compatibility: there is no xtables lock to wait
-// for.
+// Timeout is accepted for compatibility and ignored: in go-iptables it is
+// how long iptables waits for the xtables lock (-w), and nf_tables needs no
+// such lock (the kernel serializes transactions). Each exchange with the
+// kernel is bounded by xtnl's own default (30 s) instead.
 func Timeout(timeout int) option {
 	return func(ipt *IPTables) { ipt.timeout = timeout }
 }
@@ -70,14 +93,16 @@ func Path(path string) option {
 	return func(ipt *IPTables) { ipt.path = path }
 }
 
-// NetNS binds the IPTables to a network namespace, by name (as `ip netns`
-// knows it) or path (/proc/PID/ns/net). An addition to go-iptables.
+// NetNS makes the IPTables act in a network namespace, by name (as `ip
+// netns` knows it, under /run/netns) or path (/proc/PID/ns/net), resolved
+// at every call (see IPTables). An addition to go-iptables.
 func NetNS(nameOrPath string) option {
 	return func(ipt *IPTables) { ipt.netns = nameOrPath }
 }
 
 // WithConn makes the IPTables work through c instead of the process's
-// shared connection (NetNS is then ignored): a connection of the caller's,
+// shared connections (NetNS is then ignored), in c's namespace whatever
+// thread calls: a connection of the caller's,
 // or one from xtnl.OpenFake to unit test code written against go-iptables
 // without root or a network namespace. An addition to go-iptables.
 func WithConn(c *xtnl.Conn) option {
@@ -98,14 +123,17 @@ func New(opts ...option) (*IPTables, error) {
 	default:
 		return nil, fmt.Errorf("compat: unknown protocol %d", ipt.proto)
 	}
-	if ipt.conn == nil {
-		conn, err := sharedConn(ipt.netns)
-		if err != nil {
-			return nil, err
-		}
-		ipt.conn = conn
+	if ipt.fixed() {
+		ipt.cache = connStateOf(ipt.conn)
+		return ipt, nil
 	}
-	ipt.cache = connStateOf(ipt.conn)
+	// The namespace must exist now, as go-iptables' New checks that
+	// iptables runs; later calls check again.
+	b, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
+	b.release(held)
 	return ipt, nil
 }
 
@@ -124,36 +152,77 @@ func (ipt *IPTables) HasRandomFully() bool { return true }
 // reproduced: 1.8.9 (nf_tables).
 func (ipt *IPTables) GetIptablesVersion() (int, int, int) { return 1, 8, 9 }
 
-// nsFd is the namespace the IPTables works in, for name lookups.
+// nsFd is the namespace a bound IPTables works in, for name lookups.
 func (ipt *IPTables) nsFd() int { return ipt.conn.NetNSFd() }
 
-// Conn returns the netlink connection the IPTables uses.
-func (ipt *IPTables) Conn() *xtnl.Conn { return ipt.conn }
-
-var (
-	connsMu sync.Mutex
-	conns   = map[string]*xtnl.Conn{}
-)
-
-// sharedConn returns the process's connection to a namespace: xtnl.Conn is
-// safe for concurrent use, so IPTables values share one per namespace
-// rather than each holding a socket go-iptables' API gives no way to close.
-func sharedConn(netns string) (*xtnl.Conn, error) {
-	connsMu.Lock()
-	defer connsMu.Unlock()
-	if c, ok := conns[netns]; ok {
-		return c, nil
+// Conn returns the netlink connection the IPTables uses: WithConn's, or,
+// for any other IPTables, a new connection to the namespace a call made
+// now would act in, which the caller owns and closes.
+func (ipt *IPTables) Conn() *xtnl.Conn {
+	if ipt.fixed() {
+		return ipt.conn
 	}
-	var opts []xtnl.Option
-	if netns != "" {
-		opts = append(opts, xtnl.WithNetNS(netns))
+	var c *xtnl.Conn
+	var err error
+	if ipt.netns != "" {
+		c, err = xtnl.Open(xtnl.WithNetNS(ipt.netns))
+	} else {
+		c, err = xtnl.Open()
 	}
-	c, err := xtnl.Open(opts...)
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	conns[netns] = c
-	return c, nil
+	return c
+}
+
+// conns are the connections of every IPTables without WithConn, by
+// namespace.
+var conns = xtnl.NewPool(xtnl.PoolConfig{})
+
+// bind returns the IPTables a call works through: ipt itself when it has
+// one connection for good (WithConn) or is bound already (a call made by
+// another), else a copy bound to the connection of the namespace the call
+// acts in, which the call gives back with release(held) when done.
+func (ipt *IPTables) bind() (b *IPTables, held bool, err error) {
+	if ipt.conn != nil {
+		return ipt, false, nil
+	}
+	var c *xtnl.Conn
+	if ipt.netns != "" {
+		c, err = conns.In(ipt.netns)
+	} else {
+		c, err = conns.Current()
+	}
+	if err != nil {
+		return nil, false, wrapErr(err)
+	}
+	b = new(IPTables)
+	*b = *ipt
+	b.conn, b.bound, b.cache = c, true, connStateOf(c)
+	return b, true, nil
+}
+
+// fixed tells an IPTables with one connection for good (WithConn).
+func (ipt *IPTables) fixed() bool { return ipt.conn != nil && !ipt.bound }
+
+// release gives back the connection bind took, if held.
+func (ipt *IPTables) release(held bool) {
+	if held {
+		conns.Release(ipt.conn)
+	}
+}
+
+// Close frees the connections the process holds to namespaces other than
+// its own that no call is using, without waiting for them to go idle (see
+// IPTables). It is an addition to go-iptables, whose IPTables has nothing
+// to close, and is never required. The IPTables stays usable: a later call
+// opens what it needs again. With WithConn, Close does nothing: the
+// connection is the caller's.
+func (ipt *IPTables) Close() error {
+	if !ipt.fixed() {
+		conns.CloseIdle()
+	}
+	return nil
 }
 
 // Error is what the IPTables methods return on failure, as go-iptables'
@@ -236,6 +305,10 @@ func wrapErr(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		return err
+	}
+	var ne *xtnl.NetNSError
+	if errors.As(err, &ne) {
+		return &Error{msg: ne.Error(), exitStatus: exitOtherProblem, cause: err}
 	}
 	var se *SpecError
 	if errors.As(err, &se) {

@@ -31,6 +31,11 @@ func (ipt *IPTables) userChain(table, name string) *xtnl.Chain {
 // NewChain creates a user chain; an existing chain is an error (exit
 // status 1, not IsNotExist).
 func (ipt *IPTables) NewChain(table, chain string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
@@ -43,7 +48,7 @@ func (ipt *IPTables) NewChain(table, chain string) error {
 	tx := ipt.conn.Begin()
 	tx.AddTable(&xtnl.Table{Family: ipt.fam.xtnlFamily(), Name: table})
 	tx.CreateChain(ipt.userChain(table, chain))
-	err := tx.Commit()
+	err = tx.Commit()
 	if errors.Is(err, xtnl.ErrExist) {
 		return &Error{msg: "iptables: Chain already exists.", exitStatus: exitOtherProblem, cause: err}
 	}
@@ -52,6 +57,11 @@ func (ipt *IPTables) NewChain(table, chain string) error {
 
 // ClearChain flushes the chain, creating it when it does not exist.
 func (ipt *IPTables) ClearChain(table, chain string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
@@ -79,6 +89,11 @@ func (ipt *IPTables) ClearChain(table, chain string) error {
 
 // RenameChain renames a user chain.
 func (ipt *IPTables) RenameChain(table, oldChain, newChain string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if err := checkChainName(newChain); err != nil {
 		return err
 	}
@@ -106,13 +121,18 @@ func (ipt *IPTables) RenameChain(table, oldChain, newChain string) error {
 // DeleteChain deletes an empty, unreferenced user chain. Deleting a chain
 // that holds rules or is jumped to fails (exit status 4, not IsNotExist).
 func (ipt *IPTables) DeleteChain(table, chain string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
 	if IsBuiltinChain(table, chain) {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Cannot delete built-in chain " + chain, exitStatus: exitParameterProblem}
 	}
-	err := ipt.conn.DelChain(ipt.userChain(table, chain))
+	err = ipt.conn.DelChain(ipt.userChain(table, chain))
 	switch {
 	case errors.Is(err, xtnl.ErrNotExist):
 		return &Error{msg: "iptables: " + errNoChain, exitStatus: exitOtherProblem, notExist: true, cause: err}
@@ -125,6 +145,11 @@ func (ipt *IPTables) DeleteChain(table, chain string) error {
 // ClearAndDeleteChain flushes and deletes a user chain in one atomic step;
 // a chain that does not exist is not an error.
 func (ipt *IPTables) ClearAndDeleteChain(table, chain string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if IsBuiltinChain(table, chain) {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Cannot delete built-in chain " + chain, exitStatus: exitParameterProblem}
 	}
@@ -132,7 +157,7 @@ func (ipt *IPTables) ClearAndDeleteChain(table, chain string) error {
 	ch := ipt.userChain(table, chain)
 	tx.FlushChain(ch)
 	tx.DelChain(ch)
-	err := tx.Commit()
+	err = tx.Commit()
 	switch {
 	case errors.Is(err, xtnl.ErrNotExist):
 		return nil
@@ -147,10 +172,15 @@ func (ipt *IPTables) ClearAll() error { return ipt.FlushTable("filter") }
 
 // FlushTable flushes every chain of a table (iptables -t TABLE -F).
 func (ipt *IPTables) FlushTable(table string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
-	err := ipt.conn.FlushTable(&xtnl.Table{Family: ipt.fam.xtnlFamily(), Name: table})
+	err = ipt.conn.FlushTable(&xtnl.Table{Family: ipt.fam.xtnlFamily(), Name: table})
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return nil
 	}
@@ -164,6 +194,11 @@ func (ipt *IPTables) DeleteAll() error { return ipt.DeleteUserChains("filter") }
 // DeleteUserChains deletes every user chain of a table (iptables -t TABLE
 // -X), in one atomic step.
 func (ipt *IPTables) DeleteUserChains(table string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
@@ -183,6 +218,11 @@ func (ipt *IPTables) DeleteUserChains(table string) error {
 
 // ChangePolicy sets a built-in chain's policy (ACCEPT or DROP).
 func (ipt *IPTables) ChangePolicy(table, chain, target string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	b, ok := builtin(table, chain)
 	if !ok {
 		return &Error{msg: "iptables: Bad built-in chain name.", exitStatus: exitOtherProblem}
@@ -208,13 +248,18 @@ func (ipt *IPTables) ChangePolicy(table, chain, target string) error {
 // ChainExists reports whether the chain exists. Built-in chains always do,
 // as iptables-nft shows them before their first use.
 func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return false, err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return false, nil
 	}
 	if IsBuiltinChain(table, chain) {
 		return true, nil
 	}
-	_, err := ipt.conn.GetChain(ipt.fam.xtnlFamily(), table, chain)
+	_, err = ipt.conn.GetChain(ipt.fam.xtnlFamily(), table, chain)
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return false, nil
 	}
@@ -227,6 +272,11 @@ func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
 // ListChains returns the table's chains: built-in ones first, then user
 // chains by name.
 func (ipt *IPTables) ListChains(table string) ([]string, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
+	defer ipt.release(held)
 	t, err := readTable(ipt.conn, ipt.fam, table, false)
 	if err != nil {
 		return nil, wrapErr(err)

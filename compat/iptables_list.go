@@ -13,11 +13,21 @@ import (
 // POLICY" or "-N CHAIN", then its rules. An empty chain name lists the
 // whole table.
 func (ipt *IPTables) List(table, chain string) ([]string, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
+	defer ipt.release(held)
 	return ipt.list(table, chain, false)
 }
 
 // ListWithCounters is List with counters, as `iptables -v -S` prints them.
 func (ipt *IPTables) ListWithCounters(table, chain string) ([]string, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
+	defer ipt.release(held)
 	return ipt.list(table, chain, true)
 }
 
@@ -79,6 +89,11 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 // ListById returns rule number id (1-based) of the chain, as
 // `iptables -S CHAIN ID` prints it.
 func (ipt *IPTables) ListById(table, chain string, id int) (string, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return "", err
+	}
+	defer ipt.release(held)
 	if id < 1 {
 		return "", &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(id) + "'", exitStatus: exitParameterProblem}
 	}
@@ -115,6 +130,11 @@ type Stat struct {
 // source, destination, options. Addresses carry their prefix (/32, /128
 // included), as go-iptables gives them.
 func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
+	defer ipt.release(held)
 	snap, err := ipt.chainRead(table, chain, true)
 	if err != nil {
 		return nil, wrapErr(err)
@@ -241,6 +261,11 @@ func (ipt *IPTables) ParseStat(stat []string) (parsed Stat, err error) {
 
 // StructuredStats is Stats, parsed.
 func (ipt *IPTables) StructuredStats(table, chain string) ([]Stat, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
+	defer ipt.release(held)
 	rows, err := ipt.Stats(table, chain)
 	if err != nil {
 		return nil, err

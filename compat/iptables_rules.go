@@ -54,6 +54,11 @@ func (ipt *IPTables) update(fn func(tx *xtnl.Tx) error) error {
 
 // Exists reports whether the rule is in the chain, compared by meaning.
 func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return false, err
+	}
+	defer ipt.release(held)
 	wants, err := ipt.canonicals(table, chain, rulespec)
 	if err != nil {
 		return false, err
@@ -75,6 +80,11 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 
 // Append adds the rule at the end of the chain.
 func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	// Creating the table and built-in chain on first use costs kernel
 	// work on every commit; skip it for a chain known to exist, and go
 	// again with it should the chain have vanished since.
@@ -157,10 +167,10 @@ func (ipt *IPTables) learnChain(k chainKey) {
 	st := ipt.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if len(st.known) >= cacheLimit {
-		clear(st.known)
+	if !st.known[k] {
+		st.chargeLocked(int64(wantedOverhead + len(k.table) + len(k.chain)))
+		st.known[k] = true
 	}
-	st.known[k] = true
 }
 
 func (ipt *IPTables) forgetChain(k chainKey) {
@@ -197,12 +207,22 @@ func isStandardVerdict(v string) bool { return v == "ACCEPT" || v == "DROP" || v
 // AppendUnique appends the rule unless the chain already holds it; the
 // check and the append are one atomic step.
 func (ipt *IPTables) AppendUnique(table, chain string, rulespec ...string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	return ipt.unique(table, chain, 0, rulespec)
 }
 
 // InsertUnique inserts the rule at pos unless the chain already holds it,
 // atomically.
 func (ipt *IPTables) InsertUnique(table, chain string, pos int, rulespec ...string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	return ipt.unique(table, chain, pos, rulespec)
 }
 
@@ -267,6 +287,11 @@ func addAt(tx *xtnl.Tx, b *builder, handles []uint64, pos int, specs []*Spec) er
 
 // Insert inserts the rule at 1-based position pos.
 func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
@@ -289,6 +314,11 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 
 // Replace replaces the rule at 1-based position pos.
 func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
@@ -322,6 +352,11 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 
 // Delete deletes the first rule matching rulespec (by meaning).
 func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	wants, err := ipt.canonicals(table, chain, rulespec)
 	if err != nil {
 		return err
@@ -358,7 +393,12 @@ func (ipt *IPTables) ruleRef(table, chain string, handle uint64) *xtnl.Rule {
 // DeleteIfExists deletes the rule if the chain holds it; a missing rule or
 // chain is not an error.
 func (ipt *IPTables) DeleteIfExists(table, chain string, rulespec ...string) error {
-	err := ipt.Delete(table, chain, rulespec...)
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
+	err = ipt.Delete(table, chain, rulespec...)
 	var e *Error
 	if errors.As(err, &e) && e.IsNotExist() {
 		return nil
@@ -368,6 +408,11 @@ func (ipt *IPTables) DeleteIfExists(table, chain string, rulespec ...string) err
 
 // DeleteById deletes the rule at 1-based position id.
 func (ipt *IPTables) DeleteById(table, chain string, id int) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}

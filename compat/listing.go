@@ -23,6 +23,11 @@ type ListOptions struct {
 // ListTable writes a chain ("" for every chain of the table) as
 // `iptables -L` prints it.
 func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	t, err := readTable(ipt.conn, ipt.fam, table, true)
 	if err != nil {
 		return wrapErr(err)

@@ -27,6 +27,11 @@ func SaveCounters() SaveOption { return func(o *saveOptions) { o.counters = true
 // Save writes a table ("" for every table that exists) in iptables-save
 // format, as iptables-nft-save does.
 func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	var o saveOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -129,6 +134,11 @@ func (e *RestoreError) Unwrap() error { return e.Err }
 // length while its first lines are already parsed. Restore is done with
 // r when it returns, and leaves it drained.
 func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	var o restoreOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -559,10 +569,15 @@ func splitQuotedArgs(out []string, s string) ([]string, error) {
 // ZeroCounters zeroes the counters of a chain's rules ("" for every chain
 // of the table), as iptables -Z does.
 func (ipt *IPTables) ZeroCounters(table, chain string) error {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return err
+	}
+	defer ipt.release(held)
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
-	_, err := ipt.conn.ResetCounters(ipt.fam.xtnlFamily(), table, chain)
+	_, err = ipt.conn.ResetCounters(ipt.fam.xtnlFamily(), table, chain)
 	if isNotExist(err) && (chain == "" || IsBuiltinChain(table, chain)) {
 		return nil
 	}

@@ -27,6 +27,7 @@ type chainSnap struct {
 	gen    uint32
 	exists bool
 	rules  []*xtnl.RawRule
+	size   int64 // about what it holds, charged to st
 	// dropped counts the rules that were in the chain when it was last
 	// read whole into fresh memory and are gone since (see chainAt).
 	dropped int
@@ -116,8 +117,16 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 		ipt.learnChain(key) // the kernel has it: Append need not create it
 	}
 	snap.index(prev, from, whole)
+	snap.size = int64(ruleOverhead + len(table) + len(chain))
+	for _, r := range snap.rules {
+		snap.size += int64(ruleOverhead + len(r.Exprs))
+	}
 	st.mu.Lock()
+	if old := st.chains[key]; old != nil {
+		st.bytes -= old.size
+	}
 	st.chains[key] = snap
+	st.chargeLocked(snap.size)
 	st.mu.Unlock()
 	return snap, nil
 }

@@ -112,22 +112,31 @@ func (e RuleEvent) String() string {
 // event. Cancel ctx to stop: the channel is closed once the watch has
 // released its socket. The consumer must keep reading until then or
 // cancel; falling behind costs an Overrun event, never a silent loss.
+// The watch is of the namespace a call made now would act in (see
+// IPTables), for its whole life.
 func (ipt *IPTables) Watch(ctx context.Context) (<-chan RuleEvent, error) {
+	ipt, held, err := ipt.bind()
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	w, err := ipt.conn.Watch(ctx)
 	if err != nil {
 		cancel()
+		ipt.release(held)
 		return nil, wrapErr(err)
 	}
 	tr := &watchTranslator{ipt: ipt}
 	if err := tr.snapshot(); err != nil {
 		w.Close()
 		cancel()
+		ipt.release(held)
 		return nil, wrapErr(err)
 	}
 	out := make(chan RuleEvent, 64)
 	go func() {
 		defer close(out)
+		defer ipt.release(held)
 		defer cancel()
 		defer w.Close()
 		send := func(e RuleEvent) bool {

@@ -79,6 +79,14 @@ func Open(path string) (int, ID, error) {
 	return fd, id, nil
 }
 
+// OpenCurrent opens the calling thread's network namespace (close-on-exec):
+// a handle that keeps it alive and lets other threads enter it. The caller
+// locks its thread first if it may be anywhere but the process's own
+// namespace.
+func OpenCurrent() (int, error) {
+	return unix.Open(threadSelf, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+}
+
 // OfFd is the ID of the network namespace behind an open descriptor; a
 // descriptor of anything else gives an error wrapping ErrNotNetNS.
 func OfFd(fd int) (ID, error) {
@@ -154,7 +162,7 @@ func run(enter, fn func() error, r chan<- outcome) {
 		r <- o
 		return
 	}
-	back, err := unix.Open(threadSelf, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	back, err := OpenCurrent()
 	if err != nil {
 		runtime.UnlockOSThread()
 		r <- outcome{err: fmt.Errorf("open own network namespace: %w", err)}
