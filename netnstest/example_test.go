@@ -3,6 +3,8 @@ package netnstest_test
 import (
 	"fmt"
 	"log"
+	"os"
+	"slices"
 	"time"
 
 	"github.com/xtnl/xtnl/compat"
@@ -128,14 +130,49 @@ func ExampleNS_Serve() {
 	// server: tcp 10.0.2.2:8080 from 10.0.2.1
 }
 
+// A probe says how it was refused, and by whom: here the host's REJECT
+// answers a container's UDP datagram with an ICMP admin-prohibited.
+func ExampleNS_Probe() {
+	h, err := netnstest.BuildHost(nil, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Delete()
+	ipt, err := compat.New(compat.NetNS(h.Name))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ipt.Append("filter", "INPUT", "-p", "udp", "--dport", "53", "-j", "REJECT", "--reject-with", "icmp-admin-prohibited"); err != nil {
+		log.Fatal(err)
+	}
+	r, err := h.Containers[0].Probe(netnstest.UDP("10.0.1.1:53"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(r.Outcome, r.Reject, r.From)
+	fmt.Println(r)
+	// Output:
+	// refused icmp-admin-prohibited 10.0.1.1
+	// refused icmp-admin-prohibited from 10.0.1.1
+}
+
 // After a run killed by `go test -timeout` (or SIGKILL), which no cleanup
-// survives, remove what it left; any later test run does it as well.
+// survives, remove what it left (any later test run does it as well); it
+// leaves alone what running processes made.
 func ExampleSweep() {
+	ns, err := netnstest.Create("") // a live process's namespace
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ns.Delete()
 	removed, err := netnstest.Sweep()
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, r := range removed {
-		fmt.Println("removed", r)
+		log.Println("removed", r) // what dead processes left
 	}
+	_, err = os.Stat(ns.Path)
+	fmt.Println("live namespace kept:", !slices.Contains(removed, "namespace "+ns.Name) && err == nil)
+	// Output: live namespace kept: true
 }
