@@ -21,6 +21,7 @@ type InputError struct {
 	Reason string
 }
 
+// Error names the argument, its value and what is wrong with it.
 func (e *InputError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("netnstest: %s %s", e.Arg, e.Reason)

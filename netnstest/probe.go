@@ -34,6 +34,8 @@ const (
 	TimedOut
 )
 
+// String is the outcome as Result.String writes it: "reached",
+// "refused", "timed out".
 func (o Outcome) String() string {
 	switch o {
 	case Reached:

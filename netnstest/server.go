@@ -26,6 +26,7 @@ type Hit struct {
 	From    netip.AddrPort // the peer
 }
 
+// String is "tcp 10.0.2.2:8080 from 10.0.1.2:41234".
 func (h Hit) String() string { return fmt.Sprintf("%s %s from %s", h.Network, h.At, h.From) }
 
 // Server listens inside a namespace: a TCP listener that accepts and
