@@ -274,9 +274,10 @@ func readExtBaseline(path string) (extBaseline, error) {
 	return b, sc.Err()
 }
 
-// writeExtBaseline writes the disagreements of the files that ran, and
-// keeps the old baseline's entries for files that did not run.
-func writeExtBaseline(path string, old extBaseline, results []*extFileResult) error {
+// writeExtBaseline writes the disagreements of the files that ran and,
+// with keepOthers (a run of some files only), the old baseline's entries
+// for the files that did not run.
+func writeExtBaseline(path string, old extBaseline, results []*extFileResult, keepOthers bool) error {
 	ran := map[string]*extFileResult{}
 	for _, r := range results {
 		ran[r.file.Name] = r
@@ -291,7 +292,7 @@ func writeExtBaseline(path string, old extBaseline, results []*extFileResult) er
 	}
 	for c, ids := range old {
 		for id := range ids {
-			if ran[id.file] == nil {
+			if keepOthers && ran[id.file] == nil {
 				put(c, id.file, baselineEntry(id))
 			}
 		}
