@@ -119,10 +119,16 @@ type Stat struct {
 	Source      *net.IPNet `json:"source"`
 	Destination *net.IPNet `json:"destination"`
 	Options     string     `json:"options"`
-	// SourceInverted and DestinationInverted are set for "! -s" / "! -d"
-	// (shown with a leading '!'); an addition to go-iptables' Stat.
-	SourceInverted      bool `json:"source_inverted,omitempty"`
-	DestinationInverted bool `json:"destination_inverted,omitempty"`
+}
+
+// Negated reports which addresses of a Stats row are negated ("! -s",
+// "! -d": shown with a leading '!'), which Stat cannot say: it is exactly
+// go-iptables' ten fields, so that its unkeyed literals compile.
+func Negated(stat []string) (source, destination bool) {
+	if len(stat) < 9 {
+		return false, false
+	}
+	return strings.HasPrefix(stat[7], "!"), strings.HasPrefix(stat[8], "!")
 }
 
 // Stats returns the chain's rules as the ten fields of
@@ -199,6 +205,7 @@ func (s *Spec) statFields() []string {
 		return str
 	}
 	w := s.writer()
+	w.numeric = true // -n: "dpt:22", never a service name
 	for _, m := range s.Matches {
 		printInstance(m, w)
 	}
@@ -230,7 +237,7 @@ func printInstance(in *Instance, w *Writer) {
 }
 
 // ParseStat parses one row of Stats. Negated addresses ("!10.0.0.0/8") are
-// understood (go-iptables #109) and flagged in the Stat.
+// understood (go-iptables #109); Negated tells them.
 func (ipt *IPTables) ParseStat(stat []string) (parsed Stat, err error) {
 	if len(stat) < 10 {
 		return parsed, fmt.Errorf("stat contained fewer fields than expected")
@@ -241,15 +248,14 @@ func (ipt *IPTables) ParseStat(stat []string) (parsed Stat, err error) {
 	if parsed.Bytes, err = strconv.ParseUint(stat[1], 0, 64); err != nil {
 		return parsed, fmt.Errorf("could not parse bytes: %w", err)
 	}
-	src, srcInv := strings.CutPrefix(stat[7], "!")
+	src, _ := strings.CutPrefix(stat[7], "!")
 	if _, parsed.Source, err = net.ParseCIDR(src); err != nil {
 		return parsed, fmt.Errorf("could not parse source: %w", err)
 	}
-	dst, dstInv := strings.CutPrefix(stat[8], "!")
+	dst, _ := strings.CutPrefix(stat[8], "!")
 	if _, parsed.Destination, err = net.ParseCIDR(dst); err != nil {
 		return parsed, fmt.Errorf("could not parse destination: %w", err)
 	}
-	parsed.SourceInverted, parsed.DestinationInverted = srcInv, dstInv
 	parsed.Target = stat[2]
 	parsed.Protocol = stat[3]
 	parsed.Opt = stat[4]
