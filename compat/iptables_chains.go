@@ -264,9 +264,6 @@ func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return builtin, nil
 	}
-	if err == nil && !builtin {
-		ipt.learnChain(chainKey{ipt.fam, table, chain}) // Append need not create it
-	}
 	return err == nil, wrapErr(err)
 }
 
