@@ -240,6 +240,9 @@ func (ipt *IPTables) ChangePolicy(table, chain, target string) error {
 	tx := ipt.conn.Begin()
 	tx.AddTable(&xtnl.Table{Family: f, Name: table})
 	ch := &xtnl.Chain{Family: f, Table: table, Name: chain, Base: &xtnl.BaseChain{Type: b.typ, Hook: b.hook, Priority: b.priority}}
+	// Policy counters set anew (to zero), as iptables-nft -P sets them,
+	// on a chain made here or made without them by a first -A.
+	ch.Counters = &xtnl.Counters{}
 	tx.AddChain(ch)
 	tx.SetPolicy(ch, p)
 	return wrapErr(tx.Commit())

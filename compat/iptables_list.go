@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -61,14 +62,14 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		var lines []string
 		if !counters {
 			if lines, err = snap.sLines(); err != nil {
-				return nil, wrapErr(err)
+				return nil, incompatible(err, table, chain)
 			}
 		} else {
 			lines = make([]string, len(snap.rules))
 			for i := range snap.rules {
 				s, err := snap.spec(i)
 				if err != nil {
-					return nil, wrapErr(err)
+					return nil, incompatible(err, table, chain)
 				}
 				lines[i] = s.Format(true)
 			}
@@ -152,7 +153,7 @@ func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
 	for i := range snap.rules {
 		s, err := snap.spec(i)
 		if err != nil {
-			return nil, wrapErr(err)
+			return nil, incompatible(err, table, chain)
 		}
 		rows = append(rows, s.statFields())
 	}
@@ -285,4 +286,19 @@ func (ipt *IPTables) StructuredStats(table, chain string) ([]Stat, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// incompatible is iptables-nft's refusal to list a chain holding a rule
+// with no iptables form (one nft wrote): "chain `X' in table `T' is
+// incompatible, use 'nft' tool.", or for a whole table (chain ""), the
+// table's; exit status 1. The cause stays reachable (ErrNotIptables).
+func incompatible(err error, table, chain string) error {
+	if !errors.Is(err, ErrNotIptables) {
+		return wrapErr(err)
+	}
+	what := "table `" + table + "'"
+	if chain != "" {
+		what = "chain `" + chain + "' in " + what
+	}
+	return &Error{msg: "iptables v1.8.9 (nf_tables): " + what + " is incompatible, use 'nft' tool.", exitStatus: exitOtherProblem, cause: err}
 }

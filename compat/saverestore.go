@@ -2,6 +2,7 @@ package compat
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,7 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		tables = []string{table}
 	}
 	bw := bufio.NewWriter(w)
+	var buf bytes.Buffer // one table's text, written once it all decoded
 	for _, name := range tables {
 		t, err := readTable(ipt.conn, ipt.fam, name, true)
 		if err != nil {
@@ -52,14 +54,22 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		if !t.exists {
 			continue
 		}
-		if err := writeTable(bw, ipt.nsFd(), t, o.counters); err != nil {
-			return err
+		buf.Reset()
+		switch err := writeTable(&buf, ipt.nsFd(), t, o.counters); {
+		case errors.Is(err, ErrNotIptables):
+			// A rule nft wrote: iptables-nft-save says so in place of
+			// the table, and goes on.
+			fmt.Fprintf(bw, "# Table `%s' is incompatible, use 'nft' tool.\n", name)
+		case err != nil:
+			return wrapErr(err)
+		default:
+			bw.Write(buf.Bytes())
 		}
 	}
 	return bw.Flush()
 }
 
-func writeTable(w *bufio.Writer, nsFd int, t *tableView, counters bool) error {
+func writeTable(w *bytes.Buffer, nsFd int, t *tableView, counters bool) error {
 	now := time.Now().Format("Mon Jan _2 15:04:05 2006")
 	cmd := "iptables-nft-save"
 	if t.fam == IPv6 {
@@ -77,7 +87,7 @@ func writeTable(w *bufio.Writer, nsFd int, t *tableView, counters bool) error {
 		for _, r := range c.rules {
 			s, err := DecodeIn(nsFd, t.fam, r)
 			if err != nil {
-				return wrapErr(err)
+				return err
 			}
 			if counters {
 				var cnt Counters
@@ -379,6 +389,11 @@ func (rs *restorer) declareChain(decl string) error {
 	fam := rs.ipt.fam.xtnlFamily()
 	table := rs.table.name
 	if b, ok := builtin(table, name); ok {
+		if cnt == nil {
+			// iptables-nft-restore sets a built-in chain's policy
+			// counters always: to zero without -c.
+			cnt = &xtnl.Counters{}
+		}
 		ch := &xtnl.Chain{Family: fam, Table: table, Name: name, Counters: cnt,
 			Base: &xtnl.BaseChain{Type: b.typ, Hook: b.hook, Priority: b.priority}}
 		switch policy {
@@ -541,5 +556,32 @@ func (ipt *IPTables) ZeroCounters(table, chain string) error {
 	if isNotExist(err) && (chain == "" || IsBuiltinChain(table, chain)) {
 		return nil
 	}
-	return wrapErr(err)
+	if err != nil {
+		return wrapErr(err)
+	}
+	return ipt.zeroPolicyCounters(table, chain)
+}
+
+// zeroPolicyCounters zeroes the policy counters of the table's built-in
+// chains (or of chain alone), as iptables-nft -Z does: by setting them anew
+// on each chain the kernel holds.
+func (ipt *IPTables) zeroPolicyCounters(table, chain string) error {
+	t, err := readTable(ipt.conn, ipt.fam, table, false)
+	if err != nil {
+		return wrapErr(err)
+	}
+	f := ipt.fam.xtnlFamily()
+	tx := ipt.conn.Begin()
+	for _, c := range t.chains {
+		b, ok := builtin(table, c.name)
+		if !ok || !c.exists || (chain != "" && c.name != chain) {
+			continue
+		}
+		tx.AddChain(&xtnl.Chain{Family: f, Table: table, Name: c.name, Counters: &xtnl.Counters{},
+			Base: &xtnl.BaseChain{Type: b.typ, Hook: b.hook, Priority: b.priority}})
+	}
+	if tx.Len() == 0 {
+		return nil
+	}
+	return wrapErr(tx.Commit())
 }
