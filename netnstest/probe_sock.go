@@ -45,6 +45,10 @@ func connectTCP(nsfd int, t target) (Result, error) {
 	}
 	if err == nil {
 		r.Outcome, r.From = Reached, t.dst.Addr()
+		// Close with a reset (linger 0): the packets a probe leaves in
+		// rule counters are then always SYN, ACK, RST, not a FIN
+		// exchange whose last ACK lands before or after a listing.
+		unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	} else {
 		r = refusal(fd, err, TCPReset)
 	}
