@@ -26,8 +26,9 @@ type getopt struct {
 	hasOptarg bool
 	// word is the option as given, for messages: "--lis=INPUT", "-A";
 	// optopt the short option letter last read.
-	word   string
-	optopt byte
+	word       string
+	optopt     byte
+	missingArg bool
 }
 
 // longOpt is one entry of getopt_long's table: hasArg 0 none, 1
@@ -111,36 +112,47 @@ func (g *getopt) getopt() rune {
 			}
 			g.word = a
 			g.next = a[1:]
-			g.optind++
 			break
 		}
 	}
+	// optind moves past a bundle only once it is read (glibc), so a
+	// message about a letter inside one quotes the word before it.
 	c := g.next[0]
 	g.next = g.next[1:]
 	g.optopt = c
+	g.missingArg = false
 	i := strings.IndexByte(g.shorts, c)
+	wants := ""
+	if i >= 0 && c != ':' {
+		wants = g.shorts[i+1:]
+	}
+	switch {
+	case strings.HasPrefix(wants, "::"):
+		if g.next != "" {
+			g.optarg, g.hasOptarg = g.next, true
+			g.next = ""
+		}
+	case strings.HasPrefix(wants, ":"):
+		if g.next != "" {
+			g.optarg, g.hasOptarg = g.next, true
+			g.next = ""
+		} else if g.optind+1 < len(g.args) {
+			g.optind++
+			g.optarg, g.hasOptarg = g.args[g.optind], true
+		} else {
+			g.optind++
+			g.word = "-" + string(c)
+			g.missingArg = true
+			return g.missing()
+		}
+	}
+	if g.next == "" {
+		g.optind++
+	}
 	if i < 0 || c == ':' {
 		return optUnknown
 	}
 	word := "-" + string(c)
-	switch {
-	case strings.HasPrefix(g.shorts[i+1:], "::"):
-		if g.next != "" {
-			g.optarg, g.hasOptarg = g.next, true
-			g.next = ""
-		}
-	case strings.HasPrefix(g.shorts[i+1:], ":"):
-		if g.next != "" {
-			g.optarg, g.hasOptarg = g.next, true
-			g.next = ""
-		} else if g.optind < len(g.args) {
-			g.optarg, g.hasOptarg = g.args[g.optind], true
-			g.optind++
-		} else {
-			g.word = word
-			return g.missing()
-		}
-	}
 	g.word = word
 	return rune(c)
 }
@@ -164,6 +176,7 @@ func (g *getopt) long(name string) rune {
 		g.optarg, g.hasOptarg = arg, true
 	case o.hasArg == 1:
 		if g.optind >= len(g.args) {
+			g.missingArg = true
 			return g.missing()
 		}
 		g.optarg, g.hasOptarg = g.args[g.optind], true

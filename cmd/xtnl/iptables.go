@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/xtnl/xtnl/compat"
@@ -119,6 +120,11 @@ func (c *command) execute(fam compat.Family, netns string, stdout io.Writer) err
 	case cmdDeleteNum:
 		return ipt.DeleteById(t, chain, c.rulenum)
 	case cmdCheck:
+		if s := c.specs; len(s) > 0 && s[0].Target == nil && s[0].Verdict != "" && !slices.Contains([]string{"ACCEPT", "DROP", "RETURN"}, s[0].Verdict) {
+			if ok, err := ipt.ChainExists(t, s[0].Verdict); err == nil && !ok {
+				return paramProblem("Chain '%s' does not exist", s[0].Verdict)
+			}
+		}
 		ok, err := ipt.Exists(t, chain, c.rulespec...)
 		if err != nil {
 			return err
@@ -154,6 +160,13 @@ func (c *command) execute(fam compat.Family, netns string, stdout io.Writer) err
 		}
 		return ipt.ClearChain(t, chain)
 	case cmdZero, cmdZeroNum:
+		if chain != "" {
+			if ok, err := ipt.ChainExists(t, chain); err != nil {
+				return err
+			} else if !ok {
+				return compat.ErrorNotFound("No chain/target/match by that name.")
+			}
+		}
 		return c.zero(ipt, stdout)
 	case cmdNewChain:
 		return ipt.NewChain(t, chain)
@@ -248,6 +261,13 @@ func (c *command) list(ipt *compat.IPTables, stdout io.Writer) error {
 
 // listRules is -S.
 func (c *command) listRules(ipt *compat.IPTables, stdout io.Writer) error {
+	if c.chain != "" {
+		if ok, err := ipt.ChainExists(c.table, c.chain); err != nil {
+			return err
+		} else if !ok {
+			return &exitError{status: 1, msg: fmt.Sprintf("chain `%s' in table `%s' is incompatible, use 'nft' tool.", c.chain, c.table)}
+		}
+	}
 	var lines []string
 	var err error
 	if c.options&optVerbose != 0 {

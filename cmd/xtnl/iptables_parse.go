@@ -304,7 +304,13 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 			if r == 'j' || r == 'g' {
 				c.jumpto = g.optarg
 			}
-			c.rulespec = appendRule(c.rulespec, invert, "-"+string(r), g.optarg, g.hasOptarg)
+			arg := g.optarg
+			if r != 'j' && r != 'g' {
+				// iptables reads these from argv[optind-1]: for "-ptcp"
+				// or "--source=x" that is the whole word.
+				arg = args[g.optind-1]
+			}
+			c.rulespec = appendRule(c.rulespec, invert, "-"+string(r), arg, g.hasOptarg)
 		case 'm':
 			c.rulespec = appendRule(c.rulespec, invert, "-m", g.optarg, true)
 		case 'c':
@@ -389,7 +395,7 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 		case optNonOption:
 			if g.optarg == "!" {
 				if invert {
-					err = paramProblem("multiple consecutive ! not allowed")
+					return nil, paramProblem("multiple consecutive ! not allowed")
 				}
 				invert = true
 				continue

@@ -33,7 +33,7 @@ func glibcError(stderr io.Writer, g *getopt, r rune) {
 		}
 		return
 	}
-	if r == optMissing {
+	if g.missingArg {
 		fmt.Fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv0, g.optopt)
 		return
 	}
