@@ -145,7 +145,8 @@ func runProgram(p program, name, netns string, args []string, stdin io.Reader, s
 }
 
 // installLinks makes DIR/NAME a symlink to this binary for every name it
-// answers to, replacing older links.
+// answers to, replacing older links; relative ("xtnl") when the binary is
+// in DIR.
 func installLinks(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
 		fmt.Fprintln(stderr, "usage: xtnl install-links DIR")
@@ -156,12 +157,18 @@ func installLinks(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xtnl: %v\n", err)
 		return 1
 	}
+	// A link beside the binary names it relatively, so the directory can
+	// be copied elsewhere (an image's build stage to its final one).
+	target := self
+	if dir, err := filepath.Abs(args[0]); err == nil && dir == filepath.Dir(self) {
+		target = filepath.Base(self)
+	}
 	for _, n := range linkNames() {
 		link := filepath.Join(args[0], n)
 		if fi, err := os.Lstat(link); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 			os.Remove(link)
 		}
-		if err := os.Symlink(self, link); err != nil {
+		if err := os.Symlink(target, link); err != nil {
 			fmt.Fprintf(stderr, "xtnl: %v\n", err)
 			return 1
 		}
