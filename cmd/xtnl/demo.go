@@ -39,7 +39,7 @@ func runDemo(stdout, stderr io.Writer) int {
 // runIn runs an iptables command line in a namespace as `xtnl --netns NS
 // ...` does, and returns its exit status.
 func runIn(ns string, args []string, stdout, stderr io.Writer) int {
-	return run(append([]string{"--netns", ns}, args...), nil, stdout, stderr)
+	return run(append([]string{"xtnl", "--netns", ns}, args...), nil, stdout, stderr)
 }
 
 // main runs the demo, cleans up, and returns the exit status.

@@ -227,3 +227,14 @@ func TestDemoSignalsLeaveNothing(t *testing.T) {
 		})
 	}
 }
+
+// refStatus is the exit status of a command that ran, -1 if it did not.
+func refStatus(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
