@@ -335,7 +335,26 @@ var ruleHeader = regexp.MustCompile(`(?m)^(\S+ \S+ \S+) \d+$`)
 
 // noHandles drops the handles from rule headers: the two namespaces
 // number rules apart (a dry run or a refused batch uses up handles too).
-func noHandles(s string) string { return ruleHeader.ReplaceAllString(s, "$1") }
+// and sorts each set's element lines: the kernel dumps a hash set's
+// elements in an order of its own (its hash seed differs between
+// namespaces).
+func noHandles(s string) string {
+	s = ruleHeader.ReplaceAllString(s, "$1")
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); {
+		j := i
+		for j < len(lines) && strings.HasPrefix(lines[j], "\telement ") {
+			j++
+		}
+		if j > i {
+			sort.Strings(lines[i:j])
+			i = j
+		} else {
+			i++
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 // splitDebug splits `nft --debug=netlink list` output into its
 // expression part and its text listing (which starts at "table ").

@@ -227,6 +227,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 		}
 		return out
 	}
+	// nft prints a hash set's elements sorted by value; the kernel dumps
+	// them in hash order.
+	sortElems(elems, order)
 	var out []string
 	for _, e := range elems {
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
