@@ -33,7 +33,7 @@ type PackageSummary struct {
 	GoIPTables, XTNL      Counts
 	Seconds               [2]float64
 	Ruleset               string // "equal", "equal up to order", "DIFFER"
-	RulesetLines          int
+	RulesetLines          [2]int // normalised, go-iptables and xtnl
 	RulesetDiff           []string
 	Notes                 []string // broken runs, stray processes, nft errors, failed suite nodes
 	goIPTables, xtnl      *result
@@ -120,8 +120,7 @@ func canonical(norm string) string {
 // lineDiff lists the lines only in a ("-") or only in b ("+"), in order,
 // from a longest common subsequence.
 func lineDiff(a, b string) []string {
-	x := strings.Split(strings.TrimRight(a, "\n"), "\n")
-	y := strings.Split(strings.TrimRight(b, "\n"), "\n")
+	x, y := lines(a), lines(b)
 	n, m := len(x), len(y)
 	lcs := make([][]int, n+1)
 	for i := range lcs {
@@ -152,6 +151,13 @@ func lineDiff(a, b string) []string {
 		}
 	}
 	return out
+}
+
+func lines(s string) []string {
+	if s = strings.TrimRight(s, "\n"); s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 func exceptionFor(pkg, key string) (string, bool) {
@@ -261,10 +267,7 @@ func summarise(cfg *config, variants []*variant, results []*result) *Summary {
 		// nft prints its warnings (a table iptables-nft manages) on
 		// standard error: they are part of what is compared.
 		na, nb := normalise(a.nftErr+"\n"+a.ruleset), normalise(b.nftErr+"\n"+b.ruleset)
-		ps.RulesetLines = len(strings.Split(na, "\n"))
-		if na == "" {
-			ps.RulesetLines = 0
-		}
+		ps.RulesetLines = [2]int{len(lines(na)), len(lines(nb))}
 		switch {
 		case na == nb:
 			ps.Ruleset = "equal"
@@ -297,9 +300,13 @@ func (s *Summary) markdown() string {
 			dcell += fmt.Sprintf(" (%d excepted)", ps.excepted)
 		}
 		diffs += ps.differences
-		p("| %s | %s | %d / %d / %d | %d / %d / %d | %s | %s (%d) | %.0f / %.0f |\n", ps.Package, specs,
+		rl := fmt.Sprint(ps.RulesetLines[0])
+		if ps.RulesetLines[1] != ps.RulesetLines[0] {
+			rl += fmt.Sprintf(" / %d", ps.RulesetLines[1])
+		}
+		p("| %s | %s | %d / %d / %d | %d / %d / %d | %s | %s (%s) | %.0f / %.0f |\n", ps.Package, specs,
 			ps.GoIPTables.Passed, ps.GoIPTables.Failed, ps.GoIPTables.Skipped,
-			ps.XTNL.Passed, ps.XTNL.Failed, ps.XTNL.Skipped, dcell, ps.Ruleset, ps.RulesetLines,
+			ps.XTNL.Passed, ps.XTNL.Failed, ps.XTNL.Skipped, dcell, ps.Ruleset, rl,
 			ps.Seconds[0], ps.Seconds[1])
 	}
 	specs := fmt.Sprint(s.GoIPTables.Specs)

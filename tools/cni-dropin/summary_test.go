@@ -42,6 +42,9 @@ func TestLineDiff(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("lineDiff = %q, want %q", got, want)
 	}
+	if d := lineDiff("", "a\n"); !reflect.DeepEqual(d, []string{"+a"}) {
+		t.Fatalf("lineDiff from nothing = %q", d)
+	}
 	if d := lineDiff("x\n", "x\n"); len(d) != 0 {
 		t.Fatalf("equal texts differ: %q", d)
 	}
