@@ -121,7 +121,7 @@ func TestRestoreAtomicWithOneBadLine(t *testing.T) {
 			if re.Line != line {
 				t.Errorf("%s: error names line %d: %v", what, re.Line, err)
 			}
-			if !strings.Contains(err.Error(), "line: "+strconv.Itoa(line)) {
+			if n := strconv.Itoa(line); !strings.Contains(err.Error(), "line: "+n) && !strings.Contains(err.Error(), "line "+n+" failed") {
 				t.Errorf("%s: message does not name the line: %v", what, err)
 			}
 			if c.kernel && !errors.Is(err, xtnl.ErrNotExist) {

@@ -188,11 +188,42 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 	return restoreFailure(err)
 }
 
+// Restore failures iptables-restore words its own way, with exit status 1
+// and no "Error occurred" line (restoreFailure): "line N failed" for a line
+// outside of a table, "line N failed: No chain/target/match by that name."
+// for a rule into a chain the input never declared, "COMMIT expected at
+// line N" for input ending inside a table.
+var (
+	errOutsideTable = errors.New("line outside of a table")
+	errChainMissing = errors.New("chain not declared")
+	errNoCommit     = errors.New("input ends without COMMIT")
+)
+
 // restoreFailure is the *Error of a failed restore; one that names a line
 // says so as iptables-restore does.
 func restoreFailure(err error) error {
 	var re *RestoreError
-	if errors.As(err, &re) {
+	var oe *xtnl.OpError
+	var ce *Error
+	failed := func(notExist bool, format string, args ...any) error {
+		return &Error{msg: "iptables-restore: " + fmt.Sprintf(format, args...), exitStatus: exitOtherProblem, notExist: notExist, cause: re}
+	}
+	switch {
+	case !errors.As(err, &re):
+	case errors.Is(re.Err, errOutsideTable):
+		return failed(false, "line %d failed", re.Line)
+	case errors.Is(re.Err, errNoCommit):
+		return failed(false, "COMMIT expected at line %d", re.Line)
+	case errors.Is(re.Err, errChainMissing):
+		return failed(true, "line %d failed: %s", re.Line, errNoChain)
+	case errors.As(re.Err, &oe) && oe.Index >= 0, errors.As(re.Err, &ce) && ce.notExist:
+		// The kernel refused one line's operation, or a rule to delete
+		// is not there.
+		var e *Error
+		errors.As(wrapErr(re.Err), &e)
+		return failed(e.notExist, "line %d failed: %s", re.Line, strings.TrimPrefix(e.msg, "iptables: "))
+	}
+	if re != nil {
 		var e *Error
 		errors.As(wrapErr(re.Err), &e) // wrapErr's result is or holds one
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
@@ -283,7 +314,7 @@ func (rs *restorer) run(input *restoreText) error {
 			err = rs.startTable(strings.TrimSpace(line[1:]))
 		case line == "COMMIT":
 			if rs.table == nil {
-				err = badSpec("COMMIT", "COMMIT outside of a table")
+				err = errOutsideTable
 			}
 			rs.table = nil
 		case line[0] == ':':
@@ -308,7 +339,7 @@ func (rs *restorer) run(input *restoreText) error {
 		return err
 	}
 	if rs.table != nil {
-		return rs.fail(badSpec("", "input ends without COMMIT"))
+		return rs.fail(errNoCommit)
 	}
 	return nil
 }
@@ -371,7 +402,7 @@ func (rs *restorer) tableExists(name string) (bool, error) {
 // declareChain handles ":NAME POLICY [P:B]".
 func (rs *restorer) declareChain(decl string) error {
 	if rs.table == nil {
-		return badSpec(":"+decl, "chain declaration outside of a table")
+		return errOutsideTable
 	}
 	f := strings.Fields(decl)
 	if len(f) < 2 {
@@ -443,7 +474,7 @@ func parseCounters(s string) (uint64, uint64, error) {
 // -F, -P.
 func (rs *restorer) command(line string) error {
 	if rs.table == nil {
-		return badSpec(line, "command outside of a table")
+		return errOutsideTable
 	}
 	var cnt *Counters
 	if line[0] == '[' {
@@ -476,7 +507,7 @@ func (rs *restorer) command(line string) error {
 	case "-A", "--append", "-I", "--insert":
 		if !rs.chains[chain] {
 			if _, ok := builtin(table, chain); !ok {
-				return badSpec(chain, "Chain '%s' does not exist", chain)
+				return errChainMissing
 			}
 			ensureBuiltin(rs.tx, fam, table, chain)
 			rs.chains[chain] = true
