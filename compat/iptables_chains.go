@@ -118,8 +118,9 @@ func (ipt *IPTables) RenameChain(table, oldChain, newChain string) error {
 	}))
 }
 
-// DeleteChain deletes an empty, unreferenced user chain. Deleting a chain
-// that holds rules or is jumped to fails (exit status 4, not IsNotExist).
+// DeleteChain deletes an empty, unreferenced chain (a built-in one too, as
+// iptables-nft does). Deleting a chain that holds rules or is jumped to
+// fails (exit status 4, not IsNotExist).
 func (ipt *IPTables) DeleteChain(table, chain string) error {
 	ipt, held, err := ipt.bind()
 	if err != nil {
@@ -129,15 +130,14 @@ func (ipt *IPTables) DeleteChain(table, chain string) error {
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
-	if IsBuiltinChain(table, chain) {
-		return &Error{msg: "iptables v1.8.9 (nf_tables): Cannot delete built-in chain " + chain, exitStatus: exitParameterProblem}
-	}
+	// A built-in chain too goes to the kernel, as with iptables-nft: it
+	// is deleted if empty and unreferenced, refused (busy) otherwise.
 	err = ipt.conn.DelChain(ipt.userChain(table, chain))
 	switch {
 	case errors.Is(err, xtnl.ErrNotExist):
 		return &Error{msg: "iptables: " + errNoChain, exitStatus: exitOtherProblem, notExist: true, cause: err}
 	case errors.Is(err, xtnl.ErrBusy):
-		return &Error{msg: "iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain " + chain, exitStatus: exitResourceProblem, cause: err}
+		return chainBusy(chain, err)
 	}
 	return wrapErr(err)
 }
@@ -150,9 +150,6 @@ func (ipt *IPTables) ClearAndDeleteChain(table, chain string) error {
 		return err
 	}
 	defer ipt.release(held)
-	if IsBuiltinChain(table, chain) {
-		return &Error{msg: "iptables v1.8.9 (nf_tables): Cannot delete built-in chain " + chain, exitStatus: exitParameterProblem}
-	}
 	tx := ipt.conn.Begin()
 	ch := ipt.userChain(table, chain)
 	tx.FlushChain(ch)
@@ -162,7 +159,7 @@ func (ipt *IPTables) ClearAndDeleteChain(table, chain string) error {
 	case errors.Is(err, xtnl.ErrNotExist):
 		return nil
 	case errors.Is(err, xtnl.ErrBusy):
-		return &Error{msg: "iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain " + chain, exitStatus: exitResourceProblem, cause: err}
+		return chainBusy(chain, err)
 	}
 	return wrapErr(err)
 }
@@ -202,18 +199,32 @@ func (ipt *IPTables) DeleteUserChains(table string) error {
 	if !isTable(table) {
 		return notFound("Table does not exist (do you need to insmod?)")
 	}
-	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
+	var names []string // the chain each operation deletes
+	err = ipt.update(func(tx *xtnl.Tx) error {
 		t, err := readTable(ipt.conn, ipt.fam, table, false)
 		if err != nil {
 			return err
 		}
+		names = names[:0]
 		for _, c := range t.chains {
 			if !c.builtin {
 				tx.DelChain(ipt.userChain(table, c.name))
+				names = append(names, c.name)
 			}
 		}
 		return nil
-	}))
+	})
+	var oe *xtnl.OpError
+	if errors.Is(err, xtnl.ErrBusy) && errors.As(err, &oe) && oe.Index >= 0 && oe.Index < len(names) {
+		return chainBusy(names[oe.Index], err)
+	}
+	return wrapErr(err)
+}
+
+// chainBusy is iptables-nft's refusal to delete a chain that holds rules
+// or is jumped to.
+func chainBusy(chain string, err error) error {
+	return &Error{msg: "iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain " + chain, exitStatus: exitResourceProblem, cause: err}
 }
 
 // ChangePolicy sets a built-in chain's policy (ACCEPT or DROP).

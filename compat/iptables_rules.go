@@ -405,6 +405,10 @@ func (ipt *IPTables) DeleteById(table, chain string, id int) error {
 			return err
 		}
 		if id > len(snap.rules) {
+			// A dump of a chain that is not there is empty, not refused.
+			if _, err := ipt.conn.GetChain(ipt.fam.xtnlFamily(), table, chain); errors.Is(err, xtnl.ErrNotExist) && !IsBuiltinChain(table, chain) {
+				return notFound(errNoChain)
+			}
 			return notFound("Index of deletion too big.")
 		}
 		tx.DelRule(ipt.ruleRef(table, chain, snap.rules[id-1].Handle))
