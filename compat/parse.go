@@ -414,7 +414,7 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 	case 'm':
 		ext := lookup(matches, args[0], s.Family)
 		if ext == nil {
-			return badSpec(args[0], "Couldn't load match `%s':No such file or directory", args[0])
+			return badSpec(args[0], "Couldn't load match `%s':No such file or directory\n", args[0]) // iptables prints a blank line after it
 		}
 		return p.load(ext)
 	case 'j', 'g':
