@@ -5,6 +5,10 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/xtnl/xtnl/internal/sysfile"
 )
 
 // C-like number parsing and printing, shared by the core and every
@@ -185,6 +189,57 @@ func parseMint(ext, opt, arg string, lmax uint64, maxiter int) ([]uint64, error)
 type lmapEntry struct {
 	id   int
 	name string
+}
+
+var (
+	lmapMu    sync.Mutex
+	lmapCache = map[string][]lmapEntry{}
+)
+
+// lmap reads an iproute2 id/name table as xtables_lmap_init does; a
+// missing file is an empty table.
+func lmap(file string) []lmapEntry {
+	lmapMu.Lock()
+	defer lmapMu.Unlock()
+	if m, ok := lmapCache[file]; ok {
+		return m
+	}
+	var out []lmapEntry
+	if b, err := sysfile.ReadFile(file); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			cur := strings.TrimLeft(line, cSpaces)
+			if cur == "" || cur[0] == '#' {
+				continue
+			}
+			base := uint64(10)
+			if strings.HasPrefix(cur, "0x") {
+				base = 16
+			}
+			v, end, overflow := strtoul(cur, base)
+			if end == 0 || overflow {
+				continue
+			}
+			id := int(int32(uint32(v)))
+			if id < 0 || id > 255 {
+				continue
+			}
+			cur = cur[end:]
+			if cur == "" || !isSpace(cur[0]) {
+				continue
+			}
+			cur = strings.TrimLeft(cur, cSpaces)
+			if cur == "" || cur[0] == '#' {
+				continue
+			}
+			name := cur
+			if k := strings.IndexAny(cur, cSpaces); k >= 0 {
+				name = cur[:k]
+			}
+			out = append(out, lmapEntry{id, name})
+		}
+	}
+	lmapCache[file] = out
+	return out
 }
 
 // parseValMask parses "value[/mask]", or a name of the table lmap (nil:

@@ -24,15 +24,31 @@ type Extension struct {
 	// Size is the kernel structure's size; the payload sent is it rounded
 	// up to 8 bytes (XT_ALIGN).
 	Size int
-	// Options are the extension's command-line options.
+	// Options are the extension's command-line options, which the option
+	// engine (engine.go) checks before Parse sees them.
 	Options []Option
+	// OneOf, when set, refuses the extension unless one of the options it
+	// names was given.
+	OneOf *OneOf
+	// Proto, when not zero, is the protocol the rule's -p must be for the
+	// extension to be used (the kernel's xt_match.proto and
+	// xt_target.proto, which refuse a negated -p too). ProtoUserspace says
+	// that iptables-nft checks it first, by the number only, in its own
+	// words (tcp and udp, which it translates itself).
+	Proto          uint8
+	ProtoUserspace bool
+	protoHint      bool // the kernel check's message adds "(use -p NAME)"
 	// Init sets the structure's defaults before options are parsed.
 	Init func(info []byte, ctx *ParseContext)
-	// Parse handles one option occurrence; args holds its arguments (one
-	// for most options, none for flags, two for --tcp-flags).
-	Parse func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error
-	// Final checks the structure once all options are parsed (mandatory
-	// options, conflicts).
+	// Parse handles one occurrence of an option, after the engine checked
+	// it and read its argument (c.Val).
+	Parse func(info []byte, c *OptionCall) error
+	// LegacyParse is Parse for the extensions not yet on the engine: it
+	// gets the option's raw arguments, and the engine only checks their
+	// count, negation and a second use of the same option.
+	LegacyParse func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error
+	// Final checks the structure once all options are parsed, after the
+	// engine's own final checks.
 	Final func(info []byte, ctx *ParseContext) error
 	// Save prints the options as iptables -S does, each preceded by a
 	// space (" --dport 22").
@@ -43,8 +59,9 @@ type Extension struct {
 	// SaveName, when set, returns the name printed after -m / -j for this
 	// payload (conntrack prints as state when it carries the alias bit).
 	SaveName func(info []byte) string
-	// Matches decides whether a decoded payload of KernelName/Revision
-	// belongs to this extension (several share a kernel name).
+	// Claims decides whether a decoded payload of KernelName/Revision
+	// belongs to this extension (several share a kernel name, as state
+	// and conntrack do); nil claims whatever no other claims.
 	Claims func(info []byte) bool
 	// Native, when set, translates the payload into native expressions as
 	// iptables-nft does, appending them to b encoded (with package expr's
@@ -75,31 +92,14 @@ const (
 	Both = IPv4 | IPv6
 )
 
-// Option is one command-line option of an extension.
-type Option struct {
-	// Name is the long name without dashes ("dport"); Aliases are other
-	// accepted spellings ("destination-port").
-	Name    string
-	Aliases []string
-	// Args is how many arguments the option takes (0 for a flag).
-	Args int
-	// Invert tells whether "! --opt" is allowed.
-	Invert bool
-	// Multi allows the option more than once.
-	Multi bool
-	// Mandatory options must be given whenever the extension is used.
-	Mandatory bool
-	// ID distinguishes options for the Parse function.
-	ID int
-}
-
 // XTAlign rounds a structure size up as the kernel's XT_ALIGN does.
 func XTAlign(n int) int { return (n + 7) &^ 7 }
 
 var (
 	matches = map[string][]*Extension{}
 	targets = map[string][]*Extension{}
-	// byKernel indexes extensions by the name and revision sent to the kernel.
+	// kernelMatches and kernelTargets index them by the name sent to the
+	// kernel, for decoding (several extensions may share one).
 	kernelMatches = map[string][]*Extension{}
 	kernelTargets = map[string][]*Extension{}
 )
@@ -114,8 +114,19 @@ func Register(e *Extension) {
 	}
 	e.optionByName = map[string]int{}
 	e.mandatory = nil
-	for i, o := range e.Options {
-		if o.Mandatory {
+	for i := range e.Options {
+		o := &e.Options[i]
+		if e.LegacyParse != nil {
+			o.Type = [...]OptionType{TypeNone, TypeString, TypeString2}[o.Args]
+			for f, set := range map[OptionFlag]bool{Invert: o.Invert, Multi: o.Multi, Mandatory: o.Mandatory} {
+				if set {
+					o.Flags |= f
+				}
+			}
+		} else if o.ID < 0 || o.ID >= 32 {
+			panic("compat: " + e.String() + " option --" + o.Name + ": ID out of range")
+		}
+		if o.Flags&Mandatory != 0 {
 			e.mandatory = append(e.mandatory, i)
 		}
 		for _, n := range append([]string{o.Name}, o.Aliases...) {

@@ -44,7 +44,7 @@ func init() {
 			{Name: "limit-iface-in", ID: atOptIn},
 			{Name: "limit-iface-out", ID: atOptOut},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			flags := le32(info[4:])
 			switch opt.ID {
 			case atOptSrc, atOptDst:

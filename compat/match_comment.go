@@ -9,7 +9,7 @@ func init() {
 	Register(&Extension{
 		Name: "comment", Revision: 0, Size: commentSize,
 		Options: []Option{{Name: "comment", Args: 1, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
 			putCString(info[:commentSize], args[0])
 			return nil
 		},

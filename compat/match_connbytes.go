@@ -25,7 +25,7 @@ func init() {
 			{Name: "connbytes-dir", Args: 1, Mandatory: true, ID: 1},
 			{Name: "connbytes-mode", Args: 1, Mandatory: true, ID: 2},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			a := args[0]
 			switch opt.ID {
 			case 0:

@@ -41,9 +41,9 @@ func init() {
 					info[clMask+i] = 0xff
 				}
 			},
-			Parse: connlimitParse,
-			Final: connlimitFinal,
-			Save:  func(info []byte, w *Writer) { connlimitSave(info, w, fam) },
+			LegacyParse: connlimitParse,
+			Final:       connlimitFinal,
+			Save:        func(info []byte, w *Writer) { connlimitSave(info, w, fam) },
 		})
 	}
 }

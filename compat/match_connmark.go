@@ -11,7 +11,7 @@ func init() {
 	Register(&Extension{
 		Name: "connmark", Revision: 1, Size: 9,
 		Options: []Option{{Name: "mark", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			v, m, err := parseValMask("connmark", "mark", args[0], nil)
 			if err != nil {
 				return err

@@ -112,7 +112,7 @@ func init() {
 		Register(&Extension{
 			Name: "conntrack", Family: fam, Revision: 3, Size: ctmSize,
 			Options: opts,
-			Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 				return ctmParse(fam, info, opt, args[0], invert)
 			},
 			Final: func(info []byte, _ *ParseContext) error {

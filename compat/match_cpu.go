@@ -9,7 +9,7 @@ func init() {
 	Register(&Extension{
 		Name: "cpu", Revision: 0, Size: 8,
 		Options: []Option{{Name: "cpu", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			v, ok := xtParseUint(args[0], 0, 1<<32-1)
 			if !ok {
 				return badSpec(args[0], "cpu: bad value for option \"--cpu\", or out of range (0-4294967295).")

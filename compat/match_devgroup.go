@@ -23,8 +23,8 @@ func init() {
 			{Name: "src-group", Args: 1, Invert: true, ID: 0},
 			{Name: "dst-group", Args: 1, Invert: true, ID: 1},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			v, m, err := parseValMask("devgroup", opt.Name, args[0], mcLmap(devgroupFile))
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+			v, m, err := parseValMask("devgroup", opt.Name, args[0], lmap(devgroupFile))
 			if err != nil {
 				return err
 			}
@@ -56,7 +56,7 @@ func init() {
 			}
 			return nil
 		},
-		Save:  func(info []byte, w *Writer) { devgroupShow(info, w, "--", mcLmap(devgroupFile)) },
+		Save:  func(info []byte, w *Writer) { devgroupShow(info, w, "--", lmap(devgroupFile)) },
 		Print: func(info []byte, w *Writer) { devgroupShow(info, w, "", nil) },
 	})
 }

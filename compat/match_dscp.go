@@ -28,7 +28,7 @@ func init() {
 			{Name: "dscp", Args: 1, Invert: true, ID: 0},
 			{Name: "dscp-class", Args: 1, Invert: true, ID: 1},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
 			if err := maExcl(ctx, "dscp", opt.ID, 0x3, dscpMatchOptNames); err != nil {
 				return err
 			}
@@ -57,7 +57,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("-m dscp", "DSCP match: Parameter --dscp is required")
 			}
 			return nil

@@ -30,7 +30,7 @@ func dstRegister(name string) {
 			{Name: name + "-len", Args: 1, Invert: true, ID: 0},
 			{Name: name + "-opts", Args: 1, ID: 1},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			if opt.ID == 0 {
 				v, ok := xtParseUint(args[0], 0, 0xffffffff)
 				if !ok {

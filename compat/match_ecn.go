@@ -21,7 +21,7 @@ func init() {
 			{Name: "ecn-tcp-ece", Invert: true, ID: ecnECE},
 			{Name: "ecn-ip-ect", Args: 1, Invert: true, ID: ecnIP},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			bit := byte(opt.ID)
 			if bit == ecnIP {
 				v, err := uintOpt("ecn", "ecn-ip-ect", args[0], 0, 3)

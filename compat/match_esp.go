@@ -15,7 +15,7 @@ func espRegister(name, opt string, proto uint8, fam Family) {
 		Name: name, Family: fam, Revision: 0, Size: 9,
 		Options: []Option{{Name: opt, Args: 1, Invert: true}},
 		Init:    func(info []byte, _ *ParseContext) { putLe32(info[4:], 0xffffffff) },
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			vals, err := parseMint(name, opt, args[0], 0xffffffff, 2)
 			if err != nil {
 				return err

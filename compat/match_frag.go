@@ -33,7 +33,7 @@ func init() {
 			{Name: "fraglast", ID: 5},
 		},
 		Init: func(info []byte, _ *ParseContext) { putLe32(info[4:], 0xffffffff) },
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			switch opt.ID {
 			case 0:
 				vals, err := parseMint("frag", "fragid", args[0], 0xffffffff, 2)

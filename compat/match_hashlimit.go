@@ -101,7 +101,7 @@ func init() {
 				info[hlSrcMask] = dmask
 				info[hlDstMask] = dmask
 			},
-			Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
 				return hashlimitParse(info, opt, args, invert, ctx)
 			},
 			Final: hashlimitFinal,

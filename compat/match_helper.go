@@ -8,7 +8,7 @@ func init() {
 	Register(&Extension{
 		Name: "helper", Revision: 0, Size: 34,
 		Options: []Option{{Name: "helper", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			putCString(info[4:34], args[0])
 			if invert {
 				putLe32(info[0:], 1)

@@ -66,7 +66,7 @@ func init() {
 		Init: func(info []byte, _ *ParseContext) {
 			info[0], info[2] = 0xff, 0xff
 		},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			return icmpParse(info, args[0], invert, icmpNames, "ICMP")
 		},
 		Final: func(_ []byte, ctx *ParseContext) error { return maKernelProto(ctx, "icmp", 1) },

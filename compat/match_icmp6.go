@@ -43,7 +43,7 @@ func init() {
 		Name: "icmp6", Family: IPv6, Revision: 0, Size: 4,
 		Options: []Option{{Name: "icmpv6-type", Args: 1, Invert: true, Mandatory: true}},
 		Init:    func(info []byte, _ *ParseContext) { info[2] = 0xff },
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			return icmpParse(info, args[0], invert, icmp6Names, "ICMPv6")
 		},
 		Final: func(_ []byte, ctx *ParseContext) error { return maKernelProto(ctx, "icmp6", 58) },

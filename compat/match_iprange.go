@@ -28,7 +28,7 @@ func init() {
 				{Name: "src-range", Args: 1, Invert: true, ID: 0},
 				{Name: "dst-range", Args: 1, Invert: true, ID: 1},
 			},
-			Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 				a := args[0]
 				from, to, ok := strings.Cut(a, "-")
 				if !ok {

@@ -35,7 +35,7 @@ func init() {
 			{Name: "header", Args: 1, Invert: true, Mandatory: true, ID: 0},
 			{Name: "soft", ID: 1},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			if opt.ID == 1 {
 				info[2] = 0xff
 				return nil

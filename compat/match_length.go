@@ -9,7 +9,7 @@ func init() {
 	Register(&Extension{
 		Name: "length", Revision: 0, Size: 6,
 		Options: []Option{{Name: "length", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			v, err := parseMint("length", "length", args[0], 0xffff, 2)
 			if err != nil {
 				return err

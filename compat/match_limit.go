@@ -38,7 +38,7 @@ func init() {
 			putLe32(info[0:], limitScale*3600/3)
 			putLe32(info[4:], limitDefaultBurst)
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 			if opt.ID == 1 {
 				v, ok := parseUint(args[0], 0, 10000)
 				if !ok {

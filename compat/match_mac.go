@@ -12,7 +12,7 @@ func init() {
 	Register(&Extension{
 		Name: "mac", Revision: 0, Size: 12,
 		Options: []Option{{Name: "mac-source", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			mac, ok := macParse(args[0])
 			if !ok {
 				return badSpec(args[0], "Invalid MAC address specified.")

@@ -17,7 +17,7 @@ func init() {
 	Register(&Extension{
 		Name: "mark", Revision: 1, Size: 12,
 		Options: []Option{{Name: "mark", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			v, m, err := parseMarkMask(args[0])
 			if err != nil {
 				return err

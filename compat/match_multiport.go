@@ -29,7 +29,7 @@ func init() {
 			{Name: "destination-ports", Aliases: []string{"dports"}, Args: 1, Invert: true, ID: 1},
 			{Name: "ports", Args: 1, Invert: true, ID: 2},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
 			proto, err := mpProto(ctx)
 			if err != nil {
 				return err
@@ -47,7 +47,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("-m multiport", "multiport expection an option")
 			}
 			return nil

@@ -31,7 +31,7 @@ func init() {
 			{Name: "socket-exists", Invert: true, ID: owSocket},
 			{Name: "suppl-groups", ID: owSuppl},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			bit := byte(opt.ID)
 			switch bit {
 			case owUID, owGID:

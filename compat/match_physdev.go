@@ -32,7 +32,7 @@ func init() {
 			{Name: "physdev-is-out", Invert: true, ID: pdOpIsOut},
 			{Name: "physdev-is-bridged", Invert: true, ID: pdOpBridged},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			bit := byte(opt.ID)
 			switch bit {
 			case pdOpIn:

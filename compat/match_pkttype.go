@@ -23,7 +23,7 @@ func init() {
 	Register(&Extension{
 		Name: "pkttype", Revision: 0, Size: 8,
 		Options: []Option{{Name: "pkt-type", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			found := false
 			for _, n := range pkttypeNames {
 				if strings.EqualFold(args[0], n.name) {

@@ -69,9 +69,9 @@ func init() {
 				{Name: "mode", Args: 1, Invert: true, Multi: true, ID: polOptMode},
 				{Name: "next", Multi: true, ID: polOptNext},
 			},
-			Parse: policyParse,
-			Final: policyFinal,
-			Save:  func(info []byte, w *Writer) { policySave(info, w, fam) },
+			LegacyParse: policyParse,
+			Final:       policyFinal,
+			Save:        func(info []byte, w *Writer) { policySave(info, w, fam) },
 		})
 	}
 }

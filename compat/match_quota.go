@@ -12,7 +12,7 @@ func init() {
 	Register(&Extension{
 		Name: "quota", Revision: 0, Size: 24,
 		Options: []Option{{Name: "quota", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			v, ok := xtParseUint(args[0], 0, 1<<64-1)
 			if !ok {
 				return badSpec(args[0], "quota: bad value for option \"--quota\", or out of range (0-18446744073709551615).")

@@ -13,8 +13,8 @@ func init() {
 	Register(&Extension{
 		Name: "realm", Family: IPv4, Revision: 0, Size: 9,
 		Options: []Option{{Name: "realm", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			v, m, err := parseValMask("realm", "realm", args[0], mcLmap(realmFile))
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+			v, m, err := parseValMask("realm", "realm", args[0], lmap(realmFile))
 			if err != nil {
 				return err
 			}
@@ -32,7 +32,7 @@ func init() {
 			if info[8] != 0 {
 				w.WriteString(" !")
 			}
-			w.WriteString(" --realm" + formatValMask(le32(info[0:]), le32(info[4:]), mcLmap(realmFile)))
+			w.WriteString(" --realm" + formatValMask(le32(info[0:]), le32(info[4:]), lmap(realmFile)))
 		},
 		Print: func(info []byte, w *Writer) {
 			if info[8] != 0 {

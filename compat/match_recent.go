@@ -70,9 +70,9 @@ func init() {
 					info[rcMask+i] = 0xff
 				}
 			},
-			Parse: recentParse,
-			Final: recentFinal,
-			Save:  func(info []byte, w *Writer) { recentSave(info, w, fam) },
+			LegacyParse: recentParse,
+			Final:       recentFinal,
+			Save:        func(info []byte, w *Writer) { recentSave(info, w, fam) },
 		})
 	}
 }

@@ -39,10 +39,10 @@ func init() {
 			{Name: "rt-0-addrs", Args: 1, ID: 4},
 			{Name: "rt-0-not-strict", ID: 5},
 		},
-		Init:  func(info []byte, _ *ParseContext) { putLe32(info[8:], 0xffffffff) },
-		Parse: rtParse,
-		Save:  rtSave,
-		Print: rtPrint,
+		Init:        func(info []byte, _ *ParseContext) { putLe32(info[8:], 0xffffffff) },
+		LegacyParse: rtParse,
+		Save:        rtSave,
+		Print:       rtPrint,
 	})
 }
 

@@ -79,10 +79,10 @@ func init() {
 				info[sctpFlagInfoOff+3*i] = 0xff
 			}
 		},
-		Parse: sctpParse,
-		Final: func(_ []byte, ctx *ParseContext) error { return mcProtoCheck(ctx, 132, "sctp") },
-		Save:  sctpSave,
-		Print: sctpPrint,
+		LegacyParse: sctpParse,
+		Final:       func(_ []byte, ctx *ParseContext) error { return mcProtoCheck(ctx, 132, "sctp") },
+		Save:        sctpSave,
+		Print:       sctpPrint,
 	})
 }
 

@@ -64,7 +64,7 @@ func init() {
 			{Name: "bytes-lt", Args: 1, Invert: true, Multi: true, ID: setOptBytesLt},
 			{Name: "bytes-gt", Args: 1, Invert: true, Multi: true, ID: setOptBytesGt},
 		},
-		Parse: setParse,
+		LegacyParse: setParse,
 		Final: func(info []byte, _ *ParseContext) error {
 			if info[setDim] == 0 {
 				return badSpec("set", "You must specify `--match-set' with proper arguments")

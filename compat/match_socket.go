@@ -13,7 +13,7 @@ func init() {
 			{Name: "nowildcard", ID: 2},
 			{Name: "restore-skmark", ID: 4},
 		},
-		Parse: func(info []byte, opt *Option, _ []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, _ []string, _ bool, _ *ParseContext) error {
 			info[0] |= byte(opt.ID)
 			return nil
 		},

@@ -23,7 +23,7 @@ func init() {
 		Register(&Extension{
 			Name: "state", KernelName: "conntrack", Family: fam, Revision: 3, Size: ctmSize,
 			Options: []Option{{Name: "state", Args: 1, Invert: true, Mandatory: true}},
-			Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 				a := args[0]
 				if strings.HasSuffix(a, ",") || a == "" {
 					return badSpec(a, "\"--state\" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED")

@@ -35,7 +35,7 @@ func init() {
 			{Name: "every", Args: 1, Invert: true, ID: statOptEvery},
 			{Name: "packet", Args: 1, ID: statOptPacket},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
 			a := args[0]
 			if invert {
 				putLe16(info[2:], le16(info[2:])|1)
@@ -73,7 +73,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			given := ctx.optionsGiven()
+			given := ctx.given()
 			has := func(id int) bool { return given&(1<<id) != 0 }
 			switch {
 			case has(statOptEvery) && !has(statOptPacket):

@@ -43,7 +43,7 @@ func init() {
 			{Name: "icase", ID: strOptICase},
 		},
 		Init: func(info []byte, _ *ParseContext) { putLe16(info[strTo:], 0xffff) },
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			info[strXflags] |= 1 << opt.ID
 			switch opt.ID {
 			case strOptFrom, strOptTo:

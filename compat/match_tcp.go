@@ -46,12 +46,12 @@ func init() {
 			{Name: "syn", Invert: true, ID: tcpOptSyn},
 			{Name: "tcp-option", Args: 1, Invert: true, ID: tcpOptOption},
 		},
-		Init:   func(info []byte, _ *ParseContext) { putLe16(info[2:], 0xffff); putLe16(info[6:], 0xffff) },
-		Parse:  tcpParse,
-		Final:  tcpFinal,
-		Save:   tcpSave,
-		Print:  tcpPrint,
-		Native: tcpNative,
+		Init:        func(info []byte, _ *ParseContext) { putLe16(info[2:], 0xffff); putLe16(info[6:], 0xffff) },
+		LegacyParse: tcpParse,
+		Final:       tcpFinal,
+		Save:        tcpSave,
+		Print:       tcpPrint,
+		Native:      tcpNative,
 	})
 	registerNative(tcpDecode)
 }

@@ -10,7 +10,7 @@ func init() {
 	Register(&Extension{
 		Name: "tcpmss", Revision: 0, Size: 6,
 		Options: []Option{{Name: "mss", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			vals, err := parseMint("tcpmss", "mss", args[0], 0xffff, 2)
 			if err != nil {
 				return err

@@ -64,7 +64,7 @@ func init() {
 			putLe32(info[16:], timeAllMonthdays)
 			info[20] = timeAllWeekdays
 		},
-		Parse: timeParse,
+		LegacyParse: timeParse,
 		Final: func(info []byte, _ *ParseContext) error {
 			info[timeUTCSeen] = 0
 			if info[21]&timeContiguous != 0 && le32(info[8:]) < le32(info[12:]) {

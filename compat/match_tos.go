@@ -21,7 +21,7 @@ func init() {
 	Register(&Extension{
 		Name: "tos", Revision: 1, Size: 3,
 		Options: []Option{{Name: "tos", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
 			v, m, err := tosMatchParse(args[0])
 			if err != nil {
 				return err

@@ -21,7 +21,7 @@ func registerTTLHL(name, upper string, fam Family) {
 			{Name: name + "-gt", Args: 1, ID: 2},
 			{Name: name, Args: 1, ID: 0},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
 			if err := maExcl(ctx, name, opt.ID, 0x7, names); err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func registerTTLHL(name, upper string, fam Family) {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("-m "+name, "%s match: You must specify one of `--%s-eq', `--%s-lt', `--%s-gt'", upper, name, name, name)
 			}
 			return nil

@@ -16,7 +16,7 @@ func init() {
 			{Name: "destination-port", Aliases: []string{"dport"}, Args: 1, Invert: true, ID: 1},
 		},
 		Init: func(info []byte, _ *ParseContext) { putLe16(info[2:], 0xffff); putLe16(info[6:], 0xffff) },
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
 			lo, hi, err := parseAnyPortRange(args[0], "udp")
 			if err != nil {
 				return err

@@ -12,7 +12,7 @@ func init() {
 	Register(&Extension{
 		Name: "AUDIT", Target: true, Revision: 0, Size: 1,
 		Options: []Option{{Name: "type", Args: 1, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
 			for i, t := range auditTypes {
 				if strings.EqualFold(args[0], t) {
 					info[0] = byte(i)

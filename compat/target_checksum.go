@@ -8,7 +8,7 @@ func init() {
 	Register(&Extension{
 		Name: "CHECKSUM", Target: true, Revision: 0, Size: 1,
 		Options: []Option{{Name: "checksum-fill", Mandatory: true}},
-		Parse: func(info []byte, _ *Option, _ []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, _ *Option, _ []string, _ bool, _ *ParseContext) error {
 			info[0] = 1
 			return nil
 		},

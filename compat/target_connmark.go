@@ -59,9 +59,9 @@ func init() {
 			putLe32(info[4:], math.MaxUint32)
 			putLe32(info[8:], math.MaxUint32)
 		},
-		Parse: connmarkParse,
+		LegacyParse: connmarkParse,
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven()&connmarkOps == 0 {
+			if ctx.given()&connmarkOps == 0 {
 				return badSpec("CONNMARK", "CONNMARK target: No operation specified")
 			}
 			if err := tbExclusive(ctx, "CONNMARK", connmarkOps, connmarkOptNames); err != nil {

@@ -17,7 +17,7 @@ func init() {
 			{Name: "save", ID: connsecmarkOptSave},
 			{Name: "restore", ID: connsecmarkOptRestore},
 		},
-		Parse: func(info []byte, opt *Option, _ []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, _ []string, _ bool, ctx *ParseContext) error {
 			if err := tbOnce(ctx, "CONNSECMARK", opt.Name, opt.ID); err != nil {
 				return err
 			}
@@ -25,7 +25,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("CONNSECMARK", "CONNSECMARK target: parameter required")
 			}
 			return tbExclusive(ctx, "CONNSECMARK", 3, map[int]string{connsecmarkOptSave: "save", connsecmarkOptRestore: "restore"})

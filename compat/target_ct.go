@@ -63,11 +63,11 @@ func init() {
 			{Name: "zone-reply", Args: 1, ID: ctOptZoneReply},
 			{Name: "zone", Args: 1, ID: ctOptZone},
 		},
-		Parse:    ctParse,
-		Save:     ctSave,
-		SaveName: ctSaveName,
-		Claims:   func(info []byte) bool { return len(info) >= 2 && le16(info)&ctFlagNotrackAlias == 0 },
-		Tables:   []string{"raw"},
+		LegacyParse: ctParse,
+		Save:        ctSave,
+		SaveName:    ctSaveName,
+		Claims:      func(info []byte) bool { return len(info) >= 2 && le16(info)&ctFlagNotrackAlias == 0 },
+		Tables:      []string{"raw"},
 	})
 }
 

@@ -21,11 +21,11 @@ func init() {
 				{Name: "random", ID: taNatOptRandom},
 				{Name: "persistent", ID: taNatOptPersistent},
 			},
-			Parse:  taNatParse(taNatRange2, fam),
-			Save:   taNatSave(taNatRange2, fam, "to-destination", false),
-			Print:  taNatPrint(taNatRange2, fam, "to:", false),
-			Tables: []string{"nat"},
-			Hooks:  []string{"PREROUTING", "OUTPUT"},
+			LegacyParse: taNatParse(taNatRange2, fam),
+			Save:        taNatSave(taNatRange2, fam, "to-destination", false),
+			Print:       taNatPrint(taNatRange2, fam, "to:", false),
+			Tables:      []string{"nat"},
+			Hooks:       []string{"PREROUTING", "OUTPUT"},
 		})
 	}
 }

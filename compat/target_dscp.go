@@ -31,7 +31,7 @@ func init() {
 			{Name: "set-dscp", Args: 1, ID: dscpOptSet},
 			{Name: "set-dscp-class", Args: 1, ID: dscpOptClass},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			if err := tbOnce(ctx, "DSCP", opt.Name, opt.ID); err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func init() {
 			return badSpec(a, "Invalid DSCP value `%s'", a)
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("DSCP", "DSCP target: Parameter --set-dscp is required")
 			}
 			return tbExclusive(ctx, "DSCP", 3, map[int]string{dscpOptSet: "set-dscp", dscpOptClass: "set-dscp-class"})

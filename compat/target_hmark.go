@@ -65,7 +65,7 @@ func init() {
 		Register(&Extension{
 			Name: "HMARK", Target: true, Family: fam, Revision: 0, Size: 60,
 			Options: hmarkOptions,
-			Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 				return hmarkParse(info, opt, args[0], ctx)
 			},
 			Final: hmarkFinal,
@@ -205,7 +205,7 @@ func hmarkPrefix(opt, a string, fam Family) ([16]byte, error) {
 }
 
 func hmarkFinal(info []byte, ctx *ParseContext) error {
-	given := ctx.optionsGiven()
+	given := ctx.given()
 	if given&(1<<hmarkRnd) == 0 {
 		return badSpec("HMARK", "--hmark-rnd is mandatory")
 	}

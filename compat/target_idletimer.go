@@ -30,7 +30,7 @@ func init() {
 			{Name: "label", Args: 1, Mandatory: true, ID: idletimerOptLabel},
 			{Name: "alarm", ID: idletimerOptAlarm},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 			switch opt.ID {
 			case idletimerOptTimeout:
 				v, err := uintOpt("IDLETIMER", opt.Name, args[0], 0, math.MaxUint32)

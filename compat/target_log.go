@@ -45,7 +45,7 @@ func init() {
 		Name: "LOG", Target: true, Revision: 0, Size: 32,
 		Options: opts,
 		Init:    func(info []byte, _ *ParseContext) { info[0] = logDefaultLevel },
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 			switch opt.ID {
 			case -1:
 				lvl, err := parseSyslogLevel(args[0])

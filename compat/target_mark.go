@@ -31,7 +31,7 @@ func init() {
 			{Name: "or-mark", Args: 1, ID: markOptOrMark},
 			{Name: "xor-mark", Args: 1, ID: markOptXorMark},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			if err := tbOnce(ctx, "MARK", opt.Name, opt.ID); err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("MARK", "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
 			}
 			return tbExclusive(ctx, "MARK", 0x1f, markOptNames)

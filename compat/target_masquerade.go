@@ -23,12 +23,12 @@ func init() {
 				{Name: "random", ID: taNatOptRandom},
 				{Name: "random-fully", ID: taNatOptRandomFully},
 			},
-			Init:   taNatInit(l),
-			Parse:  taNatParse(l, fam),
-			Save:   taNatSave(l, fam, "to-ports", true),
-			Print:  taNatPrint(l, fam, "masq ports: ", true),
-			Tables: []string{"nat"},
-			Hooks:  []string{"POSTROUTING"},
+			Init:        taNatInit(l),
+			LegacyParse: taNatParse(l, fam),
+			Save:        taNatSave(l, fam, "to-ports", true),
+			Print:       taNatPrint(l, fam, "masq ports: ", true),
+			Tables:      []string{"nat"},
+			Hooks:       []string{"POSTROUTING"},
 		})
 	}
 }

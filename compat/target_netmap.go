@@ -26,7 +26,7 @@ func init() {
 			Name: "NETMAP", Target: true, Family: fam, Revision: 0, Size: taNatSizes[l],
 			Options: []Option{{Name: "to", Args: 1, Mandatory: true}},
 			Init:    taNatInit(l),
-			Parse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
 				addr, mask, err := netmapParse(fam, args[0])
 				if err != nil {
 					return err

@@ -38,7 +38,7 @@ func init() {
 			{Name: "nflog-size", Args: 1, ID: nflogOptSize},
 			{Name: "nflog-threshold", Args: 1, ID: nflogOptThreshold},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 			a := args[0]
 			switch opt.ID {
 			case nflogOptGroup:

@@ -32,7 +32,7 @@ func init() {
 			{Name: "queue-cpu-fanout", ID: nfqOptCPUFanout},
 		},
 		Init: func(info []byte, ctx *ParseContext) { putLe16(info[2:], 1) },
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			ctx.markGiven(1 << opt.ID)
 			switch opt.ID {
 			case nfqOptNum:
@@ -62,7 +62,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			given := ctx.optionsGiven()
+			given := ctx.given()
 			if given&(1<<nfqOptNum) != 0 && given&(1<<nfqOptBalance) != 0 {
 				return badSpec("--queue-num", "NFQUEUE: option \"--queue-num\" cannot be used together with \"--queue-balance\".")
 			}

@@ -33,7 +33,7 @@ func init() {
 			{Name: "rateest-interval", Args: 1, Mandatory: true, ID: rateestOptInterval},
 			{Name: "rateest-ewmalog", Args: 1, Mandatory: true, ID: rateestOptEwmalog},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			a := args[0]
 			switch opt.ID {
 			case rateestOptName:
@@ -47,12 +47,12 @@ func init() {
 					}
 					return badSpec(a, "RATEEST: bad %s value \"%s\"", what, a)
 				}
-				ctx.setParseVal(opt.ID-rateestOptInterval, t)
+				ctx.keep(opt.ID-rateestOptInterval, t)
 			}
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			vals := ctx.parseVals()
+			vals := ctx.kept()
 			interval, ewma := vals[0], vals[1]
 			i := 0
 			for ; i <= 5; i++ {

@@ -22,13 +22,13 @@ func init() {
 				{Name: "to-ports", Args: 1, ID: taNatOptToPorts},
 				{Name: "random", ID: taNatOptRandom},
 			},
-			Init:   taNatInit(l),
-			Parse:  taNatParse(l, fam),
-			Final:  taNatNoOffset(l, fam),
-			Save:   taNatSave(l, fam, "to-ports", true),
-			Print:  taNatPrint(l, fam, "redir ports ", true),
-			Tables: []string{"nat"},
-			Hooks:  []string{"PREROUTING", "OUTPUT"},
+			Init:        taNatInit(l),
+			LegacyParse: taNatParse(l, fam),
+			Final:       taNatNoOffset(l, fam),
+			Save:        taNatSave(l, fam, "to-ports", true),
+			Print:       taNatPrint(l, fam, "redir ports ", true),
+			Tables:      []string{"nat"},
+			Hooks:       []string{"PREROUTING", "OUTPUT"},
 		})
 	}
 }

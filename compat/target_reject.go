@@ -46,7 +46,7 @@ func init() {
 			Name: "REJECT", Target: true, Family: fam, Revision: 0, Size: 4,
 			Options: []Option{{Name: "reject-with", Args: 1}},
 			Init:    func(info []byte, _ *ParseContext) { putLe32(info, def) },
-			Parse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
 				a := args[0]
 				for _, t := range types {
 					if a != "" && (strings.HasPrefix(t.name, strings.ToLower(a)) || strings.HasPrefix(t.alias, strings.ToLower(a))) {

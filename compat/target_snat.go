@@ -24,12 +24,12 @@ func init() {
 				{Name: "random-fully", ID: taNatOptRandomFully},
 				{Name: "persistent", ID: taNatOptPersistent},
 			},
-			Init:   taNatInit(l),
-			Parse:  taNatParse(l, fam),
-			Save:   taNatSave(l, fam, "to-source", false),
-			Print:  taNatPrint(l, fam, "to:", false),
-			Tables: []string{"nat"},
-			Hooks:  []string{"POSTROUTING", "INPUT"},
+			Init:        taNatInit(l),
+			LegacyParse: taNatParse(l, fam),
+			Save:        taNatSave(l, fam, "to-source", false),
+			Print:       taNatPrint(l, fam, "to:", false),
+			Tables:      []string{"nat"},
+			Hooks:       []string{"POSTROUTING", "INPUT"},
 		})
 	}
 }

@@ -35,7 +35,7 @@ func init() {
 				{Name: "set-mss", Args: 1, ID: tcpmssOptSet},
 				{Name: "clamp-mss-to-pmtu", ID: tcpmssOptClamp},
 			},
-			Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 				if err := tbOnce(ctx, "TCPMSS", opt.Name, opt.ID); err != nil {
 					return err
 				}
@@ -51,7 +51,7 @@ func init() {
 				return nil
 			},
 			Final: func(info []byte, ctx *ParseContext) error {
-				if ctx.optionsGiven() == 0 {
+				if ctx.given() == 0 {
 					return badSpec("TCPMSS", "TCPMSS target: At least one parameter is required")
 				}
 				if ctx.Spec.Proto != 6 || ctx.Spec.InvProto {

@@ -19,7 +19,7 @@ func init() {
 				{Name: "gateway", Args: 1, Mandatory: true, ID: teeOptGateway},
 				{Name: "oif", Args: 1, ID: teeOptOif},
 			},
-			Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 				a := args[0]
 				if opt.ID == teeOptOif {
 					putCString(info[16:32], a)

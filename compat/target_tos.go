@@ -38,7 +38,7 @@ func init() {
 			{Name: "or-tos", Args: 1, ID: tosOptOr},
 			{Name: "xor-tos", Args: 1, ID: tosOptXor},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			if err := tbOnce(ctx, "TOS", opt.Name, opt.ID); err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func init() {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec("TOS", "TOS: An action is required")
 			}
 			return tbExclusive(ctx, "TOS", 0xf, tosOptNames)

@@ -28,7 +28,7 @@ func init() {
 				{Name: "on-ip", Args: 1, ID: tproxyOptIP},
 				{Name: "tproxy-mark", Args: 1, ID: tproxyOptMark},
 			},
-			Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
+			LegacyParse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
 				a := args[0]
 				switch opt.ID {
 				case tproxyOptPort:

@@ -30,7 +30,7 @@ func registerTTL(name, prefix string, fam Family) {
 			{Name: names[ttlModeDec], Args: 1, ID: ttlModeDec},
 			{Name: names[ttlModeInc], Args: 1, ID: ttlModeInc},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
+		LegacyParse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
 			if err := tbOnce(ctx, name, opt.Name, opt.ID); err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func registerTTL(name, prefix string, fam Family) {
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
+			if ctx.given() == 0 {
 				return badSpec(name, "%s: You must specify an action", name)
 			}
 			return tbExclusive(ctx, name, 7, names)

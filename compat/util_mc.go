@@ -3,65 +3,11 @@ package compat
 import (
 	"slices"
 	"strings"
-	"sync"
-
-	"github.com/xtnl/xtnl/internal/sysfile"
 )
 
 // Helpers shared by the mc group's extensions (quota, time, realm,
 // connbytes, tcpmss, frag, ipv6header, rt, cpu, devgroup, sctp, ah, esp,
 // dst, hbh).
-
-var (
-	mcLmapMu    sync.Mutex
-	mcLmapCache = map[string][]lmapEntry{}
-)
-
-// mcLmap reads an iproute2 id/name table as xtables_lmap_init does; a
-// missing file is an empty table.
-func mcLmap(file string) []lmapEntry {
-	mcLmapMu.Lock()
-	defer mcLmapMu.Unlock()
-	if m, ok := mcLmapCache[file]; ok {
-		return m
-	}
-	var out []lmapEntry
-	if b, err := sysfile.ReadFile(file); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			cur := strings.TrimLeft(line, cSpaces)
-			if cur == "" || cur[0] == '#' {
-				continue
-			}
-			base := uint64(10)
-			if strings.HasPrefix(cur, "0x") {
-				base = 16
-			}
-			v, end, overflow := strtoul(cur, base)
-			if end == 0 || overflow {
-				continue
-			}
-			id := int(int32(uint32(v)))
-			if id < 0 || id > 255 {
-				continue
-			}
-			cur = cur[end:]
-			if cur == "" || !isSpace(cur[0]) {
-				continue
-			}
-			cur = strings.TrimLeft(cur, cSpaces)
-			if cur == "" || cur[0] == '#' {
-				continue
-			}
-			name := cur
-			if k := strings.IndexAny(cur, cSpaces); k >= 0 {
-				name = cur[:k]
-			}
-			out = append(out, lmapEntry{id, name})
-		}
-	}
-	mcLmapCache[file] = out
-	return out
-}
 
 // mcHookCheck refuses a match in a built-in chain whose hook the kernel
 // module does not allow (user chains are checked when jumped to).

@@ -21,7 +21,7 @@ func tbOnce(ctx *ParseContext, ext, name string, id int) error {
 // tbExclusive refuses more than one of the options in group (IDs as a
 // mask), naming them as xtables_options_fcheck does.
 func tbExclusive(ctx *ParseContext, ext string, group uint32, names map[int]string) error {
-	g := ctx.optionsGiven() & group
+	g := ctx.given() & group
 	if bits.OnesCount32(g) < 2 {
 		return nil
 	}
