@@ -305,3 +305,12 @@ func utoa[T ~uint8 | ~uint16 | ~uint32 | ~uint64](v T) string {
 func hex0x[T ~uint8 | ~uint16 | ~uint32 | ~uint64](v T) string {
 	return "0x" + strconv.FormatUint(uint64(v), 16)
 }
+
+// hexPad prints v as C's "0x%0Nx" (n digits at least).
+func hexPad[T ~uint8 | ~uint16 | ~uint32 | ~uint64](v T, n int) string {
+	s := strconv.FormatUint(uint64(v), 16)
+	for len(s) < n {
+		s = "0" + s
+	}
+	return "0x" + s
+}

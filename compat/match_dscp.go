@@ -66,7 +66,7 @@ func init() {
 			if len(info) < 2 {
 				return
 			}
-			w.Opt(info[1] != 0, "dscp", tosHex2(info[0]))
+			w.Opt(info[1] != 0, "dscp", hexPad(info[0], 2))
 		},
 	})
 }

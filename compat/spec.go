@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
@@ -340,19 +339,3 @@ func be16(b []byte) uint16       { return binary.BigEndian.Uint16(b) }
 func putBe16(b []byte, v uint16) { binary.BigEndian.PutUint16(b, v) }
 func be32(b []byte) uint32       { return binary.BigEndian.Uint32(b) }
 func putBe32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }
-
-// cString reads a NUL-terminated string from a fixed-size field.
-// cStringBytes is b up to its first NUL byte.
-func cStringBytes(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
-func cString(b []byte) string {
-	if i := strings.IndexByte(string(b), 0); i >= 0 {
-		return string(b[:i])
-	}
-	return string(b)
-}

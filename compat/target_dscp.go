@@ -59,7 +59,7 @@ func init() {
 			return tbExclusive(ctx, "DSCP", 3, map[int]string{dscpOptSet: "set-dscp", dscpOptClass: "set-dscp-class"})
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(false, "set-dscp", tbHexPad(uint64(info[0]), 2))
+			w.Opt(false, "set-dscp", hexPad(uint64(info[0]), 2))
 		},
 		Tables: []string{"mangle"},
 	})

@@ -233,28 +233,28 @@ func hmarkSave(info []byte, w *Writer, fam Family) {
 		w.Opt(false, "hmark-dst-prefix", strconv.Itoa(maskPrefixLen(fam, info[16:16+l])))
 	}
 	if has(hmarkSportMask) {
-		w.Opt(false, "hmark-sport-mask", tbHexPad(uint64(be16(info[32:])), 4))
+		w.Opt(false, "hmark-sport-mask", hexPad(uint64(be16(info[32:])), 4))
 	}
 	if has(hmarkDportMask) {
-		w.Opt(false, "hmark-dport-mask", tbHexPad(uint64(be16(info[34:])), 4))
+		w.Opt(false, "hmark-dport-mask", hexPad(uint64(be16(info[34:])), 4))
 	}
 	if has(hmarkSPIMask) {
-		w.Opt(false, "hmark-spi-mask", tbHexPad(uint64(be32(info[32:])), 8))
+		w.Opt(false, "hmark-spi-mask", hexPad(uint64(be32(info[32:])), 8))
 	}
 	if has(hmarkSport) {
-		w.Opt(false, "hmark-sport", tbHexPad(uint64(be16(info[36:])), 4))
+		w.Opt(false, "hmark-sport", hexPad(uint64(be16(info[36:])), 4))
 	}
 	if has(hmarkDport) {
-		w.Opt(false, "hmark-dport", tbHexPad(uint64(be16(info[38:])), 4))
+		w.Opt(false, "hmark-dport", hexPad(uint64(be16(info[38:])), 4))
 	}
 	if has(hmarkSPI) {
-		w.Opt(false, "hmark-spi", tbHexPad(uint64(be32(info[36:])), 8))
+		w.Opt(false, "hmark-spi", hexPad(uint64(be32(info[36:])), 8))
 	}
 	if has(hmarkProtoMask) {
-		w.Opt(false, "hmark-proto-mask", tbHexPad(uint64(le16(info[44:])), 2))
+		w.Opt(false, "hmark-proto-mask", hexPad(uint64(le16(info[44:])), 2))
 	}
 	if has(hmarkRnd) {
-		w.Opt(false, "hmark-rnd", tbHexPad(uint64(le32(info[48:])), 8))
+		w.Opt(false, "hmark-rnd", hexPad(uint64(le32(info[48:])), 8))
 	}
 	if has(hmarkModulus) {
 		w.Opt(false, "hmark-mod", strconv.FormatUint(uint64(le32(info[52:])), 10))

@@ -73,7 +73,7 @@ func init() {
 			return tbExclusive(ctx, "TOS", 0xf, tosOptNames)
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(false, "set-tos", tbHexPad(uint64(info[0]), 2)+"/"+tbHexPad(uint64(info[1]), 2))
+			w.Opt(false, "set-tos", hexPad(uint64(info[0]), 2)+"/"+hexPad(uint64(info[1]), 2))
 		},
 		Tables: []string{"mangle"},
 	})

@@ -2,7 +2,6 @@ package compat
 
 import (
 	"math/bits"
-	"strconv"
 )
 
 // Helpers shared by the tb group's targets (MARK, CONNMARK, TCPMSS, DSCP,
@@ -28,15 +27,6 @@ func tbExclusive(ctx *ParseContext, ext string, group uint32, names map[int]stri
 	a := bits.TrailingZeros32(g)
 	b := bits.TrailingZeros32(g &^ (1 << a))
 	return badSpec("--"+names[b], "%s: option \"--%s\" cannot be used together with \"--%s\".", ext, names[a], names[b])
-}
-
-// tbHexPad prints v as C's "0x%0Nx".
-func tbHexPad(v uint64, n int) string {
-	s := strconv.FormatUint(v, 16)
-	for len(s) < n {
-		s = "0" + s
-	}
-	return "0x" + s
 }
 
 // tbMarkPair prints "0xV/0xM" as the MARK and CONNMARK saves do.
