@@ -314,3 +314,9 @@ func hexPad[T ~uint8 | ~uint16 | ~uint32 | ~uint64](v T, n int) string {
 	}
 	return "0x" + s
 }
+
+// hasPrefixFold reports whether prefix starts s, case-insensitively, as
+// strncasecmp(prefix, s, strlen(prefix)) == 0 tests it.
+func hasPrefixFold(s, prefix string) bool {
+	return len(prefix) <= len(s) && strings.EqualFold(prefix, s[:len(prefix)])
+}

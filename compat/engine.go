@@ -1,6 +1,9 @@
 package compat
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // The option engine: what libxtables' xtables_option_parse and
 // xtables_options_fcheck do for every extension, driven by the Option
@@ -218,6 +221,24 @@ func (e *Extension) checkProto(ctx *ParseContext) error {
 		return badSpec("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
 	}
 	return badSpec("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
+}
+
+// maKernelHooks refuses a match in a built-in chain whose hook the kernel
+// does not allow it in (user chains are checked when jumped to).
+func maKernelHooks(ctx *ParseContext, name string, hooks []string) error {
+	if IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(hooks, ctx.Chain) {
+		return badSpec("-m "+name, "%s match: used from hook %s, only valid from %s", name, ctx.Chain, strings.Join(hooks, "/"))
+	}
+	return nil
+}
+
+// mcHookCheck refuses a match in a built-in chain whose hook the kernel
+// module does not allow (user chains are checked when jumped to).
+func mcHookCheck(ctx *ParseContext, name, what string, hooks []string) error {
+	if IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(hooks, ctx.Chain) {
+		return badSpec("-m "+name, "%s is only valid in the %s chains, not %s", what, strings.Join(hooks, "/"), ctx.Chain)
+	}
+	return nil
 }
 
 // nameOf is the name of option ID id: that of the first option declared

@@ -297,6 +297,22 @@ func parseProto(token, s string) (uint8, error) {
 	return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
 }
 
+// parseProtocolOpt parses XTTYPE_PROTOCOL as xtables_parse_protocol does.
+func parseProtocolOpt(s string) (uint8, error) {
+	if v, ok := xtParseUint(s, 0, 255); ok {
+		return uint8(v), nil
+	}
+	for _, p := range chainProtos {
+		if p.name == s {
+			return p.num, nil
+		}
+	}
+	if n, ok := protoByName(s); ok {
+		return n, nil
+	}
+	return 0, badSpec(s, "unknown protocol \"%s\" specified", s)
+}
+
 // formatProto names a protocol as iptables -S does.
 func formatProto(n uint8) string {
 	if s, ok := protoName(n); ok {
