@@ -185,6 +185,28 @@ func parseMint(ext, opt, arg string, lmax uint64, maxiter int) ([]uint64, error)
 	}
 }
 
+// atoll reads the leading decimal number of s as atoll does (0 when
+// there is none).
+func atoll(s string) uint64 {
+	s = strings.TrimLeft(s, cSpaces)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var v uint64
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		v = v*10 + uint64(s[i]-'0')
+	}
+	if neg {
+		return -v
+	}
+	return v
+}
+
+// itoa32 prints a u32 as C's "%d" does (as a signed int).
+func itoa32(v uint32) string { return strconv.Itoa(int(int32(v))) }
+
 // lmapEntry is one line of an iproute2 name table (rt_realms, group).
 type lmapEntry struct {
 	id   int

@@ -297,6 +297,28 @@ func parseProto(token, s string) (uint8, error) {
 	return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
 }
 
+// parseIfaceMask fills an interface name and its mask (IFNAMSIZ each) as
+// xtables_parse_interface does: "eth+" matches the prefix, a plain name
+// includes its NUL in the mask.
+func parseIfaceMask(token, s string) (name, mask [ifnamsiz]byte, err error) {
+	if len(s)+1 > ifnamsiz {
+		return name, mask, badSpec(token, "interface name `%s' must be shorter than IFNAMSIZ (%d)", s, ifnamsiz-1)
+	}
+	copy(name[:], s)
+	switch {
+	case s == "":
+	case s[len(s)-1] == '+':
+		for i := 0; i < len(s)-1; i++ {
+			mask[i] = 0xff
+		}
+	default:
+		for i := 0; i <= len(s); i++ {
+			mask[i] = 0xff
+		}
+	}
+	return name, mask, nil
+}
+
 // parseProtocolOpt parses XTTYPE_PROTOCOL as xtables_parse_protocol does.
 func parseProtocolOpt(s string) (uint8, error) {
 	if v, ok := xtParseUint(s, 0, 255); ok {
