@@ -32,7 +32,7 @@ func init() {
 				a := args[0]
 				switch opt.ID {
 				case tproxyOptPort:
-					p, ok := taGaiPort(a)
+					p, ok := gaiPort(a)
 					if !ok {
 						return badSpec(a, "Port \"%s\" does not resolve to anything.", a)
 					}
