@@ -342,3 +342,7 @@ func hexPad[T ~uint8 | ~uint16 | ~uint32 | ~uint64](v T, n int) string {
 func hasPrefixFold(s, prefix string) bool {
 	return len(prefix) <= len(s) && strings.EqualFold(prefix, s[:len(prefix)])
 }
+
+// hexPair prints "0xA/0xB", as the MARK, CONNMARK and TPROXY saves print
+// a value and a mask.
+func hexPair(a, b uint32) string { return hex0x(a) + "/" + hex0x(b) }

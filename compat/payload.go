@@ -49,6 +49,9 @@ func putCString(field []byte, s string) {
 	copy(field, s)
 }
 
+// allOnes16 is a 16-byte mask of ones (an address mask matching all bits).
+var allOnes16 = [16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
 // flag is 1 for true, as the kernel's u8 and int booleans hold it.
 func flag[T ~uint8 | ~uint32](b bool) T {
 	if b {
