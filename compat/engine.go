@@ -73,9 +73,6 @@ func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInl
 		l.seen |= 1 << oi
 	}
 	p.ctx.state = &l.state
-	if ext.LegacyParse != nil {
-		return ext.LegacyParse(l.inst.Info, opt, args, invert, &p.ctx)
-	}
 	if err := ext.checkGiven(opt, &p.ctx); err != nil {
 		return err
 	}
@@ -157,21 +154,19 @@ func (p *parser) finish(l *loadedExt) error {
 		}
 	}
 	p.ctx.state = &l.state
-	if e.LegacyParse == nil {
-		given := p.ctx.given()
-		if e.OneOf != nil && given&e.OneOf.IDs == 0 {
-			return badSpec(e.OneOf.Token, "%s", e.OneOf.Msg)
-		}
-		missing := func(a int) uint32 { return e.alsoOf(a) &^ given }
-		if a, b, ok := firstPair(given, missing); ok {
-			return badSpec("--"+e.nameOf(a), "%s: option \"--%s\" also requires \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
-		}
-		if a, b, ok := firstPair(given, func(a int) uint32 { return e.exclOf(a) & given }); ok {
-			return badSpec("--"+e.nameOf(b), "%s: option \"--%s\" cannot be used together with \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
-		}
-		if err := e.checkProto(&p.ctx); err != nil {
-			return err
-		}
+	given := p.ctx.given()
+	if e.OneOf != nil && given&e.OneOf.IDs == 0 {
+		return badSpec(e.OneOf.Token, "%s", e.OneOf.Msg)
+	}
+	missing := func(a int) uint32 { return e.alsoOf(a) &^ given }
+	if a, b, ok := firstPair(given, missing); ok {
+		return badSpec("--"+e.nameOf(a), "%s: option \"--%s\" also requires \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
+	}
+	if a, b, ok := firstPair(given, func(a int) uint32 { return e.exclOf(a) & given }); ok {
+		return badSpec("--"+e.nameOf(b), "%s: option \"--%s\" cannot be used together with \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
+	}
+	if err := e.checkProto(&p.ctx); err != nil {
+		return err
 	}
 	if e.Final != nil {
 		return e.Final(l.inst.Info, &p.ctx)

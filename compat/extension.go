@@ -43,10 +43,6 @@ type Extension struct {
 	// Parse handles one occurrence of an option, after the engine checked
 	// it and read its argument (c.Val).
 	Parse func(info []byte, c *OptionCall) error
-	// LegacyParse is Parse for the extensions not yet on the engine: it
-	// gets the option's raw arguments, and the engine only checks their
-	// count, negation and a second use of the same option.
-	LegacyParse func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error
 	// Final checks the structure once all options are parsed, after the
 	// engine's own final checks.
 	Final func(info []byte, ctx *ParseContext) error
@@ -116,14 +112,7 @@ func Register(e *Extension) {
 	e.mandatory = nil
 	for i := range e.Options {
 		o := &e.Options[i]
-		if e.LegacyParse != nil {
-			o.Type = [...]OptionType{TypeNone, TypeString, TypeString2}[o.Args]
-			for f, set := range map[OptionFlag]bool{Invert: o.Invert, Multi: o.Multi, Mandatory: o.Mandatory} {
-				if set {
-					o.Flags |= f
-				}
-			}
-		} else if o.ID < 0 || o.ID >= 32 {
+		if o.ID < 0 || o.ID >= 32 {
 			panic("compat: " + e.String() + " option --" + o.Name + ": ID out of range")
 		}
 		if o.Flags&Mandatory != 0 {

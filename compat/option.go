@@ -36,11 +36,6 @@ type Option struct {
 	// NameFile, for TypeMarkMask, is the iproute2 table whose names the
 	// value may be given as (/etc/iproute2/rt_realms).
 	NameFile string
-
-	// Args, Invert, Multi and Mandatory are the declarations of the
-	// extensions not yet moved onto the engine (LegacyParse).
-	Args                     int
-	Invert, Multi, Mandatory bool
 }
 
 // OptionType says how the engine reads an option's argument and what it

@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"net/netip"
 	"strconv"
@@ -364,16 +363,3 @@ func protoMatchName(proto uint8, given string) string {
 }
 
 func lookupAny(name string) bool { return len(matches[name]) > 0 }
-
-// le32 and friends read and write the host-endian fields of xt structures
-// (the kernel's native byte order; little-endian on the machines we run on).
-func le16(b []byte) uint16       { return binary.NativeEndian.Uint16(b) }
-func le32(b []byte) uint32       { return binary.NativeEndian.Uint32(b) }
-func le64(b []byte) uint64       { return binary.NativeEndian.Uint64(b) }
-func putLe16(b []byte, v uint16) { binary.NativeEndian.PutUint16(b, v) }
-func putLe32(b []byte, v uint32) { binary.NativeEndian.PutUint32(b, v) }
-func putLe64(b []byte, v uint64) { binary.NativeEndian.PutUint64(b, v) }
-func be16(b []byte) uint16       { return binary.BigEndian.Uint16(b) }
-func putBe16(b []byte, v uint16) { binary.BigEndian.PutUint16(b, v) }
-func be32(b []byte) uint32       { return binary.BigEndian.Uint32(b) }
-func putBe32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }
