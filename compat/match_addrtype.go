@@ -58,7 +58,7 @@ func init() {
 			a.unmarshal(info)
 			switch c.Option.ID {
 			case 0, 1:
-				m, err := addrtypeParse(c.Arg())
+				m, err := parsePrefixList(c.Arg(), addrtypeBits, "addrtype: bad type \"%s\"")
 				if err != nil {
 					return err
 				}
@@ -118,30 +118,14 @@ func init() {
 	})
 }
 
-func addrtypeParse(arg string) (uint16, error) {
-	var m uint16
-	s := arg
-	for {
-		tok, rest, more := strings.Cut(s, ",")
-		found := false
-		if tok != "" {
-			for i, n := range addrtypeNames {
-				if hasPrefixFold(n, tok) {
-					m |= 1 << i
-					found = true
-					break
-				}
-			}
-		}
-		if !found {
-			return 0, badSpec(arg, "addrtype: bad type \"%s\"", s)
-		}
-		if !more {
-			return m, nil
-		}
-		s = rest
+// addrtypeBits are addrtypeNames with their bits, for parsePrefixList.
+var addrtypeBits = func() []nameBit {
+	var out []nameBit
+	for i, n := range addrtypeNames {
+		out = append(out, nameBit{n, 1 << i})
 	}
-}
+	return out
+}()
 
 func addrtypeFormat(m uint16) string {
 	var parts []string

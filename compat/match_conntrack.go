@@ -116,24 +116,15 @@ const (
 // ctmStates are the --ctstate names in parse order; ctmStatePrint the print
 // order.
 var (
-	ctmStates = []struct {
-		name string
-		bit  uint16
-	}{
+	ctmStates = []nameBit{
 		{"INVALID", 1 << 0}, {"NEW", 1 << 3}, {"ESTABLISHED", 1 << 1}, {"RELATED", 1 << 2},
 		{"UNTRACKED", 1 << 8}, {"SNAT", 1 << 6}, {"DNAT", 1 << 7},
 	}
-	ctmStatePrint = []struct {
-		name string
-		bit  uint16
-	}{
+	ctmStatePrint = []nameBit{
 		{"INVALID", 1 << 0}, {"NEW", 1 << 3}, {"RELATED", 1 << 2}, {"ESTABLISHED", 1 << 1},
 		{"UNTRACKED", 1 << 8}, {"SNAT", 1 << 6}, {"DNAT", 1 << 7},
 	}
-	ctmStatuses = []struct {
-		name string
-		bit  uint16
-	}{
+	ctmStatuses = []nameBit{
 		{"NONE", 0}, {"EXPECTED", 1 << 0}, {"SEEN_REPLY", 1 << 1}, {"ASSURED", 1 << 2}, {"CONFIRMED", 1 << 3},
 	}
 	ctmAddrOpts = []string{"ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst"}
@@ -179,7 +170,7 @@ func (t *conntrackInfo) parse(fam Family, c *OptionCall) error {
 	a, invert := c.Arg(), c.Invert
 	switch id := c.Option.ID; id {
 	case ctmOptState:
-		m, err := ctmParseList(a, "ctstate", ctmStates)
+		m, err := parsePrefixList(a, ctmStates, "Bad ctstate \"%s\"")
 		if err != nil {
 			return err
 		}
@@ -214,7 +205,7 @@ func (t *conntrackInfo) parse(fam Family, c *OptionCall) error {
 		t.ports[k], t.portsHigh[k] = lo, hi
 		t.setFlag(ctmFlagOrigSrcPt<<k, invert)
 	case ctmOptStatus:
-		m, err := ctmParseList(a, "ctstatus", ctmStatuses)
+		m, err := parsePrefixList(a, ctmStatuses, "Bad ctstatus \"%s\"")
 		if err != nil {
 			return err
 		}
@@ -237,12 +228,18 @@ func (t *conntrackInfo) parse(fam Family, c *OptionCall) error {
 	return nil
 }
 
-// ctmParseList parses a comma-separated list of state or status names,
-// each a case-insensitive prefix of a name (first match wins).
-func ctmParseList(arg, what string, names []struct {
+// nameBit is one name of a list parsePrefixList reads, and its bit.
+type nameBit struct {
 	name string
 	bit  uint16
-}) (uint16, error) {
+}
+
+// parsePrefixList parses a comma-separated list of names, each a
+// case-insensitive prefix of one in names (the first that fits wins), into
+// their bits; an unknown one is refused with bad, a format given the rest
+// of the list from it on. The conntrack states and statuses and the
+// addrtype types are read so.
+func parsePrefixList(arg string, names []nameBit, bad string) (uint16, error) {
 	var m uint16
 	s := arg
 	for {
@@ -258,7 +255,7 @@ func ctmParseList(arg, what string, names []struct {
 			}
 		}
 		if !found {
-			return 0, badSpec(arg, "Bad %s \"%s\"", what, s)
+			return 0, badSpec(arg, bad, s)
 		}
 		if !more {
 			return m, nil

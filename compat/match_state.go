@@ -11,10 +11,7 @@ import "strings"
 // conntrack; -S prints what conntrack_dump prints ("--state" then the
 // states in INVALID,NEW,RELATED,ESTABLISHED,UNTRACKED order).
 
-var stateStates = []struct {
-	name string
-	bit  uint16
-}{
+var stateStates = []nameBit{
 	{"INVALID", 1 << 0}, {"NEW", 1 << 3}, {"ESTABLISHED", 1 << 1}, {"RELATED", 1 << 2}, {"UNTRACKED", 1 << 8},
 }
 
@@ -28,7 +25,7 @@ func init() {
 				if strings.HasSuffix(a, ",") || a == "" {
 					return badSpec(a, "\"--state\" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED")
 				}
-				m, err := ctmParseList(a, "state", stateStates)
+				m, err := parsePrefixList(a, stateStates, "Bad state \"%s\"")
 				if err != nil {
 					return err
 				}
