@@ -169,7 +169,35 @@ func (p *parser) finish(l *loadedExt) error {
 		return err
 	}
 	if e.Final != nil {
-		return e.Final(l.inst.Info, &p.ctx)
+		if err := e.Final(l.inst.Info, &p.ctx); err != nil {
+			return err
+		}
+	}
+	return e.checkPlacement(p.spec.Table, p.spec.Chain, given)
+}
+
+// checkPlacement refuses the extension, or one of its options given, in a
+// table or built-in chain the kernel does not allow it in (user chains
+// are checked by the kernel when they are jumped to).
+func (e *Extension) checkPlacement(table, chain string, given uint32) error {
+	token := "-m " + e.Name
+	if e.Target {
+		token = "-j " + e.Name
+	}
+	if e.Tables != nil && !slices.Contains(e.Tables, table) {
+		return badSpec(token, "%s %s is only valid in the %s table, not %s", e.Name, e.kind(), strings.Join(e.Tables, "/"), table)
+	}
+	if !IsBuiltinChain(table, chain) {
+		return nil
+	}
+	if e.Hooks != nil && !slices.Contains(e.Hooks, chain) {
+		return badSpec(token, "%s %s is only valid in the %s chains, not %s", e.Name, e.kind(), strings.Join(e.Hooks, "/"), chain)
+	}
+	for i := range e.Options {
+		o := &e.Options[i]
+		if o.Hooks != nil && given&o.bit() != 0 && !slices.Contains(o.Hooks, chain) {
+			return badSpec(token, "%s --%s is only valid in the %s chains, not %s", e.Name, o.Name, strings.Join(o.Hooks, "/"), chain)
+		}
 	}
 	return nil
 }
@@ -216,24 +244,6 @@ func (e *Extension) checkProto(ctx *ParseContext) error {
 		return badSpec("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
 	}
 	return badSpec("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
-}
-
-// maKernelHooks refuses a match in a built-in chain whose hook the kernel
-// does not allow it in (user chains are checked when jumped to).
-func maKernelHooks(ctx *ParseContext, name string, hooks []string) error {
-	if IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(hooks, ctx.Chain) {
-		return badSpec("-m "+name, "%s match: used from hook %s, only valid from %s", name, ctx.Chain, strings.Join(hooks, "/"))
-	}
-	return nil
-}
-
-// mcHookCheck refuses a match in a built-in chain whose hook the kernel
-// module does not allow (user chains are checked when jumped to).
-func mcHookCheck(ctx *ParseContext, name, what string, hooks []string) error {
-	if IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(hooks, ctx.Chain) {
-		return badSpec("-m "+name, "%s is only valid in the %s chains, not %s", what, strings.Join(hooks, "/"), ctx.Chain)
-	}
-	return nil
 }
 
 // nameOf is the name of option ID id: that of the first option declared

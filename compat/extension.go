@@ -64,8 +64,10 @@ type Extension struct {
 	// appenders); ok false means it falls back to the xt form, and
 	// whatever it appended is dropped.
 	Native func(info []byte, ctx EncodeContext, b []byte) (out []byte, ok bool)
-	// Tables and Hooks restrict where a target may be used (nil: anywhere);
-	// checked before anything reaches the kernel, as the kernel would.
+	// Tables and Hooks restrict where the extension may be used (nil:
+	// anywhere; Hooks name built-in chains, user chains are checked by the
+	// kernel when jumped to): checked before anything reaches the kernel,
+	// as the kernel would.
 	Tables []string
 	Hooks  []string
 

@@ -39,8 +39,10 @@ func init() {
 	Register(&Extension{
 		Name: "devgroup", Revision: 0, Size: 20,
 		Options: []Option{
-			{Name: "src-group", ID: 0, Type: TypeMarkMask, Flags: Invert, NameFile: devgroupFile},
-			{Name: "dst-group", ID: 1, Type: TypeMarkMask, Flags: Invert, NameFile: devgroupFile},
+			{Name: "src-group", ID: 0, Type: TypeMarkMask, Flags: Invert, NameFile: devgroupFile,
+				Hooks: []string{"PREROUTING", "INPUT", "FORWARD"}},
+			{Name: "dst-group", ID: 1, Type: TypeMarkMask, Flags: Invert, NameFile: devgroupFile,
+				Hooks: []string{"FORWARD", "OUTPUT", "POSTROUTING"}},
 		},
 		OneOf: &OneOf{IDs: 0x3, Token: "-m devgroup", Msg: "devgroup match: You must specify either '--src-group' or '--dst-group'"},
 		Parse: func(info []byte, c *OptionCall) error {
@@ -53,19 +55,6 @@ func init() {
 				d.flags |= devgroupInvertSrc << (2 * k)
 			}
 			d.marshal(info)
-			return nil
-		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			var d devgroupInfo
-			d.unmarshal(info)
-			if d.flags&devgroupMatchSrc != 0 {
-				if err := mcHookCheck(ctx, "devgroup", "devgroup --src-group", []string{"PREROUTING", "INPUT", "FORWARD"}); err != nil {
-					return err
-				}
-			}
-			if d.flags&devgroupMatchDst != 0 {
-				return mcHookCheck(ctx, "devgroup", "devgroup --dst-group", []string{"FORWARD", "OUTPUT", "POSTROUTING"})
-			}
 			return nil
 		},
 		Save:  func(info []byte, w *Writer) { devgroupShow(info, w, "--", lmap(devgroupFile)) },

@@ -1,6 +1,9 @@
 package compat
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // mac: -m mac [!] --mac-source XX:XX:XX:XX:XX:XX (struct xt_mac_info, 12
 // bytes, 16 sent): u8 srcaddr[6], 2 bytes padding, int invert. Each of
@@ -37,7 +40,7 @@ func init() {
 			return nil
 		},
 		Final: func(_ []byte, ctx *ParseContext) error {
-			return maKernelHooks(ctx, "mac", []string{"PREROUTING", "INPUT", "FORWARD"})
+			return kernelMatchHooks(ctx, "mac", []string{"PREROUTING", "INPUT", "FORWARD"})
 		},
 		Save: func(info []byte, w *Writer) {
 			var m macInfo
@@ -79,4 +82,13 @@ func macFormat(b []byte) string {
 		sb.WriteByte(hex[c&0xf])
 	}
 	return sb.String()
+}
+
+// kernelMatchHooks refuses a match in a built-in chain whose hook the kernel
+// does not allow it in (user chains are checked when jumped to).
+func kernelMatchHooks(ctx *ParseContext, name string, hooks []string) error {
+	if IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(hooks, ctx.Chain) {
+		return badSpec("-m "+name, "%s match: used from hook %s, only valid from %s", name, ctx.Chain, strings.Join(hooks, "/"))
+	}
+	return nil
 }

@@ -1,5 +1,7 @@
 package compat
 
+import "strings"
+
 // policy: -m policy (struct xt_policy_info, 308 bytes → 312): four struct
 // xt_policy_elem, then u16 flags (IN=1 OUT=2 NONE=4 STRICT=8), u16 len.
 // An element: union saddr, smask, daddr, dmask (network order; IPv4 uses
@@ -169,7 +171,7 @@ func (p *policyInfo) parse(c *OptionCall) error {
 		e.spi = uint32(c.Val.Uint)
 	case polOptTunnelSrc, polOptTunnelDst:
 		host, plen, hasMask := arg, "", false
-		if i := indexByte(arg, '/'); i >= 0 {
+		if i := strings.IndexByte(arg, '/'); i >= 0 {
 			host, plen, hasMask = arg[:i], arg[i+1:], true
 		}
 		ip, err := parseIP(c.Family, host)
@@ -231,15 +233,6 @@ func (p *policyInfo) parse(c *OptionCall) error {
 	return nil
 }
 
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
 func (p *policyInfo) final() error {
 	n := int(p.len)
 	if p.flags&(polIn|polOut) == 0 {
@@ -295,7 +288,7 @@ func (p *policyInfo) save(w *Writer, fam Family) {
 			w.Opt(inv&polBReqid != 0, "reqid", utoa(e.reqid))
 		}
 		if m&polBSpi != 0 {
-			w.Opt(inv&polBSpi != 0, "spi", "0x"+formatHex(e.spi))
+			w.Opt(inv&polBSpi != 0, "spi", hex0x(e.spi))
 		}
 		if m&polBProto != 0 {
 			w.Opt(inv&polBProto != 0, "proto", policyProtoName(e.proto))
@@ -320,18 +313,6 @@ func (p *policyInfo) save(w *Writer, fam Family) {
 			w.Opt(false, "next")
 		}
 	}
-}
-
-func formatHex(v uint32) string {
-	const d = "0123456789abcdef"
-	if v == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; v != 0; v >>= 4 {
-		b = append([]byte{d[v&15]}, b...)
-	}
-	return string(b)
 }
 
 // policyProtoName names a protocol as getprotobynumber would, else the

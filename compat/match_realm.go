@@ -14,11 +14,9 @@ func init() {
 		Name: "realm", Family: IPv4, Revision: 0, Size: 9,
 		Options: []Option{{Name: "realm", Type: TypeMarkMask, Flags: Invert | Mandatory, NameFile: realmFile}},
 		Parse:   parseMarkMaskInfo,
-		Final: func(_ []byte, ctx *ParseContext) error {
-			return mcHookCheck(ctx, "realm", "realm match", []string{"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"})
-		},
-		Save:  func(info []byte, w *Writer) { realmShow(info, w, " --realm", lmap(realmFile)) },
-		Print: func(info []byte, w *Writer) { realmShow(info, w, " realm", nil) },
+		Save:    func(info []byte, w *Writer) { realmShow(info, w, " --realm", lmap(realmFile)) },
+		Print:   func(info []byte, w *Writer) { realmShow(info, w, " realm", nil) },
+		Hooks:   []string{"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
 	})
 }
 

@@ -36,6 +36,9 @@ type Option struct {
 	// NameFile, for TypeMarkMask, is the iproute2 table whose names the
 	// value may be given as (/etc/iproute2/rt_realms).
 	NameFile string
+	// Hooks, when set, are the built-in chains the kernel allows the
+	// option in (devgroup's --src-group and --dst-group differ).
+	Hooks []string
 }
 
 // OptionType says how the engine reads an option's argument and what it

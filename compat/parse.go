@@ -185,22 +185,6 @@ func (p *parser) run() error {
 			return err
 		}
 	}
-	if p.target != nil {
-		return checkPlacement(p.target.inst.Ext, p.spec.Table, p.spec.Chain)
-	}
-	return nil
-}
-
-// checkPlacement refuses a target outside the tables and built-in chains
-// the kernel allows it in (user chains are checked by the kernel when
-// they are jumped to).
-func checkPlacement(ext *Extension, table, chain string) error {
-	if ext.Tables != nil && !slices.Contains(ext.Tables, table) {
-		return badSpec("-j "+ext.Name, "%s target is only valid in the %s table, not %s", ext.Name, strings.Join(ext.Tables, "/"), table)
-	}
-	if ext.Hooks != nil && IsBuiltinChain(table, chain) && !slices.Contains(ext.Hooks, chain) {
-		return badSpec("-j "+ext.Name, "%s target is only valid in the %s chains, not %s", ext.Name, strings.Join(ext.Hooks, "/"), chain)
-	}
 	return nil
 }
 

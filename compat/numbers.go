@@ -141,16 +141,6 @@ func parseUint(s string, min, max uint64) (uint64, bool) {
 	return v, true
 }
 
-// uintOpt parses an XTTYPE_UINT* option as xtopt_parse_int does, with its
-// error text.
-func uintOpt(ext, opt, s string, min, max uint64) (uint64, error) {
-	v, ok := xtParseUint(s, min, max)
-	if !ok {
-		return 0, badSpec(s, "%s: bad value for option \"--%s\", or out of range (%d-%d).", ext, opt, min, max)
-	}
-	return v, nil
-}
-
 // parseMint parses "a[:b...]" as xtopt_parse_mint does for the
 // XTTYPE_UINT*RC options: an empty component is 0 first and lmax after;
 // at most maxiter components, each within [0, lmax].
