@@ -21,7 +21,7 @@ func init() {
 		Name: "cpu", Revision: 0, Size: 8,
 		Options: []Option{{Name: "cpu", Type: TypeUint32, Flags: Invert | Mandatory}},
 		Parse: func(info []byte, c *OptionCall) error {
-			p := cpuInfo{cpu: uint32(c.Val.Uint), invert: flag[uint32](c.Invert)}
+			p := cpuInfo{cpu: uint32(c.Val.Uint), invert: oneIf[uint32](c.Invert)}
 			p.marshal(info)
 			return nil
 		},

@@ -20,7 +20,7 @@ func init() {
 		},
 		OneOf: &OneOf{IDs: 0x3, Token: "-m dscp", Msg: "DSCP match: Parameter --dscp is required"},
 		Parse: func(info []byte, c *OptionCall) error {
-			d := dscpInfo{dscp: uint8(c.Val.Uint), invert: flag[uint8](c.Invert)}
+			d := dscpInfo{dscp: uint8(c.Val.Uint), invert: oneIf[uint8](c.Invert)}
 			if c.Option.ID == 1 {
 				var err error
 				if d.dscp, err = dscpClass(c.Arg()); err != nil {

@@ -35,7 +35,7 @@ func espRegister(name, opt string, proto uint8, fam Family) {
 			e.marshal(info)
 		},
 		Parse: func(info []byte, c *OptionCall) error {
-			e := espInfo{spis: [2]uint32{uint32(c.Val.Range[0]), uint32(c.Val.Range[1])}, invflags: flag[uint8](c.Invert)}
+			e := espInfo{spis: [2]uint32{uint32(c.Val.Range[0]), uint32(c.Val.Range[1])}, invflags: oneIf[uint8](c.Invert)}
 			e.marshal(info)
 			return nil
 		},

@@ -23,7 +23,7 @@ func init() {
 		Name: "helper", Revision: 0, Size: 34,
 		Options: []Option{{Name: "helper", Type: TypeString, Flags: Invert | Mandatory}},
 		Parse: func(info []byte, c *OptionCall) error {
-			h := helperInfo{invert: flag[uint32](c.Invert), name: c.Arg()}
+			h := helperInfo{invert: oneIf[uint32](c.Invert), name: c.Arg()}
 			h.marshal(info)
 			return nil
 		},

@@ -25,7 +25,7 @@ func init() {
 		Name: "length", Revision: 0, Size: 6,
 		Options: []Option{{Name: "length", Type: TypeUint16Range, Flags: Invert | Mandatory}},
 		Parse: func(info []byte, c *OptionCall) error {
-			l := lengthInfo{min: uint16(c.Val.Range[0]), max: uint16(c.Val.Range[1]), invert: flag[uint8](c.Invert)}
+			l := lengthInfo{min: uint16(c.Val.Range[0]), max: uint16(c.Val.Range[1]), invert: oneIf[uint8](c.Invert)}
 			l.marshal(info)
 			return nil
 		},

@@ -35,7 +35,7 @@ func init() {
 			if !ok {
 				return badSpec(c.Arg(), "Invalid MAC address specified.")
 			}
-			m := macInfo{srcaddr: mac, invert: flag[uint32](c.Invert)}
+			m := macInfo{srcaddr: mac, invert: oneIf[uint32](c.Invert)}
 			m.marshal(info)
 			return nil
 		},

@@ -100,7 +100,7 @@ func markDecode(d *decoder) (bool, error) {
 	}
 	ext := lookup(matches, "mark", d.spec.Family)
 	in := d.newInstance(ext, XTAlign(ext.Size))
-	m := markMaskInfo{mark: hostOrder.Uint32(c.Data), mask: mask, invert: flag[uint8](c.Op == nftexpr.CmpOpNeq)}
+	m := markMaskInfo{mark: hostOrder.Uint32(c.Data), mask: mask, invert: oneIf[uint8](c.Op == nftexpr.CmpOpNeq)}
 	m.marshal(in.Info)
 	d.spec.Matches = append(d.spec.Matches, in)
 	d.pos += n + 1

@@ -8,12 +8,12 @@ import (
 )
 
 // owner: -m owner, revision 1 (struct xt_owner_match_info, 18 bytes → 24):
-// u32 uid_min, uid_max, gid_min, gid_max, u8 match, u8 invert (UID=1
-// GID=2 SOCKET=4 SUPPL_GROUPS=8). A
-// user or group name is looked up first (as getpwnam/getgrnam would, in
-// /etc/passwd and /etc/group only: no NSS, no cgo); otherwise the value is
-// a number or a FROM-TO (or FROM:TO) range. -S prints numbers. The kernel
-// allows the match only in OUTPUT and POSTROUTING.
+// u32 uid_min, uid_max, gid_min, gid_max, u8 match, u8 invert (UID=1 GID=2
+// SOCKET=4 SUPPL_GROUPS=8). A user or group name is looked up first (as
+// getpwnam/getgrnam would, in /etc/passwd and /etc/group only: no NSS, no
+// cgo); otherwise the value is a number or a FROM-TO (or FROM:TO) range.
+// -S prints numbers. The kernel allows the match only in OUTPUT and
+// POSTROUTING.
 
 // ownerInfo is struct xt_owner_match_info.
 type ownerInfo struct {

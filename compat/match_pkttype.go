@@ -37,7 +37,7 @@ func init() {
 		Parse: func(info []byte, c *OptionCall) error {
 			for _, n := range pkttypeNames {
 				if strings.EqualFold(c.Arg(), n.name) {
-					p := pkttypeInfo{pkttype: n.typ, invert: flag[uint32](c.Invert)}
+					p := pkttypeInfo{pkttype: n.typ, invert: oneIf[uint32](c.Invert)}
 					p.marshal(info)
 					return nil
 				}

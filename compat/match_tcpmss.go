@@ -24,7 +24,7 @@ func init() {
 		Name: "tcpmss", Revision: 0, Size: 6, Proto: 6, protoHint: true,
 		Options: []Option{{Name: "mss", Type: TypeUint16Range, Flags: Invert | Mandatory}},
 		Parse: func(info []byte, c *OptionCall) error {
-			t := tcpmssMatchInfo{min: uint16(c.Val.Range[0]), max: uint16(c.Val.Range[1]), invert: flag[uint8](c.Invert)}
+			t := tcpmssMatchInfo{min: uint16(c.Val.Range[0]), max: uint16(c.Val.Range[1]), invert: oneIf[uint8](c.Invert)}
 			if t.max < t.min {
 				return badSpec(c.Arg(), "tcpmss: invalid range given")
 			}

@@ -21,7 +21,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			t := tosMatchInfo{mask: m, value: v, invert: flag[uint8](c.Invert)}
+			t := tosMatchInfo{mask: m, value: v, invert: oneIf[uint8](c.Invert)}
 			t.marshal(info)
 			return nil
 		},

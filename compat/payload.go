@@ -52,8 +52,9 @@ func putCString(field []byte, s string) {
 // allOnes16 is a 16-byte mask of ones (an address mask matching all bits).
 var allOnes16 = [16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
-// flag is 1 for true, as the kernel's u8 and int booleans hold it.
-func flag[T ~uint8 | ~uint32](b bool) T {
+// oneIf is 1 for true, 0 for false: a boolean as the kernel's u8 and int
+// fields hold it.
+func oneIf[T ~uint8 | ~uint32](b bool) T {
 	if b {
 		return 1
 	}
@@ -89,7 +90,7 @@ func (m *markMaskInfo) marshal(b []byte) {
 // parseMarkMaskInfo is the Parse of the three matches: the value and mask
 // the engine read, and the negation.
 func parseMarkMaskInfo(info []byte, c *OptionCall) error {
-	m := markMaskInfo{mark: c.Val.Mark, mask: c.Val.Mask, invert: flag[uint8](c.Invert)}
+	m := markMaskInfo{mark: c.Val.Mark, mask: c.Val.Mask, invert: oneIf[uint8](c.Invert)}
 	m.marshal(info)
 	return nil
 }

@@ -140,7 +140,7 @@ func connmarkParse(info []byte, c *OptionCall) error {
 			t.nfmask = v
 		}
 	case connmarkOptLeftShift, connmarkOptRightShift:
-		t.shiftDir = flag[uint8](id == connmarkOptRightShift)
+		t.shiftDir = oneIf[uint8](id == connmarkOptRightShift)
 		t.shiftBits = uint8(c.Val.Uint)
 	}
 	t.marshal(info)
