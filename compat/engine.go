@@ -145,7 +145,9 @@ func (e *Extension) read(c *OptionCall) error {
 
 // finish runs the final checks of one extension of the rule, in this
 // order: its mandatory options, its OneOf, every Also then every Excl
-// (xtables_options_fcheck), the protocol it needs, its own Final.
+// (xtables_options_fcheck), the protocol it needs, its own Final, and
+// where it may be used (Tables, Hooks). The order decides which error a
+// rule with several mistakes gets, and is the one xtnl has always had.
 func (p *parser) finish(l *loadedExt) error {
 	e := l.inst.Ext
 	for _, i := range e.mandatory {
@@ -257,22 +259,20 @@ func (e *Extension) nameOf(id int) string {
 	return ""
 }
 
-// exclOf and alsoOf are the Excl and Also of the options with ID id.
+// exclOf and alsoOf are the Excl and Also of the options with ID id (two
+// spellings of one option may each declare some).
 func (e *Extension) exclOf(id int) uint32 {
-	var m uint32
-	for i := range e.Options {
-		if e.Options[i].ID == id {
-			m |= e.Options[i].Excl
-		}
-	}
-	return m
+	return e.unionOf(id, func(o *Option) uint32 { return o.Excl })
+}
+func (e *Extension) alsoOf(id int) uint32 {
+	return e.unionOf(id, func(o *Option) uint32 { return o.Also })
 }
 
-func (e *Extension) alsoOf(id int) uint32 {
+func (e *Extension) unionOf(id int, set func(*Option) uint32) uint32 {
 	var m uint32
 	for i := range e.Options {
 		if e.Options[i].ID == id {
-			m |= e.Options[i].Also
+			m |= set(&e.Options[i])
 		}
 	}
 	return m
