@@ -37,7 +37,10 @@ type Extension struct {
 	// words (tcp and udp, which it translates itself).
 	Proto          uint8
 	ProtoUserspace bool
-	protoHint      bool // the kernel check's message adds "(use -p NAME)"
+	// protoHint: the kernel check's refusal adds "(use -p NAME)", as it
+	// always has for sctp, esp, ah and tcpmss and not for icmp and icmp6
+	// (iptables-nft itself only relays the kernel's EINVAL).
+	protoHint bool
 	// Init sets the structure's defaults before options are parsed.
 	Init func(info []byte, ctx *ParseContext)
 	// Parse handles one occurrence of an option, after the engine checked
@@ -53,7 +56,7 @@ type Extension struct {
 	// options column, each piece preceded by a space (" tcp dpt:22").
 	Print func(info []byte, w *Writer)
 	// SaveName, when set, returns the name printed after -m / -j for this
-	// payload (conntrack prints as state when it carries the alias bit).
+	// payload (a CT payload with the NOTRACK alias bit prints as NOTRACK).
 	SaveName func(info []byte) string
 	// Claims decides whether a decoded payload of KernelName/Revision
 	// belongs to this extension (several share a kernel name, as state
