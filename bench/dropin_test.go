@@ -63,15 +63,11 @@ func TestDropInSignatures(t *testing.T) {
 			}
 		}
 		if ty.them.Kind() == reflect.Struct {
-			for i := range ty.them.NumField() {
-				f := ty.them.Field(i)
-				if !f.IsExported() {
-					continue
-				}
-				ours, ok := ty.ours.FieldByName(f.Name)
-				if !ok || typeShape(ours.Type) != typeShape(f.Type) {
-					t.Errorf("%s.%s %s: compat's is %v (%v)", ty.them, f.Name, typeShape(f.Type), ours.Type, ok)
-				}
+			// The exported fields, in order, with their types and tags:
+			// unkeyed literals (Stat{0, 0, "ACCEPT", ...}) and embedded
+			// fields (Error's exec.ExitError) must work alike.
+			if a, b := structShape(ty.them), structShape(ty.ours); a != b {
+				t.Errorf("struct %s: go-iptables\n\t%s\ncompat\n\t%s", ty.them, a, b)
 			}
 		}
 	}
@@ -81,6 +77,23 @@ func TestDropInSignatures(t *testing.T) {
 	if compat.ProtocolIPv4 != compat.Protocol(goipt.ProtocolIPv4) || compat.ProtocolIPv6 != compat.Protocol(goipt.ProtocolIPv6) {
 		t.Error("the Protocol constants differ from go-iptables'")
 	}
+}
+
+// structShape spells a struct's exported fields in order (name, type,
+// tag, embedded or not); with every field exported, as Stat's are, the
+// count must match too, or unkeyed literals would break.
+func structShape(t reflect.Type) string {
+	var fields []string
+	all := true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			all = false
+			continue
+		}
+		fields = append(fields, fmt.Sprintf("%s %s %q embedded=%v", f.Name, typeShape(f.Type), f.Tag, f.Anonymous))
+	}
+	return fmt.Sprintf("all exported=%v: %s", all, strings.Join(fields, "; "))
 }
 
 // withoutReceiver drops a method expression's first parameter.

@@ -76,6 +76,8 @@ func ensureBuiltin(tx *xtnl.Tx, fam Family, table, chain string) {
 	f := fam.xtnlFamily()
 	tx.AddTable(&xtnl.Table{Family: f, Name: table})
 	if b, ok := builtin(table, chain); ok {
+		// Without counters, as iptables-nft makes it on a first -A (a
+		// policy set later gives it some).
 		tx.AddChain(&xtnl.Chain{Family: f, Table: table, Name: chain, Base: &xtnl.BaseChain{
 			Type: b.typ, Hook: b.hook, Priority: b.priority,
 		}})

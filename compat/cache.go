@@ -33,8 +33,6 @@ type connState struct {
 	key    []byte              // appendSpecKey's buffer for look-ups
 	chains map[chainKey]*chainSnap
 	tables map[tableKey]*tableSnap
-	// known holds the chains Append found to exist.
-	known map[chainKey]bool
 	// bytes is about what memo, specs and chains hold; past budget
 	// (CacheBudget when the state was made) they start over.
 	bytes, budget int64
@@ -91,7 +89,6 @@ func (st *connState) startOverLocked() {
 	st.specs = map[string][]wanted{}
 	st.chains = map[chainKey]*chainSnap{}
 	st.tables = map[tableKey]*tableSnap{}
-	st.known = map[chainKey]bool{}
 	st.bytes = 0
 }
 
@@ -185,7 +182,6 @@ func newConnState() *connState {
 		specs:  map[string][]wanted{},
 		chains: map[chainKey]*chainSnap{},
 		tables: map[tableKey]*tableSnap{},
-		known:  map[chainKey]bool{},
 		budget: cacheBudget.Load(),
 	}
 }

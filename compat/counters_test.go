@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xtnl/xtnl/netnstest"
 )
@@ -15,8 +16,7 @@ import (
 // is the oracle.
 func TestCountersAreLive(t *testing.T) {
 	needTools(t)
-	ns := netnstest.New(t)
-	ns.MustRun(t, "ip", "link", "set", "lo", "up")
+	ns := netnstest.New(t) // lo up
 	ipt, err := New(NetNS(ns.Name))
 	if err != nil {
 		t.Fatal(err)
@@ -54,15 +54,25 @@ func TestCountersAreLive(t *testing.T) {
 		}
 	}
 	check("restored")
-	ns.MustRun(t, "ping", "-c", "3", "-i", "0.01", "-q", "127.0.0.1")
+	pings(t, ns, 3)
 	check("after traffic")
 	if _, err := ipt.Exists("filter", "OUTPUT", "-d", "127.0.0.1", "-p", "icmp", "-j", "ACCEPT"); err != nil {
 		t.Fatal(err)
 	}
-	ns.MustRun(t, "ping", "-c", "2", "-i", "0.01", "-q", "127.0.0.1")
+	pings(t, ns, 2)
 	check("after more traffic")
 	if err := ipt.ZeroCounters("filter", "OUTPUT"); err != nil {
 		t.Fatal(err)
 	}
 	check("zeroed")
+}
+
+// pings sends n echo requests to 127.0.0.1, all of which must be
+// answered: 2n packets through OUTPUT (requests and replies).
+func pings(t *testing.T, ns *netnstest.NS, n int) {
+	t.Helper()
+	r := ns.Expect(t, netnstest.Ping("127.0.0.1").Count(n).Interval(10*time.Millisecond), netnstest.Reached)
+	if r.Replies != n {
+		t.Fatalf("ping 127.0.0.1: %s, want %d/%d", r, n, n)
+	}
 }

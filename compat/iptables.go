@@ -3,6 +3,7 @@ package compat
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strconv"
 	"syscall"
 	"time"
@@ -57,7 +58,11 @@ type IPTables struct {
 	fam     Family
 	netns   string
 	timeout int
-	path    string
+	// What go-iptables learns from its binary (iptables_binary.go).
+	path                                                 string
+	mode                                                 string
+	v1, v2, v3                                           int
+	hasCheck, hasWait, waitSupportSecond, hasRandomFully bool
 	// conn is WithConn's connection; in a bound copy (bind), the
 	// connection of the call.
 	conn  *xtnl.Conn
@@ -88,7 +93,10 @@ func Timeout(timeout int) option {
 	return func(ipt *IPTables) { ipt.timeout = timeout }
 }
 
-// Path is accepted for compatibility: there is nothing to exec.
+// Path names the iptables binary, as in go-iptables, though nothing is
+// run: a path (with a '/') naming no file fails every call with an
+// *os.PathError, as go-iptables' would, and one naming iptables-legacy
+// fails every call with ErrLegacy (compat writes nf_tables only).
 func Path(path string) option {
 	return func(ipt *IPTables) { ipt.path = path }
 }
@@ -122,6 +130,10 @@ func New(opts ...option) (*IPTables, error) {
 		ipt.fam = IPv6
 	default:
 		return nil, fmt.Errorf("compat: unknown protocol %d", ipt.proto)
+	}
+	ipt.identify()
+	if ipt.mode == "legacy" {
+		return ipt, nil // made, as go-iptables' would be; each call says why it cannot work
 	}
 	if ipt.fixed() {
 		ipt.cache = connStateOf(ipt.conn)
@@ -184,6 +196,9 @@ var conns = xtnl.NewPool(xtnl.PoolConfig{})
 // another), else a copy bound to the connection of the namespace the call
 // acts in, which the call gives back with release(held) when done.
 func (ipt *IPTables) bind() (b *IPTables, held bool, err error) {
+	if err := ipt.checkBinary(); err != nil {
+		return nil, false, err
+	}
 	if ipt.conn != nil {
 		return ipt, false, nil
 	}
@@ -228,6 +243,13 @@ func (ipt *IPTables) Close() error {
 // Error is what the IPTables methods return on failure, as go-iptables'
 // Error: the exit status iptables would have had and its message.
 type Error struct {
+	// ExitError is there for code that reaches into go-iptables' Error,
+	// which embeds the exec.ExitError of the iptables it ran. No process
+	// runs here: its ProcessState is nil and its Stderr empty (go-iptables'
+	// is empty too: iptables' stderr goes into the message). Use the
+	// methods of *Error (ExitStatus, ExitCode, Exited, Sys, ...), which
+	// answer as go-iptables' do.
+	exec.ExitError
 	msg        string
 	exitStatus int
 	notExist   bool

@@ -240,6 +240,9 @@ func (ipt *IPTables) ChangePolicy(table, chain, target string) error {
 	tx := ipt.conn.Begin()
 	tx.AddTable(&xtnl.Table{Family: f, Name: table})
 	ch := &xtnl.Chain{Family: f, Table: table, Name: chain, Base: &xtnl.BaseChain{Type: b.typ, Hook: b.hook, Priority: b.priority}}
+	// Policy counters set anew (to zero), as iptables-nft -P sets them,
+	// on a chain made here or made without them by a first -A.
+	ch.Counters = &xtnl.Counters{}
 	tx.AddChain(ch)
 	tx.SetPolicy(ch, p)
 	return wrapErr(tx.Commit())
@@ -256,15 +259,13 @@ func (ipt *IPTables) ChainExists(table, chain string) (bool, error) {
 	if !isTable(table) {
 		return false, nil
 	}
-	if IsBuiltinChain(table, chain) {
-		return true, nil
-	}
+	// Asked even for a built-in chain, which always "exists" (iptables-nft
+	// makes it when first used): the kernel refuses a caller without
+	// CAP_NET_ADMIN, and so must this.
+	builtin := IsBuiltinChain(table, chain)
 	_, err = ipt.conn.GetChain(ipt.fam.xtnlFamily(), table, chain)
 	if errors.Is(err, xtnl.ErrNotExist) {
-		return false, nil
-	}
-	if err == nil {
-		ipt.learnChain(chainKey{ipt.fam, table, chain}) // Append need not create it
+		return builtin, nil
 	}
 	return err == nil, wrapErr(err)
 }

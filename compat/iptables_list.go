@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -61,14 +62,14 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		var lines []string
 		if !counters {
 			if lines, err = snap.sLines(); err != nil {
-				return nil, wrapErr(err)
+				return nil, incompatible(err, table, chain)
 			}
 		} else {
 			lines = make([]string, len(snap.rules))
 			for i := range snap.rules {
 				s, err := snap.spec(i)
 				if err != nil {
-					return nil, wrapErr(err)
+					return nil, incompatible(err, table, chain)
 				}
 				lines[i] = s.Format(true)
 			}
@@ -119,10 +120,16 @@ type Stat struct {
 	Source      *net.IPNet `json:"source"`
 	Destination *net.IPNet `json:"destination"`
 	Options     string     `json:"options"`
-	// SourceInverted and DestinationInverted are set for "! -s" / "! -d"
-	// (shown with a leading '!'); an addition to go-iptables' Stat.
-	SourceInverted      bool `json:"source_inverted,omitempty"`
-	DestinationInverted bool `json:"destination_inverted,omitempty"`
+}
+
+// Negated reports which addresses of a Stats row are negated ("! -s",
+// "! -d": shown with a leading '!'), which Stat cannot say: it is exactly
+// go-iptables' ten fields, so that its unkeyed literals compile.
+func Negated(stat []string) (source, destination bool) {
+	if len(stat) < 9 {
+		return false, false
+	}
+	return strings.HasPrefix(stat[7], "!"), strings.HasPrefix(stat[8], "!")
 }
 
 // Stats returns the chain's rules as the ten fields of
@@ -146,7 +153,7 @@ func (ipt *IPTables) Stats(table, chain string) ([][]string, error) {
 	for i := range snap.rules {
 		s, err := snap.spec(i)
 		if err != nil {
-			return nil, wrapErr(err)
+			return nil, incompatible(err, table, chain)
 		}
 		rows = append(rows, s.statFields())
 	}
@@ -199,6 +206,7 @@ func (s *Spec) statFields() []string {
 		return str
 	}
 	w := s.writer()
+	w.numeric = true // -n: "dpt:22", never a service name
 	for _, m := range s.Matches {
 		printInstance(m, w)
 	}
@@ -230,7 +238,7 @@ func printInstance(in *Instance, w *Writer) {
 }
 
 // ParseStat parses one row of Stats. Negated addresses ("!10.0.0.0/8") are
-// understood (go-iptables #109) and flagged in the Stat.
+// understood (go-iptables #109); Negated tells them.
 func (ipt *IPTables) ParseStat(stat []string) (parsed Stat, err error) {
 	if len(stat) < 10 {
 		return parsed, fmt.Errorf("stat contained fewer fields than expected")
@@ -241,15 +249,14 @@ func (ipt *IPTables) ParseStat(stat []string) (parsed Stat, err error) {
 	if parsed.Bytes, err = strconv.ParseUint(stat[1], 0, 64); err != nil {
 		return parsed, fmt.Errorf("could not parse bytes: %w", err)
 	}
-	src, srcInv := strings.CutPrefix(stat[7], "!")
+	src, _ := strings.CutPrefix(stat[7], "!")
 	if _, parsed.Source, err = net.ParseCIDR(src); err != nil {
 		return parsed, fmt.Errorf("could not parse source: %w", err)
 	}
-	dst, dstInv := strings.CutPrefix(stat[8], "!")
+	dst, _ := strings.CutPrefix(stat[8], "!")
 	if _, parsed.Destination, err = net.ParseCIDR(dst); err != nil {
 		return parsed, fmt.Errorf("could not parse destination: %w", err)
 	}
-	parsed.SourceInverted, parsed.DestinationInverted = srcInv, dstInv
 	parsed.Target = stat[2]
 	parsed.Protocol = stat[3]
 	parsed.Opt = stat[4]
@@ -279,4 +286,19 @@ func (ipt *IPTables) StructuredStats(table, chain string) ([]Stat, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// incompatible is iptables-nft's refusal to list a chain holding a rule
+// with no iptables form (one nft wrote): "chain `X' in table `T' is
+// incompatible, use 'nft' tool.", or for a whole table (chain ""), the
+// table's; exit status 1. The cause stays reachable (ErrNotIptables).
+func incompatible(err error, table, chain string) error {
+	if !errors.Is(err, ErrNotIptables) {
+		return wrapErr(err)
+	}
+	what := "table `" + table + "'"
+	if chain != "" {
+		what = "chain `" + chain + "' in " + what
+	}
+	return &Error{msg: "iptables v1.8.9 (nf_tables): " + what + " is incompatible, use 'nft' tool.", exitStatus: exitOtherProblem, cause: err}
 }

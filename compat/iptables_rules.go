@@ -52,6 +52,20 @@ func (ipt *IPTables) update(fn func(tx *xtnl.Tx) error) error {
 	return ipt.conn.Update(maxAttempts, fn)
 }
 
+// updateChain is update for a write into a chain: it goes alone, and only
+// if the kernel lacks a built-in chain (or its table) does it go again with
+// them made first (see Append).
+func (ipt *IPTables) updateChain(table, chain string, fn func(tx *xtnl.Tx) error) error {
+	err := ipt.update(fn)
+	if !errors.Is(err, xtnl.ErrNotExist) || !IsBuiltinChain(table, chain) {
+		return err
+	}
+	return ipt.update(func(tx *xtnl.Tx) error {
+		ensureBuiltin(tx, ipt.fam, table, chain)
+		return fn(tx)
+	})
+}
+
 // Exists reports whether the rule is in the chain, compared by meaning.
 func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, error) {
 	ipt, held, err := ipt.bind()
@@ -85,17 +99,16 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 		return err
 	}
 	defer ipt.release(held)
-	// Creating the table and built-in chain on first use costs kernel
-	// work on every commit; skip it for a chain known to exist, and go
-	// again with it should the chain have vanished since.
-	key := chainKey{ipt.fam, table, chain}
-	known := ipt.knownChain(key)
-	for {
+	// The chain is written only when it must be: the append goes alone,
+	// and only if the kernel lacks its chain (or table) does it go again
+	// with the built-in chain made first, as iptables-nft makes it on
+	// first use. Re-sending an existing base chain is no-op work for the
+	// kernel but an "add chain" event for every watcher.
+	for ensure := false; ; ensure = true {
 		// Concurrent appends on one connection share commits (xtnl's
 		// group commit), and the parsing too: while a commit is in the
 		// kernel, this call only queues, and the goroutine committing
 		// the next batch parses and encodes it with the others.
-		ensure := !known
 		err := ipt.conn.CommitFunc(func(tx *xtnl.Tx) error {
 			// What the closure captures is never assigned again, so it
 			// holds copies: one allocation for the whole closure.
@@ -109,15 +122,10 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 		case isRefusal:
 			return refused.err
 		case err == nil:
-			if !known {
-				ipt.learnChain(key)
-			}
 			return nil
-		case !known || !errors.Is(err, xtnl.ErrNotExist):
+		case ensure || !errors.Is(err, xtnl.ErrNotExist) || !IsBuiltinChain(table, chain):
 			return ipt.diagnoseSpec(err, table, chain, rulespec)
 		}
-		ipt.forgetChain(key)
-		known = false
 	}
 }
 
@@ -152,32 +160,6 @@ func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []str
 		return perr
 	}
 	return ipt.diagnose(err, table, chain, specs)
-}
-
-// knownChain reports whether Append found the chain to exist (and it was
-// not found gone since).
-func (ipt *IPTables) knownChain(k chainKey) bool {
-	st := ipt.state()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.known[k]
-}
-
-func (ipt *IPTables) learnChain(k chainKey) {
-	st := ipt.state()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !st.known[k] {
-		st.chargeLocked(int64(wantedOverhead + len(k.table) + len(k.chain)))
-		st.known[k] = true
-	}
-}
-
-func (ipt *IPTables) forgetChain(k chainKey) {
-	st := ipt.state()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	delete(st.known, k)
 }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
@@ -238,7 +220,7 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 	if err != nil {
 		return err
 	}
-	err = ipt.update(func(tx *xtnl.Tx) error {
+	err = ipt.updateChain(table, chain, func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
@@ -252,7 +234,6 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		if len(missing) == 0 {
 			return nil
 		}
-		ensureBuiltin(tx, ipt.fam, table, chain)
 		return addAt(tx, b, snap.handles(), pos, missing)
 	})
 	return ipt.diagnose(err, table, chain, specs)
@@ -301,12 +282,11 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 	if pos < 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
 	}
-	err = ipt.update(func(tx *xtnl.Tx) error {
+	err = ipt.updateChain(table, chain, func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)
 		if err != nil {
 			return err
 		}
-		ensureBuiltin(tx, ipt.fam, table, chain)
 		return addAt(tx, b, snap.handles(), pos, specs)
 	})
 	return ipt.diagnose(err, table, chain, specs)

@@ -40,17 +40,25 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 		}
 		chains = []*chainView{c}
 	}
+	// Every rule is decoded before anything is written: a rule with no
+	// iptables form makes iptables-nft refuse the listing whole.
+	specs := make([][]*Spec, len(chains))
+	for i, c := range chains {
+		for _, r := range c.rules {
+			s, err := DecodeIn(ipt.nsFd(), ipt.fam, r)
+			if err != nil {
+				return incompatible(err, table, chain)
+			}
+			specs[i] = append(specs[i], s)
+		}
+	}
 	bw := bufio.NewWriter(w)
 	for i, c := range chains {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
 		writeChainHeader(bw, c, o)
-		for n, r := range c.rules {
-			s, err := DecodeIn(ipt.nsFd(), ipt.fam, r)
-			if err != nil {
-				return wrapErr(err)
-			}
+		for n, s := range specs[i] {
 			bw.WriteString(s.listLine(n+1, o))
 			bw.WriteString("\n")
 		}

@@ -38,7 +38,15 @@ func TestMain(m *testing.M) {
 // added, and returns its output; the child prints "child ok" when done.
 func runInChild(t *testing.T, ns *netnstest.NS, mode string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command("ip", "netns", "exec", ns.Name, os.Args[0], "-test.run=^$")
+	return runInChildVia(t, ns, nil, mode, env...)
+}
+
+// runInChildVia is runInChild with the child started through a wrapper
+// command (setpriv, to drop a capability).
+func runInChildVia(t *testing.T, ns *netnstest.NS, via []string, mode string, env ...string) string {
+	t.Helper()
+	args := append(append([]string{"netns", "exec", ns.Name}, via...), os.Args[0], "-test.run=^$")
+	cmd := exec.Command("ip", args...)
 	cmd.Env = append(append(os.Environ(), childEnv+"="+mode), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "child ok") {
@@ -54,6 +62,8 @@ func runChild(mode string) int {
 		err = childThreadSwitching(os.Getenv("NS_A"), os.Getenv("NS_B"), os.Getenv("ORACLE") != "")
 	case "main-thread":
 		err = childMainThread(os.Getenv("NS_X"), os.Getenv("WORKERS") != "")
+	case "no-net-admin":
+		err = childNoNetAdmin()
 	default:
 		err = fmt.Errorf("unknown child mode %q", mode)
 	}

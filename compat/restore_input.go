@@ -79,7 +79,9 @@ func (c *borrowedBytes) Write(p []byte) (int, error) {
 }
 
 // readAll reads r whole, in one allocation when r can say its size (a
-// file, a bytes or strings reader).
+// file, a bytes or strings reader). It stops at a line longer than
+// MaxRestoreLine, so a huge line fails without being held whole, and
+// names the line a failing reader stopped in (a *RestoreError).
 func readAll(r io.Reader) ([]byte, error) {
 	size := 0
 	switch v := r.(type) {
@@ -90,23 +92,49 @@ func readAll(r io.Reader) ([]byte, error) {
 			size = int(fi.Size())
 		}
 	}
-	if size <= 0 {
-		return io.ReadAll(r)
-	}
-	b := make([]byte, 0, size+1) // +1: the read that finds EOF
+	b := make([]byte, 0, max(size, 4096)+1) // +1: the read that finds EOF
+	var lines lineCounter
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
+		if lerr := lines.scan(b); lerr != nil {
+			return nil, lerr
+		}
 		if err == io.EOF {
 			return b, nil
 		}
 		if err != nil {
-			return b, err
+			return nil, &RestoreError{Line: lines.n + 1, Err: fmt.Errorf("reading restore input: %w", err)}
 		}
 		if len(b) == cap(b) {
-			b = slices.Grow(b, len(b)) // it grew meanwhile
+			b = slices.Grow(b, len(b))
 		}
 	}
+}
+
+// lineCounter follows the lines of input as it grows: how many are
+// complete, and where the last one began.
+type lineCounter struct {
+	n, start, scanned int
+}
+
+// scan takes in what b holds past what was scanned; an error names a
+// line that is already too long.
+func (c *lineCounter) scan(b []byte) error {
+	for {
+		i := bytes.IndexByte(b[c.scanned:], '\n')
+		if i < 0 {
+			break
+		}
+		c.n++
+		c.start = c.scanned + i + 1
+		c.scanned = c.start
+	}
+	c.scanned = len(b)
+	if len(b)-c.start > MaxRestoreLine {
+		return &RestoreError{Line: c.n + 1, Err: ErrLineTooLong}
+	}
+	return nil
 }
 
 // restoreText is a restore's input as the parser reads it: all of it at

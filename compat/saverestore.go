@@ -2,6 +2,7 @@ package compat
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,7 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		tables = []string{table}
 	}
 	bw := bufio.NewWriter(w)
+	var buf bytes.Buffer // one table's text, written once it all decoded
 	for _, name := range tables {
 		t, err := readTable(ipt.conn, ipt.fam, name, true)
 		if err != nil {
@@ -52,14 +54,22 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		if !t.exists {
 			continue
 		}
-		if err := writeTable(bw, ipt.nsFd(), t, o.counters); err != nil {
-			return err
+		buf.Reset()
+		switch err := writeTable(&buf, ipt.nsFd(), t, o.counters); {
+		case errors.Is(err, ErrNotIptables):
+			// A rule nft wrote: iptables-nft-save says so in place of
+			// the table, and goes on.
+			fmt.Fprintf(bw, "# Table `%s' is incompatible, use 'nft' tool.\n", name)
+		case err != nil:
+			return wrapErr(err)
+		default:
+			bw.Write(buf.Bytes())
 		}
 	}
 	return bw.Flush()
 }
 
-func writeTable(w *bufio.Writer, nsFd int, t *tableView, counters bool) error {
+func writeTable(w *bytes.Buffer, nsFd int, t *tableView, counters bool) error {
 	now := time.Now().Format("Mon Jan _2 15:04:05 2006")
 	cmd := "iptables-nft-save"
 	if t.fam == IPv6 {
@@ -77,7 +87,7 @@ func writeTable(w *bufio.Writer, nsFd int, t *tableView, counters bool) error {
 		for _, r := range c.rules {
 			s, err := DecodeIn(nsFd, t.fam, r)
 			if err != nil {
-				return wrapErr(err)
+				return err
 			}
 			if counters {
 				var cnt Counters
@@ -145,7 +155,7 @@ func (ipt *IPTables) Restore(r io.Reader, opts ...RestoreOption) error {
 	}
 	input, err := restoreInput(r)
 	if err != nil {
-		return err
+		return restoreFailure(err)
 	}
 	// An error may end the parse before the copy: r is the caller's
 	// again only once the copy is over.
@@ -175,9 +185,16 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 		// The kernel refused an operation: name the line it came from.
 		err = &RestoreError{Line: rs.opLines[oe.Index], Err: err}
 	}
+	return restoreFailure(err)
+}
+
+// restoreFailure is the *Error of a failed restore; one that names a line
+// says so as iptables-restore does.
+func restoreFailure(err error) error {
 	var re *RestoreError
 	if errors.As(err, &re) {
-		e := wrapErr(re.Err).(*Error)
+		var e *Error
+		errors.As(wrapErr(re.Err), &e) // wrapErr's result is or holds one
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
 	}
 	return wrapErr(err)
@@ -222,21 +239,39 @@ func (rs *restorer) run(input *restoreText) error {
 		end, rerr := input.lineEnd(pos)
 		if rerr != nil {
 			_ = rs.flushAppends() // the workers stop; the read error is what counts
-			return rerr
+			return &RestoreError{Line: rs.line + 1, Err: fmt.Errorf("reading restore input: %w", rerr)}
 		}
 		var raw string
-		start := pos
+		start, lineEnd := pos, end
 		if end < 0 {
 			raw, more, end = text[pos:], false, len(text)
 		} else {
 			raw, pos = text[pos:end], end+1
 		}
 		rs.line++
+		if end-start > MaxRestoreLine {
+			_ = rs.flushAppends()
+			return rs.fail(ErrLineTooLong)
+		}
 		line, skip := restoreLine(raw)
 		if skip {
 			continue
 		}
-		if rs.queueAppend(line, start, end) {
+		extra := 0
+		if quoteOpen(line) {
+			// Never queued: the encoders cut their text at newlines.
+			full, next, n, qerr := quotedLine(input, start, lineEnd)
+			if qerr != nil {
+				_ = rs.flushAppends()
+				return qerr
+			}
+			line, extra = strings.TrimLeft(full, " \t"), n
+			if next < 0 {
+				more = false
+			} else {
+				pos = next
+			}
+		} else if rs.queueAppend(line, start, end) {
 			continue
 		}
 		if err := rs.flushAppends(); err != nil {
@@ -267,6 +302,7 @@ func (rs *restorer) run(input *restoreText) error {
 		for len(rs.opLines) < rs.tx.Len() {
 			rs.opLines = append(rs.opLines, rs.line)
 		}
+		rs.line += extra
 	}
 	if err := rs.flushAppends(); err != nil {
 		return err
@@ -275,14 +311,6 @@ func (rs *restorer) run(input *restoreText) error {
 		return rs.fail(badSpec("", "input ends without COMMIT"))
 	}
 	return nil
-}
-
-// restoreLine is a raw input line as a restore reads it, trimmed; skip
-// is set for a blank or comment line. The reader and the encoders of
-// queued appends (appendsInto) both go by it, so they count lines alike.
-func restoreLine(raw string) (line string, skip bool) {
-	line = strings.TrimSpace(raw)
-	return line, line == "" || line[0] == '#'
 }
 
 func (rs *restorer) startTable(name string) error {
@@ -361,6 +389,11 @@ func (rs *restorer) declareChain(decl string) error {
 	fam := rs.ipt.fam.xtnlFamily()
 	table := rs.table.name
 	if b, ok := builtin(table, name); ok {
+		if cnt == nil {
+			// iptables-nft-restore sets a built-in chain's policy
+			// counters always: to zero without -c.
+			cnt = &xtnl.Counters{}
+		}
 		ch := &xtnl.Chain{Family: fam, Table: table, Name: name, Counters: cnt,
 			Base: &xtnl.BaseChain{Type: b.typ, Hook: b.hook, Priority: b.priority}}
 		switch policy {
@@ -426,7 +459,7 @@ func (rs *restorer) command(line string) error {
 			rs.counters = Counters{Packets: p, Bytes: b}
 			cnt = &rs.counters
 		}
-		line = strings.TrimSpace(line[end+1:])
+		line = strings.TrimLeft(line[end+1:], " \t")
 	}
 	args, err := splitRestoreArgs(rs.args[:0], line)
 	if err != nil {
@@ -508,64 +541,6 @@ func (rs *restorer) command(line string) error {
 	return nil
 }
 
-// splitRestoreArgs splits a restore line into arguments, appended to
-// out, as iptables-restore does: whitespace separated, double quotes
-// group, and \" and \\ inside quotes stand for themselves.
-func splitRestoreArgs(out []string, s string) ([]string, error) {
-	// Plain fields, without copying them, unless a quote turns up.
-	plain, start := len(out), -1
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == ' ' || c == '\t':
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-		case c == '"':
-			return splitQuotedArgs(out[:plain], s)
-		case start < 0:
-			start = i
-		}
-	}
-	if start >= 0 {
-		out = append(out, s[start:])
-	}
-	return out, nil
-}
-
-// splitQuotedArgs is splitRestoreArgs for a line with quotes.
-func splitQuotedArgs(out []string, s string) ([]string, error) {
-	var cur strings.Builder
-	in, quoted := false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quoted && c == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\' || s[i+1] == '\''):
-			cur.WriteByte(s[i+1])
-			i++
-		case c == '"':
-			quoted = !quoted
-			in = true
-		case !quoted && (c == ' ' || c == '\t'):
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if quoted {
-		return nil, badSpec(s, "unterminated quote")
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out, nil
-}
-
 // ZeroCounters zeroes the counters of a chain's rules ("" for every chain
 // of the table), as iptables -Z does.
 func (ipt *IPTables) ZeroCounters(table, chain string) error {
@@ -581,5 +556,32 @@ func (ipt *IPTables) ZeroCounters(table, chain string) error {
 	if isNotExist(err) && (chain == "" || IsBuiltinChain(table, chain)) {
 		return nil
 	}
-	return wrapErr(err)
+	if err != nil {
+		return wrapErr(err)
+	}
+	return ipt.zeroPolicyCounters(table, chain)
+}
+
+// zeroPolicyCounters zeroes the policy counters of the table's built-in
+// chains (or of chain alone), as iptables-nft -Z does: by setting them anew
+// on each chain the kernel holds.
+func (ipt *IPTables) zeroPolicyCounters(table, chain string) error {
+	t, err := readTable(ipt.conn, ipt.fam, table, false)
+	if err != nil {
+		return wrapErr(err)
+	}
+	f := ipt.fam.xtnlFamily()
+	tx := ipt.conn.Begin()
+	for _, c := range t.chains {
+		b, ok := builtin(table, c.name)
+		if !ok || !c.exists || (chain != "" && c.name != chain) {
+			continue
+		}
+		tx.AddChain(&xtnl.Chain{Family: f, Table: table, Name: c.name, Counters: &xtnl.Counters{},
+			Base: &xtnl.BaseChain{Type: b.typ, Hook: b.hook, Priority: b.priority}})
+	}
+	if tx.Len() == 0 {
+		return nil
+	}
+	return wrapErr(tx.Commit())
 }

@@ -113,8 +113,6 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 		snap.exists, snap.rules, from = IsBuiltinChain(table, chain) && isTable(table), nil, nil
 	case err != nil:
 		return nil, err
-	default:
-		ipt.learnChain(key) // the kernel has it: Append need not create it
 	}
 	snap.index(prev, from, whole)
 	snap.size = int64(ruleOverhead + len(table) + len(chain))

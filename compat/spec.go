@@ -169,35 +169,66 @@ func parseAddrs(dst []Addr, fam Family, token, s string) ([]Addr, error) {
 	}
 }
 
+// parseAddr parses one -s / -d address as xtables_ipparse_any and
+// xtables_ip6parse_any do: the mask first (a zero mask makes the host
+// "any", whatever it names: "0/0" is any address), then the host, IPv4 in
+// xtables_numeric_to_ipaddr's forms ("10.1" is 10.1.0.0, "010" octal) and
+// else inet_aton's ("0x7f000001"), as getaddrinfo reads a numeric host.
 func parseAddr(fam Family, token, s string) (Addr, error) {
 	var a Addr
 	l := fam.addrLen()
 	host, mask, hasMask := strings.Cut(s, "/")
-	if err := parseIPInto(&a.IP, fam, host); err != nil {
-		return a, badSpec(token, "host/network `%s' not found", host)
-	}
 	switch {
 	case !hasMask:
 		for i := range l {
 			a.Mask[i] = 0xff
 		}
-	case isDecimal(mask):
-		n, err := strconv.Atoi(mask)
-		if err != nil || n > 8*l {
+	case fam == IPv4 && strings.IndexByte(mask, '.') >= 0:
+		// A dotted mask has all four parts (no "255.255").
+		m, ok := numericToIPv4(mask)
+		if !ok || strings.Count(mask, ".") != 3 {
 			return a, badSpec(token, "invalid mask `%s' specified", mask)
 		}
-		for i := 0; i < n; i++ {
-			a.Mask[i/8] |= 0x80 >> (i % 8)
-		}
-	default:
+		copy(a.Mask[:], m[:])
+	case fam == IPv6 && strings.IndexByte(mask, ':') >= 0:
 		if err := parseIPInto(&a.Mask, fam, mask); err != nil {
 			return a, badSpec(token, "invalid mask `%s' specified", mask)
 		}
+	default:
+		n, ok := xtParseUint(mask, 0, uint64(8*l))
+		if !ok {
+			return a, badSpec(token, "invalid mask `%s' specified", mask)
+		}
+		for i := 0; i < int(n); i++ {
+			a.Mask[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	if a.Mask == ([16]byte{}) {
+		return a, nil // any address: the host is not looked at
+	}
+	if err := parseHostInto(&a.IP, fam, host); err != nil {
+		return a, badSpec(token, "host/network `%s' not found", host)
 	}
 	for i := range l {
 		a.IP[i] &= a.Mask[i]
 	}
 	return a, nil
+}
+
+// parseHostInto parses the host part of an -s / -d address (see parseAddr).
+func parseHostInto(dst *[16]byte, fam Family, host string) error {
+	if fam == IPv6 {
+		return parseIPInto(dst, fam, host)
+	}
+	b, ok := numericToIPv4(host)
+	if !ok {
+		b, ok = inetAton(host)
+	}
+	if !ok {
+		return errBadAddr
+	}
+	copy(dst[:], b[:])
+	return nil
 }
 
 func isDecimal(s string) bool {

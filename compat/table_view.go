@@ -17,6 +17,9 @@ type tableView struct {
 	name   string
 	exists bool
 	chains []*chainView
+	// byName indexes chains (readTable's views): a kube-proxy table has
+	// tens of thousands, looked up twice per rule.
+	byName map[string]*chainView
 }
 
 type chainView struct {
@@ -31,6 +34,9 @@ type chainView struct {
 }
 
 func (t *tableView) chain(name string) *chainView {
+	if t.byName != nil {
+		return t.byName[name]
+	}
 	for _, c := range t.chains {
 		if c.name == name {
 			return c
@@ -78,6 +84,10 @@ func readTable(conn *xtnl.Conn, fam Family, table string, withRules bool) (*tabl
 	}
 	slices.SortFunc(user, func(a, b *chainView) int { return strings.Compare(a.name, b.name) })
 	t.chains = append(t.chains, user...)
+	t.byName = make(map[string]*chainView, len(t.chains))
+	for _, c := range t.chains {
+		t.byName[c.name] = c
+	}
 	t.exists = len(chains) > 0
 	if !t.exists {
 		// The table may exist without chains; an empty dump tells too.

@@ -1,94 +1,281 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
+	"strings"
+	"syscall"
 
 	"github.com/xtnl/xtnl/compat"
 )
 
-// runSave is iptables-save: xtnl save [--netns NS] [-4|-6] [-t TABLE] [-c].
-func runSave(args []string, stdout, stderr io.Writer) int {
-	var netns, table string
-	proto := compat.ProtocolIPv4
-	var opts []compat.SaveOption
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "--netns", "-t", "--table":
-			if i+1 >= len(args) {
-				return fail(stderr, "iptables-save", &usageError{"option \"" + args[i] + "\" requires an argument"})
-			}
-			if args[i] == "--netns" {
-				netns = args[i+1]
-			} else {
-				table = args[i+1]
-			}
-			i++
-		case "-4":
-			proto = compat.ProtocolIPv4
-		case "-6":
-			proto = compat.ProtocolIPv6
-		case "-c", "--counters":
-			opts = append(opts, compat.SaveCounters())
+// glibcError prints what getopt_long itself prints (opterr on) for an
+// option it refuses; iptables-save and -restore leave it on.
+func glibcError(stderr io.Writer, g *getopt, r rune) {
+	argv0 := g.args[0]
+	w := g.word
+	if strings.HasPrefix(w, "--") {
+		name, _, hasEq := strings.Cut(w[2:], "=")
+		o, ok := lookupLong(g.longs, name)
+		switch {
+		case !ok && ambiguous(g.longs, name) != "":
+			fmt.Fprintf(stderr, "%s: option '--%s' is ambiguous; possibilities:%s\n", argv0, name, ambiguous(g.longs, name))
+		case !ok:
+			fmt.Fprintf(stderr, "%s: unrecognized option '%s'\n", argv0, w)
+		case hasEq && o.hasArg == 0:
+			fmt.Fprintf(stderr, "%s: option '--%s' doesn't allow an argument\n", argv0, o.name)
 		default:
-			return fail(stderr, "iptables-save", &usageError{"unknown argument " + args[i]})
+			fmt.Fprintf(stderr, "%s: option '--%s' requires an argument\n", argv0, o.name)
 		}
+		return
 	}
-	ipt, err := newIPT(proto, netns)
-	if err != nil {
-		return fail(stderr, "iptables-save", err)
+	if g.missingArg {
+		fmt.Fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv0, g.optopt)
+		return
 	}
-	return fail(stderr, "iptables-save", ipt.Save(stdout, table, opts...))
+	fmt.Fprintf(stderr, "%s: invalid option -- '%c'\n", argv0, g.optopt)
 }
 
-// runRestore is iptables-restore: xtnl restore [--netns NS] [-4|-6]
-// [--noflush] [-c] [FILE].
-func runRestore(args []string, stdin io.Reader, stderr io.Writer) int {
-	var netns, file string
-	proto := compat.ProtocolIPv4
-	var opts []compat.RestoreOption
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "--netns":
-			if i+1 >= len(args) {
-				return fail(stderr, "iptables-restore", &usageError{"option \"--netns\" requires an argument"})
+// ambiguous lists the options name abbreviates when it abbreviates more
+// than one, as glibc names them (" '--a' '--b'").
+func ambiguous(longs []longOpt, name string) string {
+	var out []string
+	for _, o := range longs {
+		if name != "" && strings.HasPrefix(o.name, name) {
+			out = append(out, " '--"+o.name+"'")
+		}
+	}
+	if len(out) < 2 {
+		return ""
+	}
+	return strings.Join(out, "")
+}
+
+var saveLongs = []longOpt{
+	{"counters", 0, 'c'}, {"version", 0, 'V'}, {"dump", 0, 'd'},
+	{"table", 1, 't'}, {"modprobe", 1, 'M'}, {"file", 1, 'f'},
+}
+
+// runSave is iptables-save (xtables_save_main).
+func runSave(prog string, fam compat.Family, netns string, args []string, stdout, stderr io.Writer) int {
+	g := newGetopt(args, "bcdt:M:f:V", saveLongs)
+	var opts []compat.SaveOption
+	table := ""
+	for {
+		r := g.getopt()
+		if r == optDone {
+			break
+		}
+		switch r {
+		case 'b':
+			fmt.Fprintln(stderr, "-b/--binary option is not implemented")
+		case 'c':
+			opts = append(opts, compat.SaveCounters())
+		case 't':
+			table = g.optarg
+		case 'M', 'd':
+		case 'f':
+			f, err := os.Create(g.optarg)
+			if err != nil {
+				fmt.Fprintf(stderr, "Failed to open file, error: %s\n", errnoText(err))
+				return 1
 			}
-			netns = args[i+1]
-			i++
-		case "-4":
-			proto = compat.ProtocolIPv4
-		case "-6":
-			proto = compat.ProtocolIPv6
-		case "-n", "--noflush":
-			opts = append(opts, compat.NoFlush())
-		case "-c", "--counters":
-			opts = append(opts, compat.RestoreCounters())
+			defer f.Close()
+			stdout = f
+		case 'V':
+			fmt.Fprintf(stdout, "%s v1.8.9 (nf_tables)\n", prog)
+			return 0
 		default:
-			if file != "" || len(args[i]) > 1 && args[i][0] == '-' {
-				return fail(stderr, "iptables-restore", &usageError{"unknown argument " + args[i]})
+			glibcError(stderr, g, r)
+			fmt.Fprintf(stderr, "Look at manual page `%s.8' for more information.\n", prog)
+			return 1
+		}
+	}
+	if len(g.rest) > 0 {
+		fmt.Fprintln(stderr, "Unknown arguments found on commandline")
+		return 1
+	}
+	if table != "" && !isTable(table) {
+		fmt.Fprintf(stderr, "Table `%s' does not exist\n", table)
+		return 1
+	}
+	ipt, err := newIPT(protocolOf(fam), netns)
+	if err != nil {
+		return report(stderr, prog, err)
+	}
+	defer ipt.Close()
+	var buf bytes.Buffer
+	if err := ipt.Save(&buf, table, opts...); err != nil {
+		return report(stderr, prog, err)
+	}
+	// The header names the program as invoked (basename of argv[0]).
+	out := buf.String()
+	for _, n := range []string{"# Generated by iptables-nft-save ", "# Generated by ip6tables-nft-save "} {
+		out = strings.ReplaceAll(out, n, "# Generated by "+prog+" ")
+	}
+	io.WriteString(stdout, out)
+	return 0
+}
+
+var restoreLongs = []longOpt{
+	{"counters", 0, 'c'}, {"verbose", 0, 'v'}, {"version", 0, 'V'}, {"test", 0, 't'},
+	{"help", 0, 'h'}, {"noflush", 0, 'n'}, {"modprobe", 1, 'M'}, {"table", 1, 'T'},
+	{"ipv4", 0, '4'}, {"ipv6", 0, '6'}, {"wait", 2, 'w'}, {"wait-interval", 2, 'W'},
+}
+
+const restoreUsage = `Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-T table] [-M command] [-4] [-6] [file]
+	   [ --counters ]
+	   [ --verbose ]
+	   [ --version]
+	   [ --test ]
+	   [ --help ]
+	   [ --noflush ]
+	   [ --table=<TABLE> ]
+	   [ --modprobe=<command> ]
+	   [ --ipv4 ]
+	   [ --ipv6 ]
+`
+
+// runRestore is iptables-restore (xtables_restore_main).
+func runRestore(prog string, fam compat.Family, netns string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := newGetopt(args, "bcvVthnM:T:wW", restoreLongs)
+	var opts []compat.RestoreOption
+	verbose, test, table := false, false, ""
+	for {
+		r := g.getopt()
+		if r == optDone {
+			break
+		}
+		switch r {
+		case 'b':
+			fmt.Fprintln(stderr, "-b/--binary option is not implemented")
+		case 'c':
+			opts = append(opts, compat.RestoreCounters())
+		case 'v':
+			verbose = true
+		case 'V':
+			fmt.Fprintf(stdout, "%s v1.8.9 (nf_tables)\n", prog)
+			return 0
+		case 't':
+			test = true
+		case 'h':
+			fmt.Fprintf(stderr, restoreUsage, prog)
+			return 0
+		case 'n':
+			opts = append(opts, compat.NoFlush())
+		case 'M':
+		case 'T':
+			table = g.optarg
+		case 'w', 'W':
+			// Ignored, and so is a value in the next word.
+			if !g.hasOptarg && g.hasArg() {
+				g.take()
 			}
-			file = args[i]
+		default: // '?', and -4/-6, which the switch lacks
+			if r == optUnknown {
+				glibcError(stderr, g, r)
+			}
+			fmt.Fprintf(stderr, "Try `%s -h' for more information.\n", prog)
+			return 1
 		}
 	}
 	in := stdin
-	if file != "" {
-		f, err := os.Open(file)
+	switch {
+	case len(g.rest) == 1:
+		f, err := os.Open(g.rest[0])
 		if err != nil {
-			return fail(stderr, "iptables-restore", err)
+			fmt.Fprintf(stderr, "Can't open %s: %s\n", g.rest[0], errnoText(err))
+			return 1
 		}
 		defer f.Close()
 		in = f
+	case len(g.rest) > 1:
+		fmt.Fprintln(stderr, "Unknown arguments found on commandline")
+		return 1
 	}
-	ipt, err := newIPT(proto, netns)
+	text, err := io.ReadAll(in)
 	if err != nil {
-		return fail(stderr, "iptables-restore", err)
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		return 1
 	}
-	return fail(stderr, "iptables-restore", ipt.Restore(in, opts...))
+	if verbose {
+		// iptables-restore -v echoes the comments it reads.
+		for _, l := range strings.SplitAfter(string(text), "\n") {
+			if strings.HasPrefix(l, "#") {
+				io.WriteString(stdout, l)
+			}
+		}
+	}
+	if table != "" {
+		text = onlyTable(text, table)
+	}
+	if test {
+		// --test parses and checks without committing: restore into a
+		// scratch namespace holding a copy of the rules.
+		return restoreTest(prog, fam, netns, text, opts, stderr)
+	}
+	ipt, err := newIPT(protocolOf(fam), netns)
+	if err != nil {
+		return report(stderr, prog, err)
+	}
+	defer ipt.Close()
+	return restoreReport(stderr, prog, ipt.Restore(bytes.NewReader(text), opts...))
 }
 
-func newIPT(proto compat.Protocol, netns string) (*compat.IPTables, error) {
-	if netns != "" {
-		return compat.New(compat.IPFamily(proto), compat.NetNS(netns))
+// restoreReport prints a restore's failure as iptables-restore does.
+func restoreReport(stderr io.Writer, prog string, err error) int {
+	if err == nil {
+		return 0
 	}
-	return compat.New(compat.IPFamily(proto))
+	var e *compat.Error
+	if errors.As(err, &e) {
+		msg := e.Error()
+		if rest, ok := strings.CutPrefix(msg, "iptables-restore"); ok {
+			msg = prog + rest
+		} else if rest, ok := strings.CutPrefix(msg, "iptables"); ok {
+			msg = prog + rest
+		}
+		fmt.Fprintln(stderr, msg)
+		if e.ExitStatus() == 2 {
+			fmt.Fprintf(stderr, "Try `%s -h' or '%s --help' for more information.\n", prog, prog)
+		}
+		return e.ExitStatus()
+	}
+	return report(stderr, prog, err)
+}
+
+// onlyTable blanks the lines of the tables other than table (-T), so
+// that line numbers in messages stay those of the input. A line naming
+// an unknown table is kept: iptables-restore refuses it even then.
+func onlyTable(text []byte, table string) []byte {
+	var out bytes.Buffer
+	keep := true
+	sc := bufio.NewScanner(bytes.NewReader(text))
+	sc.Buffer(nil, len(text)+1)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "*") {
+			name := strings.Fields(l[1:] + " ")
+			keep = len(name) == 0 || name[0] == table || !isTable(name[0])
+		}
+		if keep {
+			out.WriteString(l)
+		}
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}
+
+// errnoText is strerror's text for an *os.PathError.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return err.Error()
 }

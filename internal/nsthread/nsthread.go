@@ -18,6 +18,7 @@ package nsthread
 import (
 	"errors"
 	"fmt"
+	"github.com/vishvananda/netns"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -67,10 +68,11 @@ func OfPath(path string) (ID, error) {
 // its descriptor and ID. A file that is not a network namespace gives an
 // error wrapping ErrNotNetNS.
 func Open(path string) (int, ID, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	h, err := netns.GetFromPath(path)
 	if err != nil {
 		return -1, ID{}, err
 	}
+	fd := int(h)
 	id, err := OfFd(fd)
 	if err != nil {
 		unix.Close(fd)
@@ -84,7 +86,8 @@ func Open(path string) (int, ID, error) {
 // locks its thread first if it may be anywhere but the process's own
 // namespace.
 func OpenCurrent() (int, error) {
-	return unix.Open(threadSelf, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	h, err := netns.Get()
+	return int(h), err
 }
 
 // OfFd is the ID of the network namespace behind an open descriptor; a
@@ -110,7 +113,7 @@ func OfFd(fd int) (ID, error) {
 // the caller's own runtime.LockOSThread).
 func Do(ns int, fn func() error) error {
 	return on(func() error {
-		if err := unix.Setns(ns, unix.CLONE_NEWNET); err != nil {
+		if err := netns.Set(netns.NsHandle(ns)); err != nil {
 			return enterError(ns, err)
 		}
 		return nil
@@ -176,7 +179,7 @@ func run(enter, fn func() error, r chan<- outcome) {
 		return
 	}
 	o := call(fn)
-	if err := unix.Setns(back, unix.CLONE_NEWNET); err != nil {
+	if err := netns.Set(netns.NsHandle(back)); err != nil {
 		// Left locked: the runtime ends this thread with the goroutine.
 		if o.err == nil && !o.panicked {
 			o.err = fmt.Errorf("return to own network namespace: %w", err)

@@ -1,0 +1,56 @@
+package compat
+
+import "strings"
+
+// PrintRule is the rule as iptables -v prints it when it appends,
+// inserts, replaces, deletes or checks one (iptables' FMT_PRINT_RULE:
+// numeric, no counters, interfaces shown, no column alignment), without
+// the trailing newline:
+//
+//	DROP  tcp opt -- in * out *  10.0.0.1  -> 0.0.0.0/0   tcp dpt:22
+func (s *Spec) PrintRule() string {
+	var b strings.Builder
+	target := s.Verdict
+	if s.Target != nil {
+		target = s.Target.Ext.Name
+		if s.Target.Ext.SaveName != nil {
+			target = s.Target.Ext.SaveName(s.Target.Info)
+		}
+	}
+	b.WriteString(target + " ")
+	b.WriteByte(invChar(s.InvProto, ' '))
+	b.WriteString(s.listProto(false) + " opt ")
+	b.WriteByte(invChar(s.InvFrag, '-'))
+	if s.Frag {
+		b.WriteString("f ")
+	} else {
+		b.WriteString("- ")
+	}
+	iface := func(name string, inv bool) string {
+		if name == "" {
+			name = "*"
+		}
+		if inv {
+			name = "!" + name
+		}
+		return name
+	}
+	b.WriteString("in " + iface(s.InIface, s.InvIn) + " out " + iface(s.OutIface, s.InvOut) + " ")
+	b.WriteByte(invChar(s.InvSrc, ' '))
+	b.WriteString(s.listAddr(s.Src, true) + " ")
+	b.WriteByte(invChar(s.InvDst, ' '))
+	b.WriteString("-> " + s.listAddr(s.Dst, true) + "  ")
+	if s.Goto {
+		b.WriteString("[goto] ")
+	}
+	w := s.writer()
+	w.numeric = true
+	for _, m := range s.Matches {
+		printInstance(m, w)
+	}
+	if s.Target != nil {
+		printInstance(s.Target, w)
+	}
+	b.WriteString(w.String())
+	return b.String()
+}

@@ -1,0 +1,470 @@
+package nft
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
+)
+
+// Message is one netlink message of a compiled script, as nft would send
+// it in its batch: the NFT_MSG_* type, netlink flags, family and
+// attributes.
+type Message struct {
+	Type   uint16
+	Flags  uint16
+	Family xtnl.Family
+	Attrs  []byte
+	// Op and Object say what it does, for errors ("add rule", "inet t c").
+	Op, Object string
+	// Pos is where the command that made it starts in the script (nft
+	// names it when the kernel refuses the message).
+	Pos Pos
+}
+
+// Program is a compiled script: the messages of one transaction.
+type Program struct {
+	Messages []Message
+	// Lists are the list commands of the script, run after the commit.
+	Lists []*Command
+}
+
+// AddTo appends the program's messages to tx.
+func (p *Program) AddTo(tx *xtnl.Tx) {
+	for _, m := range p.Messages {
+		tx.AddRaw(m.Op, m.Object, m.Type, m.Flags, m.Family, m.Attrs)
+	}
+}
+
+// compileCtx is the state of one compilation.
+type compileCtx struct {
+	file   string
+	src    string
+	prog   *Program
+	errs   ErrorList
+	setID  uint32
+	named  map[string]uint32
+	chains map[string]*chainInfo // family/table/chain → what the script says of it
+	// Lookup answers questions about the ruleset already in the kernel
+	// (the hook of a chain the script does not declare); nil offline.
+	lookup Lookup
+	// cur is the command being compiled.
+	cur srcSpan
+	// setInfos are the sets the script declared, by family/table/name.
+	setInfos map[string]*setInfo
+}
+
+type chainInfo struct {
+	hook string
+}
+
+// Lookup is what the compiler may ask about the existing ruleset.
+type Lookup interface {
+	// ChainHook returns the hook of a base chain ("" for a regular
+	// chain), ok false if the chain does not exist.
+	ChainHook(fam xtnl.Family, table, chain string) (hook string, ok bool)
+}
+
+func (cc *compileCtx) errAt(s srcSpan, msg string) error {
+	e := &Error{File: cc.file, Pos: s.Pos, EndCol: s.end, Msg: msg, Text: lineText(cc.src, s.Line)}
+	return e
+}
+
+func (cc *compileCtx) nextSetID() uint32 {
+	cc.setID++
+	return cc.setID
+}
+
+func (cc *compileCtx) namedSetID(table, name string) uint32 {
+	return cc.named[table+"/"+name]
+}
+
+func (cc *compileCtx) add(typ uint16, flags uint16, fam xtnl.Family, op, obj string, attrs []byte) {
+	cc.prog.Messages = append(cc.prog.Messages, Message{Type: typ, Flags: flags, Family: fam, Attrs: attrs, Op: op, Object: obj, Pos: cc.cur.Pos})
+}
+
+// Options configure compilation.
+type Options struct {
+	// File names the script in errors ("/dev/stdin", "<cmdline>").
+	File string
+	// Lookup answers questions about the kernel's ruleset; may be nil.
+	Lookup Lookup
+}
+
+// Compile parses and evaluates a script and returns its transaction.
+// Errors name line and column (*Error, in an ErrorList).
+func Compile(src string, o Options) (_ *Program, err error) {
+	defer guard("compile", &err)
+	if o.File == "" {
+		o.File = "<cmdline>"
+	}
+	cmds, errs := parse(o.File, src)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	cc := &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+	for _, c := range cmds {
+		cc.cur = c.pos
+		if err := cc.command(c); err != nil {
+			if e, ok := err.(*Error); ok {
+				cc.errs = append(cc.errs, e)
+			} else {
+				cc.errs = append(cc.errs, &Error{File: o.File, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(src, c.pos.Line)})
+			}
+		}
+	}
+	if len(cc.errs) > 0 {
+		return nil, cc.errs
+	}
+	return cc.prog, nil
+}
+
+func objName(fam xtnl.Family, parts ...string) string {
+	return fam.String() + " " + strings.Join(parts, " ")
+}
+
+func (cc *compileCtx) command(c *Command) error {
+	switch c.Op {
+	case "list", "reset":
+		cc.prog.Lists = append(cc.prog.Lists, c)
+		return nil
+	}
+	switch c.Obj {
+	case "table":
+		return cc.tableCmd(c)
+	case "chain":
+		return cc.chainCmd(c)
+	case "rule":
+		return cc.ruleCmd(c)
+	case "set", "map":
+		return cc.setCmd(c)
+	case "element":
+		return cc.elementCmd(c)
+	case "ruleset":
+		if c.Op == "flush" {
+			cc.add(unix.NFT_MSG_DELTABLE, 0, c.Family, "flush ruleset", "ruleset", nil)
+			return nil
+		}
+	}
+	return cc.errAt(c.pos, fmt.Sprintf("unsupported command: %s %s", c.Op, c.Obj))
+}
+
+func (cc *compileCtx) tableAttrs(c *Command, flags uint32) []byte {
+	var a attrBuf
+	a.str(unix.NFTA_TABLE_NAME, c.Table)
+	if c.Handle != 0 {
+		a.u64(nftaTableHandle, c.Handle)
+	}
+	if c.Op == "add" || c.Op == "create" {
+		a.u32(unix.NFTA_TABLE_FLAGS, flags)
+	}
+	return a.b
+}
+
+func (cc *compileCtx) tableCmd(c *Command) error {
+	obj := objName(c.Family, c.Table)
+	switch c.Op {
+	case "add", "create":
+		var flags uint32
+		if c.table != nil {
+			for _, f := range c.table.flags {
+				switch f {
+				case "dormant":
+					flags |= unix.NFT_TABLE_F_DORMANT
+				case "owner":
+					flags |= 2
+				default:
+					return cc.errAt(c.pos, "unknown table flag "+f)
+				}
+			}
+		}
+		fl := uint16(unix.NLM_F_CREATE)
+		if c.Op == "create" {
+			fl |= unix.NLM_F_EXCL
+		}
+		attrs := cc.tableAttrs(c, flags)
+		if c.table != nil && c.table.comment != "" {
+			var a attrBuf
+			a.b = attrs
+			a.raw(nftaTableUserdata, udataStr(0, c.table.comment))
+			attrs = a.b
+		}
+		cc.add(unix.NFT_MSG_NEWTABLE, fl, c.Family, c.Op+" table", obj, attrs)
+		if c.table != nil {
+			return cc.tableBody(c)
+		}
+		return nil
+	case "delete", "destroy":
+		cc.add(unix.NFT_MSG_DELTABLE, 0, c.Family, "delete table", obj, cc.tableAttrs(c, 0))
+		return nil
+	case "flush":
+		var a attrBuf
+		a.str(unix.NFTA_RULE_TABLE, c.Table)
+		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "flush table", obj, a.b)
+		return nil
+	}
+	return cc.errAt(c.pos, "unsupported table command "+c.Op)
+}
+
+// tableBody expands table { ... } as nft does: chains, sets, then every
+// chain's rules.
+func (cc *compileCtx) tableBody(c *Command) error {
+	td := c.table
+	for _, ch := range td.chains {
+		sub := &Command{pos: ch.pos, Op: "add", Obj: "chain", Family: c.Family, Table: c.Table, Name: ch.name, chain: ch, inTable: true}
+		if err := cc.chainCmd(sub); err != nil {
+			return err
+		}
+	}
+	for _, sd := range td.sets {
+		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd}
+		if err := cc.setCmd(sub); err != nil {
+			return err
+		}
+	}
+	if len(td.objs) > 0 {
+		return cc.errAt(td.objs[0].pos, "stateful objects are not supported yet")
+	}
+	for _, ch := range td.chains {
+		for _, rd := range ch.rules {
+			sub := &Command{pos: rd.pos, Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Name: ch.name, rule: rd, Index: -1}
+			if err := cc.ruleCmd(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var hookNums = map[string]uint32{"prerouting": 0, "input": 1, "forward": 2, "output": 3, "postrouting": 4, "ingress": 0, "egress": 1}
+
+var stdPrios = map[string]int32{"raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100}
+var bridgePrios = map[string]int32{"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300}
+
+func (cc *compileCtx) chainPriority(fam xtnl.Family, cd *chainDef) (int32, error) {
+	text := cd.prioText
+	if v, err := strconv.ParseInt(text, 0, 32); err == nil {
+		return int32(v), nil
+	}
+	parts := strings.Fields(text)
+	table := stdPrios
+	if fam == xtnl.FamilyBridge {
+		table = bridgePrios
+	}
+	base, ok := table[parts[0]]
+	if !ok {
+		return 0, cc.errAt(cd.prio.span(), fmt.Sprintf("'%s' is invalid priority in this context.", parts[0]))
+	}
+	if len(parts) == 3 {
+		n, err := strconv.ParseInt(parts[2], 10, 32)
+		if err != nil {
+			return 0, cc.errAt(cd.prio.span(), "invalid priority")
+		}
+		if parts[1] == "-" {
+			n = -n
+		}
+		base += int32(n)
+	}
+	return base, nil
+}
+
+func (cc *compileCtx) chainCmd(c *Command) error {
+	obj := objName(c.Family, c.Table, c.Name)
+	var a attrBuf
+	a.str(unix.NFTA_CHAIN_TABLE, c.Table)
+	if c.Handle != 0 {
+		a.u64(unix.NFTA_CHAIN_HANDLE, c.Handle)
+	}
+	if c.Name != "" {
+		a.str(unix.NFTA_CHAIN_NAME, c.Name)
+	}
+	switch c.Op {
+	case "add", "create":
+		cd := c.chain
+		key := c.Family.String() + "/" + c.Table + "/" + c.Name
+		ci := &chainInfo{}
+		cc.chains[key] = ci
+		if cd != nil && cd.base {
+			hook, ok := hookNums[cd.hook]
+			if !ok {
+				return cc.errAt(cd.hookPos, "unknown chain hook")
+			}
+			ci.hook = cd.hook
+			prio, err := cc.chainPriority(c.Family, cd)
+			if err != nil {
+				return err
+			}
+			n := a.nest(unix.NFTA_CHAIN_HOOK)
+			a.u32(unix.NFTA_HOOK_HOOKNUM, hook)
+			a.u32(unix.NFTA_HOOK_PRIORITY, uint32(prio))
+			if len(cd.devices) == 1 {
+				a.str(unix.NFTA_HOOK_DEV, cd.devices[0])
+			} else if len(cd.devices) > 1 {
+				d := a.nest(nftaHookDevs)
+				for _, dev := range cd.devices {
+					a.str(1, dev)
+				}
+				a.end(d)
+			}
+			a.end(n)
+			if cd.policy != "" {
+				switch cd.policy {
+				case "accept":
+					a.u32(unix.NFTA_CHAIN_POLICY, 1)
+				case "drop":
+					a.u32(unix.NFTA_CHAIN_POLICY, 0)
+				default:
+					return cc.errAt(cd.pos, "invalid policy")
+				}
+			}
+			a.str(unix.NFTA_CHAIN_TYPE, cd.typ)
+		}
+		if cd != nil && cd.comment != "" {
+			a.raw(nftaChainUserdata, udataStr(0, cd.comment))
+		}
+		fl := uint16(unix.NLM_F_CREATE)
+		if c.Op == "create" {
+			fl |= unix.NLM_F_EXCL
+		}
+		cc.add(unix.NFT_MSG_NEWCHAIN, fl, c.Family, c.Op+" chain", obj, a.b)
+		if cd != nil && !c.inTable && len(cd.rules) > 0 {
+			for _, rd := range cd.rules {
+				sub := &Command{pos: rd.pos, Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Name: c.Name, rule: rd, Index: -1}
+				if err := cc.ruleCmd(sub); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case "delete", "destroy":
+		cc.add(unix.NFT_MSG_DELCHAIN, 0, c.Family, "delete chain", obj, a.b)
+		return nil
+	case "flush":
+		var r attrBuf
+		r.str(unix.NFTA_RULE_TABLE, c.Table)
+		r.str(unix.NFTA_RULE_CHAIN, c.Name)
+		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "flush chain", obj, r.b)
+		return nil
+	case "rename":
+		a.str(unix.NFTA_CHAIN_NAME, c.newName)
+		cc.add(unix.NFT_MSG_NEWCHAIN, 0, c.Family, "rename chain", obj, a.b)
+		return nil
+	}
+	return cc.errAt(c.pos, "unsupported chain command "+c.Op)
+}
+
+// udataStr is one TLV of nft's user data: type, length, NUL-terminated
+// string.
+func udataStr(typ byte, s string) []byte {
+	return append([]byte{typ, byte(len(s) + 1)}, append([]byte(s), 0)...)
+}
+
+func (cc *compileCtx) hookOf(fam xtnl.Family, table, chain string) string {
+	if ci, ok := cc.chains[fam.String()+"/"+table+"/"+chain]; ok {
+		return ci.hook
+	}
+	if cc.lookup != nil {
+		if h, ok := cc.lookup.ChainHook(fam, table, chain); ok {
+			return h
+		}
+	}
+	return ""
+}
+
+func (cc *compileCtx) ruleCmd(c *Command) error {
+	obj := objName(c.Family, c.Table, c.Name)
+	var a attrBuf
+	a.str(unix.NFTA_RULE_TABLE, c.Table)
+	a.str(unix.NFTA_RULE_CHAIN, c.Name)
+	if c.Op == "delete" || c.Op == "destroy" {
+		a.u64(unix.NFTA_RULE_HANDLE, c.Handle)
+		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "delete rule", obj, a.b)
+		return nil
+	}
+	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name)}
+	if err := r.compileRule(c.rule); err != nil {
+		return err
+	}
+	var flags uint16
+	switch c.Op {
+	case "add", "create":
+		flags = unix.NLM_F_CREATE | unix.NLM_F_APPEND
+	case "insert":
+		flags = unix.NLM_F_CREATE
+	case "replace":
+		flags = unix.NLM_F_REPLACE
+		a.u64(unix.NFTA_RULE_HANDLE, c.Handle)
+	default:
+		return cc.errAt(c.pos, "unsupported rule command "+c.Op)
+	}
+	if c.Op != "replace" && c.Pos != 0 {
+		a.u64(unix.NFTA_RULE_POSITION, c.Pos)
+	}
+	if c.rule.comment != "" {
+		a.raw(unix.NFTA_RULE_USERDATA, udataStr(0, c.rule.comment))
+	}
+	l := a.nest(unix.NFTA_RULE_EXPRESSIONS)
+	for _, e := range r.out {
+		n := a.nest(unix.NFTA_LIST_ELEM)
+		a.str(unix.NFTA_EXPR_NAME, e.name)
+		if len(e.data) > 0 {
+			d := a.nest(unix.NFTA_EXPR_DATA)
+			a.b = append(a.b, e.data...)
+			a.end(d)
+		}
+		a.end(n)
+	}
+	a.end(l)
+	for _, as := range r.sets {
+		setObj := objName(c.Family, c.Table, as.name)
+		cc.add(unix.NFT_MSG_NEWSET, unix.NLM_F_CREATE, c.Family, "add set", setObj, as.setAttrs(c.Table))
+		cc.add(unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE, c.Family, "add element", setObj, as.elemAttrs(c.Table))
+	}
+	cc.add(unix.NFT_MSG_NEWRULE, flags, c.Family, c.Op+" rule", obj, a.b)
+	return nil
+}
+
+// compiler is implemented by each statement kind.
+type compiler interface {
+	compile(r *ruleCtx) error
+}
+
+func (r *ruleCtx) compileRule(rd *ruleDef) error {
+	stmts := mergePayloads(rd.stmts)
+	var terminal Stmt
+	for _, s := range stmts {
+		if terminal != nil {
+			return r.cc.errAt(s.span(), "Statement after terminal statement has no effect")
+		}
+		if isTerminal(s) {
+			terminal = s
+		}
+		switch x := s.(type) {
+		case *matchStmt:
+			if err := r.compileMatch(x.rel); err != nil {
+				return err
+			}
+		case compiler:
+			if err := x.compile(r); err != nil {
+				return err
+			}
+		default:
+			return r.cc.errAt(s.span(), "unsupported statement")
+		}
+	}
+	return nil
+}
+
+// isTerminal says whether nothing may follow s in a rule: a verdict (not
+// a verdict map) or a nat statement.
+func isTerminal(s Stmt) bool {
+	switch x := s.(type) {
+	case *verdictStmt:
+		return x.v != nil
+	case *natStmt, *rejectStmt:
+		return true
+	}
+	return false
+}

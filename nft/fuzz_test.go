@@ -1,0 +1,21 @@
+package nft
+
+import "testing"
+
+// FuzzCompile feeds arbitrary scripts to the compiler: it must return a
+// program or an error, never panic.
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		"add rule ip t c tcp dport 22 accept",
+		"table inet t { chain c { type filter hook input priority 0; policy drop;\n ip saddr { 1.2.3.4, 10.0.0.0/8 } counter accept\n } }",
+		"define x = { 1, 2 }\nadd rule inet t c udp dport $x drop",
+		"add rule inet t c ip daddr . tcp dport vmap { 1.2.3.4 . 80 : accept }",
+		"add set ip t s { type ipv4_addr; flags interval; elements = { 1.2.3.0/24 } }",
+		"add rule ip t c ct state established,related accept comment \"x\"",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		_, _ = Compile(src, Options{})
+	})
+}

@@ -1,0 +1,686 @@
+package nft
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xtnl/xtnl"
+)
+
+// parser turns tokens into commands, in nft's grammar (parser_bison.y).
+type parser struct {
+	file    string
+	src     string
+	toks    []token
+	i       int
+	errs    ErrorList
+	defines map[string]Expr
+}
+
+// bailout stops parsing a command at its first syntax error; the parser
+// resumes at the next line, as nft's error recovery does.
+type bailout struct{}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) peekN(n int) token {
+	if p.i+n < len(p.toks) {
+		return p.toks[p.i+n]
+	}
+	return p.toks[len(p.toks)-1]
+}
+func (p *parser) next() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+func (p *parser) isWord(s string) bool {
+	t := p.peek()
+	return t.kind == tWord && t.text == s
+}
+
+func (p *parser) isPunct(s string) bool {
+	t := p.peek()
+	return t.kind == tPunct && t.text == s
+}
+
+func (p *parser) acceptWord(s string) bool {
+	if p.isWord(s) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) acceptPunct(s string) bool {
+	if p.isPunct(s) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func tokDesc(t token) string {
+	switch t.kind {
+	case tEOF:
+		return "end of file"
+	case tNewline:
+		return "newline"
+	case tString:
+		return "quoted string"
+	case tNum:
+		return "number"
+	case tWord:
+		return strings.ToLower(t.text)
+	case tPunct:
+		return "'" + t.text + "'"
+	}
+	return "string"
+}
+
+// fail records a syntax error at t and stops the command.
+func (p *parser) fail(t token, msg string) {
+	p.errorAt(srcSpan{t.pos, t.end}, msg)
+	panic(bailout{})
+}
+
+func (p *parser) unexpected(t token) {
+	p.fail(t, "syntax error, unexpected "+tokDesc(t))
+}
+
+func (p *parser) errorAt(s srcSpan, msg string) {
+	p.errs = append(p.errs, &Error{File: p.file, Pos: s.Pos, EndCol: s.end, Msg: msg, Text: lineText(p.src, s.Line)})
+}
+
+func (p *parser) expectPunct(s string) token {
+	t := p.next()
+	if t.kind != tPunct || t.text != s {
+		p.unexpected(t)
+	}
+	return t
+}
+
+func (p *parser) expectWord(s string) token {
+	t := p.next()
+	if t.kind != tWord || t.text != s {
+		p.unexpected(t)
+	}
+	return t
+}
+
+// name reads an identifier: a word, a quoted string, or a number (nft
+// accepts table names such as "1").
+func (p *parser) name() string {
+	t := p.next()
+	switch t.kind {
+	case tWord, tString, tNum:
+		return t.text
+	}
+	p.unexpected(t)
+	return ""
+}
+
+func (p *parser) skipNewlines() {
+	for p.peek().kind == tNewline || p.isPunct(";") {
+		p.i++
+	}
+}
+
+// endOfStmt reports whether the current token ends a command line.
+func (p *parser) endOfLine() bool {
+	t := p.peek()
+	return t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && (t.text == ";" || t.text == "}")
+}
+
+// Parse parses a script in nft's language into commands without
+// evaluating them. file names the script in errors.
+func Parse(file, src string) ([]*Command, error) {
+	cmds, errs := parse(file, src)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cmds, nil
+}
+
+func parse(file, src string) (cmds []*Command, errs ErrorList) {
+	toks, serrs := scanAll(file, src)
+	p := &parser{file: file, src: src, toks: toks, defines: map[string]Expr{}}
+	p.errs = append(p.errs, serrs...)
+	for {
+		p.skipNewlines()
+		if p.peek().kind == tEOF {
+			break
+		}
+		start := p.i
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					if _, ok := r.(bailout); !ok {
+						panic(r)
+					}
+					// resynchronise at the next line
+					for p.peek().kind != tEOF && p.peek().kind != tNewline {
+						p.i++
+					}
+				}
+			}()
+			cmds = append(cmds, p.command()...)
+		}()
+		if p.i == start {
+			p.i++
+		}
+	}
+	return cmds, p.errs
+}
+
+var families = map[string]xtnl.Family{
+	"ip": xtnl.FamilyIPv4, "ip6": xtnl.FamilyIPv6, "inet": xtnl.FamilyInet, "arp": xtnl.FamilyARP,
+	"bridge": xtnl.FamilyBridge, "netdev": xtnl.FamilyNetdev,
+}
+
+// family reads an optional family (default ip) and the table name.
+func (p *parser) tableSpec(c *Command) {
+	t := p.peek()
+	if t.kind == tWord {
+		if f, ok := families[t.text]; ok {
+			// "ip" alone could be the table name: a family is followed
+			// by a name.
+			n := p.peekN(1)
+			if n.kind == tWord || n.kind == tString || n.kind == tNum {
+				p.i++
+				c.Family = f
+				c.famGiven = true
+			}
+		}
+	}
+	if !c.famGiven {
+		c.Family = xtnl.FamilyIPv4
+	}
+	c.Table = p.name()
+}
+
+func (p *parser) command() []*Command {
+	t := p.peek()
+	c := &Command{pos: srcSpan{t.pos, t.end}, Index: -1}
+	if t.kind == tWord && t.text == "define" {
+		p.i++
+		nt := p.next()
+		if nt.kind != tWord {
+			p.unexpected(nt)
+		}
+		p.expectPunct("=")
+		p.defines[nt.text] = p.rhsExpr()
+		p.endCommand()
+		return nil
+	}
+	if t.kind == tWord && t.text == "undefine" {
+		p.i++
+		delete(p.defines, p.name())
+		p.endCommand()
+		return nil
+	}
+	op := "add"
+	if t.kind == tWord {
+		switch t.text {
+		case "add", "create", "insert", "replace", "delete", "destroy", "flush", "list", "reset", "rename":
+			op = t.text
+			p.i++
+		case "table", "chain", "rule", "set", "map", "element", "counter", "quota", "limit", "ct", "flowtable":
+		default:
+			p.unexpected(t)
+		}
+	} else {
+		p.unexpected(t)
+	}
+	c.Op = op
+	ot := p.next()
+	if ot.kind != tWord {
+		p.unexpected(ot)
+	}
+	c.Obj = ot.text
+	switch ot.text {
+	case "ruleset":
+		if f, ok := families[p.peek().text]; ok && p.peek().kind == tWord {
+			p.i++
+			c.Family, c.famGiven = f, true
+		}
+	case "table":
+		p.tableSpec(c)
+		if op == "delete" && p.acceptWord("handle") {
+			c.Handle = p.number()
+		}
+		if p.isPunct("{") {
+			c.table = p.tableBlock(c)
+			return []*Command{c}
+		}
+	case "chain":
+		p.tableSpec(c)
+		if p.acceptWord("handle") {
+			c.Handle = p.number()
+		} else {
+			c.Name = p.name()
+		}
+		if op == "rename" {
+			c.newName = p.name()
+		}
+		if p.isPunct("{") {
+			c.chain = p.chainBlock(c.Name, c.pos)
+			return []*Command{c}
+		}
+	case "rule":
+		p.tableSpec(c)
+		c.Name = p.name()
+		switch {
+		case p.acceptWord("handle"):
+			c.Handle = p.number()
+		case p.acceptWord("position"):
+			c.Pos = p.number()
+		case p.acceptWord("index"):
+			c.Index = int(p.number())
+		}
+		if op != "delete" && op != "list" && op != "reset" {
+			c.rule = p.ruleLine()
+		}
+	case "set", "map":
+		if op == "list" && (p.peek().kind == tEOF || p.peek().kind == tNewline) {
+			break
+		}
+		p.tableSpec(c)
+		if p.acceptWord("handle") {
+			c.Handle = p.number()
+		} else {
+			c.Name = p.name()
+		}
+		if p.isPunct("{") {
+			c.set = p.setBlock(c.Name, ot.text == "map", c.pos)
+			return []*Command{c}
+		}
+	case "element":
+		p.tableSpec(c)
+		c.Name = p.name()
+		if !p.isPunct("{") {
+			p.unexpected(p.peek())
+		}
+		c.elems = p.setLiteral(true)
+	case "counter", "quota", "limit", "ct", "flowtable", "secmark", "synproxy":
+		if ot.text == "ct" {
+			k := p.next()
+			if k.text != "helper" && k.text != "timeout" && k.text != "expectation" {
+				p.unexpected(k)
+			}
+			c.Obj = "ct " + k.text
+		}
+		p.tableSpec(c)
+		if p.acceptWord("handle") {
+			c.Handle = p.number()
+		} else {
+			c.Name = p.name()
+		}
+		o := &objDef{pos: c.pos, kind: c.Obj, name: c.Name}
+		if p.isPunct("{") {
+			p.i++
+			o.args = p.blockTokens()
+		} else {
+			for !p.endOfLine() {
+				o.args = append(o.args, p.next())
+			}
+		}
+		c.obj = o
+	case "tables", "chains", "sets", "maps", "counters", "quotas", "limits", "flowtables":
+		if f, ok := families[p.peek().text]; ok && p.peek().kind == tWord {
+			p.i++
+			c.Family, c.famGiven = f, true
+		}
+	default:
+		p.unexpected(ot)
+	}
+	p.endCommand()
+	return []*Command{c}
+}
+
+func (p *parser) endCommand() {
+	t := p.peek()
+	if t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && t.text == ";" {
+		if t.kind != tEOF {
+			p.i++
+		}
+		return
+	}
+	p.unexpected(t)
+}
+
+// blockTokens reads up to the matching '}' and returns the tokens within.
+func (p *parser) blockTokens() []token {
+	depth := 1
+	var out []token
+	for {
+		t := p.next()
+		switch {
+		case t.kind == tEOF:
+			p.unexpected(t)
+		case t.kind == tPunct && t.text == "{":
+			depth++
+		case t.kind == tPunct && t.text == "}":
+			depth--
+			if depth == 0 {
+				return out
+			}
+		}
+		out = append(out, t)
+	}
+}
+
+func (p *parser) number() uint64 {
+	t := p.next()
+	if t.kind != tNum {
+		p.unexpected(t)
+	}
+	v, err := strconv.ParseUint(t.text, 0, 64)
+	if err != nil {
+		p.fail(t, "number out of range")
+	}
+	return v
+}
+
+// tableBlock parses table NAME { ... }.
+func (p *parser) tableBlock(c *Command) *tableDef {
+	p.expectPunct("{")
+	td := &tableDef{}
+	for {
+		p.skipNewlines()
+		t := p.next()
+		if t.kind == tPunct && t.text == "}" {
+			return td
+		}
+		if t.kind != tWord {
+			p.unexpected(t)
+		}
+		switch t.text {
+		case "chain":
+			name := p.name()
+			td.chains = append(td.chains, p.chainBlock(name, srcSpan{t.pos, t.end}))
+		case "set", "map":
+			name := p.name()
+			td.sets = append(td.sets, p.setBlock(name, t.text == "map", srcSpan{t.pos, t.end}))
+		case "flags":
+			td.flags = append(td.flags, p.flagList()...)
+		case "comment":
+			td.comment = p.stringArg()
+		case "counter", "quota", "limit", "ct", "secmark", "synproxy", "flowtable":
+			kind := t.text
+			if kind == "ct" {
+				kind = "ct " + p.next().text
+			}
+			name := p.name()
+			p.expectPunct("{")
+			o := &objDef{pos: srcSpan{t.pos, t.end}, kind: kind, name: name, args: p.blockTokens()}
+			if kind == "flowtable" {
+				td.flows = append(td.flows, &flowtableDef{pos: o.pos, name: name})
+			}
+			td.objs = append(td.objs, o)
+		default:
+			p.unexpected(t)
+		}
+	}
+}
+
+func (p *parser) flagList() []string {
+	var out []string
+	for {
+		out = append(out, p.name())
+		if !p.acceptPunct(",") {
+			return out
+		}
+	}
+}
+
+func (p *parser) stringArg() string {
+	t := p.next()
+	if t.kind != tString && t.kind != tWord {
+		p.unexpected(t)
+	}
+	return t.text
+}
+
+// chainBlock parses the body of chain NAME { ... }.
+func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
+	p.expectPunct("{")
+	cd := &chainDef{name: name, pos: pos}
+	for {
+		p.skipNewlines()
+		t := p.peek()
+		if t.kind == tPunct && t.text == "}" {
+			p.i++
+			return cd
+		}
+		switch {
+		case t.kind == tWord && t.text == "type":
+			p.i++
+			cd.base = true
+			cd.typ = p.name()
+			p.expectWord("hook")
+			ht := p.next()
+			cd.hook = ht.text
+			cd.hookPos = srcSpan{ht.pos, ht.end}
+			if p.acceptWord("device") {
+				cd.devices = append(cd.devices, p.stringArg())
+			}
+			if p.acceptWord("devices") {
+				p.expectPunct("=")
+				cd.devices = append(cd.devices, p.deviceList()...)
+			}
+			p.expectWord("priority")
+			cd.prio, cd.prioText = p.priority()
+			p.endCommandInBlock()
+		case t.kind == tWord && t.text == "policy":
+			p.i++
+			cd.policy = p.name()
+			p.endCommandInBlock()
+		case t.kind == tWord && t.text == "comment" && p.peekN(1).kind == tString && p.lineEndsAfter(2):
+			p.i++
+			cd.comment = p.stringArg()
+			p.endCommandInBlock()
+		case t.kind == tWord && t.text == "devices" && p.peekN(1).text == "=":
+			p.i += 2
+			cd.devices = append(cd.devices, p.deviceList()...)
+			p.endCommandInBlock()
+		case t.kind == tWord && t.text == "flags" && p.peekN(1).text == "offload":
+			p.i++
+			cd.flags = p.flagList()
+			p.endCommandInBlock()
+		default:
+			cd.rules = append(cd.rules, p.ruleLine())
+			p.endCommandInBlock()
+		}
+	}
+}
+
+// lineEndsAfter reports whether the n-th token from here ends the line.
+func (p *parser) lineEndsAfter(n int) bool {
+	t := p.peekN(n)
+	return t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && (t.text == ";" || t.text == "}")
+}
+
+func (p *parser) endCommandInBlock() {
+	t := p.peek()
+	if t.kind == tNewline || t.kind == tPunct && t.text == ";" {
+		p.i++
+		return
+	}
+	if t.kind == tPunct && t.text == "}" {
+		return
+	}
+	p.unexpected(t)
+}
+
+func (p *parser) deviceList() []string {
+	if p.acceptPunct("{") {
+		var out []string
+		for {
+			p.skipNewlinesOnly()
+			if p.acceptPunct("}") {
+				return out
+			}
+			out = append(out, p.stringArg())
+			p.skipNewlinesOnly()
+			p.acceptPunct(",")
+		}
+	}
+	return []string{p.stringArg()}
+}
+
+func (p *parser) skipNewlinesOnly() {
+	for p.peek().kind == tNewline {
+		p.i++
+	}
+}
+
+// priority reads a chain priority: a number, a name, or name +/- number.
+func (p *parser) priority() (Expr, string) {
+	t := p.next()
+	switch t.kind {
+	case tNum:
+		return &symbolExpr{srcSpan: srcSpan{t.pos, t.end}, text: t.text, kind: tNum}, t.text
+	case tPunct:
+		if t.text == "-" {
+			n := p.next()
+			if n.kind != tNum {
+				p.unexpected(n)
+			}
+			return &symbolExpr{srcSpan: srcSpan{t.pos, n.end}, text: "-" + n.text, kind: tNum}, "-" + n.text
+		}
+	case tWord, tVar:
+		text := t.text
+		if t.kind == tVar {
+			text = "$" + text
+		}
+		end := t.end
+		if p.isPunct("+") || p.isPunct("-") {
+			op := p.next()
+			n := p.next()
+			if n.kind != tNum {
+				p.unexpected(n)
+			}
+			text += " " + op.text + " " + n.text
+			end = n.end
+		} else if p.peek().kind == tNum && strings.HasPrefix(p.peek().text, "-") {
+			n := p.next()
+			text += " - " + n.text[1:]
+			end = n.end
+		}
+		return &symbolExpr{srcSpan: srcSpan{t.pos, end}, text: text, kind: tWord}, text
+	}
+	p.unexpected(t)
+	return nil, ""
+}
+
+// setBlock parses the body of set/map NAME { ... }.
+func (p *parser) setBlock(name string, isMap bool, pos srcSpan) *setDef {
+	p.expectPunct("{")
+	sd := &setDef{name: name, isMap: isMap, pos: pos}
+	for {
+		p.skipNewlines()
+		t := p.next()
+		if t.kind == tPunct && t.text == "}" {
+			return sd
+		}
+		if t.kind != tWord {
+			p.unexpected(t)
+		}
+		switch t.text {
+		case "type":
+			for {
+				tt := p.next()
+				dt := typeByName(tt.text)
+				if dt == nil {
+					p.fail(tt, "unknown datatype "+tt.text)
+				}
+				sd.keyTypes = append(sd.keyTypes, dt)
+				if !p.acceptPunct(".") {
+					break
+				}
+			}
+			if isMap {
+				p.expectPunct(":")
+				tt := p.next()
+				if tt.text == "verdict" {
+					sd.dataType = dtVerdict
+				} else if dt := typeByName(tt.text); dt != nil {
+					sd.dataType = dt
+				} else if tt.text == "counter" || tt.text == "quota" || tt.text == "limit" {
+					sd.objType = tt.text
+				} else {
+					p.fail(tt, "unknown datatype "+tt.text)
+				}
+			}
+		case "typeof":
+			sd.keyExpr = p.concatOf(p.primaryExpr)
+			sd.keyTypeofGiven = true
+			if isMap {
+				p.expectPunct(":")
+				sd.dataExpr = p.concatOf(p.primaryExpr)
+				sd.dataTypeofGiven = true
+			}
+		case "flags":
+			sd.flags = append(sd.flags, p.flagList()...)
+		case "timeout":
+			sd.timeout = p.timeArg()
+		case "gc-interval":
+			sd.gcInt = p.timeArg()
+		case "size":
+			sd.size = uint32(p.number())
+		case "policy":
+			sd.policy = p.name()
+		case "counter":
+			sd.counter = true
+		case "auto-merge":
+			sd.autoMerge = true
+		case "comment":
+			sd.comment = p.stringArg()
+		case "elements":
+			p.expectPunct("=")
+			sd.elems = p.setLiteral(true)
+		default:
+			p.unexpected(t)
+		}
+		p.endCommandInBlock()
+	}
+}
+
+// timeArg reads a time such as 1h2m or 30 (seconds).
+func (p *parser) timeArg() string {
+	t := p.next()
+	if t.kind != tWord && t.kind != tNum {
+		p.unexpected(t)
+	}
+	return t.text
+}
+
+// ruleLine parses statements up to the end of the line.
+func (p *parser) ruleLine() *ruleDef {
+	t := p.peek()
+	r := &ruleDef{pos: srcSpan{t.pos, t.end}}
+	for !p.endOfLine() {
+		if p.isWord("comment") && (p.peekN(1).kind == tString || p.peekN(1).kind == tWord) && p.lineEndsAfter(2) {
+			p.i++
+			r.comment = p.next().text
+			continue
+		}
+		r.stmts = append(r.stmts, p.statement())
+	}
+	if len(r.stmts) == 0 && r.comment == "" {
+		p.unexpected(p.peek())
+	}
+	last := p.toks[p.i-1]
+	r.pos.end = last.end
+	return r
+}
+
+// errorf is for semantic errors found while parsing.
+func (p *parser) errorf(s srcSpan, format string, args ...any) {
+	p.errorAt(s, fmt.Sprintf(format, args...))
+	panic(bailout{})
+}

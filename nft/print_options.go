@@ -1,0 +1,9 @@
+package nft
+
+// PrintOptions are nft's output flags.
+type PrintOptions struct {
+	Handles   bool // -a
+	Numeric   bool // -n: numbers, not names (repeatable in nft; one level here)
+	Services  bool // -S: service names for ports
+	Stateless bool // -s: no counter values or quota usage
+}

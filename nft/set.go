@@ -1,0 +1,246 @@
+package nft
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Named sets and maps: add/create/delete/flush set and map, and their
+// elements.
+
+// NFTA_* attributes x/sys/unix does not name.
+const (
+	nftaTableHandle   = 4
+	nftaTableUserdata = 6
+	nftaSetElemKeyEnd = 10
+	nftaSetDescConcat = 2
+	nftaSetFieldLen   = 1
+)
+
+func (cc *compileCtx) setKeyInfo(sd *setDef) (*lhsInfo, error) {
+	if len(sd.keyTypes) == 0 {
+		if sd.keyExpr != nil {
+			r := &ruleCtx{cc: cc, reg: 1}
+			return r.evalLHS(sd.keyExpr)
+		}
+		return nil, cc.errAt(sd.pos, "set definition does not specify key")
+	}
+	if len(sd.keyTypes) == 1 {
+		dt := sd.keyTypes[0]
+		o := dt.Order
+		return &lhsInfo{dt: dt, bits: dt.Bits, order: o, lenBytes: dt.bytesLen()}, nil
+	}
+	li := &lhsInfo{concat: true, order: orderBig}
+	for _, dt := range sd.keyTypes {
+		li.sels = append(li.sels, &typeSel{dt: dt})
+		li.lenBytes += int(regSpace(dt.bytesLen())) * 4
+	}
+	li.dt = concatType(sd.keyTypes)
+	li.bits = li.lenBytes * 8
+	return li, nil
+}
+
+// typeSel stands for a value of a type where no expression loads it (a
+// set declared by type): it resolves constants only.
+type typeSel struct {
+	srcSpan
+	dt *Datatype
+}
+
+func (t *typeSel) dtype() *Datatype            { return t.dt }
+func (t *typeSel) bits() int                   { return t.dt.Bits }
+func (t *typeSel) order() byteOrder            { return t.dt.Order }
+func (t *typeSel) deps(r *ruleCtx) error       { return nil }
+func (t *typeSel) load(r *ruleCtx, reg uint32) {}
+func (t *typeSel) geom() (int, int, bool)      { return t.dt.bytesLen(), 0, false }
+
+func (cc *compileCtx) setCmd(c *Command) error {
+	obj := objName(c.Family, c.Table, c.Name)
+	var a attrBuf
+	a.str(unix.NFTA_SET_TABLE, c.Table)
+	if c.Name != "" {
+		a.str(unix.NFTA_SET_NAME, c.Name)
+	}
+	switch c.Op {
+	case "delete", "destroy":
+		if c.Handle != 0 {
+			a.u64(nftaSetHandle, c.Handle)
+		}
+		cc.add(unix.NFT_MSG_DELSET, 0, c.Family, "delete set", obj, a.b)
+		return nil
+	case "flush":
+		var e attrBuf
+		e.str(unix.NFTA_SET_ELEM_LIST_TABLE, c.Table)
+		e.str(unix.NFTA_SET_ELEM_LIST_SET, c.Name)
+		cc.add(unix.NFT_MSG_DELSETELEM, 0, c.Family, "flush set", obj, e.b)
+		return nil
+	case "add", "create":
+	default:
+		return cc.errAt(c.pos, "unsupported set command "+c.Op)
+	}
+	sd := c.set
+	if sd == nil {
+		return cc.errAt(c.pos, "set definition missing")
+	}
+	li, err := cc.setKeyInfo(sd)
+	if err != nil {
+		return err
+	}
+	var flags uint32
+	for _, f := range sd.flags {
+		switch f {
+		case "constant":
+			flags |= setConstant
+		case "interval":
+			flags |= setInterval
+		case "timeout":
+			flags |= setTimeout
+		case "dynamic":
+			flags |= setEval
+		default:
+			return cc.errAt(sd.pos, fmt.Sprintf("unknown set flag %s", f))
+		}
+	}
+	if sd.timeout != "" {
+		flags |= setTimeout
+	}
+	if sd.isMap {
+		flags |= setMap
+	}
+	if li.concat && flags&setInterval != 0 {
+		flags |= setConcat
+	}
+	a.u32(unix.NFTA_SET_FLAGS, flags)
+	a.u32(unix.NFTA_SET_KEY_TYPE, li.dt.ID)
+	a.u32(unix.NFTA_SET_KEY_LEN, uint32(li.lenBytes))
+	var dli *lhsInfo
+	if sd.isMap {
+		dt := sd.dataType
+		if dt == nil {
+			return cc.errAt(sd.pos, "map definition does not specify data type")
+		}
+		if dt == dtVerdict {
+			a.u32(unix.NFTA_SET_DATA_TYPE, unix.NFT_DATA_VERDICT)
+			a.u32(unix.NFTA_SET_DATA_LEN, 0)
+		} else {
+			a.u32(unix.NFTA_SET_DATA_TYPE, dt.ID)
+			a.u32(unix.NFTA_SET_DATA_LEN, uint32(dt.bytesLen()))
+			dli = &lhsInfo{dt: dt, bits: dt.Bits, order: dt.Order, lenBytes: dt.bytesLen()}
+		}
+	}
+	id := cc.nextNamedID()
+	cc.named[c.Table+"/"+c.Name] = id
+	cc.setInfos[setKey(c)] = &setInfo{li: li, dli: dli, vmap: sd.isMap && sd.dataType == dtVerdict, interval: flags&setInterval != 0}
+	a.u32(unix.NFTA_SET_ID, id)
+	if sd.timeout != "" {
+		ms, ok := parseTime(sd.timeout)
+		if !ok {
+			return cc.errAt(sd.pos, "invalid timeout")
+		}
+		a.u64(unix.NFTA_SET_TIMEOUT, ms)
+	}
+	if li.concat && flags&setInterval != 0 {
+		// nft describes the fields of interval concatenations only
+		n := a.nest(unix.NFTA_SET_DESC)
+		cn := a.nest(nftaSetDescConcat)
+		for _, s := range li.sels {
+			e := a.nest(unix.NFTA_LIST_ELEM)
+			a.u32(nftaSetFieldLen, uint32((s.bits()+7)/8))
+			a.end(e)
+		}
+		a.end(cn)
+		a.end(n)
+	}
+	ud := []byte{0, 4, byte(li.order), 0, 0, 0}
+	if sd.isMap && dli != nil {
+		ud = append(ud, 1, 4, byte(dli.order), 0, 0, 0)
+	}
+	if sd.comment != "" {
+		ud = append(ud, udataStr(7, sd.comment)...)
+	}
+	a.raw(unix.NFTA_SET_USERDATA, ud)
+	fl := uint16(unix.NLM_F_CREATE)
+	if c.Op == "create" {
+		fl |= unix.NLM_F_EXCL
+	}
+	cc.add(unix.NFT_MSG_NEWSET, fl, c.Family, c.Op+" set", obj, a.b)
+	if sd.elems != nil && len(sd.elems.elems) > 0 {
+		return cc.elements(c, li, dli, sd.isMap && sd.dataType == dtVerdict, flags&setInterval != 0, sd.elems, unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE)
+	}
+	return nil
+}
+
+func (cc *compileCtx) nextNamedID() uint32 {
+	cc.setID++
+	return cc.setID
+}
+
+// setInfo is what element commands need of a set the script declared.
+type setInfo struct {
+	li, dli        *lhsInfo
+	vmap, interval bool
+}
+
+func setKey(c *Command) string { return c.Family.String() + "/" + c.Table + "/" + c.Name }
+
+// elementCmd is add/create/delete element: the set's types come from the
+// script (from the kernel: not yet).
+func (cc *compileCtx) elementCmd(c *Command) error {
+	si := cc.setInfos[setKey(c)]
+	if si == nil {
+		return cc.errAt(c.pos, "element commands on sets not declared in the script are not supported yet")
+	}
+	if c.elems == nil {
+		return cc.errAt(c.pos, "syntax error, element list missing")
+	}
+	switch c.Op {
+	case "add":
+		return cc.elements(c, si.li, si.dli, si.vmap, si.interval, c.elems, unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE)
+	case "create":
+		return cc.elements(c, si.li, si.dli, si.vmap, si.interval, c.elems, unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE|unix.NLM_F_EXCL)
+	case "delete", "destroy":
+		return cc.elements(c, si.li, si.dli, si.vmap, si.interval, c.elems, unix.NFT_MSG_DELSETELEM, 0)
+	}
+	return cc.errAt(c.pos, "unsupported element command "+c.Op)
+}
+
+func (cc *compileCtx) elements(c *Command, li, dli *lhsInfo, vmap, interval bool, s *setExpr, typ uint16, flags uint16) error {
+	r := &ruleCtx{cc: cc, reg: 1}
+	var valueOf func(Expr) ([]byte, *verdictExpr, error)
+	if vmap {
+		valueOf = func(e Expr) ([]byte, *verdictExpr, error) {
+			v, ok := e.(*verdictExpr)
+			if !ok {
+				return nil, nil, cc.errAt(e.span(), "expected a verdict")
+			}
+			return nil, v, nil
+		}
+	} else if dli != nil {
+		valueOf = func(e Expr) ([]byte, *verdictExpr, error) {
+			v, err := r.constValue(e, dli)
+			if err != nil {
+				return nil, nil, err
+			}
+			return dli.regValue(v), nil, nil
+		}
+	}
+	as, err := r.buildAnonSet(s, li, valueOf)
+	if err != nil {
+		return err
+	}
+	if !interval && as.flags&setInterval != 0 {
+		return cc.errAt(s.srcSpan, "You must add 'flags interval' to your set declaration if you want to add prefix/range elements")
+	}
+	obj := objName(c.Family, c.Table, c.Name)
+	cc.add(typ, flags, c.Family, "add element", obj, elemListAttrs(c.Table, c.Name, 0, false, as.elems))
+	return nil
+}
+
+const (
+	nftaHookDevs      = 4
+	nftaChainUserdata = 14
+	nftaBitwiseOp     = 6
+	nftaBitwiseData   = 7
+	nftaSetHandle     = 16
+)

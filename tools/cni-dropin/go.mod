@@ -1,0 +1,3 @@
+module github.com/xtnl/xtnl/tools/cni-dropin
+
+go 1.26.0
