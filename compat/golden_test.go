@@ -14,6 +14,10 @@ package compat
 //	XTNL_GOLDEN=write go test -run 'TestGolden$' ./compat   # before
 //	XTNL_GOLDEN=check go test -run 'TestGolden$' ./compat   # after
 //
+// XTNL_GOLDEN=replay writes the results anew for the inputs already
+// there: the baseline of another commit (a merged branch, say) on the
+// same inputs.
+//
 // The inputs are written next to the results (XTNL_GOLDEN_FILE, default
 // /tmp/xtnl-golden.gz, and its .inputs.gz): check replays those very
 // inputs, so renaming a corpus file or adding a test does not move the
@@ -215,7 +219,7 @@ func TestGolden(t *testing.T) {
 				w.Write(append(b, '\n'))
 			}
 		})
-	case "check":
+	case "check", "replay":
 		readGzipLines(t, path+".inputs.gz", func(line string) {
 			var r goldenRecord
 			if err := json.Unmarshal([]byte(line), &r); err != nil {
@@ -224,7 +228,7 @@ func TestGolden(t *testing.T) {
 			records = append(records, r)
 		})
 	default:
-		t.Fatalf("XTNL_GOLDEN=%s: want write or check", mode)
+		t.Fatalf("XTNL_GOLDEN=%s: want write, replay or check", mode)
 	}
 
 	lines := make([]string, 0, len(records))
@@ -248,7 +252,7 @@ func TestGolden(t *testing.T) {
 	}
 	t.Logf("%d rulespecs, %d payloads, %d lines", nP, nX, len(lines))
 
-	if mode == "write" {
+	if mode != "check" {
 		writeGzipLines(t, path, func(w *bufio.Writer) {
 			for _, l := range lines {
 				w.WriteString(l + "\n")
