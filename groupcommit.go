@@ -94,7 +94,8 @@ func (c *Conn) groupCommit(tx *Tx) error {
 //
 // A call that finds nobody committing commits at once (it does not yield
 // to let others catch up: right after a collection the runtime's sweeper
-// is runnable, and a yield cost a lone append 10 µs and more here). So the
+// is runnable, and a yield cost a lone append more than the commit saved:
+// bench/README.md, "Measurements behind the design"). So the
 // first of callers released together may commit alone if the others have
 // not run yet, one CPU say; callers that know they come in a burst can
 // announce themselves first with Expect, as for Commit.
@@ -206,11 +207,13 @@ func (c *Conn) leadWith(p *pendingCommit, quiet time.Duration) error {
 // Bounds of a leader's wait for the commits announced to it: an announced
 // caller may be slow (a huge rule, a host name to resolve) or gone (Done
 // not called yet), and the other goroutines of a busy program take the
-// CPU too. A hundred goroutines parsing their first rules in a fresh
-// process take 3 ms on two CPUs; committing them in two batches rather
-// than one costs more than that on a large chain. expectQuiet is how
-// long nothing new must have been announced or queued before the leader
-// takes it that the burst is over (parsing a rule takes 5 to 20 µs).
+// CPU too. maxExpectWait is about what a hundred goroutines parsing their
+// first rules in a fresh process take on a small machine; committing them
+// in two batches rather than one costs more than that on a large chain.
+// expectQuiet is how long nothing new must have been announced or queued
+// before the leader takes it that the burst is over: several times what
+// parsing one rule takes. (The figures: bench/README.md, "Measurements
+// behind the design".)
 const (
 	maxExpectWait = 5 * time.Millisecond
 	expectQuiet   = 50 * time.Microsecond

@@ -19,9 +19,9 @@ import (
 // errors and ACK, a GETGEN's reply, each part of a dump as it is read), so
 // a receive practically never waits. On a socket registered with the
 // poller (as mdlayher/netlink's are), every answer queued also wakes the
-// poller's thread through epoll, for nothing: on this 2-core machine that
-// wake-up doubled the cost of committing one rule into a small chain
-// (9.5 µs for the bare batch, 29 µs through the poller). A blocking socket
+// poller's thread through epoll, for nothing: that wake-up more than
+// doubled the cost of committing one rule into a small chain (measured in
+// bench/README.md, "Measurements behind the design"). A blocking socket
 // costs the sendmsg and the recvmsg, no more. Waits are bounded by
 // SO_RCVTIMEO; Watch, which waits without bound and must be cancellable,
 // keeps a poller socket (socketTransport).

@@ -15,8 +15,8 @@ import (
 //
 // Reading a chain of 10k rules touches megabytes of memory for the first
 // time otherwise, and on a virtual machine every fresh page is a fault
-// that can cost 10 µs: a first List of 10k rules spent most of its time
-// there.
+// that can cost 10 µs: most of a first List of 10k rules went there
+// (bench/README.md, "Fresh memory").
 type decodeScratch struct {
 	exprs    expr.Decoder
 	rule     xtnl.Rule

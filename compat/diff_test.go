@@ -18,7 +18,7 @@ import (
 )
 
 // The differential tests: iptables-nft is the oracle. Every case of
-// testdata/corpus.txt runs in throwaway namespaces; expectations come from
+// testdata/corpus*.txt runs in throwaway namespaces; expectations come from
 // running iptables-nft in the test, never from our own output.
 //
 // Corpus lines: "FAM TABLE CHAIN | RULESPEC" for rules both tools must

@@ -24,15 +24,30 @@ type Extension struct {
 	// Size is the kernel structure's size; the payload sent is it rounded
 	// up to 8 bytes (XT_ALIGN).
 	Size int
-	// Options are the extension's command-line options.
+	// Options are the extension's command-line options, which the option
+	// engine (engine.go) checks before Parse sees them.
 	Options []Option
+	// OneOf, when set, refuses the extension unless one of the options it
+	// names was given.
+	OneOf *OneOf
+	// Proto, when not zero, is the protocol the rule's -p must be for the
+	// extension to be used (the kernel's xt_match.proto and
+	// xt_target.proto, which refuse a negated -p too). ProtoUserspace says
+	// that iptables-nft checks it first, by the number only, in its own
+	// words (tcp and udp, which it translates itself).
+	Proto          uint8
+	ProtoUserspace bool
+	// protoHint: the kernel check's refusal adds "(use -p NAME)", as it
+	// always has for sctp, esp, ah and tcpmss and not for icmp and icmp6
+	// (iptables-nft itself only relays the kernel's EINVAL).
+	protoHint bool
 	// Init sets the structure's defaults before options are parsed.
 	Init func(info []byte, ctx *ParseContext)
-	// Parse handles one option occurrence; args holds its arguments (one
-	// for most options, none for flags, two for --tcp-flags).
-	Parse func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error
-	// Final checks the structure once all options are parsed (mandatory
-	// options, conflicts).
+	// Parse handles one occurrence of an option, after the engine checked
+	// it and read its argument (c.Val).
+	Parse func(info []byte, c *OptionCall) error
+	// Final checks the structure once all options are parsed, after the
+	// engine's own final checks.
 	Final func(info []byte, ctx *ParseContext) error
 	// Save prints the options as iptables -S does, each preceded by a
 	// space (" --dport 22").
@@ -41,18 +56,21 @@ type Extension struct {
 	// options column, each piece preceded by a space (" tcp dpt:22").
 	Print func(info []byte, w *Writer)
 	// SaveName, when set, returns the name printed after -m / -j for this
-	// payload (conntrack prints as state when it carries the alias bit).
+	// payload (a CT payload with the NOTRACK alias bit prints as NOTRACK).
 	SaveName func(info []byte) string
-	// Matches decides whether a decoded payload of KernelName/Revision
-	// belongs to this extension (several share a kernel name).
+	// Claims decides whether a decoded payload of KernelName/Revision
+	// belongs to this extension (several share a kernel name, as state
+	// and conntrack do); nil claims whatever no other claims.
 	Claims func(info []byte) bool
 	// Native, when set, translates the payload into native expressions as
 	// iptables-nft does, appending them to b encoded (with package expr's
 	// appenders); ok false means it falls back to the xt form, and
 	// whatever it appended is dropped.
 	Native func(info []byte, ctx EncodeContext, b []byte) (out []byte, ok bool)
-	// Tables and Hooks restrict where a target may be used (nil: anywhere);
-	// checked before anything reaches the kernel, as the kernel would.
+	// Tables and Hooks restrict where the extension may be used (nil:
+	// anywhere; Hooks name built-in chains, user chains are checked by the
+	// kernel when jumped to): checked before anything reaches the kernel,
+	// as the kernel would.
 	Tables []string
 	Hooks  []string
 
@@ -75,31 +93,14 @@ const (
 	Both = IPv4 | IPv6
 )
 
-// Option is one command-line option of an extension.
-type Option struct {
-	// Name is the long name without dashes ("dport"); Aliases are other
-	// accepted spellings ("destination-port").
-	Name    string
-	Aliases []string
-	// Args is how many arguments the option takes (0 for a flag).
-	Args int
-	// Invert tells whether "! --opt" is allowed.
-	Invert bool
-	// Multi allows the option more than once.
-	Multi bool
-	// Mandatory options must be given whenever the extension is used.
-	Mandatory bool
-	// ID distinguishes options for the Parse function.
-	ID int
-}
-
 // XTAlign rounds a structure size up as the kernel's XT_ALIGN does.
 func XTAlign(n int) int { return (n + 7) &^ 7 }
 
 var (
 	matches = map[string][]*Extension{}
 	targets = map[string][]*Extension{}
-	// byKernel indexes extensions by the name and revision sent to the kernel.
+	// kernelMatches and kernelTargets index them by the name sent to the
+	// kernel, for decoding (several extensions may share one).
 	kernelMatches = map[string][]*Extension{}
 	kernelTargets = map[string][]*Extension{}
 )
@@ -114,8 +115,12 @@ func Register(e *Extension) {
 	}
 	e.optionByName = map[string]int{}
 	e.mandatory = nil
-	for i, o := range e.Options {
-		if o.Mandatory {
+	for i := range e.Options {
+		o := &e.Options[i]
+		if o.ID < 0 || o.ID >= 32 {
+			panic("compat: " + e.String() + " option --" + o.Name + ": ID out of range")
+		}
+		if o.Flags&Mandatory != 0 {
 			e.mandatory = append(e.mandatory, i)
 		}
 		for _, n := range append([]string{o.Name}, o.Aliases...) {

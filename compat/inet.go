@@ -229,3 +229,24 @@ func appendInetNtop6(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// parseHostMask parses XTTYPE_HOSTMASK as xtopt_parse_hostmask does:
+// addr[/plen|/mask]. The address is not masked; the mask is 16 bytes of
+// ones without "/", a prefix mask otherwise, and all ones again for a
+// dotted mask that is not a prefix (its prefix length is -1).
+func parseHostMask(fam Family, ext, opt, s string) (addr, mask [16]byte, err error) {
+	host, m, hasMask := strings.Cut(s, "/")
+	a, ok := parseNumericHost(fam, host)
+	if !ok {
+		return addr, mask, badSpec(s, "getaddrinfo: Name or service not known")
+	}
+	addr = a
+	if !hasMask {
+		return addr, plenMask(-1), nil
+	}
+	plen, ok := parsePlen(fam, m)
+	if !ok {
+		return addr, mask, badPlen(s, ext, opt, fam)
+	}
+	return addr, plenMask(plen), nil
+}

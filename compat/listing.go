@@ -174,11 +174,19 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 	fmt.Fprintf(&b, "%-19s ", s.listAddr(s.Src, o.Numeric))
 	b.WriteByte(invChar(s.InvDst, ' '))
 	fmt.Fprintf(&b, "%-19s ", s.listAddr(s.Dst, o.Numeric))
+	s.listOptions(&b, o.Numeric)
+	return b.String()
+}
+
+// listOptions writes the end of a -L line, and of the line -v prints for
+// a rule it changes (PrintRule): "[goto] " for a goto, then what the
+// matches and the target show.
+func (s *Spec) listOptions(b *strings.Builder, numeric bool) {
 	if s.Goto {
 		b.WriteString("[goto] ")
 	}
 	w := s.writer()
-	w.numeric = o.Numeric
+	w.numeric = numeric
 	for _, m := range s.Matches {
 		printInstance(m, w)
 	}
@@ -186,7 +194,6 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 		printInstance(s.Target, w)
 	}
 	b.WriteString(w.String())
-	return b.String()
 }
 
 func invChar(inv bool, otherwise byte) byte {

@@ -3,9 +3,8 @@ package compat
 import "strings"
 
 // addrtype: -m addrtype, revision 1 (struct xt_addrtype_info_v1, 8
-// bytes): u16 source @0, u16 dest @2 (bit 1<<RTN_x per type), u32 flags
-// @4 (INVERT_SOURCE 1, INVERT_DEST 2, LIMIT_IFACE_IN 4, LIMIT_IFACE_OUT
-// 8), host order. Types are comma-separated, each a case-insensitive
+// bytes): u16 source, u16 dest (bit 1<<RTN_x per type), u32 flags
+// (INVERT_SOURCE 1, INVERT_DEST 2, LIMIT_IFACE_IN 4, LIMIT_IFACE_OUT 8). Types are comma-separated, each a case-insensitive
 // prefix of a name (the first in RTN order wins: "U" is UNSPEC). One of
 // --src-type / --dst-type is required; --limit-iface-in and -out exclude
 // each other. The kernel refuses --limit-iface-in in OUTPUT/POSTROUTING,
@@ -17,12 +16,13 @@ var addrtypeNames = []string{
 	"BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
 }
 
-const (
-	atOptSrc = iota
-	atOptDst
-	atOptIn
-	atOptOut
+// addrtypeInfo is struct xt_addrtype_info_v1.
+type addrtypeInfo struct {
+	source, dest uint16 // 1<<RTN_x per type
+	flags        uint32
+}
 
+const (
 	atInvSrc   = 1
 	atInvDst   = 2
 	atLimitIn  = 4
@@ -33,54 +33,62 @@ const (
 	atProhibit  = 1 << 8
 )
 
-var atOptNames = map[int]string{atOptSrc: "src-type", atOptDst: "dst-type", atOptIn: "limit-iface-in", atOptOut: "limit-iface-out"}
+func (a *addrtypeInfo) unmarshal(b []byte) {
+	a.source, a.dest, a.flags = hostOrder.Uint16(b[0:]), hostOrder.Uint16(b[2:]), hostOrder.Uint32(b[4:])
+}
+
+func (a *addrtypeInfo) marshal(b []byte) {
+	hostOrder.PutUint16(b[0:], a.source)
+	hostOrder.PutUint16(b[2:], a.dest)
+	hostOrder.PutUint32(b[4:], a.flags)
+}
 
 func init() {
 	Register(&Extension{
 		Name: "addrtype", Revision: 1, Size: 8,
 		Options: []Option{
-			{Name: "src-type", Args: 1, Invert: true, ID: atOptSrc},
-			{Name: "dst-type", Args: 1, Invert: true, ID: atOptDst},
-			{Name: "limit-iface-in", ID: atOptIn},
-			{Name: "limit-iface-out", ID: atOptOut},
+			{Name: "src-type", ID: 0, Type: TypeString, Flags: Invert},
+			{Name: "dst-type", ID: 1, Type: TypeString, Flags: Invert},
+			{Name: "limit-iface-in", ID: 2, Excl: 1 << 3},
+			{Name: "limit-iface-out", ID: 3, Excl: 1 << 2},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			flags := le32(info[4:])
-			switch opt.ID {
-			case atOptSrc, atOptDst:
-				at := 2 * opt.ID
-				m, err := addrtypeParse(args[0])
+		OneOf: &OneOf{IDs: 0x3, Token: "-m addrtype", Msg: "addrtype: you must specify --src-type or --dst-type"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var a addrtypeInfo
+			a.unmarshal(info)
+			switch c.Option.ID {
+			case 0, 1:
+				m, err := parsePrefixList(c.Arg(), addrtypeBits, "addrtype: bad type \"%s\"")
 				if err != nil {
 					return err
 				}
-				putLe16(info[at:], le16(info[at:])|m)
-				if invert {
-					flags |= 1 << opt.ID
+				if c.Option.ID == 0 {
+					a.source |= m
+				} else {
+					a.dest |= m
 				}
-			case atOptIn:
-				flags |= atLimitIn
-			case atOptOut:
-				flags |= atLimitOut
+				if c.Invert {
+					a.flags |= atInvSrc << c.Option.ID
+				}
+			case 2:
+				a.flags |= atLimitIn
+			case 3:
+				a.flags |= atLimitOut
 			}
-			putLe32(info[4:], flags)
+			a.marshal(info)
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			src, dst, flags := le16(info[0:]), le16(info[2:]), le32(info[4:])
-			if src == 0 && dst == 0 {
-				return badSpec("-m addrtype", "addrtype: you must specify --src-type or --dst-type")
-			}
-			if flags&atLimitIn != 0 && flags&atLimitOut != 0 {
-				return badSpec("--limit-iface-out", "addrtype: option \"--limit-iface-in\" cannot be used together with \"--limit-iface-out\".")
-			}
-			if flags&atLimitOut != 0 && IsBuiltinChain(ctx.Table, ctx.Chain) && (ctx.Chain == "PREROUTING" || ctx.Chain == "INPUT") {
+			var a addrtypeInfo
+			a.unmarshal(info)
+			if a.flags&atLimitOut != 0 && IsBuiltinChain(ctx.Table, ctx.Chain) && (ctx.Chain == "PREROUTING" || ctx.Chain == "INPUT") {
 				return badSpec("--limit-iface-out", "addrtype: output interface limitation not valid in PREROUTING and INPUT")
 			}
-			if flags&atLimitIn != 0 && IsBuiltinChain(ctx.Table, ctx.Chain) && (ctx.Chain == "POSTROUTING" || ctx.Chain == "OUTPUT") {
+			if a.flags&atLimitIn != 0 && IsBuiltinChain(ctx.Table, ctx.Chain) && (ctx.Chain == "POSTROUTING" || ctx.Chain == "OUTPUT") {
 				return badSpec("--limit-iface-in", "addrtype: input interface limitation not valid in POSTROUTING and OUTPUT")
 			}
 			if ctx.Family == IPv6 {
-				switch t := src | dst; {
+				switch t := a.source | a.dest; {
 				case t&atBlackhole != 0:
 					return badSpec("-m addrtype", "addrtype: ipv6 BLACKHOLE matching not supported")
 				case t >= atProhibit:
@@ -92,50 +100,32 @@ func init() {
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 8 {
-				return
+			var a addrtypeInfo
+			a.unmarshal(info)
+			if a.source != 0 {
+				w.Opt(a.flags&atInvSrc != 0, "src-type", addrtypeFormat(a.source))
 			}
-			src, dst, flags := le16(info[0:]), le16(info[2:]), le32(info[4:])
-			if src != 0 {
-				w.Opt(flags&atInvSrc != 0, "src-type", addrtypeFormat(src))
+			if a.dest != 0 {
+				w.Opt(a.flags&atInvDst != 0, "dst-type", addrtypeFormat(a.dest))
 			}
-			if dst != 0 {
-				w.Opt(flags&atInvDst != 0, "dst-type", addrtypeFormat(dst))
-			}
-			if flags&atLimitIn != 0 {
+			if a.flags&atLimitIn != 0 {
 				w.Opt(false, "limit-iface-in")
 			}
-			if flags&atLimitOut != 0 {
+			if a.flags&atLimitOut != 0 {
 				w.Opt(false, "limit-iface-out")
 			}
 		},
 	})
 }
 
-func addrtypeParse(arg string) (uint16, error) {
-	var m uint16
-	s := arg
-	for {
-		tok, rest, more := strings.Cut(s, ",")
-		found := false
-		if tok != "" {
-			for i, n := range addrtypeNames {
-				if maCasePrefix(tok, n) {
-					m |= 1 << i
-					found = true
-					break
-				}
-			}
-		}
-		if !found {
-			return 0, badSpec(arg, "addrtype: bad type \"%s\"", s)
-		}
-		if !more {
-			return m, nil
-		}
-		s = rest
+// addrtypeBits are addrtypeNames with their bits, for parsePrefixList.
+var addrtypeBits = func() []nameBit {
+	var out []nameBit
+	for i, n := range addrtypeNames {
+		out = append(out, nameBit{n, 1 << i})
 	}
-}
+	return out
+}()
 
 func addrtypeFormat(m uint16) string {
 	var parts []string

@@ -8,9 +8,9 @@ const commentSize = 256
 func init() {
 	Register(&Extension{
 		Name: "comment", Revision: 0, Size: commentSize,
-		Options: []Option{{Name: "comment", Args: 1, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
-			putCString(info[:commentSize], args[0])
+		Options: []Option{{Name: "comment", Type: TypeString, Flags: Mandatory}},
+		Parse: func(info []byte, c *OptionCall) error {
+			putCString(info[:commentSize], c.Arg())
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
@@ -21,14 +21,4 @@ func init() {
 			w.WriteString(" /* " + cString(info[:commentSize]) + " */")
 		},
 	})
-}
-
-// putCString copies s into a fixed-size C string field, cutting it to
-// len(field)-1 bytes so the terminating NUL fits (xtables' XTOPT_PUT).
-func putCString(field []byte, s string) {
-	clear(field)
-	if len(s) > len(field)-1 {
-		s = s[:len(field)-1]
-	}
-	copy(field, s)
 }

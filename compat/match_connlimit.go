@@ -1,21 +1,31 @@
 package compat
 
 // connlimit: -m connlimit, revision 1 (struct xt_connlimit_info, 32
-// bytes): union nf_inet_addr mask @0 (16 bytes, network order; IPv4 uses
-// the first 4), u32 limit @16, u32 flags @20 (INVERT=1, DADDR=2, host
-// order), kernel pointer @24. INVERT set means "upto". While parsing, the
-// kernel pointer holds which of --connlimit-upto/-above were given; Final
-// clears it. -S always prints the mask and the address side.
+// bytes): union nf_inet_addr mask (network order; IPv4 uses the first 4),
+// u32 limit, u32 flags (INVERT=1, DADDR=2), a kernel pointer (sent as 0).
+// INVERT set means "upto". -S always prints the mask and the address
+// side.
+
+type connlimitInfo struct {
+	mask         [16]byte
+	limit, flags uint32
+}
 
 const (
-	clMask   = 0
-	clLimit  = 16
-	clFlags  = 20
-	clXflags = 24
-
 	clInvert = 1
 	clDaddr  = 2
 )
+
+func (c *connlimitInfo) unmarshal(b []byte) {
+	copy(c.mask[:], b[0:16])
+	c.limit, c.flags = hostOrder.Uint32(b[16:]), hostOrder.Uint32(b[20:])
+}
+
+func (c *connlimitInfo) marshal(b []byte) {
+	copy(b[0:16], c.mask[:])
+	hostOrder.PutUint32(b[16:], c.limit)
+	hostOrder.PutUint32(b[20:], c.flags)
+}
 
 const (
 	clOptUpto = iota
@@ -30,41 +40,41 @@ func init() {
 		Register(&Extension{
 			Name: "connlimit", Family: fam, Revision: 1, Size: 32,
 			Options: []Option{
-				{Name: "connlimit-upto", Args: 1, Invert: true, ID: clOptUpto},
-				{Name: "connlimit-above", Args: 1, Invert: true, ID: clOptAbove},
-				{Name: "connlimit-mask", Args: 1, ID: clOptMask},
+				{Name: "connlimit-upto", ID: clOptUpto, Type: TypeUint32, Flags: Invert | MinusWraps},
+				{Name: "connlimit-above", ID: clOptAbove, Type: TypeUint32, Flags: Invert | MinusWraps},
+				{Name: "connlimit-mask", ID: clOptMask, Type: TypeString},
 				{Name: "connlimit-saddr", ID: clOptSaddr},
 				{Name: "connlimit-daddr", ID: clOptDaddr},
 			},
+			OneOf: &OneOf{IDs: 1<<clOptUpto | 1<<clOptAbove, Token: "connlimit", Msg: "You must specify \"--connlimit-above\" or \"--connlimit-upto\"."},
 			Init: func(info []byte, _ *ParseContext) {
-				for i := range 16 {
-					info[clMask+i] = 0xff
-				}
+				c := connlimitInfo{mask: allOnes16}
+				c.marshal(info)
 			},
 			Parse: connlimitParse,
 			Final: connlimitFinal,
-			Save:  func(info []byte, w *Writer) { connlimitSave(info, w, fam) },
+			Save: func(info []byte, w *Writer) {
+				var c connlimitInfo
+				c.unmarshal(info)
+				c.save(w, fam)
+			},
 		})
 	}
 }
 
-func connlimitParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-	info[clXflags] |= 1 << opt.ID
-	flags := le32(info[clFlags:])
-	switch opt.ID {
+func connlimitParse(info []byte, c *OptionCall) error {
+	var t connlimitInfo
+	t.unmarshal(info)
+	switch c.Option.ID {
 	case clOptUpto, clOptAbove:
-		v, ok := parseUint(args[0], 0, 0xffffffff)
-		if !ok {
-			return badSpec(args[0], "connlimit: bad value for option \"--%s\", or out of range (0-4294967295).", opt.Name)
-		}
-		putLe32(info[clLimit:], uint32(v))
-		if invert == (opt.ID == clOptAbove) {
-			flags |= clInvert
+		t.limit = uint32(c.Val.Uint)
+		if c.Invert == (c.Option.ID == clOptAbove) {
+			t.flags |= clInvert
 		}
 	case clOptMask:
-		p, ok := parsePlenStrict(ctx.Family, args[0])
+		p, ok := parsePlenStrict(c.Family, c.Arg())
 		if !ok {
-			return badPlen(args[0], "connlimit", opt.Name, ctx.Family)
+			return badPlen(c.Arg(), "connlimit", c.Option.Name, c.Family)
 		}
 		m := plenMask(p)
 		if p >= 0 && p <= 32 {
@@ -72,22 +82,20 @@ func connlimitParse(info []byte, opt *Option, args []string, invert bool, ctx *P
 			// prefixes only the first word carries bits.
 			clear(m[4:])
 		}
-		copy(info[clMask:clMask+16], m[:])
+		t.mask = m
 	case clOptSaddr:
-		flags &^= clDaddr
+		t.flags &^= clDaddr
 	case clOptDaddr:
-		flags |= clDaddr
+		t.flags |= clDaddr
 	}
-	putLe32(info[clFlags:], flags)
+	t.marshal(info)
 	return nil
 }
 
-func connlimitFinal(info []byte, _ *ParseContext) error {
-	x := info[clXflags]
-	info[clXflags] = 0
-	if x&(1<<clOptUpto|1<<clOptAbove) == 0 {
-		return badSpec("connlimit", "You must specify \"--connlimit-above\" or \"--connlimit-upto\".")
-	}
+// connlimitFinal refuses the pairs that exclude each other, in
+// libxt_connlimit's words.
+func connlimitFinal(_ []byte, ctx *ParseContext) error {
+	x := ctx.given()
 	if x&(1<<clOptUpto) != 0 && x&(1<<clOptAbove) != 0 {
 		return badSpec("--connlimit-above", "connlimit: option \"--connlimit-upto\" cannot be used together with --connlimit-above.")
 	}
@@ -102,17 +110,16 @@ func connlimitFinal(info []byte, _ *ParseContext) error {
 func connlimitBits(mask []byte, words int) int {
 	bits := 0
 	for i := range words {
-		for t := ^be32(mask[4*i:]); t != 0; t >>= 1 {
+		for t := ^netOrder.Uint32(mask[4*i:]); t != 0; t >>= 1 {
 			bits++
 		}
 	}
 	return 32*words - bits
 }
 
-func connlimitSave(info []byte, w *Writer, fam Family) {
-	flags := le32(info[clFlags:])
-	limit := utoa(le32(info[clLimit:]))
-	if flags&clInvert != 0 {
+func (c *connlimitInfo) save(w *Writer, fam Family) {
+	limit := utoa(c.limit)
+	if c.flags&clInvert != 0 {
 		w.Opt(false, "connlimit-upto", limit)
 	} else {
 		w.Opt(false, "connlimit-above", limit)
@@ -121,8 +128,8 @@ func connlimitSave(info []byte, w *Writer, fam Family) {
 	if fam == IPv6 {
 		words = 4
 	}
-	w.Opt(false, "connlimit-mask", utoa(uint32(connlimitBits(info[clMask:], words))))
-	if flags&clDaddr != 0 {
+	w.Opt(false, "connlimit-mask", utoa(uint32(connlimitBits(c.mask[:], words))))
+	if c.flags&clDaddr != 0 {
 		w.Opt(false, "connlimit-daddr")
 	} else {
 		w.Opt(false, "connlimit-saddr")

@@ -3,40 +3,20 @@ package compat
 import "strings"
 
 // conntrack: -m conntrack, revision 3 (struct xt_conntrack_mtinfo3, 164
-// bytes, 168 sent). Offsets:
-//
-//	@0   union nf_inet_addr origsrc_addr, @16 origsrc_mask,
-//	@32  origdst_addr, @48 origdst_mask, @64 replsrc_addr, @80 replsrc_mask,
-//	@96  repldst_addr, @112 repldst_mask (16 bytes each, network order)
-//	@128 u32 expires_min, @132 u32 expires_max
-//	@136 u16 l4proto
-//	@138 u16 origsrc_port, @140 origdst_port, @142 replsrc_port,
-//	@144 repldst_port (revision 3: host order, not network order)
-//	@146 u16 match_flags, @148 u16 invert_flags
-//	@150 u16 state_mask, @152 u16 status_mask
-//	@154 u16 origsrc_port_high, @156 origdst_port_high,
-//	@158 replsrc_port_high, @160 repldst_port_high
-//
-// All u16/u32 in host order. Addresses are stored unmasked; without "/" the
-// mask is 16 bytes of ones, even for IPv4, and a dotted mask that is not a
-// prefix also becomes all ones (xtopt_parse_plenmask). --ctdir REPLY is
-// the DIRECTION bit in both match_flags and invert_flags. -m state is the
-// same structure with match_flags STATE|STATE_ALIAS (match_state.go); the
-// alias bit is what makes -S print "-m state --state". States and statuses
-// are matched as case-insensitive prefixes ("E" is ESTABLISHED).
+// bytes, 168 sent): the original and reply source and destination
+// addresses and masks, the expiry range, the layer 4 protocol, the four
+// port ranges (revision 3: host order, not network order), match_flags
+// and invert_flags, state_mask and status_mask. Addresses are stored
+// unmasked; without "/" the mask is 16 bytes of ones, even for IPv4, and
+// a dotted mask that is not a prefix also becomes all ones
+// (xtopt_parse_plenmask). --ctdir REPLY is the DIRECTION bit in both
+// match_flags and invert_flags. -m state is the same structure with
+// match_flags STATE|STATE_ALIAS (match_state.go); the alias bit is what
+// makes -S print "-m state --state". States and statuses are matched as
+// case-insensitive prefixes ("E" is ESTABLISHED).
 
 const (
 	ctmSize = 164
-
-	ctmOffExpMin     = 128
-	ctmOffExpMax     = 132
-	ctmOffProto      = 136
-	ctmOffPorts      = 138 // four u16 low ports
-	ctmOffMatchFlags = 146
-	ctmOffInvFlags   = 148
-	ctmOffState      = 150
-	ctmOffStatus     = 152
-	ctmOffPortsHigh  = 154 // four u16 high ports
 
 	ctmFlagState     = 1 << 0
 	ctmFlagProto     = 1 << 1
@@ -50,6 +30,72 @@ const (
 	ctmFlagDirection = 1 << 12
 	ctmFlagAlias     = 1 << 13
 )
+
+// conntrackInfo is struct xt_conntrack_mtinfo3.
+type conntrackInfo struct {
+	// addrs are origsrc, origdst, replsrc, repldst: address, then mask.
+	addrs                  [4][2][16]byte
+	expiresMin, expiresMax uint32
+	l4proto                uint16
+	// ports and portsHigh are the low and high ends of the origsrc,
+	// origdst, replsrc and repldst port ranges.
+	ports                   [4]uint16
+	matchFlags, invertFlags uint16
+	stateMask, statusMask   uint16
+	portsHigh               [4]uint16
+}
+
+func (t *conntrackInfo) unmarshal(b []byte) {
+	for i := range 8 {
+		copy(t.addrs[i/2][i%2][:], b[16*i:16*i+16])
+	}
+	t.expiresMin, t.expiresMax = hostOrder.Uint32(b[128:]), hostOrder.Uint32(b[132:])
+	t.l4proto = hostOrder.Uint16(b[136:])
+	for i := range 4 {
+		t.ports[i] = hostOrder.Uint16(b[138+2*i:])
+		t.portsHigh[i] = hostOrder.Uint16(b[154+2*i:])
+	}
+	t.matchFlags, t.invertFlags = hostOrder.Uint16(b[146:]), hostOrder.Uint16(b[148:])
+	t.stateMask, t.statusMask = hostOrder.Uint16(b[150:]), hostOrder.Uint16(b[152:])
+}
+
+func (t *conntrackInfo) marshal(b []byte) {
+	for i := range 8 {
+		copy(b[16*i:16*i+16], t.addrs[i/2][i%2][:])
+	}
+	hostOrder.PutUint32(b[128:], t.expiresMin)
+	hostOrder.PutUint32(b[132:], t.expiresMax)
+	hostOrder.PutUint16(b[136:], t.l4proto)
+	for i := range 4 {
+		hostOrder.PutUint16(b[138+2*i:], t.ports[i])
+		hostOrder.PutUint16(b[154+2*i:], t.portsHigh[i])
+	}
+	hostOrder.PutUint16(b[146:], t.matchFlags)
+	hostOrder.PutUint16(b[148:], t.invertFlags)
+	hostOrder.PutUint16(b[150:], t.stateMask)
+	hostOrder.PutUint16(b[152:], t.statusMask)
+}
+
+// claimedBy tells the conntrack payloads that are -m state (alias) from
+// the others; too short a payload is neither's.
+func conntrackClaims(alias bool) func([]byte) bool {
+	return func(info []byte) bool {
+		if len(info) < ctmSize {
+			return false
+		}
+		var t conntrackInfo
+		t.unmarshal(info)
+		return (t.matchFlags&ctmFlagAlias != 0) == alias
+	}
+}
+
+// setFlag sets a match flag, and its invert flag when negated.
+func (t *conntrackInfo) setFlag(flag uint16, invert bool) {
+	t.matchFlags |= flag
+	if invert {
+		t.invertFlags |= flag
+	}
+}
 
 const (
 	ctmOptState = iota
@@ -70,24 +116,15 @@ const (
 // ctmStates are the --ctstate names in parse order; ctmStatePrint the print
 // order.
 var (
-	ctmStates = []struct {
-		name string
-		bit  uint16
-	}{
+	ctmStates = []nameBit{
 		{"INVALID", 1 << 0}, {"NEW", 1 << 3}, {"ESTABLISHED", 1 << 1}, {"RELATED", 1 << 2},
 		{"UNTRACKED", 1 << 8}, {"SNAT", 1 << 6}, {"DNAT", 1 << 7},
 	}
-	ctmStatePrint = []struct {
-		name string
-		bit  uint16
-	}{
+	ctmStatePrint = []nameBit{
 		{"INVALID", 1 << 0}, {"NEW", 1 << 3}, {"RELATED", 1 << 2}, {"ESTABLISHED", 1 << 1},
 		{"UNTRACKED", 1 << 8}, {"SNAT", 1 << 6}, {"DNAT", 1 << 7},
 	}
-	ctmStatuses = []struct {
-		name string
-		bit  uint16
-	}{
+	ctmStatuses = []nameBit{
 		{"NONE", 0}, {"EXPECTED", 1 << 0}, {"SEEN_REPLY", 1 << 1}, {"ASSURED", 1 << 2}, {"CONFIRMED", 1 << 3},
 	}
 	ctmAddrOpts = []string{"ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst"}
@@ -96,106 +133,94 @@ var (
 
 func init() {
 	opts := []Option{
-		{Name: "ctstate", Args: 1, Invert: true, ID: ctmOptState},
-		{Name: "ctproto", Args: 1, Invert: true, ID: ctmOptProto},
-		{Name: "ctstatus", Args: 1, Invert: true, ID: ctmOptStatus},
-		{Name: "ctexpire", Args: 1, Invert: true, ID: ctmOptExpire},
-		{Name: "ctdir", Args: 1, ID: ctmOptDir},
+		{Name: "ctstate", ID: ctmOptState, Type: TypeString, Flags: Invert},
+		{Name: "ctproto", ID: ctmOptProto, Type: TypeString, Flags: Invert},
+		{Name: "ctstatus", ID: ctmOptStatus, Type: TypeString, Flags: Invert},
+		{Name: "ctexpire", ID: ctmOptExpire, Type: TypeUint32Range, Flags: Invert},
+		{Name: "ctdir", ID: ctmOptDir, Type: TypeString},
 	}
 	for i, n := range ctmAddrOpts {
-		opts = append(opts, Option{Name: n, Args: 1, Invert: true, ID: ctmOptOrigSrc + i})
+		opts = append(opts, Option{Name: n, ID: ctmOptOrigSrc + i, Type: TypeString, Flags: Invert})
 	}
 	for i, n := range ctmPortOpts {
-		opts = append(opts, Option{Name: n, Args: 1, Invert: true, ID: ctmOptOrigSrcPort + i})
+		opts = append(opts, Option{Name: n, ID: ctmOptOrigSrcPort + i, Type: TypeString, Flags: Invert})
 	}
 	for _, fam := range []Family{IPv4, IPv6} {
 		Register(&Extension{
 			Name: "conntrack", Family: fam, Revision: 3, Size: ctmSize,
 			Options: opts,
-			Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-				return ctmParse(fam, info, opt, args[0], invert)
-			},
-			Final: func(info []byte, _ *ParseContext) error {
-				if le16(info[ctmOffMatchFlags:]) == 0 {
-					return badSpec("-m conntrack", "conntrack: At least one option is required")
+			OneOf:   &OneOf{IDs: 1<<(ctmOptDir+1) - 1, Token: "-m conntrack", Msg: "conntrack: At least one option is required"},
+			Parse: func(info []byte, c *OptionCall) error {
+				var t conntrackInfo
+				t.unmarshal(info)
+				if err := t.parse(fam, c); err != nil {
+					return err
 				}
+				t.marshal(info)
 				return nil
 			},
-			Save:   func(info []byte, w *Writer) { ctmDump(fam, info, w, "--") },
-			Print:  func(info []byte, w *Writer) { ctmDump(fam, info, w, "") },
-			Claims: func(info []byte) bool { return len(info) >= ctmSize && le16(info[ctmOffMatchFlags:])&ctmFlagAlias == 0 },
+			Save:   func(info []byte, w *Writer) { conntrackDump(fam, info, w, "--") },
+			Print:  func(info []byte, w *Writer) { conntrackDump(fam, info, w, "") },
+			Claims: conntrackClaims(false),
 		})
 	}
 }
 
-func ctmSetFlag(info []byte, flag uint16, invert bool) {
-	putLe16(info[ctmOffMatchFlags:], le16(info[ctmOffMatchFlags:])|flag)
-	if invert {
-		putLe16(info[ctmOffInvFlags:], le16(info[ctmOffInvFlags:])|flag)
-	}
-}
-
-func ctmParse(fam Family, info []byte, opt *Option, a string, invert bool) error {
-	switch id := opt.ID; id {
+func (t *conntrackInfo) parse(fam Family, c *OptionCall) error {
+	a, invert := c.Arg(), c.Invert
+	switch id := c.Option.ID; id {
 	case ctmOptState:
-		m, err := ctmParseList(a, "ctstate", ctmStates)
+		m, err := parsePrefixList(a, ctmStates, "Bad ctstate \"%s\"")
 		if err != nil {
 			return err
 		}
-		putLe16(info[ctmOffState:], le16(info[ctmOffState:])|m)
-		ctmSetFlag(info, ctmFlagState, invert)
+		t.stateMask |= m
+		t.setFlag(ctmFlagState, invert)
 	case ctmOptProto:
-		p, err := maParseProtocol(a)
+		p, err := parseProtocolOpt(a)
 		if err != nil {
 			return err
 		}
-		putLe16(info[ctmOffProto:], uint16(p))
+		t.l4proto = uint16(p)
 		// libxt_conntrack tests XT_INV_PROTO (0x40, the STATUS bit)
 		// in invert_flags, before this option's own negation.
-		if p == 0 && le16(info[ctmOffInvFlags:])&0x40 != 0 {
+		if p == 0 && t.invertFlags&0x40 != 0 {
 			return badSpec(a, "conntrack: rule would never match protocol")
 		}
-		ctmSetFlag(info, ctmFlagProto, invert)
+		t.setFlag(ctmFlagProto, invert)
 	case ctmOptOrigSrc, ctmOptOrigDst, ctmOptReplSrc, ctmOptReplDst:
 		k := id - ctmOptOrigSrc
-		addr, mask, err := maParseHostMask(fam, "conntrack", opt.Name, a)
+		addr, mask, err := parseHostMask(fam, "conntrack", c.Option.Name, a)
 		if err != nil {
 			return err
 		}
-		copy(info[32*k:], addr[:])
-		copy(info[32*k+16:], mask[:])
-		ctmSetFlag(info, ctmFlagOrigSrc<<k, invert)
+		t.addrs[k] = [2][16]byte{addr, mask}
+		t.setFlag(ctmFlagOrigSrc<<k, invert)
 	case ctmOptOrigSrcPort, ctmOptOrigDstPort, ctmOptReplSrcPort, ctmOptReplDstPort:
 		k := id - ctmOptOrigSrcPort
 		lo, hi, err := ctmParsePorts(a)
 		if err != nil {
 			return err
 		}
-		putLe16(info[ctmOffPorts+2*k:], lo)
-		putLe16(info[ctmOffPortsHigh+2*k:], hi)
-		ctmSetFlag(info, ctmFlagOrigSrcPt<<k, invert)
+		t.ports[k], t.portsHigh[k] = lo, hi
+		t.setFlag(ctmFlagOrigSrcPt<<k, invert)
 	case ctmOptStatus:
-		m, err := ctmParseList(a, "ctstatus", ctmStatuses)
+		m, err := parsePrefixList(a, ctmStatuses, "Bad ctstatus \"%s\"")
 		if err != nil {
 			return err
 		}
-		putLe16(info[ctmOffStatus:], le16(info[ctmOffStatus:])|m)
-		ctmSetFlag(info, ctmFlagStatus, invert)
+		t.statusMask |= m
+		t.setFlag(ctmFlagStatus, invert)
 	case ctmOptExpire:
-		v, err := parseMint("conntrack", "ctexpire", a, 0xffffffff, 2)
-		if err != nil {
-			return err
-		}
-		putLe32(info[ctmOffExpMin:], uint32(v[0]))
-		putLe32(info[ctmOffExpMax:], uint32(v[len(v)-1]))
-		ctmSetFlag(info, ctmFlagExpires, invert)
+		t.expiresMin, t.expiresMax = uint32(c.Val.Range[0]), uint32(c.Val.Range[1])
+		t.setFlag(ctmFlagExpires, invert)
 	case ctmOptDir:
 		switch {
 		case strings.EqualFold(a, "ORIGINAL"):
-			ctmSetFlag(info, ctmFlagDirection, false)
-			putLe16(info[ctmOffInvFlags:], le16(info[ctmOffInvFlags:])&^ctmFlagDirection)
+			t.setFlag(ctmFlagDirection, false)
+			t.invertFlags &^= ctmFlagDirection
 		case strings.EqualFold(a, "REPLY"):
-			ctmSetFlag(info, ctmFlagDirection, true)
+			t.setFlag(ctmFlagDirection, true)
 		default:
 			return badSpec(a, "conntrack: Bad value for \"--ctdir\" option: \"%s\"", a)
 		}
@@ -203,12 +228,18 @@ func ctmParse(fam Family, info []byte, opt *Option, a string, invert bool) error
 	return nil
 }
 
-// ctmParseList parses a comma-separated list of state or status names,
-// each a case-insensitive prefix of a name (first match wins).
-func ctmParseList(arg, what string, names []struct {
+// nameBit is one name of a list parsePrefixList reads, and its bit.
+type nameBit struct {
 	name string
 	bit  uint16
-}) (uint16, error) {
+}
+
+// parsePrefixList parses a comma-separated list of names, each a
+// case-insensitive prefix of one in names (the first that fits wins), into
+// their bits; an unknown one is refused with bad, a format given the rest
+// of the list from it on. The conntrack states and statuses and the
+// addrtype types are read so.
+func parsePrefixList(arg string, names []nameBit, bad string) (uint16, error) {
 	var m uint16
 	s := arg
 	for {
@@ -216,7 +247,7 @@ func ctmParseList(arg, what string, names []struct {
 		found := false
 		if tok != "" {
 			for _, n := range names {
-				if maCasePrefix(tok, n.name) {
+				if hasPrefixFold(n.name, tok) {
 					m |= n.bit
 					found = true
 					break
@@ -224,7 +255,7 @@ func ctmParseList(arg, what string, names []struct {
 			}
 		}
 		if !found {
-			return 0, badSpec(arg, "Bad %s \"%s\"", what, s)
+			return 0, badSpec(arg, bad, s)
 		}
 		if !more {
 			return m, nil
@@ -284,12 +315,11 @@ func ctmPortByName(s string) (uint16, bool) {
 	return 0, false
 }
 
-// ctmDump prints the payload as conntrack_dump does, numerically: with
-// prefix "--" for -S, "" for -L.
-func ctmDump(fam Family, info []byte, w *Writer, prefix string) {
-	if len(info) < ctmSize {
-		return
-	}
+// conntrackDump prints the payload as conntrack_dump does, numerically:
+// with prefix "--" for -S, "" for -L.
+func conntrackDump(fam Family, info []byte, w *Writer, prefix string) {
+	var t conntrackInfo
+	t.unmarshal(info)
 	opt := func(invert bool, name string, values ...string) {
 		if invert {
 			w.WriteString(" !")
@@ -299,8 +329,8 @@ func ctmDump(fam Family, info []byte, w *Writer, prefix string) {
 			w.WriteString(" " + v)
 		}
 	}
-	mf, inv := le16(info[ctmOffMatchFlags:]), le16(info[ctmOffInvFlags:])
-	neg := func(f uint16) bool { return inv&f != 0 }
+	mf := t.matchFlags
+	neg := func(f uint16) bool { return t.invertFlags&f != 0 }
 	if mf&ctmFlagState != 0 {
 		name := "ctstate"
 		if mf&ctmFlagAlias != 0 {
@@ -308,26 +338,25 @@ func ctmDump(fam Family, info []byte, w *Writer, prefix string) {
 		}
 		opt(neg(ctmFlagState), name)
 		sep := " "
-		st := le16(info[ctmOffState:])
 		for _, s := range ctmStatePrint {
-			if st&s.bit != 0 {
+			if t.stateMask&s.bit != 0 {
 				w.WriteString(sep + s.name)
 				sep = ","
 			}
 		}
 	}
 	if mf&ctmFlagProto != 0 {
-		opt(neg(ctmFlagProto), "ctproto", utoa(le16(info[ctmOffProto:])))
+		opt(neg(ctmFlagProto), "ctproto", utoa(t.l4proto))
 	}
 	l := fam.addrLen()
 	for k, n := range ctmAddrOpts {
 		if f := uint16(ctmFlagOrigSrc << k); mf&f != 0 {
-			opt(neg(f), n, ipString(info[32*k:32*k+l])+maskSuffix(fam, info[32*k+16:32*k+32]))
+			opt(neg(f), n, ipString(t.addrs[k][0][:l])+maskSuffix(fam, t.addrs[k][1][:l]))
 		}
 	}
 	for k, n := range ctmPortOpts {
 		if f := uint16(ctmFlagOrigSrcPt << k); mf&f != 0 {
-			lo, hi := le16(info[ctmOffPorts+2*k:]), le16(info[ctmOffPortsHigh+2*k:])
+			lo, hi := t.ports[k], t.portsHigh[k]
 			v := utoa(lo)
 			if hi != 0 && lo != hi {
 				v += ":" + utoa(hi)
@@ -338,24 +367,18 @@ func ctmDump(fam Family, info []byte, w *Writer, prefix string) {
 	if mf&ctmFlagStatus != 0 {
 		opt(neg(ctmFlagStatus), "ctstatus")
 		sep := " "
-		st := le16(info[ctmOffStatus:])
 		for _, s := range ctmStatuses[1:] {
-			if st&s.bit != 0 {
+			if t.statusMask&s.bit != 0 {
 				w.WriteString(sep + s.name)
 				sep = ","
 			}
 		}
-		if st == 0 {
+		if t.statusMask == 0 {
 			w.WriteString(sep + "NONE")
 		}
 	}
 	if mf&ctmFlagExpires != 0 {
-		lo, hi := le32(info[ctmOffExpMin:]), le32(info[ctmOffExpMax:])
-		v := utoa(lo)
-		if lo != hi {
-			v += ":" + utoa(hi)
-		}
-		opt(neg(ctmFlagExpires), "ctexpire", v)
+		opt(neg(ctmFlagExpires), "ctexpire", formatRange(t.expiresMin, t.expiresMax))
 	}
 	if mf&ctmFlagDirection != 0 {
 		if neg(ctmFlagDirection) {

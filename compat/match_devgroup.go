@@ -1,12 +1,17 @@
 package compat
 
 // devgroup: -m devgroup [!] --src-group G[/M] [!] --dst-group G[/M]
-// (struct xt_devgroup_info, 20 bytes, host order): u32 flags @0
-// (MATCH_SRC 1, INVERT_SRC 2, MATCH_DST 4, INVERT_DST 8), u32 src_group
-// @4, u32 src_mask @8, u32 dst_group @12, u32 dst_mask @16. Names come
-// from /etc/iproute2/group ("default" is 0). The kernel allows
-// --src-group only in PREROUTING, INPUT and FORWARD, --dst-group only in
-// FORWARD, OUTPUT and POSTROUTING.
+// (struct xt_devgroup_info, 20 bytes): u32 flags (MATCH_SRC 1, INVERT_SRC
+// 2, MATCH_DST 4, INVERT_DST 8), u32 src_group, u32 src_mask, u32
+// dst_group, u32 dst_mask. Names come from /etc/iproute2/group ("default"
+// is 0). The kernel allows --src-group only in PREROUTING, INPUT and
+// FORWARD, --dst-group only in FORWARD, OUTPUT and POSTROUTING.
+
+type devgroupInfo struct {
+	flags uint32
+	// groups are the source and destination group and mask.
+	groups [2][2]uint32
+}
 
 const (
 	devgroupFile      = "/etc/iproute2/group"
@@ -16,63 +21,57 @@ const (
 	devgroupInvertDst = 0x8
 )
 
+func (d *devgroupInfo) unmarshal(b []byte) {
+	d.flags = hostOrder.Uint32(b[0:])
+	for i := range 4 {
+		d.groups[i/2][i%2] = hostOrder.Uint32(b[4+4*i:])
+	}
+}
+
+func (d *devgroupInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], d.flags)
+	for i := range 4 {
+		hostOrder.PutUint32(b[4+4*i:], d.groups[i/2][i%2])
+	}
+}
+
 func init() {
 	Register(&Extension{
 		Name: "devgroup", Revision: 0, Size: 20,
 		Options: []Option{
-			{Name: "src-group", Args: 1, Invert: true, ID: 0},
-			{Name: "dst-group", Args: 1, Invert: true, ID: 1},
+			{Name: "src-group", ID: 0, Type: TypeMarkMask, Flags: Invert, NameFile: devgroupFile,
+				Hooks: []string{"PREROUTING", "INPUT", "FORWARD"}},
+			{Name: "dst-group", ID: 1, Type: TypeMarkMask, Flags: Invert, NameFile: devgroupFile,
+				Hooks: []string{"FORWARD", "OUTPUT", "POSTROUTING"}},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			v, m, err := parseValMask("devgroup", opt.Name, args[0], mcLmap(devgroupFile))
-			if err != nil {
-				return err
+		OneOf: &OneOf{IDs: 0x3, Token: "-m devgroup", Msg: "devgroup match: You must specify either '--src-group' or '--dst-group'"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var d devgroupInfo
+			d.unmarshal(info)
+			k := c.Option.ID
+			d.groups[k] = [2]uint32{c.Val.Mark, c.Val.Mask}
+			d.flags |= devgroupMatchSrc << (2 * k)
+			if c.Invert {
+				d.flags |= devgroupInvertSrc << (2 * k)
 			}
-			at, match, inv := 4, uint32(devgroupMatchSrc), uint32(devgroupInvertSrc)
-			if opt.ID == 1 {
-				at, match, inv = 12, devgroupMatchDst, devgroupInvertDst
-			}
-			putLe32(info[at:], v)
-			putLe32(info[at+4:], m)
-			flags := le32(info[0:]) | match
-			if invert {
-				flags |= inv
-			}
-			putLe32(info[0:], flags)
+			d.marshal(info)
 			return nil
 		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			flags := le32(info[0:])
-			if flags == 0 {
-				return badSpec("-m devgroup", "devgroup match: You must specify either '--src-group' or '--dst-group'")
-			}
-			if flags&devgroupMatchSrc != 0 {
-				if err := mcHookCheck(ctx, "devgroup", "devgroup --src-group", []string{"PREROUTING", "INPUT", "FORWARD"}); err != nil {
-					return err
-				}
-			}
-			if flags&devgroupMatchDst != 0 {
-				return mcHookCheck(ctx, "devgroup", "devgroup --dst-group", []string{"FORWARD", "OUTPUT", "POSTROUTING"})
-			}
-			return nil
-		},
-		Save:  func(info []byte, w *Writer) { devgroupShow(info, w, "--", mcLmap(devgroupFile)) },
+		Save:  func(info []byte, w *Writer) { devgroupShow(info, w, "--", lmap(devgroupFile)) },
 		Print: func(info []byte, w *Writer) { devgroupShow(info, w, "", nil) },
 	})
 }
 
-func devgroupShow(info []byte, w *Writer, pfx string, lmap []lmapEntry) {
-	flags := le32(info[0:])
-	if flags&devgroupMatchSrc != 0 {
-		if flags&devgroupInvertSrc != 0 {
+func devgroupShow(info []byte, w *Writer, pfx string, names []lmapEntry) {
+	var d devgroupInfo
+	d.unmarshal(info)
+	for k, name := range []string{"src-group", "dst-group"} {
+		if d.flags&(devgroupMatchSrc<<(2*k)) == 0 {
+			continue
+		}
+		if d.flags&(devgroupInvertSrc<<(2*k)) != 0 {
 			w.WriteString(" !")
 		}
-		w.WriteString(" " + pfx + "src-group" + formatValMask(le32(info[4:]), le32(info[8:]), lmap))
-	}
-	if flags&devgroupMatchDst != 0 {
-		if flags&devgroupInvertDst != 0 {
-			w.WriteString(" !")
-		}
-		w.WriteString(" " + pfx + "dst-group" + formatValMask(le32(info[12:]), le32(info[16:]), lmap))
+		w.WriteString(" " + pfx + name + formatValMask(d.groups[k][0], d.groups[k][1], names))
 	}
 }

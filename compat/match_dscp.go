@@ -3,12 +3,44 @@ package compat
 import "strings"
 
 // dscp: -m dscp [!] --dscp N | [!] --dscp-class CLASS (struct
-// xt_dscp_info, 2 bytes, 8 sent): u8 dscp @0 (0-63), u8 invert @1. The
-// two options exclude each other; one is required. A class is matched
-// when the argument starts with its name (case-insensitive; CS0-CS7, BE,
-// AF11-AF43, EF). -S prints "--dscp 0xNN".
+// xt_dscp_info, 2 bytes, 8 sent): u8 dscp (0-63), u8 invert. The two
+// options exclude each other; one is required. -S prints "--dscp 0xNN".
 
-var dscpMatchClasses = []struct {
+type dscpInfo struct{ dscp, invert uint8 }
+
+func (d *dscpInfo) unmarshal(b []byte) { d.dscp, d.invert = b[0], b[1] }
+func (d *dscpInfo) marshal(b []byte)   { b[0], b[1] = d.dscp, d.invert }
+
+func init() {
+	Register(&Extension{
+		Name: "dscp", Revision: 0, Size: 2,
+		Options: []Option{
+			{Name: "dscp", ID: 0, Type: TypeUint8, Max: 0x3f, Flags: Invert | ExclAtOnce, Excl: 0x3},
+			{Name: "dscp-class", ID: 1, Type: TypeString, Flags: Invert | ExclAtOnce, Excl: 0x3},
+		},
+		OneOf: &OneOf{IDs: 0x3, Token: "-m dscp", Msg: "DSCP match: Parameter --dscp is required"},
+		Parse: func(info []byte, c *OptionCall) error {
+			d := dscpInfo{dscp: uint8(c.Val.Uint), invert: oneIf[uint8](c.Invert)}
+			if c.Option.ID == 1 {
+				var err error
+				if d.dscp, err = dscpClass(c.Arg()); err != nil {
+					return err
+				}
+			}
+			d.marshal(info)
+			return nil
+		},
+		Save: func(info []byte, w *Writer) {
+			var d dscpInfo
+			d.unmarshal(info)
+			w.Opt(d.invert != 0, "dscp", hexPad(d.dscp, 2))
+		},
+	})
+}
+
+// dscpClasses are the DiffServ class names --dscp-class and
+// --set-dscp-class take.
+var dscpClasses = []struct {
 	name string
 	dscp byte
 }{
@@ -19,54 +51,13 @@ var dscpMatchClasses = []struct {
 	{"AF42", 0x24}, {"AF43", 0x26}, {"EF", 0x2e},
 }
 
-var dscpMatchOptNames = map[int]string{0: "dscp", 1: "dscp-class"}
-
-func init() {
-	Register(&Extension{
-		Name: "dscp", Revision: 0, Size: 2,
-		Options: []Option{
-			{Name: "dscp", Args: 1, Invert: true, ID: 0},
-			{Name: "dscp-class", Args: 1, Invert: true, ID: 1},
-		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-			if err := maExcl(ctx, "dscp", opt.ID, 0x3, dscpMatchOptNames); err != nil {
-				return err
-			}
-			a := args[0]
-			if opt.ID == 0 {
-				v, err := uintOpt("dscp", "dscp", a, 0, 0x3f)
-				if err != nil {
-					return err
-				}
-				info[0] = byte(v)
-			} else {
-				found := false
-				for _, c := range dscpMatchClasses {
-					if len(a) >= len(c.name) && strings.EqualFold(a[:len(c.name)], c.name) {
-						info[0], found = c.dscp, true
-						break
-					}
-				}
-				if !found {
-					return badSpec(a, "Invalid DSCP value `%s'", a)
-				}
-			}
-			if invert {
-				info[1] = 1
-			}
-			return nil
-		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
-				return badSpec("-m dscp", "DSCP match: Parameter --dscp is required")
-			}
-			return nil
-		},
-		Save: func(info []byte, w *Writer) {
-			if len(info) < 2 {
-				return
-			}
-			w.Opt(info[1] != 0, "dscp", tosHex2(info[0]))
-		},
-	})
+// dscpClass is class_to_dscp: the first class whose name starts the
+// argument, case-insensitively (so "af11x" is AF11).
+func dscpClass(a string) (byte, error) {
+	for _, c := range dscpClasses {
+		if len(a) >= len(c.name) && strings.EqualFold(a[:len(c.name)], c.name) {
+			return c.dscp, nil
+		}
+	}
+	return 0, badSpec(a, "Invalid DSCP value `%s'", a)
 }

@@ -7,10 +7,17 @@ import (
 )
 
 // dst: -m dst [!] --dst-len N --dst-opts TYPE[:LEN][,...] (IPv6 only;
-// struct ip6t_opts, 39 bytes): u32 hdrlen @0 (host order), u8 flags @4
-// (LEN 1, OPTS 2, NSTRICT 4), u8 invflags @5 (INV_LEN 1), u16 opts[16] @6
-// (type << 8 | length, length 0xff when not given), u8 optsnr @38. The hbh
-// match (match_hbh.go) has the same structure and rules.
+// struct ip6t_opts, 39 bytes): u32 hdrlen, u8 flags (LEN 1, OPTS 2,
+// NSTRICT 4), u8 invflags (INV_LEN 1), u16 opts[16] (type << 8 | length,
+// length 0xff when not given), u8 optsnr. The hbh match (match_hbh.go)
+// has the same structure and rules.
+
+type optsInfo struct {
+	hdrlen          uint32
+	flags, invflags uint8
+	opts            [dstOptsMax]uint16
+	optsnr          uint8
+}
 
 const (
 	dstOptsLen    = 0x01
@@ -18,6 +25,23 @@ const (
 	dstOptsInvLen = 0x01
 	dstOptsMax    = 16
 )
+
+func (o *optsInfo) unmarshal(b []byte) {
+	o.hdrlen, o.flags, o.invflags = hostOrder.Uint32(b[0:]), b[4], b[5]
+	for i := range o.opts {
+		o.opts[i] = hostOrder.Uint16(b[6+2*i:])
+	}
+	o.optsnr = b[38]
+}
+
+func (o *optsInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], o.hdrlen)
+	b[4], b[5] = o.flags, o.invflags
+	for i, v := range o.opts {
+		hostOrder.PutUint16(b[6+2*i:], v)
+	}
+	b[38] = o.optsnr
+}
 
 func init() { dstRegister("dst") }
 
@@ -27,49 +51,52 @@ func dstRegister(name string) {
 	Register(&Extension{
 		Name: name, Family: IPv6, Revision: 0, Size: 39,
 		Options: []Option{
-			{Name: name + "-len", Args: 1, Invert: true, ID: 0},
-			{Name: name + "-opts", Args: 1, ID: 1},
+			{Name: name + "-len", ID: 0, Type: TypeUint32, Flags: Invert},
+			{Name: name + "-opts", ID: 1, Type: TypeString},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			if opt.ID == 0 {
-				v, ok := xtParseUint(args[0], 0, 0xffffffff)
-				if !ok {
-					return badSpec(args[0], "%s: bad value for option \"--%s\", or out of range (0-4294967295).", name, opt.Name)
+		Parse: func(info []byte, c *OptionCall) error {
+			var o optsInfo
+			o.unmarshal(info)
+			if c.Option.ID == 0 {
+				o.hdrlen = uint32(c.Val.Uint)
+				if c.Invert {
+					o.invflags |= dstOptsInvLen
 				}
-				putLe32(info[0:], uint32(v))
-				if invert {
-					info[5] |= dstOptsInvLen
+				o.flags |= dstOptsLen
+			} else {
+				n, err := o.parseOpts(name, c.Arg())
+				if err != nil {
+					return err
 				}
-				info[4] |= dstOptsLen
-				return nil
+				o.optsnr = byte(n)
+				o.flags |= dstOptsOpts
 			}
-			n, err := dstOptsParse(name, args[0], info[6:38])
-			if err != nil {
-				return err
-			}
-			info[38] = byte(n)
-			info[4] |= dstOptsOpts
+			o.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			if info[4]&dstOptsLen != 0 {
-				w.Opt(info[5]&dstOptsInvLen != 0, name+"-len", strconv.FormatUint(uint64(le32(info[0:])), 10))
+			var o optsInfo
+			o.unmarshal(info)
+			if o.flags&dstOptsLen != 0 {
+				w.Opt(o.invflags&dstOptsInvLen != 0, name+"-len", strconv.FormatUint(uint64(o.hdrlen), 10))
 			}
-			if info[4]&dstOptsOpts != 0 {
+			if o.flags&dstOptsOpts != 0 {
 				w.Opt(false, name+"-opts")
 			}
-			w.WriteString(dstOptsFormat(info))
+			w.WriteString(o.optList())
 		},
 		Print: func(info []byte, w *Writer) {
+			var o optsInfo
+			o.unmarshal(info)
 			w.WriteString(" " + name)
-			if info[4]&dstOptsLen != 0 {
-				w.WriteString(" length:" + mcInv(info[5]&dstOptsInvLen != 0) + strconv.FormatUint(uint64(le32(info[0:])), 10))
+			if o.flags&dstOptsLen != 0 {
+				w.WriteString(" length:" + invMark(o.invflags&dstOptsInvLen != 0) + strconv.FormatUint(uint64(o.hdrlen), 10))
 			}
-			if info[4]&dstOptsOpts != 0 {
+			if o.flags&dstOptsOpts != 0 {
 				w.WriteString(" opts")
 			}
-			w.WriteString(dstOptsFormat(info))
-			if inv := info[5] &^ dstOptsInvLen; inv != 0 {
+			w.WriteString(o.optList())
+			if inv := o.invflags &^ dstOptsInvLen; inv != 0 {
 				fmt.Fprintf(w, " Unknown invflags: 0x%X", inv)
 			}
 		},
@@ -91,8 +118,8 @@ func dstOptsNum(name, what, s string) (uint64, error) {
 	return v, nil
 }
 
-// dstOptsParse fills opts (16 u16) from "TYPE[:LEN],..." and returns the count.
-func dstOptsParse(name, arg string, opts []byte) (int, error) {
+// parseOpts fills opts from "TYPE[:LEN],..." and returns the count.
+func (o *optsInfo) parseOpts(name, arg string) (int, error) {
 	parts := strings.Split(arg, ",")
 	i := 0
 	for ; i < len(parts) && i < dstOptsMax; i++ {
@@ -117,7 +144,7 @@ func dstOptsParse(name, arg string, opts []byte) (int, error) {
 		} else {
 			v |= 0xff
 		}
-		putLe16(opts[2*i:], v)
+		o.opts[i] = v
 	}
 	if i < len(parts) {
 		return 0, badSpec(arg, "too many addresses specified")
@@ -125,11 +152,22 @@ func dstOptsParse(name, arg string, opts []byte) (int, error) {
 	return i, nil
 }
 
-func dstOptsFormat(info []byte) string {
-	n := int(info[38])
-	if n > dstOptsMax {
-		n = dstOptsMax
-	}
+// optList prints the options as "TYPE[:LEN]" (at most 16, whatever optsnr
+// says).
+func (o *optsInfo) optList() string {
+	return optList(min(int(o.optsnr), dstOptsMax), func(i int) string {
+		v := o.opts[i]
+		s := strconv.Itoa(int(v >> 8))
+		if v&0xff != 0xff {
+			s += ":" + strconv.Itoa(int(v&0xff))
+		}
+		return s
+	})
+}
+
+// optList prints the n items of an rt, dst or hbh list as -S and -L
+// show them: " a,b,c" (nothing when n is 0).
+func optList(n int, item func(i int) string) string {
 	var sb strings.Builder
 	for i := 0; i < n; i++ {
 		if i == 0 {
@@ -137,11 +175,7 @@ func dstOptsFormat(info []byte) string {
 		} else {
 			sb.WriteByte(',')
 		}
-		v := le16(info[6+2*i:])
-		sb.WriteString(strconv.Itoa(int(v >> 8)))
-		if v&0xff != 0xff {
-			sb.WriteString(":" + strconv.Itoa(int(v&0xff)))
-		}
+		sb.WriteString(item(i))
 	}
 	return sb.String()
 }

@@ -6,40 +6,41 @@ import (
 )
 
 // hashlimit: -m hashlimit, revision 3 (struct xt_hashlimit_mtinfo3, 312
-// bytes, host byte order):
-//
-//	@0   char name[255] (NAME_MAX), 1 byte padding
-//	@256 u64 avg      (seconds per packet × 1000000, or a byte cost)
-//	@264 u64 burst
-//	@272 u32 mode     (DIP=1 DPT=2 SIP=4 SPT=8 INVERT=0x10 BYTES=0x20
-//	                   RATE_MATCH=0x40)
-//	@276 u32 size, @280 u32 max, @284 u32 gc_interval, @288 u32 expire
-//	@292 u32 interval
-//	@296 u8 srcmask, @297 u8 dstmask, padding
-//	@304 kernel pointer (hinfo)
-//
-// The same layout serves both families; only the default masks (32 or
-// 128) differ, so it is registered once per family. While parsing, the
-// kernel pointer holds the option flags (@304) and the rate's unit in
-// seconds (@308), as libxt_hashlimit keeps them in xflags and udata; Final
-// clears them.
+// bytes): char name[255] (NAME_MAX), 1 byte padding, u64 avg (seconds per
+// packet × 1000000, or a byte cost), u64 burst, u32 mode (DIP=1 DPT=2
+// SIP=4 SPT=8 INVERT=0x10 BYTES=0x20 RATE_MATCH=0x40), u32 size, max,
+// gc_interval, expire and interval, u8 srcmask, u8 dstmask, padding, a
+// kernel pointer (sent as 0). The same layout serves both families; only
+// the default masks (32 or 128) differ, so it is registered once per
+// family. The rate's unit in seconds is kept beside the payload while
+// parsing (as libxt_hashlimit keeps it in udata) for the final check.
+
+type hashlimitInfo struct {
+	name                                          [255]byte
+	avg, burst                                    uint64
+	mode, size, max, gcInterval, expire, interval uint32
+	srcmask, dstmask                              uint8
+}
+
+func (h *hashlimitInfo) unmarshal(b []byte) {
+	copy(h.name[:], b[0:255])
+	h.avg, h.burst = hostOrder.Uint64(b[256:]), hostOrder.Uint64(b[264:])
+	h.mode, h.size, h.max = hostOrder.Uint32(b[272:]), hostOrder.Uint32(b[276:]), hostOrder.Uint32(b[280:])
+	h.gcInterval, h.expire, h.interval = hostOrder.Uint32(b[284:]), hostOrder.Uint32(b[288:]), hostOrder.Uint32(b[292:])
+	h.srcmask, h.dstmask = b[296], b[297]
+}
+
+func (h *hashlimitInfo) marshal(b []byte) {
+	copy(b[0:255], h.name[:])
+	hostOrder.PutUint64(b[256:], h.avg)
+	hostOrder.PutUint64(b[264:], h.burst)
+	for i, v := range [...]uint32{h.mode, h.size, h.max, h.gcInterval, h.expire, h.interval} {
+		hostOrder.PutUint32(b[272+4*i:], v)
+	}
+	b[296], b[297] = h.srcmask, h.dstmask
+}
 
 const (
-	hlName     = 0
-	hlNameSize = 255
-	hlAvg      = 256
-	hlBurst    = 264
-	hlMode     = 272
-	hlSize     = 276
-	hlMax      = 280
-	hlGC       = 284
-	hlExpire   = 288
-	hlInterval = 292
-	hlSrcMask  = 296
-	hlDstMask  = 297
-	hlXflags   = 304
-	hlMult     = 308
-
 	hlModeDIP       = 0x01
 	hlModeDPT       = 0x02
 	hlModeSIP       = 0x04
@@ -57,7 +58,7 @@ const (
 	hlByteExpireB  = 60
 )
 
-// Option IDs, as libxt_hashlimit numbers them (the flag bits follow).
+// Option IDs, as libxt_hashlimit numbers them.
 const (
 	hlOptUpto = iota
 	hlOptAbove
@@ -78,131 +79,135 @@ const (
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {
 		dmask := byte(8 * fam.addrLen())
+		u32 := func(name string, id int) Option {
+			return Option{Name: name, ID: id, Type: TypeUint32, Flags: MinusWraps}
+		}
 		Register(&Extension{
 			Name: "hashlimit", Family: fam, Revision: 3, Size: 312,
 			Options: []Option{
-				{Name: "hashlimit-upto", Aliases: []string{"hashlimit"}, Args: 1, Invert: true, ID: hlOptUpto},
-				{Name: "hashlimit-above", Args: 1, Invert: true, ID: hlOptAbove},
-				{Name: "hashlimit-srcmask", Args: 1, ID: hlOptSrcMask},
-				{Name: "hashlimit-dstmask", Args: 1, ID: hlOptDstMask},
-				{Name: "hashlimit-burst", Args: 1, ID: hlOptBurst},
-				{Name: "hashlimit-htable-size", Args: 1, ID: hlOptHtableSize},
-				{Name: "hashlimit-htable-max", Args: 1, ID: hlOptHtableMax},
-				{Name: "hashlimit-htable-gcinterval", Args: 1, ID: hlOptHtableGC},
-				{Name: "hashlimit-htable-expire", Args: 1, ID: hlOptHtableExpire},
-				{Name: "hashlimit-mode", Args: 1, ID: hlOptMode},
-				{Name: "hashlimit-name", Args: 1, Mandatory: true, ID: hlOptName},
+				{Name: "hashlimit-upto", Aliases: []string{"hashlimit"}, ID: hlOptUpto, Type: TypeString, Flags: Invert},
+				{Name: "hashlimit-above", ID: hlOptAbove, Type: TypeString, Flags: Invert},
+				{Name: "hashlimit-srcmask", ID: hlOptSrcMask, Type: TypeString},
+				{Name: "hashlimit-dstmask", ID: hlOptDstMask, Type: TypeString},
+				{Name: "hashlimit-burst", ID: hlOptBurst, Type: TypeString},
+				u32("hashlimit-htable-size", hlOptHtableSize),
+				u32("hashlimit-htable-max", hlOptHtableMax),
+				u32("hashlimit-htable-gcinterval", hlOptHtableGC),
+				u32("hashlimit-htable-expire", hlOptHtableExpire),
+				{Name: "hashlimit-mode", ID: hlOptMode, Type: TypeString},
+				{Name: "hashlimit-name", ID: hlOptName, Type: TypeString, Flags: Mandatory},
 				{Name: "hashlimit-rate-match", ID: hlOptRateMatch},
-				{Name: "hashlimit-rate-interval", Args: 1, ID: hlOptInterval},
+				{Name: "hashlimit-rate-interval", ID: hlOptInterval, Type: TypeString},
 			},
+			OneOf: &OneOf{IDs: 1<<hlOptUpto | 1<<hlOptAbove, Token: "hashlimit", Msg: "You have to specify --hashlimit"},
 			Init: func(info []byte, _ *ParseContext) {
-				putLe64(info[hlBurst:], hlBurstDefault)
-				putLe32(info[hlGC:], hlGCDefault)
-				info[hlSrcMask] = dmask
-				info[hlDstMask] = dmask
+				h := hashlimitInfo{burst: hlBurstDefault, gcInterval: hlGCDefault, srcmask: dmask, dstmask: dmask}
+				h.marshal(info)
 			},
-			Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-				return hashlimitParse(info, opt, args, invert, ctx)
+			Parse: func(info []byte, c *OptionCall) error {
+				var h hashlimitInfo
+				h.unmarshal(info)
+				if err := h.parse(c); err != nil {
+					return err
+				}
+				h.marshal(info)
+				return nil
 			},
-			Final: hashlimitFinal,
+			Final: func(info []byte, ctx *ParseContext) error {
+				var h hashlimitInfo
+				h.unmarshal(info)
+				if err := h.final(ctx); err != nil {
+					return err
+				}
+				h.marshal(info)
+				return nil
+			},
 			Save: func(info []byte, w *Writer) {
-				hashlimitSave(info, w, dmask)
+				var h hashlimitInfo
+				h.unmarshal(info)
+				h.save(w, dmask)
 			},
 		})
 	}
 }
 
-func hashlimitParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-	putLe32(info[hlXflags:], le32(info[hlXflags:])|1<<opt.ID)
-	mode := le32(info[hlMode:])
-	var arg string
-	if len(args) > 0 {
-		arg = args[0]
-	}
-	u32 := func(off int) error {
-		v, ok := parseUint(arg, 0, 0xffffffff)
-		if !ok {
-			return badSpec(arg, "hashlimit: bad value for option \"--%s\", or out of range (0-4294967295).", opt.Name)
-		}
-		putLe32(info[off:], uint32(v))
-		return nil
-	}
-	switch opt.ID {
+func (h *hashlimitInfo) parse(c *OptionCall) error {
+	arg := c.Arg()
+	switch c.Option.ID {
 	case hlOptBurst:
 		v, err := hashlimitParseBurst(arg)
 		if err != nil {
 			return err
 		}
-		putLe64(info[hlBurst:], v)
+		h.burst = v
 	case hlOptUpto, hlOptAbove:
-		if invert == (opt.ID == hlOptUpto) {
-			mode |= hlModeInvert
+		if c.Invert == (c.Option.ID == hlOptUpto) {
+			h.mode |= hlModeInvert
 		}
 		if avg, ok, err := hashlimitParseBytes(arg); err != nil {
 			return err
 		} else if ok {
-			mode |= hlModeBytes
-			putLe64(info[hlAvg:], avg)
-			putLe32(info[hlMult:], hlByteExpire)
+			h.mode |= hlModeBytes
+			h.avg = avg
+			c.keep(0, hlByteExpire)
 		} else {
 			avg, mult, err := hashlimitParseRate(arg)
 			if err != nil {
 				return err
 			}
-			if !ok && avg == 0 {
-				return badSpec(arg, "hashlimit: Bad value for option \"--%s\": \"%s\"", opt.Name, arg)
+			if avg == 0 {
+				return badSpec(arg, "hashlimit: Bad value for option \"--%s\": \"%s\"", c.Option.Name, arg)
 			}
-			putLe64(info[hlAvg:], avg)
-			putLe32(info[hlMult:], mult)
+			h.avg = avg
+			c.keep(0, mult)
 		}
 	case hlOptMode:
 		for _, tok := range strings.FieldsFunc(arg, func(r rune) bool { return r == ',' || r == '|' }) {
 			switch tok {
 			case "dstip":
-				mode |= hlModeDIP
+				h.mode |= hlModeDIP
 			case "srcip":
-				mode |= hlModeSIP
+				h.mode |= hlModeSIP
 			case "srcport":
-				mode |= hlModeSPT
+				h.mode |= hlModeSPT
 			case "dstport":
-				mode |= hlModeDPT
+				h.mode |= hlModeDPT
 			default:
 				return badSpec(arg, "hashlimit: Bad value for option \"--hashlimit-mode\": \"%s\"", arg)
 			}
 		}
 	case hlOptSrcMask, hlOptDstMask:
-		p, ok := parsePlenStrict(ctx.Family, arg)
+		p, ok := parsePlenStrict(c.Family, arg)
 		if !ok {
-			return badPlen(arg, "hashlimit", opt.Name, ctx.Family)
+			return badPlen(arg, "hashlimit", c.Option.Name, c.Family)
 		}
-		if opt.ID == hlOptSrcMask {
-			info[hlSrcMask] = byte(p)
+		if c.Option.ID == hlOptSrcMask {
+			h.srcmask = byte(p)
 		} else {
-			info[hlDstMask] = byte(p)
+			h.dstmask = byte(p)
 		}
 	case hlOptName:
 		if arg == "" {
 			return badSpec(arg, "Argument must have a minimum length of 1 characters")
 		}
-		putCString(info[hlName:hlName+hlNameSize], arg)
+		putCString(h.name[:], arg)
 	case hlOptHtableSize:
-		return u32(hlSize)
+		h.size = uint32(c.Val.Uint)
 	case hlOptHtableMax:
-		return u32(hlMax)
+		h.max = uint32(c.Val.Uint)
 	case hlOptHtableGC:
-		return u32(hlGC)
+		h.gcInterval = uint32(c.Val.Uint)
 	case hlOptHtableExpire:
-		return u32(hlExpire)
+		h.expire = uint32(c.Val.Uint)
 	case hlOptRateMatch:
-		mode |= hlModeRateMatch
+		h.mode |= hlModeRateMatch
 	case hlOptInterval:
-		r := int32(mbAtoll(arg))
+		r := int32(atoll(arg))
 		if r <= 0 {
 			return badSpec(arg, "hashlimit: Bad value for option \"--hashlimit-rate-interval\": \"%s\"", arg)
 		}
-		putLe32(info[hlInterval:], uint32(r))
+		h.interval = uint32(r)
 	}
-	putLe32(info[hlMode:], mode)
 	return nil
 }
 
@@ -260,7 +265,7 @@ func hashlimitParseBytes(s string) (avg uint64, ok bool, err error) {
 	if i <= 0 {
 		return 0, false, nil
 	}
-	r := mbAtoll(s)
+	r := atoll(s)
 	if r == 0 {
 		return 0, false, nil
 	}
@@ -292,7 +297,7 @@ func hashlimitParseRate(s string) (avg uint64, mult uint32, err error) {
 			return 0, 1, nil
 		}
 	}
-	r := mbAtoll(s)
+	r := atoll(s)
 	if r == 0 {
 		return 0, mult, nil
 	}
@@ -303,27 +308,20 @@ func hashlimitParseRate(s string) (avg uint64, mult uint32, err error) {
 	return avg, mult, nil
 }
 
-func hashlimitFinal(info []byte, _ *ParseContext) error {
-	xflags := le32(info[hlXflags:])
-	mult := le32(info[hlMult:])
-	clear(info[hlXflags : hlXflags+8])
-	has := func(id int) bool { return xflags&(1<<id) != 0 }
-	if !has(hlOptUpto) && !has(hlOptAbove) {
-		return badSpec("hashlimit", "You have to specify --hashlimit")
-	}
+func (h *hashlimitInfo) final(ctx *ParseContext) error {
+	given, mult := ctx.given(), ctx.kept()[0]
+	has := func(id int) bool { return given&(1<<id) != 0 }
 	if has(hlOptUpto) && has(hlOptAbove) {
 		return badSpec("--hashlimit-above", "hashlimit: option \"--hashlimit-upto\" cannot be used together with --hashlimit-above.")
 	}
 	if !has(hlOptHtableExpire) {
-		putLe32(info[hlExpire:], mult*1000)
+		h.expire = mult * 1000
 	}
-	mode := le32(info[hlMode:])
-	avg := le64(info[hlAvg:])
-	if mode&hlModeBytes != 0 {
+	if h.mode&hlModeBytes != 0 {
 		var burst uint32
 		if has(hlOptBurst) {
-			b := le64(info[hlBurst:])
-			ctb := hashlimitCostToBytes(avg)
+			b := h.burst
+			ctb := hashlimitCostToBytes(h.avg)
 			if b < ctb {
 				return badSpec("--hashlimit-burst", "burst cannot be smaller than %db", ctb)
 			}
@@ -334,22 +332,22 @@ func hashlimitFinal(info []byte, _ *ParseContext) error {
 				}
 			}
 			if !has(hlOptHtableExpire) {
-				putLe32(info[hlExpire:], hlByteExpireB*1000)
+				h.expire = hlByteExpireB * 1000
 			}
 		}
-		putLe64(info[hlBurst:], uint64(burst))
-	} else if le64(info[hlBurst:]) > hlBurstMax {
+		h.burst = uint64(burst)
+	} else if h.burst > hlBurstMax {
 		return badSpec("--hashlimit-burst", "bad value for option \"--hashlimit-burst\", or out of range (1-%d).", hlBurstMax)
 	}
 	if has(hlOptRateMatch) {
-		if mode&hlModeBytes == 0 && mult != 0 {
-			putLe64(info[hlAvg:], avg/uint64(mult))
+		if h.mode&hlModeBytes == 0 && mult != 0 {
+			h.avg /= uint64(mult)
 		}
-		if le32(info[hlInterval:]) == 0 {
-			if mode&hlModeBytes != 0 {
-				putLe32(info[hlInterval:], 1)
+		if h.interval == 0 {
+			if h.mode&hlModeBytes != 0 {
+				h.interval = 1
 			} else {
-				putLe32(info[hlInterval:], mult)
+				h.interval = mult
 			}
 		}
 	}
@@ -415,8 +413,8 @@ func hashlimitPrintBytes(w *Writer, avg, burst uint64) uint64 {
 	return hlByteExpireB * 1000
 }
 
-func hashlimitSave(info []byte, w *Writer, dmask byte) {
-	mode := le32(info[hlMode:])
+func (h *hashlimitInfo) save(w *Writer, dmask byte) {
+	mode := h.mode
 	if mode&hlModeInvert != 0 {
 		w.Opt(false, "hashlimit-above")
 	} else {
@@ -424,10 +422,10 @@ func hashlimitSave(info []byte, w *Writer, dmask byte) {
 	}
 	var quantum uint64
 	if mode&hlModeBytes != 0 {
-		quantum = hashlimitPrintBytes(w, le64(info[hlAvg:]), le64(info[hlBurst:]))
+		quantum = hashlimitPrintBytes(w, h.avg, h.burst)
 	} else {
-		quantum = hashlimitPrintRate(w, le64(info[hlAvg:]))
-		w.Opt(false, "hashlimit-burst", utoa(le64(info[hlBurst:])))
+		quantum = hashlimitPrintRate(w, h.avg)
+		w.Opt(false, "hashlimit-burst", utoa(h.burst))
 	}
 	if mode&(hlModeSIP|hlModeSPT|hlModeDIP|hlModeDPT) != 0 {
 		var parts []string
@@ -441,28 +439,28 @@ func hashlimitSave(info []byte, w *Writer, dmask byte) {
 		}
 		w.Opt(false, "hashlimit-mode", strings.Join(parts, ","))
 	}
-	w.Opt(false, "hashlimit-name", cString(info[hlName:hlName+hlNameSize]))
-	if v := le32(info[hlSize:]); v != 0 {
+	w.Opt(false, "hashlimit-name", cString(h.name[:]))
+	if v := h.size; v != 0 {
 		w.Opt(false, "hashlimit-htable-size", utoa(v))
 	}
-	if v := le32(info[hlMax:]); v != 0 {
+	if v := h.max; v != 0 {
 		w.Opt(false, "hashlimit-htable-max", utoa(v))
 	}
-	if v := le32(info[hlGC:]); v != hlGCDefault {
+	if v := h.gcInterval; v != hlGCDefault {
 		w.Opt(false, "hashlimit-htable-gcinterval", utoa(v))
 	}
-	if v := le32(info[hlExpire:]); uint64(v) != quantum&0xffffffff {
+	if v := h.expire; uint64(v) != quantum&0xffffffff {
 		w.Opt(false, "hashlimit-htable-expire", utoa(v))
 	}
-	if info[hlSrcMask] != dmask {
-		w.Opt(false, "hashlimit-srcmask", utoa(info[hlSrcMask]))
+	if h.srcmask != dmask {
+		w.Opt(false, "hashlimit-srcmask", utoa(h.srcmask))
 	}
-	if info[hlDstMask] != dmask {
-		w.Opt(false, "hashlimit-dstmask", utoa(info[hlDstMask]))
+	if h.dstmask != dmask {
+		w.Opt(false, "hashlimit-dstmask", utoa(h.dstmask))
 	}
 	if mode&hlModeRateMatch != 0 {
 		w.Opt(false, "hashlimit-rate-match")
-		if v := le32(info[hlInterval:]); v != 1 {
+		if v := h.interval; v != 1 {
 			w.Opt(false, "hashlimit-rate-interval", utoa(v))
 		}
 	}

@@ -59,48 +59,60 @@ var icmpNames = []icmpName{
 	{"address-mask-reply", 18, 0, 0xFF},
 }
 
+// icmpInfo is struct ipt_icmp, and ip6t_icmp.
+type icmpInfo struct {
+	typ      uint8
+	code     [2]uint8 // min, max
+	invflags uint8
+}
+
+func (t *icmpInfo) unmarshal(b []byte) { t.typ, t.code, t.invflags = b[0], [2]uint8{b[1], b[2]}, b[3] }
+func (t *icmpInfo) marshal(b []byte) {
+	b[0], b[1], b[2], b[3] = t.typ, t.code[0], t.code[1], t.invflags
+}
+
 func init() {
 	Register(&Extension{
-		Name: "icmp", Family: IPv4, Revision: 0, Size: 4,
-		Options: []Option{{Name: "icmp-type", Args: 1, Invert: true, Mandatory: true}},
+		Name: "icmp", Family: IPv4, Revision: 0, Size: 4, Proto: 1,
+		Options: []Option{{Name: "icmp-type", Type: TypeString, Flags: Invert | Mandatory}},
 		Init: func(info []byte, _ *ParseContext) {
-			info[0], info[2] = 0xff, 0xff
+			t := icmpInfo{typ: 0xff, code: [2]uint8{0, 0xff}}
+			t.marshal(info)
 		},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			return icmpParse(info, args[0], invert, icmpNames, "ICMP")
-		},
-		Final: func(_ []byte, ctx *ParseContext) error { return maKernelProto(ctx, "icmp", 1) },
+		Parse: func(info []byte, c *OptionCall) error { return icmpParse(info, c, icmpNames, "ICMP") },
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 4 {
-				return
-			}
-			if info[3]&1 != 0 {
+			var t icmpInfo
+			t.unmarshal(info)
+			if t.invflags&1 != 0 {
 				w.WriteString(" !")
 			}
-			if info[0] == 0xff {
+			if t.typ == 0xff {
 				w.WriteString(" --icmp-type any")
 				return
 			}
-			w.WriteString(" --icmp-type " + icmpTypeCode(info))
+			w.WriteString(" --icmp-type " + t.typeCode())
 		},
 	})
 }
 
-// icmpTypeCode prints "TYPE" or "TYPE/CODE" as icmp_save / icmp6_save do.
-func icmpTypeCode(info []byte) string {
-	s := utoa(info[0])
-	if info[1] != 0 || info[2] != 0xff {
-		s += "/" + utoa(info[1])
+// typeCode prints "TYPE" or "TYPE/CODE" as icmp_save / icmp6_save do.
+func (t *icmpInfo) typeCode() string {
+	s := utoa(t.typ)
+	if t.code != [2]uint8{0, 0xff} {
+		s += "/" + utoa(t.code[0])
 	}
 	return s
 }
 
 // icmpParse is __ipt_parse_icmp: a name prefix from names, or
 // TYPE[:TYPE][/CODE[:CODE]] numerically.
-func icmpParse(info []byte, arg string, invert bool, names []icmpName, what string) error {
+func icmpParse(info []byte, c *OptionCall, names []icmpName, what string) error {
+	arg := c.Arg()
+	var t icmpInfo
+	t.unmarshal(info)
 	match := -1
 	for i, n := range names {
-		if !maCasePrefix(arg, n.name) {
+		if !hasPrefixFold(n.name, arg) {
 			continue
 		}
 		if match >= 0 {
@@ -110,33 +122,34 @@ func icmpParse(info []byte, arg string, invert bool, names []icmpName, what stri
 	}
 	if match >= 0 {
 		n := names[match]
-		info[0], info[1], info[2] = n.typ, n.codeLo, n.codeHi
+		t.typ, t.code = n.typ, [2]uint8{n.codeLo, n.codeHi}
 	} else {
-		t, rest, ok := icmpRange(arg)
+		typ, rest, ok := icmpRange(arg)
 		if !ok {
 			return badSpec(arg, "Unknown %s type `%s'", what, arg)
 		}
-		if t[0] != t[1] {
+		if typ[0] != typ[1] {
 			return badSpec(arg, "%s type range not supported", what)
 		}
-		info[0], info[1], info[2] = t[0], 0, 0xff
+		t.typ, t.code = typ[0], [2]uint8{0, 0xff}
 		if rest != "" {
 			if rest[0] != '/' {
 				return badSpec(arg, "unknown character %c", rest[0])
 			}
-			c, rest2, ok := icmpRange(rest[1:])
+			code, rest2, ok := icmpRange(rest[1:])
 			if !ok {
 				return badSpec(arg, "Unknown %s code `%s'", what, arg)
 			}
 			if rest2 != "" {
 				return badSpec(arg, "unknown character %c", rest2[0])
 			}
-			info[1], info[2] = c[0], c[1]
+			t.code = code
 		}
 	}
-	if invert {
-		info[3] |= 1
+	if c.Invert {
+		t.invflags |= 1
 	}
+	t.marshal(info)
 	return nil
 }
 

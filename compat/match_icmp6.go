@@ -40,21 +40,20 @@ var icmp6Names = []icmpName{
 
 func init() {
 	Register(&Extension{
-		Name: "icmp6", Family: IPv6, Revision: 0, Size: 4,
-		Options: []Option{{Name: "icmpv6-type", Args: 1, Invert: true, Mandatory: true}},
-		Init:    func(info []byte, _ *ParseContext) { info[2] = 0xff },
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			return icmpParse(info, args[0], invert, icmp6Names, "ICMPv6")
+		Name: "icmp6", Family: IPv6, Revision: 0, Size: 4, Proto: 58,
+		Options: []Option{{Name: "icmpv6-type", Type: TypeString, Flags: Invert | Mandatory}},
+		Init: func(info []byte, _ *ParseContext) {
+			t := icmpInfo{code: [2]uint8{0, 0xff}}
+			t.marshal(info)
 		},
-		Final: func(_ []byte, ctx *ParseContext) error { return maKernelProto(ctx, "icmp6", 58) },
+		Parse: func(info []byte, c *OptionCall) error { return icmpParse(info, c, icmp6Names, "ICMPv6") },
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 4 {
-				return
-			}
-			if info[3]&1 != 0 {
+			var t icmpInfo
+			t.unmarshal(info)
+			if t.invflags&1 != 0 {
 				w.WriteString(" !")
 			}
-			w.WriteString(" --icmpv6-type " + icmpTypeCode(info))
+			w.WriteString(" --icmpv6-type " + t.typeCode())
 		},
 	})
 }

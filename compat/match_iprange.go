@@ -3,69 +3,83 @@ package compat
 import "strings"
 
 // iprange: -m iprange, revision 1 (struct xt_iprange_mtinfo, 65 bytes, 72
-// sent): union nf_inet_addr src_min @0, src_max @16, dst_min @32, dst_max
-// @48 (network order; IPv4 in the first 4 bytes), u8 flags @64 (SRC 1,
-// DST 2, SRC_INV 0x10, DST_INV 0x20). --src-range / --dst-range take
+// sent): union nf_inet_addr src_min, src_max, dst_min, dst_max (network
+// order; IPv4 in the first 4 bytes), u8 flags (SRC 1, DST 2, SRC_INV 0x10,
+// DST_INV 0x20). --src-range / --dst-range take
 // FROM[-TO] (TO defaults to FROM); IPv4 addresses parse as
 // xtables_numeric_to_ipaddr does ("10.1" is 10.1.0.0), IPv6 with
 // inet_pton. A reversed range is accepted (iptables only warns). One of
 // the two options is required. Registered per family: -S prints the
 // family's addresses.
 
+// iprangeInfo is struct xt_iprange_mtinfo.
+type iprangeInfo struct {
+	ranges [2][2][16]byte // [src, dst][min, max]
+	flags  uint8
+}
+
 const (
 	iprSrc    = 0x01
 	iprDst    = 0x02
 	iprSrcInv = 0x10
 	iprDstInv = 0x20
-	iprOffFl  = 64
 )
+
+func (r *iprangeInfo) unmarshal(b []byte) {
+	for i := range 4 {
+		copy(r.ranges[i/2][i%2][:], b[16*i:16*i+16])
+	}
+	r.flags = b[64]
+}
+
+func (r *iprangeInfo) marshal(b []byte) {
+	for i := range 4 {
+		copy(b[16*i:16*i+16], r.ranges[i/2][i%2][:])
+	}
+	b[64] = r.flags
+}
 
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {
 		Register(&Extension{
 			Name: "iprange", Family: fam, Revision: 1, Size: 65,
 			Options: []Option{
-				{Name: "src-range", Args: 1, Invert: true, ID: 0},
-				{Name: "dst-range", Args: 1, Invert: true, ID: 1},
+				{Name: "src-range", ID: 0, Type: TypeString, Flags: Invert},
+				{Name: "dst-range", ID: 1, Type: TypeString, Flags: Invert},
 			},
-			Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-				a := args[0]
+			OneOf: &OneOf{IDs: 0x3, Token: "-m iprange", Msg: "iprange match: You must specify `--src-range' or `--dst-range'"},
+			Parse: func(info []byte, c *OptionCall) error {
+				var r iprangeInfo
+				r.unmarshal(info)
+				a, k := c.Arg(), c.Option.ID
 				from, to, ok := strings.Cut(a, "-")
 				if !ok {
 					to = from
 				}
-				at := 32 * opt.ID
 				for i, s := range []string{from, to} {
 					b, ok := iprangeAddr(fam, s)
 					if !ok {
-						return badSpec(a, "iprange: Bad value for \"--%s\" option: \"%s\"", opt.Name, s)
+						return badSpec(a, "iprange: Bad value for \"--%s\" option: \"%s\"", c.Option.Name, s)
 					}
-					copy(info[at+16*i:at+16*i+16], b[:])
+					r.ranges[k][i] = b
 				}
-				info[iprOffFl] |= iprSrc << opt.ID
-				if invert {
-					info[iprOffFl] |= iprSrcInv << opt.ID
+				r.flags |= iprSrc << k
+				if c.Invert {
+					r.flags |= iprSrcInv << k
 				}
-				return nil
-			},
-			Final: func(info []byte, _ *ParseContext) error {
-				if info[iprOffFl]&(iprSrc|iprDst) == 0 {
-					return badSpec("-m iprange", "iprange match: You must specify `--src-range' or `--dst-range'")
-				}
+				r.marshal(info)
 				return nil
 			},
 			Save: func(info []byte, w *Writer) {
-				if len(info) < 65 {
-					return
-				}
+				var r iprangeInfo
+				r.unmarshal(info)
 				l := fam.addrLen()
 				for k, name := range []string{"src-range", "dst-range"} {
-					if info[iprOffFl]&(iprSrc<<k) == 0 {
+					if r.flags&(iprSrc<<k) == 0 {
 						continue
 					}
-					at := 32 * k
-					w.Opt(info[iprOffFl]&(iprSrcInv<<k) != 0, name,
-						ipString(info[at:at+l])+"-"+ipString(info[at+16:at+16+l]))
+					w.Opt(r.flags&(iprSrcInv<<k) != 0, name,
+						ipString(r.ranges[k][0][:l])+"-"+ipString(r.ranges[k][1][:l]))
 				}
 			},
 		})

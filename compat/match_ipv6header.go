@@ -6,12 +6,17 @@ import (
 )
 
 // ipv6header: -m ipv6header [!] --header LIST [--soft] (IPv6 only; struct
-// ip6t_ipv6header_info, 3 bytes): u8 matchflags @0 (HOPOPTS 0x80, DSTOPTS
+// ip6t_ipv6header_info, 3 bytes): u8 matchflags (HOPOPTS 0x80, DSTOPTS
 // 0x40, ROUTING 0x20, FRAGMENT 0x10, AH 8, ESP 4, NONE 2, PROTO 1), u8
-// invflags @1 (0xff when negated), u8 modeflag @2 (0xff with --soft).
-// Header names are looked up in /etc/protocols first, then in iptables'
-// own short list; -S prints /etc/protocols names ("hop-by-hop" for 0),
-// -L -n the flags in hex.
+// invflags (0xff when negated), u8 modeflag (0xff with --soft). Header
+// names are looked up in /etc/protocols first, then in iptables' own
+// short list; -S prints /etc/protocols names ("hop-by-hop" for 0), -L -n
+// the flags in hex.
+
+type ipv6headerInfo struct{ matchflags, invflags, modeflag uint8 }
+
+func (h *ipv6headerInfo) unmarshal(b []byte) { h.matchflags, h.invflags, h.modeflag = b[0], b[1], b[2] }
+func (h *ipv6headerInfo) marshal(b []byte)   { b[0], b[1], b[2] = h.matchflags, h.invflags, h.modeflag }
 
 var ipv6headerNames = []struct {
 	name  string
@@ -32,16 +37,19 @@ func init() {
 	Register(&Extension{
 		Name: "ipv6header", Family: IPv6, Revision: 0, Size: 3,
 		Options: []Option{
-			{Name: "header", Args: 1, Invert: true, Mandatory: true, ID: 0},
+			{Name: "header", ID: 0, Type: TypeString, Flags: Invert | Mandatory},
 			{Name: "soft", ID: 1},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			if opt.ID == 1 {
-				info[2] = 0xff
+		Parse: func(info []byte, c *OptionCall) error {
+			var h ipv6headerInfo
+			h.unmarshal(info)
+			if c.Option.ID == 1 {
+				h.modeflag = 0xff
+				h.marshal(info)
 				return nil
 			}
 			var flags uint8
-			for _, name := range strings.Split(args[0], ",") {
+			for _, name := range strings.Split(c.Arg(), ",") {
 				if name == "" {
 					continue
 				}
@@ -52,26 +60,31 @@ func init() {
 				flags |= f
 			}
 			if flags == 0 {
-				return badSpec(args[0], "ip6t_ipv6header: cannot parse header names")
+				return badSpec(c.Arg(), "ip6t_ipv6header: cannot parse header names")
 			}
-			info[0] = flags
-			if invert {
-				info[1] = 0xff
+			h.matchflags = flags
+			if c.Invert {
+				h.invflags = 0xff
 			}
+			h.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(info[1] != 0, "header", ipv6headerFormat(info[0]))
-			if info[2] != 0 {
+			var h ipv6headerInfo
+			h.unmarshal(info)
+			w.Opt(h.invflags != 0, "header", ipv6headerFormat(h.matchflags))
+			if h.modeflag != 0 {
 				w.Opt(false, "soft")
 			}
 		},
 		Print: func(info []byte, w *Writer) {
+			var h ipv6headerInfo
+			h.unmarshal(info)
 			w.WriteString(" ipv6header")
-			if info[0] != 0 || info[1] != 0 {
-				fmt.Fprintf(w, " flags:%s0x%02X", mcInv(info[1] != 0), info[0])
+			if h.matchflags != 0 || h.invflags != 0 {
+				fmt.Fprintf(w, " flags:%s0x%02X", invMark(h.invflags != 0), h.matchflags)
 			}
-			if info[2] != 0 {
+			if h.modeflag != 0 {
 				w.WriteString(" soft")
 			}
 		},

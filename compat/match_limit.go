@@ -27,53 +27,73 @@ var limitUnits = []struct {
 	{"sec", limitScale},
 }
 
+// limitInfo is the part of struct xt_rateinfo iptables fills.
+type limitInfo struct{ avg, burst uint32 }
+
+func (l *limitInfo) unmarshal(b []byte) {
+	l.avg, l.burst = hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:])
+}
+
+func (l *limitInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], l.avg)
+	hostOrder.PutUint32(b[4:], l.burst)
+}
+
 func init() {
 	Register(&Extension{
 		Name: "limit", Revision: 0, Size: 40,
 		Options: []Option{
-			{Name: "limit", Args: 1, ID: 0},
-			{Name: "limit-burst", Args: 1, ID: 1},
+			{Name: "limit", Type: TypeString, ID: 0},
+			{Name: "limit-burst", Type: TypeString, ID: 1},
 		},
 		Init: func(info []byte, _ *ParseContext) {
-			putLe32(info[0:], limitScale*3600/3)
-			putLe32(info[4:], limitDefaultBurst)
+			l := limitInfo{avg: limitScale * 3600 / 3, burst: limitDefaultBurst}
+			l.marshal(info)
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			if opt.ID == 1 {
-				v, ok := parseUint(args[0], 0, 10000)
+		Parse: func(info []byte, c *OptionCall) error {
+			var l limitInfo
+			l.unmarshal(info)
+			if c.Option.ID == 1 {
+				v, ok := parseUint(c.Arg(), 0, 10000)
 				if !ok {
-					return badSpec(args[0], "bad --limit-burst `%s'", args[0])
+					return badSpec(c.Arg(), "bad --limit-burst `%s'", c.Arg())
 				}
-				putLe32(info[4:], uint32(v))
-				return nil
+				l.burst = uint32(v)
+			} else {
+				avg, err := parseLimitRate(c.Arg())
+				if err != nil {
+					return err
+				}
+				l.avg = avg
 			}
-			avg, err := parseLimitRate(args[0])
-			if err != nil {
-				return err
-			}
-			putLe32(info[0:], avg)
+			l.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(false, "limit", formatLimitRate(le32(info[0:])))
-			if b := le32(info[4:]); b != limitDefaultBurst {
-				w.Opt(false, "limit-burst", strconv.FormatUint(uint64(b), 10))
+			var l limitInfo
+			l.unmarshal(info)
+			w.Opt(false, "limit", formatLimitRate(l.avg))
+			if l.burst != limitDefaultBurst {
+				w.Opt(false, "limit-burst", strconv.FormatUint(uint64(l.burst), 10))
 			}
 		},
 		Print: func(info []byte, w *Writer) {
-			w.WriteString(" limit: avg " + formatLimitRate(le32(info[0:])) + " burst " + strconv.FormatUint(uint64(le32(info[4:])), 10))
+			var l limitInfo
+			l.unmarshal(info)
+			w.WriteString(" limit: avg " + formatLimitRate(l.avg) + " burst " + strconv.FormatUint(uint64(l.burst), 10))
 		},
 		Native: func(info []byte, _ EncodeContext, b []byte) ([]byte, bool) {
-			avg := le32(info[0:])
-			if avg == 0 {
+			var l limitInfo
+			l.unmarshal(info)
+			if l.avg == 0 {
 				return b, false
 			}
-			i := limitUnitIndex(avg)
+			i := limitUnitIndex(l.avg)
 			return expr.AppendLimit(b, &nftexpr.Limit{
 				Type:  nftexpr.LimitTypePkts,
-				Rate:  uint64(limitUnits[i].mult / avg),
+				Rate:  uint64(limitUnits[i].mult / l.avg),
 				Unit:  nftexpr.LimitTime(limitUnits[i].mult / limitScale),
-				Burst: le32(info[4:]),
+				Burst: l.burst,
 			}), true
 		},
 	})
@@ -140,8 +160,8 @@ func limitDecode(d *decoder) (bool, error) {
 	}
 	ext := lookup(matches, "limit", d.spec.Family)
 	in := d.newInstance(ext, XTAlign(ext.Size))
-	putLe32(in.Info[0:], uint32(limitScale*uint64(l.Unit)/l.Rate))
-	putLe32(in.Info[4:], l.Burst)
+	info := limitInfo{avg: uint32(limitScale * uint64(l.Unit) / l.Rate), burst: l.Burst}
+	info.marshal(in.Info)
 	d.spec.Matches = append(d.spec.Matches, in)
 	d.pos++
 	return true, nil

@@ -1,36 +1,51 @@
 package compat
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // mac: -m mac [!] --mac-source XX:XX:XX:XX:XX:XX (struct xt_mac_info, 12
-// bytes, 16 sent): u8 srcaddr[6] @0, int invert @8 (host order). Each of
+// bytes, 16 sent): u8 srcaddr[6], 2 bytes padding, int invert. Each of
 // the six parts is at most two characters read as strtoul base 16 does
 // (an empty part is 0). -S prints lowercase two-digit hex. The kernel
 // allows it only in PREROUTING, INPUT and FORWARD.
 
+type macInfo struct {
+	srcaddr [6]byte
+	invert  uint32
+}
+
+func (m *macInfo) unmarshal(b []byte) {
+	copy(m.srcaddr[:], b[0:6])
+	m.invert = hostOrder.Uint32(b[8:])
+}
+
+func (m *macInfo) marshal(b []byte) {
+	copy(b[0:6], m.srcaddr[:])
+	hostOrder.PutUint32(b[8:], m.invert)
+}
+
 func init() {
 	Register(&Extension{
 		Name: "mac", Revision: 0, Size: 12,
-		Options: []Option{{Name: "mac-source", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			mac, ok := macParse(args[0])
+		Options: []Option{{Name: "mac-source", Type: TypeString, Flags: Invert | Mandatory}},
+		Parse: func(info []byte, c *OptionCall) error {
+			mac, ok := macParse(c.Arg())
 			if !ok {
-				return badSpec(args[0], "Invalid MAC address specified.")
+				return badSpec(c.Arg(), "Invalid MAC address specified.")
 			}
-			copy(info[0:6], mac[:])
-			if invert {
-				putLe32(info[8:], 1)
-			}
+			m := macInfo{srcaddr: mac, invert: oneIf[uint32](c.Invert)}
+			m.marshal(info)
 			return nil
 		},
 		Final: func(_ []byte, ctx *ParseContext) error {
-			return maKernelHooks(ctx, "mac", []string{"PREROUTING", "INPUT", "FORWARD"})
+			return kernelMatchHooks(ctx, "mac", []string{"PREROUTING", "INPUT", "FORWARD"})
 		},
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 12 {
-				return
-			}
-			w.Opt(le32(info[8:]) != 0, "mac-source", macFormat(info[0:6]))
+			var m macInfo
+			m.unmarshal(info)
+			w.Opt(m.invert != 0, "mac-source", macFormat(m.srcaddr[:]))
 		},
 	})
 }
@@ -67,4 +82,13 @@ func macFormat(b []byte) string {
 		sb.WriteByte(hex[c&0xf])
 	}
 	return sb.String()
+}
+
+// kernelMatchHooks refuses a match in a built-in chain whose hook the kernel
+// does not allow it in (user chains are checked when jumped to).
+func kernelMatchHooks(ctx *ParseContext, name string, hooks []string) error {
+	if IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(hooks, ctx.Chain) {
+		return badSpec("-m "+name, "%s match: used from hook %s, only valid from %s", name, ctx.Chain, strings.Join(hooks, "/"))
+	}
+	return nil
 }

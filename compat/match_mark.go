@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"encoding/binary"
 	"strconv"
 	"strings"
 
@@ -16,38 +15,39 @@ import (
 func init() {
 	Register(&Extension{
 		Name: "mark", Revision: 1, Size: 12,
-		Options: []Option{{Name: "mark", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			v, m, err := parseMarkMask(args[0])
-			if err != nil {
+		Options: []Option{{Name: "mark", Type: TypeString, Flags: Invert | Mandatory}},
+		Parse: func(info []byte, c *OptionCall) error {
+			var err error
+			if c.Val.Mark, c.Val.Mask, err = parseMarkMask(c.Arg()); err != nil {
 				return err
 			}
-			putLe32(info[0:], v)
-			putLe32(info[4:], m)
-			if invert {
-				info[8] = 1
-			}
-			return nil
+			return parseMarkMaskInfo(info, c)
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(info[8] != 0, "mark", formatMarkMask(le32(info[0:]), le32(info[4:])))
+			var m markMaskInfo
+			m.unmarshal(info)
+			w.Opt(m.invert != 0, "mark", formatMarkMask(m.mark, m.mask))
 		},
 		Print: func(info []byte, w *Writer) {
+			var m markMaskInfo
+			m.unmarshal(info)
 			w.WriteString(" mark match")
-			if info[8] != 0 {
+			if m.invert != 0 {
 				w.WriteString(" !")
 			}
-			w.WriteString(" " + formatMarkMask(le32(info[0:]), le32(info[4:])))
+			w.WriteString(" " + formatMarkMask(m.mark, m.mask))
 		},
 		Native: func(info []byte, _ EncodeContext, b []byte) ([]byte, bool) {
+			var m markMaskInfo
+			m.unmarshal(info)
 			b = expr.AppendMeta(b, nftexpr.MetaKeyMARK, 1)
 			var mask, value [4]byte
-			if m := le32(info[4:]); m != 0xffffffff {
-				binary.NativeEndian.PutUint32(mask[:], m)
+			if m.mask != 0xffffffff {
+				hostOrder.PutUint32(mask[:], m.mask)
 				b = expr.AppendBitwise(b, 1, 1, 4, mask[:], []byte{0, 0, 0, 0})
 			}
-			binary.NativeEndian.PutUint32(value[:], le32(info[0:]))
-			return expr.AppendCmp(b, cmpOp(info[8] != 0), 1, value[:]), true
+			hostOrder.PutUint32(value[:], m.mark)
+			return expr.AppendCmp(b, cmpOp(m.invert != 0), 1, value[:]), true
 		},
 	})
 	registerNative(markDecode)
@@ -91,7 +91,7 @@ func markDecode(d *decoder) (bool, error) {
 		if b.Len != 4 || len(b.Mask) != 4 || !allZeroBytes(b.Xor) || b.SourceRegister != 1 || b.DestRegister != 1 {
 			return false, nil
 		}
-		mask = binary.NativeEndian.Uint32(b.Mask)
+		mask = hostOrder.Uint32(b.Mask)
 		n = 2
 	}
 	c, ok := d.cmpAt(n)
@@ -100,11 +100,8 @@ func markDecode(d *decoder) (bool, error) {
 	}
 	ext := lookup(matches, "mark", d.spec.Family)
 	in := d.newInstance(ext, XTAlign(ext.Size))
-	putLe32(in.Info[0:], binary.NativeEndian.Uint32(c.Data))
-	putLe32(in.Info[4:], mask)
-	if c.Op == nftexpr.CmpOpNeq {
-		in.Info[8] = 1
-	}
+	m := markMaskInfo{mark: hostOrder.Uint32(c.Data), mask: mask, invert: oneIf[uint8](c.Op == nftexpr.CmpOpNeq)}
+	m.marshal(in.Info)
 	d.spec.Matches = append(d.spec.Matches, in)
 	d.pos += n + 1
 	return true, nil

@@ -3,75 +3,88 @@ package compat
 import "strings"
 
 // multiport: -m multiport, revision 1 (struct xt_multiport_v1, 48 bytes):
-// u8 flags @0 (0 source, 1 destination, 2 either), u8 count @1, u16
-// ports[15] @2 (host order), u8 pflags[15] @32 (1: ports[i] starts a range
-// whose end is ports[i+1]), u8 invert @47. A range takes two of the 15
-// slots and must have lo < hi. --sports/--source-ports, --dports/
-// --destination-ports and --ports exclude each other. The rule must be
-// -p tcp, udp, udplite, sctp or dccp, given before the option (iptables
-// checks it as it parses), not negated; service names resolve for that
-// protocol. -S prints numbers.
+// u8 flags (0 source, 1 destination, 2 either: the option's ID), u8
+// count, u16 ports[15], u8 pflags[15] (1: ports[i] starts a range whose
+// end is ports[i+1]), u8 invert. A range takes two of the 15 slots and
+// must have lo < hi. --sports/--source-ports, --dports/--destination-ports
+// and --ports exclude each other. The rule must be -p tcp, udp, udplite,
+// sctp or dccp, given before the option (iptables checks it as it
+// parses), not negated; service names resolve for that protocol. -S
+// prints numbers.
 
-const (
-	mpMax       = 15
-	mpOffPorts  = 2
-	mpOffPflags = 32
-	mpOffInvert = 47
-)
+const mpMax = 15
 
-var mpOptNames = map[int]string{0: "source-ports", 1: "destination-ports", 2: "ports"}
+type multiportInfo struct {
+	flags, count uint8
+	ports        [mpMax]uint16
+	pflags       [mpMax]uint8
+	invert       uint8
+}
+
+func (m *multiportInfo) unmarshal(b []byte) {
+	m.flags, m.count = b[0], b[1]
+	for i := range m.ports {
+		m.ports[i] = hostOrder.Uint16(b[2+2*i:])
+	}
+	copy(m.pflags[:], b[32:47])
+	m.invert = b[47]
+}
+
+func (m *multiportInfo) marshal(b []byte) {
+	b[0], b[1] = m.flags, m.count
+	for i, p := range m.ports {
+		hostOrder.PutUint16(b[2+2*i:], p)
+	}
+	copy(b[32:47], m.pflags[:])
+	b[47] = m.invert
+}
 
 func init() {
+	const all = 0x7
 	Register(&Extension{
 		Name: "multiport", Revision: 1, Size: 48,
 		Options: []Option{
-			{Name: "source-ports", Aliases: []string{"sports"}, Args: 1, Invert: true, ID: 0},
-			{Name: "destination-ports", Aliases: []string{"dports"}, Args: 1, Invert: true, ID: 1},
-			{Name: "ports", Args: 1, Invert: true, ID: 2},
+			{Name: "source-ports", Aliases: []string{"sports"}, ID: 0, Type: TypeString, Flags: Invert | ExclAtOnce, Excl: all},
+			{Name: "destination-ports", Aliases: []string{"dports"}, ID: 1, Type: TypeString, Flags: Invert | ExclAtOnce, Excl: all},
+			{Name: "ports", ID: 2, Type: TypeString, Flags: Invert | ExclAtOnce, Excl: all},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-			proto, err := mpProto(ctx)
+		OneOf: &OneOf{IDs: all, Token: "-m multiport", Msg: "multiport expection an option"},
+		Parse: func(info []byte, c *OptionCall) error {
+			proto, err := mpProto(c.ParseContext)
 			if err != nil {
 				return err
 			}
-			if err := maExcl(ctx, "multiport", opt.ID, 0x7, mpOptNames); err != nil {
+			var m multiportInfo
+			m.unmarshal(info)
+			if err := m.parsePorts(c.Arg(), proto); err != nil {
 				return err
 			}
-			if err := mpParsePorts(info, args[0], proto); err != nil {
-				return err
+			m.flags = uint8(c.Option.ID)
+			if c.Invert {
+				m.invert = 1
 			}
-			info[0] = byte(opt.ID)
-			if invert {
-				info[mpOffInvert] = 1
-			}
-			return nil
-		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
-				return badSpec("-m multiport", "multiport expection an option")
-			}
+			m.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 48 {
-				return
-			}
-			name := map[byte]string{0: "sports", 1: "dports", 2: "ports"}[info[0]]
-			if info[mpOffInvert] != 0 {
+			var m multiportInfo
+			m.unmarshal(info)
+			name := map[byte]string{0: "sports", 1: "dports", 2: "ports"}[m.flags]
+			if m.invert != 0 {
 				w.WriteString(" !")
 			}
 			if name != "" {
 				w.WriteString(" --" + name + " ")
 			}
-			n := min(int(info[1]), mpMax)
+			n := min(int(m.count), mpMax)
 			for i := 0; i < n; i++ {
 				if i > 0 {
 					w.WriteByte(',')
 				}
-				w.WriteString(utoa(le16(info[mpOffPorts+2*i:])))
-				if info[mpOffPflags+i] != 0 && i+1 < mpMax {
+				w.WriteString(utoa(m.ports[i]))
+				if m.pflags[i] != 0 && i+1 < mpMax {
 					i++
-					w.WriteString(":" + utoa(le16(info[mpOffPorts+2*i:])))
+					w.WriteString(":" + utoa(m.ports[i]))
 				}
 			}
 		},
@@ -101,9 +114,9 @@ func mpProto(ctx *ParseContext) (string, error) {
 	return "", badSpec("-m multiport", "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP")
 }
 
-// mpParsePorts is parse_multi_ports_v1.
-func mpParsePorts(info []byte, arg, proto string) error {
-	clear(info[mpOffPflags : mpOffPflags+mpMax])
+// parsePorts is parse_multi_ports_v1.
+func (m *multiportInfo) parsePorts(arg, proto string) error {
+	clear(m.pflags[:])
 	port := func(s string) (uint16, error) {
 		if v, ok := xtParseUint(s, 0, 0xffff); ok {
 			return uint16(v), nil
@@ -124,21 +137,21 @@ func mpParsePorts(info []byte, arg, proto string) error {
 		if err != nil {
 			return err
 		}
-		putLe16(info[mpOffPorts+2*i:], p)
+		m.ports[i] = p
 		if isRange {
-			info[mpOffPflags+i] = 1
+			m.pflags[i] = 1
 			i++
 			q, err := port(hi)
 			if err != nil {
 				return err
 			}
-			putLe16(info[mpOffPorts+2*i:], q)
+			m.ports[i] = q
 			if p >= q {
 				return badSpec(elems[k], "invalid portrange specified")
 			}
 		}
 	}
-	info[1] = byte(i)
+	m.count = byte(i)
 	if k < len(elems) {
 		return badSpec(arg, "too many ports specified")
 	}

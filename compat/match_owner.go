@@ -7,13 +7,19 @@ import (
 	"strings"
 )
 
-// owner: -m owner, revision 1 (struct xt_owner_match_info, 18 bytes → 24,
-// host order): u32 uid_min @0, uid_max @4, gid_min @8, gid_max @12, u8
-// match @16, u8 invert @17 (UID=1 GID=2 SOCKET=4 SUPPL_GROUPS=8). A
-// user or group name is looked up first (as getpwnam/getgrnam would, in
-// /etc/passwd and /etc/group only: no NSS, no cgo); otherwise the value is
-// a number or a FROM-TO (or FROM:TO) range. -S prints numbers. The kernel
-// allows the match only in OUTPUT and POSTROUTING.
+// owner: -m owner, revision 1 (struct xt_owner_match_info, 18 bytes → 24):
+// u32 uid_min, uid_max, gid_min, gid_max, u8 match, u8 invert (UID=1 GID=2
+// SOCKET=4 SUPPL_GROUPS=8). A user or group name is looked up first (as
+// getpwnam/getgrnam would, in /etc/passwd and /etc/group only: no NSS, no
+// cgo); otherwise the value is a number or a FROM-TO (or FROM:TO) range.
+// -S prints numbers. The kernel allows the match only in OUTPUT and
+// POSTROUTING.
+
+// ownerInfo is struct xt_owner_match_info.
+type ownerInfo struct {
+	uid, gid      [2]uint32 // min, max
+	match, invert uint8
+}
 
 const (
 	owUID    = 1
@@ -22,66 +28,80 @@ const (
 	owSuppl  = 8
 )
 
+func (o *ownerInfo) unmarshal(b []byte) {
+	o.uid = [2]uint32{hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:])}
+	o.gid = [2]uint32{hostOrder.Uint32(b[8:]), hostOrder.Uint32(b[12:])}
+	o.match, o.invert = b[16], b[17]
+}
+
+func (o *ownerInfo) marshal(b []byte) {
+	for i, v := range [...]uint32{o.uid[0], o.uid[1], o.gid[0], o.gid[1]} {
+		hostOrder.PutUint32(b[4*i:], v)
+	}
+	b[16], b[17] = o.match, o.invert
+}
+
+// ownerBits are the match bits of the options, by ID.
+var ownerBits = [...]uint8{owUID, owGID, owSocket, owSuppl}
+
 func init() {
 	Register(&Extension{
 		Name: "owner", Revision: 1, Size: 18,
 		Options: []Option{
-			{Name: "uid-owner", Args: 1, Invert: true, ID: owUID},
-			{Name: "gid-owner", Args: 1, Invert: true, ID: owGID},
-			{Name: "socket-exists", Invert: true, ID: owSocket},
-			{Name: "suppl-groups", ID: owSuppl},
+			{Name: "uid-owner", ID: 0, Type: TypeString, Flags: Invert},
+			{Name: "gid-owner", ID: 1, Type: TypeString, Flags: Invert},
+			{Name: "socket-exists", ID: 2, Flags: Invert},
+			{Name: "suppl-groups", ID: 3},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			bit := byte(opt.ID)
+		OneOf: &OneOf{IDs: 0xf, Token: "owner", Msg: "owner: At least one of --uid-owner, --gid-owner or --socket-exists is required"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var o ownerInfo
+			o.unmarshal(info)
+			bit := ownerBits[c.Option.ID]
 			switch bit {
 			case owUID, owGID:
-				file, off := "/etc/passwd", 0
+				file, r := "/etc/passwd", &o.uid
 				if bit == owGID {
-					file, off = "/etc/group", 8
+					file, r = "/etc/group", &o.gid
 				}
-				from, to, err := ownerParseID(file, "--"+opt.Name, args[0])
+				from, to, err := ownerParseID(file, "--"+c.Option.Name, c.Arg())
 				if err != nil {
 					return err
 				}
-				putLe32(info[off:], from)
-				putLe32(info[off+4:], to)
+				*r = [2]uint32{from, to}
 			case owSuppl:
-				if info[16]&owGID == 0 {
+				if o.match&owGID == 0 {
 					return badSpec("--suppl-groups", "owner: Bad value for option \"--suppl-groups\": \"you need to use --gid-owner first\"")
 				}
 			}
-			if invert {
-				info[17] |= bit
+			if c.Invert {
+				o.invert |= bit
 			}
-			info[16] |= bit
-			return nil
-		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if info[16] == 0 {
-				return badSpec("owner", "owner: At least one of --uid-owner, --gid-owner or --socket-exists is required")
-			}
+			o.match |= bit
+			o.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			item := func(bit byte, name string, off int) {
-				if info[16]&bit == 0 {
+			var o ownerInfo
+			o.unmarshal(info)
+			item := func(bit byte, name string, r *[2]uint32) {
+				if o.match&bit == 0 {
 					return
 				}
-				w.Opt(info[17]&bit != 0, name)
-				if off < 0 {
+				w.Opt(o.invert&bit != 0, name)
+				if r == nil {
 					return
 				}
-				lo, hi := le32(info[off:]), le32(info[off+4:])
-				if lo != hi {
-					w.WriteString(" " + utoa(lo) + "-" + utoa(hi))
+				if r[0] != r[1] {
+					w.WriteString(" " + utoa(r[0]) + "-" + utoa(r[1]))
 				} else {
-					w.WriteString(" " + utoa(lo))
+					w.WriteString(" " + utoa(r[0]))
 				}
 			}
-			item(owSocket, "socket-exists", -1)
-			item(owUID, "uid-owner", 0)
-			item(owGID, "gid-owner", 8)
-			item(owSuppl, "suppl-groups", -1)
+			item(owSocket, "socket-exists", nil)
+			item(owUID, "uid-owner", &o.uid)
+			item(owGID, "gid-owner", &o.gid)
+			item(owSuppl, "suppl-groups", nil)
 		},
 	})
 }

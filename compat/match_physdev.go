@@ -1,20 +1,19 @@
 package compat
 
 // physdev: -m physdev (struct xt_physdev_info, 66 bytes → 72): char
-// physindev[16] @0, u8 in_mask[16] @16, char physoutdev[16] @32, u8
-// out_mask[16] @48, u8 invert @64, u8 bitmask @65 (IN=1 OUT=2 BRIDGED=4
-// ISIN=8 ISOUT=0x10). Names and masks as xtables_parse_interface fills
-// them ("br+" is a prefix match). The kernel refuses --physdev-out and
-// --physdev-is-out in OUTPUT/FORWARD/POSTROUTING unless --physdev-is-bridged.
+// physindev[16], u8 in_mask[16], char physoutdev[16], u8 out_mask[16], u8
+// invert, u8 bitmask (IN=1 OUT=2 BRIDGED=4 ISIN=8 ISOUT=0x10). Names and
+// masks as xtables_parse_interface fills them ("br+" is a prefix match).
+// The kernel refuses --physdev-out and --physdev-is-out in
+// OUTPUT/FORWARD/POSTROUTING unless --physdev-is-bridged.
+
+type physdevInfo struct {
+	physindev, inMask   [ifnamsiz]byte
+	physoutdev, outMask [ifnamsiz]byte
+	invert, bitmask     uint8
+}
 
 const (
-	pdIn      = 0
-	pdInMask  = 16
-	pdOut     = 32
-	pdOutMask = 48
-	pdInvert  = 64
-	pdBitmask = 65
-
 	pdOpIn      = 0x01
 	pdOpOut     = 0x02
 	pdOpBridged = 0x04
@@ -22,56 +21,74 @@ const (
 	pdOpIsOut   = 0x10
 )
 
+func (p *physdevInfo) unmarshal(b []byte) {
+	copy(p.physindev[:], b[0:16])
+	copy(p.inMask[:], b[16:32])
+	copy(p.physoutdev[:], b[32:48])
+	copy(p.outMask[:], b[48:64])
+	p.invert, p.bitmask = b[64], b[65]
+}
+
+func (p *physdevInfo) marshal(b []byte) {
+	copy(b[0:16], p.physindev[:])
+	copy(b[16:32], p.inMask[:])
+	copy(b[32:48], p.physoutdev[:])
+	copy(b[48:64], p.outMask[:])
+	b[64], b[65] = p.invert, p.bitmask
+}
+
+// physdevBits are the bitmask bits of the options, by ID.
+var physdevBits = [...]uint8{pdOpIn, pdOpOut, pdOpIsIn, pdOpIsOut, pdOpBridged}
+
 func init() {
 	Register(&Extension{
 		Name: "physdev", Revision: 0, Size: 66,
 		Options: []Option{
-			{Name: "physdev-in", Args: 1, Invert: true, ID: pdOpIn},
-			{Name: "physdev-out", Args: 1, Invert: true, ID: pdOpOut},
-			{Name: "physdev-is-in", Invert: true, ID: pdOpIsIn},
-			{Name: "physdev-is-out", Invert: true, ID: pdOpIsOut},
-			{Name: "physdev-is-bridged", Invert: true, ID: pdOpBridged},
+			{Name: "physdev-in", ID: 0, Type: TypeString, Flags: Invert},
+			{Name: "physdev-out", ID: 1, Type: TypeString, Flags: Invert},
+			{Name: "physdev-is-in", ID: 2, Flags: Invert},
+			{Name: "physdev-is-out", ID: 3, Flags: Invert},
+			{Name: "physdev-is-bridged", ID: 4, Flags: Invert},
 		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			bit := byte(opt.ID)
+		OneOf: &OneOf{IDs: 0x1f, Token: "physdev", Msg: "PHYSDEV: no physdev option specified"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var p physdevInfo
+			p.unmarshal(info)
+			var err error
+			bit := physdevBits[c.Option.ID]
 			switch bit {
 			case pdOpIn:
-				if err := mbParseIface(args[0], args[0], info[pdIn:pdIn+16], info[pdInMask:pdInMask+16]); err != nil {
-					return err
-				}
+				p.physindev, p.inMask, err = parseIfaceMask(c.Arg(), c.Arg())
 			case pdOpOut:
-				if err := mbParseIface(args[0], args[0], info[pdOut:pdOut+16], info[pdOutMask:pdOutMask+16]); err != nil {
-					return err
-				}
+				p.physoutdev, p.outMask, err = parseIfaceMask(c.Arg(), c.Arg())
 			}
-			info[pdBitmask] |= bit
-			if invert {
-				info[pdInvert] |= bit
+			if err != nil {
+				return err
 			}
-			return nil
-		},
-		Final: func(info []byte, _ *ParseContext) error {
-			if info[pdBitmask] == 0 {
-				return badSpec("physdev", "PHYSDEV: no physdev option specified")
+			p.bitmask |= bit
+			if c.Invert {
+				p.invert |= bit
 			}
+			p.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			bm, inv := info[pdBitmask], info[pdInvert]
-			if bm&pdOpIsIn != 0 {
-				w.Opt(inv&pdOpIsIn != 0, "physdev-is-in")
+			var p physdevInfo
+			p.unmarshal(info)
+			if p.bitmask&pdOpIsIn != 0 {
+				w.Opt(p.invert&pdOpIsIn != 0, "physdev-is-in")
 			}
-			if bm&pdOpIn != 0 {
-				w.Opt(inv&pdOpIn != 0, "physdev-in", cString(info[pdIn:pdIn+16]))
+			if p.bitmask&pdOpIn != 0 {
+				w.Opt(p.invert&pdOpIn != 0, "physdev-in", cString(p.physindev[:]))
 			}
-			if bm&pdOpIsOut != 0 {
-				w.Opt(inv&pdOpIsOut != 0, "physdev-is-out")
+			if p.bitmask&pdOpIsOut != 0 {
+				w.Opt(p.invert&pdOpIsOut != 0, "physdev-is-out")
 			}
-			if bm&pdOpOut != 0 {
-				w.Opt(inv&pdOpOut != 0, "physdev-out", cString(info[pdOut:pdOut+16]))
+			if p.bitmask&pdOpOut != 0 {
+				w.Opt(p.invert&pdOpOut != 0, "physdev-out", cString(p.physoutdev[:]))
 			}
-			if bm&pdOpBridged != 0 {
-				w.Opt(inv&pdOpBridged != 0, "physdev-is-bridged")
+			if p.bitmask&pdOpBridged != 0 {
+				w.Opt(p.invert&pdOpBridged != 0, "physdev-is-bridged")
 			}
 		},
 	})

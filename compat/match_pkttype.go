@@ -6,10 +6,10 @@ import (
 )
 
 // pkttype: -m pkttype [!] --pkt-type TYPE (struct xt_pkttype_info, 8
-// bytes): int pkttype @0 (PACKET_HOST 0, BROADCAST 1, MULTICAST 2,
-// OTHERHOST 3), int invert @4, host order. Names are case-insensitive;
-// bcast, mcast and host are aliases. -S prints the first name of the
-// type, or the number when it has none.
+// bytes): int pkttype (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST
+// 3), int invert. Names are case-insensitive; bcast, mcast and host are
+// aliases. -S prints the first name of the type, or the number when it
+// has none.
 
 var pkttypeNames = []struct {
 	name string
@@ -19,40 +19,42 @@ var pkttypeNames = []struct {
 	{"bcast", 1}, {"mcast", 2}, {"host", 0},
 }
 
+type pkttypeInfo struct{ pkttype, invert uint32 }
+
+func (p *pkttypeInfo) unmarshal(b []byte) {
+	p.pkttype, p.invert = hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:])
+}
+
+func (p *pkttypeInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], p.pkttype)
+	hostOrder.PutUint32(b[4:], p.invert)
+}
+
 func init() {
 	Register(&Extension{
 		Name: "pkttype", Revision: 0, Size: 8,
-		Options: []Option{{Name: "pkt-type", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			found := false
+		Options: []Option{{Name: "pkt-type", Type: TypeString, Flags: Invert | Mandatory}},
+		Parse: func(info []byte, c *OptionCall) error {
 			for _, n := range pkttypeNames {
-				if strings.EqualFold(args[0], n.name) {
-					putLe32(info[0:], n.typ)
-					found = true
-					break
+				if strings.EqualFold(c.Arg(), n.name) {
+					p := pkttypeInfo{pkttype: n.typ, invert: oneIf[uint32](c.Invert)}
+					p.marshal(info)
+					return nil
 				}
 			}
-			if !found {
-				return badSpec(args[0], "Bad packet type '%s'", args[0])
-			}
-			if invert {
-				putLe32(info[4:], 1)
-			}
-			return nil
+			return badSpec(c.Arg(), "Bad packet type '%s'", c.Arg())
 		},
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 8 {
-				return
-			}
-			t := le32(info[0:])
-			v := strconv.Itoa(int(int32(t)))
+			var p pkttypeInfo
+			p.unmarshal(info)
+			v := strconv.Itoa(int(int32(p.pkttype)))
 			for _, n := range pkttypeNames {
-				if n.typ == t {
+				if n.typ == p.pkttype {
 					v = n.name
 					break
 				}
 			}
-			w.Opt(le32(info[4:]) != 0, "pkt-type", v)
+			w.Opt(p.invert != 0, "pkt-type", v)
 		},
 	})
 }

@@ -1,31 +1,31 @@
 package compat
 
-// policy: -m policy (struct xt_policy_info, 308 bytes → 312, host order
-// except addresses): four struct xt_policy_elem of 76 bytes at 0, 76, 152,
-// 228, then u16 flags @304 (IN=1 OUT=2 NONE=4 STRICT=8), u16 len @306.
-// An element: union saddr @0, smask @16, daddr @32, dmask @48 (16 bytes
-// each, network order; IPv4 uses the first 4 of the address, while a mask
-// given without "/len" is all ones over 16 bytes, as xtopt_parse_host
-// fills it), u32 spi @64 (host order, as iptables stores it), u32 reqid
-// @68, u8 proto @72, u8 mode @73 (0 transport, 1 tunnel), u8 match @74
-// and u8 invert @75 (bit fields: saddr=1 daddr=2 proto=4 mode=8 spi=0x10
-// reqid=0x20). While parsing, len indexes the element being filled;
-// Final turns it into the element count.
+import "strings"
+
+// policy: -m policy (struct xt_policy_info, 308 bytes → 312): four struct
+// xt_policy_elem, then u16 flags (IN=1 OUT=2 NONE=4 STRICT=8), u16 len.
+// An element: union saddr, smask, daddr, dmask (network order; IPv4 uses
+// the first 4 bytes of the address, while a mask given without "/len" is
+// all ones over 16 bytes, as xtopt_parse_host fills it), u32 spi (host
+// order, as iptables stores it), u32 reqid, u8 proto, u8 mode (0
+// transport, 1 tunnel), u8 match and u8 invert (bit fields: saddr=1
+// daddr=2 proto=4 mode=8 spi=0x10 reqid=0x20). While parsing, len indexes
+// the element being filled; Final turns it into the element count.
+
+type policyInfo struct {
+	elems      [polMaxElem]policyElem
+	flags, len uint16
+}
+
+type policyElem struct {
+	saddr, smask, daddr, dmask [16]byte
+	spi, reqid                 uint32
+	proto, mode, match, invert uint8
+}
 
 const (
 	polElemSize = 76
 	polMaxElem  = 4
-	polFlags    = 304
-	polLen      = 306
-
-	polEDaddr = 32
-	polEDmask = 48
-	polESpi   = 64
-	polEReqid = 68
-	polEProto = 72
-	polEMode  = 73
-	polEMatch = 74
-	polEInv   = 75
 
 	polIn     = 1
 	polOut    = 2
@@ -39,6 +39,34 @@ const (
 	polBSpi   = 0x10
 	polBReqid = 0x20
 )
+
+func (p *policyInfo) unmarshal(b []byte) {
+	for i := range p.elems {
+		e, eb := &p.elems[i], b[i*polElemSize:]
+		copy(e.saddr[:], eb[0:16])
+		copy(e.smask[:], eb[16:32])
+		copy(e.daddr[:], eb[32:48])
+		copy(e.dmask[:], eb[48:64])
+		e.spi, e.reqid = hostOrder.Uint32(eb[64:]), hostOrder.Uint32(eb[68:])
+		e.proto, e.mode, e.match, e.invert = eb[72], eb[73], eb[74], eb[75]
+	}
+	p.flags, p.len = hostOrder.Uint16(b[304:]), hostOrder.Uint16(b[306:])
+}
+
+func (p *policyInfo) marshal(b []byte) {
+	for i := range p.elems {
+		e, eb := &p.elems[i], b[i*polElemSize:]
+		copy(eb[0:16], e.saddr[:])
+		copy(eb[16:32], e.smask[:])
+		copy(eb[32:48], e.daddr[:])
+		copy(eb[48:64], e.dmask[:])
+		hostOrder.PutUint32(eb[64:], e.spi)
+		hostOrder.PutUint32(eb[68:], e.reqid)
+		eb[72], eb[73], eb[74], eb[75] = e.proto, e.mode, e.match, e.invert
+	}
+	hostOrder.PutUint16(b[304:], p.flags)
+	hostOrder.PutUint16(b[306:], p.len)
+}
 
 const (
 	polOptDir = iota
@@ -54,119 +82,130 @@ const (
 )
 
 func init() {
+	const multi = Invert | Multi
 	for _, fam := range []Family{IPv4, IPv6} {
 		Register(&Extension{
 			Name: "policy", Family: fam, Revision: 0, Size: 308,
 			Options: []Option{
-				{Name: "dir", Args: 1, ID: polOptDir},
-				{Name: "pol", Args: 1, ID: polOptPol},
+				{Name: "dir", ID: polOptDir, Type: TypeString},
+				{Name: "pol", ID: polOptPol, Type: TypeString},
 				{Name: "strict", ID: polOptStrict},
-				{Name: "reqid", Args: 1, Invert: true, Multi: true, ID: polOptReqid},
-				{Name: "spi", Args: 1, Invert: true, Multi: true, ID: polOptSpi},
-				{Name: "tunnel-src", Args: 1, Invert: true, Multi: true, ID: polOptTunnelSrc},
-				{Name: "tunnel-dst", Args: 1, Invert: true, Multi: true, ID: polOptTunnelDst},
-				{Name: "proto", Args: 1, Invert: true, Multi: true, ID: polOptProto},
-				{Name: "mode", Args: 1, Invert: true, Multi: true, ID: polOptMode},
-				{Name: "next", Multi: true, ID: polOptNext},
+				{Name: "reqid", ID: polOptReqid, Type: TypeUint32, Flags: multi | MinusWraps},
+				{Name: "spi", ID: polOptSpi, Type: TypeUint32, Flags: multi | MinusWraps},
+				{Name: "tunnel-src", ID: polOptTunnelSrc, Type: TypeString, Flags: multi},
+				{Name: "tunnel-dst", ID: polOptTunnelDst, Type: TypeString, Flags: multi},
+				{Name: "proto", ID: polOptProto, Type: TypeString, Flags: multi},
+				{Name: "mode", ID: polOptMode, Type: TypeString, Flags: multi},
+				{Name: "next", ID: polOptNext, Flags: Multi},
 			},
-			Parse: policyParse,
-			Final: policyFinal,
-			Save:  func(info []byte, w *Writer) { policySave(info, w, fam) },
+			Parse: func(info []byte, c *OptionCall) error {
+				var p policyInfo
+				p.unmarshal(info)
+				if err := p.parse(c); err != nil {
+					return err
+				}
+				p.marshal(info)
+				return nil
+			},
+			Final: func(info []byte, _ *ParseContext) error {
+				var p policyInfo
+				p.unmarshal(info)
+				if err := p.final(); err != nil {
+					return err
+				}
+				p.marshal(info)
+				return nil
+			},
+			Save: func(info []byte, w *Writer) {
+				var p policyInfo
+				p.unmarshal(info)
+				p.save(w, fam)
+			},
 		})
 	}
 }
 
-func policyParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-	flags := le16(info[polFlags:])
-	n := int(le16(info[polLen:]))
-	if n >= polMaxElem {
-		n = polMaxElem - 1
-	}
-	e := info[n*polElemSize : (n+1)*polElemSize]
+func (p *policyInfo) parse(c *OptionCall) error {
+	n := min(int(p.len), polMaxElem-1)
+	e := &p.elems[n]
 	set := func(bit byte, what string) error {
-		if e[polEMatch]&bit != 0 {
-			return badSpec("--"+opt.Name, "policy match: double --%s option", what)
+		if e.match&bit != 0 {
+			return badSpec("--"+c.Option.Name, "policy match: double --%s option", what)
 		}
-		e[polEMatch] |= bit
-		if invert {
-			e[polEInv] |= bit
+		e.match |= bit
+		if c.Invert {
+			e.invert |= bit
 		}
 		return nil
 	}
-	var arg string
-	if len(args) > 0 {
-		arg = args[0]
-	}
-	switch opt.ID {
+	arg := c.Arg()
+	switch c.Option.ID {
 	case polOptDir:
 		switch arg {
 		case "in":
-			flags |= polIn
+			p.flags |= polIn
 		case "out":
-			flags |= polOut
+			p.flags |= polOut
 		default:
 			return badSpec(arg, "policy_match: invalid dir \"%s\"", arg)
 		}
 	case polOptPol:
 		switch arg {
 		case "none":
-			flags |= polNone
+			p.flags |= polNone
 		case "ipsec":
 		default:
 			return badSpec(arg, "policy match: invalid policy \"%s\"", arg)
 		}
 	case polOptStrict:
-		flags |= polStrict
-	case polOptReqid, polOptSpi:
-		v, ok := parseUint(arg, 0, 0xffffffff)
-		if !ok {
-			return badSpec(arg, "policy: bad value for option \"--%s\", or out of range (0-4294967295).", opt.Name)
-		}
-		bit, off := byte(polBReqid), polEReqid
-		if opt.ID == polOptSpi {
-			bit, off = polBSpi, polESpi
-		}
-		if err := set(bit, opt.Name); err != nil {
+		p.flags |= polStrict
+	case polOptReqid:
+		if err := set(polBReqid, c.Option.Name); err != nil {
 			return err
 		}
-		putLe32(e[off:], uint32(v))
+		e.reqid = uint32(c.Val.Uint)
+	case polOptSpi:
+		if err := set(polBSpi, c.Option.Name); err != nil {
+			return err
+		}
+		e.spi = uint32(c.Val.Uint)
 	case polOptTunnelSrc, polOptTunnelDst:
 		host, plen, hasMask := arg, "", false
-		if i := indexByte(arg, '/'); i >= 0 {
+		if i := strings.IndexByte(arg, '/'); i >= 0 {
 			host, plen, hasMask = arg[:i], arg[i+1:], true
 		}
-		ip, err := parseIP(ctx.Family, host)
+		ip, err := parseIP(c.Family, host)
 		if err != nil {
 			return badSpec(arg, "getaddrinfo: Name or service not known")
 		}
 		mask := plenMask(-1)
 		if hasMask {
-			p, ok := parsePlenStrict(ctx.Family, plen)
+			l, ok := parsePlenStrict(c.Family, plen)
 			if !ok {
-				return badPlen(plen, "policy", opt.Name, ctx.Family)
+				return badPlen(plen, "policy", c.Option.Name, c.Family)
 			}
-			mask = plenMask(p)
+			mask = plenMask(l)
 		}
-		bit, off := byte(polBSaddr), 0
-		if opt.ID == polOptTunnelDst {
-			bit, off = polBDaddr, polEDaddr
+		bit, addr, m := byte(polBSaddr), &e.saddr, &e.smask
+		if c.Option.ID == polOptTunnelDst {
+			bit, addr, m = polBDaddr, &e.daddr, &e.dmask
 		}
-		if err := set(bit, opt.Name); err != nil {
+		if err := set(bit, c.Option.Name); err != nil {
 			return err
 		}
-		clear(e[off : off+16])
-		copy(e[off:], ip)
-		copy(e[off+16:off+32], mask[:])
+		*addr = [16]byte{}
+		copy(addr[:], ip)
+		*m = mask
 	case polOptProto:
-		if e[polEMatch]&polBProto != 0 {
+		if e.match&polBProto != 0 {
 			return badSpec("--proto", "policy match: double --proto option")
 		}
-		p, err := parseProto(arg, arg)
+		pr, err := parseProto(arg, arg)
 		if err != nil {
 			return err
 		}
-		e[polEProto] = p
-		if p != 51 && p != 50 && p != 108 {
+		e.proto = pr
+		if pr != 51 && pr != 50 && pr != 108 {
 			return badSpec(arg, "policy match: protocol must be ah/esp/ipcomp")
 		}
 		if err := set(polBProto, "proto"); err != nil {
@@ -178,9 +217,9 @@ func policyParse(info []byte, opt *Option, args []string, invert bool, ctx *Pars
 		}
 		switch arg {
 		case "transport":
-			e[polEMode] = 0
+			e.mode = 0
 		case "tunnel":
-			e[polEMode] = 1
+			e.mode = 1
 		default:
 			return badSpec(arg, "policy match: invalid mode \"%s\"", arg)
 		}
@@ -189,32 +228,21 @@ func policyParse(info []byte, opt *Option, args []string, invert bool, ctx *Pars
 		if n == polMaxElem {
 			return badSpec("--next", "policy match: maximum policy depth reached")
 		}
-		putLe16(info[polLen:], uint16(n))
+		p.len = uint16(n)
 	}
-	putLe16(info[polFlags:], flags)
 	return nil
 }
 
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func policyFinal(info []byte, _ *ParseContext) error {
-	flags := le16(info[polFlags:])
-	n := int(le16(info[polLen:]))
-	if flags&(polIn|polOut) == 0 {
+func (p *policyInfo) final() error {
+	n := int(p.len)
+	if p.flags&(polIn|polOut) == 0 {
 		return badSpec("policy", "policy match: neither --dir in nor --dir out specified")
 	}
-	if n > 0 && flags&polStrict == 0 {
+	if n > 0 && p.flags&polStrict == 0 {
 		return badSpec("--next", "policy: option \"--next\" also requires \"--strict\".")
 	}
-	if flags&polNone != 0 {
-		if flags&polStrict != 0 {
+	if p.flags&polNone != 0 {
+		if p.flags&polStrict != 0 {
 			return badSpec("--strict", "policy match: policy none but --strict given")
 		}
 		if n != 0 {
@@ -222,53 +250,52 @@ func policyFinal(info []byte, _ *ParseContext) error {
 		}
 	} else {
 		n++
-		putLe16(info[polLen:], uint16(n))
+		p.len = uint16(n)
 	}
 	for i := 0; i < n && i < polMaxElem; i++ {
-		e := info[i*polElemSize : (i+1)*polElemSize]
-		if flags&polStrict != 0 && e[polEMatch]&0x3f == 0 {
+		e := &p.elems[i]
+		if p.flags&polStrict != 0 && e.match&0x3f == 0 {
 			return badSpec("--strict", "policy match: empty policy element %d. --strict is in effect, but at least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.", i)
 		}
-		tunnel, invMode := e[polEMode] == 1, e[polEInv]&polBMode != 0
-		if e[polEMatch]&(polBSaddr|polBDaddr) != 0 && ((tunnel && invMode) || (!tunnel && e[polEMode] == 0 && !invMode)) {
+		tunnel, invMode := e.mode == 1, e.invert&polBMode != 0
+		if e.match&(polBSaddr|polBDaddr) != 0 && ((tunnel && invMode) || (!tunnel && e.mode == 0 && !invMode)) {
 			return badSpec("--tunnel-src", "policy match: --tunnel-src/--tunnel-dst is only valid in tunnel mode")
 		}
 	}
 	return nil
 }
 
-func policySave(info []byte, w *Writer, fam Family) {
-	flags := le16(info[polFlags:])
-	if flags&polIn != 0 {
+func (p *policyInfo) save(w *Writer, fam Family) {
+	if p.flags&polIn != 0 {
 		w.Opt(false, "dir", "in")
 	} else {
 		w.Opt(false, "dir", "out")
 	}
-	if flags&polNone != 0 {
+	if p.flags&polNone != 0 {
 		w.Opt(false, "pol", "none")
 	} else {
 		w.Opt(false, "pol", "ipsec")
 	}
-	if flags&polStrict != 0 {
+	if p.flags&polStrict != 0 {
 		w.Opt(false, "strict")
 	}
-	n := min(int(le16(info[polLen:])), polMaxElem)
+	n := min(int(p.len), polMaxElem)
 	l := fam.addrLen()
 	for i := 0; i < n; i++ {
-		e := info[i*polElemSize : (i+1)*polElemSize]
-		m, inv := e[polEMatch], e[polEInv]
+		e := &p.elems[i]
+		m, inv := e.match, e.invert
 		if m&polBReqid != 0 {
-			w.Opt(inv&polBReqid != 0, "reqid", utoa(le32(e[polEReqid:])))
+			w.Opt(inv&polBReqid != 0, "reqid", utoa(e.reqid))
 		}
 		if m&polBSpi != 0 {
-			w.Opt(inv&polBSpi != 0, "spi", "0x"+formatHex(le32(e[polESpi:])))
+			w.Opt(inv&polBSpi != 0, "spi", hex0x(e.spi))
 		}
 		if m&polBProto != 0 {
-			w.Opt(inv&polBProto != 0, "proto", policyProtoName(e[polEProto]))
+			w.Opt(inv&polBProto != 0, "proto", policyProtoName(e.proto))
 		}
 		if m&polBMode != 0 {
 			mode := "???"
-			switch e[polEMode] {
+			switch e.mode {
 			case 0:
 				mode = "transport"
 			case 1:
@@ -277,27 +304,15 @@ func policySave(info []byte, w *Writer, fam Family) {
 			w.Opt(inv&polBMode != 0, "mode", mode)
 		}
 		if m&polBDaddr != 0 {
-			w.Opt(inv&polBDaddr != 0, "tunnel-dst", ipString(e[polEDaddr:polEDaddr+l])+maskSuffix(fam, e[polEDmask:polEDmask+l]))
+			w.Opt(inv&polBDaddr != 0, "tunnel-dst", ipString(e.daddr[:l])+maskSuffix(fam, e.dmask[:l]))
 		}
 		if m&polBSaddr != 0 {
-			w.Opt(inv&polBSaddr != 0, "tunnel-src", ipString(e[0:l])+maskSuffix(fam, e[16:16+l]))
+			w.Opt(inv&polBSaddr != 0, "tunnel-src", ipString(e.saddr[:l])+maskSuffix(fam, e.smask[:l]))
 		}
 		if i+1 < n {
 			w.Opt(false, "next")
 		}
 	}
-}
-
-func formatHex(v uint32) string {
-	const d = "0123456789abcdef"
-	if v == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; v != 0; v >>= 4 {
-		b = append([]byte{d[v&15]}, b...)
-	}
-	return string(b)
 }
 
 // policyProtoName names a protocol as getprotobynumber would, else the

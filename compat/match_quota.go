@@ -2,32 +2,47 @@ package compat
 
 import "strconv"
 
-// quota: -m quota [!] --quota BYTES (struct xt_quota_info, 24 bytes):
-// u32 flags @0 (XT_QUOTA_INVERT 1), u32 pad @4, u64 quota @8 (host order),
-// kernel pointer @16 (sent as zero).
+// quota: -m quota [!] --quota BYTES (struct xt_quota_info, 24 bytes): u32
+// flags (XT_QUOTA_INVERT 1), u32 pad, u64 quota, a kernel pointer (sent
+// as zero).
 
 const quotaInvert = 0x1
+
+type quotaInfo struct {
+	flags uint32
+	quota uint64
+}
+
+func (q *quotaInfo) unmarshal(b []byte) {
+	q.flags, q.quota = hostOrder.Uint32(b[0:]), hostOrder.Uint64(b[8:])
+}
+
+func (q *quotaInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], q.flags)
+	hostOrder.PutUint64(b[8:], q.quota)
+}
 
 func init() {
 	Register(&Extension{
 		Name: "quota", Revision: 0, Size: 24,
-		Options: []Option{{Name: "quota", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			v, ok := xtParseUint(args[0], 0, 1<<64-1)
-			if !ok {
-				return badSpec(args[0], "quota: bad value for option \"--quota\", or out of range (0-18446744073709551615).")
+		Options: []Option{{Name: "quota", Type: TypeUint64, Flags: Invert | Mandatory}},
+		Parse: func(info []byte, c *OptionCall) error {
+			q := quotaInfo{quota: c.Val.Uint}
+			if c.Invert {
+				q.flags |= quotaInvert
 			}
-			putLe64(info[8:], v)
-			if invert {
-				putLe32(info[0:], le32(info[0:])|quotaInvert)
-			}
+			q.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(le32(info[0:])&quotaInvert != 0, "quota", strconv.FormatUint(le64(info[8:]), 10))
+			var q quotaInfo
+			q.unmarshal(info)
+			w.Opt(q.flags&quotaInvert != 0, "quota", strconv.FormatUint(q.quota, 10))
 		},
 		Print: func(info []byte, w *Writer) {
-			w.WriteString(" quota: " + strconv.FormatUint(le64(info[8:]), 10) + " bytes")
+			var q quotaInfo
+			q.unmarshal(info)
+			w.WriteString(" quota: " + strconv.FormatUint(q.quota, 10) + " bytes")
 		},
 	})
 }

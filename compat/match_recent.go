@@ -1,22 +1,37 @@
 package compat
 
 // recent: -m recent, revision 1 (struct xt_recent_mtinfo_v1, 228 bytes →
-// 232): u32 seconds @0, u32 hit_count @4, u8 check_set @8 (CHECK=1 SET=2
-// UPDATE=4 REMOVE=8 TTL=0x10 REAP=0x20), u8 invert @9, char name[200] @10,
-// u8 side @210 (0 source, 1 dest), 1 byte padding, union nf_inet_addr mask
-// @212 (network order). Defaults: name "DEFAULT", mask all ones. -S prints
-// the name, the mask and the side always.
+// 232): u32 seconds, u32 hit_count, u8 check_set (CHECK=1 SET=2 UPDATE=4
+// REMOVE=8 TTL=0x10 REAP=0x20), u8 invert, char name[200], u8 side (0
+// source, 1 dest), 1 byte padding, union nf_inet_addr mask (network
+// order). Defaults: name "DEFAULT", mask all ones. -S prints the name, the
+// mask and the side always.
+
+type recentInfo struct {
+	seconds, hitCount uint32
+	checkSet, invert  uint8
+	name              [200]byte
+	side              uint8
+	mask              [16]byte
+}
+
+func (r *recentInfo) unmarshal(b []byte) {
+	r.seconds, r.hitCount, r.checkSet, r.invert = hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:]), b[8], b[9]
+	copy(r.name[:], b[10:210])
+	r.side = b[210]
+	copy(r.mask[:], b[212:228])
+}
+
+func (r *recentInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], r.seconds)
+	hostOrder.PutUint32(b[4:], r.hitCount)
+	b[8], b[9] = r.checkSet, r.invert
+	copy(b[10:210], r.name[:])
+	b[210] = r.side
+	copy(b[212:228], r.mask[:])
+}
 
 const (
-	rcSeconds  = 0
-	rcHitCount = 4
-	rcCheckSet = 8
-	rcInvert   = 9
-	rcName     = 10
-	rcNameSize = 200
-	rcSide     = 210
-	rcMask     = 212
-
 	rcCheck  = 0x01
 	rcSet    = 0x02
 	rcUpdate = 0x04
@@ -41,138 +56,128 @@ const (
 	rcOptMask
 )
 
-var recentOps = []struct {
-	opt string
-	bit byte
-}{{"set", rcSet}, {"rcheck", rcCheck}, {"update", rcUpdate}, {"remove", rcRemove}}
+// recentOps are the check_set bits of the options that pick the
+// operation (IDs 0 to 3).
+var recentOps = [...]byte{rcSet, rcCheck, rcUpdate, rcRemove}
 
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {
 		Register(&Extension{
 			Name: "recent", Family: fam, Revision: 1, Size: 228,
 			Options: []Option{
-				{Name: "set", Invert: true, ID: rcOptSet},
-				{Name: "rcheck", Invert: true, ID: rcOptRcheck},
-				{Name: "update", Invert: true, ID: rcOptUpdate},
-				{Name: "remove", Invert: true, ID: rcOptRemove},
-				{Name: "seconds", Args: 1, ID: rcOptSeconds},
-				{Name: "reap", ID: rcOptReap},
-				{Name: "hitcount", Args: 1, ID: rcOptHitcount},
+				{Name: "set", ID: rcOptSet, Flags: Invert},
+				{Name: "rcheck", ID: rcOptRcheck, Flags: Invert},
+				{Name: "update", ID: rcOptUpdate, Flags: Invert},
+				{Name: "remove", ID: rcOptRemove, Flags: Invert},
+				{Name: "seconds", ID: rcOptSeconds, Type: TypeUint32, Min: 1, Flags: MinusWraps},
+				{Name: "reap", ID: rcOptReap, Also: 1 << rcOptSeconds},
+				{Name: "hitcount", ID: rcOptHitcount, Type: TypeUint32, Flags: MinusWraps},
 				{Name: "rttl", ID: rcOptRttl},
-				{Name: "name", Args: 1, ID: rcOptName},
+				{Name: "name", ID: rcOptName, Type: TypeString},
 				{Name: "rsource", ID: rcOptRsource},
 				{Name: "rdest", ID: rcOptRdest},
-				{Name: "mask", Args: 1, ID: rcOptMask},
+				{Name: "mask", ID: rcOptMask, Type: TypeString},
 			},
+			OneOf: &OneOf{IDs: 1<<rcOptSet | 1<<rcOptRcheck | 1<<rcOptUpdate | 1<<rcOptRemove, Token: "recent",
+				Msg: "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'"},
 			Init: func(info []byte, _ *ParseContext) {
-				copy(info[rcName:], "DEFAULT")
-				for i := range 16 {
-					info[rcMask+i] = 0xff
-				}
+				r := recentInfo{mask: allOnes16}
+				copy(r.name[:], "DEFAULT")
+				r.marshal(info)
 			},
-			Parse: recentParse,
-			Final: recentFinal,
-			Save:  func(info []byte, w *Writer) { recentSave(info, w, fam) },
+			Parse: func(info []byte, c *OptionCall) error {
+				var r recentInfo
+				r.unmarshal(info)
+				if err := r.parse(c); err != nil {
+					return err
+				}
+				r.marshal(info)
+				return nil
+			},
+			Final: func(info []byte, _ *ParseContext) error {
+				var r recentInfo
+				r.unmarshal(info)
+				if r.checkSet&rcTTL != 0 && r.checkSet&(rcSet|rcRemove) != 0 {
+					return badSpec("--rttl", "recent: option \"--rttl\" cannot be used together with --set or --remove.")
+				}
+				return nil
+			},
+			Save: func(info []byte, w *Writer) {
+				var r recentInfo
+				r.unmarshal(info)
+				r.save(w, fam)
+			},
 		})
 	}
 }
 
-func recentParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-	switch opt.ID {
+func (r *recentInfo) parse(c *OptionCall) error {
+	switch id := c.Option.ID; id {
 	case rcOptSet, rcOptRcheck, rcOptUpdate, rcOptRemove:
-		bit := recentOps[opt.ID].bit
-		if other := info[rcCheckSet] & rcAnyOp &^ bit; other != 0 {
-			return badSpec("--"+opt.Name, "recent: option \"--%s\" cannot be used together with another of --set, --rcheck, --update, --remove.", opt.Name)
+		bit := recentOps[id]
+		if other := r.checkSet & rcAnyOp &^ bit; other != 0 {
+			return badSpec("--"+c.Option.Name, "recent: option \"--%s\" cannot be used together with another of --set, --rcheck, --update, --remove.", c.Option.Name)
 		}
-		info[rcCheckSet] |= bit
-		if invert {
-			info[rcInvert] = 1
+		r.checkSet |= bit
+		if c.Invert {
+			r.invert = 1
 		}
-	case rcOptSeconds, rcOptHitcount:
-		min := uint64(0)
-		if opt.ID == rcOptSeconds {
-			min = 1
-		}
-		v, ok := parseUint(args[0], min, 0xffffffff)
-		if !ok {
-			return badSpec(args[0], "recent: bad value for option \"--%s\", or out of range (%d-4294967295).", opt.Name, min)
-		}
-		off := rcSeconds
-		if opt.ID == rcOptHitcount {
-			off = rcHitCount
-		}
-		putLe32(info[off:], uint32(v))
+	case rcOptSeconds:
+		r.seconds = uint32(c.Val.Uint)
+	case rcOptHitcount:
+		r.hitCount = uint32(c.Val.Uint)
 	case rcOptReap:
-		info[rcCheckSet] |= rcReap
+		r.checkSet |= rcReap
 	case rcOptRttl:
-		info[rcCheckSet] |= rcTTL
+		r.checkSet |= rcTTL
 	case rcOptName:
 		// XTOPT_PUT: strncpy of the name and a NUL, leaving the rest of
 		// the field ("DEFAULT" from Init) as it was.
-		n := min(len(args[0]), rcNameSize-1)
-		copy(info[rcName:], args[0][:n])
-		info[rcName+n] = 0
+		n := min(len(c.Arg()), len(r.name)-1)
+		copy(r.name[:], c.Arg()[:n])
+		r.name[n] = 0
 	case rcOptRsource:
-		info[rcSide] = 0
+		r.side = 0
 	case rcOptRdest:
-		info[rcSide] = 1
+		r.side = 1
 	case rcOptMask:
-		ip, err := parseIP(ctx.Family, args[0])
+		ip, err := parseIP(c.Family, c.Arg())
 		if err != nil {
-			return badSpec(args[0], "getaddrinfo: Name or service not known")
+			return badSpec(c.Arg(), "getaddrinfo: Name or service not known")
 		}
-		clear(info[rcMask : rcMask+16])
-		copy(info[rcMask:], ip)
+		r.mask = [16]byte{}
+		copy(r.mask[:], ip)
 	}
 	return nil
 }
 
-func recentFinal(info []byte, _ *ParseContext) error {
-	cs := info[rcCheckSet]
-	if cs&rcAnyOp == 0 {
-		return badSpec("recent", "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'")
-	}
-	if cs&rcReap != 0 && le32(info[rcSeconds:]) == 0 {
-		return badSpec("--reap", "recent: option \"--reap\" also requires \"--seconds\".")
-	}
-	if cs&rcTTL != 0 && cs&(rcSet|rcRemove) != 0 {
-		return badSpec("--rttl", "recent: option \"--rttl\" cannot be used together with --set or --remove.")
-	}
-	return nil
-}
-
-func recentSave(info []byte, w *Writer, fam Family) {
-	cs := info[rcCheckSet]
-	if info[rcInvert] != 0 {
+func (r *recentInfo) save(w *Writer, fam Family) {
+	if r.invert != 0 {
 		w.WriteString(" !")
 	}
-	if cs&rcSet != 0 {
-		w.Opt(false, "set")
+	for _, op := range []struct {
+		bit  byte
+		name string
+	}{{rcSet, "set"}, {rcCheck, "rcheck"}, {rcUpdate, "update"}, {rcRemove, "remove"}} {
+		if r.checkSet&op.bit != 0 {
+			w.Opt(false, op.name)
+		}
 	}
-	if cs&rcCheck != 0 {
-		w.Opt(false, "rcheck")
+	if r.seconds != 0 {
+		w.Opt(false, "seconds", itoa32(r.seconds))
 	}
-	if cs&rcUpdate != 0 {
-		w.Opt(false, "update")
-	}
-	if cs&rcRemove != 0 {
-		w.Opt(false, "remove")
-	}
-	if v := le32(info[rcSeconds:]); v != 0 {
-		w.Opt(false, "seconds", mbItoa32(v))
-	}
-	if cs&rcReap != 0 {
+	if r.checkSet&rcReap != 0 {
 		w.Opt(false, "reap")
 	}
-	if v := le32(info[rcHitCount:]); v != 0 {
-		w.Opt(false, "hitcount", mbItoa32(v))
+	if r.hitCount != 0 {
+		w.Opt(false, "hitcount", itoa32(r.hitCount))
 	}
-	if cs&rcTTL != 0 {
+	if r.checkSet&rcTTL != 0 {
 		w.Opt(false, "rttl")
 	}
-	w.Opt(false, "name", cString(info[rcName:rcName+rcNameSize]))
-	w.Opt(false, "mask", ipString(info[rcMask:rcMask+fam.addrLen()]))
-	switch info[rcSide] {
+	w.Opt(false, "name", cString(r.name[:]))
+	w.Opt(false, "mask", ipString(r.mask[:fam.addrLen()]))
+	switch r.side {
 	case 0:
 		w.Opt(false, "rsource")
 	case 1:

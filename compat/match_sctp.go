@@ -7,30 +7,68 @@ import (
 
 // sctp: -p sctp -m sctp [!] --sport P[:P] [!] --dport P[:P]
 // [!] --chunk-types all|any|only CHUNK[:FLAGS][,...] (struct xt_sctp_info,
-// 292 bytes, host order): u16 dpts[2] @0, u16 spts[2] @4, u32 chunkmap[64]
-// @8 (bit N = chunk type N), u32 chunk_match_type @264 (ANY 1, ALL 2,
-// ONLY 4), struct {u8 chunktype, flag, flag_mask} flag_info[4] @268
-// (chunktype starts at 0xff), int flag_count @280, u32 flags @284 (SRC 1,
-// DEST 2, CHUNK_TYPES 4), u32 invflags @288. The kernel refuses it
-// without -p sctp.
+// 292 bytes): u16 dpts[2], u16 spts[2], u32 chunkmap[64] (bit N = chunk
+// type N), u32 chunk_match_type (ANY 1, ALL 2, ONLY 4), struct {u8
+// chunktype, flag, flag_mask} flag_info[4] (chunktype starts at 0xff),
+// int flag_count, u32 flags (SRC 1, DEST 2, CHUNK_TYPES 4), u32 invflags.
+// The kernel refuses it without -p sctp.
 //
 // As in iptables, flag_info[].chunktype holds the index of the chunk in
 // iptables' name table, not its type, and -S looks flags up by type: this
 // only agrees for DATA, ABORT and SHUTDOWN_COMPLETE, the chunks with flags
 // below index 15 (I_DATA flags are stored but never printed).
 
+type sctpInfo struct {
+	dpts, spts     [2]uint16
+	chunkmap       [64]uint32
+	chunkMatchType uint32
+	flagInfo       [sctpNumFlags]sctpFlagInfo
+	flagCount      int32
+	flags          uint32
+	invflags       uint32
+}
+
+// sctpFlagInfo is struct xt_sctp_flag_info.
+type sctpFlagInfo struct{ chunktype, flag, flagMask uint8 }
+
 const (
-	sctpSrcPorts     = 0x01
-	sctpDestPorts    = 0x02
-	sctpChunkTypes   = 0x04
-	sctpChunkmapOff  = 8
-	sctpMatchTypeOff = 264
-	sctpFlagInfoOff  = 268
-	sctpFlagCountOff = 280
-	sctpFlagsOff     = 284
-	sctpInvflagsOff  = 288
-	sctpNumFlags     = 4
+	sctpSrcPorts   = 0x01
+	sctpDestPorts  = 0x02
+	sctpChunkTypes = 0x04
+	sctpNumFlags   = 4
 )
+
+func (t *sctpInfo) unmarshal(b []byte) {
+	t.dpts = [2]uint16{hostOrder.Uint16(b[0:]), hostOrder.Uint16(b[2:])}
+	t.spts = [2]uint16{hostOrder.Uint16(b[4:]), hostOrder.Uint16(b[6:])}
+	for i := range t.chunkmap {
+		t.chunkmap[i] = hostOrder.Uint32(b[8+4*i:])
+	}
+	t.chunkMatchType = hostOrder.Uint32(b[264:])
+	for i := range t.flagInfo {
+		f := b[268+3*i:]
+		t.flagInfo[i] = sctpFlagInfo{f[0], f[1], f[2]}
+	}
+	t.flagCount = int32(hostOrder.Uint32(b[280:]))
+	t.flags, t.invflags = hostOrder.Uint32(b[284:]), hostOrder.Uint32(b[288:])
+}
+
+func (t *sctpInfo) marshal(b []byte) {
+	hostOrder.PutUint16(b[0:], t.dpts[0])
+	hostOrder.PutUint16(b[2:], t.dpts[1])
+	hostOrder.PutUint16(b[4:], t.spts[0])
+	hostOrder.PutUint16(b[6:], t.spts[1])
+	for i, m := range t.chunkmap {
+		hostOrder.PutUint32(b[8+4*i:], m)
+	}
+	hostOrder.PutUint32(b[264:], t.chunkMatchType)
+	for i, f := range t.flagInfo {
+		b[268+3*i], b[269+3*i], b[270+3*i] = f.chunktype, f.flag, f.flagMask
+	}
+	hostOrder.PutUint32(b[280:], uint32(t.flagCount))
+	hostOrder.PutUint32(b[284:], t.flags)
+	hostOrder.PutUint32(b[288:], t.invflags)
+}
 
 var sctpChunkNames = []struct {
 	name  string
@@ -68,72 +106,107 @@ var sctpMatchTypes = []struct {
 
 func init() {
 	Register(&Extension{
-		Name: "sctp", Revision: 0, Size: 292,
+		Name: "sctp", Revision: 0, Size: 292, Proto: 132, protoHint: true,
 		Options: []Option{
-			{Name: "source-port", Aliases: []string{"sport"}, Args: 1, Invert: true, ID: 0},
-			{Name: "destination-port", Aliases: []string{"dport"}, Args: 1, Invert: true, ID: 1},
-			{Name: "chunk-types", Args: 2, Invert: true, ID: 2},
+			{Name: "source-port", Aliases: []string{"sport"}, ID: 0, Type: TypeString, Flags: Invert},
+			{Name: "destination-port", Aliases: []string{"dport"}, ID: 1, Type: TypeString, Flags: Invert},
+			{Name: "chunk-types", ID: 2, Type: TypeString2, Flags: Invert},
 		},
 		Init: func(info []byte, _ *ParseContext) {
-			for i := 0; i < sctpNumFlags; i++ {
-				info[sctpFlagInfoOff+3*i] = 0xff
+			var t sctpInfo
+			for i := range t.flagInfo {
+				t.flagInfo[i].chunktype = 0xff
+			}
+			t.marshal(info)
+		},
+		Parse: func(info []byte, c *OptionCall) error {
+			var t sctpInfo
+			t.unmarshal(info)
+			if err := t.parse(c); err != nil {
+				return err
+			}
+			t.marshal(info)
+			return nil
+		},
+		Save: func(info []byte, w *Writer) {
+			var t sctpInfo
+			t.unmarshal(info)
+			if t.flags&sctpSrcPorts != 0 {
+				w.portRangeOpt(t.invflags&sctpSrcPorts != 0, "sport", t.spts[0], t.spts[1])
+			}
+			if t.flags&sctpDestPorts != 0 {
+				w.portRangeOpt(t.invflags&sctpDestPorts != 0, "dport", t.dpts[0], t.dpts[1])
+			}
+			if t.flags&sctpChunkTypes != 0 {
+				w.Opt(t.invflags&sctpChunkTypes != 0, "chunk-types")
+				w.WriteString(t.chunks(false))
 			}
 		},
-		Parse: sctpParse,
-		Final: func(_ []byte, ctx *ParseContext) error { return mcProtoCheck(ctx, 132, "sctp") },
-		Save:  sctpSave,
-		Print: sctpPrint,
+		Print: func(info []byte, w *Writer) {
+			var t sctpInfo
+			t.unmarshal(info)
+			w.WriteString(" sctp")
+			if t.flags&sctpSrcPorts != 0 {
+				printPorts(w, "spt", t.spts[0], t.spts[1], t.invflags&sctpSrcPorts != 0)
+			}
+			if t.flags&sctpDestPorts != 0 {
+				printPorts(w, "dpt", t.dpts[0], t.dpts[1], t.invflags&sctpDestPorts != 0)
+			}
+			if t.flags&sctpChunkTypes != 0 {
+				if t.invflags&sctpChunkTypes != 0 {
+					w.WriteString(" !")
+				}
+				w.WriteString(t.chunks(true))
+			}
+		},
 	})
 }
 
-func sctpParse(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
+func (t *sctpInfo) parse(c *OptionCall) error {
 	var bit uint32
-	switch opt.ID {
+	switch c.Option.ID {
 	case 0, 1:
-		lo, hi, err := parsePortRange(args[0], "sctp")
+		r, err := parsePortRange(c.Arg(), "sctp")
 		if err != nil {
 			return err
 		}
-		at := 4
-		bit = sctpSrcPorts
-		if opt.ID == 1 {
-			at, bit = 0, sctpDestPorts
+		if c.Option.ID == 0 {
+			t.spts, bit = r, sctpSrcPorts
+		} else {
+			t.dpts, bit = r, sctpDestPorts
 		}
-		putLe16(info[at:], lo)
-		putLe16(info[at+2:], hi)
 	case 2:
-		if args[1] != "" && (args[1][0] == '-' || args[1][0] == '!') {
+		if a := c.Args[1]; a != "" && (a[0] == '-' || a[0] == '!') {
 			return badSpec("--chunk-types", "--chunk-types requires two args")
 		}
 		bit = sctpChunkTypes
 		mt := uint32(0)
-		for _, t := range sctpMatchTypes {
-			if strings.EqualFold(args[0], t.name) {
-				mt = t.v
+		for _, m := range sctpMatchTypes {
+			if strings.EqualFold(c.Args[0], m.name) {
+				mt = m.v
 			}
 		}
 		if mt == 0 {
-			return badSpec(args[0], "Match type has to be one of \"ALL\", \"ANY\" or \"ONLY\"")
+			return badSpec(c.Args[0], "Match type has to be one of \"ALL\", \"ANY\" or \"ONLY\"")
 		}
-		putLe32(info[sctpMatchTypeOff:], mt)
-		if err := sctpParseChunks(info, args[1]); err != nil {
+		t.chunkMatchType = mt
+		if err := t.parseChunks(c.Args[1]); err != nil {
 			return err
 		}
 	}
-	putLe32(info[sctpFlagsOff:], le32(info[sctpFlagsOff:])|bit)
-	if invert {
-		putLe32(info[sctpInvflagsOff:], le32(info[sctpInvflagsOff:])|bit)
+	t.flags |= bit
+	if c.Invert {
+		t.invflags |= bit
 	}
 	return nil
 }
 
-func sctpParseChunks(info []byte, chunks string) error {
-	chunkmap := info[sctpChunkmapOff:sctpMatchTypeOff]
-	clear(chunkmap)
+func (t *sctpInfo) parseChunks(chunks string) error {
+	clear(t.chunkmap[:])
 	switch {
 	case strings.EqualFold(chunks, "ALL"):
-		for i := range chunkmap {
-			chunkmap[i] = 0xff
+		for i := range t.chunkmap {
+			t.chunkmap[i] = 0xffffffff
 		}
 		return nil
 	case strings.EqualFold(chunks, "NONE"):
@@ -154,8 +227,8 @@ func sctpParseChunks(info []byte, chunks string) error {
 		if idx < 0 {
 			return badSpec(name, "Unknown sctp chunk `%s'", name)
 		}
-		t := sctpChunkNames[idx].typ
-		putLe32(chunkmap[4*(t/32):], le32(chunkmap[4*(t/32):])|1<<(t%32))
+		typ := sctpChunkNames[idx].typ
+		t.chunkmap[typ/32] |= 1 << (typ % 32)
 		for j := 0; j < len(flags); j++ {
 			c := flags[j]
 			up := c
@@ -166,7 +239,7 @@ func sctpParseChunks(info []byte, chunks string) error {
 			if p < 0 {
 				return badSpec(tok, "Invalid flags for chunk type %d", idx)
 			}
-			if err := sctpSaveFlag(info, byte(idx), 7-p, c >= 'A' && c <= 'Z'); err != nil {
+			if err := t.saveFlag(byte(idx), 7-p, c >= 'A' && c <= 'Z'); err != nil {
 				return err
 			}
 		}
@@ -174,15 +247,15 @@ func sctpParseChunks(info []byte, chunks string) error {
 	return nil
 }
 
-// sctpSaveFlag is save_chunk_flag_info: one more flag bit for a chunk.
-func sctpSaveFlag(info []byte, chunk byte, bit int, set bool) error {
-	count := int(int32(le32(info[sctpFlagCountOff:])))
+// saveFlag is save_chunk_flag_info: one more flag bit for a chunk.
+func (t *sctpInfo) saveFlag(chunk byte, bit int, set bool) error {
+	count := int(t.flagCount)
 	for i := 0; i < count && i < sctpNumFlags; i++ {
-		fi := info[sctpFlagInfoOff+3*i:]
-		if fi[0] == chunk {
-			fi[2] |= 1 << bit
+		fi := &t.flagInfo[i]
+		if fi.chunktype == chunk {
+			fi.flagMask |= 1 << bit
 			if set {
-				fi[1] |= 1 << bit
+				fi.flag |= 1 << bit
 			}
 			return nil
 		}
@@ -190,24 +263,20 @@ func sctpSaveFlag(info []byte, chunk byte, bit int, set bool) error {
 	if count >= sctpNumFlags {
 		return badSpec("--chunk-types", "Number of chunk types with flags exceeds currently allowed limit. Increasing this limit involves changing IPT_NUM_SCTP_FLAGS and recompiling both the kernel space and user space modules")
 	}
-	fi := info[sctpFlagInfoOff+3*count:]
-	fi[0] = chunk
-	fi[2] |= 1 << bit
+	fi := &t.flagInfo[count]
+	fi.chunktype = chunk
+	fi.flagMask |= 1 << bit
 	if set {
-		fi[1] |= 1 << bit
+		fi.flag |= 1 << bit
 	}
-	putLe32(info[sctpFlagCountOff:], uint32(count+1))
+	t.flagCount = int32(count + 1)
 	return nil
 }
 
-func sctpChunkmapIsSet(info []byte, t int) bool {
-	return le32(info[sctpChunkmapOff+4*(t/32):])&(1<<(t%32)) != 0
-}
-
-// sctpChunks is print_chunks: " any ALL", " all DATA:Be,INIT", ...
-func sctpChunks(info []byte, numeric bool) string {
+// chunks is print_chunks: " any ALL", " all DATA:Be,INIT", ...
+func (t *sctpInfo) chunks(numeric bool) string {
 	var sb strings.Builder
-	switch le32(info[sctpMatchTypeOff:]) {
+	switch t.chunkMatchType {
 	case 1:
 		sb.WriteString(" any")
 	case 2:
@@ -218,8 +287,7 @@ func sctpChunks(info []byte, numeric bool) string {
 		sb.WriteString("Never reach here\n")
 	}
 	clearMap, allSet := true, true
-	for i := 0; i < 64; i++ {
-		v := le32(info[sctpChunkmapOff+4*i:])
+	for _, v := range t.chunkmap {
 		clearMap = clearMap && v == 0
 		allSet = allSet && v == 0xffffffff
 	}
@@ -231,13 +299,10 @@ func sctpChunks(info []byte, numeric bool) string {
 		sb.WriteString(" ALL")
 		return sb.String()
 	}
-	count := int(int32(le32(info[sctpFlagCountOff:])))
-	if count > sctpNumFlags {
-		count = sctpNumFlags
-	}
+	count := min(int(t.flagCount), sctpNumFlags)
 	first := true
 	for i := 0; i < 256; i++ {
-		if !sctpChunkmapIsSet(info, i) {
+		if t.chunkmap[i/32]&(1<<(i%32)) == 0 {
 			continue
 		}
 		if first {
@@ -255,13 +320,11 @@ func sctpChunks(info []byte, numeric bool) string {
 				}
 			}
 		}
-		for j := 0; j < count; j++ {
-			fi := info[sctpFlagInfoOff+3*j:]
-			if int(fi[0]) != i {
+		for _, fi := range t.flagInfo[:max(count, 0)] {
+			if int(fi.chunktype) != i {
 				continue
 			}
-			flag, mask := fi[1], fi[2]
-			if mask != 0 {
+			if fi.flagMask != 0 {
 				sb.WriteByte(':')
 			}
 			if i >= len(sctpChunkNames) {
@@ -269,11 +332,11 @@ func sctpChunks(info []byte, numeric bool) string {
 			}
 			valid := sctpChunkNames[i].flags
 			for b := 7; b >= 0; b-- {
-				if mask&(1<<b) == 0 {
+				if fi.flagMask&(1<<b) == 0 {
 					continue
 				}
 				c := valid[7-b]
-				if flag&(1<<b) == 0 && c >= 'A' && c <= 'Z' {
+				if fi.flag&(1<<b) == 0 && c >= 'A' && c <= 'Z' {
 					c += 'a' - 'A'
 				}
 				sb.WriteByte(c)
@@ -281,35 +344,4 @@ func sctpChunks(info []byte, numeric bool) string {
 		}
 	}
 	return sb.String()
-}
-
-func sctpSave(info []byte, w *Writer) {
-	flags, inv := le32(info[sctpFlagsOff:]), le32(info[sctpInvflagsOff:])
-	if flags&sctpSrcPorts != 0 {
-		w.portRangeOpt(inv&sctpSrcPorts != 0, "sport", le16(info[4:]), le16(info[6:]))
-	}
-	if flags&sctpDestPorts != 0 {
-		w.portRangeOpt(inv&sctpDestPorts != 0, "dport", le16(info[0:]), le16(info[2:]))
-	}
-	if flags&sctpChunkTypes != 0 {
-		w.Opt(inv&sctpChunkTypes != 0, "chunk-types")
-		w.WriteString(sctpChunks(info, false))
-	}
-}
-
-func sctpPrint(info []byte, w *Writer) {
-	flags, inv := le32(info[sctpFlagsOff:]), le32(info[sctpInvflagsOff:])
-	w.WriteString(" sctp")
-	if flags&sctpSrcPorts != 0 {
-		printPorts(w, "spt", le16(info[4:]), le16(info[6:]), inv&sctpSrcPorts != 0)
-	}
-	if flags&sctpDestPorts != 0 {
-		printPorts(w, "dpt", le16(info[0:]), le16(info[2:]), inv&sctpDestPorts != 0)
-	}
-	if flags&sctpChunkTypes != 0 {
-		if inv&sctpChunkTypes != 0 {
-			w.WriteString(" !")
-		}
-		w.WriteString(sctpChunks(info, true))
-	}
 }

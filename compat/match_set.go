@@ -5,24 +5,46 @@ import (
 	"strings"
 )
 
-// set: -m set, revision 4 (struct xt_set_info_match_v4, 44 bytes → 48,
-// host order): struct xt_set_info { u16 index @0 (the ipset id, per
-// network namespace); u8 dim @2; u8 flags @3 (INV_MATCH=1, bit N set:
-// dimension N is src) }; struct ip_set_counter_match packets { u64 value
-// @8; u8 op @16 } and bytes { u64 value @24; u8 op @32 } (op NONE=0 EQ=1
-// NE=2 LT=3 GT=4); u32 flags @40 (SKIP_COUNTER_UPDATE=8,
+// set: -m set, revision 4 (struct xt_set_info_match_v4, 44 bytes → 48):
+// struct xt_set_info { u16 index (the ipset id, per network namespace);
+// u8 dim; u8 flags (INV_MATCH=1, bit N set: dimension N is src) }; struct
+// ip_set_counter_match packets and bytes { u64 value; u8 op } (op NONE=0
+// EQ=1 NE=2 LT=3 GT=4); u32 flags (SKIP_COUNTER_UPDATE=8,
 // SKIP_SUBCOUNTER_UPDATE=0x10, RETURN_NOMATCH=0x80). The set name is
 // turned into its index when parsing and back when printing, through
 // setIndexResolver / setNameResolver (set_index.go).
 
-const (
-	setIndex   = 0
-	setDim     = 2
-	setSFlags  = 3
-	setPackets = 8
-	setBytes   = 24
-	setFlags   = 40
+type setInfo struct {
+	index          uint16
+	dim, setFlags  uint8
+	packets, bytes setCounter
+	flags          uint32
+}
 
+// setCounter is struct ip_set_counter_match.
+type setCounter struct {
+	value uint64
+	op    uint8
+}
+
+func (t *setInfo) unmarshal(b []byte) {
+	t.index, t.dim, t.setFlags = hostOrder.Uint16(b[0:]), b[2], b[3]
+	t.packets = setCounter{hostOrder.Uint64(b[8:]), b[16]}
+	t.bytes = setCounter{hostOrder.Uint64(b[24:]), b[32]}
+	t.flags = hostOrder.Uint32(b[40:])
+}
+
+func (t *setInfo) marshal(b []byte) {
+	hostOrder.PutUint16(b[0:], t.index)
+	b[2], b[3] = t.dim, t.setFlags
+	hostOrder.PutUint64(b[8:], t.packets.value)
+	b[16] = t.packets.op
+	hostOrder.PutUint64(b[24:], t.bytes.value)
+	b[32] = t.bytes.op
+	hostOrder.PutUint32(b[40:], t.flags)
+}
+
+const (
 	setInvMatch      = 0x01
 	setSkipCounters  = 0x08
 	setSkipSubCounts = 0x10
@@ -50,92 +72,95 @@ const (
 )
 
 func init() {
+	const multi = Invert | Multi
 	Register(&Extension{
 		Name: "set", Revision: 4, Size: 44,
 		Options: []Option{
-			{Name: "match-set", Aliases: []string{"set"}, Args: 2, Invert: true, Multi: true, ID: setOptMatchSet},
-			{Name: "return-nomatch", Invert: true, Multi: true, ID: setOptReturnNomatch},
-			{Name: "update-counters", Invert: true, Multi: true, ID: setOptUpdateCounters},
-			{Name: "update-subcounters", Invert: true, Multi: true, ID: setOptUpdateSubcounters},
-			{Name: "packets-eq", Args: 1, Invert: true, Multi: true, ID: setOptPacketsEq},
-			{Name: "packets-lt", Args: 1, Invert: true, Multi: true, ID: setOptPacketsLt},
-			{Name: "packets-gt", Args: 1, Invert: true, Multi: true, ID: setOptPacketsGt},
-			{Name: "bytes-eq", Args: 1, Invert: true, Multi: true, ID: setOptBytesEq},
-			{Name: "bytes-lt", Args: 1, Invert: true, Multi: true, ID: setOptBytesLt},
-			{Name: "bytes-gt", Args: 1, Invert: true, Multi: true, ID: setOptBytesGt},
+			{Name: "match-set", Aliases: []string{"set"}, ID: setOptMatchSet, Type: TypeString2, Flags: multi},
+			{Name: "return-nomatch", ID: setOptReturnNomatch, Flags: multi},
+			{Name: "update-counters", ID: setOptUpdateCounters, Flags: multi},
+			{Name: "update-subcounters", ID: setOptUpdateSubcounters, Flags: multi},
+			{Name: "packets-eq", ID: setOptPacketsEq, Type: TypeString, Flags: multi},
+			{Name: "packets-lt", ID: setOptPacketsLt, Type: TypeString, Flags: multi},
+			{Name: "packets-gt", ID: setOptPacketsGt, Type: TypeString, Flags: multi},
+			{Name: "bytes-eq", ID: setOptBytesEq, Type: TypeString, Flags: multi},
+			{Name: "bytes-lt", ID: setOptBytesLt, Type: TypeString, Flags: multi},
+			{Name: "bytes-gt", ID: setOptBytesGt, Type: TypeString, Flags: multi},
 		},
-		Parse: setParse,
-		Final: func(info []byte, _ *ParseContext) error {
-			if info[setDim] == 0 {
-				return badSpec("set", "You must specify `--match-set' with proper arguments")
+		OneOf: &OneOf{IDs: 1 << setOptMatchSet, Token: "set", Msg: "You must specify `--match-set' with proper arguments"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var t setInfo
+			t.unmarshal(info)
+			if err := t.parse(c); err != nil {
+				return err
 			}
+			t.marshal(info)
 			return nil
 		},
 		Save: setSave,
 	})
 }
 
-func setParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-	flags := le32(info[setFlags:])
-	switch opt.ID {
+func (t *setInfo) parse(c *OptionCall) error {
+	switch id := c.Option.ID; id {
 	case setOptMatchSet:
-		if info[setDim] != 0 {
+		if t.dim != 0 {
 			return badSpec("--match-set", "--match-set can be specified only once")
 		}
-		if invert {
-			info[setSFlags] |= setInvMatch
+		if c.Invert {
+			t.setFlags |= setInvMatch
 		}
-		name, dirs := args[0], args[1]
+		name, dirs := c.Args[0], c.Args[1]
 		if dirs == "" || dirs[0] == '-' || dirs[0] == '!' {
 			return badSpec("--match-set", "--match-set requires two args.")
 		}
 		if len(name) > ipSetMaxNameLen-1 {
 			return badSpec(name, "setname `%s' too long, max %d characters.", name, ipSetMaxNameLen-1)
 		}
-		idx, err := setIndexResolver(ctx, name)
+		idx, err := setIndexResolver(c.ParseContext, name)
 		if err != nil {
 			return err
 		}
-		putLe16(info[setIndex:], idx)
+		t.index = idx
 		parts := strings.Split(dirs, ",")
 		if len(parts) > setDimMax {
 			return badSpec(dirs, "Can't be more src/dst options than %d.", setDimMax)
 		}
 		for _, p := range parts {
-			info[setDim]++
+			t.dim++
 			switch {
 			case strings.HasPrefix(p, "src"):
-				info[setSFlags] |= 1 << info[setDim]
+				t.setFlags |= 1 << t.dim
 			case strings.HasPrefix(p, "dst"):
 			default:
 				return badSpec(dirs, "You must spefify (the comma separated list of) 'src' or 'dst'.")
 			}
 		}
 	case setOptReturnNomatch:
-		if invert {
+		if c.Invert {
 			return badSpec("--return-nomatch", "--return-nomatch flag cannot be inverted")
 		}
-		flags |= setReturnNomatch
+		t.flags |= setReturnNomatch
 	case setOptUpdateCounters:
-		if invert {
-			flags |= setSkipCounters
+		if c.Invert {
+			t.flags |= setSkipCounters
 		}
 	case setOptUpdateSubcounters:
-		if invert {
-			flags |= setSkipSubCounts
+		if c.Invert {
+			t.flags |= setSkipSubCounts
 		}
 	default:
-		off, what := setPackets, "packets"
-		if opt.ID >= setOptBytesEq {
-			off, what = setBytes, "bytes"
+		cnt, what := &t.packets, "packets"
+		if id >= setOptBytesEq {
+			cnt, what = &t.bytes, "bytes"
 		}
-		if info[off+8] != setCounterNone {
-			return badSpec("--"+opt.Name, "only one of the --%s-[eq|lt|gt] is allowed", what)
+		if cnt.op != setCounterNone {
+			return badSpec("--"+c.Option.Name, "only one of the --%s-[eq|lt|gt] is allowed", what)
 		}
 		op := byte(setCounterEQ)
-		switch opt.ID {
+		switch id {
 		case setOptPacketsEq, setOptBytesEq:
-			if invert {
+			if c.Invert {
 				op = setCounterNE
 			}
 		case setOptPacketsLt, setOptBytesLt:
@@ -143,57 +168,55 @@ func setParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseCo
 		case setOptPacketsGt, setOptBytesGt:
 			op = setCounterGT
 		}
-		if invert && op != setCounterNE {
-			return badSpec("--"+opt.Name, "--%s option cannot be inverted", opt.Name)
+		if c.Invert && op != setCounterNE {
+			return badSpec("--"+c.Option.Name, "--%s option cannot be inverted", c.Option.Name)
 		}
-		v, ok := parseUint(strings.TrimLeft(args[0], cSpaces), 0, ^uint64(0))
+		v, ok := parseUint(strings.TrimLeft(c.Arg(), cSpaces), 0, ^uint64(0))
 		if !ok {
-			return badSpec(args[0], "Cannot parse %s as a counter value", args[0])
+			return badSpec(c.Arg(), "Cannot parse %s as a counter value", c.Arg())
 		}
-		info[off+8] = op
-		putLe64(info[off:], v)
+		*cnt = setCounter{value: v, op: op}
 	}
-	putLe32(info[setFlags:], flags)
 	return nil
 }
 
 func setSave(info []byte, w *Writer) {
-	idx := le16(info[setIndex:])
-	name, err := setNameResolver(w, idx)
+	var t setInfo
+	t.unmarshal(info)
+	name, err := setNameResolver(w, t.index)
 	if err != nil {
 		// iptables stops with "Set with index N in kernel doesn't exist.";
 		// Save cannot fail, so the index is shown instead of a name.
-		name = fmt.Sprintf("#%d", idx)
+		name = fmt.Sprintf("#%d", t.index)
 	}
-	w.Opt(info[setSFlags]&setInvMatch != 0, "match-set", name)
-	for i := 1; i <= int(info[setDim]) && i < 8; i++ {
+	w.Opt(t.setFlags&setInvMatch != 0, "match-set", name)
+	for i := 1; i <= int(t.dim) && i < 8; i++ {
 		sep := ","
 		if i == 1 {
 			sep = " "
 		}
 		w.WriteString(sep)
-		if info[setSFlags]&(1<<i) != 0 {
+		if t.setFlags&(1<<i) != 0 {
 			w.WriteString("src")
 		} else {
 			w.WriteString("dst")
 		}
 	}
-	flags := le32(info[setFlags:])
-	if flags&setReturnNomatch != 0 {
+	if t.flags&setReturnNomatch != 0 {
 		w.Opt(false, "return-nomatch")
 	}
-	if flags&setSkipCounters != 0 {
+	if t.flags&setSkipCounters != 0 {
 		w.Opt(true, "update-counters")
 	}
-	if flags&setSkipSubCounts != 0 {
+	if t.flags&setSkipSubCounts != 0 {
 		w.Opt(true, "update-subcounters")
 	}
 	for _, c := range []struct {
-		off  int
+		cnt  setCounter
 		name string
-	}{{setPackets, "packets"}, {setBytes, "bytes"}} {
-		v := utoa(le64(info[c.off:]))
-		switch info[c.off+8] {
+	}{{t.packets, "packets"}, {t.bytes, "bytes"}} {
+		v := utoa(c.cnt.value)
+		switch c.cnt.op {
 		case setCounterEQ:
 			w.Opt(false, c.name+"-eq", v)
 		case setCounterNE:

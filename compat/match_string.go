@@ -1,26 +1,39 @@
 package compat
 
-// string: -m string, revision 1 (struct xt_string_info, 160 bytes,
-// host order): u16 from_offset @0, u16 to_offset @2 (default 65535), char
-// algo[16] @4, char pattern[128] @20 (not NUL-terminated), u8 patlen
-// @148, u8 flags @149 (INVERT=1, IGNORECASE=2), kernel pointer @152.
-// While parsing, the kernel pointer holds which of --string/--hex-string
-// were given; Final clears it. -S prints the pattern quoted, or as
-// "|hex|" when it holds a non-printable byte or ends in a backslash.
+// string: -m string, revision 1 (struct xt_string_info, 160 bytes): u16
+// from_offset, u16 to_offset (default 65535), char algo[16], char
+// pattern[128] (not NUL-terminated), u8 patlen, u8 flags (INVERT=1,
+// IGNORECASE=2), a kernel pointer (sent as 0). -S prints the pattern
+// quoted, or as "|hex|" when it holds a non-printable byte or ends in a
+// backslash.
+
+type stringInfo struct {
+	fromOffset, toOffset uint16
+	algo                 [16]byte
+	pattern              [strPatMax]byte
+	patlen, flags        uint8
+}
 
 const (
-	strFrom    = 0
-	strTo      = 2
-	strAlgo    = 4
-	strPattern = 20
-	strPatMax  = 128
-	strPatLen  = 148
-	strFlags   = 149
-	strXflags  = 152
-
+	strPatMax     = 128
 	strFlagInvert = 1
 	strFlagICase  = 2
 )
+
+func (t *stringInfo) unmarshal(b []byte) {
+	t.fromOffset, t.toOffset = hostOrder.Uint16(b[0:]), hostOrder.Uint16(b[2:])
+	copy(t.algo[:], b[4:20])
+	copy(t.pattern[:], b[20:148])
+	t.patlen, t.flags = b[148], b[149]
+}
+
+func (t *stringInfo) marshal(b []byte) {
+	hostOrder.PutUint16(b[0:], t.fromOffset)
+	hostOrder.PutUint16(b[2:], t.toOffset)
+	copy(b[4:20], t.algo[:])
+	copy(b[20:148], t.pattern[:])
+	b[148], b[149] = t.patlen, t.flags
+}
 
 const (
 	strOptFrom = iota
@@ -35,67 +48,62 @@ func init() {
 	Register(&Extension{
 		Name: "string", Revision: 1, Size: 160,
 		Options: []Option{
-			{Name: "from", Args: 1, ID: strOptFrom},
-			{Name: "to", Args: 1, ID: strOptTo},
-			{Name: "algo", Args: 1, Mandatory: true, ID: strOptAlgo},
-			{Name: "string", Args: 1, Invert: true, ID: strOptString},
-			{Name: "hex-string", Args: 1, Invert: true, ID: strOptHex},
+			{Name: "from", ID: strOptFrom, Type: TypeUint16, Flags: MinusWraps},
+			{Name: "to", ID: strOptTo, Type: TypeUint16, Flags: MinusWraps},
+			{Name: "algo", ID: strOptAlgo, Type: TypeString, Flags: Mandatory},
+			{Name: "string", ID: strOptString, Type: TypeString, Flags: Invert},
+			{Name: "hex-string", ID: strOptHex, Type: TypeString, Flags: Invert},
 			{Name: "icase", ID: strOptICase},
 		},
-		Init: func(info []byte, _ *ParseContext) { putLe16(info[strTo:], 0xffff) },
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			info[strXflags] |= 1 << opt.ID
-			switch opt.ID {
-			case strOptFrom, strOptTo:
-				v, ok := parseUint(args[0], 0, 0xffff)
-				if !ok {
-					return badSpec(args[0], "string: bad value for option \"--%s\", or out of range (0-65535).", opt.Name)
-				}
-				off := strFrom
-				if opt.ID == strOptTo {
-					off = strTo
-				}
-				putLe16(info[off:], uint16(v))
+		OneOf: &OneOf{IDs: 1<<strOptString | 1<<strOptHex, Token: "string", Msg: "STRING match: You must specify `--string' or `--hex-string'"},
+		Init: func(info []byte, _ *ParseContext) {
+			t := stringInfo{toOffset: 0xffff}
+			t.marshal(info)
+		},
+		Parse: func(info []byte, c *OptionCall) error {
+			var t stringInfo
+			t.unmarshal(info)
+			switch c.Option.ID {
+			case strOptFrom:
+				t.fromOffset = uint16(c.Val.Uint)
+			case strOptTo:
+				t.toOffset = uint16(c.Val.Uint)
 			case strOptAlgo:
-				putCString(info[strAlgo:strAlgo+16], args[0])
+				putCString(t.algo[:], c.Arg())
 			case strOptString:
-				s := args[0]
+				s := c.Arg()
 				if len(s) > strPatMax {
 					return badSpec(s, "STRING too long \"%s\"", s)
 				}
-				copy(info[strPattern:strPattern+strPatMax], s)
-				info[strPatLen] = byte(len(s))
+				copy(t.pattern[:], s)
+				t.patlen = byte(len(s))
 			case strOptHex:
-				p, err := stringParseHex(args[0])
+				p, err := stringParseHex(c.Arg())
 				if err != nil {
 					return err
 				}
-				copy(info[strPattern:strPattern+strPatMax], p)
-				info[strPatLen] = byte(len(p))
+				copy(t.pattern[:], p)
+				t.patlen = byte(len(p))
 			case strOptICase:
-				info[strFlags] |= strFlagICase
+				t.flags |= strFlagICase
 			}
-			if invert {
-				info[strFlags] |= strFlagInvert
+			if c.Invert {
+				t.flags |= strFlagInvert
 			}
+			t.marshal(info)
 			return nil
 		},
-		Final: func(info []byte, _ *ParseContext) error {
-			x := info[strXflags]
-			info[strXflags] = 0
-			const s, h = 1 << strOptString, 1 << strOptHex
-			if x&(s|h) == 0 {
-				return badSpec("string", "STRING match: You must specify `--string' or `--hex-string'")
-			}
-			if x&s != 0 && x&h != 0 {
+		Final: func(_ []byte, ctx *ParseContext) error {
+			if x := ctx.given(); x&(1<<strOptString) != 0 && x&(1<<strOptHex) != 0 {
 				return badSpec("--hex-string", "string: option \"--string\" cannot be used together with --hex-string.")
 			}
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			n := min(int(info[strPatLen]), strPatMax)
-			pat := info[strPattern : strPattern+n]
-			inv := info[strFlags]&strFlagInvert != 0
+			var t stringInfo
+			t.unmarshal(info)
+			pat := t.pattern[:min(int(t.patlen), strPatMax)]
+			inv := t.flags&strFlagInvert != 0
 			if stringIsHex(pat) {
 				w.Opt(inv, "hex-string")
 				w.WriteString(" \"|")
@@ -115,14 +123,14 @@ func init() {
 				}
 				w.WriteByte('"')
 			}
-			w.Opt(false, "algo", cString(info[strAlgo:strAlgo+16]))
-			if v := le16(info[strFrom:]); v != 0 {
-				w.Opt(false, "from", utoa(v))
+			w.Opt(false, "algo", cString(t.algo[:]))
+			if t.fromOffset != 0 {
+				w.Opt(false, "from", utoa(t.fromOffset))
 			}
-			if v := le16(info[strTo:]); v != 0xffff {
-				w.Opt(false, "to", utoa(v))
+			if t.toOffset != 0xffff {
+				w.Opt(false, "to", utoa(t.toOffset))
 			}
-			if info[strFlags]&strFlagICase != 0 {
+			if t.flags&strFlagICase != 0 {
 				w.Opt(false, "icase")
 			}
 		},

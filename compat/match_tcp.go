@@ -9,10 +9,14 @@ import (
 	"github.com/xtnl/xtnl/expr"
 )
 
-// tcp: -m tcp (struct xt_tcp, 16 bytes): u16 spts[2] @0, u16 dpts[2] @4,
-// u8 option @8, u8 flg_mask @9, u8 flg_cmp @10, u8 invflags @11. Ports are
-// host-endian. iptables-nft translates it natively unless --tcp-option is
-// used or the match tests nothing.
+// tcp: -m tcp (struct xt_tcp, 16 bytes): u16 spts[2], u16 dpts[2], u8
+// option, u8 flg_mask, u8 flg_cmp, u8 invflags. iptables-nft translates
+// it natively unless --tcp-option is used or the match tests nothing.
+
+type tcpInfo struct {
+	portRanges
+	option, flgMask, flgCmp, invflags uint8
+}
 
 const (
 	tcpInvSrcPt  = 0x01
@@ -20,6 +24,16 @@ const (
 	tcpInvFlags  = 0x04
 	tcpInvOption = 0x08
 )
+
+func (t *tcpInfo) unmarshal(b []byte) {
+	t.portRanges.unmarshal(b)
+	t.option, t.flgMask, t.flgCmp, t.invflags = b[8], b[9], b[10], b[11]
+}
+
+func (t *tcpInfo) marshal(b []byte) {
+	t.portRanges.marshal(b)
+	b[8], b[9], b[10], b[11] = t.option, t.flgMask, t.flgCmp, t.invflags
+}
 
 const (
 	tcpOptSport = iota
@@ -38,17 +52,19 @@ var tcpFlagNames = []struct {
 
 func init() {
 	Register(&Extension{
-		Name: "tcp", Revision: 0, Size: 12,
+		Name: "tcp", Revision: 0, Size: 12, Proto: 6, ProtoUserspace: true,
 		Options: []Option{
-			{Name: "source-port", Aliases: []string{"sport"}, Args: 1, Invert: true, ID: tcpOptSport},
-			{Name: "destination-port", Aliases: []string{"dport"}, Args: 1, Invert: true, ID: tcpOptDport},
-			{Name: "tcp-flags", Args: 2, Invert: true, ID: tcpOptFlags},
-			{Name: "syn", Invert: true, ID: tcpOptSyn},
-			{Name: "tcp-option", Args: 1, Invert: true, ID: tcpOptOption},
+			{Name: "source-port", Aliases: []string{"sport"}, ID: tcpOptSport, Type: TypeString, Flags: Invert},
+			{Name: "destination-port", Aliases: []string{"dport"}, ID: tcpOptDport, Type: TypeString, Flags: Invert},
+			{Name: "tcp-flags", ID: tcpOptFlags, Type: TypeString2, Flags: Invert},
+			{Name: "syn", ID: tcpOptSyn, Flags: Invert},
+			{Name: "tcp-option", ID: tcpOptOption, Type: TypeString, Flags: Invert},
 		},
-		Init:   func(info []byte, _ *ParseContext) { putLe16(info[2:], 0xffff); putLe16(info[6:], 0xffff) },
+		Init: func(info []byte, _ *ParseContext) {
+			t := tcpInfo{portRanges: fullPortRanges}
+			t.marshal(info)
+		},
 		Parse:  tcpParse,
-		Final:  tcpFinal,
 		Save:   tcpSave,
 		Print:  tcpPrint,
 		Native: tcpNative,
@@ -56,50 +72,45 @@ func init() {
 	registerNative(tcpDecode)
 }
 
-func tcpParse(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-	switch opt.ID {
+func tcpParse(info []byte, c *OptionCall) error {
+	var t tcpInfo
+	t.unmarshal(info)
+	switch c.Option.ID {
 	case tcpOptSport, tcpOptDport:
-		lo, hi, err := parsePortRange(args[0], "tcp")
+		r, err := parsePortRange(c.Arg(), "tcp")
 		if err != nil {
 			return err
 		}
-		at, bit := 0, byte(tcpInvSrcPt)
-		if opt.ID == tcpOptDport {
-			at, bit = 4, tcpInvDstPt
-		}
-		putLe16(info[at:], lo)
-		putLe16(info[at+2:], hi)
-		if invert {
-			info[11] |= bit
-		}
+		t.set(c.Option.ID == tcpOptDport, r, c.Invert, &t.invflags)
 	case tcpOptFlags, tcpOptSyn:
-		if info[9] != 0 || info[11]&tcpInvFlags != 0 {
-			return badSpec("--"+opt.Name, "Only one of `--syn' or `--tcp-flags' may be specified")
+		if t.flgMask != 0 || t.invflags&tcpInvFlags != 0 {
+			return badSpec("--"+c.Option.Name, "Only one of `--syn' or `--tcp-flags' may be specified")
 		}
 		mask, cmp := byte(0x17), byte(0x02)
-		if opt.ID == tcpOptFlags {
+		if c.Option.ID == tcpOptFlags {
 			var err error
-			if mask, err = parseTCPFlags(args[0]); err != nil {
+			if mask, err = parseTCPFlags(c.Args[0]); err != nil {
 				return err
 			}
-			if cmp, err = parseTCPFlags(args[1]); err != nil {
+			if cmp, err = parseTCPFlags(c.Args[1]); err != nil {
 				return err
 			}
 		}
-		info[9], info[10] = mask, cmp
-		if invert {
-			info[11] |= tcpInvFlags
+		t.flgMask, t.flgCmp = mask, cmp
+		if c.Invert {
+			t.invflags |= tcpInvFlags
 		}
 	case tcpOptOption:
-		v, ok := parseUint(args[0], 1, 255)
+		v, ok := parseUint(c.Arg(), 1, 255)
 		if !ok {
-			return badSpec(args[0], "Bad TCP option \"%s\"", args[0])
+			return badSpec(c.Arg(), "Bad TCP option \"%s\"", c.Arg())
 		}
-		info[8] = byte(v)
-		if invert {
-			info[11] |= tcpInvOption
+		t.option = byte(v)
+		if c.Invert {
+			t.invflags |= tcpInvOption
 		}
 	}
+	t.marshal(info)
 	return nil
 }
 
@@ -134,39 +145,17 @@ func formatTCPFlags(v byte) string {
 	return strings.Join(parts, ",")
 }
 
-// protoCheck refuses protocol matches without the matching -p, as the
-// kernel (and iptables-nft) would.
-func protoCheck(ctx *ParseContext, want uint8, name, what string) error {
-	if ctx.Spec.Proto != want {
-		return badSpec("-m "+name, "%s match requires '-p %s'", what, name)
-	}
-	return nil
-}
-
-func tcpFinal(info []byte, ctx *ParseContext) error { return protoCheck(ctx, 6, "tcp", "TCP") }
-
 func tcpSave(info []byte, w *Writer) {
-	ports := func(name string, at int, bit byte) {
-		lo, hi := le16(info[at:]), le16(info[at+2:])
-		if lo != 0 || hi != 0xffff {
-			w.portRangeOpt(info[11]&bit != 0, name, lo, hi)
-		}
+	var t tcpInfo
+	t.unmarshal(info)
+	t.save(w, t.invflags)
+	if t.option != 0 || t.invflags&tcpInvOption != 0 {
+		w.Opt(t.invflags&tcpInvOption != 0, "tcp-option", strconv.Itoa(int(t.option)))
 	}
-	ports("sport", 0, tcpInvSrcPt)
-	ports("dport", 4, tcpInvDstPt)
-	if info[8] != 0 || info[11]&tcpInvOption != 0 {
-		w.Opt(info[11]&tcpInvOption != 0, "tcp-option", strconv.Itoa(int(info[8])))
-	}
-	if info[9] != 0 || info[11]&tcpInvFlags != 0 {
-		w.Opt(info[11]&tcpInvFlags != 0, "tcp-flags", formatTCPFlags(info[9]), formatTCPFlags(info[10]))
+	if t.flgMask != 0 || t.invflags&tcpInvFlags != 0 {
+		w.Opt(t.invflags&tcpInvFlags != 0, "tcp-flags", formatTCPFlags(t.flgMask), formatTCPFlags(t.flgCmp))
 	}
 }
-
-func portsOf(info []byte) (spts, dpts [2]uint16) {
-	return [2]uint16{le16(info[0:]), le16(info[2:])}, [2]uint16{le16(info[4:]), le16(info[6:])}
-}
-
-func isFullRange(p [2]uint16) bool { return p[0] == 0 && p[1] == 0xffff }
 
 func tcpNative(info []byte, ctx EncodeContext, b []byte) ([]byte, bool) {
 	if ctx.Spec.Proto != 6 {
@@ -174,20 +163,21 @@ func tcpNative(info []byte, ctx EncodeContext, b []byte) ([]byte, bool) {
 		// xt form, which is what it was.
 		return b, false
 	}
-	spts, dpts := portsOf(info)
-	inv := info[11]
-	if info[8] != 0 || inv&^(tcpInvSrcPt|tcpInvDstPt|tcpInvFlags) != 0 {
+	var t tcpInfo
+	t.unmarshal(info)
+	inv := t.invflags
+	if t.option != 0 || inv&^(tcpInvSrcPt|tcpInvDstPt|tcpInvFlags) != 0 {
 		return b, false
 	}
-	if isFullRange(spts) && isFullRange(dpts) && info[9] == 0 && inv&tcpInvFlags == 0 {
+	if t.testsNoPort() && t.flgMask == 0 && inv&tcpInvFlags == 0 {
 		return b, false // tests nothing: iptables-nft sends the xt match
 	}
-	if info[9] != 0 || inv&tcpInvFlags != 0 {
+	if t.flgMask != 0 || inv&tcpInvFlags != 0 {
 		b = expr.AppendPayload(b, nftexpr.PayloadBaseTransportHeader, 13, 1, 1)
-		b = expr.AppendBitwise(b, 1, 1, 1, info[9:10], []byte{0})
-		b = expr.AppendCmp(b, cmpOp(inv&tcpInvFlags != 0), 1, info[10:11])
+		b = expr.AppendBitwise(b, 1, 1, 1, []byte{t.flgMask}, []byte{0})
+		b = expr.AppendCmp(b, cmpOp(inv&tcpInvFlags != 0), 1, []byte{t.flgCmp})
 	}
-	return appendTCPUDPPorts(b, spts, dpts, inv&tcpInvSrcPt != 0, inv&tcpInvDstPt != 0), true
+	return t.appendNative(b, inv), true
 }
 
 func tcpDecode(d *decoder) (bool, error) {
@@ -195,7 +185,12 @@ func tcpDecode(d *decoder) (bool, error) {
 		return false, nil
 	}
 	in := func() *Instance { return d.instance("tcp") }
-	if decodePorts(d, in, 11, tcpInvSrcPt, tcpInvDstPt) {
+	if pt, ok := decodePorts(d); ok {
+		var t tcpInfo
+		info := in().Info
+		t.unmarshal(info)
+		pt.apply(&t.portRanges, &t.invflags)
+		t.marshal(info)
 		return true, nil
 	}
 	p, ok := d.peek(0).(*nftexpr.Payload)
@@ -208,50 +203,29 @@ func tcpDecode(d *decoder) (bool, error) {
 		(c.Op != nftexpr.CmpOpEq && c.Op != nftexpr.CmpOpNeq) {
 		return false, nil
 	}
+	var t tcpInfo
 	info := in().Info
-	info[9], info[10] = b.Mask[0], c.Data[0]
+	t.unmarshal(info)
+	t.flgMask, t.flgCmp = b.Mask[0], c.Data[0]
 	if c.Op == nftexpr.CmpOpNeq {
-		info[11] |= tcpInvFlags
+		t.invflags |= tcpInvFlags
 	}
+	t.marshal(info)
 	d.pos += 3
 	return true, nil
 }
 
-// printPorts writes " spt:22", " dpts:1:2" or nothing, as -L shows ports.
-func printPorts(w *Writer, name string, lo, hi uint16, invert bool) {
-	if lo == 0 && hi == 0xffff && !invert {
-		return
-	}
-	inv := ""
-	if invert {
-		inv = "!"
-	}
-	port := func(p uint16) string {
-		if !w.Numeric() {
-			if s, ok := serviceName(p, w.proto); ok {
-				return s
-			}
-		}
-		return strconv.Itoa(int(p))
-	}
-	if lo == hi {
-		fmt.Fprintf(w, " %s:%s%s", name, inv, port(lo))
-		return
-	}
-	fmt.Fprintf(w, " %ss:%s%s:%s", name, inv, port(lo), port(hi))
-}
-
 func tcpPrint(info []byte, w *Writer) {
+	var t tcpInfo
+	t.unmarshal(info)
 	w.WriteString(" tcp")
 	w.proto = "tcp"
-	spts, dpts := portsOf(info)
-	inv := info[11]
-	printPorts(w, "spt", spts[0], spts[1], inv&tcpInvSrcPt != 0)
-	printPorts(w, "dpt", dpts[0], dpts[1], inv&tcpInvDstPt != 0)
-	if info[8] != 0 || inv&tcpInvOption != 0 {
-		fmt.Fprintf(w, " option=%s%d", map[bool]string{true: "!"}[inv&tcpInvOption != 0], info[8])
+	inv := t.invflags
+	t.print(w, inv)
+	if t.option != 0 || inv&tcpInvOption != 0 {
+		fmt.Fprintf(w, " option=%s%d", map[bool]string{true: "!"}[inv&tcpInvOption != 0], t.option)
 	}
-	if info[9] != 0 || inv&tcpInvFlags != 0 {
-		fmt.Fprintf(w, " flags:%s0x%02X/0x%02X", map[bool]string{true: "!"}[inv&tcpInvFlags != 0], info[9], info[10])
+	if t.flgMask != 0 || inv&tcpInvFlags != 0 {
+		fmt.Fprintf(w, " flags:%s0x%02X/0x%02X", map[bool]string{true: "!"}[inv&tcpInvFlags != 0], t.flgMask, t.flgCmp)
 	}
 }

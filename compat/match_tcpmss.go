@@ -1,48 +1,45 @@
 package compat
 
-import "strconv"
-
 // tcpmss: -p tcp -m tcpmss [!] --mss MIN[:MAX] (struct
-// xt_tcpmss_match_info, 6 bytes): u16 mss_min @0, u16 mss_max @2 (host
-// order), u8 invert @4. The kernel refuses it without -p tcp.
+// xt_tcpmss_match_info, 6 bytes): u16 mss_min, u16 mss_max, u8 invert.
+// The kernel refuses it without -p tcp.
+
+type tcpmssMatchInfo struct {
+	min, max uint16
+	invert   uint8
+}
+
+func (t *tcpmssMatchInfo) unmarshal(b []byte) {
+	t.min, t.max, t.invert = hostOrder.Uint16(b[0:]), hostOrder.Uint16(b[2:]), b[4]
+}
+
+func (t *tcpmssMatchInfo) marshal(b []byte) {
+	hostOrder.PutUint16(b[0:], t.min)
+	hostOrder.PutUint16(b[2:], t.max)
+	b[4] = t.invert
+}
 
 func init() {
 	Register(&Extension{
-		Name: "tcpmss", Revision: 0, Size: 6,
-		Options: []Option{{Name: "mss", Args: 1, Invert: true, Mandatory: true}},
-		Parse: func(info []byte, _ *Option, args []string, invert bool, _ *ParseContext) error {
-			vals, err := parseMint("tcpmss", "mss", args[0], 0xffff, 2)
-			if err != nil {
-				return err
+		Name: "tcpmss", Revision: 0, Size: 6, Proto: 6, protoHint: true,
+		Options: []Option{{Name: "mss", Type: TypeUint16Range, Flags: Invert | Mandatory}},
+		Parse: func(info []byte, c *OptionCall) error {
+			t := tcpmssMatchInfo{min: uint16(c.Val.Range[0]), max: uint16(c.Val.Range[1]), invert: oneIf[uint8](c.Invert)}
+			if t.max < t.min {
+				return badSpec(c.Arg(), "tcpmss: invalid range given")
 			}
-			lo, hi := vals[0], vals[0]
-			if len(vals) == 2 {
-				hi = vals[1]
-				if hi < lo {
-					return badSpec(args[0], "tcpmss: invalid range given")
-				}
-			}
-			putLe16(info[0:], uint16(lo))
-			putLe16(info[2:], uint16(hi))
-			if invert {
-				info[4] = 1
-			}
+			t.marshal(info)
 			return nil
 		},
-		Final: func(_ []byte, ctx *ParseContext) error { return mcProtoCheck(ctx, 6, "tcpmss") },
 		Save: func(info []byte, w *Writer) {
-			w.Opt(info[4] != 0, "mss", tcpmssRange(info))
+			var t tcpmssMatchInfo
+			t.unmarshal(info)
+			w.Opt(t.invert != 0, "mss", formatRange(t.min, t.max))
 		},
 		Print: func(info []byte, w *Writer) {
-			w.WriteString(" tcpmss match " + mcInv(info[4] != 0) + tcpmssRange(info))
+			var t tcpmssMatchInfo
+			t.unmarshal(info)
+			w.WriteString(" tcpmss match " + invMark(t.invert != 0) + formatRange(t.min, t.max))
 		},
 	})
-}
-
-func tcpmssRange(info []byte) string {
-	lo, hi := le16(info[0:]), le16(info[2:])
-	if lo == hi {
-		return strconv.Itoa(int(lo))
-	}
-	return strconv.Itoa(int(lo)) + ":" + strconv.Itoa(int(hi))
 }

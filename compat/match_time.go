@@ -7,16 +7,36 @@ import (
 	"time"
 )
 
-// time: -m time (struct xt_time_info, 24 bytes, host order): u32
-// date_start @0, u32 date_stop @4 (seconds since the epoch, UTC), u32
-// daytime_start @8, u32 daytime_stop @12 (seconds of the day), u32
-// monthdays_match @16 (bit N = day N), u8 weekdays_match @20 (bit 1 =
-// Monday ... bit 7 = Sunday), u8 flags @21 (LOCAL_TZ 1, CONTIGUOUS 2),
-// 2 bytes padding. Defaults: every day, 00:00:00-23:59:59, date_stop
-// INT_MAX, which -S prints as --datestop 2038-01-19T03:14:07.
-//
-// While parsing, padding byte 22 records that --utc was given (it leaves
-// no other trace but excludes --kerneltz); Final clears it.
+// time: -m time (struct xt_time_info, 24 bytes): u32 date_start, u32
+// date_stop (seconds since the epoch, UTC), u32 daytime_start, u32
+// daytime_stop (seconds of the day), u32 monthdays_match (bit N = day N),
+// u8 weekdays_match (bit 1 = Monday ... bit 7 = Sunday), u8 flags
+// (LOCAL_TZ 1, CONTIGUOUS 2), 2 bytes padding. Defaults: every day,
+// 00:00:00-23:59:59, date_stop INT_MAX, which -S prints as --datestop
+// 2038-01-19T03:14:07. --utc leaves no trace in the structure but
+// excludes --kerneltz and --localtz.
+
+type timeInfo struct {
+	dateStart, dateStop       uint32
+	daytimeStart, daytimeStop uint32
+	monthdays                 uint32
+	weekdays, flags           uint8
+}
+
+func (t *timeInfo) unmarshal(b []byte) {
+	t.dateStart, t.dateStop = hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:])
+	t.daytimeStart, t.daytimeStop = hostOrder.Uint32(b[8:]), hostOrder.Uint32(b[12:])
+	t.monthdays, t.weekdays, t.flags = hostOrder.Uint32(b[16:]), b[20], b[21]
+}
+
+func (t *timeInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], t.dateStart)
+	hostOrder.PutUint32(b[4:], t.dateStop)
+	hostOrder.PutUint32(b[8:], t.daytimeStart)
+	hostOrder.PutUint32(b[12:], t.daytimeStop)
+	hostOrder.PutUint32(b[16:], t.monthdays)
+	b[20], b[21] = t.weekdays, t.flags
+}
 
 const (
 	timeLocalTZ      = 0x01
@@ -25,7 +45,6 @@ const (
 	timeAllWeekdays  = 0xfe
 	timeMaxDaytime   = 24*60*60 - 1
 	timeDateStop     = 0x7fffffff
-	timeUTCSeen      = 22
 )
 
 var timeWeekDays = []string{"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
@@ -47,27 +66,34 @@ func init() {
 	Register(&Extension{
 		Name: "time", Revision: 0, Size: 24,
 		Options: []Option{
-			{Name: "datestart", Args: 1, ID: timeOptDateStart},
-			{Name: "datestop", Args: 1, ID: timeOptDateStop},
-			{Name: "timestart", Args: 1, ID: timeOptTimeStart},
-			{Name: "timestop", Args: 1, ID: timeOptTimeStop},
+			{Name: "datestart", ID: timeOptDateStart, Type: TypeString},
+			{Name: "datestop", ID: timeOptDateStop, Type: TypeString},
+			{Name: "timestart", ID: timeOptTimeStart, Type: TypeString},
+			{Name: "timestop", ID: timeOptTimeStop, Type: TypeString},
 			{Name: "contiguous", ID: timeOptContiguous},
-			{Name: "weekdays", Args: 1, Invert: true, ID: timeOptWeekdays},
-			{Name: "monthdays", Args: 1, Invert: true, ID: timeOptMonthdays},
+			{Name: "weekdays", ID: timeOptWeekdays, Type: TypeString, Flags: Invert},
+			{Name: "monthdays", ID: timeOptMonthdays, Type: TypeString, Flags: Invert},
 			{Name: "localtz", ID: timeOptLocalTZ},
 			{Name: "utc", ID: timeOptUTC},
 			{Name: "kerneltz", ID: timeOptKernelTZ},
 		},
 		Init: func(info []byte, _ *ParseContext) {
-			putLe32(info[4:], timeDateStop)
-			putLe32(info[12:], timeMaxDaytime)
-			putLe32(info[16:], timeAllMonthdays)
-			info[20] = timeAllWeekdays
+			t := timeInfo{dateStop: timeDateStop, daytimeStop: timeMaxDaytime, monthdays: timeAllMonthdays, weekdays: timeAllWeekdays}
+			t.marshal(info)
 		},
-		Parse: timeParse,
+		Parse: func(info []byte, c *OptionCall) error {
+			var t timeInfo
+			t.unmarshal(info)
+			if err := t.parse(c); err != nil {
+				return err
+			}
+			t.marshal(info)
+			return nil
+		},
 		Final: func(info []byte, _ *ParseContext) error {
-			info[timeUTCSeen] = 0
-			if info[21]&timeContiguous != 0 && le32(info[8:]) < le32(info[12:]) {
+			var t timeInfo
+			t.unmarshal(info)
+			if t.flags&timeContiguous != 0 && t.daytimeStart < t.daytimeStop {
 				return badSpec("--contiguous", "time: --contiguous only makes sense when stoptime is smaller than starttime")
 			}
 			return nil
@@ -77,60 +103,49 @@ func init() {
 	})
 }
 
-func timeParse(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-	switch opt.ID {
-	case timeOptDateStart, timeOptDateStop:
-		t, err := timeParseDate(args[0])
-		if err != nil {
-			return err
-		}
-		at := 0
-		if opt.ID == timeOptDateStop {
-			at = 4
-		}
-		putLe32(info[at:], t)
-	case timeOptTimeStart, timeOptTimeStop:
-		t, err := timeParseDaytime(args[0])
-		if err != nil {
-			return err
-		}
-		at := 8
-		if opt.ID == timeOptTimeStop {
-			at = 12
-		}
-		putLe32(info[at:], t)
+func (t *timeInfo) parse(c *OptionCall) error {
+	var err error
+	switch c.Option.ID {
+	case timeOptDateStart:
+		t.dateStart, err = timeParseDate(c.Arg())
+	case timeOptDateStop:
+		t.dateStop, err = timeParseDate(c.Arg())
+	case timeOptTimeStart:
+		t.daytimeStart, err = timeParseDaytime(c.Arg())
+	case timeOptTimeStop:
+		t.daytimeStop, err = timeParseDaytime(c.Arg())
 	case timeOptContiguous:
-		info[21] |= timeContiguous
+		t.flags |= timeContiguous
 	case timeOptLocalTZ, timeOptKernelTZ:
-		if info[timeUTCSeen] != 0 {
-			return badSpec("--"+opt.Name, "time: option \"--%s\" cannot be used together with \"--utc\".", opt.Name)
+		// The engine marked this option given; --utc leaves only that mark.
+		if c.given()&(1<<timeOptUTC) != 0 {
+			return badSpec("--"+c.Option.Name, "time: option \"--%s\" cannot be used together with \"--utc\".", c.Option.Name)
 		}
-		info[21] |= timeLocalTZ
+		t.flags |= timeLocalTZ
 	case timeOptUTC:
-		if info[21]&timeLocalTZ != 0 {
+		if t.flags&timeLocalTZ != 0 {
 			return badSpec("--utc", "time: option \"--utc\" cannot be used together with \"--kerneltz\".")
 		}
-		info[timeUTCSeen] = 1
 	case timeOptMonthdays:
-		m, err := timeParseMonthdays(args[0])
+		m, err := timeParseMonthdays(c.Arg())
 		if err != nil {
 			return err
 		}
-		if invert {
+		if c.Invert {
 			m ^= timeAllMonthdays
 		}
-		putLe32(info[16:], m)
+		t.monthdays = m
 	case timeOptWeekdays:
-		m, err := timeParseWeekdays(args[0])
+		m, err := timeParseWeekdays(c.Arg())
 		if err != nil {
 			return err
 		}
-		if invert {
+		if c.Invert {
 			m ^= timeAllWeekdays
 		}
-		info[20] = m
+		t.weekdays = m
 	}
-	return nil
+	return err
 }
 
 // timeStrtoul is C's strtoul(s, &e, base) stored in an unsigned int.
@@ -291,56 +306,60 @@ func timeDate(d uint32, sep string) string {
 }
 
 func timeSave(info []byte, w *Writer) {
-	start, stop := le32(info[8:]), le32(info[12:])
+	var t timeInfo
+	t.unmarshal(info)
+	start, stop := t.daytimeStart, t.daytimeStop
 	if start != 0 || stop != timeMaxDaytime {
 		w.Opt(false, "timestart", timeDaytime(start))
 		w.Opt(false, "timestop", timeDaytime(stop))
 	}
-	if m := le32(info[16:]); m != timeAllMonthdays {
+	if m := t.monthdays; m != timeAllMonthdays {
 		w.Opt(false, "monthdays", timeMonthdays(m, false))
 	}
-	if m := info[20]; m != timeAllWeekdays {
+	if m := t.weekdays; m != timeAllWeekdays {
 		w.Opt(false, "weekdays", timeWeekdays(m))
 	}
-	if d := le32(info[0:]); d != 0 {
+	if d := t.dateStart; d != 0 {
 		w.Opt(false, "datestart", timeDate(d, "T"))
 	}
-	if d := le32(info[4:]); d != 0 {
+	if d := t.dateStop; d != 0 {
 		w.Opt(false, "datestop", timeDate(d, "T"))
 	}
-	if info[21]&timeLocalTZ != 0 {
+	if t.flags&timeLocalTZ != 0 {
 		w.Opt(false, "kerneltz")
 	}
-	if info[21]&timeContiguous != 0 {
+	if t.flags&timeContiguous != 0 {
 		w.Opt(false, "contiguous")
 	}
 }
 
 func timePrint(info []byte, w *Writer) {
+	var t timeInfo
+	t.unmarshal(info)
 	w.WriteString(" TIME")
-	start, stop := le32(info[8:]), le32(info[12:])
+	start, stop := t.daytimeStart, t.daytimeStop
 	if start != 0 || stop != timeMaxDaytime {
 		w.WriteString(" from " + timeDaytime(start) + " to " + timeDaytime(stop))
 	}
-	if m := info[20]; m != timeAllWeekdays {
+	if m := t.weekdays; m != timeAllWeekdays {
 		w.WriteString(" on " + timeWeekdays(m))
 	}
-	if m := le32(info[16:]); m != timeAllMonthdays {
+	if m := t.monthdays; m != timeAllMonthdays {
 		w.WriteString(" on " + timeMonthdays(m, true))
 	}
-	if d := le32(info[0:]); d != 0 {
+	if d := t.dateStart; d != 0 {
 		w.WriteString(" starting from " + timeDate(d, " "))
 	}
-	if d := le32(info[4:]); d != timeDateStop {
+	if d := t.dateStop; d != timeDateStop {
 		w.WriteString(" until date")
 		if d != 0 {
 			w.WriteString(" " + timeDate(d, " "))
 		}
 	}
-	if info[21]&timeLocalTZ == 0 {
+	if t.flags&timeLocalTZ == 0 {
 		w.WriteString(" UTC")
 	}
-	if info[21]&timeContiguous != 0 {
+	if t.flags&timeContiguous != 0 {
 		w.WriteString(" contiguous")
 	}
 }

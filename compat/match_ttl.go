@@ -1,64 +1,60 @@
 package compat
 
 // ttl: -m ttl (IPv4 only; struct ipt_ttl_info, 2 bytes, 8 sent): u8 mode
-// @0 (EQ 0, NE 1, LT 2, GT 3), u8 ttl @1. Exactly one of --ttl-eq (or
-// its non-negatable spelling --ttl), --ttl-lt, --ttl-gt; "! --ttl-eq" is
-// mode NE. -S prints "[!] --ttl-eq N", "--ttl-lt N" or "--ttl-gt N".
+// (EQ 0, NE 1, LT 2, GT 3), u8 ttl. Exactly one of --ttl-eq (or its
+// non-negatable spelling --ttl), --ttl-lt, --ttl-gt; "! --ttl-eq" is mode
+// NE. -S prints "[!] --ttl-eq N", "--ttl-lt N" or "--ttl-gt N".
 
 func init() {
 	registerTTLHL("ttl", "TTL", IPv4)
 }
 
+// ttlInfo is struct ipt_ttl_info, and ip6t_hl_info (its hop limit).
+type ttlInfo struct{ mode, ttl uint8 }
+
+// Its modes.
+const (
+	ttlEq = iota
+	ttlNe
+	ttlLt
+	ttlGt
+)
+
+func (t *ttlInfo) unmarshal(b []byte) { t.mode, t.ttl = b[0], b[1] }
+func (t *ttlInfo) marshal(b []byte)   { b[0], b[1] = t.mode, t.ttl }
+
 // registerTTLHL registers ttl (IPv4) or hl (IPv6): the same structure and
-// options under another name.
+// options under another name. Option IDs 0-2 are --NAME-eq, -lt and -gt
+// (modes EQ, LT, GT); --NAME is a second spelling of --NAME-eq.
 func registerTTLHL(name, upper string, fam Family) {
-	names := map[int]string{0: name + "-eq", 1: name + "-lt", 2: name + "-gt"}
+	const all = 0x7
+	opt := func(suffix string, id int, flags OptionFlag) Option {
+		return Option{Name: name + suffix, ID: id, Type: TypeUint8, Flags: flags | ExclAtOnce, Excl: all}
+	}
+	modes := [...]uint8{ttlEq, ttlLt, ttlGt}
 	Register(&Extension{
 		Name: name, Family: fam, Revision: 0, Size: 2,
-		Options: []Option{
-			{Name: name + "-eq", Args: 1, Invert: true, ID: 0},
-			{Name: name + "-lt", Args: 1, ID: 1},
-			{Name: name + "-gt", Args: 1, ID: 2},
-			{Name: name, Args: 1, ID: 0},
-		},
-		Parse: func(info []byte, opt *Option, args []string, invert bool, ctx *ParseContext) error {
-			if err := maExcl(ctx, name, opt.ID, 0x7, names); err != nil {
-				return err
+		Options: []Option{opt("-eq", 0, Invert), opt("-lt", 1, 0), opt("-gt", 2, 0), opt("", 0, 0)},
+		OneOf: &OneOf{IDs: all, Token: "-m " + name,
+			Msg: upper + " match: You must specify one of `--" + name + "-eq', `--" + name + "-lt', `--" + name + "-gt'"},
+		Parse: func(info []byte, c *OptionCall) error {
+			t := ttlInfo{mode: modes[c.Option.ID], ttl: uint8(c.Val.Uint)}
+			if c.Invert {
+				t.mode = ttlNe
 			}
-			v, err := uintOpt(name, opt.Name, args[0], 0, 255)
-			if err != nil {
-				return err
-			}
-			info[1] = byte(v)
-			switch {
-			case opt.ID == 0 && invert:
-				info[0] = 1
-			case opt.ID == 0:
-				info[0] = 0
-			default:
-				info[0] = byte(opt.ID) + 1
-			}
-			return nil
-		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
-				return badSpec("-m "+name, "%s match: You must specify one of `--%s-eq', `--%s-lt', `--%s-gt'", upper, name, name, name)
-			}
+			t.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			if len(info) < 2 {
-				return
-			}
-			v := utoa(info[1])
-			switch info[0] {
-			case 0:
-				w.Opt(false, name+"-eq", v)
-			case 1:
-				w.Opt(true, name+"-eq", v)
-			case 2:
+			var t ttlInfo
+			t.unmarshal(info)
+			v := utoa(t.ttl)
+			switch t.mode {
+			case ttlEq, ttlNe:
+				w.Opt(t.mode == ttlNe, name+"-eq", v)
+			case ttlLt:
 				w.Opt(false, name+"-lt", v)
-			case 3:
+			case ttlGt:
 				w.Opt(false, name+"-gt", v)
 			default:
 				if name == "ttl" {

@@ -1,69 +1,83 @@
 package compat
 
-// udp: -m udp (struct xt_udp, 10 bytes): u16 spts[2] @0, u16 dpts[2] @4,
-// u8 invflags @8. Translated natively unless it tests nothing.
+// udp: -m udp (struct xt_udp, 10 bytes): u16 spts[2], u16 dpts[2], u8
+// invflags (the same bits as tcp's). Translated natively unless it tests
+// nothing.
 
-const (
-	udpInvSrcPt = 0x01
-	udpInvDstPt = 0x02
-)
+type udpInfo struct {
+	portRanges
+	invflags uint8
+}
+
+func (u *udpInfo) unmarshal(b []byte) {
+	u.portRanges.unmarshal(b)
+	u.invflags = b[8]
+}
+
+func (u *udpInfo) marshal(b []byte) {
+	u.portRanges.marshal(b)
+	b[8] = u.invflags
+}
 
 func init() {
 	Register(&Extension{
-		Name: "udp", Revision: 0, Size: 10,
+		Name: "udp", Revision: 0, Size: 10, Proto: 17, ProtoUserspace: true,
 		Options: []Option{
-			{Name: "source-port", Aliases: []string{"sport"}, Args: 1, Invert: true, ID: 0},
-			{Name: "destination-port", Aliases: []string{"dport"}, Args: 1, Invert: true, ID: 1},
+			{Name: "source-port", Aliases: []string{"sport"}, ID: 0, Type: TypeString, Flags: Invert},
+			{Name: "destination-port", Aliases: []string{"dport"}, ID: 1, Type: TypeString, Flags: Invert},
 		},
-		Init: func(info []byte, _ *ParseContext) { putLe16(info[2:], 0xffff); putLe16(info[6:], 0xffff) },
-		Parse: func(info []byte, opt *Option, args []string, invert bool, _ *ParseContext) error {
-			lo, hi, err := parseAnyPortRange(args[0], "udp")
+		Init: func(info []byte, _ *ParseContext) {
+			u := udpInfo{portRanges: fullPortRanges}
+			u.marshal(info)
+		},
+		Parse: func(info []byte, c *OptionCall) error {
+			r, err := parseAnyPortRange(c.Arg(), "udp")
 			if err != nil {
 				return err
 			}
-			at, bit := 0, byte(udpInvSrcPt)
-			if opt.ID == 1 {
-				at, bit = 4, udpInvDstPt
-			}
-			putLe16(info[at:], lo)
-			putLe16(info[at+2:], hi)
-			if invert {
-				info[8] |= bit
-			}
+			var u udpInfo
+			u.unmarshal(info)
+			u.set(c.Option.ID == 1, r, c.Invert, &u.invflags)
+			u.marshal(info)
 			return nil
 		},
-		Final: func(info []byte, ctx *ParseContext) error { return protoCheck(ctx, 17, "udp", "UDP") },
 		Save: func(info []byte, w *Writer) {
-			spts, dpts := portsOf(info)
-			if !isFullRange(spts) {
-				w.portRangeOpt(info[8]&udpInvSrcPt != 0, "sport", spts[0], spts[1])
-			}
-			if !isFullRange(dpts) {
-				w.portRangeOpt(info[8]&udpInvDstPt != 0, "dport", dpts[0], dpts[1])
-			}
+			var u udpInfo
+			u.unmarshal(info)
+			u.save(w, u.invflags)
 		},
 		Print: func(info []byte, w *Writer) {
+			var u udpInfo
+			u.unmarshal(info)
 			w.WriteString(" udp")
 			w.proto = "udp"
-			spts, dpts := portsOf(info)
-			printPorts(w, "spt", spts[0], spts[1], info[8]&udpInvSrcPt != 0)
-			printPorts(w, "dpt", dpts[0], dpts[1], info[8]&udpInvDstPt != 0)
+			u.print(w, u.invflags)
 		},
 		Native: func(info []byte, ctx EncodeContext, b []byte) ([]byte, bool) {
-			spts, dpts := portsOf(info)
+			var u udpInfo
+			u.unmarshal(info)
 			if ctx.Spec.Proto != 17 {
 				return b, false // as tcp: keep a kernel rule's xt form
 			}
-			if info[8]&^(udpInvSrcPt|udpInvDstPt) != 0 || (isFullRange(spts) && isFullRange(dpts)) {
+			if u.invflags&^(portsInvSrc|portsInvDst) != 0 || u.testsNoPort() {
 				return b, false
 			}
-			return appendTCPUDPPorts(b, spts, dpts, info[8]&udpInvSrcPt != 0, info[8]&udpInvDstPt != 0), true
+			return u.appendNative(b, u.invflags), true
 		},
 	})
 	registerNative(func(d *decoder) (bool, error) {
 		if d.spec.Proto != 17 {
 			return false, nil
 		}
-		return decodePorts(d, func() *Instance { return d.instance("udp") }, 8, udpInvSrcPt, udpInvDstPt), nil
+		pt, ok := decodePorts(d)
+		if !ok {
+			return false, nil
+		}
+		var u udpInfo
+		info := d.instance("udp").Info
+		u.unmarshal(info)
+		pt.apply(&u.portRanges, &u.invflags)
+		u.marshal(info)
+		return true, nil
 	})
 }

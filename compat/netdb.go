@@ -177,3 +177,30 @@ func protoName(n uint8) (string, bool) {
 	s := getProtocols().names[n]
 	return s, s != ""
 }
+
+// servicePortAny is getservbyname(name, NULL): a service of any protocol.
+func servicePortAny(name string) (uint16, bool) {
+	for _, proto := range []string{"tcp", "udp", "sctp", "dccp"} {
+		if p, ok := serviceByName(name, proto); ok {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// gaiPort resolves a port as libxtables' XTTYPE_PORT does, through
+// getaddrinfo's service argument: glibc reads it with strtoul(s, &end, 10)
+// into an int, so "65536" wraps to 0 and "-1" or trailing text fall back
+// to a service name lookup.
+func gaiPort(s string) (uint16, bool) {
+	if s == "" {
+		return 0, false
+	}
+	v, n, _ := strtoul(s, 10)
+	if n == len(s) {
+		if num := int32(uint32(v)); num >= 0 {
+			return uint16(num), true
+		}
+	}
+	return servicePortAny(s)
+}

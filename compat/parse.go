@@ -19,7 +19,7 @@ type ParseContext struct {
 	// one): lookups such as ipset names happen there.
 	NetNSFd int
 
-	state *parseState // of the extension being parsed (given.go)
+	state *parseState // of the extension being parsed (engine.go)
 }
 
 // coreOption is one of iptables' own options.
@@ -71,6 +71,7 @@ type parser struct {
 	loaded   []*loadedExt // matches, in order
 	target   *loadedExt
 	order    []*loadedExt // matches and target, in load order
+	call     OptionCall   // the option being handed to an extension
 
 	// Memory reused from one parse to the next (see builder): the rule,
 	// its counters, its extensions' instances and payloads.
@@ -180,34 +181,9 @@ func (p *parser) run() error {
 		all = append(slices.Clip(all), p.target)
 	}
 	for _, l := range all {
-		ext := l.inst.Ext
-		for _, i := range ext.mandatory {
-			if !l.given(i) {
-				return badSpec(ext.Name, "%s: option \"--%s\" must be specified", ext.Name, ext.Options[i].Name)
-			}
+		if err := p.finish(l); err != nil {
+			return err
 		}
-		if ext.Final != nil {
-			p.ctx.state = &l.state
-			if err := ext.Final(l.inst.Info, &p.ctx); err != nil {
-				return err
-			}
-		}
-	}
-	if p.target != nil {
-		return checkPlacement(p.target.inst.Ext, p.spec.Table, p.spec.Chain)
-	}
-	return nil
-}
-
-// checkPlacement refuses a target outside the tables and built-in chains
-// the kernel allows it in (user chains are checked by the kernel when
-// they are jumped to).
-func checkPlacement(ext *Extension, table, chain string) error {
-	if ext.Tables != nil && !slices.Contains(ext.Tables, table) {
-		return badSpec("-j "+ext.Name, "%s target is only valid in the %s table, not %s", ext.Name, strings.Join(ext.Tables, "/"), table)
-	}
-	if ext.Hooks != nil && IsBuiltinChain(table, chain) && !slices.Contains(ext.Hooks, chain) {
-		return badSpec("-j "+ext.Name, "%s target is only valid in the %s chains, not %s", ext.Name, strings.Join(ext.Hooks, "/"), chain)
 	}
 	return nil
 }
@@ -488,29 +464,6 @@ func (p *parser) jump(tok, name string, isGoto bool) error {
 	return nil
 }
 
-func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInline, invert bool) error {
-	ext := l.inst.Ext
-	args, err := p.takeArgs(tok, opt.Args, inline, hasInline, &invert)
-	if err != nil {
-		return err
-	}
-	if invert && !opt.Invert {
-		return badSpec(tok, "%s: \"--%s\" option cannot be inverted", ext.Name, opt.Name)
-	}
-	oi := optionIndex(ext, opt)
-	if l.given(oi) && !opt.Multi {
-		return badSpec(tok, "%s: option \"--%s\" can only be used once", ext.Name, opt.Name)
-	}
-	if oi < 64 {
-		l.seen |= 1 << oi
-	}
-	p.ctx.state = &l.state
-	if err := ext.Parse(l.inst.Info, opt, args, invert, &p.ctx); err != nil {
-		return err
-	}
-	return nil
-}
-
 // expand makes one Spec per source × destination address.
 func (p *parser) expand() []*Spec {
 	if len(p.srcs) <= 1 && len(p.dsts) <= 1 {
@@ -555,19 +508,6 @@ func (s *Spec) clone() *Spec {
 		c.Counters = &cnt
 	}
 	return &c
-}
-
-// given reports whether option i of the extension was given (extensions
-// have far fewer than 64 options; beyond, repeats are not tracked).
-func (l *loadedExt) given(i int) bool { return i < 64 && l.seen&(1<<i) != 0 }
-
-func optionIndex(ext *Extension, opt *Option) int {
-	for i := range ext.Options {
-		if &ext.Options[i] == opt {
-			return i
-		}
-	}
-	return 64
 }
 
 func coreIndex(short byte) int {

@@ -40,17 +40,6 @@ func (s *Spec) PrintRule() string {
 	b.WriteString(s.listAddr(s.Src, true) + " ")
 	b.WriteByte(invChar(s.InvDst, ' '))
 	b.WriteString("-> " + s.listAddr(s.Dst, true) + "  ")
-	if s.Goto {
-		b.WriteString("[goto] ")
-	}
-	w := s.writer()
-	w.numeric = true
-	for _, m := range s.Matches {
-		printInstance(m, w)
-	}
-	if s.Target != nil {
-		printInstance(s.Target, w)
-	}
-	b.WriteString(w.String())
+	s.listOptions(&b, true)
 	return b.String()
 }

@@ -77,12 +77,12 @@ func ipsetOpen(nsFD int) (fd int, version uint32, err error) {
 		return -1, 0, badSpec("", "Can't open socket to ipset: %v", err)
 	}
 	req := make([]byte, 8)
-	putLe32(req[0:], ipSetOpVersion)
+	hostOrder.PutUint32(req[0:], ipSetOpVersion)
 	if _, err := ipsetGetsockopt(fd, req); err != nil {
 		unix.Close(fd)
 		return -1, 0, badSpec("", "Kernel module xt_set is not loaded in.")
 	}
-	return fd, le32(req[4:]), nil
+	return fd, hostOrder.Uint32(req[4:]), nil
 }
 
 // ipsetIndexIn looks a set up by name in the namespace nsFD (current
@@ -94,8 +94,8 @@ func ipsetIndexIn(nsFD int, fam Family, name string) (uint16, error) {
 	}
 	defer unix.Close(fd)
 	req := make([]byte, ipSetReqFamilySize)
-	putLe32(req[0:], ipSetOpGetFName)
-	putLe32(req[4:], version)
+	hostOrder.PutUint32(req[0:], ipSetOpGetFName)
+	hostOrder.PutUint32(req[4:], version)
 	putCString(req[12:12+ipSetMaxNameLen], name)
 	n, err := ipsetGetsockopt(fd, req)
 	var index uint16
@@ -104,20 +104,20 @@ func ipsetIndexIn(nsFD int, fam Family, name string) (uint16, error) {
 	case errors.Is(err, unix.EBADMSG):
 		// Old kernels: the index only.
 		req = make([]byte, ipSetReqGetSetSize)
-		putLe32(req[0:], ipSetOpGetByName)
-		putLe32(req[4:], version)
+		hostOrder.PutUint32(req[0:], ipSetOpGetByName)
+		hostOrder.PutUint32(req[4:], version)
 		putCString(req[8:8+ipSetMaxNameLen], name)
 		if n, err = ipsetGetsockopt(fd, req); err != nil || n != ipSetReqGetSetSize {
 			return 0, badSpec(name, "Problem when communicating with ipset, errno=%d.", errnoOf(err))
 		}
-		index = le16(req[8:])
+		index = hostOrder.Uint16(req[8:])
 	case err != nil:
 		return 0, badSpec(name, "Problem when communicating with ipset, errno=%d.", errnoOf(err))
 	case n != ipSetReqFamilySize:
 		return 0, badSpec(name, "Incorrect return size from kernel during ipset lookup, (want %d, got %d)", ipSetReqFamilySize, n)
 	default:
-		index = le16(req[12:])
-		setFam = le32(req[8:])
+		index = hostOrder.Uint16(req[12:])
+		setFam = hostOrder.Uint32(req[8:])
 	}
 	if index == ipSetInvalidID {
 		return 0, badSpec(name, "Set %s doesn't exist.", name)
@@ -145,9 +145,9 @@ func ipsetNameIn(nsFD int, index uint16) (string, error) {
 	}
 	defer unix.Close(fd)
 	req := make([]byte, ipSetReqGetSetSize)
-	putLe32(req[0:], ipSetOpGetByIndex)
-	putLe32(req[4:], version)
-	putLe16(req[8:], index)
+	hostOrder.PutUint32(req[0:], ipSetOpGetByIndex)
+	hostOrder.PutUint32(req[4:], version)
+	hostOrder.PutUint16(req[8:], index)
 	n, err := ipsetGetsockopt(fd, req)
 	if err != nil {
 		return "", badSpec("", "Problem when communicating with ipset, errno=%d.", errnoOf(err))

@@ -1,8 +1,6 @@
 package compat
 
 import (
-	"bytes"
-	"encoding/binary"
 	"math/bits"
 	"net/netip"
 	"strconv"
@@ -329,6 +327,44 @@ func parseProto(token, s string) (uint8, error) {
 	return 0, badSpec(token, "unknown protocol \"%s\" specified", s)
 }
 
+// parseIfaceMask fills an interface name and its mask (IFNAMSIZ each) as
+// xtables_parse_interface does: "eth+" matches the prefix, a plain name
+// includes its NUL in the mask.
+func parseIfaceMask(token, s string) (name, mask [ifnamsiz]byte, err error) {
+	if len(s)+1 > ifnamsiz {
+		return name, mask, badSpec(token, "interface name `%s' must be shorter than IFNAMSIZ (%d)", s, ifnamsiz-1)
+	}
+	copy(name[:], s)
+	switch {
+	case s == "":
+	case s[len(s)-1] == '+':
+		for i := 0; i < len(s)-1; i++ {
+			mask[i] = 0xff
+		}
+	default:
+		for i := 0; i <= len(s); i++ {
+			mask[i] = 0xff
+		}
+	}
+	return name, mask, nil
+}
+
+// parseProtocolOpt parses XTTYPE_PROTOCOL as xtables_parse_protocol does.
+func parseProtocolOpt(s string) (uint8, error) {
+	if v, ok := xtParseUint(s, 0, 255); ok {
+		return uint8(v), nil
+	}
+	for _, p := range chainProtos {
+		if p.name == s {
+			return p.num, nil
+		}
+	}
+	if n, ok := protoByName(s); ok {
+		return n, nil
+	}
+	return 0, badSpec(s, "unknown protocol \"%s\" specified", s)
+}
+
 // formatProto names a protocol as iptables -S does.
 func formatProto(n uint8) string {
 	if s, ok := protoName(n); ok {
@@ -358,32 +394,3 @@ func protoMatchName(proto uint8, given string) string {
 }
 
 func lookupAny(name string) bool { return len(matches[name]) > 0 }
-
-// le32 and friends read and write the host-endian fields of xt structures
-// (the kernel's native byte order; little-endian on the machines we run on).
-func le16(b []byte) uint16       { return binary.NativeEndian.Uint16(b) }
-func le32(b []byte) uint32       { return binary.NativeEndian.Uint32(b) }
-func le64(b []byte) uint64       { return binary.NativeEndian.Uint64(b) }
-func putLe16(b []byte, v uint16) { binary.NativeEndian.PutUint16(b, v) }
-func putLe32(b []byte, v uint32) { binary.NativeEndian.PutUint32(b, v) }
-func putLe64(b []byte, v uint64) { binary.NativeEndian.PutUint64(b, v) }
-func be16(b []byte) uint16       { return binary.BigEndian.Uint16(b) }
-func putBe16(b []byte, v uint16) { binary.BigEndian.PutUint16(b, v) }
-func be32(b []byte) uint32       { return binary.BigEndian.Uint32(b) }
-func putBe32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }
-
-// cString reads a NUL-terminated string from a fixed-size field.
-// cStringBytes is b up to its first NUL byte.
-func cStringBytes(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
-func cString(b []byte) string {
-	if i := strings.IndexByte(string(b), 0); i >= 0 {
-		return string(b[:i])
-	}
-	return string(b)
-}

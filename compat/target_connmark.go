@@ -6,14 +6,30 @@ import (
 )
 
 // CONNMARK: -j CONNMARK, revision 2 (struct xt_connmark_tginfo2, 15 bytes,
-// 16 sent): u32 ctmark @0, u32 ctmask @4, u32 nfmask @8 (host order), u8
-// shift_dir @12 (0 left, 1 right), u8 shift_bits @13, u8 mode @14 (0 set,
-// 1 save, 2 restore). ctmask and nfmask start as 0xffffffff. The set
-// spellings map as for MARK, onto ctmark/ctmask; -S prints --set-xmark
-// 0xV/0xM, or --save-mark / --restore-mark always followed by
-// "--nfmask 0xN --ctmask 0xC", then --left-shift-mark / --right-shift-mark N
-// when the shift is not zero. iptables takes shifts of 0-32; the kernel
-// refuses 32.
+// 16 sent): u32 ctmark, u32 ctmask, u32 nfmask, u8 shift_dir (0 left, 1
+// right), u8 shift_bits, u8 mode (0 set, 1 save, 2 restore). ctmask and
+// nfmask start as 0xffffffff. The set spellings map as for MARK, onto
+// ctmark/ctmask; -S prints --set-xmark 0xV/0xM, or --save-mark /
+// --restore-mark always followed by "--nfmask 0xN --ctmask 0xC", then
+// --left-shift-mark / --right-shift-mark N when the shift is not zero.
+// iptables takes shifts of 0-32; the kernel refuses 32.
+
+type connmarkTargetInfo struct {
+	ctmark, ctmask, nfmask    uint32
+	shiftDir, shiftBits, mode uint8
+}
+
+func (t *connmarkTargetInfo) unmarshal(b []byte) {
+	t.ctmark, t.ctmask, t.nfmask = hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:]), hostOrder.Uint32(b[8:])
+	t.shiftDir, t.shiftBits, t.mode = b[12], b[13], b[14]
+}
+
+func (t *connmarkTargetInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], t.ctmark)
+	hostOrder.PutUint32(b[4:], t.ctmask)
+	hostOrder.PutUint32(b[8:], t.nfmask)
+	b[12], b[13], b[14] = t.shiftDir, t.shiftBits, t.mode
+}
 
 const (
 	connmarkOptSetMark = iota
@@ -30,142 +46,103 @@ const (
 	connmarkOptMask
 )
 
-// connmarkOps are the options that choose the operation; one is required.
+// connmarkOps are the options that choose the operation: one, and only
+// one, is required.
 const connmarkOps = 1<<connmarkOptSetMark | 1<<connmarkOptSaveMark | 1<<connmarkOptRestoreMark |
 	1<<connmarkOptAndMark | 1<<connmarkOptOrMark | 1<<connmarkOptXorMark | 1<<connmarkOptSetXmark
 
-var connmarkOptNames = map[int]string{
-	connmarkOptSetMark: "set-mark", connmarkOptSaveMark: "save-mark", connmarkOptRestoreMark: "restore-mark",
-	connmarkOptAndMark: "and-mark", connmarkOptOrMark: "or-mark", connmarkOptXorMark: "xor-mark",
-	connmarkOptLeftShift: "left-shift-mark", connmarkOptRightShift: "right-shift-mark",
-	connmarkOptSetXmark: "set-xmark", connmarkOptCtmask: "ctmask", connmarkOptNfmask: "nfmask", connmarkOptMask: "mask",
+// connmarkSetOps are the operations that set the ctmark, as MARK's
+// options of the same names do.
+var connmarkSetOps = map[int]int{
+	connmarkOptSetXmark: markOptSetXmark, connmarkOptSetMark: markOptSetMark, connmarkOptAndMark: markOptAndMark,
+	connmarkOptOrMark: markOptOrMark, connmarkOptXorMark: markOptXorMark,
 }
 
 func init() {
-	var opts []Option
-	for _, id := range []int{connmarkOptSetXmark, connmarkOptSetMark, connmarkOptAndMark, connmarkOptOrMark,
-		connmarkOptXorMark, connmarkOptSaveMark, connmarkOptRestoreMark, connmarkOptLeftShift,
-		connmarkOptRightShift, connmarkOptCtmask, connmarkOptNfmask, connmarkOptMask} {
-		args := 1
-		if id == connmarkOptSaveMark || id == connmarkOptRestoreMark {
-			args = 0
-		}
-		opts = append(opts, Option{Name: connmarkOptNames[id], Args: args, ID: id})
+	op := func(name string, id int, t OptionType) Option {
+		return Option{Name: name, ID: id, Type: t, Excl: connmarkOps}
 	}
 	Register(&Extension{
 		Name: "CONNMARK", Target: true, Revision: 2, Size: 15,
-		Options: opts,
-		Init: func(info []byte, ctx *ParseContext) {
-			putLe32(info[4:], math.MaxUint32)
-			putLe32(info[8:], math.MaxUint32)
+		Options: []Option{
+			op("set-xmark", connmarkOptSetXmark, TypeMarkMask),
+			op("set-mark", connmarkOptSetMark, TypeMarkMask),
+			op("and-mark", connmarkOptAndMark, TypeUint32),
+			op("or-mark", connmarkOptOrMark, TypeUint32),
+			op("xor-mark", connmarkOptXorMark, TypeUint32),
+			op("save-mark", connmarkOptSaveMark, TypeNone),
+			op("restore-mark", connmarkOptRestoreMark, TypeNone),
+			{Name: "left-shift-mark", ID: connmarkOptLeftShift, Type: TypeUint8, Max: 32},
+			{Name: "right-shift-mark", ID: connmarkOptRightShift, Type: TypeUint8, Max: 32},
+			{Name: "ctmask", ID: connmarkOptCtmask, Type: TypeUint32, Excl: 1 << connmarkOptMask},
+			{Name: "nfmask", ID: connmarkOptNfmask, Type: TypeUint32, Excl: 1 << connmarkOptMask},
+			{Name: "mask", ID: connmarkOptMask, Type: TypeUint32, Excl: 1<<connmarkOptCtmask | 1<<connmarkOptNfmask},
+		},
+		OneOf: &OneOf{IDs: connmarkOps, Token: "CONNMARK", Msg: "CONNMARK target: No operation specified"},
+		Init: func(info []byte, _ *ParseContext) {
+			t := connmarkTargetInfo{ctmask: math.MaxUint32, nfmask: math.MaxUint32}
+			t.marshal(info)
 		},
 		Parse: connmarkParse,
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven()&connmarkOps == 0 {
-				return badSpec("CONNMARK", "CONNMARK target: No operation specified")
-			}
-			if err := tbExclusive(ctx, "CONNMARK", connmarkOps, connmarkOptNames); err != nil {
-				return err
-			}
-			if err := tbExclusive(ctx, "CONNMARK", 1<<connmarkOptMask|1<<connmarkOptCtmask, connmarkOptNames); err != nil {
-				return err
-			}
-			if err := tbExclusive(ctx, "CONNMARK", 1<<connmarkOptMask|1<<connmarkOptNfmask, connmarkOptNames); err != nil {
-				return err
-			}
-			if info[13] > 31 {
-				return badSpec(strconv.Itoa(int(info[13])), "CONNMARK: shifting by %d bits is refused by the kernel (at most 31)", info[13])
+		Final: func(info []byte, _ *ParseContext) error {
+			var t connmarkTargetInfo
+			t.unmarshal(info)
+			if t.shiftBits > 31 {
+				return badSpec(strconv.Itoa(int(t.shiftBits)), "CONNMARK: shifting by %d bits is refused by the kernel (at most 31)", t.shiftBits)
 			}
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			mode := info[14]
-			switch mode {
+			var t connmarkTargetInfo
+			t.unmarshal(info)
+			switch t.mode {
 			case 0:
-				w.Opt(false, "set-xmark", tbMarkPair(le32(info[0:]), le32(info[4:])))
+				w.Opt(false, "set-xmark", hexPair(t.ctmark, t.ctmask))
 			case 1, 2:
 				name := "save-mark"
-				if mode == 2 {
+				if t.mode == 2 {
 					name = "restore-mark"
 				}
 				w.Opt(false, name)
-				w.Opt(false, "nfmask", hex0x(le32(info[8:])))
-				w.Opt(false, "ctmask", hex0x(le32(info[4:])))
+				w.Opt(false, "nfmask", hex0x(t.nfmask))
+				w.Opt(false, "ctmask", hex0x(t.ctmask))
 			default:
 				w.WriteString(" ERROR: UNKNOWN CONNMARK MODE")
 			}
-			if mode <= 2 && info[13] != 0 {
+			if t.mode <= 2 && t.shiftBits != 0 {
 				name := "left-shift-mark"
-				if info[12] != 0 {
+				if t.shiftDir != 0 {
 					name = "right-shift-mark"
 				}
-				w.Opt(false, name, strconv.Itoa(int(info[13])))
+				w.Opt(false, name, strconv.Itoa(int(t.shiftBits)))
 			}
 		},
 	})
 }
 
-func connmarkParse(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-	if err := tbOnce(ctx, "CONNMARK", opt.Name, opt.ID); err != nil {
-		return err
-	}
-	u32 := func() (uint32, error) {
-		v, err := uintOpt("CONNMARK", opt.Name, args[0], 0, math.MaxUint32)
-		return uint32(v), err
-	}
-	setOp := func(mark, mask uint32) {
-		info[14] = 0
-		putLe32(info[0:], mark)
-		putLe32(info[4:], mask)
-	}
-	switch opt.ID {
-	case connmarkOptSetXmark, connmarkOptSetMark:
-		v, m, err := parseValMask("CONNMARK", opt.Name, args[0], nil)
-		if err != nil {
-			return err
-		}
-		if opt.ID == connmarkOptSetMark {
-			m |= v
-		}
-		setOp(v, m)
-	case connmarkOptAndMark, connmarkOptOrMark, connmarkOptXorMark:
-		v, err := u32()
-		if err != nil {
-			return err
-		}
-		switch opt.ID {
-		case connmarkOptAndMark:
-			setOp(0, ^v)
-		case connmarkOptOrMark:
-			setOp(v, v)
-		default:
-			setOp(v, 0)
-		}
+func connmarkParse(info []byte, c *OptionCall) error {
+	var t connmarkTargetInfo
+	t.unmarshal(info)
+	switch id := c.Option.ID; id {
+	case connmarkOptSetXmark, connmarkOptSetMark, connmarkOptAndMark, connmarkOptOrMark, connmarkOptXorMark:
+		m := xmarkOf(connmarkSetOps[id], c.Val)
+		t.mode, t.ctmark, t.ctmask = 0, m.mark, m.mask
 	case connmarkOptSaveMark:
-		info[14] = 1
+		t.mode = 1
 	case connmarkOptRestoreMark:
-		info[14] = 2
+		t.mode = 2
 	case connmarkOptCtmask, connmarkOptNfmask, connmarkOptMask:
-		v, err := u32()
-		if err != nil {
-			return err
+		v := uint32(c.Val.Uint)
+		if id != connmarkOptNfmask {
+			t.ctmask = v
 		}
-		if opt.ID != connmarkOptNfmask {
-			putLe32(info[4:], v)
-		}
-		if opt.ID != connmarkOptCtmask {
-			putLe32(info[8:], v)
+		if id != connmarkOptCtmask {
+			t.nfmask = v
 		}
 	case connmarkOptLeftShift, connmarkOptRightShift:
-		v, err := uintOpt("CONNMARK", opt.Name, args[0], 0, 32)
-		if err != nil {
-			return err
-		}
-		info[12] = 0
-		if opt.ID == connmarkOptRightShift {
-			info[12] = 1
-		}
-		info[13] = byte(v)
+		t.shiftDir = oneIf[uint8](id == connmarkOptRightShift)
+		t.shiftBits = uint8(c.Val.Uint)
 	}
+	t.marshal(info)
 	return nil
 }

@@ -1,34 +1,22 @@
 package compat
 
 // CONNSECMARK: -j CONNSECMARK (struct xt_connsecmark_target_info, 1 byte,
-// 8 sent): u8 mode @0 (1 save, 2 restore). --save and --restore exclude
-// each other; one is required. The kernel allows it only in the mangle
-// and security tables; it needs no SELinux (SECMARK does).
-
-const (
-	connsecmarkOptSave = iota
-	connsecmarkOptRestore
-)
+// 8 sent): u8 mode (1 save, 2 restore: the option's ID plus one). --save
+// and --restore exclude each other; one is required. The kernel allows it
+// only in the mangle and security tables; it needs no SELinux (SECMARK
+// does).
 
 func init() {
 	Register(&Extension{
 		Name: "CONNSECMARK", Target: true, Revision: 0, Size: 1,
 		Options: []Option{
-			{Name: "save", ID: connsecmarkOptSave},
-			{Name: "restore", ID: connsecmarkOptRestore},
+			{Name: "save", ID: 0, Excl: 0x3},
+			{Name: "restore", ID: 1, Excl: 0x3},
 		},
-		Parse: func(info []byte, opt *Option, _ []string, _ bool, ctx *ParseContext) error {
-			if err := tbOnce(ctx, "CONNSECMARK", opt.Name, opt.ID); err != nil {
-				return err
-			}
-			info[0] = byte(opt.ID + 1)
+		OneOf: &OneOf{IDs: 0x3, Token: "CONNSECMARK", Msg: "CONNSECMARK target: parameter required"},
+		Parse: func(info []byte, c *OptionCall) error {
+			info[0] = byte(c.Option.ID + 1) // mode
 			return nil
-		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
-				return badSpec("CONNSECMARK", "CONNSECMARK target: parameter required")
-			}
-			return tbExclusive(ctx, "CONNSECMARK", 3, map[int]string{connsecmarkOptSave: "save", connsecmarkOptRestore: "restore"})
 		},
 		Save: func(info []byte, w *Writer) {
 			switch info[0] {

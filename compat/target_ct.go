@@ -7,15 +7,54 @@ import (
 )
 
 // CT: -j CT, revision 2 (struct xt_ct_target_info_v1, 72 bytes): u16
-// flags @0 (NOTRACK 1, NOTRACK_ALIAS 2, ZONE_DIR_ORIG 4, ZONE_DIR_REPL 8,
-// ZONE_MARK 0x10), u16 zone @2, u32 ct_events @4, u32 exp_events @8 (host
-// order; bit n for event n), char helper[16] @12, char timeout[32] @28,
-// kernel pointer @64 (0). -j NOTRACK is the same payload with flags
-// NOTRACK|NOTRACK_ALIAS (see target_notrack.go): each claims its own
-// payloads by the alias bit. The kernel allows CT only in the raw table
-// (PREROUTING and OUTPUT). --helper needs the helper's module and
-// --timeout a timeout policy made with nfct: without them the kernel
-// refuses the rule.
+// flags (NOTRACK 1, NOTRACK_ALIAS 2, ZONE_DIR_ORIG 4, ZONE_DIR_REPL 8,
+// ZONE_MARK 0x10), u16 zone, u32 ct_events, u32 exp_events (bit n for
+// event n), char helper[16], char timeout[32], a kernel pointer (0). -j
+// NOTRACK is the same payload with flags NOTRACK|NOTRACK_ALIAS (see
+// target_notrack.go): each claims its own payloads by the alias bit. The
+// kernel allows CT only in the raw table (PREROUTING and OUTPUT). --helper
+// needs the helper's module and --timeout a timeout policy made with
+// nfct: without them the kernel refuses the rule.
+
+type ctInfo struct {
+	flags, zone         uint16
+	ctEvents, expEvents uint32
+	helper              [16]byte
+	timeout             [32]byte
+}
+
+func (t *ctInfo) unmarshal(b []byte) {
+	t.flags, t.zone = hostOrder.Uint16(b[0:]), hostOrder.Uint16(b[2:])
+	t.ctEvents, t.expEvents = hostOrder.Uint32(b[4:]), hostOrder.Uint32(b[8:])
+	copy(t.helper[:], b[12:28])
+	copy(t.timeout[:], b[28:60])
+}
+
+func (t *ctInfo) marshal(b []byte) {
+	hostOrder.PutUint16(b[0:], t.flags)
+	hostOrder.PutUint16(b[2:], t.zone)
+	hostOrder.PutUint32(b[4:], t.ctEvents)
+	hostOrder.PutUint32(b[8:], t.expEvents)
+	copy(b[12:28], t.helper[:])
+	copy(b[28:60], t.timeout[:])
+}
+
+// ctAlias tells a payload NOTRACK wrote (flags carry the alias bit) from
+// one CT wrote; too short a payload is neither.
+func ctAlias(info []byte) (alias, ok bool) {
+	if len(info) < 2 {
+		return false, false
+	}
+	return hostOrder.Uint16(info)&ctFlagNotrackAlias != 0, true // flags
+}
+
+// ctClaims claims the payloads with (NOTRACK) or without (CT) the alias.
+func ctClaims(alias bool) func([]byte) bool {
+	return func(info []byte) bool {
+		a, ok := ctAlias(info)
+		return ok && a == alias
+	}
+}
 
 const (
 	ctFlagNotrack      = 0x01
@@ -55,97 +94,101 @@ func init() {
 		Name: "CT", Target: true, Revision: 2, Size: ctSize,
 		Options: []Option{
 			{Name: "notrack", ID: ctOptNotrack},
-			{Name: "helper", Args: 1, ID: ctOptHelper},
-			{Name: "timeout", Args: 1, ID: ctOptTimeout},
-			{Name: "ctevents", Args: 1, ID: ctOptCtevents},
-			{Name: "expevents", Args: 1, ID: ctOptExpevents},
-			{Name: "zone-orig", Args: 1, ID: ctOptZoneOrig},
-			{Name: "zone-reply", Args: 1, ID: ctOptZoneReply},
-			{Name: "zone", Args: 1, ID: ctOptZone},
+			{Name: "helper", ID: ctOptHelper, Type: TypeString},
+			{Name: "timeout", ID: ctOptTimeout, Type: TypeString},
+			{Name: "ctevents", ID: ctOptCtevents, Type: TypeString},
+			{Name: "expevents", ID: ctOptExpevents, Type: TypeString},
+			{Name: "zone-orig", ID: ctOptZoneOrig, Type: TypeString},
+			{Name: "zone-reply", ID: ctOptZoneReply, Type: TypeString},
+			{Name: "zone", ID: ctOptZone, Type: TypeString},
 		},
-		Parse:    ctParse,
-		Save:     ctSave,
-		SaveName: ctSaveName,
-		Claims:   func(info []byte) bool { return len(info) >= 2 && le16(info)&ctFlagNotrackAlias == 0 },
-		Tables:   []string{"raw"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var t ctInfo
+			t.unmarshal(info)
+			if err := t.parse(c); err != nil {
+				return err
+			}
+			t.marshal(info)
+			return nil
+		},
+		Save: ctSave,
+		SaveName: func(info []byte) string {
+			if alias, _ := ctAlias(info); alias {
+				return "NOTRACK"
+			}
+			return "CT"
+		},
+		Claims: ctClaims(false),
+		Tables: []string{"raw"},
 	})
 }
 
-func ctParse(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-	flags := le16(info)
-	switch opt.ID {
+func (t *ctInfo) parse(c *OptionCall) error {
+	arg := c.Arg()
+	switch id := c.Option.ID; id {
 	case ctOptNotrack:
-		flags |= ctFlagNotrack
+		t.flags |= ctFlagNotrack
 	case ctOptHelper:
-		putCString(info[12:28], args[0])
+		putCString(t.helper[:], arg)
 	case ctOptTimeout:
-		putCString(info[28:60], args[0])
+		putCString(t.timeout[:], arg)
 	case ctOptCtevents, ctOptExpevents:
-		tbl, off := ctEvents, 4
-		if opt.ID == ctOptExpevents {
-			tbl, off = ctExpEvents, 8
+		tbl, events := ctEvents, &t.ctEvents
+		if id == ctOptExpevents {
+			tbl, events = ctExpEvents, &t.expEvents
 		}
 		var mask uint32
-		for _, e := range strings.Split(args[0], ",") {
+		for _, e := range strings.Split(arg, ",") {
 			found := false
-			for _, t := range tbl {
-				if t.name == e {
-					mask |= 1 << t.bit
+			for _, ev := range tbl {
+				if ev.name == e {
+					mask |= 1 << ev.bit
 					found = true
 					break
 				}
 			}
 			if !found {
-				return badSpec(args[0], "Unknown event type \"%s\"", e)
+				return badSpec(arg, "Unknown event type \"%s\"", e)
 			}
 		}
-		putLe32(info[off:], mask)
+		*events = mask
 	case ctOptZone, ctOptZoneOrig, ctOptZoneReply:
-		switch opt.ID {
+		switch id {
 		case ctOptZoneOrig:
-			flags |= ctFlagZoneOrig
+			t.flags |= ctFlagZoneOrig
 		case ctOptZoneReply:
-			flags |= ctFlagZoneReply
+			t.flags |= ctFlagZoneReply
 		}
 		zone := uint64(0)
-		if strings.EqualFold(args[0], "mark") {
-			flags |= ctFlagZoneMark
+		if strings.EqualFold(arg, "mark") {
+			t.flags |= ctFlagZoneMark
 		} else {
-			v, ok := xtParseUint(args[0], 0, math.MaxUint16)
+			v, ok := xtParseUint(arg, 0, math.MaxUint16)
 			if !ok {
-				return badSpec(args[0], "Cannot parse %s as a zone ID", args[0])
+				return badSpec(arg, "Cannot parse %s as a zone ID", arg)
 			}
 			zone = v
 		}
-		putLe16(info[2:], uint16(zone))
+		t.zone = uint16(zone)
 	}
-	putLe16(info, flags)
 	return nil
 }
 
-func ctSaveName(info []byte) string {
-	if len(info) >= 2 && le16(info)&ctFlagNotrackAlias != 0 {
-		return "NOTRACK"
-	}
-	return "CT"
-}
-
 func ctSave(info []byte, w *Writer) {
-	if len(info) < 60 {
-		return
-	}
-	flags := le16(info)
+	var t ctInfo
+	t.unmarshal(info)
+	flags := t.flags
 	if flags&ctFlagNotrackAlias != 0 {
 		return
 	}
 	if flags&ctFlagNotrack != 0 {
 		w.Opt(false, "notrack")
 	}
-	if h := cString(info[12:28]); h != "" {
+	if h := cString(t.helper[:]); h != "" {
 		w.Opt(false, "helper", h)
 	}
-	if t := cString(info[28:60]); t != "" {
-		w.Opt(false, "timeout", t)
+	if to := cString(t.timeout[:]); to != "" {
+		w.Opt(false, "timeout", to)
 	}
 	events := func(name string, tbl []struct {
 		name string
@@ -155,16 +198,16 @@ func ctSave(info []byte, w *Writer) {
 			return
 		}
 		var names []string
-		for _, t := range tbl {
-			if mask&(1<<t.bit) != 0 {
-				names = append(names, t.name)
+		for _, e := range tbl {
+			if mask&(1<<e.bit) != 0 {
+				names = append(names, e.name)
 			}
 		}
 		w.Opt(false, name, strings.Join(names, ","))
 	}
-	events("ctevents", ctEvents, le32(info[4:]))
-	events("expevents", ctExpEvents, le32(info[8:]))
-	if zone := le16(info[2:]); flags&ctFlagZoneMark != 0 || zone != 0 {
+	events("ctevents", ctEvents, t.ctEvents)
+	events("expevents", ctExpEvents, t.expEvents)
+	if flags&ctFlagZoneMark != 0 || t.zone != 0 {
 		name := "zone"
 		switch flags & (ctFlagZoneOrig | ctFlagZoneReply) {
 		case ctFlagZoneOrig:
@@ -175,7 +218,7 @@ func ctSave(info []byte, w *Writer) {
 		if flags&ctFlagZoneMark != 0 {
 			w.Opt(false, name, "mark")
 		} else {
-			w.Opt(false, name, strconv.Itoa(int(zone)))
+			w.Opt(false, name, strconv.Itoa(int(t.zone)))
 		}
 	}
 }

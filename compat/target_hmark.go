@@ -1,18 +1,14 @@
 package compat
 
 import (
-	"math"
 	"strconv"
 	"strings"
 )
 
-// HMARK: -j HMARK (struct xt_hmark_info, 60 bytes, 64 sent):
-//
-//	@0  union nf_inet_addr src_mask (16)   @16 dst_mask (16)
-//	@32 port_mask: be16 src @32, be16 dst @34, or be32 spi @32
-//	@36 port_set:  be16 src @36, be16 dst @38, or be32 spi @36
-//	@40 u32 flags (1 << XT_HMARK_*)          @44 u16 proto_mask
-//	@48 u32 hashrnd   @52 u32 hmodulus   @56 u32 hoffset   (host order)
+// HMARK: -j HMARK (struct xt_hmark_info, 60 bytes, 64 sent): union
+// nf_inet_addr src_mask and dst_mask; port_mask and port_set, each be16
+// src and dst ports or one be32 spi; u32 flags (1 << XT_HMARK_*), u16
+// proto_mask, u32 hashrnd, hmodulus, hoffset.
 //
 // --hmark-tuple sets all-ones masks (the 16 address bytes whatever the
 // family) and counts as the matching --hmark-*-prefix/-mask option having
@@ -21,6 +17,45 @@ import (
 // (a non-contiguous one gives all ones). --hmark-mod and --hmark-rnd are
 // required. -S prints prefixes as CIDR lengths (-1 when not contiguous).
 // Registered once per family: the prefix range and printing differ.
+
+type hmarkInfo struct {
+	srcMask, dstMask [16]byte
+	// portMask and portSet are the src port (high half) and dst port (low
+	// half), or the spi, as the kernel reads them in network order.
+	portMask, portSet          uint32
+	flags                      uint32
+	protoMask                  uint16
+	hashrnd, hmodulus, hoffset uint32
+}
+
+func (h *hmarkInfo) unmarshal(b []byte) {
+	copy(h.srcMask[:], b[0:16])
+	copy(h.dstMask[:], b[16:32])
+	h.portMask, h.portSet = netOrder.Uint32(b[32:]), netOrder.Uint32(b[36:])
+	h.flags, h.protoMask = hostOrder.Uint32(b[40:]), hostOrder.Uint16(b[44:])
+	h.hashrnd, h.hmodulus, h.hoffset = hostOrder.Uint32(b[48:]), hostOrder.Uint32(b[52:]), hostOrder.Uint32(b[56:])
+}
+
+func (h *hmarkInfo) marshal(b []byte) {
+	copy(b[0:16], h.srcMask[:])
+	copy(b[16:32], h.dstMask[:])
+	netOrder.PutUint32(b[32:], h.portMask)
+	netOrder.PutUint32(b[36:], h.portSet)
+	hostOrder.PutUint32(b[40:], h.flags)
+	hostOrder.PutUint16(b[44:], h.protoMask)
+	hostOrder.PutUint32(b[48:], h.hashrnd)
+	hostOrder.PutUint32(b[52:], h.hmodulus)
+	hostOrder.PutUint32(b[56:], h.hoffset)
+}
+
+// setPort16 sets the src (high) or dst (low) half of a port pair.
+func setPort16(pair *uint32, dst bool, v uint16) {
+	if dst {
+		*pair = *pair&0xffff0000 | uint32(v)
+	} else {
+		*pair = *pair&0xffff | uint32(v)<<16
+	}
+}
 
 // Option IDs are iptables' (they double as its xflags bits); the flag bits
 // in the structure are the XT_HMARK_* values of the same names.
@@ -45,19 +80,19 @@ const hmarkPktMask = 1<<hmarkSaddrMask | 1<<hmarkDaddrMask | 1<<hmarkSPIMask | 1
 	1<<hmarkDportMask | 1<<hmarkProtoMask | 1<<hmarkSport | 1<<hmarkDport | 1<<hmarkSPI
 
 var hmarkOptions = []Option{
-	{Name: "hmark-tuple", Args: 1, ID: hmarkType},
-	{Name: "hmark-src-prefix", Args: 1, ID: hmarkSaddrMask},
-	{Name: "hmark-dst-prefix", Args: 1, ID: hmarkDaddrMask},
-	{Name: "hmark-sport-mask", Args: 1, ID: hmarkSportMask},
-	{Name: "hmark-dport-mask", Args: 1, ID: hmarkDportMask},
-	{Name: "hmark-spi-mask", Args: 1, ID: hmarkSPIMask},
-	{Name: "hmark-sport", Args: 1, ID: hmarkSport},
-	{Name: "hmark-dport", Args: 1, ID: hmarkDport},
-	{Name: "hmark-spi", Args: 1, ID: hmarkSPI},
-	{Name: "hmark-proto-mask", Args: 1, ID: hmarkProtoMask},
-	{Name: "hmark-rnd", Args: 1, ID: hmarkRnd},
-	{Name: "hmark-mod", Args: 1, ID: hmarkModulus, Mandatory: true},
-	{Name: "hmark-offset", Args: 1, ID: hmarkOffset},
+	{Name: "hmark-tuple", ID: hmarkType, Type: TypeString},
+	{Name: "hmark-src-prefix", ID: hmarkSaddrMask, Type: TypeString},
+	{Name: "hmark-dst-prefix", ID: hmarkDaddrMask, Type: TypeString},
+	{Name: "hmark-sport-mask", ID: hmarkSportMask, Type: TypeUint16},
+	{Name: "hmark-dport-mask", ID: hmarkDportMask, Type: TypeUint16},
+	{Name: "hmark-spi-mask", ID: hmarkSPIMask, Type: TypeUint32},
+	{Name: "hmark-sport", ID: hmarkSport, Type: TypeUint16},
+	{Name: "hmark-dport", ID: hmarkDport, Type: TypeUint16},
+	{Name: "hmark-spi", ID: hmarkSPI, Type: TypeUint32},
+	{Name: "hmark-proto-mask", ID: hmarkProtoMask, Type: TypeUint16},
+	{Name: "hmark-rnd", ID: hmarkRnd, Type: TypeUint32},
+	{Name: "hmark-mod", ID: hmarkModulus, Type: TypeUint32, Min: 1, Flags: Mandatory},
+	{Name: "hmark-offset", ID: hmarkOffset, Type: TypeUint32},
 }
 
 func init() {
@@ -65,80 +100,58 @@ func init() {
 		Register(&Extension{
 			Name: "HMARK", Target: true, Family: fam, Revision: 0, Size: 60,
 			Options: hmarkOptions,
-			Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-				return hmarkParse(info, opt, args[0], ctx)
+			Parse: func(info []byte, c *OptionCall) error {
+				var h hmarkInfo
+				h.unmarshal(info)
+				if err := h.parse(c); err != nil {
+					return err
+				}
+				h.marshal(info)
+				return nil
 			},
 			Final: hmarkFinal,
 			Save: func(info []byte, w *Writer) {
-				hmarkSave(info, w, fam)
+				var h hmarkInfo
+				h.unmarshal(info)
+				h.save(w, fam)
 			},
 		})
 	}
 }
 
-func hmarkSetFlag(info []byte, f int) { putLe32(info[40:], le32(info[40:])|1<<f) }
-
-func hmarkParse(info []byte, opt *Option, a string, ctx *ParseContext) error {
-	fam := ctx.Family
-	if err := tbOnce(ctx, "HMARK", opt.Name, opt.ID); err != nil {
-		return err
-	}
-	num := func(max uint64) (uint64, error) {
-		min := uint64(0)
-		if opt.ID == hmarkModulus {
-			min = 1
-		}
-		return uintOpt("HMARK", opt.Name, a, min, max)
-	}
-	switch opt.ID {
+func (h *hmarkInfo) parse(c *OptionCall) error {
+	v := c.Val.Uint
+	switch id := c.Option.ID; id {
 	case hmarkType:
-		return hmarkParseTuple(info, a, ctx)
+		return h.parseTuple(c)
 	case hmarkSaddrMask, hmarkDaddrMask:
-		mask, err := hmarkPrefix(opt.Name, a, fam)
+		mask, err := hmarkPrefix(c.Option.Name, c.Arg(), c.Family)
 		if err != nil {
 			return err
 		}
-		off := 0
-		if opt.ID == hmarkDaddrMask {
-			off = 16
+		if id == hmarkSaddrMask {
+			h.srcMask = mask
+		} else {
+			h.dstMask = mask
 		}
-		copy(info[off:off+16], mask[:])
-	case hmarkSportMask, hmarkDportMask, hmarkSport, hmarkDport, hmarkProtoMask:
-		v, err := num(math.MaxUint16)
-		if err != nil {
-			return err
-		}
-		switch opt.ID {
-		case hmarkSportMask:
-			putBe16(info[32:], uint16(v))
-		case hmarkDportMask:
-			putBe16(info[34:], uint16(v))
-		case hmarkSport:
-			putBe16(info[36:], uint16(v))
-		case hmarkDport:
-			putBe16(info[38:], uint16(v))
-		default:
-			putLe16(info[44:], uint16(v))
-		}
-	default:
-		v, err := num(math.MaxUint32)
-		if err != nil {
-			return err
-		}
-		switch opt.ID {
-		case hmarkSPIMask:
-			putBe32(info[32:], uint32(v))
-		case hmarkSPI:
-			putBe32(info[36:], uint32(v))
-		case hmarkRnd:
-			putLe32(info[48:], uint32(v))
-		case hmarkModulus:
-			putLe32(info[52:], uint32(v))
-		case hmarkOffset:
-			putLe32(info[56:], uint32(v))
-		}
+	case hmarkSportMask, hmarkDportMask:
+		setPort16(&h.portMask, id == hmarkDportMask, uint16(v))
+	case hmarkSport, hmarkDport:
+		setPort16(&h.portSet, id == hmarkDport, uint16(v))
+	case hmarkProtoMask:
+		h.protoMask = uint16(v)
+	case hmarkSPIMask:
+		h.portMask = uint32(v)
+	case hmarkSPI:
+		h.portSet = uint32(v)
+	case hmarkRnd:
+		h.hashrnd = uint32(v)
+	case hmarkModulus:
+		h.hmodulus = uint32(v)
+	case hmarkOffset:
+		h.hoffset = uint32(v)
 	}
-	hmarkSetFlag(info, opt.ID)
+	h.flags |= 1 << c.Option.ID
 	return nil
 }
 
@@ -153,7 +166,8 @@ var hmarkTupleTypes = []struct {
 	{"dport", hmarkDportMask}, {"proto", hmarkProtoMask}, {"spi", hmarkSPIMask},
 }
 
-func hmarkParseTuple(info []byte, a string, ctx *ParseContext) error {
+func (h *hmarkInfo) parseTuple(c *OptionCall) error {
+	a := c.Arg()
 	parts := strings.Split(a, ",")
 	for i, p := range parts {
 		if p == "" {
@@ -164,7 +178,7 @@ func hmarkParseTuple(info []byte, a string, ctx *ParseContext) error {
 		}
 		id := -1
 		for _, t := range hmarkTupleTypes {
-			if len(p) <= len(t.name) && strings.EqualFold(p, t.name[:len(p)]) {
+			if hasPrefixFold(t.name, p) {
 				id = t.id
 				break
 			}
@@ -174,25 +188,23 @@ func hmarkParseTuple(info []byte, a string, ctx *ParseContext) error {
 		}
 		switch id {
 		case hmarkSaddrMask:
-			copy(info[0:16], allOnes16[:])
+			h.srcMask = allOnes16
 		case hmarkDaddrMask:
-			copy(info[16:32], allOnes16[:])
+			h.dstMask = allOnes16
 		case hmarkSportMask:
-			putLe16(info[32:], 0xffff)
+			setPort16(&h.portMask, false, 0xffff)
 		case hmarkDportMask:
-			putLe16(info[34:], 0xffff)
+			setPort16(&h.portMask, true, 0xffff)
 		case hmarkProtoMask:
-			putLe16(info[44:], 0xffff)
+			h.protoMask = 0xffff
 		case hmarkSPIMask:
-			putLe32(info[32:], 0xffffffff)
+			h.portMask = 0xffffffff
 		}
-		hmarkSetFlag(info, id)
-		ctx.markGiven(1 << id)
+		h.flags |= 1 << id
+		c.markGiven(1 << id)
 	}
 	return nil
 }
-
-var allOnes16 = [16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
 // hmarkPrefix parses XTTYPE_PLENMASK: a prefix length for the family, or
 // a numeric mask (whose CIDR length is used; all ones when it has none).
@@ -205,7 +217,7 @@ func hmarkPrefix(opt, a string, fam Family) ([16]byte, error) {
 }
 
 func hmarkFinal(info []byte, ctx *ParseContext) error {
-	given := ctx.optionsGiven()
+	given := ctx.given()
 	if given&(1<<hmarkRnd) == 0 {
 		return badSpec("HMARK", "--hmark-rnd is mandatory")
 	}
@@ -216,51 +228,52 @@ func hmarkFinal(info []byte, ctx *ParseContext) error {
 		return badSpec("HMARK", "you have to specify --hmark-tuple at least")
 	}
 	// The kernel refuses an SPI value together with port values.
-	if flags := le32(info[40:]); flags&(1<<hmarkSPI) != 0 && flags&(1<<hmarkSport|1<<hmarkDport) != 0 {
+	var h hmarkInfo
+	h.unmarshal(info)
+	if h.flags&(1<<hmarkSPI) != 0 && h.flags&(1<<hmarkSport|1<<hmarkDport) != 0 {
 		return badSpec("--hmark-spi", "HMARK: --hmark-spi cannot be used with --hmark-sport or --hmark-dport (refused by the kernel)")
 	}
 	return nil
 }
 
-func hmarkSave(info []byte, w *Writer, fam Family) {
-	flags := le32(info[40:])
-	has := func(f int) bool { return flags&(1<<f) != 0 }
+func (h *hmarkInfo) save(w *Writer, fam Family) {
+	has := func(f int) bool { return h.flags&(1<<f) != 0 }
 	l := fam.addrLen()
 	if has(hmarkSaddrMask) {
-		w.Opt(false, "hmark-src-prefix", strconv.Itoa(maskPrefixLen(fam, info[0:l])))
+		w.Opt(false, "hmark-src-prefix", strconv.Itoa(maskPrefixLen(fam, h.srcMask[:l])))
 	}
 	if has(hmarkDaddrMask) {
-		w.Opt(false, "hmark-dst-prefix", strconv.Itoa(maskPrefixLen(fam, info[16:16+l])))
+		w.Opt(false, "hmark-dst-prefix", strconv.Itoa(maskPrefixLen(fam, h.dstMask[:l])))
 	}
 	if has(hmarkSportMask) {
-		w.Opt(false, "hmark-sport-mask", tbHexPad(uint64(be16(info[32:])), 4))
+		w.Opt(false, "hmark-sport-mask", hexPad(h.portMask>>16, 4))
 	}
 	if has(hmarkDportMask) {
-		w.Opt(false, "hmark-dport-mask", tbHexPad(uint64(be16(info[34:])), 4))
+		w.Opt(false, "hmark-dport-mask", hexPad(h.portMask&0xffff, 4))
 	}
 	if has(hmarkSPIMask) {
-		w.Opt(false, "hmark-spi-mask", tbHexPad(uint64(be32(info[32:])), 8))
+		w.Opt(false, "hmark-spi-mask", hexPad(h.portMask, 8))
 	}
 	if has(hmarkSport) {
-		w.Opt(false, "hmark-sport", tbHexPad(uint64(be16(info[36:])), 4))
+		w.Opt(false, "hmark-sport", hexPad(h.portSet>>16, 4))
 	}
 	if has(hmarkDport) {
-		w.Opt(false, "hmark-dport", tbHexPad(uint64(be16(info[38:])), 4))
+		w.Opt(false, "hmark-dport", hexPad(h.portSet&0xffff, 4))
 	}
 	if has(hmarkSPI) {
-		w.Opt(false, "hmark-spi", tbHexPad(uint64(be32(info[36:])), 8))
+		w.Opt(false, "hmark-spi", hexPad(h.portSet, 8))
 	}
 	if has(hmarkProtoMask) {
-		w.Opt(false, "hmark-proto-mask", tbHexPad(uint64(le16(info[44:])), 2))
+		w.Opt(false, "hmark-proto-mask", hexPad(h.protoMask, 2))
 	}
 	if has(hmarkRnd) {
-		w.Opt(false, "hmark-rnd", tbHexPad(uint64(le32(info[48:])), 8))
+		w.Opt(false, "hmark-rnd", hexPad(h.hashrnd, 8))
 	}
 	if has(hmarkModulus) {
-		w.Opt(false, "hmark-mod", strconv.FormatUint(uint64(le32(info[52:])), 10))
+		w.Opt(false, "hmark-mod", strconv.FormatUint(uint64(h.hmodulus), 10))
 	}
 	if has(hmarkOffset) {
-		w.Opt(false, "hmark-offset", strconv.FormatUint(uint64(le32(info[56:])), 10))
+		w.Opt(false, "hmark-offset", strconv.FormatUint(uint64(h.hoffset), 10))
 	}
 	if has(hmarkCT) {
 		w.Opt(false, "hmark-tuple", "ct")

@@ -6,13 +6,31 @@ import (
 )
 
 // IDLETIMER: -j IDLETIMER, revision 1 (struct idletimer_tg_info_v1, 48
-// bytes): u32 timeout @0 (host order), char label[28] @4 (cut to 27
-// bytes), u8 send_nl_msg @32 (unused, 0), u8 timer_type @33 (1 with
-// --alarm), kernel pointer @40 (0). --timeout and --label are required.
-// -S prints the label unquoted, as iptables does. The kernel refuses a
-// zero timeout (and one of INT_MAX/1000 seconds or more) and an empty
-// label. Timers are global to the machine, keyed by label: a label already
-// in use with the other timer type is refused by the kernel.
+// bytes): u32 timeout, char label[28] (cut to 27 bytes), u8 send_nl_msg
+// (unused, 0), u8 timer_type (1 with --alarm), a kernel pointer (0).
+// --timeout and --label are required. -S prints the label unquoted, as
+// iptables does. The kernel refuses a zero timeout (and one of
+// INT_MAX/1000 seconds or more) and an empty label. Timers are global to
+// the machine, keyed by label: a label already in use with the other
+// timer type is refused by the kernel.
+
+type idletimerInfo struct {
+	timeout   uint32
+	label     [28]byte
+	timerType uint8
+}
+
+func (t *idletimerInfo) unmarshal(b []byte) {
+	t.timeout = hostOrder.Uint32(b[0:])
+	copy(t.label[:], b[4:32])
+	t.timerType = b[33]
+}
+
+func (t *idletimerInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], t.timeout)
+	copy(b[4:32], t.label[:])
+	b[33] = t.timerType
+}
 
 const (
 	idletimerOptTimeout = iota
@@ -26,38 +44,41 @@ func init() {
 	Register(&Extension{
 		Name: "IDLETIMER", Target: true, Revision: 1, Size: 48,
 		Options: []Option{
-			{Name: "timeout", Args: 1, Mandatory: true, ID: idletimerOptTimeout},
-			{Name: "label", Args: 1, Mandatory: true, ID: idletimerOptLabel},
+			{Name: "timeout", ID: idletimerOptTimeout, Type: TypeUint32, Flags: Mandatory},
+			{Name: "label", ID: idletimerOptLabel, Type: TypeString, Flags: Mandatory},
 			{Name: "alarm", ID: idletimerOptAlarm},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			switch opt.ID {
+		Parse: func(info []byte, c *OptionCall) error {
+			var t idletimerInfo
+			t.unmarshal(info)
+			switch c.Option.ID {
 			case idletimerOptTimeout:
-				v, err := uintOpt("IDLETIMER", opt.Name, args[0], 0, math.MaxUint32)
-				if err != nil {
-					return err
-				}
-				putLe32(info[0:], uint32(v))
+				t.timeout = uint32(c.Val.Uint)
 			case idletimerOptLabel:
-				putCString(info[4:32], args[0])
+				putCString(t.label[:], c.Arg())
 			case idletimerOptAlarm:
-				info[33] = 1
+				t.timerType = 1
 			}
+			t.marshal(info)
 			return nil
 		},
 		Final: func(info []byte, _ *ParseContext) error {
-			if t := le32(info[0:]); t == 0 || t >= idletimerMaxTimeout {
-				return badSpec(strconv.FormatUint(uint64(t), 10), "IDLETIMER: timeout must be 1-%d seconds (refused by the kernel)", idletimerMaxTimeout-1)
+			var t idletimerInfo
+			t.unmarshal(info)
+			if t.timeout == 0 || t.timeout >= idletimerMaxTimeout {
+				return badSpec(strconv.FormatUint(uint64(t.timeout), 10), "IDLETIMER: timeout must be 1-%d seconds (refused by the kernel)", idletimerMaxTimeout-1)
 			}
-			if info[4] == 0 {
+			if t.label[0] == 0 {
 				return badSpec("--label", "IDLETIMER: label must not be empty (refused by the kernel)")
 			}
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(false, "timeout", strconv.FormatUint(uint64(le32(info[0:])), 10))
-			w.Opt(false, "label", cString(info[4:32]))
-			if info[33] == 1 {
+			var t idletimerInfo
+			t.unmarshal(info)
+			w.Opt(false, "timeout", strconv.FormatUint(uint64(t.timeout), 10))
+			w.Opt(false, "label", cString(t.label[:]))
+			if t.timerType == 1 {
 				w.Opt(false, "alarm")
 			}
 		},

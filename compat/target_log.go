@@ -5,15 +5,27 @@ import (
 	"strings"
 )
 
-// LOG: -j LOG (struct xt_log_info, 32 bytes): u8 level @0, u8 logflags @1,
-// char prefix[30] @2. The prefix is cut to 29 bytes, as iptables does.
+// LOG: -j LOG (struct xt_log_info, 32 bytes): u8 level, u8 logflags, char
+// prefix[30]. The prefix is cut to 29 bytes, as iptables does.
 
-const (
-	logDefaultLevel = 4
-	logPrefixOff    = 2
-	logPrefixSize   = 30
-)
+type logInfo struct {
+	level, logflags uint8
+	prefix          [30]byte
+}
 
+func (l *logInfo) unmarshal(b []byte) {
+	l.level, l.logflags = b[0], b[1]
+	copy(l.prefix[:], b[2:32])
+}
+
+func (l *logInfo) marshal(b []byte) {
+	b[0], b[1] = l.level, l.logflags
+	copy(b[2:32], l.prefix[:])
+}
+
+const logDefaultLevel = 4
+
+// logFlags are the flag options, IDs logOptFlags and on.
 var logFlags = []struct {
 	opt string
 	bit byte
@@ -25,6 +37,12 @@ var logFlags = []struct {
 	{"log-macdecode", 0x20},
 }
 
+const (
+	logOptLevel = iota
+	logOptPrefix
+	logOptFlags
+)
+
 // logLevelNames are the level names iptables -L shows.
 var logLevelNames = [8]string{"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"}
 
@@ -35,67 +53,77 @@ var syslogLevels = map[string]byte{
 
 func init() {
 	opts := []Option{
-		{Name: "log-level", Args: 1, ID: -1},
-		{Name: "log-prefix", Args: 1, ID: -2},
+		{Name: "log-level", ID: logOptLevel, Type: TypeString},
+		{Name: "log-prefix", ID: logOptPrefix, Type: TypeString},
 	}
 	for i, f := range logFlags {
-		opts = append(opts, Option{Name: f.opt, ID: i})
+		opts = append(opts, Option{Name: f.opt, ID: logOptFlags + i})
 	}
 	Register(&Extension{
 		Name: "LOG", Target: true, Revision: 0, Size: 32,
 		Options: opts,
-		Init:    func(info []byte, _ *ParseContext) { info[0] = logDefaultLevel },
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			switch opt.ID {
-			case -1:
-				lvl, err := parseSyslogLevel(args[0])
+		Init: func(info []byte, _ *ParseContext) {
+			l := logInfo{level: logDefaultLevel}
+			l.marshal(info)
+		},
+		Parse: func(info []byte, c *OptionCall) error {
+			var l logInfo
+			l.unmarshal(info)
+			switch c.Option.ID {
+			case logOptLevel:
+				lvl, err := parseSyslogLevel(c.Arg())
 				if err != nil {
 					return err
 				}
-				info[0] = lvl
-			case -2:
-				p := args[0]
+				l.level = lvl
+			case logOptPrefix:
+				p := c.Arg()
 				if p == "" {
 					return badSpec("--log-prefix", "LOG: \"--log-prefix\" requires a non-empty argument")
 				}
 				if strings.ContainsRune(p, '\n') {
 					return badSpec(p, "Newlines not allowed in --log-prefix")
 				}
-				putCString(info[logPrefixOff:logPrefixOff+logPrefixSize], p)
+				putCString(l.prefix[:], p)
 			default:
-				info[1] |= logFlags[opt.ID].bit
+				l.logflags |= logFlags[c.Option.ID-logOptFlags].bit
 			}
+			l.marshal(info)
 			return nil
 		},
 		Print: func(info []byte, w *Writer) {
+			var l logInfo
+			l.unmarshal(info)
 			if w.Numeric() {
-				w.WriteString(" LOG flags " + strconv.Itoa(int(info[1])) + " level " + strconv.Itoa(int(info[0])))
+				w.WriteString(" LOG flags " + strconv.Itoa(int(l.logflags)) + " level " + strconv.Itoa(int(l.level)))
 			} else {
-				if info[0] < 8 {
-					w.WriteString(" LOG level " + logLevelNames[info[0]])
+				if l.level < 8 {
+					w.WriteString(" LOG level " + logLevelNames[l.level])
 				} else {
-					w.WriteString(" LOG UNKNOWN level " + strconv.Itoa(int(info[0])))
+					w.WriteString(" LOG UNKNOWN level " + strconv.Itoa(int(l.level)))
 				}
 				for _, f := range logFlags {
-					if info[1]&f.bit != 0 {
+					if l.logflags&f.bit != 0 {
 						w.WriteString(" " + strings.TrimPrefix(f.opt, "log-"))
 					}
 				}
 			}
-			if p := cString(info[logPrefixOff : logPrefixOff+logPrefixSize]); p != "" {
+			if p := cString(l.prefix[:]); p != "" {
 				w.WriteString(" prefix \"" + p + "\"")
 			}
 		},
 		Save: func(info []byte, w *Writer) {
-			if p := cString(info[logPrefixOff : logPrefixOff+logPrefixSize]); p != "" {
+			var l logInfo
+			l.unmarshal(info)
+			if p := cString(l.prefix[:]); p != "" {
 				w.Opt(false, "log-prefix")
 				w.Quoted(p)
 			}
-			if info[0] != logDefaultLevel {
-				w.Opt(false, "log-level", strconv.Itoa(int(info[0])))
+			if l.level != logDefaultLevel {
+				w.Opt(false, "log-level", strconv.Itoa(int(l.level)))
 			}
 			for _, f := range logFlags {
-				if info[1]&f.bit != 0 {
+				if l.logflags&f.bit != 0 {
 					w.Opt(false, f.opt)
 				}
 			}

@@ -1,13 +1,25 @@
 package compat
 
-import "math"
+// MARK: -j MARK, revision 2 (struct xt_mark_tginfo2, 8 bytes): u32 mark,
+// u32 mask. The kernel sets nfmark = (nfmark & ~mask) ^ mark. Every option
+// is a spelling of that pair (--set-mark v/m is v, v|m; --and-mark b is 0,
+// ~b; --or-mark b is b, b; --xor-mark b is b, 0), so -S always prints
+// --set-xmark 0xV/0xM. Allowed in every table and chain.
 
-// MARK: -j MARK, revision 2 (struct xt_mark_tginfo2, 8 bytes): u32 mark @0,
-// u32 mask @4, host byte order. The kernel sets nfmark = (nfmark & ~mask)
-// ^ mark. Every option is a spelling of that pair (--set-mark v/m is
-// v, v|m; --and-mark b is 0, ~b; --or-mark b is b, b; --xor-mark b is b, 0),
-// so -S always prints --set-xmark 0xV/0xM. Allowed in every table and chain.
+// xmarkInfo is struct xt_mark_tginfo2: the value and mask of an "xmark".
+type xmarkInfo struct{ mark, mask uint32 }
 
+func (m *xmarkInfo) unmarshal(b []byte) {
+	m.mark, m.mask = hostOrder.Uint32(b[0:]), hostOrder.Uint32(b[4:])
+}
+
+func (m *xmarkInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], m.mark)
+	hostOrder.PutUint32(b[4:], m.mask)
+}
+
+// The option IDs of MARK, and the operations of CONNMARK's options of
+// the same names.
 const (
 	markOptSetXmark = iota
 	markOptSetMark
@@ -16,62 +28,43 @@ const (
 	markOptXorMark
 )
 
-var markOptNames = map[int]string{
-	markOptSetXmark: "set-xmark", markOptSetMark: "set-mark", markOptAndMark: "and-mark",
-	markOptOrMark: "or-mark", markOptXorMark: "xor-mark",
+// xmarkOf turns a MARK or CONNMARK --set-xmark, --set-mark, --and-mark,
+// --or-mark or --xor-mark into the value and mask it sets.
+func xmarkOf(op int, v Value) xmarkInfo {
+	switch op {
+	case markOptSetXmark:
+		return xmarkInfo{v.Mark, v.Mask}
+	case markOptSetMark:
+		return xmarkInfo{v.Mark, v.Mark | v.Mask}
+	case markOptAndMark:
+		return xmarkInfo{0, ^uint32(v.Uint)}
+	case markOptOrMark:
+		return xmarkInfo{uint32(v.Uint), uint32(v.Uint)}
+	}
+	return xmarkInfo{uint32(v.Uint), 0}
 }
 
 func init() {
+	const all = 0x1f
 	Register(&Extension{
 		Name: "MARK", Target: true, Revision: 2, Size: 8,
 		Options: []Option{
-			{Name: "set-xmark", Args: 1, ID: markOptSetXmark},
-			{Name: "set-mark", Args: 1, ID: markOptSetMark},
-			{Name: "and-mark", Args: 1, ID: markOptAndMark},
-			{Name: "or-mark", Args: 1, ID: markOptOrMark},
-			{Name: "xor-mark", Args: 1, ID: markOptXorMark},
+			{Name: "set-xmark", ID: markOptSetXmark, Type: TypeMarkMask, Excl: all},
+			{Name: "set-mark", ID: markOptSetMark, Type: TypeMarkMask, Excl: all},
+			{Name: "and-mark", ID: markOptAndMark, Type: TypeUint32, Excl: all},
+			{Name: "or-mark", ID: markOptOrMark, Type: TypeUint32, Excl: all},
+			{Name: "xor-mark", ID: markOptXorMark, Type: TypeUint32, Excl: all},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-			if err := tbOnce(ctx, "MARK", opt.Name, opt.ID); err != nil {
-				return err
-			}
-			var mark, mask uint32
-			switch opt.ID {
-			case markOptSetXmark, markOptSetMark:
-				v, m, err := parseValMask("MARK", opt.Name, args[0], nil)
-				if err != nil {
-					return err
-				}
-				mark, mask = v, m
-				if opt.ID == markOptSetMark {
-					mask = v | m
-				}
-			default:
-				v, err := uintOpt("MARK", opt.Name, args[0], 0, math.MaxUint32)
-				if err != nil {
-					return err
-				}
-				switch opt.ID {
-				case markOptAndMark:
-					mark, mask = 0, ^uint32(v)
-				case markOptOrMark:
-					mark, mask = uint32(v), uint32(v)
-				case markOptXorMark:
-					mark, mask = uint32(v), 0
-				}
-			}
-			putLe32(info[0:], mark)
-			putLe32(info[4:], mask)
+		OneOf: &OneOf{IDs: all, Token: "MARK", Msg: "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required"},
+		Parse: func(info []byte, c *OptionCall) error {
+			m := xmarkOf(c.Option.ID, c.Val)
+			m.marshal(info)
 			return nil
 		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
-				return badSpec("MARK", "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
-			}
-			return tbExclusive(ctx, "MARK", 0x1f, markOptNames)
-		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(false, "set-xmark", tbMarkPair(le32(info[0:]), le32(info[4:])))
+			var m xmarkInfo
+			m.unmarshal(info)
+			w.Opt(false, "set-xmark", hexPair(m.mark, m.mask))
 		},
 	})
 }

@@ -2,33 +2,20 @@ package compat
 
 // MASQUERADE: -j MASQUERADE [--to-ports port[-port]] [--random]
 // [--random-fully], revision 0: for IPv4 struct
-// nf_nat_ipv4_multi_range_compat (20 bytes → 24: u32 rangesize @0 = 1,
-// u32 flags @4, be32 min_ip @8, max_ip @12, be16 min port @16, max port
-// @18), for IPv6 struct nf_nat_range (40 bytes: u32 flags @0, min_addr[16]
-// @4, max_addr[16] @20, be16 min port @36, max port @38). --to-ports needs
-// -p tcp, udp, sctp, dccp or icmp. iptables accepts a "/base" port here and
-// keeps only the PROTO_OFFSET flag (-S prints "/0"). The kernel allows
-// MASQUERADE only in the nat table's POSTROUTING chain. See target_nat_range.go.
+// nf_nat_ipv4_multi_range_compat, for IPv6 struct nf_nat_range (see
+// target_nat_range.go). --to-ports needs -p tcp, udp, sctp, dccp or icmp.
+// iptables accepts a "/base" port here and keeps only the PROTO_OFFSET
+// flag (-S prints "/0"). The kernel allows MASQUERADE only in the nat
+// table's POSTROUTING chain.
 
 func init() {
-	for _, fam := range []Family{IPv4, IPv6} {
-		l := taNatCompat
-		if fam == IPv6 {
-			l = taNatRange1
-		}
-		Register(&Extension{
-			Name: "MASQUERADE", Target: true, Family: fam, Revision: 0, Size: taNatSizes[l],
-			Options: []Option{
-				{Name: "to-ports", Args: 1, ID: taNatOptToPorts},
-				{Name: "random", ID: taNatOptRandom},
-				{Name: "random-fully", ID: taNatOptRandomFully},
-			},
-			Init:   taNatInit(l),
-			Parse:  taNatParse(l, fam),
-			Save:   taNatSave(l, fam, "to-ports", true),
-			Print:  taNatPrint(l, fam, "masq ports: ", true),
-			Tables: []string{"nat"},
-			Hooks:  []string{"POSTROUTING"},
-		})
-	}
+	registerNAT(natTarget{
+		name:    "MASQUERADE",
+		options: []Option{natOptToPortsOpt, natOptRandomOpt, natOptRandomFullyOpt},
+		layout:  natCompatLayout,
+		save:    natShow("--to-ports ", "--", true),
+		print:   natShow("masq ports: ", "", true),
+		tables:  []string{"nat"},
+		hooks:   []string{"POSTROUTING"},
+	})
 }

@@ -21,85 +21,90 @@ import (
 // nf_nat_range2 has room for: the others print it as "/0").
 
 const (
-	taNatMapIPs         = 0x01
-	taNatProtoSpecified = 0x02
-	taNatRandom         = 0x04
-	taNatPersistent     = 0x08
-	taNatRandomFully    = 0x10
-	taNatProtoOffset    = 0x20
+	natMapIPs         = 0x01
+	natProtoSpecified = 0x02
+	natRandom         = 0x04
+	natPersistent     = 0x08
+	natRandomFully    = 0x10
+	natProtoOffset    = 0x20
 )
 
-type taNatLayout int
+type natLayout int
 
 const (
-	taNatCompat taNatLayout = iota // nf_nat_ipv4_multi_range_compat
-	taNatRange1                    // nf_nat_range
-	taNatRange2                    // nf_nat_range2
+	natCompat natLayout = iota // nf_nat_ipv4_multi_range_compat
+	natRange1                  // nf_nat_range
+	natRange2                  // nf_nat_range2
 )
 
-// taNatSizes are the C sizes of the layouts.
-var taNatSizes = [...]int{taNatCompat: 20, taNatRange1: 40, taNatRange2: 44}
+// natSizes are the C sizes of the layouts.
+var natSizes = [...]int{natCompat: 20, natRange1: 40, natRange2: 44}
 
-type taNatRange struct {
+type natRange struct {
 	flags             uint32
 	min, max          [16]byte
 	minP, maxP, baseP uint16
-	layout            taNatLayout
+	layout            natLayout
 	fam               Family
 }
 
-// taNatLoad reads a payload of the layout (any bytes; short payloads read
+// unmarshal reads a payload of r's layout (any bytes; short payloads read
 // as zero).
-func taNatLoad(info []byte, l taNatLayout, fam Family) taNatRange {
-	r := taNatRange{layout: l, fam: fam}
+func (r *natRange) unmarshal(info []byte) {
 	b := make([]byte, 48)
 	copy(b, info)
-	switch l {
-	case taNatCompat:
-		r.flags = le32(b[4:])
+	switch r.layout {
+	case natCompat:
+		r.flags = hostOrder.Uint32(b[4:])
 		copy(r.min[:4], b[8:12])
 		copy(r.max[:4], b[12:16])
-		r.minP, r.maxP = be16(b[16:]), be16(b[18:])
+		r.minP, r.maxP = netOrder.Uint16(b[16:]), netOrder.Uint16(b[18:])
 	default:
-		r.flags = le32(b[0:])
+		r.flags = hostOrder.Uint32(b[0:])
 		copy(r.min[:], b[4:20])
 		copy(r.max[:], b[20:36])
-		r.minP, r.maxP = be16(b[36:]), be16(b[38:])
-		if l == taNatRange2 {
-			r.baseP = be16(b[40:])
+		r.minP, r.maxP = netOrder.Uint16(b[36:]), netOrder.Uint16(b[38:])
+		if r.layout == natRange2 {
+			r.baseP = netOrder.Uint16(b[40:])
 		}
 	}
+}
+
+// readNATRange reads a payload of layout l for family fam.
+func readNATRange(info []byte, l natLayout, fam Family) natRange {
+	r := natRange{layout: l, fam: fam}
+	r.unmarshal(info)
 	return r
 }
 
-// store writes the range into a payload of its layout.
-func (r *taNatRange) store(info []byte) {
-	if len(info) < taNatSizes[r.layout] {
+// marshal writes the range into a payload of its layout.
+func (r *natRange) marshal(info []byte) {
+	if len(info) < natSizes[r.layout] {
 		return
 	}
 	switch r.layout {
-	case taNatCompat:
-		putLe32(info[0:], 1)
-		putLe32(info[4:], r.flags)
+	case natCompat:
+		hostOrder.PutUint32(info[0:], 1) // rangesize
+		hostOrder.PutUint32(info[4:], r.flags)
 		copy(info[8:12], r.min[:4])
 		copy(info[12:16], r.max[:4])
-		putBe16(info[16:], r.minP)
-		putBe16(info[18:], r.maxP)
+		netOrder.PutUint16(info[16:], r.minP)
+		netOrder.PutUint16(info[18:], r.maxP)
 	default:
-		putLe32(info[0:], r.flags)
+		hostOrder.PutUint32(info[0:], r.flags)
 		copy(info[4:20], r.min[:])
 		copy(info[20:36], r.max[:])
-		putBe16(info[36:], r.minP)
-		putBe16(info[38:], r.maxP)
-		if r.layout == taNatRange2 {
-			putBe16(info[40:], r.baseP)
+		netOrder.PutUint16(info[36:], r.minP)
+		netOrder.PutUint16(info[38:], r.maxP)
+		if r.layout == natRange2 {
+			netOrder.PutUint16(info[40:], r.baseP)
 		}
 	}
 }
 
-// taNatPortOK tells whether -p allows a port in a NAT range (the protocol
+// natPortOK tells whether -p allows a port in a NAT range (the protocol
 // as given, negated or not, as iptables looks at it).
-func taNatPortOK(ctx *ParseContext) bool {
+func natPortOK(ctx *ParseContext) bool {
 	switch ctx.Spec.Proto {
 	case 6, 17, 132, 33, 1:
 		return true
@@ -108,14 +113,14 @@ func taNatPortOK(ctx *ParseContext) bool {
 }
 
 // parsePorts parses "port[-port[/base]]" into r as iptables' parse_ports.
-func (r *taNatRange) parsePorts(arg string, portOK bool) error {
+func (r *natRange) parsePorts(arg string, portOK bool) error {
 	if !portOK {
 		return badSpec(arg, "Need TCP, UDP, SCTP or DCCP with port specification")
 	}
-	r.flags |= taNatProtoSpecified
+	r.flags |= natProtoSpecified
 	port, end, ok := xtStrtoul(arg, 0, math.MaxUint16)
 	if !ok {
-		p, found := taServicePort(arg)
+		p, found := servicePortAny(arg)
 		if !found {
 			return badSpec(arg, "Port `%s' not valid", arg)
 		}
@@ -149,13 +154,13 @@ func (r *taNatRange) parsePorts(arg string, portOK bool) error {
 	arg = end[1:]
 	base, _, ok := xtStrtoul(arg, 1, math.MaxUint16)
 	if !ok {
-		p, found := taServicePort(arg)
+		p, found := servicePortAny(arg)
 		if !found {
 			return badSpec(arg, "Port `%s' not valid", arg)
 		}
 		base = uint64(p)
 	}
-	r.flags |= taNatProtoOffset
+	r.flags |= natProtoOffset
 	r.baseP = uint16(base)
 	return nil
 }
@@ -164,7 +169,7 @@ func (r *taNatRange) parsePorts(arg string, portOK bool) error {
 // brackets when a port follows) as iptables' parse_to, quirks included: a
 // colon at index 0 or 2 means ports only, and text after "]" up to the
 // colon is ignored.
-func (r *taNatRange) parseTo(orig string, portOK bool) error {
+func (r *natRange) parseTo(orig string, portOK bool) error {
 	start, colon := orig, -1
 	if lb := strings.IndexByte(orig, '['); lb < 0 {
 		colon = strings.IndexByte(orig, ':')
@@ -193,7 +198,7 @@ func (r *taNatRange) parseTo(orig string, portOK bool) error {
 			return nil
 		}
 	}
-	r.flags |= taNatMapIPs
+	r.flags |= natMapIPs
 	lo, hi, dash := strings.Cut(start, "-")
 	ip, err := parseIP(r.fam, lo)
 	if err != nil {
@@ -214,10 +219,10 @@ func (r *taNatRange) parseTo(orig string, portOK bool) error {
 }
 
 // String formats the range as iptables' sprint_range.
-func (r *taNatRange) String() string {
+func (r *natRange) String() string {
 	var sb strings.Builder
-	brackets := r.fam == IPv6 && r.flags&taNatProtoSpecified != 0
-	if r.flags&taNatMapIPs != 0 {
+	brackets := r.fam == IPv6 && r.flags&natProtoSpecified != 0
+	if r.flags&natMapIPs != 0 {
 		if brackets {
 			sb.WriteByte('[')
 		}
@@ -229,14 +234,14 @@ func (r *taNatRange) String() string {
 			sb.WriteByte(']')
 		}
 	}
-	if r.flags&taNatProtoSpecified != 0 {
+	if r.flags&natProtoSpecified != 0 {
 		sb.WriteString(":" + strconv.Itoa(int(r.minP)))
 		if r.maxP != r.minP {
 			sb.WriteString("-" + strconv.Itoa(int(r.maxP)))
 		}
-		if r.flags&taNatProtoOffset != 0 {
+		if r.flags&natProtoOffset != 0 {
 			base := r.baseP
-			if r.layout != taNatRange2 {
+			if r.layout != natRange2 {
 				base = 0
 			}
 			sb.WriteString("/" + strconv.Itoa(int(base)))
@@ -245,90 +250,129 @@ func (r *taNatRange) String() string {
 	return sb.String()
 }
 
-// taNatFormat writes the range and flags as iptables' __NAT_print: rangeOpt
+// natFormat writes the range and flags as iptables' __NAT_print: rangeOpt
 // before the range ("--to-source " for -S, "to:" for -L), flagPfx before
 // each flag ("--" or ""), skipColon to drop a leading ':' (--to-ports).
-func taNatFormat(w *Writer, r taNatRange, rangeOpt, flagPfx string, skipColon bool) {
+func natFormat(w *Writer, r natRange, rangeOpt, flagPfx string, skipColon bool) {
 	if s := r.String(); s != "" {
 		if skipColon && s[0] == ':' {
 			s = s[1:]
 		}
 		w.WriteString(" " + rangeOpt + s)
 	}
-	if r.flags&taNatRandom != 0 {
+	if r.flags&natRandom != 0 {
 		w.WriteString(" " + flagPfx + "random")
 	}
-	if r.flags&taNatRandomFully != 0 {
+	if r.flags&natRandomFully != 0 {
 		w.WriteString(" " + flagPfx + "random-fully")
 	}
-	if r.flags&taNatPersistent != 0 {
+	if r.flags&natPersistent != 0 {
 		w.WriteString(" " + flagPfx + "persistent")
 	}
 }
 
 // NAT option IDs, shared by DNAT, SNAT, MASQUERADE and REDIRECT.
 const (
-	taNatOptTo = iota
-	taNatOptToPorts
-	taNatOptRandom
-	taNatOptRandomFully
-	taNatOptPersistent
+	natOptTo = iota
+	natOptToPorts
+	natOptRandom
+	natOptRandomFully
+	natOptPersistent
 )
 
-// taNatParse is the Parse of the NAT targets for a layout and family.
-func taNatParse(l taNatLayout, fam Family) func([]byte, *Option, []string, bool, *ParseContext) error {
-	return func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-		r := taNatLoad(info, l, fam)
-		switch opt.ID {
-		case taNatOptTo:
-			if err := r.parseTo(args[0], taNatPortOK(ctx)); err != nil {
-				return err
-			}
-		case taNatOptToPorts:
-			if err := r.parsePorts(args[0], taNatPortOK(ctx)); err != nil {
-				return err
-			}
-		case taNatOptRandom:
-			r.flags |= taNatRandom
-		case taNatOptRandomFully:
-			r.flags |= taNatRandomFully
-		case taNatOptPersistent:
-			r.flags |= taNatPersistent
+// The options the NAT targets share.
+var (
+	natOptRandomOpt      = Option{Name: "random", ID: natOptRandom}
+	natOptRandomFullyOpt = Option{Name: "random-fully", ID: natOptRandomFully}
+	natOptPersistentOpt  = Option{Name: "persistent", ID: natOptPersistent}
+	natOptToPortsOpt     = Option{Name: "to-ports", ID: natOptToPorts, Type: TypeString}
+)
+
+// natOptToOpt is the mandatory --to-destination or --to-source.
+func natOptToOpt(name string) Option {
+	return Option{Name: name, ID: natOptTo, Type: TypeString, Flags: Mandatory}
+}
+
+// natTarget is what sets one NAT target apart: its options, the layout
+// and revision iptables 1.8.9 sends for a family, how its range is read
+// and shown, where the kernel allows it.
+type natTarget struct {
+	name    string
+	options []Option
+	layout  func(Family) (natLayout, uint32)
+	// parse reads one option into the range (nil: natParse).
+	parse func(r *natRange, c *OptionCall) error
+	// final, when set, checks the range once every option is read.
+	final func(r natRange) error
+	// save and print write the range for -S and -L.
+	save, print   func(r natRange, w *Writer)
+	tables, hooks []string
+}
+
+// natCompatLayout is the layout of SNAT, MASQUERADE, REDIRECT and NETMAP:
+// the IPv4 compat structure, nf_nat_range for IPv6.
+func natCompatLayout(fam Family) (natLayout, uint32) {
+	if fam == IPv6 {
+		return natRange1, 0
+	}
+	return natCompat, 0
+}
+
+// registerNAT registers a NAT target in both families.
+func registerNAT(t natTarget) {
+	parse := t.parse
+	if parse == nil {
+		parse = natParse
+	}
+	for _, fam := range []Family{IPv4, IPv6} {
+		l, rev := t.layout(fam)
+		e := &Extension{
+			Name: t.name, Target: true, Family: fam, Revision: rev, Size: natSizes[l],
+			Options: t.options,
+			Init: func(info []byte, _ *ParseContext) {
+				if l == natCompat && len(info) >= 4 {
+					hostOrder.PutUint32(info, 1) // rangesize
+				}
+			},
+			Parse: func(info []byte, c *OptionCall) error {
+				r := readNATRange(info, l, fam)
+				if err := parse(&r, c); err != nil {
+					return err
+				}
+				r.marshal(info)
+				return nil
+			},
+			Save:   func(info []byte, w *Writer) { t.save(readNATRange(info, l, fam), w) },
+			Print:  func(info []byte, w *Writer) { t.print(readNATRange(info, l, fam), w) },
+			Tables: t.tables,
+			Hooks:  t.hooks,
 		}
-		r.store(info)
-		return nil
-	}
-}
-
-// taNatInit sets rangesize to 1 in the IPv4 compat layout.
-func taNatInit(l taNatLayout) func([]byte, *ParseContext) {
-	return func(info []byte, _ *ParseContext) {
-		if l == taNatCompat && len(info) >= 4 {
-			putLe32(info, 1)
+		if t.final != nil {
+			e.Final = func(info []byte, _ *ParseContext) error { return t.final(readNATRange(info, l, fam)) }
 		}
+		Register(e)
 	}
 }
 
-// taNatNoOffset is REDIRECT's final check: its structures cannot hold a
-// base port.
-func taNatNoOffset(l taNatLayout, fam Family) func([]byte, *ParseContext) error {
-	return func(info []byte, _ *ParseContext) error {
-		if taNatLoad(info, l, fam).flags&taNatProtoOffset != 0 {
-			return badSpec("--to-ports", "Shifted portmap ranges not supported with this kernel")
-		}
-		return nil
+// natParse reads an option of DNAT, SNAT, MASQUERADE or REDIRECT.
+func natParse(r *natRange, c *OptionCall) error {
+	switch c.Option.ID {
+	case natOptTo:
+		return r.parseTo(c.Arg(), natPortOK(c.ParseContext))
+	case natOptToPorts:
+		return r.parsePorts(c.Arg(), natPortOK(c.ParseContext))
+	case natOptRandom:
+		r.flags |= natRandom
+	case natOptRandomFully:
+		r.flags |= natRandomFully
+	case natOptPersistent:
+		r.flags |= natPersistent
 	}
+	return nil
 }
 
-// taNatSave and taNatPrint print a NAT payload for -S and -L.
-func taNatSave(l taNatLayout, fam Family, rangeOpt string, skipColon bool) func([]byte, *Writer) {
-	return func(info []byte, w *Writer) {
-		taNatFormat(w, taNatLoad(info, l, fam), "--"+rangeOpt+" ", "--", skipColon)
-	}
-}
-
-func taNatPrint(l taNatLayout, fam Family, rangeOpt string, skipColon bool) func([]byte, *Writer) {
-	return func(info []byte, w *Writer) {
-		taNatFormat(w, taNatLoad(info, l, fam), rangeOpt, "", skipColon)
-	}
+// natShow makes the save or print of a NAT target: the range after
+// rangeOpt, the flags after flagPfx, as natFormat writes them.
+func natShow(rangeOpt, flagPfx string, skipColon bool) func(natRange, *Writer) {
+	return func(r natRange, w *Writer) { natFormat(w, r, rangeOpt, flagPfx, skipColon) }
 }

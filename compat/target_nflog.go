@@ -10,15 +10,31 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// NFLOG: -j NFLOG (struct xt_nflog_info, 76 bytes): u32 len @0, u16 group
-// @4, u16 threshold @6, u16 flags @8, u16 pad, char prefix[64] @12.
-// Always native: an nftables log expression.
+// NFLOG: -j NFLOG (struct xt_nflog_info, 76 bytes): u32 len, u16 group,
+// u16 threshold, u16 flags, u16 pad, char prefix[64]. Always native: an
+// nftables log expression.
 
-const (
-	nflogFCopyLen = 0x1
-	nflogPrefix   = 12
-	nflogPrefixSz = 64
-)
+type nflogInfo struct {
+	len                     uint32
+	group, threshold, flags uint16
+	prefix                  [64]byte
+}
+
+func (n *nflogInfo) unmarshal(b []byte) {
+	n.len = hostOrder.Uint32(b[0:])
+	n.group, n.threshold, n.flags = hostOrder.Uint16(b[4:]), hostOrder.Uint16(b[6:]), hostOrder.Uint16(b[8:])
+	copy(n.prefix[:], b[12:76])
+}
+
+func (n *nflogInfo) marshal(b []byte) {
+	hostOrder.PutUint32(b[0:], n.len)
+	hostOrder.PutUint16(b[4:], n.group)
+	hostOrder.PutUint16(b[6:], n.threshold)
+	hostOrder.PutUint16(b[8:], n.flags)
+	copy(b[12:76], n.prefix[:])
+}
+
+const nflogFCopyLen = 0x1
 
 const (
 	nflogOptGroup = iota
@@ -32,42 +48,19 @@ func init() {
 	Register(&Extension{
 		Name: "NFLOG", Target: true, Revision: 0, Size: 76,
 		Options: []Option{
-			{Name: "nflog-group", Args: 1, ID: nflogOptGroup},
-			{Name: "nflog-prefix", Args: 1, ID: nflogOptPrefix},
-			{Name: "nflog-range", Args: 1, ID: nflogOptRange},
-			{Name: "nflog-size", Args: 1, ID: nflogOptSize},
-			{Name: "nflog-threshold", Args: 1, ID: nflogOptThreshold},
+			{Name: "nflog-group", ID: nflogOptGroup, Type: TypeString},
+			{Name: "nflog-prefix", ID: nflogOptPrefix, Type: TypeString},
+			{Name: "nflog-range", ID: nflogOptRange, Type: TypeString},
+			{Name: "nflog-size", ID: nflogOptSize, Type: TypeString},
+			{Name: "nflog-threshold", ID: nflogOptThreshold, Type: TypeString},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, _ *ParseContext) error {
-			a := args[0]
-			switch opt.ID {
-			case nflogOptGroup:
-				v, ok := parseUint(a, 0, 0xffff)
-				if !ok {
-					return badSpec(a, "NFLOG: Bad value for option \"--nflog-group\"")
-				}
-				putLe16(info[4:], uint16(v))
-			case nflogOptPrefix:
-				if strings.ContainsRune(a, '\n') {
-					return badSpec(a, "Newlines are not allowed in --nflog-prefix")
-				}
-				putCString(info[nflogPrefix:nflogPrefix+nflogPrefixSz], a)
-			case nflogOptRange, nflogOptSize:
-				v, ok := parseUint(a, 0, 0xffffffff)
-				if !ok {
-					return badSpec(a, "NFLOG: Bad value for option \"--%s\"", opt.Name)
-				}
-				putLe32(info[0:], uint32(v))
-				if opt.ID == nflogOptSize {
-					putLe16(info[8:], le16(info[8:])|nflogFCopyLen)
-				}
-			case nflogOptThreshold:
-				v, ok := parseUint(a, 0, 0xffff)
-				if !ok {
-					return badSpec(a, "NFLOG: Bad value for option \"--nflog-threshold\"")
-				}
-				putLe16(info[6:], uint16(v))
+		Parse: func(info []byte, c *OptionCall) error {
+			var n nflogInfo
+			n.unmarshal(info)
+			if err := n.parse(c); err != nil {
+				return err
 			}
+			n.marshal(info)
 			return nil
 		},
 		Print: func(info []byte, w *Writer) {
@@ -77,23 +70,58 @@ func init() {
 		},
 		Save: nflogSave,
 		Native: func(info []byte, _ EncodeContext, b []byte) ([]byte, bool) {
-			l := &nftexpr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: le16(info[4:])}
-			if p := cStringBytes(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); len(p) > 0 {
+			var n nflogInfo
+			n.unmarshal(info)
+			l := &nftexpr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: n.group}
+			if p := cStringBytes(n.prefix[:]); len(p) > 0 {
 				l.Key |= 1 << unix.NFTA_LOG_PREFIX
 				l.Data = p
 			}
-			if le16(info[8:])&nflogFCopyLen != 0 {
+			if n.flags&nflogFCopyLen != 0 {
 				l.Key |= 1 << unix.NFTA_LOG_SNAPLEN
-				l.Snaplen = le32(info[0:])
+				l.Snaplen = n.len
 			}
-			if t := le16(info[6:]); t != 0 {
+			if n.threshold != 0 {
 				l.Key |= 1 << unix.NFTA_LOG_QTHRESHOLD
-				l.QThreshold = t
+				l.QThreshold = n.threshold
 			}
 			return expr.AppendLog(b, l), true
 		},
 	})
 	registerNative(nflogDecode)
+}
+
+func (n *nflogInfo) parse(c *OptionCall) error {
+	a := c.Arg()
+	switch c.Option.ID {
+	case nflogOptGroup:
+		v, ok := parseUint(a, 0, 0xffff)
+		if !ok {
+			return badSpec(a, "NFLOG: Bad value for option \"--nflog-group\"")
+		}
+		n.group = uint16(v)
+	case nflogOptPrefix:
+		if strings.ContainsRune(a, '\n') {
+			return badSpec(a, "Newlines are not allowed in --nflog-prefix")
+		}
+		putCString(n.prefix[:], a)
+	case nflogOptRange, nflogOptSize:
+		v, ok := parseUint(a, 0, 0xffffffff)
+		if !ok {
+			return badSpec(a, "NFLOG: Bad value for option \"--%s\"", c.Option.Name)
+		}
+		n.len = uint32(v)
+		if c.Option.ID == nflogOptSize {
+			n.flags |= nflogFCopyLen
+		}
+	case nflogOptThreshold:
+		v, ok := parseUint(a, 0, 0xffff)
+		if !ok {
+			return badSpec(a, "NFLOG: Bad value for option \"--nflog-threshold\"")
+		}
+		n.threshold = uint16(v)
+	}
+	return nil
 }
 
 func nflogDecode(d *decoder) (bool, error) {
@@ -104,38 +132,40 @@ func nflogDecode(d *decoder) (bool, error) {
 	}
 	ext := lookup(targets, "NFLOG", d.spec.Family)
 	in := d.newInstance(ext, XTAlign(ext.Size))
-	putLe16(in.Info[4:], l.Group)
+	n := nflogInfo{group: l.Group}
 	if l.Key&(1<<unix.NFTA_LOG_PREFIX) != 0 {
-		putCString(in.Info[nflogPrefix:nflogPrefix+nflogPrefixSz], string(bytes.TrimRight(l.Data, "\x00")))
+		putCString(n.prefix[:], string(bytes.TrimRight(l.Data, "\x00")))
 	}
 	if l.Key&(1<<unix.NFTA_LOG_SNAPLEN) != 0 {
-		putLe32(in.Info[0:], l.Snaplen)
-		putLe16(in.Info[8:], nflogFCopyLen)
+		n.len, n.flags = l.Snaplen, nflogFCopyLen
 	}
 	if l.Key&(1<<unix.NFTA_LOG_QTHRESHOLD) != 0 {
-		putLe16(in.Info[6:], l.QThreshold)
+		n.threshold = l.QThreshold
 	}
+	n.marshal(in.Info)
 	d.spec.Target = in
 	d.pos++
 	return true, nil
 }
 
 func nflogSave(info []byte, w *Writer) {
-	if p := cString(info[nflogPrefix : nflogPrefix+nflogPrefixSz]); p != "" {
+	var n nflogInfo
+	n.unmarshal(info)
+	if p := cString(n.prefix[:]); p != "" {
 		w.Opt(false, "nflog-prefix")
 		w.Quoted(p)
 	}
-	if g := le16(info[4:]); g != 0 {
-		w.Opt(false, "nflog-group", strconv.Itoa(int(g)))
+	if n.group != 0 {
+		w.Opt(false, "nflog-group", strconv.Itoa(int(n.group)))
 	}
-	if l := le32(info[0:]); l != 0 {
-		if le16(info[8:])&nflogFCopyLen != 0 {
-			w.Opt(false, "nflog-size", strconv.FormatUint(uint64(l), 10))
+	if n.len != 0 {
+		if n.flags&nflogFCopyLen != 0 {
+			w.Opt(false, "nflog-size", strconv.FormatUint(uint64(n.len), 10))
 		} else {
-			w.Opt(false, "nflog-range", strconv.FormatUint(uint64(l), 10))
+			w.Opt(false, "nflog-range", strconv.FormatUint(uint64(n.len), 10))
 		}
 	}
-	if t := le16(info[6:]); t != 0 {
-		w.Opt(false, "nflog-threshold", strconv.Itoa(int(t)))
+	if n.threshold != 0 {
+		w.Opt(false, "nflog-threshold", strconv.Itoa(int(n.threshold)))
 	}
 }

@@ -9,10 +9,12 @@ package compat
 func init() {
 	Register(&Extension{
 		Name: "NOTRACK", KernelName: "CT", Target: true, Revision: 2, Size: ctSize,
-		Init:   func(info []byte, _ *ParseContext) { putLe16(info, ctFlagNotrack|ctFlagNotrackAlias) },
-		Parse:  func([]byte, *Option, []string, bool, *ParseContext) error { return nil },
+		Init: func(info []byte, _ *ParseContext) {
+			t := ctInfo{flags: ctFlagNotrack | ctFlagNotrackAlias}
+			t.marshal(info)
+		},
 		Save:   func([]byte, *Writer) {},
-		Claims: func(info []byte) bool { return len(info) >= 2 && le16(info)&ctFlagNotrackAlias != 0 },
+		Claims: ctClaims(true),
 		Tables: []string{"raw"},
 	})
 }

@@ -7,15 +7,30 @@ import (
 )
 
 // RATEEST: -j RATEEST (struct xt_rateest_target_info, 32 bytes): char
-// name[16] @0 (cut to 15 bytes), s8 interval @16, u8 ewma_log @17, kernel
-// pointer @24 (0). --rateest-interval and --rateest-ewmalog take times
-// (a number with s/sec/secs, ms/msec/msecs or us/usec/usecs; microseconds
-// when bare) and are turned, once all options are read, into the
-// structure's exponents as iptables' final check does: interval = i - 2
-// for the first i in 0..5 with time <= 250ms << i, ewma_log the largest
-// whose averaging constant stays below the given one (1-30). All three
-// options are required. -S prints the times back from the exponents
-// ("250.0ms", "1.0s", "125us").
+// name[16] (cut to 15 bytes), s8 interval, u8 ewma_log, a kernel pointer
+// (0). --rateest-interval and --rateest-ewmalog take times (a number with
+// s/sec/secs, ms/msec/msecs or us/usec/usecs; microseconds when bare) and
+// are turned, once all options are read, into the structure's exponents
+// as iptables' final check does: interval = i - 2 for the first i in 0..5
+// with time <= 250ms << i, ewma_log the largest whose averaging constant
+// stays below the given one (1-30). All three options are required. -S
+// prints the times back from the exponents ("250.0ms", "1.0s", "125us").
+
+type rateestInfo struct {
+	name     [16]byte
+	interval int8
+	ewmaLog  uint8
+}
+
+func (r *rateestInfo) unmarshal(b []byte) {
+	copy(r.name[:], b[0:16])
+	r.interval, r.ewmaLog = int8(b[16]), b[17]
+}
+
+func (r *rateestInfo) marshal(b []byte) {
+	copy(b[0:16], r.name[:])
+	b[16], b[17] = byte(r.interval), r.ewmaLog
+}
 
 const (
 	rateestOptName = iota
@@ -29,30 +44,33 @@ func init() {
 	Register(&Extension{
 		Name: "RATEEST", Target: true, Revision: 0, Size: 32,
 		Options: []Option{
-			{Name: "rateest-name", Args: 1, Mandatory: true, ID: rateestOptName},
-			{Name: "rateest-interval", Args: 1, Mandatory: true, ID: rateestOptInterval},
-			{Name: "rateest-ewmalog", Args: 1, Mandatory: true, ID: rateestOptEwmalog},
+			{Name: "rateest-name", ID: rateestOptName, Type: TypeString, Flags: Mandatory},
+			{Name: "rateest-interval", ID: rateestOptInterval, Type: TypeString, Flags: Mandatory},
+			{Name: "rateest-ewmalog", ID: rateestOptEwmalog, Type: TypeString, Flags: Mandatory},
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-			a := args[0]
-			switch opt.ID {
-			case rateestOptName:
-				putCString(info[0:16], a)
-			default:
-				t, ok := rateestTime(a)
-				if !ok {
-					what := "interval"
-					if opt.ID == rateestOptEwmalog {
-						what = "ewmalog"
-					}
-					return badSpec(a, "RATEEST: bad %s value \"%s\"", what, a)
-				}
-				ctx.setParseVal(opt.ID-rateestOptInterval, t)
+		Parse: func(info []byte, c *OptionCall) error {
+			a := c.Arg()
+			if c.Option.ID == rateestOptName {
+				var r rateestInfo
+				r.unmarshal(info)
+				putCString(r.name[:], a)
+				r.marshal(info)
+				return nil
 			}
+			// The times become exponents once both are known (Final).
+			t, ok := rateestTime(a)
+			if !ok {
+				what := "interval"
+				if c.Option.ID == rateestOptEwmalog {
+					what = "ewmalog"
+				}
+				return badSpec(a, "RATEEST: bad %s value \"%s\"", what, a)
+			}
+			c.keep(c.Option.ID-rateestOptInterval, t)
 			return nil
 		},
 		Final: func(info []byte, ctx *ParseContext) error {
-			vals := ctx.parseVals()
+			vals := ctx.kept()
 			interval, ewma := vals[0], vals[1]
 			i := 0
 			for ; i <= 5; i++ {
@@ -74,14 +92,18 @@ func init() {
 			if e == 0 || e >= 31 {
 				return badSpec("--rateest-ewmalog", "RATEEST: ewmalog value is out of range")
 			}
-			info[16] = byte(int8(i - 2))
-			info[17] = byte(e)
+			var r rateestInfo
+			r.unmarshal(info)
+			r.interval, r.ewmaLog = int8(i-2), byte(e)
+			r.marshal(info)
 			return nil
 		},
 		Save: func(info []byte, w *Writer) {
-			interval := uint32(int32(uint32(rateestUnitsPerSec)<<(uint(int8(info[16])+2)&31)) / 4)
-			ewma := interval * uint32(int32(1)<<(uint(info[17])&31))
-			w.Opt(false, "rateest-name", cString(info[0:16]))
+			var r rateestInfo
+			r.unmarshal(info)
+			interval := uint32(int32(uint32(rateestUnitsPerSec)<<(uint(r.interval+2)&31)) / 4)
+			ewma := interval * uint32(int32(1)<<(uint(r.ewmaLog)&31))
+			w.Opt(false, "rateest-name", cString(r.name[:]))
 			w.Opt(false, "rateest-interval", rateestFormat(interval))
 			w.Opt(false, "rateest-ewmalog", rateestFormat(ewma))
 		},
@@ -91,7 +113,7 @@ func init() {
 // rateestTime parses a time as iptables' RATEEST_get_time does (strtod,
 // then an optional unit), in microseconds converted to unsigned int.
 func rateestTime(s string) (uint32, bool) {
-	n := tbFloatPrefix(s)
+	n := floatPrefix(s)
 	if n == 0 {
 		return 0, false
 	}
@@ -116,9 +138,9 @@ func rateestTime(s string) (uint32, bool) {
 	return uint32(int64(t)), true
 }
 
-// tbFloatPrefix returns the length of the decimal floating-point number
+// floatPrefix returns the length of the decimal floating-point number
 // strtod would read at the start of s (0 when none).
-func tbFloatPrefix(s string) int {
+func floatPrefix(s string) int {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++

@@ -42,46 +42,51 @@ func init() {
 		if fam == IPv6 {
 			types, def, rst = rejectTypes6, 4, rejectTCPReset6
 		}
+		// The payload is ipt_reject_info / ip6t_reject_info: u32 with.
 		Register(&Extension{
 			Name: "REJECT", Target: true, Family: fam, Revision: 0, Size: 4,
-			Options: []Option{{Name: "reject-with", Args: 1}},
-			Init:    func(info []byte, _ *ParseContext) { putLe32(info, def) },
-			Parse: func(info []byte, _ *Option, args []string, _ bool, _ *ParseContext) error {
-				a := args[0]
+			Options: []Option{{Name: "reject-with", Type: TypeString}},
+			Init:    func(info []byte, _ *ParseContext) { hostOrder.PutUint32(info, def) },
+			Parse: func(info []byte, c *OptionCall) error {
+				a := strings.ToLower(c.Arg())
 				for _, t := range types {
-					if a != "" && (strings.HasPrefix(t.name, strings.ToLower(a)) || strings.HasPrefix(t.alias, strings.ToLower(a))) {
-						putLe32(info, t.with)
+					if a != "" && (strings.HasPrefix(t.name, a) || strings.HasPrefix(t.alias, a)) {
+						hostOrder.PutUint32(info, t.with)
 						return nil
 					}
 				}
-				return badSpec(a, "unknown reject type \"%s\"", a)
+				return badSpec(c.Arg(), "unknown reject type \"%s\"", c.Arg())
 			},
 			Final: func(info []byte, ctx *ParseContext) error {
-				if le32(info) == rst && (ctx.Spec.Proto != 6 || ctx.Spec.InvProto) {
+				if hostOrder.Uint32(info) == rst && (ctx.Spec.Proto != 6 || ctx.Spec.InvProto) {
 					return badSpec("tcp-reset", "REJECT: TCP RST can only be used with -p tcp")
 				}
 				return nil
 			},
 			Save: func(info []byte, w *Writer) {
-				with := le32(info)
-				for _, t := range types {
-					if t.with == with {
-						w.Opt(false, "reject-with", t.name)
-						return
-					}
+				name := "unknown"
+				if t, ok := rejectTypeOf(types, info); ok {
+					name = t.name
 				}
-				w.Opt(false, "reject-with", "unknown")
+				w.Opt(false, "reject-with", name)
 			},
 			Print: func(info []byte, w *Writer) {
-				with := le32(info)
-				for _, t := range types {
-					if t.with == with {
-						w.WriteString(" reject-with " + t.name)
-						return
-					}
+				if t, ok := rejectTypeOf(types, info); ok {
+					w.WriteString(" reject-with " + t.name)
 				}
 			},
 			Hooks: []string{"INPUT", "FORWARD", "OUTPUT"},
 		})
 	}
+}
+
+// rejectTypeOf finds the type a payload's "with" names.
+func rejectTypeOf(types []rejectType, info []byte) (rejectType, bool) {
+	with := hostOrder.Uint32(info)
+	for _, t := range types {
+		if t.with == with {
+			return t, true
+		}
+	}
+	return rejectType{}, false
 }

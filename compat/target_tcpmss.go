@@ -5,10 +5,10 @@ import (
 	"strconv"
 )
 
-// TCPMSS: -j TCPMSS (struct xt_tcpmss_info, 2 bytes, 8 sent): u16 mss @0,
-// host order; 0xffff means --clamp-mss-to-pmtu. --set-mss is at most
-// 65535 minus the IP header (65515 for IPv4, 65495 for IPv6). The two
-// options do not exclude each other: the last one wins.
+// TCPMSS: -j TCPMSS (struct xt_tcpmss_info, 2 bytes, 8 sent): u16 mss;
+// 0xffff means --clamp-mss-to-pmtu. --set-mss is at most 65535 minus the
+// IP header (65515 for IPv4, 65495 for IPv6). The two options do not
+// exclude each other: the last one wins.
 //
 // The kernel refuses the target unless the rule has -p tcp (not
 // inverted), and refuses clamping outside the FORWARD, OUTPUT and
@@ -30,40 +30,28 @@ func init() {
 			max = 65535 - 40
 		}
 		Register(&Extension{
-			Name: "TCPMSS", Target: true, Family: fam, Revision: 0, Size: 2,
+			Name: "TCPMSS", Target: true, Family: fam, Revision: 0, Size: 2, Proto: 6,
 			Options: []Option{
-				{Name: "set-mss", Args: 1, ID: tcpmssOptSet},
+				{Name: "set-mss", ID: tcpmssOptSet, Type: TypeUint16, Max: max},
 				{Name: "clamp-mss-to-pmtu", ID: tcpmssOptClamp},
 			},
-			Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-				if err := tbOnce(ctx, "TCPMSS", opt.Name, opt.ID); err != nil {
-					return err
+			OneOf: &OneOf{IDs: 0x3, Token: "TCPMSS", Msg: "TCPMSS target: At least one parameter is required"},
+			Parse: func(info []byte, c *OptionCall) error {
+				mss := uint16(c.Val.Uint)
+				if c.Option.ID == tcpmssOptClamp {
+					mss = tcpmssClamp
 				}
-				if opt.ID == tcpmssOptClamp {
-					putLe16(info, tcpmssClamp)
-					return nil
-				}
-				v, err := uintOpt("TCPMSS", opt.Name, args[0], 0, max)
-				if err != nil {
-					return err
-				}
-				putLe16(info, uint16(v))
+				hostOrder.PutUint16(info, mss)
 				return nil
 			},
 			Final: func(info []byte, ctx *ParseContext) error {
-				if ctx.optionsGiven() == 0 {
-					return badSpec("TCPMSS", "TCPMSS target: At least one parameter is required")
-				}
-				if ctx.Spec.Proto != 6 || ctx.Spec.InvProto {
-					return badSpec("-j TCPMSS", "TCPMSS target: only valid for protocol 6 (-p tcp)")
-				}
-				if le16(info) == tcpmssClamp && IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(tcpmssClampHooks, ctx.Chain) {
+				if hostOrder.Uint16(info) == tcpmssClamp && IsBuiltinChain(ctx.Table, ctx.Chain) && !slices.Contains(tcpmssClampHooks, ctx.Chain) {
 					return badSpec("--clamp-mss-to-pmtu", "TCPMSS: path-MTU clamping only supported in FORWARD, OUTPUT and POSTROUTING hooks")
 				}
 				return nil
 			},
 			Save: func(info []byte, w *Writer) {
-				if mss := le16(info); mss == tcpmssClamp {
+				if mss := hostOrder.Uint16(info); mss == tcpmssClamp {
 					w.Opt(false, "clamp-mss-to-pmtu")
 				} else {
 					w.Opt(false, "set-mss", strconv.Itoa(int(mss)))

@@ -6,7 +6,7 @@ import (
 )
 
 // TOS: -j TOS, revision 1 (struct xt_tos_target_info, 2 bytes, 8 sent):
-// u8 tos_value @0, u8 tos_mask @1; the kernel sets tos = (tos & ~mask) ^
+// u8 tos_value, u8 tos_mask; the kernel sets tos = (tos & ~mask) ^
 // value. --set-tos takes value[/mask] (mask defaults to 0xff) or a symbolic
 // name (Minimize-Delay, ...; case-insensitive) whose mask is 0x3f;
 // --and-tos b is 0, ~b; --or-tos b is b, b; --xor-tos b is b, 0. -S prints
@@ -27,53 +27,47 @@ const (
 	tosOptXor
 )
 
-var tosOptNames = map[int]string{tosOptSet: "set-tos", tosOptAnd: "and-tos", tosOptOr: "or-tos", tosOptXor: "xor-tos"}
+// tosTargetInfo is struct xt_tos_target_info.
+type tosTargetInfo struct{ value, mask uint8 }
+
+func (t *tosTargetInfo) unmarshal(b []byte) { t.value, t.mask = b[0], b[1] }
+func (t *tosTargetInfo) marshal(b []byte)   { b[0], b[1] = t.value, t.mask }
 
 func init() {
+	opt := func(name string, id int, typ OptionType) Option {
+		return Option{Name: name, ID: id, Type: typ, Excl: 0xf}
+	}
 	Register(&Extension{
 		Name: "TOS", Target: true, Revision: 1, Size: 2,
 		Options: []Option{
-			{Name: "set-tos", Args: 1, ID: tosOptSet},
-			{Name: "and-tos", Args: 1, ID: tosOptAnd},
-			{Name: "or-tos", Args: 1, ID: tosOptOr},
-			{Name: "xor-tos", Args: 1, ID: tosOptXor},
+			opt("set-tos", tosOptSet, TypeString), opt("and-tos", tosOptAnd, TypeUint8),
+			opt("or-tos", tosOptOr, TypeUint8), opt("xor-tos", tosOptXor, TypeUint8),
 		},
-		Parse: func(info []byte, opt *Option, args []string, _ bool, ctx *ParseContext) error {
-			if err := tbOnce(ctx, "TOS", opt.Name, opt.ID); err != nil {
-				return err
-			}
-			a := args[0]
-			if opt.ID == tosOptSet {
-				v, m, err := tosParseMask(a)
+		OneOf: &OneOf{IDs: 0xf, Token: "TOS", Msg: "TOS: An action is required"},
+		Parse: func(info []byte, c *OptionCall) error {
+			var t tosTargetInfo
+			b := uint8(c.Val.Uint)
+			switch c.Option.ID {
+			case tosOptSet:
+				v, m, err := tosParseMask(c.Arg())
 				if err != nil {
 					return err
 				}
-				info[0], info[1] = v, m
-				return nil
-			}
-			v, err := uintOpt("TOS", opt.Name, a, 0, math.MaxUint8)
-			if err != nil {
-				return err
-			}
-			b := byte(v)
-			switch opt.ID {
+				t = tosTargetInfo{v, m}
 			case tosOptAnd:
-				info[0], info[1] = 0, ^b
+				t = tosTargetInfo{0, ^b}
 			case tosOptOr:
-				info[0], info[1] = b, b
+				t = tosTargetInfo{b, b}
 			case tosOptXor:
-				info[0], info[1] = b, 0
+				t = tosTargetInfo{b, 0}
 			}
+			t.marshal(info)
 			return nil
 		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			if ctx.optionsGiven() == 0 {
-				return badSpec("TOS", "TOS: An action is required")
-			}
-			return tbExclusive(ctx, "TOS", 0xf, tosOptNames)
-		},
 		Save: func(info []byte, w *Writer) {
-			w.Opt(false, "set-tos", tbHexPad(uint64(info[0]), 2)+"/"+tbHexPad(uint64(info[1]), 2))
+			var t tosTargetInfo
+			t.unmarshal(info)
+			w.Opt(false, "set-tos", hexPad(t.value, 2)+"/"+hexPad(t.mask, 2))
 		},
 		Tables: []string{"mangle"},
 	})
