@@ -104,6 +104,7 @@ func TestStatsOptionsColumn(t *testing.T) {
 		for _, spec := range [][]string{
 			{"-p", "tcp", "--dport", "22", "-j", "ACCEPT"},
 			{"-p", "udp", "--sport", "53", "-j", "ACCEPT"},
+			{"-p", "tcp", "-m", "multiport", "--dports", "80,443", "-j", "ACCEPT"},
 			{"-m", "state", "--state", "NEW,ESTABLISHED", "-j", "ACCEPT"},
 			{"-p", "tcp", "-m", "comment", "--comment", "web", "-j", "REJECT", "--reject-with", "tcp-reset"},
 		} {

@@ -187,6 +187,11 @@ func (s *Spec) listOptions(b *strings.Builder, numeric bool) {
 	}
 	w := s.writer()
 	w.numeric = numeric
+	if !numeric && s.Proto != 0 {
+		// Ports print as the rule's protocol's service names
+		// (multiport's, as getservbyport(port, proto) in iptables).
+		w.proto, _ = protoName(s.Proto)
+	}
 	for _, m := range s.Matches {
 		printInstance(m, w)
 	}

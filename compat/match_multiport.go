@@ -66,6 +66,43 @@ func init() {
 			m.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var m multiportInfo
+			m.unmarshal(info)
+			w.WriteString(" multiport ")
+			switch m.flags {
+			case 0:
+				w.WriteString("sports ")
+			case 1:
+				w.WriteString("dports ")
+			case 2:
+				w.WriteString("ports ")
+			default:
+				w.WriteString("ERROR ")
+			}
+			if m.invert != 0 {
+				w.WriteString(" !") // after the space: "dports  !22"
+			}
+			port := func(p uint16) string {
+				if !w.Numeric() {
+					if s, ok := serviceName(p, w.proto); ok {
+						return s
+					}
+				}
+				return utoa(p)
+			}
+			n := min(int(m.count), mpMax)
+			for i := 0; i < n; i++ {
+				if i > 0 {
+					w.WriteByte(',')
+				}
+				w.WriteString(port(m.ports[i]))
+				if m.pflags[i] != 0 && i+1 < mpMax {
+					i++
+					w.WriteString(":" + port(m.ports[i]))
+				}
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var m multiportInfo
 			m.unmarshal(info)
