@@ -80,6 +80,7 @@ func init() {
 			t.marshal(info)
 		},
 		Parse: func(info []byte, c *OptionCall) error { return icmpParse(info, c, icmpNames, "ICMP") },
+		Print: func(info []byte, w *Writer) { printICMP(w, " icmp", info, icmpNames) },
 		Save: func(info []byte, w *Writer) {
 			var t icmpInfo
 			t.unmarshal(info)
@@ -93,6 +94,37 @@ func init() {
 			w.WriteString(" --icmp-type " + t.typeCode())
 		},
 	})
+}
+
+// printICMP writes -L's form, as print_icmptype does: the name of an exact
+// type and code range when not -n, else "typeN[ code C| codes L-H]".
+func printICMP(w *Writer, label string, info []byte, names []icmpName) {
+	var t icmpInfo
+	t.unmarshal(info)
+	w.WriteString(label)
+	inv := t.invflags&1 != 0
+	if !w.Numeric() {
+		for _, n := range names {
+			if n.typ == t.typ && n.codeLo == t.code[0] && n.codeHi == t.code[1] {
+				w.WriteString(" ")
+				if inv {
+					w.WriteByte('!')
+				}
+				w.WriteString(n.name)
+				return
+			}
+		}
+	}
+	if inv {
+		w.WriteString(" !")
+	}
+	w.WriteString("type " + utoa(t.typ))
+	switch {
+	case t.code[0] == t.code[1]:
+		w.WriteString(" code " + utoa(t.code[0]))
+	case t.code != [2]uint8{0, 0xff}:
+		w.WriteString(" codes " + utoa(t.code[0]) + "-" + utoa(t.code[1]))
+	}
 }
 
 // typeCode prints "TYPE" or "TYPE/CODE" as icmp_save / icmp6_save do.

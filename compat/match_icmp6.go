@@ -47,6 +47,7 @@ func init() {
 			t.marshal(info)
 		},
 		Parse: func(info []byte, c *OptionCall) error { return icmpParse(info, c, icmp6Names, "ICMPv6") },
+		Print: func(info []byte, w *Writer) { printICMP(w, " ipv6-icmp", info, icmp6Names) },
 		Save: func(info []byte, w *Writer) {
 			var t icmpInfo
 			t.unmarshal(info)

@@ -70,6 +70,21 @@ func init() {
 				r.marshal(info)
 				return nil
 			},
+			Print: func(info []byte, w *Writer) {
+				var r iprangeInfo
+				r.unmarshal(info)
+				l := fam.addrLen()
+				for k, label := range []string{" source IP range", " destination IP range"} {
+					if r.flags&(iprSrc<<k) == 0 {
+						continue
+					}
+					w.WriteString(label)
+					if r.flags&(iprSrcInv<<k) != 0 {
+						w.WriteString(" !")
+					}
+					w.WriteString(" " + ipString(r.ranges[k][0][:l]) + "-" + ipString(r.ranges[k][1][:l]))
+				}
+			},
 			Save: func(info []byte, w *Writer) {
 				var r iprangeInfo
 				r.unmarshal(info)

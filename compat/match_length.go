@@ -29,6 +29,15 @@ func init() {
 			l.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var l lengthInfo
+			l.unmarshal(info)
+			w.WriteString(" length ")
+			if l.invert != 0 {
+				w.WriteByte('!')
+			}
+			w.WriteString(formatRange(l.min, l.max))
+		},
 		Save: func(info []byte, w *Writer) {
 			var l lengthInfo
 			l.unmarshal(info)

@@ -44,6 +44,22 @@ func init() {
 			}
 			return badSpec(c.Arg(), "Bad packet type '%s'", c.Arg())
 		},
+		Print: func(info []byte, w *Writer) {
+			var p pkttypeInfo
+			p.unmarshal(info)
+			v := strconv.Itoa(int(int32(p.pkttype)))
+			for _, n := range pkttypeNames {
+				if n.typ == p.pkttype {
+					v = n.name
+					break
+				}
+			}
+			if p.invert != 0 {
+				w.WriteString(" PKTTYPE != " + v)
+			} else {
+				w.WriteString(" PKTTYPE = " + v)
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var p pkttypeInfo
 			p.unmarshal(info)

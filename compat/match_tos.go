@@ -25,6 +25,17 @@ func init() {
 			t.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var t tosMatchInfo
+			t.unmarshal(info)
+			w.WriteString(" tos match")
+			if t.invert != 0 {
+				w.WriteByte('!')
+			}
+			if w.Numeric() || !tosPrintSymbol(w, "", t.value, t.mask) {
+				w.WriteString(hexPad(t.value, 2) + "/" + hexPad(t.mask, 2))
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var t tosMatchInfo
 			t.unmarshal(info)

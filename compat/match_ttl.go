@@ -45,6 +45,15 @@ func registerTTLHL(name, upper string, fam Family) {
 			t.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var t ttlInfo
+			t.unmarshal(info)
+			op := "??"
+			if int(t.mode) < 4 {
+				op = [...]string{ttlEq: "==", ttlNe: "!=", ttlLt: "<", ttlGt: ">"}[t.mode]
+			}
+			w.WriteString(" " + upper + " match " + upper + " " + op + " " + utoa(t.ttl))
+		},
 		Save: func(info []byte, w *Writer) {
 			var t ttlInfo
 			t.unmarshal(info)

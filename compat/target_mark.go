@@ -1,5 +1,7 @@
 package compat
 
+import "strconv"
+
 // MARK: -j MARK, revision 2 (struct xt_mark_tginfo2, 8 bytes): u32 mark,
 // u32 mask. The kernel sets nfmark = (nfmark & ~mask) ^ mark. Every option
 // is a spelling of that pair (--set-mark v/m is v, v|m; --and-mark b is 0,
@@ -60,6 +62,23 @@ func init() {
 			m := xmarkOf(c.Option.ID, c.Val)
 			m.marshal(info)
 			return nil
+		},
+		Print: func(info []byte, w *Writer) {
+			var m xmarkInfo
+			m.unmarshal(info)
+			hex := func(v uint32) string { return "0x" + strconv.FormatUint(uint64(v), 16) }
+			switch {
+			case m.mark == 0:
+				w.WriteString(" MARK and " + hex(^m.mask))
+			case m.mark == m.mask:
+				w.WriteString(" MARK or " + hex(m.mark))
+			case m.mask == 0:
+				w.WriteString(" MARK xor " + hex(m.mark))
+			case m.mask == 0xffffffff:
+				w.WriteString(" MARK set " + hex(m.mark))
+			default:
+				w.WriteString(" MARK xset " + hex(m.mark) + "/" + hex(m.mask))
+			}
 		},
 		Save: func(info []byte, w *Writer) {
 			var m xmarkInfo

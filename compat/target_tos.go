@@ -64,6 +64,23 @@ func init() {
 			t.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var t tosTargetInfo
+			t.unmarshal(info)
+			switch {
+			case w.Numeric():
+				w.WriteString(" TOS set " + hexPad(t.value, 2) + "/" + hexPad(t.mask, 2))
+			case tosPrintSymbol(w, " TOS set", t.value, t.mask):
+			case t.value == 0:
+				w.WriteString(" TOS and " + hexPad(^t.mask, 2))
+			case t.value == t.mask:
+				w.WriteString(" TOS or " + hexPad(t.value, 2))
+			case t.mask == 0:
+				w.WriteString(" TOS xor " + hexPad(t.value, 2))
+			default:
+				w.WriteString(" TOS set " + hexPad(t.value, 2) + "/" + hexPad(t.mask, 2))
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var t tosTargetInfo
 			t.unmarshal(info)
@@ -97,4 +114,20 @@ func tosParseMask(s string) (value, mask byte, err error) {
 		}
 	}
 	return 0, 0, badSpec(s, "Symbolic name \"%s\" is unknown", s)
+}
+
+// tosPrintSymbol writes " PREFIXName" for a value with a name under mask
+// 0x3f, as tos_try_print_symbolic does (with its quirk: the prefix and
+// the name are not spaced, " TOS setMinimize-Delay"); false if it has none.
+func tosPrintSymbol(w *Writer, prefix string, value, mask uint8) bool {
+	if mask != 0x3f {
+		return false
+	}
+	for _, s := range tosSymbols {
+		if s.value == value {
+			w.WriteString(" " + prefix + s.name)
+			return true
+		}
+	}
+	return false
 }
