@@ -217,6 +217,20 @@ func (ipt *IPTables) bind() (b *IPTables, held bool, err error) {
 	return b, true, nil
 }
 
+// bindTable is bind for a call on one table: a table iptables does not
+// know is refused, after the binary check, as iptables does.
+func (ipt *IPTables) bindTable(table string) (b *IPTables, held bool, err error) {
+	b, held, err = ipt.bind()
+	if err == nil && !isTable(table) {
+		b.release(held)
+		return nil, false, errNoTable()
+	}
+	return b, held, err
+}
+
+// errNoTable is iptables' answer for a table name it does not know.
+func errNoTable() error { return notFound("Table does not exist (do you need to insmod?)") }
+
 // fixed tells an IPTables with one connection for good (WithConn).
 func (ipt *IPTables) fixed() bool { return ipt.conn != nil && !ipt.bound }
 

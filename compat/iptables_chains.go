@@ -31,14 +31,11 @@ func (ipt *IPTables) userChain(table, name string) *xtnl.Chain {
 // NewChain creates a user chain; an existing chain is an error (exit
 // status 1, not IsNotExist).
 func (ipt *IPTables) NewChain(table, chain string) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	if err := checkChainName(chain); err != nil {
 		return err
 	}
@@ -57,14 +54,11 @@ func (ipt *IPTables) NewChain(table, chain string) error {
 
 // ClearChain flushes the chain, creating it when it does not exist.
 func (ipt *IPTables) ClearChain(table, chain string) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
 		t, err := readTable(ipt.conn, ipt.fam, table, false)
 		if err != nil {
@@ -122,14 +116,11 @@ func (ipt *IPTables) RenameChain(table, oldChain, newChain string) error {
 // iptables-nft does). Deleting a chain that holds rules or is jumped to
 // fails (exit status 4, not IsNotExist).
 func (ipt *IPTables) DeleteChain(table, chain string) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	// A built-in chain too goes to the kernel, as with iptables-nft: it
 	// is deleted if empty and unreferenced, refused (busy) otherwise.
 	err = ipt.conn.DelChain(ipt.userChain(table, chain))
@@ -169,14 +160,11 @@ func (ipt *IPTables) ClearAll() error { return ipt.FlushTable("filter") }
 
 // FlushTable flushes every chain of a table (iptables -t TABLE -F).
 func (ipt *IPTables) FlushTable(table string) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	err = ipt.conn.FlushTable(&xtnl.Table{Family: ipt.fam.xtnlFamily(), Name: table})
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return nil
@@ -191,14 +179,11 @@ func (ipt *IPTables) DeleteAll() error { return ipt.DeleteUserChains("filter") }
 // DeleteUserChains deletes every user chain of a table (iptables -t TABLE
 // -X), in one atomic step.
 func (ipt *IPTables) DeleteUserChains(table string) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	var names []string // the chain each operation deletes
 	err = ipt.update(func(tx *xtnl.Tx) error {
 		t, err := readTable(ipt.conn, ipt.fam, table, false)

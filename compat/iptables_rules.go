@@ -26,7 +26,7 @@ func (ipt *IPTables) parse(b *builder, table, chain string, rulespec []string) (
 // iptables does.
 func checkTableChain(table, chain string) error {
 	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
+		return errNoTable()
 	}
 	if chain == "" {
 		return &Error{msg: "iptables: empty chain name", exitStatus: exitParameterProblem}
@@ -388,14 +388,11 @@ func (ipt *IPTables) DeleteIfExists(table, chain string, rulespec ...string) err
 
 // DeleteById deletes the rule at 1-based position id.
 func (ipt *IPTables) DeleteById(table, chain string, id int) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	if id < 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(id) + "'", exitStatus: exitParameterProblem}
 	}

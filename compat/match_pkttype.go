@@ -47,13 +47,7 @@ func init() {
 		Print: func(info []byte, w *Writer) {
 			var p pkttypeInfo
 			p.unmarshal(info)
-			v := strconv.Itoa(int(int32(p.pkttype)))
-			for _, n := range pkttypeNames {
-				if n.typ == p.pkttype {
-					v = n.name
-					break
-				}
-			}
+			v := pkttypeName(p.pkttype)
 			if p.invert != 0 {
 				w.WriteString(" PKTTYPE != " + v)
 			} else {
@@ -63,14 +57,18 @@ func init() {
 		Save: func(info []byte, w *Writer) {
 			var p pkttypeInfo
 			p.unmarshal(info)
-			v := strconv.Itoa(int(int32(p.pkttype)))
-			for _, n := range pkttypeNames {
-				if n.typ == p.pkttype {
-					v = n.name
-					break
-				}
-			}
+			v := pkttypeName(p.pkttype)
 			w.Opt(p.invert != 0, "pkt-type", v)
 		},
 	})
+}
+
+// pkttypeName is a packet type's name, or its number if it has none.
+func pkttypeName(t uint32) string {
+	for _, n := range pkttypeNames {
+		if n.typ == t {
+			return n.name
+		}
+	}
+	return strconv.Itoa(int(int32(t)))
 }

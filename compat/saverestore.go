@@ -40,7 +40,7 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 	tables := saveOrder
 	if table != "" {
 		if !isTable(table) {
-			return notFound("Table does not exist (do you need to insmod?)")
+			return errNoTable()
 		}
 		tables = []string{table}
 	}
@@ -575,14 +575,11 @@ func (rs *restorer) command(line string) error {
 // ZeroCounters zeroes the counters of a chain's rules ("" for every chain
 // of the table), as iptables -Z does.
 func (ipt *IPTables) ZeroCounters(table, chain string) error {
-	ipt, held, err := ipt.bind()
+	ipt, held, err := ipt.bindTable(table)
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	if !isTable(table) {
-		return notFound("Table does not exist (do you need to insmod?)")
-	}
 	_, err = ipt.conn.ResetCounters(ipt.fam.xtnlFamily(), table, chain)
 	if isNotExist(err) && (chain == "" || IsBuiltinChain(table, chain)) {
 		return nil
