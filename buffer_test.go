@@ -22,7 +22,7 @@ func TestSpareMappingsAreReused(t *testing.T) {
 	load := func(first int) {
 		t.Helper()
 		tx := c.Begin()
-		tx.Grow(2 << 20) // mapped, not on the heap
+		tx.reserve(2 << 20) // mapped, not on the heap
 		if len(tx.mappings) == 0 {
 			t.Fatal("a 2 MiB transaction was not given mapped memory")
 		}

@@ -40,16 +40,13 @@ type Conn struct {
 	iov   [][]byte
 
 	attachMu sync.Mutex
-	attached map[any]any // Attached
+	attached map[any]any // attachedValue
 }
 
-// Attached returns the value attached to c under key, first attaching the
-// value make returns if there is none. It is for packages built on a Conn
-// (compat keeps its per-connection cache there): their state then lives
-// and goes with the connection, never outliving it in a table of their
-// own. Keys are compared as map keys; use an unexported type, as with
-// context values.
-func (c *Conn) Attached(key any, make func() any) any {
+// attachedValue returns the value attached to c under key, first
+// attaching the value make returns if there is none: compat keeps its
+// per-connection cache there, so it lives and goes with the connection.
+func (c *Conn) attachedValue(key any, make func() any) any {
 	c.attachMu.Lock()
 	defer c.attachMu.Unlock()
 	v, ok := c.attached[key]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/enginehooks"
 	"github.com/xtnl/xtnl/internal/prefault"
 	"golang.org/x/sys/unix"
 )
@@ -27,6 +28,29 @@ const maxDumpAttempts = 64
 // of commits (every ~20 µs from a few busy writers) a dump of a few hundred
 // rules retried at once would never see one generation throughout.
 func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
+	return c.dumpAt(anyGeneration, what, msgType, fam, attrs, start, fn)
+}
+
+// pinnedGen is the generation a dump must read (set), or none.
+type pinnedGen struct {
+	set bool
+	gen uint32
+}
+
+var anyGeneration pinnedGen
+
+// errGenerationMoved is what a dump pinned to a generation returns when a
+// message shows another: the caller, which reads many objects at that
+// generation, must start over.
+var errGenerationMoved = enginehooks.ErrGenerationMoved
+
+// dumpAt is dump, pinned to a generation the caller read (pin.set): the
+// generation is not read before and after, only every message's stamp is
+// checked against it, and a mismatch returns errGenerationMoved rather
+// than trying again. The caller reading many dumps at one generation
+// (every chain of a table, as iptables-nft does) reads the generation
+// once before and once after them all: one round trip per dump, not three.
+func (c *Conn) dumpAt(pin pinnedGen, what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
 	var err error
 	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
 		if attempt > 0 {
@@ -38,7 +62,11 @@ func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder
 			return errClosed
 		}
 		start()
-		err = c.consistentDump(what, msgType, fam, attrs, fn)
+		if pin.set {
+			err = c.stampedDump(pin.gen, what, msgType, fam, attrs, fn)
+		} else {
+			err = c.consistentDump(what, msgType, fam, attrs, fn)
+		}
 		if errors.Is(err, unix.ENOBUFS) {
 			c.reset()
 		}
@@ -79,6 +107,23 @@ func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func
 		return errDumpRetry
 	}
 	return nil
+}
+
+// stampedDump is one dump attempt that must read generation gen: every
+// message must carry its stamp.
+func (c *Conn) stampedDump(gen uint32, what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+	mixed := false
+	err := c.dumpOnce(what, msgType, fam, attrFn, func(m message) error {
+		if len(m.Data) >= nfgenmsgLen && binary.BigEndian.Uint16(m.Data[2:]) != uint16(gen) {
+			mixed = true
+			return nil
+		}
+		return fn(m)
+	})
+	if mixed || errors.Is(err, errDumpRetry) {
+		return errGenerationMoved
+	}
+	return err
 }
 
 func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {

@@ -68,11 +68,11 @@ func ExampleOpenFake() {
 	// delete ssh chain, busy: true
 }
 
-// Many goroutines adding a rule each: CommitFunc lets them share commits
-// (one commit costs about as much as a hundred on a large chain) and the
-// building too. Each still gets its own result: a port the code refuses
-// fails alone.
-func ExampleConn_CommitFunc() {
+// Many goroutines adding a rule each: concurrent commits on one Conn share
+// batches (one commit costs about as much as a hundred on a large chain),
+// and each caller still gets its own result: a rule for a chain that does
+// not exist fails alone.
+func ExampleTx_Commit_concurrent() {
 	c := xtnl.OpenFake()
 	defer c.Close()
 	if err := c.AddTable(&xtnl.Table{Family: xtnl.FamilyInet, Name: "agent"}); err != nil {
@@ -83,19 +83,14 @@ func ExampleConn_CommitFunc() {
 		fmt.Println(err)
 		return
 	}
-	errBadPort := errors.New("port 0 refused")
-	allow := func(port uint16) error {
-		return c.CommitFunc(func(tx *xtnl.Tx) error {
-			if port == 0 {
-				return errBadPort // nothing of this transaction is committed
-			}
-			tx.AppendRule(&xtnl.Rule{Family: xtnl.FamilyInet, Table: "agent", Chain: "ports", Exprs: []expr.Expr{
-				&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-				expr.Cmp(nftexpr.CmpOpEq, 1, []byte{byte(port >> 8), byte(port)}),
-				expr.Accept(),
-			}})
-			return nil
-		})
+	allow := func(chain string, port uint16) error {
+		tx := c.Begin()
+		tx.AppendRule(&xtnl.Rule{Family: xtnl.FamilyInet, Table: "agent", Chain: chain, Exprs: []expr.Expr{
+			&nftexpr.Payload{DestRegister: 1, Base: nftexpr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			expr.Cmp(nftexpr.CmpOpEq, 1, []byte{byte(port >> 8), byte(port)}),
+			expr.Accept(),
+		}})
+		return tx.Commit()
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 10)
@@ -103,7 +98,11 @@ func ExampleConn_CommitFunc() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = allow(uint16(i * 1000))
+			chain := "ports"
+			if i == 0 {
+				chain = "nosuch"
+			}
+			errs[i] = allow(chain, uint16(1000+i))
 		}()
 	}
 	wg.Wait()
@@ -112,6 +111,6 @@ func ExampleConn_CommitFunc() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(len(rules), "rules; port 0:", errs[0])
-	// Output: 9 rules; port 0: port 0 refused
+	fmt.Println(len(rules), "rules; the rule for chain nosuch:", errors.Is(errs[0], xtnl.ErrNotExist))
+	// Output: 9 rules; the rule for chain nosuch: true
 }

@@ -23,9 +23,10 @@ import (
 // of others on their way yields until they have queued (within bounds)
 // before committing, and takes them all along.
 //
-// CommitFunc goes further: a caller that finds a batch in the kernel queues
-// the function that builds its transaction, and the next leader builds
-// them all, so the callers of a burst do no work of their own but queue.
+// Expect is for callers that know they come in a burst: on one CPU, callers
+// released together run one after another, and nothing else tells the
+// first that the others are coming (100 such Commit callers made 63
+// commits without it, 2 with it: groupcommit_test.go).
 
 type commitQueue struct {
 	mu      sync.Mutex
@@ -54,12 +55,10 @@ type ExpectedCommit struct{ c *Conn }
 // Done withdraws the announcement.
 func (e ExpectedCommit) Done() { e.c.queue.expected.Add(-1) }
 
-// pendingCommit is one caller's commit: a transaction, or (CommitFunc)
-// the function that builds it, run by whichever goroutine commits it.
+// pendingCommit is one caller's transaction, and where its result goes.
 type pendingCommit struct {
-	tx    *Tx
-	build func(tx *Tx) error
-	done  chan commitResult
+	tx   *Tx
+	done chan commitResult
 }
 
 // commitResult is a transaction's outcome, or (lead set) the order to lead
@@ -78,35 +77,6 @@ func (c *Conn) groupCommit(tx *Tx) error {
 	return c.commitClaimed(tx)
 }
 
-// CommitFunc builds a transaction with build and commits it, as Begin,
-// build and Commit would, except that concurrent callers share the
-// building as well as the commit: a call made while another batch is in
-// the kernel queues build itself, and the goroutine that leads the next
-// batch runs it. A burst of a hundred callers then costs a hundred queue
-// entries, not a hundred transactions built side by side, each growing
-// its caller's stack and heap.
-//
-// build runs exactly once, before the commit, on the calling goroutine or
-// on another one, so it must not depend on which; it must not commit on
-// c itself. If it returns an error, CommitFunc returns that error and
-// commits nothing of it; a transaction it leaves empty commits nothing
-// and succeeds.
-//
-// A call that finds nobody committing commits at once (it does not yield
-// to let others catch up: right after a collection the runtime's sweeper
-// is runnable, and a yield cost a lone append more than the commit saved:
-// bench/README.md, "Measurements behind the design"). So the
-// first of callers released together may commit alone if the others have
-// not run yet, one CPU say; callers that know they come in a burst can
-// announce themselves first with Expect, as for Commit.
-func (c *Conn) CommitFunc(build func(tx *Tx) error) error {
-	if !c.queue.claim() {
-		return c.commitQueued(&pendingCommit{build: build})
-	}
-	p := pendingCommit{build: build} // not queued: stays on the stack
-	return c.commitHeld(&p)
-}
-
 // claim makes the caller the queue's holder, the one to commit next, if
 // nobody is committing.
 func (q *commitQueue) claim() bool {
@@ -117,17 +87,6 @@ func (q *commitQueue) claim() bool {
 	}
 	q.busy = true
 	return true
-}
-
-// commitHeld builds p's transaction (CommitFunc) for the queue's holder,
-// and commits it. Calls arriving while it builds find the queue busy, and
-// go into the batch it commits.
-func (c *Conn) commitHeld(p *pendingCommit) error {
-	if commit, err := c.built(p); !commit {
-		c.handOff()
-		return err
-	}
-	return c.commitClaimed(p.tx)
 }
 
 // commitClaimed commits tx (valid, not empty) for the queue's holder: at
@@ -158,7 +117,7 @@ func (c *Conn) commitQueued(p *pendingCommit) error {
 	if !q.busy {
 		q.busy = true
 		q.mu.Unlock()
-		return c.commitHeld(p)
+		return c.commitClaimed(p.tx)
 	}
 	p.done = make(chan commitResult, 1)
 	q.waiting = append(q.waiting, p)
@@ -170,24 +129,6 @@ func (c *Conn) commitQueued(p *pendingCommit) error {
 	// Calls queued behind a commit: more may be on their way, worth
 	// waiting for as long as a fraction of what a commit costs.
 	return c.leadWith(p, min(expectQuiet, time.Duration(q.lastCommit.Load()/8)))
-}
-
-// built makes sure p's transaction is built (CommitFunc), and reports
-// whether there is anything to commit; if not, err is p's result.
-func (c *Conn) built(p *pendingCommit) (commit bool, err error) {
-	if p.build != nil {
-		build := p.build
-		p.build = nil
-		tx := c.Begin()
-		if err := build(tx); err != nil {
-			return false, err
-		}
-		p.tx = tx
-	}
-	if p.tx.err != nil {
-		return false, p.tx.err
-	}
-	return len(p.tx.ops) > 0, nil
 }
 
 // leadWith commits p's transaction with every one queued, once those
@@ -248,20 +189,9 @@ func (c *Conn) awaitExpected(quiet time.Duration) {
 
 // lead commits one batch, delivers every result, then hands leadership on.
 func (c *Conn) lead(batch []*pendingCommit) {
-	txs := make([]*Tx, 0, len(batch))
-	kept := batch[:0]
-	for _, p := range batch {
-		if commit, err := c.built(p); !commit {
-			p.done <- commitResult{err: err}
-			continue
-		}
-		kept = append(kept, p)
-		txs = append(txs, p.tx)
-	}
-	batch = kept
-	if len(batch) == 0 {
-		c.handOff()
-		return
+	txs := make([]*Tx, len(batch))
+	for i, p := range batch {
+		txs[i] = p.tx
 	}
 	start := time.Now()
 	errs := c.commitTxs(txs)

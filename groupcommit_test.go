@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -96,88 +95,5 @@ func testExpectedCommitsShareBatches(t *testing.T) {
 	}
 	if got := strings.Count(ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c"), "accept"); got != callers-1 {
 		t.Fatalf("chain holds %d rules, want %d", got, callers-1)
-	}
-}
-
-// A burst of CommitFunc calls shares the building as well as the commits:
-// every build runs exactly once, every caller gets its own result (a
-// build's error, a refused operation, an empty transaction's success),
-// every other rule lands once, and the burst costs far fewer commits than
-// callers.
-func TestCommitFuncBurstSharesBatches(t *testing.T) {
-	needTool(t, "nft")
-	atEachGOMAXPROCS(t, testCommitFuncBurst)
-}
-
-func testCommitFuncBurst(t *testing.T) {
-	c, ns := newTestConn(t)
-	setupChain(t, c, FamilyIPv4, "t", "c")
-	const callers, refused, failing, empty = 100, 37, 51, 73
-	errBuild := errors.New("rule spec refused")
-	builds := make([]atomic.Int32, callers)
-	errs := announcedBurst(t, c, callers, func(g int) error {
-		return c.CommitFunc(func(tx *Tx) error {
-			builds[g].Add(1)
-			switch g {
-			case failing:
-				tx.AppendRule(benchRule(FamilyIPv4, "t", "c", g))
-				return errBuild
-			case empty:
-				return nil
-			case refused:
-				tx.AppendRule(benchRule(FamilyIPv4, "t", "nosuchchain", g))
-			default:
-				tx.AppendRule(benchRule(FamilyIPv4, "t", "c", g))
-			}
-			return nil
-		})
-	})
-	for g, err := range errs {
-		if n := builds[g].Load(); n != 1 {
-			t.Errorf("caller %d: built %d times", g, n)
-		}
-		switch {
-		case g == refused && !errors.Is(err, ErrNotExist):
-			t.Errorf("caller %d (missing chain): %v, want ErrNotExist", g, err)
-		case g == failing && err != errBuild:
-			t.Errorf("caller %d (build failed): %v, want the build's error", g, err)
-		case g != refused && g != failing && err != nil:
-			t.Errorf("caller %d: %v", g, err)
-		}
-	}
-	listing := ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c")
-	if got := strings.Count(listing, "accept"); got != callers-3 {
-		t.Fatalf("chain holds %d rules, want %d", got, callers-3)
-	}
-	for _, g := range []int{refused, failing, empty} {
-		if strings.Contains(listing, fmt.Sprintf("10.0.0.%d ", g)) {
-			t.Errorf("caller %d's rule was committed", g)
-		}
-	}
-}
-
-// A lone CommitFunc commits what it built; a build that adds nothing
-// commits nothing.
-func TestCommitFuncAlone(t *testing.T) {
-	c, ns := newTestConn(t)
-	setupChain(t, c, FamilyIPv4, "t", "c")
-	gen0, err := c.Generation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.CommitFunc(func(tx *Tx) error { return nil }); err != nil {
-		t.Fatalf("empty build: %v", err)
-	}
-	if gen, _ := c.Generation(); gen != gen0 {
-		t.Fatalf("an empty build committed (generation %d → %d)", gen0, gen)
-	}
-	if err := c.CommitFunc(func(tx *Tx) error {
-		tx.AppendRule(benchRule(FamilyIPv4, "t", "c", 1))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Count(ns.MustRun(t, "nft", "list", "chain", "ip", "t", "c"), "accept"); got != 1 {
-		t.Fatalf("chain holds %d rules, want 1", got)
 	}
 }

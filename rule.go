@@ -288,7 +288,7 @@ func (c *Conn) ResetCounters(fam Family, table, chain string) ([]*Rule, error) {
 func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Rule, error) {
 	var out []*Rule
 	var rd rawRuleReader
-	err := c.dumpRules(msgType, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, f *ruleFields) error {
+	err := c.dumpRules(anyGeneration, msgType, fam, table, chain, func() { out, rd = out[:0], rawRuleReader{} }, func(what string, f *ruleFields) error {
 		r, err := rd.read(f).Decode()
 		if err != nil {
 			return fmt.Errorf("xtnl: decode %s: %w", what, err)
@@ -303,7 +303,7 @@ func (c *Conn) listRules(msgType uint16, fam Family, table, chain string) ([]*Ru
 // ""), handing each message's attributes to each; start runs before every
 // attempt (a dump interrupted by a commit, or found to have skipped a
 // rule, is started over).
-func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start func(), each func(what string, f *ruleFields) error) error {
+func (c *Conn) dumpRules(pin pinnedGen, msgType uint16, fam Family, table, chain string, start func(), each func(what string, f *ruleFields) error) error {
 	if fam == 0 || table == "" {
 		return invalidf("listing rules needs a family and a table")
 	}
@@ -312,7 +312,7 @@ func (c *Conn) dumpRules(msgType uint16, fam Family, table, chain string, start 
 	// One ruleFields serves every message (each does not keep it): one
 	// of its own per rule would be 1.6 MB of garbage on a 10k dump.
 	var f ruleFields
-	return c.dump(what, msgType, byte(fam), func(e *encoder) {
+	return c.dumpAt(pin, what, msgType, byte(fam), func(e *encoder) {
 		e.str(unix.NFTA_RULE_TABLE, table)
 		if chain != "" {
 			e.str(unix.NFTA_RULE_CHAIN, chain)
@@ -362,41 +362,35 @@ func (r *RawRule) Decode() (*Rule, error) {
 // of a listing share a few large allocations (their structures, their
 // bytes, their chain names), so a chain of 10k rules costs a handful.
 func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error) {
-	rules, _, err := c.ListRulesRawReusing(fam, table, chain, nil)
+	rules, _, err := c.listRulesRaw(fam, table, chain, nil, true)
 	return rules, err
 }
 
-// ListRulesRawReusing is ListRulesRaw for a caller holding an earlier
-// listing of the same rules (prev): a rule dumped exactly as it is in prev
-// (same handle, same bytes) comes back as prev's *RawRule, not as a copy,
-// so re-reading a large chain that changed a little allocates for what
-// changed only. from gives, for each rule returned, its position in prev,
-// or -1 for a rule prev does not hold as it is now (nil when prev is
-// empty). RawRules read back are never written to, so sharing them is
-// safe.
-func (c *Conn) ListRulesRawReusing(fam Family, table, chain string, prev []*RawRule) (rules []*RawRule, from []int32, err error) {
-	return c.listRulesRaw(fam, table, chain, prev, true)
-}
-
-// ListRulesRawCompared is ListRulesRawReusing, except that every rule
-// comes back as a copy of its own, the unchanged ones too (from still
-// tells them). A rule handed back keeps alive the memory it was first read
-// into, which it shares with the rules read along with it: a caller that
-// re-reads a chain again and again, each time from the last listing,
-// reads it this way now and then so that rules long gone do not keep
-// that memory.
-func (c *Conn) ListRulesRawCompared(fam Family, table, chain string, prev []*RawRule) (rules []*RawRule, from []int32, err error) {
-	return c.listRulesRaw(fam, table, chain, prev, false)
-}
-
+// listRulesRaw is ListRulesRaw for a caller holding an earlier listing of
+// the same rules (prev; compat's chain snapshots, through enginehooks).
+// With reuse, a rule dumped exactly as it is in prev (same handle, same
+// bytes) comes back as prev's *RawRule, not as a copy, so re-reading a
+// large chain that changed a little allocates for what changed only.
+// Without, every rule comes back as a copy of its own: a rule handed back
+// keeps alive the memory it was first read into, shared with the rules
+// read along with it, so a caller that keeps re-reading from its last
+// listing reads this way now and then to let rules long gone free it.
+// from gives, for each rule returned, its position in prev, or -1 for a
+// rule prev does not hold as it is now (nil when prev is empty). RawRules
+// read back are never written to, so sharing them is safe.
 func (c *Conn) listRulesRaw(fam Family, table, chain string, prev []*RawRule, reuse bool) (rules []*RawRule, from []int32, err error) {
+	return c.listRulesRawAt(anyGeneration, fam, table, chain, prev, reuse)
+}
+
+// listRulesRawAt is listRulesRaw pinned to a generation (see dumpAt).
+func (c *Conn) listRulesRawAt(pin pinnedGen, fam Family, table, chain string, prev []*RawRule, reuse bool) (rules []*RawRule, from []int32, err error) {
 	if len(prev) > 0 {
 		rules = make([]*RawRule, 0, len(prev)+len(prev)/8)
 		from = make([]int32, 0, cap(rules))
 	}
 	var rd rawRuleReader
 	known := knownRules{prev: prev}
-	err = c.dumpRules(unix.NFT_MSG_GETRULE, fam, table, chain, func() {
+	err = c.dumpRules(pin, unix.NFT_MSG_GETRULE, fam, table, chain, func() {
 		rules, from, rd, known.next = rules[:0], from[:0], rawRuleReader{}, 0
 	}, func(_ string, f *ruleFields) error {
 		r, j := known.find(f)

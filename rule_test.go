@@ -364,7 +364,7 @@ func TestListRulesRawReusing(t *testing.T) {
 	rule5 := fmt.Sprint(first[4].Handle)
 	ns.MustRun(t, "nft", "replace", "rule", "ip", "t", "c", "handle", rule5, "meta", "mark", "0x00000005", "counter", "packets", "7", "bytes", "70", "accept")
 
-	again, from, err := c.ListRulesRawReusing(FamilyIPv4, "t", "c", first)
+	again, from, err := c.listRulesRaw(FamilyIPv4, "t", "c", first, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestListRulesRawReusingAfterDeletions(t *testing.T) {
 	for _, i := range []int{1, 2, 3, 4} {
 		ns.MustRun(t, "nft", "delete", "rule", "ip", "t", "c", "handle", fmt.Sprint(first[i].Handle))
 	}
-	again, from, err := c.ListRulesRawReusing(FamilyIPv4, "t", "c", first)
+	again, from, err := c.listRulesRaw(FamilyIPv4, "t", "c", first, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,11 +72,11 @@ func (c *Conn) Begin() *Tx {
 	return tx
 }
 
-// Grow reserves room for about n more bytes of encoded operations, so a
+// reserve makes room for about n more bytes of encoded operations, so a
 // large transaction built in a loop does not keep reallocating its buffer.
 // It makes room in the list of operations too, for as many as n bytes of
 // rules hold (one per opBytes).
-func (tx *Tx) Grow(n int) {
+func (tx *Tx) reserve(n int) {
 	if n <= 0 {
 		return
 	}
@@ -89,7 +89,7 @@ func (tx *Tx) Grow(n int) {
 }
 
 // opBytes is about the smallest rule message that iptables-style rules
-// make (a match and a verdict): what Grow counts an operation per.
+// make (a match and a verdict): what reserve counts an operation per.
 const opBytes = 384
 
 // Err returns the first operation refused before sending (an invalid
@@ -359,11 +359,11 @@ func backoff(attempt int) {
 	time.Sleep(time.Duration(rand.Int64N(int64(max))))
 }
 
-// Merge appends all of others' operations to tx, in order, and leaves
+// merge appends all of others' operations to tx, in order, and leaves
 // them empty. Large transactions can so be built by several goroutines,
 // each encoding its part into a transaction of its own; the parts are not
 // copied, they go out as they are in the same sendmsg.
-func (tx *Tx) Merge(others ...*Tx) {
+func (tx *Tx) merge(others ...*Tx) {
 	n := 0
 	for _, other := range others {
 		n += len(other.ops)
@@ -378,13 +378,13 @@ func (tx *Tx) Merge(others ...*Tx) {
 	}
 }
 
-// Cut moves the operations added so far into a new transaction and
-// leaves tx empty, with the room it had left (Grow) for what comes next.
+// cut moves the operations added so far into a new transaction and
+// leaves tx empty, with the room it had left (reserve) for what comes next.
 // Nothing is copied: the new transaction's messages stay where they were
 // written. A goroutine encoding many parts of a large transaction can so
-// write them one after the other into one buffer and hand each to Merge
+// write them one after the other into one buffer and hand each to merge
 // in whatever order they belong.
-func (tx *Tx) Cut() *Tx {
+func (tx *Tx) cut() *Tx {
 	part := &Tx{c: tx.c, echo: tx.echo, err: tx.err}
 	n := len(tx.enc.b)
 	part.enc.b = tx.enc.b[:n:n]

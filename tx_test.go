@@ -219,13 +219,13 @@ func TestCutPartsMergeInAnyOrder(t *testing.T) {
 	c, ns := newTestConn(t)
 	setupChain(t, c, FamilyIPv4, "t", "c")
 	w := c.Begin()
-	w.Grow(2 << 20)
+	w.reserve(2 << 20)
 	var parts []*Tx
 	for p := range 3 {
 		for i := p * 10; i < p*10+10; i++ {
 			w.AppendRule(benchRule(FamilyIPv4, "t", "c", i))
 		}
-		parts = append(parts, w.Cut())
+		parts = append(parts, w.cut())
 		if w.Len() != 0 {
 			t.Fatalf("after Cut the transaction holds %d operations", w.Len())
 		}
@@ -237,7 +237,7 @@ func TestCutPartsMergeInAnyOrder(t *testing.T) {
 		}
 	}
 	tx := c.Begin()
-	tx.Merge(parts[2], parts[0], parts[1])
+	tx.merge(parts[2], parts[0], parts[1])
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -267,13 +267,13 @@ func TestCutPartsMergeInAnyOrder(t *testing.T) {
 		}
 		w.AppendRule(r)
 	}
-	bad := w.Cut()
+	bad := w.cut()
 	for i := range 3 {
 		w.AppendRule(benchRule(FamilyIPv4, "t", "c", 200+i))
 	}
-	good := w.Cut()
+	good := w.cut()
 	tx = c.Begin()
-	tx.Merge(good, bad)
+	tx.merge(good, bad)
 	err := tx.Commit()
 	var oe *OpError
 	if !errors.As(err, &oe) || oe.Index != 3+4 || !strings.Contains(oe.Object, "missing") {

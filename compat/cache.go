@@ -20,7 +20,7 @@ import (
 // from the cache are committed conditionally on the generation they were
 // read at (IPTables.update), so a stale read can never be acted on.
 //
-// The state is attached to its connection (xtnl.Conn.Attached) and goes
+// The state is attached to its connection (enginehooks' Attached) and goes
 // with it.
 type connState struct {
 	mu sync.Mutex
@@ -172,7 +172,7 @@ type tableSnap struct {
 type stateKey struct{}
 
 func connStateOf(conn *xtnl.Conn) *connState {
-	return conn.Attached(stateKey{}, func() any { return newConnState() }).(*connState)
+	return engine.Attached(conn, stateKey{}, func() any { return newConnState() }).(*connState)
 }
 
 // newConnState is a connection's state before anything is known.
@@ -383,7 +383,7 @@ func (ipt *IPTables) tableAt(gen uint32, table string, counts bool) (*tableView,
 	if ts != nil && ts.gen == gen && !counts {
 		return ts.table, nil
 	}
-	t, err := readTable(ipt.conn, ipt.fam, table, false)
+	t, err := readTable(ipt.conn, ipt.fam, table)
 	if err != nil {
 		return nil, err
 	}

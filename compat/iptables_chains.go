@@ -60,7 +60,7 @@ func (ipt *IPTables) ClearChain(table, chain string) error {
 	}
 	defer ipt.release(held)
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, table, false)
+		t, err := readTable(ipt.conn, ipt.fam, table)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (ipt *IPTables) RenameChain(table, oldChain, newChain string) error {
 		return err
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, table, false)
+		t, err := readTable(ipt.conn, ipt.fam, table)
 		if err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (ipt *IPTables) DeleteUserChains(table string) error {
 	defer ipt.release(held)
 	var names []string // the chain each operation deletes
 	err = ipt.update(func(tx *xtnl.Tx) error {
-		t, err := readTable(ipt.conn, ipt.fam, table, false)
+		t, err := readTable(ipt.conn, ipt.fam, table)
 		if err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func (ipt *IPTables) ListChains(table string) ([]string, error) {
 		return nil, err
 	}
 	defer ipt.release(held)
-	t, err := readTable(ipt.conn, ipt.fam, table, false)
+	t, err := readTable(ipt.conn, ipt.fam, table)
 	if err != nil {
 		return nil, wrapErr(err)
 	}

@@ -33,31 +33,15 @@ func (ipt *IPTables) ListWithCounters(table, chain string) ([]string, error) {
 }
 
 func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) {
-	gen, err := ipt.conn.Generation()
+	r, err := ipt.rulesetAt(table, chain, counters, false)
 	if err != nil {
 		return nil, wrapErr(err)
-	}
-	t, err := ipt.tableAt(gen, table, counters)
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	chains := t.chains
-	if chain != "" {
-		c := t.chain(chain)
-		if c == nil {
-			return nil, notFound(errNoChain)
-		}
-		chains = []*chainView{c}
 	}
 	var rules [][]string // each chain's
-	total := len(chains)
-	for _, c := range chains {
-		if !c.exists {
+	total := len(r.chains)
+	for _, snap := range r.snaps {
+		if snap == nil {
 			continue
-		}
-		snap, err := ipt.chainAt(gen, table, c.name, counters)
-		if err != nil {
-			return nil, wrapErr(err)
 		}
 		var lines []string
 		if !counters {
@@ -78,7 +62,7 @@ func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) 
 		total += len(lines)
 	}
 	out := prefault.Slice(make([]string, 0, total))
-	for _, c := range chains {
+	for _, c := range r.chains {
 		out = append(out, c.headerLine(counters))
 	}
 	for _, lines := range rules {

@@ -92,74 +92,44 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	return true, nil
 }
 
-// Append adds the rule at the end of the chain.
+// Append adds the rule at the end of the chain. The rule is parsed and
+// encoded on the calling goroutine, then committed; concurrent appends on
+// one connection share their commits (xtnl's group commit).
 func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	ipt, held, err := ipt.bind()
 	if err != nil {
 		return err
 	}
 	defer ipt.release(held)
-	// The chain is written only when it must be: the append goes alone,
-	// and only if the kernel lacks its chain (or table) does it go again
-	// with the built-in chain made first, as iptables-nft makes it on
-	// first use. Re-sending an existing base chain is no-op work for the
-	// kernel but an "add chain" event for every watcher.
-	for ensure := false; ; ensure = true {
-		// Concurrent appends on one connection share commits (xtnl's
-		// group commit), and the parsing too: while a commit is in the
-		// kernel, this call only queues, and the goroutine committing
-		// the next batch parses and encodes it with the others.
-		err := ipt.conn.CommitFunc(func(tx *xtnl.Tx) error {
-			// What the closure captures is never assigned again, so it
-			// holds copies: one allocation for the whole closure.
-			if err := ipt.buildAppend(tx, table, chain, rulespec, ensure); err != nil {
-				return refusedSpec{err}
-			}
-			return nil
-		})
-		refused, isRefusal := err.(refusedSpec)
-		switch {
-		case isRefusal:
-			return refused.err
-		case err == nil:
-			return nil
-		case ensure || !errors.Is(err, xtnl.ErrNotExist) || !IsBuiltinChain(table, chain):
-			return ipt.diagnoseSpec(err, table, chain, rulespec)
-		}
-	}
-}
-
-// buildAppend parses rulespec and encodes its append into tx, after the
-// table and built-in chain if ensure is set.
-func (ipt *IPTables) buildAppend(tx *xtnl.Tx, table, chain string, rulespec []string, ensure bool) error {
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
 		return err
 	}
+	// The chain is written only when it must be: the append goes alone,
+	// and only if the kernel lacks its chain (or table) does it go again
+	// with the built-in chain made first, as iptables-nft makes it on
+	// first use. Re-sending an existing base chain is no-op work for the
+	// kernel but an "add chain" event for every watcher.
+	err = ipt.commitAt(b, table, chain, specs, false)
+	if errors.Is(err, xtnl.ErrNotExist) && IsBuiltinChain(table, chain) {
+		err = ipt.commitAt(b, table, chain, specs, true)
+	}
+	return ipt.diagnose(err, table, chain, specs)
+}
+
+// commitAt commits the append of specs, encoded by b, after the table and
+// built-in chain if ensure is set.
+func (ipt *IPTables) commitAt(b *builder, table, chain string, specs []*Spec, ensure bool) error {
+	tx := ipt.conn.Begin()
 	if ensure {
 		ensureBuiltin(tx, ipt.fam, table, chain)
 	}
-	return addAt(tx, b, nil, 0, specs)
-}
-
-// refusedSpec carries a rule's refusal (parsing or encoding it) through
-// CommitFunc, told apart from the kernel's.
-type refusedSpec struct{ err error }
-
-func (r refusedSpec) Error() string { return r.err.Error() }
-
-// diagnoseSpec is diagnose for a rulespec whose parsed form is gone: it
-// parses it again (it parsed before), on the failure path only.
-func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []string) error {
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, perr := ipt.parse(b, table, chain, rulespec)
-	if perr != nil {
-		return perr
+	if err := addAt(tx, b, nil, 0, specs); err != nil {
+		return err
 	}
-	return ipt.diagnose(err, table, chain, specs)
+	return tx.Commit()
 }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
@@ -168,7 +138,7 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
 		return wrapErr(err)
 	}
-	t, rerr := readTable(ipt.conn, ipt.fam, table, false)
+	t, rerr := readTable(ipt.conn, ipt.fam, table)
 	if rerr != nil {
 		return wrapErr(err)
 	}

@@ -28,24 +28,19 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 		return err
 	}
 	defer ipt.release(held)
-	t, err := readTable(ipt.conn, ipt.fam, table, true)
+	r, err := ipt.rulesetAt(table, chain, o.Verbose, true)
 	if err != nil {
 		return wrapErr(err)
 	}
-	chains := t.chains
-	if chain != "" {
-		c := t.chain(chain)
-		if c == nil {
-			return notFound(errNoChain)
-		}
-		chains = []*chainView{c}
-	}
 	// Every rule is decoded before anything is written: a rule with no
 	// iptables form makes iptables-nft refuse the listing whole.
-	specs := make([][]*Spec, len(chains))
-	for i, c := range chains {
-		for _, r := range c.rules {
-			s, err := DecodeIn(ipt.nsFd(), ipt.fam, r)
+	specs := make([][]*Spec, len(r.chains))
+	for i, snap := range r.snaps {
+		if snap == nil {
+			continue
+		}
+		for n := range snap.rules {
+			s, err := snap.spec(n)
 			if err != nil {
 				return incompatible(err, table, chain)
 			}
@@ -53,11 +48,11 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 		}
 	}
 	bw := bufio.NewWriter(w)
-	for i, c := range chains {
+	for i, c := range r.chains {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
-		writeChainHeader(bw, c, o)
+		writeChainHeader(bw, c, r.refs[c.name], o)
 		for n, s := range specs[i] {
 			bw.WriteString(s.listLine(n+1, o))
 			bw.WriteString("\n")
@@ -96,7 +91,7 @@ func formatNum(n uint64, o ListOptions, table bool) string {
 	return fmt.Sprintf("%dT ", n)
 }
 
-func writeChainHeader(w *bufio.Writer, c *chainView, o ListOptions) {
+func writeChainHeader(w *bufio.Writer, c *chainView, refs int, o ListOptions) {
 	w.WriteString("Chain " + c.name)
 	if c.builtin {
 		w.WriteString(" (policy " + c.policy)
@@ -105,7 +100,7 @@ func writeChainHeader(w *bufio.Writer, c *chainView, o ListOptions) {
 		}
 		w.WriteString(")\n")
 	} else {
-		fmt.Fprintf(w, " (%d references)\n", c.refs)
+		fmt.Fprintf(w, " (%d references)\n", refs)
 	}
 	if o.LineNumbers {
 		fmt.Fprintf(w, "%-4s ", "num")

@@ -129,8 +129,21 @@ func TestThrowawayNamespacesLeaveNothingBehind(t *testing.T) {
 	if maxPinned > xtnl.DefaultMaxIdle {
 		t.Errorf("%d deleted namespaces held by our sockets at once, want at most %d (Pool's MaxIdle)", maxPinned, xtnl.DefaultMaxIdle)
 	}
-	// Without Close: once the Linger has passed, nothing is held.
+	// Without Close: once the Linger has passed, nothing is held. The
+	// closing runs on a timer, late on a busy machine: wait for it up to
+	// a few seconds past the Linger.
 	time.Sleep(xtnl.DefaultLinger + 500*time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		held := 0
+		for id := range socketNamespaces(t) {
+			if deleted[id] {
+				held++
+			}
+		}
+		if held == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	for id, socks := range socketNamespaces(t) {
 		if deleted[id] {
 			t.Errorf("%d sockets still in deleted namespace %v after the Linger", socks, id)

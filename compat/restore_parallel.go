@@ -15,7 +15,7 @@ import (
 // encode as the reading goes on; once the reader has read the run, it
 // encodes the chunks still queued alongside them. Each encoder writes its
 // chunks one after the other into one buffer of its own, cutting each off
-// as a transaction (xtnl.Tx.Cut), and the parts are merged back in input
+// as a transaction (enginehooks' Cut), and the parts are merged back in input
 // order when the run ends. Everything with side effects on the restore's
 // state (tables, chain declarations, other commands) stays sequential,
 // and errors are reported for the first bad line, as a sequential pass
@@ -122,10 +122,10 @@ func (rs *restorer) work(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx) {
 	b := getBuilder()
 	defer putBuilder(b)
 	tx := rs.ipt.conn.Begin()
-	tx.Grow(rs.share)
+	engine.Reserve(tx, rs.share)
 	if spare != nil {
 		t := rs.ipt.conn.Begin()
-		t.Grow(rs.share)
+		engine.Reserve(t, rs.share)
 		spare <- t
 	}
 	rs.encodeChunks(jobs, tx, b)
@@ -135,10 +135,10 @@ func (rs *restorer) work(jobs <-chan *appendChunk, spare chan<- *xtnl.Tx) {
 // one after the other into tx's buffer, each cut off as its own part.
 func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, tx *xtnl.Tx, b *builder) {
 	for c := range jobs {
-		tx.Grow(encodedBytes(c.span.end - c.span.start)) // a no-op while the share lasts
+		engine.Reserve(tx, encodedBytes(c.span.end-c.span.start)) // a no-op while the share lasts
 		c.opLines = make([]int, 0, c.span.lines)
 		c.err = rs.appendsInto(tx, b, c.span, &c.opLines)
-		c.tx = tx.Cut()
+		c.tx = engine.Cut(tx)
 		c.done.Done()
 	}
 }
@@ -155,7 +155,7 @@ func (rs *restorer) flushAppends() error {
 		if span.lines == 0 {
 			return nil
 		}
-		rs.tx.Grow(encodedBytes(span.end - span.start))
+		engine.Reserve(rs.tx, encodedBytes(span.end-span.start))
 		return rs.appendsInto(rs.tx, rs.b, span, &rs.opLines)
 	}
 	if rs.pending.lines > 0 {
@@ -171,7 +171,7 @@ func (rs *restorer) flushAppends() error {
 	case tx = <-rs.spare:
 	default:
 		tx = rs.ipt.conn.Begin()
-		tx.Grow(rs.share)
+		engine.Reserve(tx, rs.share)
 	}
 	rs.encodeChunks(jobs, tx, rs.b)
 	var err error
@@ -190,7 +190,7 @@ func (rs *restorer) flushAppends() error {
 		txs[i] = c.tx
 		lines += len(c.opLines)
 	}
-	rs.tx.Merge(txs...)
+	engine.Merge(rs.tx, txs...)
 	rs.opLines = slices.Grow(rs.opLines, lines)
 	for _, c := range chunks {
 		rs.opLines = append(rs.opLines, c.opLines...)

@@ -47,15 +47,15 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 	bw := bufio.NewWriter(w)
 	var buf bytes.Buffer // one table's text, written once it all decoded
 	for _, name := range tables {
-		t, err := readTable(ipt.conn, ipt.fam, name, true)
+		r, err := ipt.rulesetAt(name, "", o.counters, false)
 		if err != nil {
 			return wrapErr(err)
 		}
-		if !t.exists {
+		if !r.table.exists {
 			continue
 		}
 		buf.Reset()
-		switch err := writeTable(&buf, ipt.nsFd(), t, o.counters); {
+		switch err := writeTable(&buf, r, o.counters); {
 		case errors.Is(err, ErrNotIptables):
 			// A rule nft wrote: iptables-nft-save says so in place of
 			// the table, and goes on.
@@ -69,7 +69,9 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 	return bw.Flush()
 }
 
-func writeTable(w *bytes.Buffer, nsFd int, t *tableView, counters bool) error {
+// writeTable writes a table read by rulesetAt as iptables-nft-save does.
+func writeTable(w *bytes.Buffer, r ruleset, counters bool) error {
+	t := r.table
 	now := time.Now().Format("Mon Jan _2 15:04:05 2006")
 	cmd := "iptables-nft-save"
 	if t.fam == IPv6 {
@@ -83,19 +85,31 @@ func writeTable(w *bytes.Buffer, nsFd int, t *tableView, counters bool) error {
 		}
 		fmt.Fprintf(w, ":%s %s [%d:%d]\n", c.name, policy, c.counters.Packets, c.counters.Bytes)
 	}
-	for _, c := range t.chains {
-		for _, r := range c.rules {
-			s, err := DecodeIn(nsFd, t.fam, r)
+	for _, snap := range r.snaps {
+		if snap == nil {
+			continue
+		}
+		if !counters {
+			lines, err := snap.sLines()
 			if err != nil {
 				return err
 			}
-			if counters {
-				var cnt Counters
-				if s.Counters != nil {
-					cnt = *s.Counters
-				}
-				fmt.Fprintf(w, "[%d:%d] ", cnt.Packets, cnt.Bytes)
+			for _, l := range lines {
+				w.WriteString(l)
+				w.WriteByte('\n')
 			}
+			continue
+		}
+		for i := range snap.rules {
+			s, err := snap.spec(i)
+			if err != nil {
+				return err
+			}
+			var cnt Counters
+			if s.Counters != nil {
+				cnt = *s.Counters
+			}
+			fmt.Fprintf(w, "[%d:%d] ", cnt.Packets, cnt.Bytes)
 			w.WriteString(s.Format(false))
 			w.WriteByte('\n')
 		}
@@ -369,7 +383,7 @@ func (rs *restorer) startTable(name string) error {
 		rs.tx.AddTable(t)
 		return nil
 	}
-	tv, err := readTable(rs.ipt.conn, rs.ipt.fam, name, false)
+	tv, err := readTable(rs.ipt.conn, rs.ipt.fam, name)
 	if err != nil {
 		return err
 	}
@@ -594,7 +608,7 @@ func (ipt *IPTables) ZeroCounters(table, chain string) error {
 // chains (or of chain alone), as iptables-nft -Z does: by setting them anew
 // on each chain the kernel holds.
 func (ipt *IPTables) zeroPolicyCounters(table, chain string) error {
-	t, err := readTable(ipt.conn, ipt.fam, table, false)
+	t, err := readTable(ipt.conn, ipt.fam, table)
 	if err != nil {
 		return wrapErr(err)
 	}

@@ -20,7 +20,7 @@ import (
 // A chain read again after a change is mostly the rules it held before:
 // each rule dumped with the same handle and the very same bytes as in the
 // previous snapshot is that snapshot's rule (not a copy: see
-// Conn.ListRulesRawReusing) and takes its key hash, form and line, so a
+// the engine's listing from an earlier one, enginehooks) and takes its key hash, form and line, so a
 // re-read costs its dump and a comparison per rule, plus the work for
 // what really changed.
 type chainSnap struct {
@@ -74,11 +74,14 @@ func (ipt *IPTables) chainRead(table, chain string, counts bool) (*chainSnap, er
 	if err != nil {
 		return nil, err
 	}
-	return ipt.chainAt(gen, table, chain, counts)
+	return ipt.chainAt(gen, table, chain, counts, false)
 }
 
-// chainAt is chainRead for a generation just read.
-func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*chainSnap, error) {
+// chainAt is chainRead for a generation just read. With pinned, the chain
+// is read only if the ruleset is still at gen (enginehooks'
+// ListRulesRawAt: the caller reads the generation again after reading
+// many chains), else it fails with enginehooks.ErrGenerationMoved.
+func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts, pinned bool) (*chainSnap, error) {
 	var err error
 	st := ipt.state()
 	key := chainKey{ipt.fam, table, chain}
@@ -96,16 +99,16 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 		if prev != nil {
 			known = prev.rules
 		}
-		list := ipt.conn.ListRulesRawReusing
+		// Since the chain was last read whole, more rules went than
+		// half of it: the memory they were read into may be kept by the
+		// few read with them still there. Read it whole again (what
+		// prev knows is still used), not reusing prev's rules.
 		whole = prev == nil || prev.dropped > len(prev.rules)/2
-		if whole {
-			// Since the chain was last read whole, more rules went
-			// than half of it: the memory they were read into may be
-			// kept by the few read with them still there. Read it
-			// whole again (what prev knows is still used).
-			list = ipt.conn.ListRulesRawCompared
+		if pinned {
+			snap.rules, from, err = engine.ListRulesRawAt(ipt.conn, gen, ipt.fam.xtnlFamily(), table, chain, known, !whole)
+		} else {
+			snap.rules, from, err = engine.ListRulesRaw(ipt.conn, ipt.fam.xtnlFamily(), table, chain, known, !whole)
 		}
-		snap.rules, from, err = list(ipt.fam.xtnlFamily(), table, chain, known)
 	}
 	switch {
 	case !isTable(table) || isNotExist(err):
@@ -127,6 +130,19 @@ func (ipt *IPTables) chainAt(gen uint32, table, chain string, counts bool) (*cha
 	st.chargeLocked(snap.size)
 	st.mu.Unlock()
 	return snap, nil
+}
+
+// forgetAt drops the snapshots of a table's chains made at generation
+// gen: a pinned read found the ruleset moved on while it read them.
+func (st *connState) forgetAt(fam Family, table string, gen uint32) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for key, snap := range st.chains {
+		if key.fam == fam && key.table == table && snap.gen == gen {
+			st.bytes -= snap.size
+			delete(st.chains, key)
+		}
+	}
 }
 
 // index hashes the rules' comparison keys, taking from prev (the

@@ -1,17 +1,24 @@
 package compat
 
 import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
-	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/internal/enginehooks"
 )
 
 // tableView is one iptables table as the kernel holds it: its built-in
 // chains (present or not: iptables-nft shows them either way, with policy
-// ACCEPT), its user chains sorted by name, and every chain's rules.
+// ACCEPT) and its user chains sorted by name. It is compat's one view of a
+// ruleset: each chain's rules are a chainSnap (snapshot.go), and both are
+// kept per generation in the connection's state (cache.go), so listings,
+// saves and rule operations read the same snapshots.
 type tableView struct {
 	fam    Family
 	name   string
@@ -29,8 +36,6 @@ type chainView struct {
 	policy   string
 	counters Counters
 	handle   uint64
-	refs     int // rules jumping to it
-	rules    []*xtnl.Rule
 }
 
 func (t *tableView) chain(name string) *chainView {
@@ -45,9 +50,8 @@ func (t *tableView) chain(name string) *chainView {
 	return nil
 }
 
-// readTable reads a table's chains, and with rules all its rules too (in
-// one dump).
-func readTable(conn *xtnl.Conn, fam Family, table string, withRules bool) (*tableView, error) {
+// readTable reads a table's chains.
+func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 	if !isTable(table) {
 		return nil, notFound(errNoChain)
 	}
@@ -102,28 +106,100 @@ func readTable(conn *xtnl.Conn, fam Family, table string, withRules bool) (*tabl
 		}
 		return t, nil
 	}
-	if !withRules {
-		return t, nil
-	}
-	rules, err := conn.ListRules(f, table, "")
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rules {
-		if cv := t.chain(r.Chain); cv != nil {
-			cv.rules = append(cv.rules, r)
+	return t, nil
+}
+
+// rulesetAt reads a table at one generation (chain "" for all its
+// chains, else that one) with each chain's snapshot; with counts, both
+// are read anew, for their counters. With refs, it counts the references
+// to every chain in all the table's rules, as iptables counts them (the
+// rules jumping or going to it; the kernel's use count counts more).
+//
+// Each chain is dumped on its own, as iptables-nft reads a table (one
+// dump of a whole table makes the kernel walk it again from the start for
+// every datagram), with the generation read once before and once after.
+func (ipt *IPTables) rulesetAt(table, chain string, counts, refs bool) (r ruleset, err error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			backoff(attempt)
 		}
-		// References are the rules jumping to a chain, as iptables
-		// counts them (the kernel's use count counts more).
-		if n := len(r.Exprs); n > 0 {
-			if v, ok := r.Exprs[n-1].(*nftexpr.Verdict); ok && v.Chain != "" {
-				if cv := t.chain(v.Chain); cv != nil {
-					cv.refs++
-				}
+		var gen uint32
+		if gen, err = ipt.conn.Generation(); err != nil {
+			return r, err
+		}
+		r, err = ipt.rulesetPinned(gen, table, chain, counts, refs)
+		if err == nil {
+			var now uint32
+			if now, err = ipt.conn.Generation(); err != nil {
+				return r, err
+			}
+			if now == gen {
+				return r, nil
+			}
+		} else if !errors.Is(err, enginehooks.ErrGenerationMoved) {
+			return r, err
+		}
+		ipt.state().forgetAt(ipt.fam, table, gen)
+	}
+	return r, fmt.Errorf("compat: reading table %s: gave up after %d attempts, the ruleset kept changing: %w", table, maxAttempts, enginehooks.ErrGenerationMoved)
+}
+
+// backoff waits a little, randomly and longer after each attempt, so a
+// reader that keeps losing to writers spreads out.
+func backoff(attempt int) {
+	time.Sleep(time.Duration(rand.Int64N(int64(100 * time.Microsecond << min(attempt, 6)))))
+}
+
+// rulesetPinned is one attempt of rulesetAt, at generation gen.
+func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs bool) (r ruleset, err error) {
+	if r.table, err = ipt.tableAt(gen, table, counts); err != nil {
+		return r, err
+	}
+	r.chains = r.table.chains
+	if chain != "" {
+		c := r.table.chain(chain)
+		if c == nil {
+			return r, notFound(errNoChain)
+		}
+		r.chains = []*chainView{c}
+	}
+	r.snaps = make([]*chainSnap, len(r.chains))
+	for i, c := range r.chains {
+		if c.exists {
+			if r.snaps[i], err = ipt.chainAt(gen, table, c.name, counts, true); err != nil {
+				return r, err
 			}
 		}
 	}
-	return t, nil
+	if !refs {
+		return r, nil
+	}
+	r.refs = make(map[string]int)
+	for _, c := range r.table.chains {
+		if !c.exists {
+			continue
+		}
+		s, err := ipt.chainAt(gen, table, c.name, false, true)
+		if err != nil {
+			return r, err
+		}
+		for i := range s.rules {
+			if spec, err := s.spec(i); err == nil && spec.Verdict != "" && !isStandardVerdict(spec.Verdict) {
+				r.refs[spec.Verdict]++
+			}
+		}
+	}
+	return r, nil
+}
+
+// ruleset is what rulesetAt read: the table, the chains asked for and
+// their snapshots (nil for a built-in chain not in the kernel yet), and
+// the references to each chain if counted.
+type ruleset struct {
+	table  *tableView
+	chains []*chainView
+	snaps  []*chainSnap
+	refs   map[string]int
 }
 
 func isNotExist(err error) bool {
@@ -146,17 +222,4 @@ func (c *chainView) headerLine(counters bool) string {
 		return c.policyLine(counters)
 	}
 	return "-N " + c.name
-}
-
-// ruleLines decodes and prints a chain's rules as -S does.
-func ruleLines(nsFd int, fam Family, rules []*xtnl.Rule, counters bool) ([]string, error) {
-	out := make([]string, 0, len(rules))
-	for _, r := range rules {
-		s, err := DecodeIn(nsFd, fam, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s.Format(counters))
-	}
-	return out, nil
 }

@@ -1,0 +1,19 @@
+package xtnl
+
+import "github.com/xtnl/xtnl/internal/enginehooks"
+
+// compat's speed hooks (per-connection state, chain re-reads from an
+// earlier listing, transactions built on several goroutines) go through
+// an internal package rather than this package's API.
+func init() {
+	enginehooks.Register(enginehooks.Hooks[*Conn, *Tx, *RawRule, Family]{
+		Attached:     (*Conn).attachedValue,
+		ListRulesRaw: (*Conn).listRulesRaw,
+		ListRulesRawAt: func(c *Conn, gen uint32, fam Family, table, chain string, prev []*RawRule, reuse bool) ([]*RawRule, []int32, error) {
+			return c.listRulesRawAt(pinnedGen{set: true, gen: gen}, fam, table, chain, prev, reuse)
+		},
+		Reserve: (*Tx).reserve,
+		Cut:     (*Tx).cut,
+		Merge:   (*Tx).merge,
+	})
+}
