@@ -47,32 +47,35 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 	bw := bufio.NewWriter(w)
 	var buf bytes.Buffer // one table's text, written once it all decoded
 	for _, name := range tables {
-		r, err := ipt.rulesetAt(name, "", o.counters, false)
-		if err != nil {
-			return wrapErr(err)
-		}
-		if !r.table.exists {
-			continue
-		}
-		buf.Reset()
-		switch err := writeTable(&buf, r, o.counters); {
+		now := time.Now().Format("Mon Jan _2 15:04:05 2006")
+		r, err := ipt.readRuleset(name, "", o.counters, false, func(t *tableView, snap *chainSnap) error {
+			if snap == nil {
+				buf.Reset()
+				writeTableHead(&buf, t, now)
+				return nil
+			}
+			return writeChainRules(&buf, snap, o.counters)
+		})
+		switch {
 		case errors.Is(err, ErrNotIptables):
 			// A rule nft wrote: iptables-nft-save says so in place of
 			// the table, and goes on.
 			fmt.Fprintf(bw, "# Table `%s' is incompatible, use 'nft' tool.\n", name)
+			continue
 		case err != nil:
 			return wrapErr(err)
-		default:
-			bw.Write(buf.Bytes())
+		case !r.table.exists:
+			continue
 		}
+		fmt.Fprintf(&buf, "COMMIT\n# Completed on %s\n", now)
+		bw.Write(buf.Bytes())
 	}
 	return bw.Flush()
 }
 
-// writeTable writes a table read by rulesetAt as iptables-nft-save does.
-func writeTable(w *bytes.Buffer, r ruleset, counters bool) error {
-	t := r.table
-	now := time.Now().Format("Mon Jan _2 15:04:05 2006")
+// writeTableHead writes a table's header and its chains' lines, as
+// iptables-nft-save does.
+func writeTableHead(w *bytes.Buffer, t *tableView, now string) {
 	cmd := "iptables-nft-save"
 	if t.fam == IPv6 {
 		cmd = "ip6tables-nft-save"
@@ -85,36 +88,35 @@ func writeTable(w *bytes.Buffer, r ruleset, counters bool) error {
 		}
 		fmt.Fprintf(w, ":%s %s [%d:%d]\n", c.name, policy, c.counters.Packets, c.counters.Bytes)
 	}
-	for _, snap := range r.snaps {
-		if snap == nil {
-			continue
+}
+
+// writeChainRules writes a chain's rules as iptables-nft-save does, with
+// their counters first if counters is set.
+func writeChainRules(w *bytes.Buffer, snap *chainSnap, counters bool) error {
+	if !counters {
+		lines, err := snap.sLines()
+		if err != nil {
+			return err
 		}
-		if !counters {
-			lines, err := snap.sLines()
-			if err != nil {
-				return err
-			}
-			for _, l := range lines {
-				w.WriteString(l)
-				w.WriteByte('\n')
-			}
-			continue
-		}
-		for i := range snap.rules {
-			s, err := snap.spec(i)
-			if err != nil {
-				return err
-			}
-			var cnt Counters
-			if s.Counters != nil {
-				cnt = *s.Counters
-			}
-			fmt.Fprintf(w, "[%d:%d] ", cnt.Packets, cnt.Bytes)
-			w.WriteString(s.Format(false))
+		for _, l := range lines {
+			w.WriteString(l)
 			w.WriteByte('\n')
 		}
+		return nil
 	}
-	fmt.Fprintf(w, "COMMIT\n# Completed on %s\n", now)
+	for i := range snap.rules {
+		s, err := snap.spec(i)
+		if err != nil {
+			return err
+		}
+		var cnt Counters
+		if s.Counters != nil {
+			cnt = *s.Counters
+		}
+		fmt.Fprintf(w, "[%d:%d] ", cnt.Packets, cnt.Bytes)
+		w.WriteString(s.Format(false))
+		w.WriteByte('\n')
+	}
 	return nil
 }
 

@@ -119,6 +119,16 @@ func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 // dump of a whole table makes the kernel walk it again from the start for
 // every datagram), with the generation read once before and once after.
 func (ipt *IPTables) rulesetAt(table, chain string, counts, refs bool) (r ruleset, err error) {
+	return ipt.readRuleset(table, chain, counts, refs, nil)
+}
+
+// readRuleset is rulesetAt; with each, every chain's snapshot is handed
+// to each as it is read, in order, rather than kept in the ruleset (a
+// save of a large table then holds one chain at a time, beyond the
+// cache). Each attempt starts with a call with a nil snapshot, once the
+// table's chains are known: what an attempt that started over gave each
+// is to be dropped then.
+func (ipt *IPTables) readRuleset(table, chain string, counts, refs bool, each func(t *tableView, snap *chainSnap) error) (r ruleset, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			backoff(attempt)
@@ -127,7 +137,7 @@ func (ipt *IPTables) rulesetAt(table, chain string, counts, refs bool) (r rulese
 		if gen, err = ipt.conn.Generation(); err != nil {
 			return r, err
 		}
-		r, err = ipt.rulesetPinned(gen, table, chain, counts, refs)
+		r, err = ipt.rulesetPinned(gen, table, chain, counts, refs, each)
 		if err == nil {
 			var now uint32
 			if now, err = ipt.conn.Generation(); err != nil {
@@ -151,7 +161,7 @@ func backoff(attempt int) {
 }
 
 // rulesetPinned is one attempt of rulesetAt, at generation gen.
-func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs bool) (r ruleset, err error) {
+func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs bool, each func(t *tableView, snap *chainSnap) error) (r ruleset, err error) {
 	if r.table, err = ipt.tableAt(gen, table, counts); err != nil {
 		return r, err
 	}
@@ -163,12 +173,23 @@ func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs
 		}
 		r.chains = []*chainView{c}
 	}
-	r.snaps = make([]*chainSnap, len(r.chains))
+	if each == nil {
+		r.snaps = make([]*chainSnap, len(r.chains))
+	} else if err := each(r.table, nil); err != nil {
+		return r, err
+	}
 	for i, c := range r.chains {
-		if c.exists {
-			if r.snaps[i], err = ipt.chainAt(gen, table, c.name, counts, true); err != nil {
-				return r, err
-			}
+		if !c.exists {
+			continue
+		}
+		snap, err := ipt.chainAt(gen, table, c.name, counts, true)
+		if err != nil {
+			return r, err
+		}
+		if each == nil {
+			r.snaps[i] = snap
+		} else if err := each(r.table, snap); err != nil {
+			return r, err
 		}
 	}
 	if !refs {

@@ -4,22 +4,24 @@
 // collector's worth of small objects. A chunk stays alive while anything
 // carved from it does; nothing handed out is ever moved or reused.
 //
-// Chunks double in size from a small first one (a listing of one rule
-// keeps little) up to a bound, and a large chunk's pages are mapped in
-// one call before it is filled (internal/prefault).
+// Chunks double in size from a small first one (a chain of a few rules,
+// as most of a kube-proxy table's are, keeps little) up to a bound, and a
+// large chunk's pages are mapped in one call before it is filled
+// (internal/prefault).
 package chunk
 
 import "github.com/xtnl/xtnl/internal/prefault"
 
-// Bounds of the chunks: values of a type, and bytes.
+// Bounds of the chunks: values of a type, and bytes. The first chunk of
+// bytes is the size of the first copy: a chain of two or three rules (most
+// of a kube-proxy table's 40k chains) then keeps about what it needs.
 const (
 	maxValues = 256
-	minBytes  = 512
 	maxBytes  = 128 << 10
 )
 
 // next is the size of the chunk after one of n, up to limit.
-func next(n, limit int) int { return min(max(2*n, 8), limit) }
+func next(n, limit int) int { return min(max(2*n, 2), limit) }
 
 // Of hands out zero values of T. The zero Of is ready to use.
 type Of[T any] struct{ c []T }
@@ -40,7 +42,7 @@ type Bytes struct{ c []byte }
 // cannot write into its neighbour.
 func Copy[S ~string | ~[]byte](b *Bytes, s S) []byte {
 	if cap(b.c)-len(b.c) < len(s) {
-		b.c = prefault.Slice(make([]byte, 0, max(next(cap(b.c), maxBytes), len(s), minBytes)))
+		b.c = prefault.Slice(make([]byte, 0, max(next(cap(b.c), maxBytes), len(s))))
 	}
 	at := len(b.c)
 	b.c = append(b.c, s...)
