@@ -239,13 +239,14 @@ func (e *Extension) checkProto(ctx *ParseContext) error {
 	if s.Proto == e.Proto && !s.InvProto {
 		return nil
 	}
+	// iptables-nft sends the rule and the kernel refuses it: exit 4.
 	switch {
 	case e.Target:
-		return badSpec("-j "+e.Name, "%s target: only valid for protocol %d (-p %s)", e.Name, e.Proto, formatProto(e.Proto))
+		return kernelRefuses("-j "+e.Name, "%s target: only valid for protocol %d (-p %s)", e.Name, e.Proto, formatProto(e.Proto))
 	case e.protoHint:
-		return badSpec("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
+		return kernelRefuses("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
 	}
-	return badSpec("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
+	return kernelRefuses("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
 }
 
 // nameOf is the name of option ID id: that of the first option declared
