@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -114,8 +115,11 @@ type command struct {
 	jumpto   string
 	rulespec []string // for compat's parser
 	specs    []*compat.Spec
-	help     bool
-	version  string // -V's output line
+	// kernelErr is a rulespec iptables sends and the kernel refuses (a
+	// match used with the wrong -p): reported once the command runs.
+	kernelErr error
+	help      bool
+	version   string // -V's output line
 }
 
 // exitError is an iptables exit with a status and what it printed.
@@ -427,7 +431,11 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 	}
 	if len(c.rulespec) > 0 {
 		specs, err := compat.Parse(fam, c.table, c.chain, c.rulespec)
-		if err != nil {
+		var se *compat.SpecError
+		switch {
+		case errors.As(err, &se) && se.Kernel:
+			c.kernelErr = err
+		case err != nil:
 			return nil, err
 		}
 		c.specs = specs
