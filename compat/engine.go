@@ -58,7 +58,11 @@ func (ctx *ParseContext) kept() [2]uint32 { return ctx.parseState().vals }
 // hands it to the extension's Parse.
 func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInline, invert bool) error {
 	ext := l.inst.Ext
-	args, err := p.takeArgs(tok, opt.Type.args(), inline, hasInline, &invert)
+	n := opt.Type.args()
+	if opt.Type == TypeOptional && (hasInline || p.i+1 >= len(p.args) || strings.HasPrefix(p.args[p.i+1], "-") || strings.HasPrefix(p.args[p.i+1], "!")) {
+		n = 0
+	}
+	args, err := p.takeArgs(tok, n, inline, hasInline, &invert)
 	if err != nil {
 		return err
 	}

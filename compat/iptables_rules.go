@@ -124,7 +124,7 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 		case err == nil:
 			return nil
 		case ensure || !errors.Is(err, xtnl.ErrNotExist) || !IsBuiltinChain(table, chain):
-			return ipt.diagnoseSpec(err, table, chain, rulespec)
+			return ipt.diagnoseSpec("RULE_APPEND", err, table, chain, rulespec)
 		}
 	}
 }
@@ -152,19 +152,21 @@ func (r refusedSpec) Error() string { return r.err.Error() }
 
 // diagnoseSpec is diagnose for a rulespec whose parsed form is gone: it
 // parses it again (it parsed before), on the failure path only.
-func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []string) error {
+func (ipt *IPTables) diagnoseSpec(op string, err error, table, chain string, rulespec []string) error {
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, perr := ipt.parse(b, table, chain, rulespec)
 	if perr != nil {
 		return perr
 	}
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose(op, err, table, chain, specs)
 }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
-// iptables words them.
-func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) error {
+// iptables words them; any other object the kernel does not find (a rate
+// estimator a rateest match names) as iptables-nft relays the kernel's
+// ENOENT for the operation op (RULE_APPEND, RULE_INSERT, RULE_REPLACE).
+func (ipt *IPTables) diagnose(op string, err error, table, chain string, specs []*Spec) error {
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
 		return wrapErr(err)
 	}
@@ -180,6 +182,12 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 			return &Error{msg: "iptables v1.8.9 (nf_tables): Chain '" + s.Verdict + "' does not exist",
 				exitStatus: exitParameterProblem, notExist: true, cause: err}
 		}
+	}
+	var ce *Error
+	var oe *xtnl.OpError
+	if !errors.As(err, &ce) && errors.As(err, &oe) {
+		return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (No such file or directory): rule in chain " + chain,
+			exitStatus: exitResourceProblem, cause: err}
 	}
 	return wrapErr(err)
 }
@@ -236,7 +244,11 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		}
 		return addAt(tx, b, snap.handles(), pos, missing)
 	})
-	return ipt.diagnose(err, table, chain, specs)
+	op := "RULE_INSERT"
+	if pos == 0 {
+		op = "RULE_APPEND"
+	}
+	return ipt.diagnose(op, err, table, chain, specs)
 }
 
 // addAt adds specs, encoded by b, at 1-based position pos of a chain
@@ -289,7 +301,7 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 		}
 		return addAt(tx, b, snap.handles(), pos, specs)
 	})
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose("RULE_INSERT", err, table, chain, specs)
 }
 
 // Replace replaces the rule at 1-based position pos.
@@ -327,7 +339,7 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		tx.ReplaceRawRule(r)
 		return nil
 	})
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose("RULE_REPLACE", err, table, chain, specs)
 }
 
 // Delete deletes the first rule matching rulespec (by meaning).
