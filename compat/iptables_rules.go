@@ -74,6 +74,9 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	}
 	defer ipt.release(held)
 	wants, err := ipt.canonicals(table, chain, rulespec)
+	if isKernelRefusal(err) {
+		return false, nil // no such rule can be in the kernel
+	}
 	if err != nil {
 		return false, err
 	}
@@ -120,7 +123,7 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 		refused, isRefusal := err.(refusedSpec)
 		switch {
 		case isRefusal:
-			return refused.err
+			return refusedByKernel("RULE_APPEND", chain, refused.err)
 		case err == nil:
 			return nil
 		case ensure || !errors.Is(err, xtnl.ErrNotExist) || !IsBuiltinChain(table, chain):
@@ -192,6 +195,24 @@ func (ipt *IPTables) diagnose(op string, err error, table, chain string, specs [
 	return wrapErr(err)
 }
 
+// refusedByKernel words a rulespec the kernel refuses (SpecError.Kernel:
+// a match used with the wrong -p) as iptables-nft relays the kernel's
+// EINVAL for the operation op (RULE_APPEND, RULE_INSERT, RULE_REPLACE);
+// other errors are returned as they are.
+func refusedByKernel(op, chain string, err error) error {
+	if isKernelRefusal(err) {
+		return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (Invalid argument): rule in chain " + chain,
+			exitStatus: exitResourceProblem, cause: err}
+	}
+	return err
+}
+
+// isKernelRefusal tells a rulespec the kernel would refuse.
+func isKernelRefusal(err error) bool {
+	var se *SpecError
+	return errors.As(err, &se) && se.Kernel
+}
+
 func isStandardVerdict(v string) bool { return v == "ACCEPT" || v == "DROP" || v == "RETURN" }
 
 // AppendUnique appends the rule unless the chain already holds it; the
@@ -218,11 +239,15 @@ func (ipt *IPTables) InsertUnique(table, chain string, pos int, rulespec ...stri
 
 // unique adds the specs not yet in the chain (pos 0: append).
 func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) error {
+	op := "RULE_INSERT"
+	if pos == 0 {
+		op = "RULE_APPEND"
+	}
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel(op, chain, err)
 	}
 	wants, err := ipt.canonicalsOf(b, specs, table, chain, rulespec)
 	if err != nil {
@@ -244,10 +269,6 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		}
 		return addAt(tx, b, snap.handles(), pos, missing)
 	})
-	op := "RULE_INSERT"
-	if pos == 0 {
-		op = "RULE_APPEND"
-	}
 	return ipt.diagnose(op, err, table, chain, specs)
 }
 
@@ -289,7 +310,7 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel("RULE_INSERT", chain, err)
 	}
 	if pos < 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
@@ -315,7 +336,7 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel("RULE_REPLACE", chain, err)
 	}
 	if len(specs) != 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): -R requires a rule with one source and one destination address", exitStatus: exitParameterProblem}
@@ -350,6 +371,9 @@ func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
 	}
 	defer ipt.release(held)
 	wants, err := ipt.canonicals(table, chain, rulespec)
+	if isKernelRefusal(err) {
+		return notFound(errBadRule) // no such rule can be in the kernel
+	}
 	if err != nil {
 		return err
 	}

@@ -101,15 +101,6 @@ func (c *command) execute(fam compat.Family, netns string, stdout io.Writer) err
 			}
 		}
 	}
-	if c.kernelErr != nil {
-		// The kernel refuses the rule as iptables-nft sends it; a rule
-		// to check or delete is then not there.
-		op := map[int]string{cmdAppend: "RULE_APPEND", cmdInsert: "RULE_INSERT", cmdReplace: "RULE_REPLACE"}[c.cmd]
-		if op == "" {
-			return compat.ErrorNotFound("Bad rule (does a matching rule exist in that chain?).")
-		}
-		return &exitError{status: 4, msg: " " + op + " failed (Invalid argument): rule in chain " + chain}
-	}
 	switch c.cmd {
 	case cmdAppend:
 		printSpecs()

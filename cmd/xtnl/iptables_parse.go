@@ -115,11 +115,8 @@ type command struct {
 	jumpto   string
 	rulespec []string // for compat's parser
 	specs    []*compat.Spec
-	// kernelErr is a rulespec iptables sends and the kernel refuses (a
-	// match used with the wrong -p): reported once the command runs.
-	kernelErr error
-	help      bool
-	version   string // -V's output line
+	help     bool
+	version  string // -V's output line
 }
 
 // exitError is an iptables exit with a status and what it printed.
@@ -431,11 +428,10 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 	}
 	if len(c.rulespec) > 0 {
 		specs, err := compat.Parse(fam, c.table, c.chain, c.rulespec)
-		var se *compat.SpecError
-		switch {
-		case errors.As(err, &se) && se.Kernel:
-			c.kernelErr = err
-		case err != nil:
+		// A rule iptables sends and the kernel refuses (a match used
+		// with the wrong -p) fails only once the command runs, with
+		// iptables-nft's words for the command (compat's).
+		if se := (*compat.SpecError)(nil); err != nil && !(errors.As(err, &se) && se.Kernel) {
 			return nil, err
 		}
 		c.specs = specs
