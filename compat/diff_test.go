@@ -169,7 +169,8 @@ func needTools(t *testing.T) {
 }
 
 // prepare creates what corpus rules refer to: user chain X in the table,
-// and ipsets s4 / s6 when the rule uses -m set.
+// ipsets s4 / s6 when the rule uses -m set, rate estimators RE1 and RE2
+// when it uses -m rateest.
 func prepare(t *testing.T, ns *netnstest.NS, c corpusCase, ours bool) {
 	t.Helper()
 	if strings.Contains(c.text, "--match-set") || strings.Contains(c.text, "SET ") {
@@ -178,6 +179,15 @@ func prepare(t *testing.T, ns *netnstest.NS, c corpusCase, ours bool) {
 	}
 	if !isTable(c.table) {
 		return
+	}
+	if strings.Contains(c.text, "-m rateest") {
+		// The estimators rateest rules name (RE1, RE2), made by
+		// iptables-nft on both sides in a chain of their own.
+		ipt := iptablesCmd(c.fam)
+		ns.MustRun(t, ipt, "-t", c.table, "-N", "ESTIMATORS")
+		for _, name := range []string{"RE1", "RE2"} {
+			ns.MustRun(t, ipt, "-t", c.table, "-A", "ESTIMATORS", "-j", "RATEEST", "--rateest-name", name, "--rateest-interval", "250ms", "--rateest-ewmalog", "500ms")
+		}
 	}
 	if ours {
 		conn := openConn(t, ns)

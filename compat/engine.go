@@ -58,7 +58,11 @@ func (ctx *ParseContext) kept() [2]uint32 { return ctx.parseState().vals }
 // hands it to the extension's Parse.
 func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInline, invert bool) error {
 	ext := l.inst.Ext
-	args, err := p.takeArgs(tok, opt.Type.args(), inline, hasInline, &invert)
+	n := opt.Type.args()
+	if opt.Type == TypeOptional && (hasInline || p.i+1 >= len(p.args) || strings.HasPrefix(p.args[p.i+1], "-") || strings.HasPrefix(p.args[p.i+1], "!")) {
+		n = 0
+	}
+	args, err := p.takeArgs(tok, n, inline, hasInline, &invert)
 	if err != nil {
 		return err
 	}
@@ -239,13 +243,14 @@ func (e *Extension) checkProto(ctx *ParseContext) error {
 	if s.Proto == e.Proto && !s.InvProto {
 		return nil
 	}
+	// iptables-nft sends the rule and the kernel refuses it: exit 4.
 	switch {
 	case e.Target:
-		return badSpec("-j "+e.Name, "%s target: only valid for protocol %d (-p %s)", e.Name, e.Proto, formatProto(e.Proto))
+		return kernelRefuses("-j "+e.Name, "%s target: only valid for protocol %d (-p %s)", e.Name, e.Proto, formatProto(e.Proto))
 	case e.protoHint:
-		return badSpec("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
+		return kernelRefuses("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
 	}
-	return badSpec("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
+	return kernelRefuses("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
 }
 
 // nameOf is the name of option ID id: that of the first option declared

@@ -24,6 +24,10 @@ type SpecError struct {
 	Token string
 	// Msg says what is wrong, in iptables' words where it has them.
 	Msg string
+	// Kernel tells that iptables leaves this check to the kernel, whose
+	// refusal (EINVAL) makes it exit with status 4, not 2; Msg is then
+	// the kernel's reason, as it logs it.
+	Kernel bool
 }
 
 func (e *SpecError) Error() string {
@@ -40,6 +44,12 @@ func (e *SpecError) Is(target error) bool { return target == ErrBadSpec }
 // a restore's input, which may be the caller's bytes, read in place.
 func badSpec(token, format string, args ...any) error {
 	return &SpecError{Token: strings.Clone(token), Msg: fmt.Sprintf(format, args...)}
+}
+
+// kernelRefuses makes the SpecError of a rule that iptables sends and the
+// kernel refuses (a match used with the wrong -p).
+func kernelRefuses(token, format string, args ...any) error {
+	return &SpecError{Token: strings.Clone(token), Msg: fmt.Sprintf(format, args...), Kernel: true}
 }
 
 // NotIptablesError reports a kernel rule that has no iptables form.

@@ -348,7 +348,11 @@ func wrapErr(err error) error {
 	}
 	var se *SpecError
 	if errors.As(err, &se) {
-		return &Error{msg: "iptables v1.8.9 (nf_tables): " + se.Msg, exitStatus: exitParameterProblem, cause: err}
+		status := exitParameterProblem
+		if se.Kernel {
+			status = exitResourceProblem
+		}
+		return &Error{msg: "iptables v1.8.9 (nf_tables): " + se.Msg, exitStatus: status, cause: err}
 	}
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return &Error{msg: "iptables: " + errNoChain, exitStatus: exitOtherProblem, notExist: true, cause: err}

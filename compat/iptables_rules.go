@@ -74,6 +74,9 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	}
 	defer ipt.release(held)
 	wants, err := ipt.canonicals(table, chain, rulespec)
+	if isKernelRefusal(err) {
+		return false, nil // no such rule can be in the kernel
+	}
 	if err != nil {
 		return false, err
 	}
@@ -105,7 +108,7 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel("RULE_APPEND", chain, err)
 	}
 	// The chain is written only when it must be: the append goes alone,
 	// and only if the kernel lacks its chain (or table) does it go again
@@ -116,7 +119,7 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	if errors.Is(err, xtnl.ErrNotExist) && IsBuiltinChain(table, chain) {
 		err = ipt.commitAt(b, table, chain, specs, true)
 	}
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose("RULE_APPEND", err, table, chain, specs)
 }
 
 // commitAt commits the append of specs, encoded by b, after the table and
@@ -133,8 +136,10 @@ func (ipt *IPTables) commitAt(b *builder, table, chain string, specs []*Spec, en
 }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
-// iptables words them.
-func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) error {
+// iptables words them; any other object the kernel does not find (a rate
+// estimator a rateest match names) as iptables-nft relays the kernel's
+// ENOENT for the operation op (RULE_APPEND, RULE_INSERT, RULE_REPLACE).
+func (ipt *IPTables) diagnose(op string, err error, table, chain string, specs []*Spec) error {
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
 		return wrapErr(err)
 	}
@@ -151,7 +156,31 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 				exitStatus: exitParameterProblem, notExist: true, cause: err}
 		}
 	}
+	var ce *Error
+	var oe *xtnl.OpError
+	if !errors.As(err, &ce) && errors.As(err, &oe) {
+		return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (No such file or directory): rule in chain " + chain,
+			exitStatus: exitResourceProblem, cause: err}
+	}
 	return wrapErr(err)
+}
+
+// refusedByKernel words a rulespec the kernel refuses (SpecError.Kernel:
+// a match used with the wrong -p) as iptables-nft relays the kernel's
+// EINVAL for the operation op (RULE_APPEND, RULE_INSERT, RULE_REPLACE);
+// other errors are returned as they are.
+func refusedByKernel(op, chain string, err error) error {
+	if isKernelRefusal(err) {
+		return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (Invalid argument): rule in chain " + chain,
+			exitStatus: exitResourceProblem, cause: err}
+	}
+	return err
+}
+
+// isKernelRefusal tells a rulespec the kernel would refuse.
+func isKernelRefusal(err error) bool {
+	var se *SpecError
+	return errors.As(err, &se) && se.Kernel
 }
 
 func isStandardVerdict(v string) bool { return v == "ACCEPT" || v == "DROP" || v == "RETURN" }
@@ -180,11 +209,15 @@ func (ipt *IPTables) InsertUnique(table, chain string, pos int, rulespec ...stri
 
 // unique adds the specs not yet in the chain (pos 0: append).
 func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) error {
+	op := "RULE_INSERT"
+	if pos == 0 {
+		op = "RULE_APPEND"
+	}
 	b := getBuilder()
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel(op, chain, err)
 	}
 	wants, err := ipt.canonicalsOf(b, specs, table, chain, rulespec)
 	if err != nil {
@@ -206,7 +239,7 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		}
 		return addAt(tx, b, snap.handles(), pos, missing)
 	})
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose(op, err, table, chain, specs)
 }
 
 // addAt adds specs, encoded by b, at 1-based position pos of a chain
@@ -247,7 +280,7 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel("RULE_INSERT", chain, err)
 	}
 	if pos < 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
@@ -259,7 +292,7 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 		}
 		return addAt(tx, b, snap.handles(), pos, specs)
 	})
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose("RULE_INSERT", err, table, chain, specs)
 }
 
 // Replace replaces the rule at 1-based position pos.
@@ -273,7 +306,7 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 	defer putBuilder(b)
 	specs, err := ipt.parse(b, table, chain, rulespec)
 	if err != nil {
-		return err
+		return refusedByKernel("RULE_REPLACE", chain, err)
 	}
 	if len(specs) != 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): -R requires a rule with one source and one destination address", exitStatus: exitParameterProblem}
@@ -297,7 +330,7 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		tx.ReplaceRawRule(r)
 		return nil
 	})
-	return ipt.diagnose(err, table, chain, specs)
+	return ipt.diagnose("RULE_REPLACE", err, table, chain, specs)
 }
 
 // Delete deletes the first rule matching rulespec (by meaning).
@@ -308,6 +341,9 @@ func (ipt *IPTables) Delete(table, chain string, rulespec ...string) error {
 	}
 	defer ipt.release(held)
 	wants, err := ipt.canonicals(table, chain, rulespec)
+	if isKernelRefusal(err) {
+		return notFound(errBadRule) // no such rule can be in the kernel
+	}
 	if err != nil {
 		return err
 	}

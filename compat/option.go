@@ -69,6 +69,11 @@ const (
 	// TypeMarkMask is "value[/mask]" (or a name from NameFile), as
 	// xtables_parse_val_mask reads it (Val.Mark, Val.Mask).
 	TypeMarkMask
+	// TypeOptional is an argument that may be left out, as the old
+	// parsers that look at the next word themselves take one (rateest's
+	// rates): the next token, unless there is none or it starts with '-'
+	// or '!' (OptionCall.Args is then empty).
+	TypeOptional
 )
 
 // OptionFlag is a set of an option's properties.

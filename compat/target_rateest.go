@@ -14,7 +14,8 @@ import (
 // as iptables' final check does: interval = i - 2 for the first i in 0..5
 // with time <= 250ms << i, ewma_log the largest whose averaging constant
 // stays below the given one (1-30). All three options are required. -S
-// prints the times back from the exponents ("250.0ms", "1.0s", "125us").
+// prints the times back from the exponents ("250.0ms", "1.0s", "125us"),
+// -L the same without "--rateest-" ("name r interval 250.0ms ...").
 
 type rateestInfo struct {
 	name     [16]byte
@@ -101,13 +102,25 @@ func init() {
 		Save: func(info []byte, w *Writer) {
 			var r rateestInfo
 			r.unmarshal(info)
-			interval := uint32(int32(uint32(rateestUnitsPerSec)<<(uint(r.interval+2)&31)) / 4)
-			ewma := interval * uint32(int32(1)<<(uint(r.ewmaLog)&31))
+			interval, ewma := r.times()
 			w.Opt(false, "rateest-name", cString(r.name[:]))
 			w.Opt(false, "rateest-interval", rateestFormat(interval))
 			w.Opt(false, "rateest-ewmalog", rateestFormat(ewma))
 		},
+		Print: func(info []byte, w *Writer) {
+			var r rateestInfo
+			r.unmarshal(info)
+			interval, ewma := r.times()
+			w.WriteString(" name " + cString(r.name[:]) + " interval " + rateestFormat(interval) + " ewmalog " + rateestFormat(ewma))
+		},
 	})
+}
+
+// times are the interval and averaging constant, in microseconds, that
+// the exponents stand for.
+func (r *rateestInfo) times() (interval, ewma uint32) {
+	interval = uint32(int32(uint32(rateestUnitsPerSec)<<(uint(r.interval+2)&31)) / 4)
+	return interval, interval * uint32(int32(1)<<(uint(r.ewmaLog)&31))
 }
 
 // rateestTime parses a time as iptables' RATEEST_get_time does (strtod,

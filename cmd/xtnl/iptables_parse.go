@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -427,7 +428,10 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 	}
 	if len(c.rulespec) > 0 {
 		specs, err := compat.Parse(fam, c.table, c.chain, c.rulespec)
-		if err != nil {
+		// A rule iptables sends and the kernel refuses (a match used
+		// with the wrong -p) fails only once the command runs, with
+		// iptables-nft's words for the command (compat's).
+		if se := (*compat.SpecError)(nil); err != nil && !(errors.As(err, &se) && se.Kernel) {
 			return nil, err
 		}
 		c.specs = specs
