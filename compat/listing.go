@@ -160,7 +160,9 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 			any = "*"
 		}
 		iface := func(name string, inv bool) string {
-			if name == "" {
+			if name == "" || name == "+" && !inv {
+				// "-i +" is a bare load, which iptables-nft reads as no
+				// interface.
 				name = any
 			}
 			if inv {
