@@ -166,7 +166,7 @@ func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []str
 // iptables words them.
 func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) error {
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
-		return wrapErr(err)
+		return kernelRefusal(err, chain)
 	}
 	t, rerr := readTable(ipt.conn, ipt.fam, table, false)
 	if rerr != nil {
@@ -181,7 +181,35 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 				exitStatus: exitParameterProblem, notExist: true, cause: err}
 		}
 	}
-	return wrapErr(err)
+	return kernelRefusal(err, chain)
+}
+
+// kernelRefusal words the kernel's refusal of a rule write into a chain
+// that exists as iptables-nft does (exit status 4): " RULE_APPEND failed
+// (Invalid argument): rule in chain INPUT" for a target the kernel
+// refuses there, "(No such file or directory)" for one it lacks.
+func kernelRefusal(err error, chain string) error {
+	var oe *xtnl.OpError
+	if !errors.As(err, &oe) || oe.Errno == 0 {
+		return wrapErr(err)
+	}
+	var op string
+	switch oe.Op {
+	case "append rule":
+		op = "RULE_APPEND"
+	case "insert rule":
+		op = "RULE_INSERT"
+	case "replace rule":
+		op = "RULE_REPLACE"
+	default:
+		return wrapErr(err)
+	}
+	why := oe.Errno.Error()
+	if why != "" && why[0] >= 'a' && why[0] <= 'z' {
+		why = string(why[0]-'a'+'A') + why[1:] // strerror's capital
+	}
+	return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (" + why + "): rule in chain " + chain,
+		exitStatus: exitResourceProblem, cause: err}
 }
 
 func isStandardVerdict(v string) bool { return v == "ACCEPT" || v == "DROP" || v == "RETURN" }
