@@ -31,6 +31,7 @@ func init() {
 		Native: func(_ []byte, _ EncodeContext, b []byte) ([]byte, bool) {
 			return append(b, traceExprs...), true
 		},
+		Save:  func([]byte, *Writer) {},
 		Print: func([]byte, *Writer) {},
 	})
 	registerNative(traceDecode)
