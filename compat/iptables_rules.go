@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
 )
 
 // maxAttempts bounds the retries of a read-decide-commit cycle that keeps
@@ -166,7 +167,7 @@ func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []str
 // iptables words them.
 func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) error {
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
-		return kernelRefusal(err, chain)
+		return ruleRefused(err, chain)
 	}
 	t, rerr := readTable(ipt.conn, ipt.fam, table, false)
 	if rerr != nil {
@@ -181,34 +182,35 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 				exitStatus: exitParameterProblem, notExist: true, cause: err}
 		}
 	}
-	return kernelRefusal(err, chain)
+	return ruleRefused(err, chain)
 }
 
-// kernelRefusal words the kernel's refusal of a rule write into a chain
-// that exists as iptables-nft does (exit status 4): " RULE_APPEND failed
-// (Invalid argument): rule in chain INPUT" for a target the kernel
-// refuses there, "(No such file or directory)" for one it lacks.
-func kernelRefusal(err error, chain string) error {
-	var oe *xtnl.OpError
-	if !errors.As(err, &oe) || oe.Errno == 0 {
+// ruleRefused words the kernel's refusal of a rule as iptables-nft does,
+// once the chain is known to be there: " RULE_APPEND failed (Invalid
+// argument): rule in chain INPUT", exit status 4 (an extension the
+// kernel lacks or refuses: ENOENT, EINVAL, ERANGE ...). Anything else
+// keeps wrapErr's words.
+func ruleRefused(err error, chain string) error {
+	var op *xtnl.OpError
+	if !errors.As(err, &op) || op.Errno == 0 || op.Errno == unix.EPERM || op.Errno == unix.EACCES {
 		return wrapErr(err)
 	}
-	var op string
-	switch oe.Op {
+	var what string
+	switch op.Op {
 	case "append rule":
-		op = "RULE_APPEND"
+		what = "RULE_APPEND"
 	case "insert rule":
-		op = "RULE_INSERT"
+		what = "RULE_INSERT"
 	case "replace rule":
-		op = "RULE_REPLACE"
+		what = "RULE_REPLACE"
 	default:
 		return wrapErr(err)
 	}
-	why := oe.Errno.Error()
-	if why != "" && why[0] >= 'a' && why[0] <= 'z' {
-		why = string(why[0]-'a'+'A') + why[1:] // strerror's capital
+	text := op.Errno.Error()
+	if text != "" {
+		text = strings.ToUpper(text[:1]) + text[1:]
 	}
-	return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (" + why + "): rule in chain " + chain,
+	return &Error{msg: "iptables v1.8.9 (nf_tables):  " + what + " failed (" + text + "): rule in chain " + chain,
 		exitStatus: exitResourceProblem, cause: err}
 }
 
