@@ -161,8 +161,8 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 		}
 		iface := func(name string, inv bool) string {
 			if name == "" || name == "+" && !inv {
-				// "-i +" is a bare load, which iptables-nft reads as no
-				// interface.
+				// "-i +" is written as a bare load iptables-nft reads
+				// back as no interface at all.
 				name = any
 			}
 			if inv {
