@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
 )
 
 // maxAttempts bounds the retries of a read-decide-commit cycle that keeps
@@ -119,7 +120,7 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 	if errors.Is(err, xtnl.ErrNotExist) && IsBuiltinChain(table, chain) {
 		err = ipt.commitAt(b, table, chain, specs, true)
 	}
-	return ipt.diagnose("RULE_APPEND", err, table, chain, specs)
+	return ipt.diagnose(err, table, chain, specs)
 }
 
 // commitAt commits the append of specs, encoded by b, after the table and
@@ -136,12 +137,12 @@ func (ipt *IPTables) commitAt(b *builder, table, chain string, specs []*Spec, en
 }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as
-// iptables words them; any other object the kernel does not find (a rate
-// estimator a rateest match names) as iptables-nft relays the kernel's
-// ENOENT for the operation op (RULE_APPEND, RULE_INSERT, RULE_REPLACE).
-func (ipt *IPTables) diagnose(op string, err error, table, chain string, specs []*Spec) error {
+// iptables words them; any other refusal (an object the kernel does not
+// find, such as a rate estimator a rateest match names) as iptables-nft
+// relays the kernel's (ruleRefused).
+func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) error {
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
-		return wrapErr(err)
+		return ruleRefused(err, chain)
 	}
 	t, rerr := readTable(ipt.conn, ipt.fam, table)
 	if rerr != nil {
@@ -156,13 +157,36 @@ func (ipt *IPTables) diagnose(op string, err error, table, chain string, specs [
 				exitStatus: exitParameterProblem, notExist: true, cause: err}
 		}
 	}
-	var ce *Error
-	var oe *xtnl.OpError
-	if !errors.As(err, &ce) && errors.As(err, &oe) {
-		return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (No such file or directory): rule in chain " + chain,
-			exitStatus: exitResourceProblem, cause: err}
+	return ruleRefused(err, chain)
+}
+
+// ruleRefused words the kernel's refusal of a rule as iptables-nft does,
+// once the chain is known to be there: " RULE_APPEND failed (Invalid
+// argument): rule in chain INPUT", exit status 4 (an extension the
+// kernel lacks or refuses: ENOENT, EINVAL, ERANGE ...). Anything else
+// keeps wrapErr's words.
+func ruleRefused(err error, chain string) error {
+	var op *xtnl.OpError
+	if !errors.As(err, &op) || op.Errno == 0 || op.Errno == unix.EPERM || op.Errno == unix.EACCES {
+		return wrapErr(err)
 	}
-	return wrapErr(err)
+	var what string
+	switch op.Op {
+	case "append rule":
+		what = "RULE_APPEND"
+	case "insert rule":
+		what = "RULE_INSERT"
+	case "replace rule":
+		what = "RULE_REPLACE"
+	default:
+		return wrapErr(err)
+	}
+	text := op.Errno.Error()
+	if text != "" {
+		text = strings.ToUpper(text[:1]) + text[1:]
+	}
+	return &Error{msg: "iptables v1.8.9 (nf_tables):  " + what + " failed (" + text + "): rule in chain " + chain,
+		exitStatus: exitResourceProblem, cause: err}
 }
 
 // refusedByKernel words a rulespec the kernel refuses (SpecError.Kernel:
@@ -239,7 +263,7 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 		}
 		return addAt(tx, b, snap.handles(), pos, missing)
 	})
-	return ipt.diagnose(op, err, table, chain, specs)
+	return ipt.diagnose(err, table, chain, specs)
 }
 
 // addAt adds specs, encoded by b, at 1-based position pos of a chain
@@ -292,7 +316,7 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 		}
 		return addAt(tx, b, snap.handles(), pos, specs)
 	})
-	return ipt.diagnose("RULE_INSERT", err, table, chain, specs)
+	return ipt.diagnose(err, table, chain, specs)
 }
 
 // Replace replaces the rule at 1-based position pos.
@@ -330,7 +354,7 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		tx.ReplaceRawRule(r)
 		return nil
 	})
-	return ipt.diagnose("RULE_REPLACE", err, table, chain, specs)
+	return ipt.diagnose(err, table, chain, specs)
 }
 
 // Delete deletes the first rule matching rulespec (by meaning).

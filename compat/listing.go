@@ -155,7 +155,9 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 			any = "*"
 		}
 		iface := func(name string, inv bool) string {
-			if name == "" {
+			if name == "" || name == "+" && !inv {
+				// "-i +" is written as a bare load iptables-nft reads
+				// back as no interface at all.
 				name = any
 			}
 			if inv {

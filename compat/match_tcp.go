@@ -169,10 +169,13 @@ func tcpNative(info []byte, ctx EncodeContext, b []byte) ([]byte, bool) {
 	if t.option != 0 || inv&^(tcpInvSrcPt|tcpInvDstPt|tcpInvFlags) != 0 {
 		return b, false
 	}
-	if t.testsNoPort() && t.flgMask == 0 && inv&tcpInvFlags == 0 {
-		return b, false // tests nothing: iptables-nft sends the xt match
+	if t.testsNoPort() && t.flgMask == 0 && t.flgCmp == 0 && inv == 0 {
+		// All zero (tcp_all_zero, which compares the negations too):
+		// iptables-nft sends the xt match. A negated full range ("!
+		// --sport :") is not all zero: it goes native and writes nothing.
+		return b, false
 	}
-	if t.flgMask != 0 || inv&tcpInvFlags != 0 {
+	if t.flgMask != 0 {
 		b = expr.AppendPayload(b, nftexpr.PayloadBaseTransportHeader, 13, 1, 1)
 		b = expr.AppendBitwise(b, 1, 1, 1, []byte{t.flgMask}, []byte{0})
 		b = expr.AppendCmp(b, cmpOp(inv&tcpInvFlags != 0), 1, []byte{t.flgCmp})

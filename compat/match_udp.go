@@ -59,7 +59,9 @@ func init() {
 			if ctx.Spec.Proto != 17 {
 				return b, false // as tcp: keep a kernel rule's xt form
 			}
-			if u.invflags&^(portsInvSrc|portsInvDst) != 0 || u.testsNoPort() {
+			// The xt match unless it is all zero (udp_all_zero, negations
+			// included): "! --sport :" goes native and writes nothing.
+			if u.invflags&^(portsInvSrc|portsInvDst) != 0 || u.testsNoPort() && u.invflags == 0 {
 				return b, false
 			}
 			return u.appendNative(b, u.invflags), true

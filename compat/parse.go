@@ -40,7 +40,7 @@ var coreOptions = []coreOption{
 	{'m', []string{"match"}, 1, false},
 	{'j', []string{"jump"}, 1, false},
 	{'g', []string{"goto"}, 1, false},
-	{'c', []string{"set-counters"}, 2, false},
+	{'c', []string{"set-counters"}, 1, false},
 	{'4', []string{"ipv4"}, 0, false},
 	{'6', []string{"ipv6"}, 0, false},
 }
@@ -199,10 +199,15 @@ func (p *parser) option(tok string, invert bool) error {
 		}
 	}
 	if !long {
-		// Short options: only iptables' own, each a token of its own.
-		if len(tok) == 2 {
-			if i := coreByShort[tok[1]]; i > 0 {
-				return p.core(coreOptions[i-1], tok, "", false, invert)
+		// Short options: only iptables' own. An argument may be attached
+		// ("-ptcp"), as getopt allows for an option that takes one.
+		if i := coreByShort[tok[1]]; i > 0 {
+			o := coreOptions[i-1]
+			if len(tok) == 2 {
+				return p.core(o, tok, "", false, invert)
+			}
+			if o.args > 0 {
+				return p.core(o, tok, tok[2:], true, invert)
 			}
 		}
 		return badSpec(tok, "unknown option \"%s\"", tok)
@@ -340,6 +345,13 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 	if err != nil {
 		return err
 	}
+	if hasInline && strings.IndexByte("psdioj", o.short) >= 0 {
+		// iptables 1.8.9 reads these from argv[optind-1], which is the
+		// whole word when the value was attached to it: "--protocol=tcp"
+		// is the protocol "--protocol=tcp", "-ieth0" the interface
+		// "-ieth0".
+		args = []string{tok}
+	}
 	if invert && !o.invert {
 		return badSpec(tok, "cannot have ! before -%c", o.short)
 	}
@@ -396,13 +408,9 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 	case 'j', 'g':
 		return p.jump(tok, args[0], o.short == 'g')
 	case 'c':
-		pk, err1 := strconv.ParseUint(args[0], 10, 64)
-		by, err2 := strconv.ParseUint(args[1], 10, 64)
-		if err1 != nil {
-			return badSpec(args[0], "packet counter not numeric")
-		}
-		if err2 != nil {
-			return badSpec(args[1], "byte counter not numeric")
+		pk, by, err := p.counterArgs(args[0])
+		if err != nil {
+			return err
 		}
 		p.counters = Counters{Packets: pk, Bytes: by}
 		s.Counters = &p.counters
@@ -416,6 +424,38 @@ func (p *parser) core(o coreOption, tok, inline string, hasInline, invert bool) 
 		}
 	}
 	return nil
+}
+
+// counterArgs reads -c's counters as iptables 1.8.9 does: "PKTS,BYTES"
+// in one word (the comma looked for from its second byte), else the
+// bytes in the next word unless that starts with '-' or '!'; each read
+// as sscanf's %llu (leading blanks, a sign, digits up to the first
+// other byte, a '-' negating modulo 2^64, overflow giving the maximum).
+func (p *parser) counterArgs(pcnt string) (pk, by uint64, err error) {
+	bcnt, found := "", false
+	if len(pcnt) > 1 {
+		if k := strings.IndexByte(pcnt[1:], ','); k >= 0 {
+			bcnt, found = pcnt[k+2:], true
+		}
+	}
+	if !found && p.i+1 < len(p.args) {
+		if next := p.args[p.i+1]; next == "" || next[0] != '-' && next[0] != '!' {
+			bcnt, found = next, true
+			p.i++
+		}
+	}
+	if !found {
+		return 0, 0, badSpec(pcnt, "-c requires packet and byte counter")
+	}
+	pk, n, _ := strtoul(pcnt, 10)
+	if n == 0 {
+		return 0, 0, badSpec(pcnt, "-c packet counter not numeric")
+	}
+	by, n, _ = strtoul(bcnt, 10)
+	if n == 0 {
+		return 0, 0, badSpec(bcnt, "-c byte counter not numeric")
+	}
+	return pk, by, nil
 }
 
 func (p *parser) load(ext *Extension) error {

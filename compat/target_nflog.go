@@ -10,20 +10,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// NFLOG: -j NFLOG (struct xt_nflog_info, 76 bytes): u32 len, u16 group,
-// u16 threshold, u16 flags, u16 pad, char prefix[64]. Always native: an
-// nftables log expression.
+// NFLOG: -j NFLOG, always native (an nftables log expression), so its
+// payload is iptables-nft's own struct xt_nflog_info_nft (140 bytes): u32
+// len, u16 group, u16 threshold, u16 flags, u16 pad, char prefix[128].
+// The kernel's xt_nflog_info has a 64-byte prefix, but iptables-nft
+// writes the prefix as given (up to 127 bytes, NF_LOG_PREFIXLEN) and
+// reads it back whole. --nflog-size sets the COPY_LEN flag, and -S prints
+// it whenever the flag is set, "--nflog-size 0" included.
 
 type nflogInfo struct {
 	len                     uint32
 	group, threshold, flags uint16
-	prefix                  [64]byte
+	prefix                  [nflogPrefixLen]byte
 }
+
+// nflogPrefixLen is NF_LOG_PREFIXLEN, the prefix iptables-nft keeps.
+const nflogPrefixLen = 128
 
 func (n *nflogInfo) unmarshal(b []byte) {
 	n.len = hostOrder.Uint32(b[0:])
 	n.group, n.threshold, n.flags = hostOrder.Uint16(b[4:]), hostOrder.Uint16(b[6:]), hostOrder.Uint16(b[8:])
-	copy(n.prefix[:], b[12:76])
+	copy(n.prefix[:], b[12:12+nflogPrefixLen])
 }
 
 func (n *nflogInfo) marshal(b []byte) {
@@ -31,7 +38,7 @@ func (n *nflogInfo) marshal(b []byte) {
 	hostOrder.PutUint16(b[4:], n.group)
 	hostOrder.PutUint16(b[6:], n.threshold)
 	hostOrder.PutUint16(b[8:], n.flags)
-	copy(b[12:76], n.prefix[:])
+	copy(b[12:12+nflogPrefixLen], n.prefix[:])
 }
 
 const nflogFCopyLen = 0x1
@@ -46,13 +53,13 @@ const (
 
 func init() {
 	Register(&Extension{
-		Name: "NFLOG", Target: true, Revision: 0, Size: 76,
+		Name: "NFLOG", Target: true, Revision: 0, Size: 12 + nflogPrefixLen,
 		Options: []Option{
-			{Name: "nflog-group", ID: nflogOptGroup, Type: TypeString},
+			{Name: "nflog-group", ID: nflogOptGroup, Type: TypeUint16},
 			{Name: "nflog-prefix", ID: nflogOptPrefix, Type: TypeString},
-			{Name: "nflog-range", ID: nflogOptRange, Type: TypeString},
-			{Name: "nflog-size", ID: nflogOptSize, Type: TypeString},
-			{Name: "nflog-threshold", ID: nflogOptThreshold, Type: TypeString},
+			{Name: "nflog-range", ID: nflogOptRange, Type: TypeUint32, Excl: 1 << nflogOptSize},
+			{Name: "nflog-size", ID: nflogOptSize, Type: TypeUint32, Excl: 1 << nflogOptRange},
+			{Name: "nflog-threshold", ID: nflogOptThreshold, Type: TypeUint16},
 		},
 		Parse: func(info []byte, c *OptionCall) error {
 			var n nflogInfo
@@ -92,34 +99,25 @@ func init() {
 }
 
 func (n *nflogInfo) parse(c *OptionCall) error {
-	a := c.Arg()
 	switch c.Option.ID {
 	case nflogOptGroup:
-		v, ok := parseUint(a, 0, 0xffff)
-		if !ok {
-			return badSpec(a, "NFLOG: Bad value for option \"--nflog-group\"")
-		}
-		n.group = uint16(v)
+		n.group = uint16(c.Val.Uint)
 	case nflogOptPrefix:
+		a := c.Arg()
+		if a == "" { // the option's .min = 1
+			return badSpec(a, "Argument must have a minimum length of 1 characters")
+		}
 		if strings.ContainsRune(a, '\n') {
-			return badSpec(a, "Newlines are not allowed in --nflog-prefix")
+			return badSpec(a, "Newlines not allowed in --log-prefix")
 		}
 		putCString(n.prefix[:], a)
 	case nflogOptRange, nflogOptSize:
-		v, ok := parseUint(a, 0, 0xffffffff)
-		if !ok {
-			return badSpec(a, "NFLOG: Bad value for option \"--%s\"", c.Option.Name)
-		}
-		n.len = uint32(v)
+		n.len = uint32(c.Val.Uint)
 		if c.Option.ID == nflogOptSize {
 			n.flags |= nflogFCopyLen
 		}
 	case nflogOptThreshold:
-		v, ok := parseUint(a, 0, 0xffff)
-		if !ok {
-			return badSpec(a, "NFLOG: Bad value for option \"--nflog-threshold\"")
-		}
-		n.threshold = uint16(v)
+		n.threshold = uint16(c.Val.Uint)
 	}
 	return nil
 }
@@ -158,12 +156,10 @@ func nflogSave(info []byte, w *Writer) {
 	if n.group != 0 {
 		w.Opt(false, "nflog-group", strconv.Itoa(int(n.group)))
 	}
-	if n.len != 0 {
-		if n.flags&nflogFCopyLen != 0 {
-			w.Opt(false, "nflog-size", strconv.FormatUint(uint64(n.len), 10))
-		} else {
-			w.Opt(false, "nflog-range", strconv.FormatUint(uint64(n.len), 10))
-		}
+	if n.flags&nflogFCopyLen != 0 {
+		w.Opt(false, "nflog-size", strconv.FormatUint(uint64(n.len), 10))
+	} else if n.len != 0 {
+		w.Opt(false, "nflog-range", strconv.FormatUint(uint64(n.len), 10))
 	}
 	if n.threshold != 0 {
 		w.Opt(false, "nflog-threshold", strconv.Itoa(int(n.threshold)))

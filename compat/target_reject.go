@@ -4,6 +4,8 @@ import "strings"
 
 // REJECT: -j REJECT [--reject-with TYPE] (ipt_reject_info /
 // ip6t_reject_info: u32 with). Only in the INPUT, FORWARD and OUTPUT hooks.
+// tcp-reset without -p tcp (or with it negated) goes to the kernel, which
+// refuses it, as iptables-nft lets it (exit status 4).
 
 type rejectType struct {
 	name, alias string
@@ -31,16 +33,11 @@ var rejectTypes6 = []rejectType{
 	{"icmp6-reject-route", "reject-route", 8},
 }
 
-const (
-	rejectTCPReset4 = 7
-	rejectTCPReset6 = 6
-)
-
 func init() {
 	for _, fam := range []Family{IPv4, IPv6} {
-		types, def, rst := rejectTypes4, uint32(3), uint32(rejectTCPReset4)
+		types, def := rejectTypes4, uint32(3)
 		if fam == IPv6 {
-			types, def, rst = rejectTypes6, 4, rejectTCPReset6
+			types, def = rejectTypes6, 4
 		}
 		// The payload is ipt_reject_info / ip6t_reject_info: u32 with.
 		Register(&Extension{
@@ -56,12 +53,6 @@ func init() {
 					}
 				}
 				return badSpec(c.Arg(), "unknown reject type \"%s\"", c.Arg())
-			},
-			Final: func(info []byte, ctx *ParseContext) error {
-				if hostOrder.Uint32(info) == rst && (ctx.Spec.Proto != 6 || ctx.Spec.InvProto) {
-					return badSpec("tcp-reset", "REJECT: TCP RST can only be used with -p tcp")
-				}
-				return nil
 			},
 			Save: func(info []byte, w *Writer) {
 				name := "unknown"

@@ -10,7 +10,8 @@ import "strconv"
 // --tproxy-mark without a mask sets all ones. --on-port is resolved like
 // getaddrinfo's service ("65536" wraps to 0). -S always prints all three
 // options. The kernel allows TPROXY only in the mangle table's PREROUTING
-// chain, and only with -p tcp or -p udp (not negated).
+// chain, and only with -p tcp or -p udp (not negated): without, the rule
+// goes to the kernel, which refuses it, as iptables-nft lets it.
 
 type tproxyInfo struct {
 	markMask, markValue uint32
@@ -66,12 +67,6 @@ func init() {
 					t.markValue, t.markMask = c.Val.Mark, c.Val.Mask
 				}
 				t.marshal(info)
-				return nil
-			},
-			Final: func(_ []byte, ctx *ParseContext) error {
-				if p := ctx.Spec.Proto; p != 6 && p != 17 || ctx.Spec.InvProto {
-					return badSpec("-j TPROXY", "TPROXY: Can be used only with -p tcp or -p udp")
-				}
 				return nil
 			},
 			Save: func(info []byte, w *Writer) {
