@@ -3,6 +3,7 @@ package xtnl
 import (
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -260,49 +261,49 @@ func decodeChain(b []byte) (*Chain, error) {
 	ch := &Chain{Family: Family(b[0])}
 	var base BaseChain
 	hasHook := false
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_CHAIN_TABLE:
-			ch.Table = a.str()
+			ch.Table = a.String()
 		case unix.NFTA_CHAIN_NAME:
-			ch.Name = a.str()
+			ch.Name = a.String()
 		case unix.NFTA_CHAIN_HANDLE:
-			ch.Handle = a.u64()
+			ch.Handle = a.Uint64()
 		case unix.NFTA_CHAIN_USE:
-			ch.Use = a.u32()
+			ch.Use = a.Uint32()
 		case nftaChainFlags:
-			ch.Flags = a.u32()
+			ch.Flags = a.Uint32()
 		case unix.NFTA_CHAIN_TYPE:
-			base.Type = ChainType(a.str())
+			base.Type = ChainType(a.String())
 		case unix.NFTA_CHAIN_POLICY:
-			p := Policy(a.u32())
+			p := Policy(a.Uint32())
 			base.Policy = &p
 		case unix.NFTA_CHAIN_HOOK:
 			hasHook = true
-			h := attrs{b: a.data}
-			for h.next() {
-				switch h.typ {
+			h := nlattr.NewDecoder(a.Bytes())
+			for h.Next() {
+				switch h.Type() {
 				case unix.NFTA_HOOK_HOOKNUM:
-					base.Hook = Hook(h.u32())
+					base.Hook = Hook(h.Uint32())
 				case unix.NFTA_HOOK_PRIORITY:
-					base.Priority = int32(h.u32())
+					base.Priority = int32(h.Uint32())
 				case unix.NFTA_HOOK_DEV:
-					base.Device = h.str()
+					base.Device = h.String()
 				}
 			}
-			if h.err != nil {
-				return nil, h.err
+			if h.Err() != nil {
+				return nil, malformed(h.Err())
 			}
 		case unix.NFTA_CHAIN_COUNTERS:
 			var cnt Counters
-			ca := attrs{b: a.data}
-			for ca.next() {
-				switch ca.typ {
+			ca := nlattr.NewDecoder(a.Bytes())
+			for ca.Next() {
+				switch ca.Type() {
 				case unix.NFTA_COUNTER_BYTES:
-					cnt.Bytes = ca.u64()
+					cnt.Bytes = ca.Uint64()
 				case unix.NFTA_COUNTER_PACKETS:
-					cnt.Packets = ca.u64()
+					cnt.Packets = ca.Uint64()
 				}
 			}
 			ch.Counters = &cnt
@@ -311,7 +312,7 @@ func decodeChain(b []byte) (*Chain, error) {
 	if hasHook {
 		ch.Base = &base
 	}
-	return ch, a.err
+	return ch, malformed(a.Err())
 }
 
 // AddChain adds ch (for an existing chain: updates its policy).

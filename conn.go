@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
@@ -380,15 +381,15 @@ func (c *Conn) generationLocked() (uint32, error) {
 				if len(m.Data) < nfgenmsgLen {
 					return ErrTruncated
 				}
-				a := attrs{b: m.Data[nfgenmsgLen:]}
-				for a.next() {
-					if a.typ == nftaGenID {
-						gen = a.u32()
+				a := nlattr.NewDecoder(m.Data[nfgenmsgLen:])
+				for a.Next() {
+					if a.Type() == nftaGenID {
+						gen = a.Uint32()
 						got = true
 					}
 				}
-				if a.err != nil {
-					return a.err
+				if a.Err() != nil {
+					return malformed(a.Err())
 				}
 			}
 			return nil

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -225,8 +226,7 @@ type fakeAttr struct {
 func (m *fakeMsg) has(t uint16) bool { _, ok := m.attrs[t]; return ok }
 
 func (m *fakeMsg) str(t uint16) string {
-	a := attrs{data: m.attrs[t].data}
-	return a.str()
+	return string(bytes.TrimRight(m.attrs[t].data, "\x00"))
 }
 
 func (m *fakeMsg) u32(t uint16) (uint32, bool) {
@@ -259,17 +259,12 @@ func parseFakeMsg(raw []byte) (*fakeMsg, error) {
 		return m, ErrTruncated
 	}
 	m.fam = raw[nlmsgHdrLen]
-	off := nlmsgHdrLen + nfgenmsgLen
-	a := attrs{b: raw[off:]}
-	for {
-		before := len(a.b)
-		if !a.next() {
-			break
-		}
-		m.attrs[a.typ] = fakeAttr{data: a.data, off: off}
-		off += before - len(a.b)
+	const off = nlmsgHdrLen + nfgenmsgLen
+	a := nlattr.NewDecoder(raw[off:])
+	for a.Next() {
+		m.attrs[a.Type()] = fakeAttr{data: a.Bytes(), off: off + a.Offset()}
 	}
-	return m, a.err
+	return m, malformed(a.Err())
 }
 
 // handle is nfnetlink_rcv: a batch when the datagram starts with
@@ -380,9 +375,8 @@ func (k *fakeKernel) errorMsgAt(port uint32, m *fakeMsg, errno unix.Errno, bad u
 	var tlv []byte
 	if errno != 0 && off > 0 {
 		flags |= unix.NLM_F_ACK_TLVS
-		tlv = binary.NativeEndian.AppendUint16(tlv, 8)
-		tlv = binary.NativeEndian.AppendUint16(tlv, unix.NLMSGERR_ATTR_OFFS)
-		tlv = binary.NativeEndian.AppendUint32(tlv, uint32(off))
+		// The offset is in host byte order, unlike nf_tables' integers.
+		tlv = nlattr.AppendBytes(tlv, unix.NLMSGERR_ATTR_OFFS, binary.NativeEndian.AppendUint32(nil, uint32(off)))
 	}
 	l := nlmsgHdrLen + 4 + nlmsgHdrLen + len(tlv)
 	b = binary.NativeEndian.AppendUint32(b, uint32(l))

@@ -7,6 +7,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -206,27 +207,22 @@ func (tx *fakeTx) commitRenames() {
 // renameJump returns r with its jumps and gotos to old aimed at nw.
 func (r *fakeRule) renameJump(fam byte, old, nw string) *fakeRule {
 	var out []byte
-	b := r.exprs
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			break
-		}
-		elem := b[:l]
-		b = b[min((l+3)&^3, len(b)):]
-		if elemName(elem[4:]) == "immediate" {
+	d := nlattr.NewDecoder(r.exprs)
+	for d.Next() {
+		elem := d.Attr()[:4+len(d.Bytes())]
+		if elemName(d.Bytes()) == "immediate" {
 			if list, err := expr.UnmarshalList(fam, elem); err == nil && len(list) == 1 {
 				if v, ok := list[0].(*nftexpr.Verdict); ok && v.Chain == old {
 					nv := *v
 					nv.Chain = nw
 					if data, err := expr.Marshal(fam, &nv); err == nil {
-						out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+						out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
 						continue
 					}
 				}
 			}
 		}
-		out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
+		out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
 	}
 	nr := *r
 	nr.exprs = out
@@ -451,11 +447,10 @@ func checkExprs(t *fakeTable, fam byte, exprs []byte) ([]string, *fakeErr) {
 	// at is the offset of element i in exprs: the kernel's extended ACK
 	// points at the element it refused.
 	at := func(i int) int {
-		off := 0
-		for ; i > 0 && off+4 <= len(exprs); i-- {
-			off += (int(binary.NativeEndian.Uint16(exprs[off:])) + 3) &^ 3
+		d := nlattr.NewDecoder(exprs)
+		for j := 0; j <= i && d.Next(); j++ {
 		}
-		return off
+		return d.Offset()
 	}
 	var jumps []string
 	for i, e := range list {

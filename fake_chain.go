@@ -3,6 +3,7 @@ package xtnl
 import (
 	"slices"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,20 +45,20 @@ func netdevHook(fam byte, hook uint32) bool {
 func parseHook(m *fakeMsg) (*fakeBase, *fakeErr) {
 	b := &fakeBase{typ: "filter", policy: 1}
 	var hasNum, hasPrio bool
-	a := attrs{b: m.attrs[unix.NFTA_CHAIN_HOOK].data}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(m.attrs[unix.NFTA_CHAIN_HOOK].data)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_HOOK_HOOKNUM:
-			b.hook, hasNum = a.u32(), true
+			b.hook, hasNum = a.Uint32(), true
 		case unix.NFTA_HOOK_PRIORITY:
-			b.prio, hasPrio = int32(a.u32()), true
+			b.prio, hasPrio = int32(a.Uint32()), true
 		case unix.NFTA_HOOK_DEV:
-			b.dev = a.str()
+			b.dev = a.String()
 		case 4: // NFTA_HOOK_DEVS
 			return nil, fail(unix.EOPNOTSUPP, unix.NFTA_CHAIN_HOOK) // device lists: not modelled
 		}
 	}
-	if a.err != nil || !hasNum || !hasPrio {
+	if a.Err() != nil || !hasNum || !hasPrio {
 		return nil, fail(unix.EINVAL, unix.NFTA_CHAIN_HOOK)
 	}
 	if m.has(unix.NFTA_CHAIN_TYPE) {
@@ -89,16 +90,16 @@ func parseHook(m *fakeMsg) (*fakeBase, *fakeErr) {
 func parseCounters(m *fakeMsg) (*Counters, *fakeErr) {
 	var c Counters
 	var hasP, hasB bool
-	a := attrs{b: m.attrs[unix.NFTA_CHAIN_COUNTERS].data}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(m.attrs[unix.NFTA_CHAIN_COUNTERS].data)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_COUNTER_PACKETS:
-			c.Packets, hasP = a.u64(), true
+			c.Packets, hasP = a.Uint64(), true
 		case unix.NFTA_COUNTER_BYTES:
-			c.Bytes, hasB = a.u64(), true
+			c.Bytes, hasB = a.Uint64(), true
 		}
 	}
-	if a.err != nil || !hasP || !hasB {
+	if a.Err() != nil || !hasP || !hasB {
 		return nil, fail(unix.EINVAL, 0)
 	}
 	return &c, nil

@@ -2,12 +2,12 @@ package xtnl
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 	"time"
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -165,24 +165,24 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 		return fail(unix.EINVAL, 0)
 	}
 	if m.has(unix.NFTA_SET_DESC) {
-		d := attrs{b: m.attrs[unix.NFTA_SET_DESC].data}
-		for d.next() {
-			switch d.typ {
+		d := nlattr.NewDecoder(m.attrs[unix.NFTA_SET_DESC].data)
+		for d.Next() {
+			switch d.Type() {
 			case unix.NFTA_SET_DESC_SIZE:
-				s.size = d.u32()
+				s.size = d.Uint32()
 			case nftaSetDescConcatAttr:
-				l := attrs{b: d.data}
-				for l.next() {
-					fa := attrs{b: l.data}
-					for fa.next() {
-						if fa.typ == nftaSetFieldLen {
-							s.fields = append(s.fields, fa.u32())
+				l := nlattr.NewDecoder(d.Bytes())
+				for l.Next() {
+					fa := nlattr.NewDecoder(l.Bytes())
+					for fa.Next() {
+						if fa.Type() == nftaSetFieldLen {
+							s.fields = append(s.fields, fa.Uint32())
 						}
 					}
 				}
 			}
 		}
-		if d.err != nil {
+		if d.Err() != nil {
 			return fail(unix.EINVAL, 0)
 		}
 	}
@@ -278,10 +278,10 @@ func exprSetName(e expr.Expr) (string, bool) {
 		default:
 			return "", false
 		}
-		a := attrs{b: v.Data}
-		for a.next() {
-			if a.typ == attr {
-				return a.str(), true
+		a := nlattr.NewDecoder(v.Data)
+		for a.Next() {
+			if a.Type() == attr {
+				return a.String(), true
 			}
 		}
 	}
@@ -339,26 +339,19 @@ func releaseElem(t *fakeTable, el *fakeElem) {
 // registers, flags, and no set id.
 func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 	var out []byte
-	b, off := exprs, 0
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			break
-		}
-		elem := b[:l]
-		al := min((l+3)&^3, len(b))
-		b = b[al:]
-		name := elemName(elem[4:])
+	d := nlattr.NewDecoder(exprs)
+	for d.Next() {
+		off := d.Offset()
+		name := elemName(d.Bytes())
 		if name != "lookup" && name != "dynset" {
-			out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
-			off += al
+			out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
 			continue
 		}
 		var data []byte
-		ea := attrs{b: elem[4:]}
-		for ea.next() {
-			if ea.typ == unix.NFTA_EXPR_DATA {
-				data = ea.data
+		ea := nlattr.NewDecoder(d.Bytes())
+		for ea.Next() {
+			if ea.Type() == unix.NFTA_EXPR_DATA {
+				data = ea.Bytes()
 			}
 		}
 		// NFTA_LOOKUP_SET / NFTA_DYNSET_SET_NAME is 1, the set id 4 or 2.
@@ -369,19 +362,19 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 		var setName string
 		var id, sreg, dreg, flags uint32
 		var hasID, hasDreg, hasSreg bool
-		a := attrs{b: data}
-		for a.next() {
-			switch a.typ {
+		a := nlattr.NewDecoder(data)
+		for a.Next() {
+			switch a.Type() {
 			case 1:
-				setName = a.str()
+				setName = a.String()
 			case idAttr:
-				id, hasID = a.u32(), true
+				id, hasID = a.Uint32(), true
 			case unix.NFTA_LOOKUP_SREG:
-				sreg, hasSreg = a.u32(), true
+				sreg, hasSreg = a.Uint32(), true
 			case unix.NFTA_LOOKUP_DREG:
-				dreg, hasDreg = a.u32(), true
+				dreg, hasDreg = a.Uint32(), true
 			case unix.NFTA_LOOKUP_FLAGS:
-				flags = a.u32()
+				flags = a.Uint32()
 			}
 		}
 		s := t.lookupSet(setName, id, hasID)
@@ -389,8 +382,7 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 			return nil, &fakeErr{errno: unix.ENOENT, off: off}
 		}
 		if name == "dynset" {
-			out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
-			off += al
+			out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
 			continue
 		}
 		switch {
@@ -409,8 +401,7 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 		var x encoder
 		x.str(unix.NFTA_EXPR_NAME, "lookup")
 		x.attr(unix.NLA_F_NESTED|unix.NFTA_EXPR_DATA, e.b)
-		out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, x.b)
-		off += al
+		out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, x.b)
 	}
 	return out, nil
 }

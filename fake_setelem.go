@@ -2,10 +2,10 @@ package xtnl
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,19 +32,18 @@ func (tx *fakeTx) elemSet(m *fakeMsg) (*fakeTable, *fakeSet, *fakeErr) {
 // the kernel refused).
 func forElems(m *fakeMsg, f func(data []byte, off int) *fakeErr) *fakeErr {
 	list := m.attrs[unix.NFTA_SET_ELEM_LIST_ELEMENTS]
-	b, off := list.data, list.off+4
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			return fail(unix.EINVAL, 0)
-		}
-		if binary.NativeEndian.Uint16(b[2:])&^(unix.NLA_F_NESTED|unix.NLA_F_NET_BYTEORDER) == unix.NFTA_LIST_ELEM {
-			if e := f(b[4:l], off); e != nil {
+	d := nlattr.NewDecoder(list.data)
+	for d.Next() {
+		if d.Type() == unix.NFTA_LIST_ELEM {
+			if e := f(d.Bytes(), list.off+4+d.Offset()); e != nil {
 				return e
 			}
 		}
-		al := min((l+3)&^3, len(b))
-		b, off = b[al:], off+al
+	}
+	// A tail too short for a header is dropped, as nla_for_each_nested
+	// drops it; a length out of range is refused.
+	if _, bad := d.Err().(*nlattr.LengthError); bad {
+		return fail(unix.EINVAL, 0)
 	}
 	return nil
 }
@@ -57,24 +56,24 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 	el := &fakeElem{}
 	var hasKey, hasData, hasTimeout bool
 	var dataAttr []byte
-	a := attrs{b: b}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
-			el.key, hasKey = elemDataValue(a.data), true
+			el.key, hasKey = elemDataValue(a.Bytes()), true
 		case setElemAttrKeyEnd:
-			el.keyEnd = elemDataValue(a.data)
+			el.keyEnd = elemDataValue(a.Bytes())
 		case unix.NFTA_SET_ELEM_FLAGS:
-			el.flags = a.u32()
+			el.flags = a.Uint32()
 		case unix.NFTA_SET_ELEM_TIMEOUT:
-			el.timeout, hasTimeout = a.u64(), true
+			el.timeout, hasTimeout = a.Uint64(), true
 		case unix.NFTA_SET_ELEM_DATA:
-			dataAttr, hasData = a.data, true
+			dataAttr, hasData = a.Bytes(), true
 		case unix.NFTA_SET_ELEM_USERDATA:
-			el.udata = bytes.Clone(a.data)
+			el.udata = bytes.Clone(a.Bytes())
 		}
 	}
-	if a.err != nil {
+	if a.Err() != nil {
 		return nil, unix.EINVAL
 	}
 	if el.flags&^(unix.NFT_SET_ELEM_INTERVAL_END|nftSetElemCatchAll) != 0 {
@@ -116,26 +115,26 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 		return nil, unix.EINVAL
 	}
 	if hasData {
-		d := attrs{b: dataAttr}
-		for d.next() {
-			switch d.typ {
+		d := nlattr.NewDecoder(dataAttr)
+		for d.Next() {
+			switch d.Type() {
 			case unix.NFTA_DATA_VALUE:
-				if s.verdictChain || len(d.data) != int(s.dlen) {
+				if s.verdictChain || len(d.Bytes()) != int(s.dlen) {
 					return nil, unix.EINVAL
 				}
-				el.data = bytes.Clone(d.data)
+				el.data = bytes.Clone(d.Bytes())
 			case unix.NFTA_DATA_VERDICT:
 				if !s.verdictChain {
 					return nil, unix.EINVAL
 				}
 				v := &fakeVerdict{}
-				va := attrs{b: d.data}
-				for va.next() {
-					switch va.typ {
+				va := nlattr.NewDecoder(d.Bytes())
+				for va.Next() {
+					switch va.Type() {
 					case unix.NFTA_VERDICT_CODE:
-						v.code = va.u32()
+						v.code = va.Uint32()
 					case unix.NFTA_VERDICT_CHAIN:
-						v.chain = va.str()
+						v.chain = va.String()
 					}
 				}
 				if errno := checkVerdict(t, v); errno != 0 {
@@ -144,7 +143,7 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 				el.verdict = v
 			}
 		}
-		if d.err != nil || (el.data == nil && el.verdict == nil) {
+		if d.Err() != nil || (el.data == nil && el.verdict == nil) {
 			return nil, unix.EINVAL
 		}
 	}

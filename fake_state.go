@@ -5,6 +5,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -279,26 +280,17 @@ func (k *fakeKernel) ruleMsg(e *encoder, port, seq uint32, typ, flags uint16, t 
 func (r *fakeRule) resetCounters(fam byte) *fakeRule {
 	var out []byte
 	changed := false
-	b := r.exprs
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			break
-		}
-		elem := b[:l]
-		al := min((l+3)&^3, len(b))
-		b = b[al:]
-		if elemName(elem[4:]) == "counter" {
+	d := nlattr.NewDecoder(r.exprs)
+	for d.Next() {
+		if elemName(d.Bytes()) == "counter" {
 			if data, err := expr.Marshal(fam, &nftexpr.Counter{}); err == nil {
-				out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+				out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
 				changed = true
 				continue
 			}
 		}
-		out = append(out, elem...)
-		for len(out)%4 != 0 {
-			out = append(out, 0)
-		}
+		// The element as it came, its padding made zeros.
+		out = nlattr.Pad(append(out, d.Attr()[:4+len(d.Bytes())]...))
 	}
 	if !changed {
 		return r
@@ -310,21 +302,11 @@ func (r *fakeRule) resetCounters(fam byte) *fakeRule {
 
 // elemName returns NFTA_EXPR_NAME of one list element's payload.
 func elemName(b []byte) string {
-	a := attrs{b: b}
-	for a.next() {
-		if a.typ == unix.NFTA_EXPR_NAME {
-			return a.str()
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		if a.Type() == unix.NFTA_EXPR_NAME {
+			return a.String()
 		}
 	}
 	return ""
-}
-
-func appendAttr(b []byte, typ uint16, data []byte) []byte {
-	b = binary.NativeEndian.AppendUint16(b, uint16(4+len(data)))
-	b = binary.NativeEndian.AppendUint16(b, typ)
-	b = append(b, data...)
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
 }

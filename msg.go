@@ -2,8 +2,10 @@ package xtnl
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,106 +52,38 @@ func (e *encoder) end(start int) {
 	binary.NativeEndian.PutUint32(e.b[start:], uint32(len(e.b)-start))
 }
 
-func (e *encoder) attr(typ uint16, data []byte) {
-	l := 4 + len(data)
-	e.b = binary.NativeEndian.AppendUint16(e.b, uint16(l))
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = append(e.b, data...)
-	e.pad()
-}
+// The attribute writers below are the engine's names for nlattr's
+// appenders, on the encoder's buffer.
 
-func (e *encoder) pad() {
-	for len(e.b)%4 != 0 {
-		e.b = append(e.b, 0)
-	}
-}
+func (e *encoder) attr(typ uint16, data []byte) { e.b = nlattr.AppendBytes(e.b, typ, data) }
 
-func (e *encoder) str(typ uint16, s string) {
-	l := 4 + len(s) + 1
-	e.b = binary.NativeEndian.AppendUint16(e.b, uint16(l))
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = append(e.b, s...)
-	e.b = append(e.b, 0)
-	e.pad()
-}
+func (e *encoder) str(typ uint16, s string) { e.b = nlattr.AppendString(e.b, typ, s) }
 
-func (e *encoder) u32(typ uint16, v uint32) {
-	e.b = binary.NativeEndian.AppendUint16(e.b, 8)
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = binary.BigEndian.AppendUint32(e.b, v)
-}
+func (e *encoder) u32(typ uint16, v uint32) { e.b = nlattr.AppendUint32(e.b, typ, v) }
 
-func (e *encoder) u64(typ uint16, v uint64) {
-	e.b = binary.NativeEndian.AppendUint16(e.b, 12)
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = binary.BigEndian.AppendUint64(e.b, v)
-}
+func (e *encoder) u64(typ uint16, v uint64) { e.b = nlattr.AppendUint64(e.b, typ, v) }
 
 // nest opens a nested attribute; close it with endNest.
 func (e *encoder) nest(typ uint16) int {
-	start := len(e.b)
-	e.b = binary.NativeEndian.AppendUint16(e.b, 0)
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ|unix.NLA_F_NESTED)
+	var start int
+	e.b, start = nlattr.Begin(e.b, typ|unix.NLA_F_NESTED)
 	return start
 }
 
-func (e *encoder) endNest(start int) {
-	binary.NativeEndian.PutUint16(e.b[start:], uint16(len(e.b)-start))
-}
+func (e *encoder) endNest(start int) { e.b = nlattr.End(e.b, start) }
 
-// attrs iterates over the netlink attributes in b.
-type attrs struct {
-	b    []byte
-	typ  uint16
-	data []byte
-	err  error
-}
-
-func (a *attrs) next() bool {
-	if len(a.b) == 0 || a.err != nil {
-		return false
+// malformed turns an error of nlattr's Decoder into the engine's: every
+// malformed reply is ErrTruncated, an attribute whose length is out of
+// range says which length.
+func malformed(err error) error {
+	var le *nlattr.LengthError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &le):
+		return fmt.Errorf("attribute length %d: %w", le.Length, ErrTruncated)
 	}
-	if len(a.b) < 4 {
-		a.err = ErrTruncated
-		return false
-	}
-	l := int(binary.NativeEndian.Uint16(a.b))
-	if l < 4 || l > len(a.b) {
-		a.err = fmt.Errorf("attribute length %d: %w", l, ErrTruncated)
-		return false
-	}
-	a.typ = binary.NativeEndian.Uint16(a.b[2:]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
-	a.data = a.b[4:l]
-	al := (l + 3) &^ 3
-	if al > len(a.b) {
-		al = len(a.b)
-	}
-	a.b = a.b[al:]
-	return true
-}
-
-func (a *attrs) str() string {
-	d := a.data
-	for len(d) > 0 && d[len(d)-1] == 0 {
-		d = d[:len(d)-1]
-	}
-	return string(d)
-}
-
-func (a *attrs) u32() uint32 {
-	if len(a.data) < 4 {
-		a.err = ErrTruncated
-		return 0
-	}
-	return binary.BigEndian.Uint32(a.data)
-}
-
-func (a *attrs) u64() uint64 {
-	if len(a.data) < 8 {
-		a.err = ErrTruncated
-		return 0
-	}
-	return binary.BigEndian.Uint64(a.data)
+	return ErrTruncated
 }
 
 // message is one received netlink message; Data excludes the netlink
@@ -200,10 +134,10 @@ func parseErrorMsg(m message) (errno unix.Errno, seq uint32, text string, err er
 	}
 	seq = binary.NativeEndian.Uint32(data[4+8:])
 	if m.Flags&unix.NLM_F_ACK_TLVS != 0 {
-		a := attrs{b: data[4+nlmsgHdrLen:]}
-		for a.next() {
-			if a.typ == nlmsgerrAttrMsg {
-				text = a.str()
+		a := nlattr.NewDecoder(data[4+nlmsgHdrLen:])
+		for a.Next() {
+			if a.Type() == nlmsgerrAttrMsg {
+				text = a.String()
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -410,15 +411,15 @@ func TestUnknownAttributesKeptRaw(t *testing.T) {
 	// NFTA_EXPR_DATA is the nested attribute of type 2 in cmp's element;
 	// append an unknown attribute (type 30) inside it.
 	var withExtra encoder
-	a := attrs{b: cmp}
-	for a.next() {
-		if a.typ == unix.NFTA_EXPR_DATA {
+	a := nlattr.NewDecoder(cmp)
+	for a.Next() {
+		if a.Type() == unix.NFTA_EXPR_DATA {
 			n := withExtra.nest(unix.NFTA_EXPR_DATA)
-			withExtra.b = append(withExtra.b, a.data...)
+			withExtra.b = append(withExtra.b, a.Bytes()...)
 			withExtra.u32(30, 0xdeadbeef)
 			withExtra.endNest(n)
 		} else {
-			withExtra.attr(a.typ, a.data)
+			withExtra.attr(a.Type(), a.Bytes())
 		}
 	}
 	var unknown encoder

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -441,48 +442,48 @@ func decodeSet(b []byte) (*Set, error) {
 	s := &Set{Family: Family(b[0])}
 	var keyType, keyLen, dataType, dataLen, flags uint32
 	var udata []byte
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_TABLE:
-			s.Table = a.str()
+			s.Table = a.String()
 		case unix.NFTA_SET_NAME:
-			s.Name = a.str()
+			s.Name = a.String()
 		case setAttrHandle:
-			s.Handle = a.u64()
+			s.Handle = a.Uint64()
 		case unix.NFTA_SET_FLAGS:
-			flags = a.u32()
+			flags = a.Uint32()
 		case unix.NFTA_SET_KEY_TYPE:
-			keyType = a.u32()
+			keyType = a.Uint32()
 		case unix.NFTA_SET_KEY_LEN:
-			keyLen = a.u32()
+			keyLen = a.Uint32()
 		case unix.NFTA_SET_DATA_TYPE:
-			dataType = a.u32()
+			dataType = a.Uint32()
 		case unix.NFTA_SET_DATA_LEN:
-			dataLen = a.u32()
+			dataLen = a.Uint32()
 		case unix.NFTA_SET_ID:
-			s.ID = a.u32()
+			s.ID = a.Uint32()
 		case unix.NFTA_SET_TIMEOUT:
-			s.Timeout = time.Duration(a.u64()) * time.Millisecond
+			s.Timeout = time.Duration(a.Uint64()) * time.Millisecond
 		case unix.NFTA_SET_GC_INTERVAL:
-			s.GCInterval = time.Duration(a.u32()) * time.Millisecond
+			s.GCInterval = time.Duration(a.Uint32()) * time.Millisecond
 		case unix.NFTA_SET_USERDATA:
-			udata = a.data
-			s.udata = bytes.Clone(a.data)
+			udata = a.Bytes()
+			s.udata = bytes.Clone(a.Bytes())
 		case unix.NFTA_SET_DESC:
-			d := attrs{b: a.data}
-			for d.next() {
-				if d.typ == unix.NFTA_SET_DESC_SIZE {
-					s.Size = d.u32()
+			d := nlattr.NewDecoder(a.Bytes())
+			for d.Next() {
+				if d.Type() == unix.NFTA_SET_DESC_SIZE {
+					s.Size = d.Uint32()
 				}
 			}
-			if d.err != nil {
-				return nil, d.err
+			if d.Err() != nil {
+				return nil, malformed(d.Err())
 			}
 		}
 	}
-	if a.err != nil {
-		return nil, a.err
+	if a.Err() != nil {
+		return nil, malformed(a.Err())
 	}
 	s.KeyType = typeFromKernel(keyType, keyLen)
 	if v, ok := udataGet(udata, udataSetKeyByteOrder); ok && len(v) == 4 && s.KeyType.order == 0 && !s.KeyType.IsConcat() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -350,83 +351,83 @@ func decodeElems(out []rawElem, b []byte) ([]rawElem, error) {
 	if len(b) < nfgenmsgLen {
 		return out, ErrTruncated
 	}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		if a.typ != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		if a.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
 			continue
 		}
-		l := attrs{b: a.data}
-		for l.next() {
-			if l.typ != unix.NFTA_LIST_ELEM {
+		l := nlattr.NewDecoder(a.Bytes())
+		for l.Next() {
+			if l.Type() != unix.NFTA_LIST_ELEM {
 				continue
 			}
-			el, err := decodeElem(l.data)
+			el, err := decodeElem(l.Bytes())
 			if err != nil {
 				return out, err
 			}
 			out = append(out, el)
 		}
-		if l.err != nil {
-			return out, l.err
+		if l.Err() != nil {
+			return out, malformed(l.Err())
 		}
 	}
-	return out, a.err
+	return out, malformed(a.Err())
 }
 
 func decodeElem(b []byte) (rawElem, error) {
 	var el rawElem
-	a := attrs{b: b}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
-			el.Key = elemDataValue(a.data)
+			el.Key = elemDataValue(a.Bytes())
 		case setElemAttrKeyEnd:
-			el.KeyEnd = elemDataValue(a.data)
+			el.KeyEnd = elemDataValue(a.Bytes())
 		case unix.NFTA_SET_ELEM_FLAGS:
-			el.flags = a.u32()
+			el.flags = a.Uint32()
 		case unix.NFTA_SET_ELEM_TIMEOUT:
-			el.Timeout = time.Duration(a.u64()) * time.Millisecond
+			el.Timeout = time.Duration(a.Uint64()) * time.Millisecond
 		case unix.NFTA_SET_ELEM_EXPIRATION:
-			el.Expiration = time.Duration(a.u64()) * time.Millisecond
+			el.Expiration = time.Duration(a.Uint64()) * time.Millisecond
 		case unix.NFTA_SET_ELEM_USERDATA:
-			el.Comment = udataString(a.data, udataSetElemComment)
+			el.Comment = udataString(a.Bytes(), udataSetElemComment)
 		case unix.NFTA_SET_ELEM_DATA:
-			d := attrs{b: a.data}
-			for d.next() {
-				switch d.typ {
+			d := nlattr.NewDecoder(a.Bytes())
+			for d.Next() {
+				switch d.Type() {
 				case unix.NFTA_DATA_VALUE:
-					el.Data = bytes.Clone(d.data)
+					el.Data = bytes.Clone(d.Bytes())
 				case unix.NFTA_DATA_VERDICT:
 					v := &nftexpr.Verdict{}
-					va := attrs{b: d.data}
-					for va.next() {
-						switch va.typ {
+					va := nlattr.NewDecoder(d.Bytes())
+					for va.Next() {
+						switch va.Type() {
 						case unix.NFTA_VERDICT_CODE:
-							v.Kind = nftexpr.VerdictKind(int32(va.u32()))
+							v.Kind = nftexpr.VerdictKind(int32(va.Uint32()))
 						case unix.NFTA_VERDICT_CHAIN:
-							v.Chain = va.str()
+							v.Chain = va.String()
 						}
 					}
-					if va.err != nil {
-						return el, va.err
+					if va.Err() != nil {
+						return el, malformed(va.Err())
 					}
 					el.Verdict = v
 				}
 			}
-			if d.err != nil {
-				return el, d.err
+			if d.Err() != nil {
+				return el, malformed(d.Err())
 			}
 		}
 	}
-	return el, a.err
+	return el, malformed(a.Err())
 }
 
 // elemDataValue extracts the NFTA_DATA_VALUE inside a nested data attribute.
 func elemDataValue(b []byte) []byte {
-	a := attrs{b: b}
-	for a.next() {
-		if a.typ == unix.NFTA_DATA_VALUE {
-			return bytes.Clone(a.data)
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		if a.Type() == unix.NFTA_DATA_VALUE {
+			return bytes.Clone(a.Bytes())
 		}
 	}
 	return nil

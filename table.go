@@ -3,6 +3,7 @@ package xtnl
 import (
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -139,20 +140,20 @@ func decodeTable(b []byte) (*Table, error) {
 		return nil, ErrTruncated
 	}
 	t := &Table{Family: Family(b[0])}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_TABLE_NAME:
-			t.Name = a.str()
+			t.Name = a.String()
 		case unix.NFTA_TABLE_FLAGS:
-			t.Flags = a.u32()
+			t.Flags = a.Uint32()
 		case unix.NFTA_TABLE_USE:
-			t.Use = a.u32()
+			t.Use = a.Uint32()
 		case nftaTableHandle:
-			t.Handle = a.u64()
+			t.Handle = a.Uint64()
 		}
 	}
-	return t, a.err
+	return t, malformed(a.Err())
 }
 
 // single runs one operation in its own transaction.
