@@ -2,7 +2,6 @@ package xtnl
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/xtnl/xtnl/internal/nlattr"
@@ -76,11 +75,12 @@ func (e *encoder) endNest(start int) { e.b = nlattr.End(e.b, start) }
 // malformed reply is ErrTruncated, an attribute whose length is out of
 // range says which length.
 func malformed(err error) error {
-	var le *nlattr.LengthError
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
-	case errors.As(err, &le):
+	}
+	// A type assertion, not errors.As: the Decoder's errors are never
+	// wrapped, and errors.As would put its target on the heap each call.
+	if le, ok := err.(*nlattr.LengthError); ok {
 		return fmt.Errorf("attribute length %d: %w", le.Length, ErrTruncated)
 	}
 	return ErrTruncated

@@ -1,6 +1,10 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/xtnl/xtnl/internal/nlattr"
+)
 
 // NFTA_DYNSET_* attribute types.
 const (
@@ -30,13 +34,9 @@ func formatDynset(fam byte, a attrs) string {
 	if b, ok := a[dynsetExpr]; ok {
 		elems = append(elems, b)
 	} else if b, ok := a[dynsetExpressions]; ok {
-		for len(b) > 0 {
-			_, payload, rest, err := nextAttr(b)
-			if err != nil {
-				break
-			}
-			elems = append(elems, payload)
-			b = rest
+		d := nlattr.NewDecoder(b)
+		for d.Next() {
+			elems = append(elems, d.Bytes())
 		}
 	}
 	for _, el := range elems {

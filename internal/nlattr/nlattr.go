@@ -42,45 +42,73 @@ func (e *LengthError) Error() string {
 	return fmt.Sprintf("attribute length %d out of range", e.Length)
 }
 
-// A Decoder iterates over one level of attributes. It is a value with no
-// pointer to the heap of its own, so a Decoder on the stack costs nothing;
-// what it returns shares the bytes it was given. Call Next before reading
-// each attribute; after an error Next returns false and Err says why.
+// A Decoder iterates over one level of attributes. It is a small value
+// with no pointer to the heap of its own, so a Decoder on the stack costs
+// nothing; what it returns shares the bytes it was given. Call Next before
+// reading each attribute; once Next returns false, Err says whether the
+// input was malformed.
 //
 // The zero Decoder holds no attributes.
 type Decoder struct {
 	in   []byte // all the attributes
-	off  int    // offset of the current attribute in in
-	next int    // offset of the attribute after it
+	rest []byte // what follows the current attribute; after the end, what was left unread
+	off  int    // where the current attribute starts in in
+	end  int    // where its payload ends in in
 	typ  uint16
-	data []byte
-	err  error
+	// short is set when a payload was too short for the integer read.
+	short bool
 }
 
 // NewDecoder returns a Decoder over the attributes in b.
-func NewDecoder(b []byte) Decoder { return Decoder{in: b, off: -1} }
+func NewDecoder(b []byte) Decoder { return Decoder{in: b, rest: b} }
 
 // Next moves to the next attribute; it returns false at the end of the
 // input or on a malformed attribute (see Err).
 func (d *Decoder) Next() bool {
-	if d.err != nil || d.next >= len(d.in) {
+	typ, _, size, ok := Split(d.rest)
+	if !ok {
+		// A malformed attribute stays in rest, for Err, and ends every
+		// later call too.
 		return false
 	}
-	b := d.in[d.next:]
+	d.off = len(d.in) - len(d.rest)
+	d.end = d.off + int(binary.NativeEndian.Uint16(d.rest))
+	d.typ = typ
+	d.rest = d.rest[size:]
+	return true
+}
+
+// Split reads the attribute at the start of b: its type as written (flags
+// included), its payload, and how much of b it takes with its padding; ok
+// is false when b does not start with a well-formed attribute (SplitError
+// says why). It is the Decoder's step, for the loops that walk every
+// attribute of every rule of a chain: it calls nothing and returns in
+// registers, so once inlined it costs no more than the reads, where a
+// Decoder lives in memory.
+func Split(b []byte) (typ uint16, payload []byte, size int, ok bool) {
 	if len(b) < headerLen {
-		d.err = ErrShortHeader
-		return false
+		return 0, nil, 0, false
 	}
 	l := int(binary.NativeEndian.Uint16(b))
 	if l < headerLen || l > len(b) {
-		d.err = &LengthError{Length: l}
-		return false
+		return 0, nil, 0, false
 	}
-	d.off = d.next
-	d.typ = binary.NativeEndian.Uint16(b[2:])
-	d.data = b[headerLen:l]
-	d.next += min((l+3)&^3, len(b))
-	return true
+	return binary.NativeEndian.Uint16(b[2:]), b[headerLen:l], min((l+3)&^3, len(b)), true
+}
+
+// SplitError says why Split refuses b: nil for empty input,
+// ErrShortHeader or a *LengthError otherwise.
+func SplitError(b []byte) error {
+	switch {
+	case len(b) == 0:
+		return nil
+	case len(b) < headerLen:
+		return ErrShortHeader
+	}
+	if l := int(binary.NativeEndian.Uint16(b)); l < headerLen || l > len(b) {
+		return &LengthError{Length: l}
+	}
+	return nil
 }
 
 // Type is the current attribute's type without the NLA_F_NESTED and
@@ -95,18 +123,18 @@ func (d *Decoder) RawType() uint16 { return d.typ }
 func (d *Decoder) Nested() bool { return d.typ&unix.NLA_F_NESTED != 0 }
 
 // Bytes is the current attribute's payload, without padding.
-func (d *Decoder) Bytes() []byte { return d.data }
+func (d *Decoder) Bytes() []byte { return d.in[d.off+headerLen : d.end] }
 
 // Attr is the current attribute as it lies in the input: header, payload
 // and padding.
-func (d *Decoder) Attr() []byte { return d.in[d.off:d.next] }
+func (d *Decoder) Attr() []byte { return d.in[d.off : len(d.in)-len(d.rest)] }
 
 // Offset is where the current attribute starts in the input.
 func (d *Decoder) Offset() int { return d.off }
 
 // String is the payload as a string, trailing NULs removed.
 func (d *Decoder) String() string {
-	b := d.data
+	b := d.Bytes()
 	for len(b) > 0 && b[len(b)-1] == 0 {
 		b = b[:len(b)-1]
 	}
@@ -116,26 +144,34 @@ func (d *Decoder) String() string {
 // Uint32 reads the payload's first four bytes as a big-endian integer; a
 // shorter payload reads as 0 and stops the iteration with ErrShortValue.
 func (d *Decoder) Uint32() uint32 {
-	if len(d.data) < 4 {
-		d.err = ErrShortValue
+	b := d.Bytes()
+	if len(b) < 4 {
+		d.short, d.rest = true, nil
 		return 0
 	}
-	return binary.BigEndian.Uint32(d.data)
+	return binary.BigEndian.Uint32(b)
 }
 
 // Uint64 reads the payload's first eight bytes as a big-endian integer; a
 // shorter payload reads as 0 and stops the iteration with ErrShortValue.
 func (d *Decoder) Uint64() uint64 {
-	if len(d.data) < 8 {
-		d.err = ErrShortValue
+	b := d.Bytes()
+	if len(b) < 8 {
+		d.short, d.rest = true, nil
 		return 0
 	}
-	return binary.BigEndian.Uint64(d.data)
+	return binary.BigEndian.Uint64(b)
 }
 
 // Err is the error that ended the iteration, nil at the end of well-formed
-// input.
-func (d *Decoder) Err() error { return d.err }
+// input. It is meant for after the loop: before Next returned false, the
+// attributes not read yet count as left over.
+func (d *Decoder) Err() error {
+	if d.short {
+		return ErrShortValue
+	}
+	return SplitError(d.rest)
+}
 
 // Begin appends the header of an attribute whose payload follows and
 // returns where it starts, for End to write its length. A nested attribute

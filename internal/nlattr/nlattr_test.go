@@ -155,3 +155,20 @@ func Example() {
 	// name filter
 	// flags 0
 }
+
+func TestSplit(t *testing.T) {
+	b := nlattr.AppendString(nil, 1|unix.NLA_F_NESTED, "abc")
+	typ, payload, size, ok := nlattr.Split(b)
+	if !ok || typ != 1|unix.NLA_F_NESTED || string(payload) != "abc\x00" || size != 8 {
+		t.Fatalf("Split: %#x %q %d %v", typ, payload, size, ok)
+	}
+	if _, _, _, ok := nlattr.Split(b[:6]); ok {
+		t.Fatal("Split accepted a length past the end")
+	}
+	if err := nlattr.SplitError(b[:6]); err == nil || err.Error() != "attribute length 8 out of range" {
+		t.Fatalf("SplitError: %v", err)
+	}
+	if err := nlattr.SplitError(nil); err != nil {
+		t.Fatalf("SplitError(nil): %v", err)
+	}
+}
