@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"github.com/xtnl/xtnl/internal/nsthread"
 	"golang.org/x/sys/unix"
@@ -37,7 +38,7 @@ type Conn struct {
 	queue commitQueue
 	// Scratch of the exchange in progress (c.mu held): the framing of a
 	// batch or a request, and the iovec list of a batch.
-	frame encoder
+	frame nfnl.Encoder
 	iov   [][]byte
 
 	attachMu sync.Mutex
@@ -354,10 +355,10 @@ func (c *Conn) Generation() (uint32, error) {
 func (c *Conn) generationLocked() (uint32, error) {
 	seq := c.nextSeq(1)
 	e := &c.frame
-	e.b = e.b[:0]
-	start := e.begin(nftType(unix.NFT_MSG_GETGEN), unix.NLM_F_REQUEST, seq, unix.AF_UNSPEC, 0)
-	e.end(start)
-	if err := c.sendOne(e.b); err != nil {
+	e.B = e.B[:0]
+	start := e.Begin(nftType(unix.NFT_MSG_GETGEN), unix.NLM_F_REQUEST, seq, unix.AF_UNSPEC, 0)
+	e.End(start)
+	if err := c.sendOne(e.B); err != nil {
 		return 0, err
 	}
 	var gen uint32

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/prefault"
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +27,7 @@ const maxDumpAttempts = 64
 // each time, with the connection free for others: under a steady stream
 // of commits (every ~20 µs from a few busy writers) a dump of a few hundred
 // rules retried at once would never see one generation throughout.
-func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
+func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *nfnl.Encoder), start func(), fn func(m message) error) error {
 	var err error
 	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
 		if attempt > 0 {
@@ -56,7 +57,7 @@ func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder
 // just after can go unflagged and the part come out short. So the
 // generation is read before and after, and every message must carry it
 // (nf_tables stamps its low 16 bits in each message's nfgenmsg res_id).
-func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func(e *nfnl.Encoder), fn func(m message) error) error {
 	before, err := c.generationLocked()
 	if err != nil {
 		return err
@@ -81,16 +82,16 @@ func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func
 	return nil
 }
 
-func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *nfnl.Encoder), fn func(m message) error) error {
 	seq := c.nextSeq(1)
 	e := &c.frame
-	e.b = e.b[:0]
-	start := e.begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
+	e.B = e.B[:0]
+	start := e.Begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
 	if attrFn != nil {
 		attrFn(e)
 	}
-	e.end(start)
-	if err := c.sendOne(e.b); err != nil {
+	e.End(start)
+	if err := c.sendOne(e.B); err != nil {
 		return err
 	}
 	h := dumpReader{seq: seq, fn: fn, what: what}

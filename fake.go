@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -391,21 +392,21 @@ func (k *fakeKernel) errorMsgAt(port uint32, m *fakeMsg, errno unix.Errno, bad u
 
 // reply starts a message from the kernel: nfgenmsg with the generation's
 // low 16 bits in res_id, as nfnl_msg_put does.
-func (k *fakeKernel) reply(e *encoder, typ, flags uint16, seq, port uint32, fam byte) int {
-	s := e.begin(typ, flags, seq, fam, uint16(k.genID))
-	binary.NativeEndian.PutUint32(e.b[s+12:], port)
+func (k *fakeKernel) reply(e *nfnl.Encoder, typ, flags uint16, seq, port uint32, fam byte) int {
+	s := e.Begin(typ, flags, seq, fam, uint16(k.genID))
+	binary.NativeEndian.PutUint32(e.B[s+12:], port)
 	return s
 }
 
 // genMsg answers GETGEN: NFTA_GEN_ID, the caller's pid and command name.
 func (k *fakeKernel) genMsg(port, seq uint32) []byte {
-	var e encoder
+	var e nfnl.Encoder
 	s := k.reply(&e, nftType(unix.NFT_MSG_NEWGEN), 0, seq, port, unix.AF_UNSPEC)
-	e.u32(unix.NFTA_GEN_ID, k.genID)
-	e.u32(unix.NFTA_GEN_PROC_PID, uint32(os.Getpid()))
-	e.str(unix.NFTA_GEN_PROC_NAME, procName())
-	e.end(s)
-	return e.b
+	e.Uint32(unix.NFTA_GEN_ID, k.genID)
+	e.Uint32(unix.NFTA_GEN_PROC_PID, uint32(os.Getpid()))
+	e.String(unix.NFTA_GEN_PROC_NAME, procName())
+	e.End(s)
+	return e.B
 }
 
 var procName = sync.OnceValue(func() string {

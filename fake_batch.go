@@ -7,6 +7,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -154,7 +155,7 @@ func (k *fakeKernel) batch(port uint32, msgs [][]byte) [][]byte {
 // into datagrams as nft_commit_notify packs notifications.
 func (tx *fakeTx) echoMsgs(port uint32) [][]byte {
 	var out [][]byte
-	var e encoder
+	var e nfnl.Encoder
 	for _, ec := range tx.echoes {
 		var pos uint64
 		if ec.typ == unix.NFT_MSG_NEWRULE {
@@ -168,16 +169,16 @@ func (tx *fakeTx) echoMsgs(port uint32) [][]byte {
 				pos = ec.ch.rules[i-1].handle
 			}
 		}
-		var one encoder
+		var one nfnl.Encoder
 		tx.k.ruleMsg(&one, port, ec.seq, nftType(ec.typ), ec.flags, ec.t, ec.ch, ec.r, pos)
-		if len(e.b) > 0 && len(e.b)+len(one.b) > fakeNotifySize {
-			out = append(out, e.b)
-			e = encoder{}
+		if len(e.B) > 0 && len(e.B)+len(one.B) > fakeNotifySize {
+			out = append(out, e.B)
+			e = nfnl.Encoder{}
 		}
-		e.b = append(e.b, one.b...)
+		e.B = append(e.B, one.B...)
 	}
-	if len(e.b) > 0 {
-		out = append(out, e.b)
+	if len(e.B) > 0 {
+		out = append(out, e.B)
 	}
 	return out
 }

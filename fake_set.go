@@ -7,6 +7,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -391,17 +392,17 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 		case hasDreg && (s.flags&unix.NFT_SET_MAP == 0 || flags&unix.NFT_LOOKUP_F_INV != 0):
 			return nil, &fakeErr{errno: unix.EINVAL, off: off}
 		}
-		var e encoder
-		e.str(unix.NFTA_LOOKUP_SET, s.name)
-		e.u32(unix.NFTA_LOOKUP_SREG, sreg)
+		var e nfnl.Encoder
+		e.String(unix.NFTA_LOOKUP_SET, s.name)
+		e.Uint32(unix.NFTA_LOOKUP_SREG, sreg)
 		if hasDreg {
-			e.u32(unix.NFTA_LOOKUP_DREG, dreg)
+			e.Uint32(unix.NFTA_LOOKUP_DREG, dreg)
 		}
-		e.u32(unix.NFTA_LOOKUP_FLAGS, flags)
-		var x encoder
-		x.str(unix.NFTA_EXPR_NAME, "lookup")
-		x.attr(unix.NLA_F_NESTED|unix.NFTA_EXPR_DATA, e.b)
-		out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, x.b)
+		e.Uint32(unix.NFTA_LOOKUP_FLAGS, flags)
+		var x nfnl.Encoder
+		x.String(unix.NFTA_EXPR_NAME, "lookup")
+		x.Bytes(unix.NLA_F_NESTED|unix.NFTA_EXPR_DATA, e.B)
+		out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, x.B)
 	}
 	return out, nil
 }
@@ -430,7 +431,7 @@ func (k *fakeKernel) setDumpCheck(m *fakeMsg) (unix.Errno, uint16) {
 }
 
 // dumpSets adds the GETSET and GETSETELEM dumps' messages.
-func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder)), match func(*fakeTable) bool) {
+func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*nfnl.Encoder)), match func(*fakeTable) bool) {
 	if m.typ&0xff == unix.NFT_MSG_GETSET {
 		tname := m.str(unix.NFTA_SET_TABLE)
 		for _, t := range k.st.tables {
@@ -438,7 +439,7 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 				continue
 			}
 			for _, s := range t.sets {
-				emit(func(e *encoder) { k.setMsg(e, port, m.seq, t, s) })
+				emit(func(e *nfnl.Encoder) { k.setMsg(e, port, m.seq, t, s) })
 			}
 		}
 		return
@@ -462,17 +463,17 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 	// fills one skb per message.
 	for len(live) > 0 || len(s.elems) == 0 {
 		n := 0
-		emit(func(e *encoder) {
+		emit(func(e *nfnl.Encoder) {
 			st := k.reply(e, nftType(unix.NFT_MSG_NEWSETELEM), unix.NLM_F_MULTI, m.seq, port, t.fam)
-			e.str(unix.NFTA_SET_ELEM_LIST_TABLE, t.name)
-			e.str(unix.NFTA_SET_ELEM_LIST_SET, s.name)
+			e.String(unix.NFTA_SET_ELEM_LIST_TABLE, t.name)
+			e.String(unix.NFTA_SET_ELEM_LIST_SET, s.name)
 			l := nestNoFlag(e, unix.NFTA_SET_ELEM_LIST_ELEMENTS)
-			for n < len(live) && len(e.b)-st < fakeNotifySize {
+			for n < len(live) && len(e.B)-st < fakeNotifySize {
 				elemMsg(e, s, live[n], now)
 				n++
 			}
-			e.endNest(l)
-			e.end(st)
+			e.EndNest(l)
+			e.End(st)
 		})
 		live = live[n:]
 		if len(s.elems) == 0 {
@@ -482,45 +483,45 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 }
 
 // setMsg is nf_tables_fill_set.
-func (k *fakeKernel) setMsg(e *encoder, port, seq uint32, t *fakeTable, s *fakeSet) {
+func (k *fakeKernel) setMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable, s *fakeSet) {
 	st := k.reply(e, nftType(unix.NFT_MSG_NEWSET), unix.NLM_F_MULTI, seq, port, t.fam)
-	e.str(unix.NFTA_SET_TABLE, t.name)
-	e.str(unix.NFTA_SET_NAME, s.name)
-	e.u64(setAttrHandle, s.handle)
+	e.String(unix.NFTA_SET_TABLE, t.name)
+	e.String(unix.NFTA_SET_NAME, s.name)
+	e.Uint64(setAttrHandle, s.handle)
 	if s.flags != 0 {
-		e.u32(unix.NFTA_SET_FLAGS, s.flags)
+		e.Uint32(unix.NFTA_SET_FLAGS, s.flags)
 	}
-	e.u32(unix.NFTA_SET_KEY_TYPE, s.ktype)
-	e.u32(unix.NFTA_SET_KEY_LEN, s.klen)
+	e.Uint32(unix.NFTA_SET_KEY_TYPE, s.ktype)
+	e.Uint32(unix.NFTA_SET_KEY_LEN, s.klen)
 	if s.flags&unix.NFT_SET_MAP != 0 {
-		e.u32(unix.NFTA_SET_DATA_TYPE, s.dtype)
-		e.u32(unix.NFTA_SET_DATA_LEN, s.dlen)
+		e.Uint32(unix.NFTA_SET_DATA_TYPE, s.dtype)
+		e.Uint32(unix.NFTA_SET_DATA_LEN, s.dlen)
 	}
 	if s.timeout != 0 {
-		e.u64(unix.NFTA_SET_TIMEOUT, s.timeout)
+		e.Uint64(unix.NFTA_SET_TIMEOUT, s.timeout)
 	}
 	if s.gcInt != 0 {
-		e.u32(unix.NFTA_SET_GC_INTERVAL, s.gcInt)
+		e.Uint32(unix.NFTA_SET_GC_INTERVAL, s.gcInt)
 	}
 	if s.hasPolicy && s.policy != 0 {
-		e.u32(unix.NFTA_SET_POLICY, s.policy)
+		e.Uint32(unix.NFTA_SET_POLICY, s.policy)
 	}
 	if s.hasUdata {
-		e.attr(unix.NFTA_SET_USERDATA, s.udata)
+		e.Bytes(unix.NFTA_SET_USERDATA, s.udata)
 	}
 	d := nestNoFlag(e, unix.NFTA_SET_DESC)
 	if s.size != 0 {
-		e.u32(unix.NFTA_SET_DESC_SIZE, s.size)
+		e.Uint32(unix.NFTA_SET_DESC_SIZE, s.size)
 	}
 	if len(s.fields) > 1 {
 		c := nestNoFlag(e, nftaSetDescConcatAttr)
 		for _, f := range s.fields {
 			fl := nestNoFlag(e, unix.NFTA_LIST_ELEM)
-			e.u32(nftaSetFieldLen, f)
-			e.endNest(fl)
+			e.Uint32(nftaSetFieldLen, f)
+			e.EndNest(fl)
 		}
-		e.endNest(c)
+		e.EndNest(c)
 	}
-	e.endNest(d)
-	e.end(st)
+	e.EndNest(d)
+	e.End(st)
 }

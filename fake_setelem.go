@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -277,12 +278,12 @@ func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
 }
 
 // elemMsg is nf_tables_fill_setelem.
-func elemMsg(e *encoder, s *fakeSet, el *fakeElem, now time.Time) {
+func elemMsg(e *nfnl.Encoder, s *fakeSet, el *fakeElem, now time.Time) {
 	n := nestNoFlag(e, unix.NFTA_LIST_ELEM)
 	value := func(typ uint16, v []byte) {
 		d := nestNoFlag(e, typ)
-		e.attr(unix.NFTA_DATA_VALUE, v)
-		e.endNest(d)
+		e.Bytes(unix.NFTA_DATA_VALUE, v)
+		e.EndNest(d)
 	}
 	if el.key != nil {
 		value(unix.NFTA_SET_ELEM_KEY, el.key)
@@ -296,24 +297,24 @@ func elemMsg(e *encoder, s *fakeSet, el *fakeElem, now time.Time) {
 	case el.verdict != nil:
 		d := nestNoFlag(e, unix.NFTA_SET_ELEM_DATA)
 		v := nestNoFlag(e, unix.NFTA_DATA_VERDICT)
-		e.u32(unix.NFTA_VERDICT_CODE, el.verdict.code)
+		e.Uint32(unix.NFTA_VERDICT_CODE, el.verdict.code)
 		if el.verdict.chain != "" {
-			e.str(unix.NFTA_VERDICT_CHAIN, el.verdict.chain)
+			e.String(unix.NFTA_VERDICT_CHAIN, el.verdict.chain)
 		}
-		e.endNest(v)
-		e.endNest(d)
+		e.EndNest(v)
+		e.EndNest(d)
 	}
 	if el.flags != 0 {
-		e.u32(unix.NFTA_SET_ELEM_FLAGS, el.flags)
+		e.Uint32(unix.NFTA_SET_ELEM_FLAGS, el.flags)
 	}
 	if el.timeout > 0 {
 		if el.timeout != s.timeout {
-			e.u64(unix.NFTA_SET_ELEM_TIMEOUT, el.timeout)
+			e.Uint64(unix.NFTA_SET_ELEM_TIMEOUT, el.timeout)
 		}
-		e.u64(unix.NFTA_SET_ELEM_EXPIRATION, uint64(max(el.expires.Sub(now), 0).Milliseconds()))
+		e.Uint64(unix.NFTA_SET_ELEM_EXPIRATION, uint64(max(el.expires.Sub(now), 0).Milliseconds()))
 	}
 	if el.udata != nil {
-		e.attr(unix.NFTA_SET_ELEM_USERDATA, el.udata)
+		e.Bytes(unix.NFTA_SET_ELEM_USERDATA, el.udata)
 	}
-	e.endNest(n)
+	e.EndNest(n)
 }

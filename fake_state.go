@@ -5,6 +5,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -143,16 +144,16 @@ const fakeDumpPart = 16 << 10
 // error).
 func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 	var parts [][]byte
-	var e encoder
+	var e nfnl.Encoder
 	flush := func() {
-		if len(e.b) > 0 {
-			parts = append(parts, e.b)
-			e = encoder{}
+		if len(e.B) > 0 {
+			parts = append(parts, e.B)
+			e = nfnl.Encoder{}
 		}
 	}
-	emit := func(fill func(e *encoder)) {
+	emit := func(fill func(e *nfnl.Encoder)) {
 		fill(&e)
-		if len(e.b) >= fakeDumpPart {
+		if len(e.B) >= fakeDumpPart {
 			flush()
 		}
 	}
@@ -162,7 +163,7 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 	case unix.NFT_MSG_GETTABLE:
 		for _, t := range k.st.tables {
 			if match(t) {
-				emit(func(e *encoder) { k.tableMsg(e, port, m.seq, t) })
+				emit(func(e *nfnl.Encoder) { k.tableMsg(e, port, m.seq, t) })
 			}
 		}
 	case unix.NFT_MSG_GETCHAIN:
@@ -171,7 +172,7 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 				continue
 			}
 			for _, ch := range t.chains {
-				emit(func(e *encoder) { k.chainMsg(e, port, m.seq, t, ch) })
+				emit(func(e *nfnl.Encoder) { k.chainMsg(e, port, m.seq, t, ch) })
 			}
 		}
 	case unix.NFT_MSG_GETSET, unix.NFT_MSG_GETSETELEM:
@@ -192,7 +193,7 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 					if i > 0 {
 						prev = ch.rules[i-1].handle
 					}
-					emit(func(e *encoder) {
+					emit(func(e *nfnl.Encoder) {
 						k.ruleMsg(e, port, m.seq, nftType(unix.NFT_MSG_NEWRULE), unix.NLM_F_MULTI|unix.NLM_F_APPEND, t, ch, r, prev)
 					})
 					if reset {
@@ -210,68 +211,68 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 }
 
 // tableMsg is nf_tables_fill_table_info.
-func (k *fakeKernel) tableMsg(e *encoder, port, seq uint32, t *fakeTable) {
+func (k *fakeKernel) tableMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable) {
 	s := k.reply(e, nftType(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)
-	e.str(unix.NFTA_TABLE_NAME, t.name)
-	e.u32(unix.NFTA_TABLE_USE, t.use())
-	e.u64(nftaTableHandle, t.handle)
-	e.u32(unix.NFTA_TABLE_FLAGS, t.flags)
-	e.end(s)
+	e.String(unix.NFTA_TABLE_NAME, t.name)
+	e.Uint32(unix.NFTA_TABLE_USE, t.use())
+	e.Uint64(nftaTableHandle, t.handle)
+	e.Uint32(unix.NFTA_TABLE_FLAGS, t.flags)
+	e.End(s)
 }
 
 // chainMsg is nf_tables_fill_chain_info.
-func (k *fakeKernel) chainMsg(e *encoder, port, seq uint32, t *fakeTable, ch *fakeChain) {
+func (k *fakeKernel) chainMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable, ch *fakeChain) {
 	s := k.reply(e, nftType(unix.NFT_MSG_NEWCHAIN), unix.NLM_F_MULTI, seq, port, t.fam)
-	e.str(unix.NFTA_CHAIN_TABLE, t.name)
-	e.str(unix.NFTA_CHAIN_NAME, ch.name)
-	e.u64(unix.NFTA_CHAIN_HANDLE, ch.handle)
+	e.String(unix.NFTA_CHAIN_TABLE, t.name)
+	e.String(unix.NFTA_CHAIN_NAME, ch.name)
+	e.Uint64(unix.NFTA_CHAIN_HANDLE, ch.handle)
 	if b := ch.base; b != nil {
 		// The kernel nests without NLA_F_NESTED (nla_nest_start_noflag).
 		h := nestNoFlag(e, unix.NFTA_CHAIN_HOOK)
-		e.u32(unix.NFTA_HOOK_HOOKNUM, b.hook)
-		e.u32(unix.NFTA_HOOK_PRIORITY, uint32(b.prio))
+		e.Uint32(unix.NFTA_HOOK_HOOKNUM, b.hook)
+		e.Uint32(unix.NFTA_HOOK_PRIORITY, uint32(b.prio))
 		if b.dev != "" {
-			e.str(unix.NFTA_HOOK_DEV, b.dev)
+			e.String(unix.NFTA_HOOK_DEV, b.dev)
 		}
-		e.endNest(h)
-		e.u32(unix.NFTA_CHAIN_POLICY, b.policy)
-		e.str(unix.NFTA_CHAIN_TYPE, b.typ)
+		e.EndNest(h)
+		e.Uint32(unix.NFTA_CHAIN_POLICY, b.policy)
+		e.String(unix.NFTA_CHAIN_TYPE, b.typ)
 		if b.counters != nil {
 			n := nestNoFlag(e, unix.NFTA_CHAIN_COUNTERS)
-			e.u64(unix.NFTA_COUNTER_PACKETS, b.counters.Packets)
-			e.u64(unix.NFTA_COUNTER_BYTES, b.counters.Bytes)
-			e.endNest(n)
+			e.Uint64(unix.NFTA_COUNTER_PACKETS, b.counters.Packets)
+			e.Uint64(unix.NFTA_COUNTER_BYTES, b.counters.Bytes)
+			e.EndNest(n)
 		}
 	}
 	if ch.flags != 0 {
-		e.u32(nftaChainFlags, ch.flags)
+		e.Uint32(nftaChainFlags, ch.flags)
 	}
-	e.u32(unix.NFTA_CHAIN_USE, ch.use())
-	e.end(s)
+	e.Uint32(unix.NFTA_CHAIN_USE, ch.use())
+	e.End(s)
 }
 
-func nestNoFlag(e *encoder, typ uint16) int {
-	s := e.nest(typ)
-	binary.NativeEndian.PutUint16(e.b[s+2:], typ)
+func nestNoFlag(e *nfnl.Encoder, typ uint16) int {
+	s := e.Nest(typ)
+	binary.NativeEndian.PutUint16(e.B[s+2:], typ)
 	return s
 }
 
 // ruleMsg is nf_tables_fill_rule_info; pos is the previous rule's handle
 // (0: none, the attribute is left out).
-func (k *fakeKernel) ruleMsg(e *encoder, port, seq uint32, typ, flags uint16, t *fakeTable, ch *fakeChain, r *fakeRule, pos uint64) {
+func (k *fakeKernel) ruleMsg(e *nfnl.Encoder, port, seq uint32, typ, flags uint16, t *fakeTable, ch *fakeChain, r *fakeRule, pos uint64) {
 	s := k.reply(e, typ, flags, seq, port, t.fam)
-	e.str(unix.NFTA_RULE_TABLE, t.name)
-	e.str(unix.NFTA_RULE_CHAIN, ch.name)
-	e.u64(unix.NFTA_RULE_HANDLE, r.handle)
+	e.String(unix.NFTA_RULE_TABLE, t.name)
+	e.String(unix.NFTA_RULE_CHAIN, ch.name)
+	e.Uint64(unix.NFTA_RULE_HANDLE, r.handle)
 	if pos != 0 {
-		e.u64(unix.NFTA_RULE_POSITION, pos)
+		e.Uint64(unix.NFTA_RULE_POSITION, pos)
 	}
 	// The kernel nests the expression list without NLA_F_NESTED.
-	e.attr(unix.NFTA_RULE_EXPRESSIONS, r.exprs)
+	e.Bytes(unix.NFTA_RULE_EXPRESSIONS, r.exprs)
 	if len(r.udata) > 0 {
-		e.attr(unix.NFTA_RULE_USERDATA, r.udata)
+		e.Bytes(unix.NFTA_RULE_USERDATA, r.udata)
 	}
-	e.end(s)
+	e.End(s)
 }
 
 // resetCounters returns r with its counter expressions zeroed, every

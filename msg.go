@@ -4,72 +4,29 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
-// Netlink constants not (all) exported by x/sys/unix.
+// Netlink constants not (all) exported by x/sys/unix; the nfnetlink ones
+// are package nfnl's, under the engine's names.
 const (
-	nfnlSubsysNFTables = 10
-	nfnlMsgBatchBegin  = 0x10
-	nfnlMsgBatchEnd    = 0x11
-	nfnlBatchGenID     = 1
+	nfnlSubsysNFTables = nfnl.SubsysNFTables
+	nfnlMsgBatchBegin  = nfnl.MsgBatchBegin
+	nfnlMsgBatchEnd    = nfnl.MsgBatchEnd
+	nfnlBatchGenID     = nfnl.BatchGenID
 
 	nftaGenID = 1
 
-	nlmsgHdrLen     = 16
-	nfgenmsgLen     = 4
+	nlmsgHdrLen     = nfnl.HeaderLen
+	nfgenmsgLen     = nfnl.GenMsgLen
 	nlmFDumpIntr    = 0x10
 	nlmsgerrAttrMsg = 1 // NLMSGERR_ATTR_MSG
 )
 
 // nftType returns the nlmsg_type of an nf_tables message.
-func nftType(msg uint16) uint16 { return nfnlSubsysNFTables<<8 | msg }
-
-// encoder appends netlink messages and attributes to one buffer; a whole
-// transaction is encoded into a single slice so it can be sent without
-// copying.
-type encoder struct {
-	b []byte
-}
-
-// begin starts a message with an nfgenmsg header and returns its offset,
-// to be passed to end.
-func (e *encoder) begin(typ, flags uint16, seq uint32, fam byte, resID uint16) int {
-	start := len(e.b)
-	e.b = binary.NativeEndian.AppendUint32(e.b, 0) // length, patched by end
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = binary.NativeEndian.AppendUint16(e.b, flags)
-	e.b = binary.NativeEndian.AppendUint32(e.b, seq)
-	e.b = binary.NativeEndian.AppendUint32(e.b, 0) // port id: the kernel fills it
-	e.b = append(e.b, fam, 0)                      // family, NFNETLINK_V0
-	e.b = binary.BigEndian.AppendUint16(e.b, resID)
-	return start
-}
-
-func (e *encoder) end(start int) {
-	binary.NativeEndian.PutUint32(e.b[start:], uint32(len(e.b)-start))
-}
-
-// The attribute writers below are the engine's names for nlattr's
-// appenders, on the encoder's buffer.
-
-func (e *encoder) attr(typ uint16, data []byte) { e.b = nlattr.AppendBytes(e.b, typ, data) }
-
-func (e *encoder) str(typ uint16, s string) { e.b = nlattr.AppendString(e.b, typ, s) }
-
-func (e *encoder) u32(typ uint16, v uint32) { e.b = nlattr.AppendUint32(e.b, typ, v) }
-
-func (e *encoder) u64(typ uint16, v uint64) { e.b = nlattr.AppendUint64(e.b, typ, v) }
-
-// nest opens a nested attribute; close it with endNest.
-func (e *encoder) nest(typ uint16) int {
-	var start int
-	e.b, start = nlattr.Begin(e.b, typ|unix.NLA_F_NESTED)
-	return start
-}
-
-func (e *encoder) endNest(start int) { e.b = nlattr.End(e.b, start) }
+func nftType(msg uint16) uint16 { return nfnl.Type(msg) }
 
 // malformed turns an error of nlattr's Decoder into the engine's: every
 // malformed reply is ErrTruncated, an attribute whose length is out of

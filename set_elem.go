@@ -10,6 +10,7 @@ import (
 	"time"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -182,29 +183,29 @@ func (tx *Tx) elements(op string, s *Set, elems []SetElement, typ uint16, flags 
 	var msgStart, nest int
 	open := func() {
 		msgStart = tx.msg(op, s.String(), typ, flags, byte(s.Family))
-		e.str(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
-		e.str(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+		e.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
+		e.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
 		if s.ID != 0 {
-			e.u32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.ID)
+			e.Uint32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.ID)
 		}
-		nest = e.nest(unix.NFTA_SET_ELEM_LIST_ELEMENTS)
+		nest = e.Nest(unix.NFTA_SET_ELEM_LIST_ELEMENTS)
 	}
 	closeMsg := func(last int) {
-		e.endNest(nest)
-		e.end(msgStart)
+		e.EndNest(nest)
+		e.End(msgStart)
 		tx.nameLast(fmt.Sprintf("elements %d-%d of %s", first, last, s))
 	}
 	open()
 	for i := range elems {
-		mark := len(e.b)
+		mark := len(e.B)
 		s.appendElem(e, &elems[i])
-		if len(e.b)-nest > maxElemsBytes && mark > nest+4 {
-			enc := bytes.Clone(e.b[mark:])
-			e.b = e.b[:mark]
+		if len(e.B)-nest > maxElemsBytes && mark > nest+4 {
+			enc := bytes.Clone(e.B[mark:])
+			e.B = e.B[:mark]
 			closeMsg(i - 1)
 			first = i
 			open()
-			e.b = append(e.b, enc...)
+			e.B = append(e.B, enc...)
 		}
 	}
 	closeMsg(len(elems) - 1)
@@ -257,10 +258,10 @@ func (s *Set) checkElem(el *SetElement) error {
 // end flagged NFT_SET_ELEM_INTERVAL_END (left out when the range runs to
 // the last key); in a concatenation of ranges it is one element with
 // NFTA_SET_ELEM_KEY_END.
-func (s *Set) appendElem(e *encoder, el *SetElement) {
-	n := e.nest(unix.NFTA_LIST_ELEM)
+func (s *Set) appendElem(e *nfnl.Encoder, el *SetElement) {
+	n := e.Nest(unix.NFTA_LIST_ELEM)
 	if el.Timeout > 0 {
-		e.u64(unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
+		e.Uint64(unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
 	}
 	appendData(e, unix.NFTA_SET_ELEM_KEY, el.Key)
 	if s.Interval && s.KeyType.IsConcat() {
@@ -268,21 +269,21 @@ func (s *Set) appendElem(e *encoder, el *SetElement) {
 	}
 	switch {
 	case el.Verdict != nil:
-		d := e.nest(unix.NFTA_SET_ELEM_DATA)
-		v := e.nest(unix.NFTA_DATA_VERDICT)
-		e.u32(unix.NFTA_VERDICT_CODE, uint32(int32(el.Verdict.Kind)))
+		d := e.Nest(unix.NFTA_SET_ELEM_DATA)
+		v := e.Nest(unix.NFTA_DATA_VERDICT)
+		e.Uint32(unix.NFTA_VERDICT_CODE, uint32(int32(el.Verdict.Kind)))
 		if el.Verdict.Chain != "" {
-			e.str(unix.NFTA_VERDICT_CHAIN, el.Verdict.Chain)
+			e.String(unix.NFTA_VERDICT_CHAIN, el.Verdict.Chain)
 		}
-		e.endNest(v)
-		e.endNest(d)
+		e.EndNest(v)
+		e.EndNest(d)
 	case el.Data != nil:
 		appendData(e, unix.NFTA_SET_ELEM_DATA, el.Data)
 	}
 	if el.Comment != "" {
-		e.attr(unix.NFTA_SET_ELEM_USERDATA, udataStrz(nil, udataSetElemComment, el.Comment))
+		e.Bytes(unix.NFTA_SET_ELEM_USERDATA, udataStrz(nil, udataSetElemComment, el.Comment))
 	}
-	e.endNest(n)
+	e.EndNest(n)
 	if !s.Interval || s.KeyType.IsConcat() {
 		return
 	}
@@ -290,10 +291,10 @@ func (s *Set) appendElem(e *encoder, el *SetElement) {
 	for i := len(end) - 1; i >= 0; i-- {
 		end[i]++
 		if end[i] != 0 {
-			n = e.nest(unix.NFTA_LIST_ELEM)
-			e.u32(unix.NFTA_SET_ELEM_FLAGS, unix.NFT_SET_ELEM_INTERVAL_END)
+			n = e.Nest(unix.NFTA_LIST_ELEM)
+			e.Uint32(unix.NFTA_SET_ELEM_FLAGS, unix.NFT_SET_ELEM_INTERVAL_END)
 			appendData(e, unix.NFTA_SET_ELEM_KEY, end)
-			e.endNest(n)
+			e.EndNest(n)
 			return
 		}
 	}
@@ -301,10 +302,10 @@ func (s *Set) appendElem(e *encoder, el *SetElement) {
 }
 
 // appendData appends a nested NFTA_DATA_VALUE attribute.
-func appendData(e *encoder, typ uint16, v []byte) {
-	n := e.nest(typ)
-	e.attr(unix.NFTA_DATA_VALUE, v)
-	e.endNest(n)
+func appendData(e *nfnl.Encoder, typ uint16, v []byte) {
+	n := e.Nest(typ)
+	e.Bytes(unix.NFTA_DATA_VALUE, v)
+	e.EndNest(n)
 }
 
 // ListElements returns the elements of set s, sorted by key. Ranges of an
@@ -324,9 +325,9 @@ func (c *Conn) ListElements(s *Set) ([]SetElement, error) {
 	}
 	what := "elements of " + s.String()
 	var raw []rawElem
-	err := c.dump(what, unix.NFT_MSG_GETSETELEM, byte(s.Family), func(e *encoder) {
-		e.str(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
-		e.str(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+	err := c.dump(what, unix.NFT_MSG_GETSETELEM, byte(s.Family), func(e *nfnl.Encoder) {
+		e.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
+		e.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
 	}, func() { raw = raw[:0] }, func(m message) error {
 		var err error
 		raw, err = decodeElems(raw, m.Data)

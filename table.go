@@ -91,11 +91,11 @@ func (tx *Tx) table(op string, t *Table, flags uint16) {
 		return
 	}
 	s := tx.msg(op, t.String(), unix.NFT_MSG_NEWTABLE, flags, byte(t.Family))
-	tx.enc.str(unix.NFTA_TABLE_NAME, t.Name)
+	tx.enc.String(unix.NFTA_TABLE_NAME, t.Name)
 	if t.Flags != 0 {
-		tx.enc.u32(unix.NFTA_TABLE_FLAGS, t.Flags)
+		tx.enc.Uint32(unix.NFTA_TABLE_FLAGS, t.Flags)
 	}
-	tx.enc.end(s)
+	tx.enc.End(s)
 }
 
 // DelTable deletes the table with everything in it.
@@ -105,8 +105,8 @@ func (tx *Tx) DelTable(t *Table) {
 		return
 	}
 	s := tx.msg("delete table", t.String(), unix.NFT_MSG_DELTABLE, 0, byte(t.Family))
-	tx.enc.str(unix.NFTA_TABLE_NAME, t.Name)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_TABLE_NAME, t.Name)
+	tx.enc.End(s)
 }
 
 // FlushTable deletes every rule of every chain in the table.
@@ -116,8 +116,8 @@ func (tx *Tx) FlushTable(t *Table) {
 		return
 	}
 	s := tx.msg("flush table", t.String(), unix.NFT_MSG_DELRULE, 0, byte(t.Family))
-	tx.enc.str(unix.NFTA_RULE_TABLE, t.Name)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_RULE_TABLE, t.Name)
+	tx.enc.End(s)
 }
 
 // ListTables returns the tables of family fam, or of every family when fam
