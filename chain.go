@@ -163,7 +163,7 @@ func (tx *Tx) DelChain(ch *Chain) {
 	}
 	// NLM_F_NONREC: without it the kernel would delete the chain's rules
 	// along with it.
-	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, nlmFNonRec, byte(ch.Family))
+	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, nfnl.NLM_F_NONREC, byte(ch.Family))
 	tx.enc.String(unix.NFTA_CHAIN_TABLE, ch.Table)
 	tx.enc.String(unix.NFTA_CHAIN_NAME, ch.Name)
 	tx.enc.End(s)
@@ -273,7 +273,7 @@ func decodeChain(b []byte) (*Chain, error) {
 			ch.Handle = a.Uint64()
 		case unix.NFTA_CHAIN_USE:
 			ch.Use = a.Uint32()
-		case nftaChainFlags:
+		case nfnl.NFTA_CHAIN_FLAGS:
 			ch.Flags = a.Uint32()
 		case unix.NFTA_CHAIN_TYPE:
 			base.Type = ChainType(a.String())

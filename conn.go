@@ -13,6 +13,7 @@ import (
 	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"github.com/xtnl/xtnl/internal/nsthread"
+	"github.com/xtnl/xtnl/nftfake"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,7 +74,7 @@ type options struct {
 	nsPath  string
 	nsFd    int
 	timeout time.Duration
-	fake    *fakeKernel // WithFakeOf: connect to this in-memory kernel
+	fake    *nftfake.Kernel // WithFakeOf, WithFakeKernel: connect to this in-memory kernel
 }
 
 // WithNetNS binds the connection to a network namespace given by name (as

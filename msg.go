@@ -100,9 +100,3 @@ func parseErrorMsg(m message) (errno unix.Errno, seq uint32, text string, err er
 	}
 	return errno, seq, text, nil
 }
-
-const nftaChainFlags = 10 // NFTA_CHAIN_FLAGS
-
-const nftaTableHandle = 4 // NFTA_TABLE_HANDLE
-
-const nlmFNonRec = 0x100 // NLM_F_NONREC: do not delete recursively

@@ -16,12 +16,12 @@ import (
 // Set attributes and flags x/sys/unix does not export (linux/netfilter/
 // nf_tables.h).
 const (
-	setAttrHandle      = 0x10 // NFTA_SET_HANDLE
-	nftaSetDescConcat  = 2    // NFTA_SET_DESC_CONCAT
-	nftaSetFieldLen    = 1    // NFTA_SET_FIELD_LEN
-	setElemAttrKeyEnd  = 10   // NFTA_SET_ELEM_KEY_END
-	nftSetConcat       = 0x80 // NFT_SET_CONCAT: a concatenation of ranges
-	nftSetElemCatchAll = 2    // NFT_SET_ELEM_CATCHALL
+	setAttrHandle      = nfnl.NFTA_SET_HANDLE
+	nftaSetDescConcat  = nfnl.NFTA_SET_DESC_CONCAT
+	nftaSetFieldLen    = nfnl.NFTA_SET_FIELD_LEN
+	setElemAttrKeyEnd  = nfnl.NFTA_SET_ELEM_KEY_END
+	nftSetConcat       = nfnl.NFT_SET_CONCAT
+	nftSetElemCatchAll = nfnl.NFT_SET_ELEM_CATCHALL
 )
 
 // User data tags libnftnl defines for sets (libnftnl/udata.h). nft keeps the

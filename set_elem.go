@@ -381,9 +381,9 @@ func decodeElem(b []byte) (rawElem, error) {
 	for a.Next() {
 		switch a.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
-			el.Key = elemDataValue(a.Bytes())
+			el.Key = nfnl.DataValue(a.Bytes())
 		case setElemAttrKeyEnd:
-			el.KeyEnd = elemDataValue(a.Bytes())
+			el.KeyEnd = nfnl.DataValue(a.Bytes())
 		case unix.NFTA_SET_ELEM_FLAGS:
 			el.flags = a.Uint32()
 		case unix.NFTA_SET_ELEM_TIMEOUT:
@@ -421,17 +421,6 @@ func decodeElem(b []byte) (rawElem, error) {
 		}
 	}
 	return el, malformed(a.Err())
-}
-
-// elemDataValue extracts the NFTA_DATA_VALUE inside a nested data attribute.
-func elemDataValue(b []byte) []byte {
-	a := nlattr.NewDecoder(b)
-	for a.Next() {
-		if a.Type() == unix.NFTA_DATA_VALUE {
-			return bytes.Clone(a.Bytes())
-		}
-	}
-	return nil
 }
 
 // joinIntervals turns the kernel's elements into the caller's view: in an

@@ -3,6 +3,7 @@ package xtnl
 import (
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
@@ -149,7 +150,7 @@ func decodeTable(b []byte) (*Table, error) {
 			t.Flags = a.Uint32()
 		case unix.NFTA_TABLE_USE:
 			t.Use = a.Uint32()
-		case nftaTableHandle:
+		case nfnl.NFTA_TABLE_HANDLE:
 			t.Handle = a.Uint64()
 		}
 	}

@@ -5,6 +5,7 @@
 package nfnl
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/xtnl/xtnl/internal/nlattr"
@@ -74,3 +75,29 @@ func (e *Encoder) Nest(typ uint16) int {
 
 // EndNest closes the nested attribute Nest opened at start.
 func (e *Encoder) EndNest(start int) { e.B = nlattr.End(e.B, start) }
+
+// nf_tables attribute types and flags missing from x/sys/unix, under their
+// kernel names as x/sys/unix spells the others.
+const (
+	NFTA_TABLE_HANDLE     = 4     // table handle
+	NFTA_CHAIN_FLAGS      = 10    // chain flags (NFT_CHAIN_HW_OFFLOAD, ...)
+	NFTA_SET_HANDLE       = 0x10  // set handle
+	NFTA_SET_DESC_CONCAT  = 2     // the fields of a concatenated key
+	NFTA_SET_FIELD_LEN    = 1     // one field's length
+	NFTA_SET_ELEM_KEY_END = 10    // an interval's end
+	NFT_SET_CONCAT        = 0x80  // a concatenation of ranges
+	NFT_SET_ELEM_CATCHALL = 2     // the catch-all element
+	NLM_F_NONREC          = 0x100 // do not delete recursively
+)
+
+// DataValue returns a copy of the NFTA_DATA_VALUE of a struct nft_data
+// attribute's payload (nil when it has none).
+func DataValue(b []byte) []byte {
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		if a.Type() == unix.NFTA_DATA_VALUE {
+			return bytes.Clone(a.Bytes())
+		}
+	}
+	return nil
+}

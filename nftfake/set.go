@@ -1,4 +1,4 @@
-package xtnl
+package nftfake
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 // and timeouts as given, one stored element per list element received
 // (an interval's end is an element of its own, as in the rbtree backend).
 
-// fakeSet is a named set or map.
-type fakeSet struct {
+// set is a named set or map.
+type set struct {
 	name   string
 	handle uint64
 	// id is NFTA_SET_ID; fresh marks a set created by the running batch,
@@ -38,29 +38,29 @@ type fakeSet struct {
 	size         uint32
 	fields       []uint32 // NFTA_SET_DESC_CONCAT field lengths
 	udata        []byte
-	elems        []*fakeElem // never modified once stored, only replaced
+	elems        []*setElem // never modified once stored, only replaced
 	hasUdata     bool
 	verdictChain bool // elements may hold jumps (verdict map)
 }
 
-// fakeElem is one set element.
-type fakeElem struct {
+// setElem is one set element.
+type setElem struct {
 	key, keyEnd []byte
 	flags       uint32
 	data        []byte // value of a data map
-	verdict     *fakeVerdict
+	verdict     *verdict
 	timeout     uint64    // ms; 0: the element does not expire
 	expires     time.Time // when timeout > 0
 	udata       []byte
 }
 
-type fakeVerdict struct {
+type verdict struct {
 	code  uint32
 	chain string
 }
 
 // NFT_DATA_VERDICT data length: sizeof(struct nft_verdict) on 64-bit.
-const fakeVerdictLen = 16
+const verdictLen = 16
 
 // Set attributes not exported by x/sys/unix.
 const (
@@ -71,14 +71,14 @@ const (
 	nftDataValueMaxLen    = 64
 )
 
-func (s *fakeSet) clone() *fakeSet {
+func (s *set) clone() *set {
 	n := *s
 	n.fresh = false
 	n.elems = slices.Clone(s.elems)
 	return &n
 }
 
-func (t *fakeTable) set(name string) *fakeSet {
+func (t *table) set(name string) *set {
 	for _, s := range t.sets {
 		if s.name == name {
 			return s
@@ -89,7 +89,7 @@ func (t *fakeTable) set(name string) *fakeSet {
 
 // lookupSet is nft_set_lookup_global: by name, else by the id of a set
 // made earlier in the same batch.
-func (t *fakeTable) lookupSet(name string, id uint32, hasID bool) *fakeSet {
+func (t *table) lookupSet(name string, id uint32, hasID bool) *set {
 	if s := t.set(name); s != nil && name != "" {
 		return s
 	}
@@ -104,16 +104,16 @@ func (t *fakeTable) lookupSet(name string, id uint32, hasID bool) *fakeSet {
 }
 
 // expired reports whether el has timed out: the kernel no longer shows it.
-func (el *fakeElem) expired(now time.Time) bool {
+func (el *setElem) expired(now time.Time) bool {
 	return el.timeout > 0 && !now.Before(el.expires)
 }
 
 // newSet is nf_tables_newset.
-func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
+func (tx *txn) newSet(m *request) *refusal {
 	if !m.has(unix.NFTA_SET_TABLE) || !m.has(unix.NFTA_SET_NAME) || !m.has(unix.NFTA_SET_KEY_LEN) || !m.has(unix.NFTA_SET_ID) {
 		return fail(unix.EINVAL, 0)
 	}
-	s := &fakeSet{fresh: true}
+	s := &set{fresh: true}
 	s.id, _ = m.u32(unix.NFTA_SET_ID)
 	s.ktype, _ = m.u32(unix.NFTA_SET_KEY_TYPE)
 	s.klen, _ = m.u32(unix.NFTA_SET_KEY_LEN)
@@ -139,7 +139,7 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 		}
 		s.dtype, _ = m.u32(unix.NFTA_SET_DATA_TYPE)
 		if s.dtype == unix.NFT_DATA_VERDICT {
-			s.dlen, s.verdictChain = fakeVerdictLen, true
+			s.dlen, s.verdictChain = verdictLen, true
 		} else {
 			s.dlen, _ = m.u32(unix.NFTA_SET_DATA_LEN)
 			if s.dlen == 0 || s.dlen > nftDataValueMaxLen {
@@ -176,7 +176,7 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 				for l.Next() {
 					fa := nlattr.NewDecoder(l.Bytes())
 					for fa.Next() {
-						if fa.Type() == nftaSetFieldLen {
+						if fa.Type() == nfnl.NFTA_SET_FIELD_LEN {
 							s.fields = append(s.fields, fa.Uint32())
 						}
 					}
@@ -187,7 +187,7 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 			return fail(unix.EINVAL, 0)
 		}
 	}
-	if (len(s.fields) > 1) != (f&nftSetConcat != 0) {
+	if (len(s.fields) > 1) != (f&nfnl.NFT_SET_CONCAT != 0) {
 		return fail(unix.EINVAL, 0)
 	}
 	if m.has(unix.NFTA_SET_USERDATA) {
@@ -236,7 +236,7 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 
 // setUsers counts the rules of t whose lookups or dynsets name set (the
 // kernel's set->use, its bindings).
-func (t *fakeTable) setUsers(fam byte, set string) int {
+func (t *table) setUsers(fam byte, set string) int {
 	n := 0
 	for _, ch := range t.chains {
 		for _, r := range ch.rules {
@@ -290,17 +290,17 @@ func exprSetName(e expr.Expr) (string, bool) {
 }
 
 // delSet is nf_tables_delset: a set still used by a rule is busy.
-func (tx *fakeTx) delSet(m *fakeMsg) *fakeErr {
+func (tx *txn) delSet(m *request) *refusal {
 	t, e := tx.table(m, unix.NFTA_SET_TABLE)
 	if e != nil {
 		return e
 	}
-	var s *fakeSet
+	var s *set
 	attr := uint16(unix.NFTA_SET_NAME)
 	switch {
-	case m.has(setAttrHandle):
-		h, _ := m.u64(setAttrHandle)
-		attr = setAttrHandle
+	case m.has(nfnl.NFTA_SET_HANDLE):
+		h, _ := m.u64(nfnl.NFTA_SET_HANDLE)
+		attr = nfnl.NFTA_SET_HANDLE
 		for _, x := range t.sets {
 			if x.handle == h {
 				s = x
@@ -314,19 +314,19 @@ func (tx *fakeTx) delSet(m *fakeMsg) *fakeErr {
 	if s == nil {
 		return fail(unix.ENOENT, attr)
 	}
-	if t.setUsers(m.fam, s.name) > 0 || (m.flags&nlmFNonRec != 0 && len(s.elems) > 0) {
+	if t.setUsers(m.fam, s.name) > 0 || (m.flags&nfnl.NLM_F_NONREC != 0 && len(s.elems) > 0) {
 		return fail(unix.EBUSY, attr)
 	}
 	for _, el := range s.elems {
 		releaseElem(t, el)
 	}
-	t.sets = slices.DeleteFunc(t.sets, func(x *fakeSet) bool { return x == s })
+	t.sets = slices.DeleteFunc(t.sets, func(x *set) bool { return x == s })
 	tx.changes++
 	return nil
 }
 
 // releaseElem drops the reference a verdict element holds on its chain.
-func releaseElem(t *fakeTable, el *fakeElem) {
+func releaseElem(t *table, el *setElem) {
 	if v := el.verdict; v != nil && v.chain != "" {
 		if ch := t.chain(v.chain); ch != nil {
 			ch.refs--
@@ -338,7 +338,7 @@ func releaseElem(t *fakeTable, el *fakeElem) {
 // new rule: the set must exist (by name, or by the id of a set made in the
 // same batch). Lookups are stored as the kernel dumps them: set name,
 // registers, flags, and no set id.
-func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
+func bindSets(t *table, exprs []byte) ([]byte, *refusal) {
 	var out []byte
 	d := nlattr.NewDecoder(exprs)
 	for d.Next() {
@@ -380,7 +380,7 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 		}
 		s := t.lookupSet(setName, id, hasID)
 		if s == nil {
-			return nil, &fakeErr{errno: unix.ENOENT, off: off}
+			return nil, &refusal{errno: unix.ENOENT, off: off}
 		}
 		if name == "dynset" {
 			out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
@@ -388,9 +388,9 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 		}
 		switch {
 		case !hasSreg || flags&^unix.NFT_LOOKUP_F_INV != 0:
-			return nil, &fakeErr{errno: unix.EINVAL, off: off}
+			return nil, &refusal{errno: unix.EINVAL, off: off}
 		case hasDreg && (s.flags&unix.NFT_SET_MAP == 0 || flags&unix.NFT_LOOKUP_F_INV != 0):
-			return nil, &fakeErr{errno: unix.EINVAL, off: off}
+			return nil, &refusal{errno: unix.EINVAL, off: off}
 		}
 		var e nfnl.Encoder
 		e.String(unix.NFTA_LOOKUP_SET, s.name)
@@ -409,7 +409,7 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 
 // setDumpCheck is what nf_tables_getset and nf_tables_getsetelem check
 // before a dump starts: a named table (and set) must exist.
-func (k *fakeKernel) setDumpCheck(m *fakeMsg) (unix.Errno, uint16) {
+func (k *Kernel) setDumpCheck(m *request) (unix.Errno, uint16) {
 	tattr, sattr := uint16(unix.NFTA_SET_TABLE), uint16(0)
 	if m.typ&0xff == unix.NFT_MSG_GETSETELEM {
 		tattr, sattr = unix.NFTA_SET_ELEM_LIST_TABLE, unix.NFTA_SET_ELEM_LIST_SET
@@ -431,7 +431,7 @@ func (k *fakeKernel) setDumpCheck(m *fakeMsg) (unix.Errno, uint16) {
 }
 
 // dumpSets adds the GETSET and GETSETELEM dumps' messages.
-func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*nfnl.Encoder)), match func(*fakeTable) bool) {
+func (k *Kernel) dumpSets(port uint32, m *request, emit func(func(*nfnl.Encoder)), match func(*table) bool) {
 	if m.typ&0xff == unix.NFT_MSG_GETSET {
 		tname := m.str(unix.NFTA_SET_TABLE)
 		for _, t := range k.st.tables {
@@ -453,7 +453,7 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*nfnl.Enco
 		return
 	}
 	now := time.Now()
-	var live []*fakeElem
+	var live []*setElem
 	for _, el := range s.elems {
 		if !el.expired(now) {
 			live = append(live, el)
@@ -464,11 +464,11 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*nfnl.Enco
 	for len(live) > 0 || len(s.elems) == 0 {
 		n := 0
 		emit(func(e *nfnl.Encoder) {
-			st := k.reply(e, nftType(unix.NFT_MSG_NEWSETELEM), unix.NLM_F_MULTI, m.seq, port, t.fam)
+			st := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWSETELEM), unix.NLM_F_MULTI, m.seq, port, t.fam)
 			e.String(unix.NFTA_SET_ELEM_LIST_TABLE, t.name)
 			e.String(unix.NFTA_SET_ELEM_LIST_SET, s.name)
 			l := nestNoFlag(e, unix.NFTA_SET_ELEM_LIST_ELEMENTS)
-			for n < len(live) && len(e.B)-st < fakeNotifySize {
+			for n < len(live) && len(e.B)-st < notifySize {
 				elemMsg(e, s, live[n], now)
 				n++
 			}
@@ -483,11 +483,11 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*nfnl.Enco
 }
 
 // setMsg is nf_tables_fill_set.
-func (k *fakeKernel) setMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable, s *fakeSet) {
-	st := k.reply(e, nftType(unix.NFT_MSG_NEWSET), unix.NLM_F_MULTI, seq, port, t.fam)
+func (k *Kernel) setMsg(e *nfnl.Encoder, port, seq uint32, t *table, s *set) {
+	st := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWSET), unix.NLM_F_MULTI, seq, port, t.fam)
 	e.String(unix.NFTA_SET_TABLE, t.name)
 	e.String(unix.NFTA_SET_NAME, s.name)
-	e.Uint64(setAttrHandle, s.handle)
+	e.Uint64(nfnl.NFTA_SET_HANDLE, s.handle)
 	if s.flags != 0 {
 		e.Uint32(unix.NFTA_SET_FLAGS, s.flags)
 	}
@@ -517,7 +517,7 @@ func (k *fakeKernel) setMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable, s *
 		c := nestNoFlag(e, nftaSetDescConcatAttr)
 		for _, f := range s.fields {
 			fl := nestNoFlag(e, unix.NFTA_LIST_ELEM)
-			e.Uint32(nftaSetFieldLen, f)
+			e.Uint32(nfnl.NFTA_SET_FIELD_LEN, f)
 			e.EndNest(fl)
 		}
 		e.EndNest(c)

@@ -1,4 +1,4 @@
-package xtnl
+package nftfake
 
 import (
 	"encoding/binary"
@@ -10,16 +10,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fakeState is a ruleset. A batch works on a clone (tables and chains
+// ruleset is a ruleset. A batch works on a clone (tables and chains
 // copied, rules shared: a rule is never modified once stored, only
 // replaced) and the clone replaces the committed state on success.
-type fakeState struct {
-	tables []*fakeTable // in creation order, as nft_net->tables
+type ruleset struct {
+	tables []*table // in creation order, as nft_net->tables
 }
 
-// fakeTable is a table. Its chains and sets count in use() as in the
+// table is a table. Its chains and sets count in use() as in the
 // kernel's table->use (objects and flowtables will too).
-type fakeTable struct {
+type table struct {
 	fam    byte
 	name   string
 	flags  uint32
@@ -28,24 +28,24 @@ type fakeTable struct {
 	// (later: set, object) of the table. Shared by every version of the
 	// table: the kernel does not roll it back when a batch aborts.
 	hgen   *uint64
-	chains []*fakeChain // in creation order
-	sets   []*fakeSet   // in creation order (fake_set.go)
+	chains []*chain // in creation order
+	sets   []*set   // in creation order (set.go)
 }
 
-// fakeChain is a chain; base is nil for a regular chain.
-type fakeChain struct {
+// chain is a chain; base is nil for a regular chain.
+type chain struct {
 	name   string
 	handle uint64
 	flags  uint32
-	base   *fakeBase
-	rules  []*fakeRule
+	base   *baseChain
+	rules  []*rule
 	refs   int // jumps and gotos to this chain from rules
 	// rename is a new name waiting for the commit: the kernel applies a
 	// rename only then, so the batch still finds the chain by its old name.
 	rename string
 }
 
-type fakeBase struct {
+type baseChain struct {
 	hook     uint32
 	prio     int32
 	dev      string
@@ -54,8 +54,8 @@ type fakeBase struct {
 	counters *Counters // nil unless NFTA_CHAIN_COUNTERS was given
 }
 
-// fakeRule is a rule: its expressions kept as received.
-type fakeRule struct {
+// rule is a rule: its expressions kept as received.
+type rule struct {
 	handle uint64
 	exprs  []byte
 	udata  []byte
@@ -63,20 +63,20 @@ type fakeRule struct {
 }
 
 // use is chain->use: its rules plus the references to it.
-func (ch *fakeChain) use() uint32 { return uint32(len(ch.rules) + ch.refs) }
+func (ch *chain) use() uint32 { return uint32(len(ch.rules) + ch.refs) }
 
 // use is table->use: what the table holds (chains and sets; later
 // objects, ...).
-func (t *fakeTable) use() uint32 { return uint32(len(t.chains) + len(t.sets)) }
+func (t *table) use() uint32 { return uint32(len(t.chains) + len(t.sets)) }
 
-func (s *fakeState) clone() *fakeState {
-	n := &fakeState{tables: make([]*fakeTable, len(s.tables))}
+func (s *ruleset) clone() *ruleset {
+	n := &ruleset{tables: make([]*table, len(s.tables))}
 	for i, t := range s.tables {
 		nt := *t
-		nt.chains = make([]*fakeChain, len(t.chains))
+		nt.chains = make([]*chain, len(t.chains))
 		for j, ch := range t.chains {
 			nc := *ch
-			nc.rules = append([]*fakeRule(nil), ch.rules...)
+			nc.rules = append([]*rule(nil), ch.rules...)
 			if ch.base != nil {
 				b := *ch.base
 				if b.counters != nil {
@@ -87,7 +87,7 @@ func (s *fakeState) clone() *fakeState {
 			}
 			nt.chains[j] = &nc
 		}
-		nt.sets = make([]*fakeSet, len(t.sets))
+		nt.sets = make([]*set, len(t.sets))
 		for j, s := range t.sets {
 			nt.sets[j] = s.clone()
 		}
@@ -96,7 +96,7 @@ func (s *fakeState) clone() *fakeState {
 	return n
 }
 
-func (s *fakeState) table(fam byte, name string) *fakeTable {
+func (s *ruleset) table(fam byte, name string) *table {
 	for _, t := range s.tables {
 		if t.fam == fam && t.name == name {
 			return t
@@ -105,7 +105,7 @@ func (s *fakeState) table(fam byte, name string) *fakeTable {
 	return nil
 }
 
-func (t *fakeTable) chain(name string) *fakeChain {
+func (t *table) chain(name string) *chain {
 	for _, ch := range t.chains {
 		if ch.name == name {
 			return ch
@@ -114,7 +114,7 @@ func (t *fakeTable) chain(name string) *fakeChain {
 	return nil
 }
 
-func (t *fakeTable) chainByHandle(h uint64) *fakeChain {
+func (t *table) chainByHandle(h uint64) *chain {
 	for _, ch := range t.chains {
 		if ch.handle == h {
 			return ch
@@ -123,7 +123,7 @@ func (t *fakeTable) chainByHandle(h uint64) *fakeChain {
 	return nil
 }
 
-func (ch *fakeChain) ruleIndex(h uint64) int {
+func (ch *chain) ruleIndex(h uint64) int {
 	for i, r := range ch.rules {
 		if r.handle == h {
 			return i
@@ -132,9 +132,9 @@ func (ch *fakeChain) ruleIndex(h uint64) int {
 	return -1
 }
 
-// fakeDumpPart is the size at which a dump datagram is cut: the kernel
+// dumpPart is the size at which a dump datagram is cut: the kernel
 // fills skbs of about this size.
-const fakeDumpPart = 16 << 10
+const dumpPart = 16 << 10
 
 // dumpParts answers a dump request: NLM_F_MULTI messages cut into
 // datagrams, then NLMSG_DONE in a datagram of its own, as netlink_dump
@@ -142,7 +142,7 @@ const fakeDumpPart = 16 << 10
 // dump, and table and chain names for rules only (a chain dump is never
 // filtered by table; a missing table or chain is an empty dump, not an
 // error).
-func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
+func (k *Kernel) dumpParts(port uint32, m *request) [][]byte {
 	var parts [][]byte
 	var e nfnl.Encoder
 	flush := func() {
@@ -153,11 +153,11 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 	}
 	emit := func(fill func(e *nfnl.Encoder)) {
 		fill(&e)
-		if len(e.B) >= fakeDumpPart {
+		if len(e.B) >= dumpPart {
 			flush()
 		}
 	}
-	match := func(t *fakeTable) bool { return m.fam == unix.AF_UNSPEC || m.fam == t.fam }
+	match := func(t *table) bool { return m.fam == unix.AF_UNSPEC || m.fam == t.fam }
 	typ := m.typ & 0xff
 	switch typ {
 	case unix.NFT_MSG_GETTABLE:
@@ -194,7 +194,7 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 						prev = ch.rules[i-1].handle
 					}
 					emit(func(e *nfnl.Encoder) {
-						k.ruleMsg(e, port, m.seq, nftType(unix.NFT_MSG_NEWRULE), unix.NLM_F_MULTI|unix.NLM_F_APPEND, t, ch, r, prev)
+						k.ruleMsg(e, port, m.seq, nfnl.Type(unix.NFT_MSG_NEWRULE), unix.NLM_F_MULTI|unix.NLM_F_APPEND, t, ch, r, prev)
 					})
 					if reset {
 						ch.rules[i] = r.resetCounters(t.fam)
@@ -211,18 +211,18 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 }
 
 // tableMsg is nf_tables_fill_table_info.
-func (k *fakeKernel) tableMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable) {
-	s := k.reply(e, nftType(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)
+func (k *Kernel) tableMsg(e *nfnl.Encoder, port, seq uint32, t *table) {
+	s := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)
 	e.String(unix.NFTA_TABLE_NAME, t.name)
 	e.Uint32(unix.NFTA_TABLE_USE, t.use())
-	e.Uint64(nftaTableHandle, t.handle)
+	e.Uint64(nfnl.NFTA_TABLE_HANDLE, t.handle)
 	e.Uint32(unix.NFTA_TABLE_FLAGS, t.flags)
 	e.End(s)
 }
 
 // chainMsg is nf_tables_fill_chain_info.
-func (k *fakeKernel) chainMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable, ch *fakeChain) {
-	s := k.reply(e, nftType(unix.NFT_MSG_NEWCHAIN), unix.NLM_F_MULTI, seq, port, t.fam)
+func (k *Kernel) chainMsg(e *nfnl.Encoder, port, seq uint32, t *table, ch *chain) {
+	s := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWCHAIN), unix.NLM_F_MULTI, seq, port, t.fam)
 	e.String(unix.NFTA_CHAIN_TABLE, t.name)
 	e.String(unix.NFTA_CHAIN_NAME, ch.name)
 	e.Uint64(unix.NFTA_CHAIN_HANDLE, ch.handle)
@@ -245,7 +245,7 @@ func (k *fakeKernel) chainMsg(e *nfnl.Encoder, port, seq uint32, t *fakeTable, c
 		}
 	}
 	if ch.flags != 0 {
-		e.Uint32(nftaChainFlags, ch.flags)
+		e.Uint32(nfnl.NFTA_CHAIN_FLAGS, ch.flags)
 	}
 	e.Uint32(unix.NFTA_CHAIN_USE, ch.use())
 	e.End(s)
@@ -259,7 +259,7 @@ func nestNoFlag(e *nfnl.Encoder, typ uint16) int {
 
 // ruleMsg is nf_tables_fill_rule_info; pos is the previous rule's handle
 // (0: none, the attribute is left out).
-func (k *fakeKernel) ruleMsg(e *nfnl.Encoder, port, seq uint32, typ, flags uint16, t *fakeTable, ch *fakeChain, r *fakeRule, pos uint64) {
+func (k *Kernel) ruleMsg(e *nfnl.Encoder, port, seq uint32, typ, flags uint16, t *table, ch *chain, r *rule, pos uint64) {
 	s := k.reply(e, typ, flags, seq, port, t.fam)
 	e.String(unix.NFTA_RULE_TABLE, t.name)
 	e.String(unix.NFTA_RULE_CHAIN, ch.name)
@@ -278,7 +278,7 @@ func (k *fakeKernel) ruleMsg(e *nfnl.Encoder, port, seq uint32, typ, flags uint1
 // resetCounters returns r with its counter expressions zeroed, every
 // other expression left byte for byte as it was; r itself is not changed
 // (a dump already taken may still hold it).
-func (r *fakeRule) resetCounters(fam byte) *fakeRule {
+func (r *rule) resetCounters(fam byte) *rule {
 	var out []byte
 	changed := false
 	d := nlattr.NewDecoder(r.exprs)

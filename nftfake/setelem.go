@@ -1,4 +1,4 @@
-package xtnl
+package nftfake
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 
 // Set elements in the fake kernel: nf_tables_newsetelem,
 // nf_tables_delsetelem and the element dump (the sets are in
-// fake_set.go).
+// set.go).
 
 // elemSet finds the set a NEWSETELEM or DELSETELEM message names.
-func (tx *fakeTx) elemSet(m *fakeMsg) (*fakeTable, *fakeSet, *fakeErr) {
+func (tx *txn) elemSet(m *request) (*table, *set, *refusal) {
 	t, e := tx.table(m, unix.NFTA_SET_ELEM_LIST_TABLE)
 	if e != nil {
 		return nil, nil, e
@@ -31,7 +31,7 @@ func (tx *fakeTx) elemSet(m *fakeMsg) (*fakeTable, *fakeSet, *fakeErr) {
 // forElems calls f with each NFTA_LIST_ELEM of the message's element list
 // and its offset in the message (the extended ACK points at the element
 // the kernel refused).
-func forElems(m *fakeMsg, f func(data []byte, off int) *fakeErr) *fakeErr {
+func forElems(m *request, f func(data []byte, off int) *refusal) *refusal {
 	list := m.attrs[unix.NFTA_SET_ELEM_LIST_ELEMENTS]
 	d := nlattr.NewDecoder(list.data)
 	for d.Next() {
@@ -50,20 +50,20 @@ func forElems(m *fakeMsg, f func(data []byte, off int) *fakeErr) *fakeErr {
 }
 
 // elemErr is a refusal pointing at the element at off.
-func elemErr(errno unix.Errno, off int) *fakeErr { return &fakeErr{errno: errno, off: off} }
+func elemErr(errno unix.Errno, off int) *refusal { return &refusal{errno: errno, off: off} }
 
 // parseElem is the parsing half of nft_add_set_elem / nft_del_setelem.
-func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix.Errno) {
-	el := &fakeElem{}
+func parseElem(t *table, s *set, b []byte, adding bool) (*setElem, unix.Errno) {
+	el := &setElem{}
 	var hasKey, hasData, hasTimeout bool
 	var dataAttr []byte
 	a := nlattr.NewDecoder(b)
 	for a.Next() {
 		switch a.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
-			el.key, hasKey = elemDataValue(a.Bytes()), true
-		case setElemAttrKeyEnd:
-			el.keyEnd = elemDataValue(a.Bytes())
+			el.key, hasKey = nfnl.DataValue(a.Bytes()), true
+		case nfnl.NFTA_SET_ELEM_KEY_END:
+			el.keyEnd = nfnl.DataValue(a.Bytes())
 		case unix.NFTA_SET_ELEM_FLAGS:
 			el.flags = a.Uint32()
 		case unix.NFTA_SET_ELEM_TIMEOUT:
@@ -77,13 +77,13 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 	if a.Err() != nil {
 		return nil, unix.EINVAL
 	}
-	if el.flags&^(unix.NFT_SET_ELEM_INTERVAL_END|nftSetElemCatchAll) != 0 {
+	if el.flags&^(unix.NFT_SET_ELEM_INTERVAL_END|nfnl.NFT_SET_ELEM_CATCHALL) != 0 {
 		return nil, unix.EOPNOTSUPP
 	}
 	if s.flags&unix.NFT_SET_INTERVAL == 0 && el.flags&unix.NFT_SET_ELEM_INTERVAL_END != 0 {
 		return nil, unix.EINVAL
 	}
-	catchAll := el.flags&nftSetElemCatchAll != 0
+	catchAll := el.flags&nfnl.NFT_SET_ELEM_CATCHALL != 0
 	switch {
 	case !hasKey && !catchAll:
 		return nil, unix.EINVAL
@@ -128,7 +128,7 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 				if !s.verdictChain {
 					return nil, unix.EINVAL
 				}
-				v := &fakeVerdict{}
+				v := &verdict{}
 				va := nlattr.NewDecoder(d.Bytes())
 				for va.Next() {
 					switch va.Type() {
@@ -152,7 +152,7 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 }
 
 // checkVerdict is nft_verdict_init.
-func checkVerdict(t *fakeTable, v *fakeVerdict) unix.Errno {
+func checkVerdict(t *table, v *verdict) unix.Errno {
 	switch int32(v.code) {
 	case unix.NFT_JUMP, unix.NFT_GOTO:
 		ch := t.chain(v.chain)
@@ -179,20 +179,20 @@ func checkVerdict(t *fakeTable, v *fakeVerdict) unix.Errno {
 
 // sameElem reports whether a and b are the same element of the set: the
 // same key (and range end), both starts or both ends of intervals.
-func sameElem(a, b *fakeElem) bool {
-	const kind = unix.NFT_SET_ELEM_INTERVAL_END | nftSetElemCatchAll
+func sameElem(a, b *setElem) bool {
+	const kind = unix.NFT_SET_ELEM_INTERVAL_END | nfnl.NFT_SET_ELEM_CATCHALL
 	return a.flags&kind == b.flags&kind && bytes.Equal(a.key, b.key) && bytes.Equal(a.keyEnd, b.keyEnd)
 }
 
-func (s *fakeSet) find(el *fakeElem, now time.Time) int {
-	return slices.IndexFunc(s.elems, func(x *fakeElem) bool { return sameElem(x, el) && !x.expired(now) })
+func (s *set) find(el *setElem, now time.Time) int {
+	return slices.IndexFunc(s.elems, func(x *setElem) bool { return sameElem(x, el) && !x.expired(now) })
 }
 
 // bound reports whether a rule uses the set (its bindings list).
-func (s *fakeSet) bound(t *fakeTable, fam byte) bool { return t.setUsers(fam, s.name) > 0 }
+func (s *set) bound(t *table, fam byte) bool { return t.setUsers(fam, s.name) > 0 }
 
 // newSetElem is nf_tables_newsetelem.
-func (tx *fakeTx) newSetElem(m *fakeMsg) *fakeErr {
+func (tx *txn) newSetElem(m *request) *refusal {
 	t, s, e := tx.elemSet(m)
 	if e != nil {
 		return e
@@ -204,7 +204,7 @@ func (tx *fakeTx) newSetElem(m *fakeMsg) *fakeErr {
 		return fail(unix.EBUSY, 0)
 	}
 	now := time.Now()
-	return forElems(m, func(b []byte, off int) *fakeErr {
+	return forElems(m, func(b []byte, off int) *refusal {
 		el, errno := parseElem(t, s, b, true)
 		if errno != 0 {
 			return elemErr(errno, off)
@@ -242,7 +242,7 @@ func (tx *fakeTx) newSetElem(m *fakeMsg) *fakeErr {
 }
 
 // delSetElem is nf_tables_delsetelem; without elements it flushes the set.
-func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
+func (tx *txn) delSetElem(m *request) *refusal {
 	t, s, e := tx.elemSet(m)
 	if e != nil {
 		return e
@@ -261,7 +261,7 @@ func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
 		s.elems = nil
 		return nil
 	}
-	return forElems(m, func(b []byte, off int) *fakeErr {
+	return forElems(m, func(b []byte, off int) *refusal {
 		el, errno := parseElem(t, s, b, false)
 		if errno != 0 {
 			return elemErr(errno, off)
@@ -278,7 +278,7 @@ func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
 }
 
 // elemMsg is nf_tables_fill_setelem.
-func elemMsg(e *nfnl.Encoder, s *fakeSet, el *fakeElem, now time.Time) {
+func elemMsg(e *nfnl.Encoder, s *set, el *setElem, now time.Time) {
 	n := nestNoFlag(e, unix.NFTA_LIST_ELEM)
 	value := func(typ uint16, v []byte) {
 		d := nestNoFlag(e, typ)
@@ -289,7 +289,7 @@ func elemMsg(e *nfnl.Encoder, s *fakeSet, el *fakeElem, now time.Time) {
 		value(unix.NFTA_SET_ELEM_KEY, el.key)
 	}
 	if el.keyEnd != nil {
-		value(setElemAttrKeyEnd, el.keyEnd)
+		value(nfnl.NFTA_SET_ELEM_KEY_END, el.keyEnd)
 	}
 	switch {
 	case el.data != nil:
