@@ -55,24 +55,20 @@ type message struct {
 // splitMessages walks the messages in one datagram.
 func splitMessages(b []byte, fn func(m message) error) error {
 	for len(b) >= nlmsgHdrLen {
-		l := int(binary.NativeEndian.Uint32(b))
-		if l < nlmsgHdrLen || l > len(b) {
+		raw, rest, ok := nfnl.NextMessage(b)
+		if !ok {
 			return ErrTruncated
 		}
 		m := message{
-			Type:  binary.NativeEndian.Uint16(b[4:]),
-			Flags: binary.NativeEndian.Uint16(b[6:]),
-			Seq:   binary.NativeEndian.Uint32(b[8:]),
-			Data:  b[nlmsgHdrLen:l],
+			Type:  binary.NativeEndian.Uint16(raw[4:]),
+			Flags: binary.NativeEndian.Uint16(raw[6:]),
+			Seq:   binary.NativeEndian.Uint32(raw[8:]),
+			Data:  raw[nlmsgHdrLen:],
 		}
 		if err := fn(m); err != nil {
 			return err
 		}
-		al := (l + 3) &^ 3
-		if al > len(b) {
-			al = len(b)
-		}
-		b = b[al:]
+		b = rest
 	}
 	return nil
 }

@@ -205,19 +205,14 @@ func (k *Kernel) handle(port uint32, dgram []byte) (out, dump [][]byte) {
 // malformed tail is dropped, as netlink_rcv_skb drops it.
 func splitRaw(b []byte) [][]byte {
 	var out [][]byte
-	for len(b) >= nfnl.HeaderLen {
-		l := int(binary.NativeEndian.Uint32(b))
-		if l < nfnl.HeaderLen || l > len(b) {
-			break
+	for {
+		raw, rest, ok := nfnl.NextMessage(b)
+		if !ok {
+			return out
 		}
-		out = append(out, b[:l])
-		al := (l + 3) &^ 3
-		if al > len(b) {
-			al = len(b)
-		}
-		b = b[al:]
+		out = append(out, raw)
+		b = rest
 	}
-	return out
 }
 
 // single answers one message outside a batch (netlink_rcv_skb calling

@@ -26,6 +26,19 @@ const (
 // Type returns the nlmsg_type of nf_tables message msg (NFT_MSG_*).
 func Type(msg uint16) uint16 { return SubsysNFTables<<8 | msg }
 
+// NextMessage splits the first netlink message, header included, off b;
+// ok is false when b does not start with a whole message.
+func NextMessage(b []byte) (msg, rest []byte, ok bool) {
+	if len(b) < HeaderLen {
+		return nil, nil, false
+	}
+	l := int(binary.NativeEndian.Uint32(b))
+	if l < HeaderLen || l > len(b) {
+		return nil, nil, false
+	}
+	return b[:l], b[min((l+3)&^3, len(b)):], true
+}
+
 // An Encoder appends netlink messages and their attributes to B: a whole
 // transaction is encoded into a single slice so it can be sent without
 // copying. Integers in attributes are big-endian, as nf_tables has them.
