@@ -4,16 +4,17 @@ import (
 	"fmt"
 
 	"github.com/xtnl/xtnl/internal/nlattr"
+	"golang.org/x/sys/unix"
 )
 
 // NFTA_DYNSET_* attribute types.
 const (
-	dynsetSetName     = 1
-	dynsetOp          = 3
-	dynsetSregKey     = 4
-	dynsetSregData    = 5
-	dynsetTimeout     = 6
-	dynsetExpr        = 7
+	dynsetSetName     = unix.NFTA_DYNSET_SET_NAME
+	dynsetOp          = unix.NFTA_DYNSET_OP
+	dynsetSregKey     = unix.NFTA_DYNSET_SREG_KEY
+	dynsetSregData    = unix.NFTA_DYNSET_SREG_DATA
+	dynsetTimeout     = unix.NFTA_DYNSET_TIMEOUT
+	dynsetExpr        = unix.NFTA_DYNSET_EXPR
 	dynsetExpressions = 10
 )
 
