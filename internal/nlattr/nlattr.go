@@ -42,9 +42,9 @@ func (e *LengthError) Error() string {
 	return fmt.Sprintf("attribute length %d out of range", e.Length)
 }
 
-// A Decoder iterates over one level of attributes. It is a small value
-// with no pointer to the heap of its own, so a Decoder on the stack costs
-// nothing; what it returns shares the bytes it was given. Call Next before
+// A Decoder iterates over one level of attributes. It allocates nothing
+// (a value, it lives on its caller's stack) and what it returns shares the
+// bytes it was given. Call Next before
 // reading each attribute; once Next returns false, Err says whether the
 // input was malformed.
 //
@@ -65,14 +65,14 @@ func NewDecoder(b []byte) Decoder { return Decoder{in: b, rest: b} }
 // Next moves to the next attribute; it returns false at the end of the
 // input or on a malformed attribute (see Err).
 func (d *Decoder) Next() bool {
-	typ, _, size, ok := Split(d.rest)
+	typ, payload, size, ok := Split(d.rest)
 	if !ok {
 		// A malformed attribute stays in rest, for Err, and ends every
 		// later call too.
 		return false
 	}
 	d.off = len(d.in) - len(d.rest)
-	d.end = d.off + int(binary.NativeEndian.Uint16(d.rest))
+	d.end = d.off + headerLen + len(payload)
 	d.typ = typ
 	d.rest = d.rest[size:]
 	return true
@@ -84,7 +84,7 @@ func (d *Decoder) Next() bool {
 // says why). It is the Decoder's step, for the loops that walk every
 // attribute of every rule of a chain: it calls nothing and returns in
 // registers, so once inlined it costs no more than the reads, where a
-// Decoder lives in memory.
+// Decoder's fields are stored at every step.
 func Split(b []byte) (typ uint16, payload []byte, size int, ok bool) {
 	if len(b) < headerLen {
 		return 0, nil, 0, false
