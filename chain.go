@@ -3,6 +3,8 @@ package xtnl
 import (
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -125,32 +127,32 @@ func (tx *Tx) chain(op string, ch *Chain, flags uint16) {
 	}
 	e := &tx.enc
 	s := tx.msg(op, ch.String(), unix.NFT_MSG_NEWCHAIN, flags, byte(ch.Family))
-	e.str(unix.NFTA_CHAIN_TABLE, ch.Table)
-	e.str(unix.NFTA_CHAIN_NAME, ch.Name)
+	e.String(unix.NFTA_CHAIN_TABLE, ch.Table)
+	e.String(unix.NFTA_CHAIN_NAME, ch.Name)
 	if b := ch.Base; b != nil {
-		h := e.nest(unix.NFTA_CHAIN_HOOK)
-		e.u32(unix.NFTA_HOOK_HOOKNUM, uint32(b.Hook))
-		e.u32(unix.NFTA_HOOK_PRIORITY, uint32(b.Priority))
+		h := e.Nest(unix.NFTA_CHAIN_HOOK)
+		e.Uint32(unix.NFTA_HOOK_HOOKNUM, uint32(b.Hook))
+		e.Uint32(unix.NFTA_HOOK_PRIORITY, uint32(b.Priority))
 		if b.Device != "" {
-			e.str(unix.NFTA_HOOK_DEV, b.Device)
+			e.String(unix.NFTA_HOOK_DEV, b.Device)
 		}
-		e.endNest(h)
+		e.EndNest(h)
 		if b.Policy != nil {
-			e.u32(unix.NFTA_CHAIN_POLICY, uint32(*b.Policy))
+			e.Uint32(unix.NFTA_CHAIN_POLICY, uint32(*b.Policy))
 		}
 		t := b.Type
 		if t == "" {
 			t = ChainTypeFilter
 		}
-		e.str(unix.NFTA_CHAIN_TYPE, string(t))
+		e.String(unix.NFTA_CHAIN_TYPE, string(t))
 		if ch.Counters != nil {
-			n := e.nest(unix.NFTA_CHAIN_COUNTERS)
-			e.u64(unix.NFTA_COUNTER_BYTES, ch.Counters.Bytes)
-			e.u64(unix.NFTA_COUNTER_PACKETS, ch.Counters.Packets)
-			e.endNest(n)
+			n := e.Nest(unix.NFTA_CHAIN_COUNTERS)
+			e.Uint64(unix.NFTA_COUNTER_BYTES, ch.Counters.Bytes)
+			e.Uint64(unix.NFTA_COUNTER_PACKETS, ch.Counters.Packets)
+			e.EndNest(n)
 		}
 	}
-	e.end(s)
+	e.End(s)
 }
 
 // DelChain deletes an empty, unreferenced chain (ErrBusy otherwise).
@@ -161,10 +163,10 @@ func (tx *Tx) DelChain(ch *Chain) {
 	}
 	// NLM_F_NONREC: without it the kernel would delete the chain's rules
 	// along with it.
-	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, nlmFNonRec, byte(ch.Family))
-	tx.enc.str(unix.NFTA_CHAIN_TABLE, ch.Table)
-	tx.enc.str(unix.NFTA_CHAIN_NAME, ch.Name)
-	tx.enc.end(s)
+	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, nfnl.NLM_F_NONREC, byte(ch.Family))
+	tx.enc.String(unix.NFTA_CHAIN_TABLE, ch.Table)
+	tx.enc.String(unix.NFTA_CHAIN_NAME, ch.Name)
+	tx.enc.End(s)
 }
 
 // FlushChain deletes every rule in the chain.
@@ -174,9 +176,9 @@ func (tx *Tx) FlushChain(ch *Chain) {
 		return
 	}
 	s := tx.msg("flush chain", ch.String(), unix.NFT_MSG_DELRULE, 0, byte(ch.Family))
-	tx.enc.str(unix.NFTA_RULE_TABLE, ch.Table)
-	tx.enc.str(unix.NFTA_RULE_CHAIN, ch.Name)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_RULE_TABLE, ch.Table)
+	tx.enc.String(unix.NFTA_RULE_CHAIN, ch.Name)
+	tx.enc.End(s)
 }
 
 // RenameChain renames ch (found by its Handle when set, else by Name) to
@@ -195,10 +197,10 @@ func (tx *Tx) RenameChain(ch *Chain, newName string) {
 		return
 	}
 	s := tx.msg("rename chain", ch.String()+" to "+newName, unix.NFT_MSG_NEWCHAIN, 0, byte(ch.Family))
-	tx.enc.str(unix.NFTA_CHAIN_TABLE, ch.Table)
-	tx.enc.u64(unix.NFTA_CHAIN_HANDLE, ch.Handle)
-	tx.enc.str(unix.NFTA_CHAIN_NAME, newName)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_CHAIN_TABLE, ch.Table)
+	tx.enc.Uint64(unix.NFTA_CHAIN_HANDLE, ch.Handle)
+	tx.enc.String(unix.NFTA_CHAIN_NAME, newName)
+	tx.enc.End(s)
 }
 
 // SetPolicy changes a base chain's policy.
@@ -212,19 +214,19 @@ func (tx *Tx) SetPolicy(ch *Chain, p Policy) {
 		return
 	}
 	s := tx.msg("set policy", ch.String(), unix.NFT_MSG_NEWCHAIN, 0, byte(ch.Family))
-	tx.enc.str(unix.NFTA_CHAIN_TABLE, ch.Table)
-	tx.enc.str(unix.NFTA_CHAIN_NAME, ch.Name)
-	tx.enc.u32(unix.NFTA_CHAIN_POLICY, uint32(p))
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_CHAIN_TABLE, ch.Table)
+	tx.enc.String(unix.NFTA_CHAIN_NAME, ch.Name)
+	tx.enc.Uint32(unix.NFTA_CHAIN_POLICY, uint32(p))
+	tx.enc.End(s)
 }
 
 // ListChains returns the chains of table (every table when table is "") in
 // family fam (every family when 0).
 func (c *Conn) ListChains(fam Family, table string) ([]*Chain, error) {
 	var out []*Chain
-	err := c.dump("chains", unix.NFT_MSG_GETCHAIN, byte(fam), func(e *encoder) {
+	err := c.dump("chains", unix.NFT_MSG_GETCHAIN, byte(fam), func(e *nfnl.Encoder) {
 		if table != "" {
-			e.str(unix.NFTA_CHAIN_TABLE, table)
+			e.String(unix.NFTA_CHAIN_TABLE, table)
 		}
 	}, func() { out = out[:0] }, func(m message) error {
 		ch, err := decodeChain(m.Data)
@@ -260,49 +262,49 @@ func decodeChain(b []byte) (*Chain, error) {
 	ch := &Chain{Family: Family(b[0])}
 	var base BaseChain
 	hasHook := false
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_CHAIN_TABLE:
-			ch.Table = a.str()
+			ch.Table = a.String()
 		case unix.NFTA_CHAIN_NAME:
-			ch.Name = a.str()
+			ch.Name = a.String()
 		case unix.NFTA_CHAIN_HANDLE:
-			ch.Handle = a.u64()
+			ch.Handle = a.Uint64()
 		case unix.NFTA_CHAIN_USE:
-			ch.Use = a.u32()
-		case nftaChainFlags:
-			ch.Flags = a.u32()
+			ch.Use = a.Uint32()
+		case nfnl.NFTA_CHAIN_FLAGS:
+			ch.Flags = a.Uint32()
 		case unix.NFTA_CHAIN_TYPE:
-			base.Type = ChainType(a.str())
+			base.Type = ChainType(a.String())
 		case unix.NFTA_CHAIN_POLICY:
-			p := Policy(a.u32())
+			p := Policy(a.Uint32())
 			base.Policy = &p
 		case unix.NFTA_CHAIN_HOOK:
 			hasHook = true
-			h := attrs{b: a.data}
-			for h.next() {
-				switch h.typ {
+			h := nlattr.NewDecoder(a.Bytes())
+			for h.Next() {
+				switch h.Type() {
 				case unix.NFTA_HOOK_HOOKNUM:
-					base.Hook = Hook(h.u32())
+					base.Hook = Hook(h.Uint32())
 				case unix.NFTA_HOOK_PRIORITY:
-					base.Priority = int32(h.u32())
+					base.Priority = int32(h.Uint32())
 				case unix.NFTA_HOOK_DEV:
-					base.Device = h.str()
+					base.Device = h.String()
 				}
 			}
-			if h.err != nil {
-				return nil, h.err
+			if h.Err() != nil {
+				return nil, malformed(h.Err())
 			}
 		case unix.NFTA_CHAIN_COUNTERS:
 			var cnt Counters
-			ca := attrs{b: a.data}
-			for ca.next() {
-				switch ca.typ {
+			ca := nlattr.NewDecoder(a.Bytes())
+			for ca.Next() {
+				switch ca.Type() {
 				case unix.NFTA_COUNTER_BYTES:
-					cnt.Bytes = ca.u64()
+					cnt.Bytes = ca.Uint64()
 				case unix.NFTA_COUNTER_PACKETS:
-					cnt.Packets = ca.u64()
+					cnt.Packets = ca.Uint64()
 				}
 			}
 			ch.Counters = &cnt
@@ -311,7 +313,7 @@ func decodeChain(b []byte) (*Chain, error) {
 	if hasHook {
 		ch.Base = &base
 	}
-	return ch, a.err
+	return ch, malformed(a.Err())
 }
 
 // AddChain adds ch (for an existing chain: updates its policy).

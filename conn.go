@@ -10,7 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"github.com/xtnl/xtnl/internal/nsthread"
+	"github.com/xtnl/xtnl/nftfake"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,7 +39,7 @@ type Conn struct {
 	queue commitQueue
 	// Scratch of the exchange in progress (c.mu held): the framing of a
 	// batch or a request, and the iovec list of a batch.
-	frame encoder
+	frame nfnl.Encoder
 	iov   [][]byte
 
 	attachMu sync.Mutex
@@ -68,7 +71,7 @@ type options struct {
 	nsPath  string
 	nsFd    int
 	timeout time.Duration
-	fake    *fakeKernel // WithFakeOf: connect to this in-memory kernel
+	fake    *nftfake.Kernel // WithFakeOf, WithFakeKernel: connect to this in-memory kernel
 }
 
 // WithNetNS binds the connection to a network namespace given by name (as
@@ -350,10 +353,10 @@ func (c *Conn) Generation() (uint32, error) {
 func (c *Conn) generationLocked() (uint32, error) {
 	seq := c.nextSeq(1)
 	e := &c.frame
-	e.b = e.b[:0]
-	start := e.begin(nftType(unix.NFT_MSG_GETGEN), unix.NLM_F_REQUEST, seq, unix.AF_UNSPEC, 0)
-	e.end(start)
-	if err := c.sendOne(e.b); err != nil {
+	e.B = e.B[:0]
+	start := e.Begin(nftType(unix.NFT_MSG_GETGEN), unix.NLM_F_REQUEST, seq, unix.AF_UNSPEC, 0)
+	e.End(start)
+	if err := c.sendOne(e.B); err != nil {
 		return 0, err
 	}
 	var gen uint32
@@ -377,15 +380,15 @@ func (c *Conn) generationLocked() (uint32, error) {
 				if len(m.Data) < nfgenmsgLen {
 					return ErrTruncated
 				}
-				a := attrs{b: m.Data[nfgenmsgLen:]}
-				for a.next() {
-					if a.typ == nftaGenID {
-						gen = a.u32()
+				a := nlattr.NewDecoder(m.Data[nfgenmsgLen:])
+				for a.Next() {
+					if a.Type() == nftaGenID {
+						gen = a.Uint32()
 						got = true
 					}
 				}
-				if a.err != nil {
-					return a.err
+				if a.Err() != nil {
+					return malformed(a.Err())
 				}
 			}
 			return nil

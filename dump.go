@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/xtnl/xtnl/internal/enginehooks"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/internal/prefault"
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +28,7 @@ const maxDumpAttempts = 64
 // each time, with the connection free for others: under a steady stream
 // of commits (every ~20 µs from a few busy writers) a dump of a few hundred
 // rules retried at once would never see one generation throughout.
-func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
+func (c *Conn) dump(what string, msgType uint16, fam byte, attrs func(e *nfnl.Encoder), start func(), fn func(m message) error) error {
 	return c.dumpAt(anyGeneration, what, msgType, fam, attrs, start, fn)
 }
 
@@ -50,7 +51,7 @@ var errGenerationMoved = enginehooks.ErrGenerationMoved
 // than trying again. The caller reading many dumps at one generation
 // (every chain of a table, as iptables-nft does) reads the generation
 // once before and once after them all: one round trip per dump, not three.
-func (c *Conn) dumpAt(pin pinnedGen, what string, msgType uint16, fam byte, attrs func(e *encoder), start func(), fn func(m message) error) error {
+func (c *Conn) dumpAt(pin pinnedGen, what string, msgType uint16, fam byte, attrs func(e *nfnl.Encoder), start func(), fn func(m message) error) error {
 	var err error
 	for attempt := 0; attempt < maxDumpAttempts; attempt++ {
 		if attempt > 0 {
@@ -84,7 +85,7 @@ func (c *Conn) dumpAt(pin pinnedGen, what string, msgType uint16, fam byte, attr
 // just after can go unflagged and the part come out short. So the
 // generation is read before and after, and every message must carry it
 // (nf_tables stamps its low 16 bits in each message's nfgenmsg res_id).
-func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func(e *nfnl.Encoder), fn func(m message) error) error {
 	before, err := c.generationLocked()
 	if err != nil {
 		return err
@@ -111,7 +112,7 @@ func (c *Conn) consistentDump(what string, msgType uint16, fam byte, attrFn func
 
 // stampedDump is one dump attempt that must read generation gen: every
 // message must carry its stamp.
-func (c *Conn) stampedDump(gen uint32, what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+func (c *Conn) stampedDump(gen uint32, what string, msgType uint16, fam byte, attrFn func(e *nfnl.Encoder), fn func(m message) error) error {
 	mixed := false
 	err := c.dumpOnce(what, msgType, fam, attrFn, func(m message) error {
 		if len(m.Data) >= nfgenmsgLen && binary.BigEndian.Uint16(m.Data[2:]) != uint16(gen) {
@@ -126,16 +127,16 @@ func (c *Conn) stampedDump(gen uint32, what string, msgType uint16, fam byte, at
 	return err
 }
 
-func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *encoder), fn func(m message) error) error {
+func (c *Conn) dumpOnce(what string, msgType uint16, fam byte, attrFn func(e *nfnl.Encoder), fn func(m message) error) error {
 	seq := c.nextSeq(1)
 	e := &c.frame
-	e.b = e.b[:0]
-	start := e.begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
+	e.B = e.B[:0]
+	start := e.Begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, fam, 0)
 	if attrFn != nil {
 		attrFn(e)
 	}
-	e.end(start)
-	if err := c.sendOne(e.b); err != nil {
+	e.End(start)
+	if err := c.sendOne(e.B); err != nil {
 		return err
 	}
 	h := dumpReader{seq: seq, fn: fn, what: what}

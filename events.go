@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -412,33 +413,33 @@ func extendGen(base uint32, stamp uint16) uint32 {
 }
 
 func decodeGen(b []byte, ev *Event) error {
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case nftaGenID:
-			ev.Gen = a.u32()
+			ev.Gen = a.Uint32()
 		case nftaGenProcPID:
-			ev.PID = a.u32()
+			ev.PID = a.Uint32()
 		case nftaGenProcName:
-			ev.Comm = a.str()
+			ev.Comm = a.String()
 		}
 	}
-	return a.err
+	return malformed(a.Err())
 }
 
 func decodeSetElems(b []byte) (*SetElems, error) {
 	s := &SetElems{Family: Family(b[0])}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_ELEM_LIST_TABLE:
-			s.Table = a.str()
+			s.Table = a.String()
 		case unix.NFTA_SET_ELEM_LIST_SET:
-			s.Set = a.str()
+			s.Set = a.String()
 		}
 	}
-	if a.err != nil {
-		return s, a.err
+	if a.Err() != nil {
+		return s, malformed(a.Err())
 	}
 	raw, err := decodeElems(nil, b)
 	for _, r := range raw {

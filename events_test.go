@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"github.com/xtnl/xtnl/netnstest"
 )
 
@@ -394,12 +395,12 @@ func TestExtendGen(t *testing.T) {
 
 // Malformed notifications become events with Err, never a panic.
 func TestWatchDecodeMalformed(t *testing.T) {
-	var e encoder
-	s := e.begin(nftType(6 /* NEWRULE */), 0, 1, byte(FamilyIPv4), 7)
-	e.str(1, "t")
-	e.str(2, "c")
-	e.end(s)
-	full := e.b[nlmsgHdrLen:]
+	var e nfnl.Encoder
+	s := e.Begin(nftType(6 /* NEWRULE */), 0, 1, byte(FamilyIPv4), 7)
+	e.String(1, "t")
+	e.String(2, "c")
+	e.End(s)
+	full := e.B[nlmsgHdrLen:]
 	r := &watchReader{gen: 5}
 	for _, typ := range []uint16{0, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 18} {
 		for n := 0; n <= len(full); n++ {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,22 +38,22 @@ func canonicalWire(dgrams [][]byte) string {
 			fmt.Fprintf(&sb, "  type %#x flags %#x seq %d", m.Type, m.Flags, m.Seq)
 			switch {
 			case m.Type == nftType(unix.NFT_MSG_NEWGEN):
-				a := attrs{b: m.Data[nfgenmsgLen:]}
+				a := nlattr.NewDecoder(m.Data[nfgenmsgLen:])
 				fmt.Fprintf(&sb, " nfgen %x", m.Data[:nfgenmsgLen])
-				for a.next() {
-					if a.typ == nftaGenID {
-						fmt.Fprintf(&sb, " genid %d", a.u32())
+				for a.Next() {
+					if a.Type() == nftaGenID {
+						fmt.Fprintf(&sb, " genid %d", a.Uint32())
 					}
 				}
 			case m.Type == nftType(unix.NFT_MSG_NEWRULE), m.Type == nftType(unix.NFT_MSG_DELRULE):
 				fmt.Fprintf(&sb, " nfgen %x", m.Data[:nfgenmsgLen])
-				a := attrs{b: m.Data[nfgenmsgLen:]}
-				for a.next() {
-					if a.typ == unix.NFTA_RULE_EXPRESSIONS {
-						exprs, err := expr.UnmarshalList(m.Data[0], a.data)
+				a := nlattr.NewDecoder(m.Data[nfgenmsgLen:])
+				for a.Next() {
+					if a.Type() == unix.NFTA_RULE_EXPRESSIONS {
+						exprs, err := expr.UnmarshalList(m.Data[0], a.Bytes())
 						fmt.Fprintf(&sb, "\n    exprs (err %v)\n%s", err, expr.FormatList(m.Data[0], exprs))
 					} else {
-						fmt.Fprintf(&sb, "\n    attr %d %x", a.typ, a.data)
+						fmt.Fprintf(&sb, "\n    attr %d %x", a.Type(), a.Bytes())
 					}
 				}
 			default:

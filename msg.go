@@ -4,152 +4,43 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
-// Netlink constants not (all) exported by x/sys/unix.
+// Netlink constants not (all) exported by x/sys/unix; the nfnetlink ones
+// are package nfnl's, under the engine's names.
 const (
-	nfnlSubsysNFTables = 10
-	nfnlMsgBatchBegin  = 0x10
-	nfnlMsgBatchEnd    = 0x11
-	nfnlBatchGenID     = 1
+	nfnlSubsysNFTables = nfnl.SubsysNFTables
+	nfnlMsgBatchBegin  = nfnl.MsgBatchBegin
+	nfnlMsgBatchEnd    = nfnl.MsgBatchEnd
+	nfnlBatchGenID     = nfnl.BatchGenID
 
 	nftaGenID = 1
 
-	nlmsgHdrLen     = 16
-	nfgenmsgLen     = 4
+	nlmsgHdrLen     = nfnl.HeaderLen
+	nfgenmsgLen     = nfnl.GenMsgLen
 	nlmFDumpIntr    = 0x10
 	nlmsgerrAttrMsg = 1 // NLMSGERR_ATTR_MSG
 )
 
 // nftType returns the nlmsg_type of an nf_tables message.
-func nftType(msg uint16) uint16 { return nfnlSubsysNFTables<<8 | msg }
+func nftType(msg uint16) uint16 { return nfnl.Type(msg) }
 
-// encoder appends netlink messages and attributes to one buffer; a whole
-// transaction is encoded into a single slice so it can be sent without
-// copying.
-type encoder struct {
-	b []byte
-}
-
-// begin starts a message with an nfgenmsg header and returns its offset,
-// to be passed to end.
-func (e *encoder) begin(typ, flags uint16, seq uint32, fam byte, resID uint16) int {
-	start := len(e.b)
-	e.b = binary.NativeEndian.AppendUint32(e.b, 0) // length, patched by end
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = binary.NativeEndian.AppendUint16(e.b, flags)
-	e.b = binary.NativeEndian.AppendUint32(e.b, seq)
-	e.b = binary.NativeEndian.AppendUint32(e.b, 0) // port id: the kernel fills it
-	e.b = append(e.b, fam, 0)                      // family, NFNETLINK_V0
-	e.b = binary.BigEndian.AppendUint16(e.b, resID)
-	return start
-}
-
-func (e *encoder) end(start int) {
-	binary.NativeEndian.PutUint32(e.b[start:], uint32(len(e.b)-start))
-}
-
-func (e *encoder) attr(typ uint16, data []byte) {
-	l := 4 + len(data)
-	e.b = binary.NativeEndian.AppendUint16(e.b, uint16(l))
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = append(e.b, data...)
-	e.pad()
-}
-
-func (e *encoder) pad() {
-	for len(e.b)%4 != 0 {
-		e.b = append(e.b, 0)
+// malformed turns an error of nlattr's Decoder into the engine's: every
+// malformed reply is ErrTruncated, an attribute whose length is out of
+// range says which length.
+func malformed(err error) error {
+	if err == nil {
+		return nil
 	}
-}
-
-func (e *encoder) str(typ uint16, s string) {
-	l := 4 + len(s) + 1
-	e.b = binary.NativeEndian.AppendUint16(e.b, uint16(l))
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = append(e.b, s...)
-	e.b = append(e.b, 0)
-	e.pad()
-}
-
-func (e *encoder) u32(typ uint16, v uint32) {
-	e.b = binary.NativeEndian.AppendUint16(e.b, 8)
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = binary.BigEndian.AppendUint32(e.b, v)
-}
-
-func (e *encoder) u64(typ uint16, v uint64) {
-	e.b = binary.NativeEndian.AppendUint16(e.b, 12)
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
-	e.b = binary.BigEndian.AppendUint64(e.b, v)
-}
-
-// nest opens a nested attribute; close it with endNest.
-func (e *encoder) nest(typ uint16) int {
-	start := len(e.b)
-	e.b = binary.NativeEndian.AppendUint16(e.b, 0)
-	e.b = binary.NativeEndian.AppendUint16(e.b, typ|unix.NLA_F_NESTED)
-	return start
-}
-
-func (e *encoder) endNest(start int) {
-	binary.NativeEndian.PutUint16(e.b[start:], uint16(len(e.b)-start))
-}
-
-// attrs iterates over the netlink attributes in b.
-type attrs struct {
-	b    []byte
-	typ  uint16
-	data []byte
-	err  error
-}
-
-func (a *attrs) next() bool {
-	if len(a.b) == 0 || a.err != nil {
-		return false
+	// A type assertion, not errors.As: the Decoder's errors are never
+	// wrapped, and errors.As would put its target on the heap each call.
+	if le, ok := err.(*nlattr.LengthError); ok {
+		return fmt.Errorf("attribute length %d: %w", le.Length, ErrTruncated)
 	}
-	if len(a.b) < 4 {
-		a.err = ErrTruncated
-		return false
-	}
-	l := int(binary.NativeEndian.Uint16(a.b))
-	if l < 4 || l > len(a.b) {
-		a.err = fmt.Errorf("attribute length %d: %w", l, ErrTruncated)
-		return false
-	}
-	a.typ = binary.NativeEndian.Uint16(a.b[2:]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
-	a.data = a.b[4:l]
-	al := (l + 3) &^ 3
-	if al > len(a.b) {
-		al = len(a.b)
-	}
-	a.b = a.b[al:]
-	return true
-}
-
-func (a *attrs) str() string {
-	d := a.data
-	for len(d) > 0 && d[len(d)-1] == 0 {
-		d = d[:len(d)-1]
-	}
-	return string(d)
-}
-
-func (a *attrs) u32() uint32 {
-	if len(a.data) < 4 {
-		a.err = ErrTruncated
-		return 0
-	}
-	return binary.BigEndian.Uint32(a.data)
-}
-
-func (a *attrs) u64() uint64 {
-	if len(a.data) < 8 {
-		a.err = ErrTruncated
-		return 0
-	}
-	return binary.BigEndian.Uint64(a.data)
+	return ErrTruncated
 }
 
 // message is one received netlink message; Data excludes the netlink
@@ -164,24 +55,20 @@ type message struct {
 // splitMessages walks the messages in one datagram.
 func splitMessages(b []byte, fn func(m message) error) error {
 	for len(b) >= nlmsgHdrLen {
-		l := int(binary.NativeEndian.Uint32(b))
-		if l < nlmsgHdrLen || l > len(b) {
+		raw, rest, ok := nfnl.NextMessage(b)
+		if !ok {
 			return ErrTruncated
 		}
 		m := message{
-			Type:  binary.NativeEndian.Uint16(b[4:]),
-			Flags: binary.NativeEndian.Uint16(b[6:]),
-			Seq:   binary.NativeEndian.Uint32(b[8:]),
-			Data:  b[nlmsgHdrLen:l],
+			Type:  binary.NativeEndian.Uint16(raw[4:]),
+			Flags: binary.NativeEndian.Uint16(raw[6:]),
+			Seq:   binary.NativeEndian.Uint32(raw[8:]),
+			Data:  raw[nlmsgHdrLen:],
 		}
 		if err := fn(m); err != nil {
 			return err
 		}
-		al := (l + 3) &^ 3
-		if al > len(b) {
-			al = len(b)
-		}
-		b = b[al:]
+		b = rest
 	}
 	return nil
 }
@@ -200,18 +87,12 @@ func parseErrorMsg(m message) (errno unix.Errno, seq uint32, text string, err er
 	}
 	seq = binary.NativeEndian.Uint32(data[4+8:])
 	if m.Flags&unix.NLM_F_ACK_TLVS != 0 {
-		a := attrs{b: data[4+nlmsgHdrLen:]}
-		for a.next() {
-			if a.typ == nlmsgerrAttrMsg {
-				text = a.str()
+		a := nlattr.NewDecoder(data[4+nlmsgHdrLen:])
+		for a.Next() {
+			if a.Type() == nlmsgerrAttrMsg {
+				text = a.String()
 			}
 		}
 	}
 	return errno, seq, text, nil
 }
-
-const nftaChainFlags = 10 // NFTA_CHAIN_FLAGS
-
-const nftaTableHandle = 4 // NFTA_TABLE_HANDLE
-
-const nlmFNonRec = 0x100 // NLM_F_NONREC: do not delete recursively

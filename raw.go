@@ -3,6 +3,7 @@ package xtnl
 import (
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,8 +20,8 @@ import (
 // and object only label the operation in errors ("add rule", "inet t c").
 func (tx *Tx) AddRaw(op, object string, msgType uint16, flags uint16, fam Family, attrs []byte) {
 	start := tx.msg(op, object, msgType, flags, byte(fam))
-	tx.enc.b = append(tx.enc.b, attrs...)
-	tx.enc.end(start)
+	tx.enc.B = append(tx.enc.B, attrs...)
+	tx.enc.End(start)
 }
 
 // RawMessage is one message of a dump: its NFT_MSG_* type, the nfgenmsg
@@ -42,9 +43,9 @@ func (c *Conn) DumpRaw(msgType uint16, fam Family, attrs []byte, start func(), f
 	if start == nil {
 		start = func() {}
 	}
-	var attrFn func(e *encoder)
+	var attrFn func(e *nfnl.Encoder)
 	if len(attrs) > 0 {
-		attrFn = func(e *encoder) { e.b = append(e.b, attrs...) }
+		attrFn = func(e *nfnl.Encoder) { e.B = append(e.B, attrs...) }
 	}
 	return c.dump(fmt.Sprintf("message type %d", msgType), msgType, byte(fam), attrFn, start, func(m message) error {
 		if len(m.Data) < nfgenmsgLen {
@@ -65,11 +66,11 @@ func (c *Conn) GetRaw(msgType uint16, fam Family, attrs []byte, fn func(m RawMes
 	}
 	seq := c.nextSeq(1)
 	e := &c.frame
-	e.b = e.b[:0]
-	s := e.begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_ACK, seq, byte(fam), 0)
-	e.b = append(e.b, attrs...)
-	e.end(s)
-	if err := c.sendOne(e.b); err != nil {
+	e.B = e.B[:0]
+	s := e.Begin(nftType(msgType), unix.NLM_F_REQUEST|unix.NLM_F_ACK, seq, byte(fam), 0)
+	e.B = append(e.B, attrs...)
+	e.End(s)
+	if err := c.sendOne(e.B); err != nil {
 		return err
 	}
 	done := false

@@ -15,6 +15,8 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -409,41 +411,41 @@ func TestUnknownAttributesKeptRaw(t *testing.T) {
 	}
 	// NFTA_EXPR_DATA is the nested attribute of type 2 in cmp's element;
 	// append an unknown attribute (type 30) inside it.
-	var withExtra encoder
-	a := attrs{b: cmp}
-	for a.next() {
-		if a.typ == unix.NFTA_EXPR_DATA {
-			n := withExtra.nest(unix.NFTA_EXPR_DATA)
-			withExtra.b = append(withExtra.b, a.data...)
-			withExtra.u32(30, 0xdeadbeef)
-			withExtra.endNest(n)
+	var withExtra nfnl.Encoder
+	a := nlattr.NewDecoder(cmp)
+	for a.Next() {
+		if a.Type() == unix.NFTA_EXPR_DATA {
+			n := withExtra.Nest(unix.NFTA_EXPR_DATA)
+			withExtra.B = append(withExtra.B, a.Bytes()...)
+			withExtra.Uint32(30, 0xdeadbeef)
+			withExtra.EndNest(n)
 		} else {
-			withExtra.attr(a.typ, a.data)
+			withExtra.Bytes(a.Type(), a.Bytes())
 		}
 	}
-	var unknown encoder
-	unknown.str(unix.NFTA_EXPR_NAME, "frobnicate")
-	n := unknown.nest(unix.NFTA_EXPR_DATA)
-	unknown.u32(1, 42)
-	unknown.endNest(n)
+	var unknown nfnl.Encoder
+	unknown.String(unix.NFTA_EXPR_NAME, "frobnicate")
+	n := unknown.Nest(unix.NFTA_EXPR_DATA)
+	unknown.Uint32(1, 42)
+	unknown.EndNest(n)
 
-	var msg encoder
-	s := msg.begin(nftType(unix.NFT_MSG_NEWRULE), 0, 1, byte(FamilyIPv4), 0)
-	msg.str(unix.NFTA_RULE_TABLE, "t")
-	msg.str(unix.NFTA_RULE_CHAIN, "c")
-	msg.u64(unix.NFTA_RULE_HANDLE, 9)
-	l := msg.nest(unix.NFTA_RULE_EXPRESSIONS)
+	var msg nfnl.Encoder
+	s := msg.Begin(nftType(unix.NFT_MSG_NEWRULE), 0, 1, byte(FamilyIPv4), 0)
+	msg.String(unix.NFTA_RULE_TABLE, "t")
+	msg.String(unix.NFTA_RULE_CHAIN, "c")
+	msg.Uint64(unix.NFTA_RULE_HANDLE, 9)
+	l := msg.Nest(unix.NFTA_RULE_EXPRESSIONS)
 	var meta []byte
 	meta, _ = expr.AppendList(meta, byte(FamilyIPv4), []expr.Expr{&nftexpr.Meta{Key: nftexpr.MetaKeyL4PROTO, Register: 1}})
-	msg.b = append(msg.b, meta...)
-	msg.attr(unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, withExtra.b)
-	msg.attr(unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, unknown.b)
-	msg.endNest(l)
-	msg.u32(99, 1) // an unknown rule attribute
-	msg.end(s)
+	msg.B = append(msg.B, meta...)
+	msg.Bytes(unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, withExtra.B)
+	msg.Bytes(unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, unknown.B)
+	msg.EndNest(l)
+	msg.Uint32(99, 1) // an unknown rule attribute
+	msg.End(s)
 
 	var rules []*Rule
-	err = splitMessages(msg.b, func(m message) error {
+	err = splitMessages(msg.B, func(m message) error {
 		r, err := decodeRule(m.Data)
 		if err != nil {
 			return err
@@ -479,15 +481,15 @@ func TestUnknownAttributesKeptRaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := append(append(meta, mustAttr(withExtra.b)...), mustAttr(unknown.b)...); string(back) != string(want) {
+	if want := append(append(meta, mustAttr(withExtra.B)...), mustAttr(unknown.B)...); string(back) != string(want) {
 		t.Fatalf("re-encoded expressions differ from what the kernel sent:\n got %x\nwant %x", back, want)
 	}
 }
 
 func mustAttr(payload []byte) []byte {
-	var e encoder
-	e.attr(unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, payload)
-	return e.b
+	var e nfnl.Encoder
+	e.Bytes(unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, payload)
+	return e.B
 }
 
 // TestPermissionDenied re-runs this test binary, inside a throwaway

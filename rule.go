@@ -5,6 +5,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -130,45 +131,45 @@ func (tx *Tx) ruleMsg(op string, h *ruleHeader, flags uint16, withHandle bool, r
 		flags |= unix.NLM_F_ECHO
 	}
 	e := &tx.enc
-	mark := len(e.b)
+	mark := len(e.B)
 	s := tx.labeledMsg(opLabel{op: op, rule: h.ruleRef, echo: h.echo}, unix.NFT_MSG_NEWRULE, flags, byte(h.fam))
-	e.str(unix.NFTA_RULE_TABLE, h.table)
-	e.str(unix.NFTA_RULE_CHAIN, h.chain)
+	e.String(unix.NFTA_RULE_TABLE, h.table)
+	e.String(unix.NFTA_RULE_CHAIN, h.chain)
 	if withHandle {
-		e.u64(unix.NFTA_RULE_HANDLE, h.handle)
+		e.Uint64(unix.NFTA_RULE_HANDLE, h.handle)
 	}
 	if h.position != 0 {
-		e.u64(unix.NFTA_RULE_POSITION, h.position)
+		e.Uint64(unix.NFTA_RULE_POSITION, h.position)
 	}
-	n := e.nest(unix.NFTA_RULE_EXPRESSIONS)
+	n := e.Nest(unix.NFTA_RULE_EXPRESSIONS)
 	if list != nil {
-		out, err := expr.AppendList(e.b, byte(h.fam), list)
+		out, err := expr.AppendList(e.B, byte(h.fam), list)
 		if err != nil {
 			// Undo the half-written message so the batch stays well-formed.
-			e.b = e.b[:mark]
+			e.B = e.B[:mark]
 			tx.dropLast()
 			tx.fail(fmt.Errorf("%s: %w (%w)", h.name(), err, ErrInvalid))
 			return
 		}
-		e.b = out
+		e.B = out
 	} else {
-		e.b = append(e.b, raw...)
+		e.B = append(e.B, raw...)
 	}
-	e.endNest(n)
+	e.EndNest(n)
 	if h.compat != nil {
-		cn := e.nest(unix.NFTA_RULE_COMPAT)
-		e.u32(nftaRuleCompatProto, h.compat.Proto)
+		cn := e.Nest(unix.NFTA_RULE_COMPAT)
+		e.Uint32(nftaRuleCompatProto, h.compat.Proto)
 		var flags uint32
 		if h.compat.Invert {
 			flags = nftRuleCompatFInv
 		}
-		e.u32(nftaRuleCompatFlags, flags)
-		e.endNest(cn)
+		e.Uint32(nftaRuleCompatFlags, flags)
+		e.EndNest(cn)
 	}
 	if len(h.userData) > 0 {
-		e.attr(unix.NFTA_RULE_USERDATA, h.userData)
+		e.Bytes(unix.NFTA_RULE_USERDATA, h.userData)
 	}
-	e.end(s)
+	e.End(s)
 }
 
 // name names the rule h is the header of, for errors.
@@ -220,10 +221,10 @@ func (tx *Tx) DelRule(r *Rule) {
 		return
 	}
 	s := tx.labeledMsg(opLabel{op: "delete rule", rule: ruleRef{r.Family, r.Table, r.Chain, r.Handle}}, unix.NFT_MSG_DELRULE, 0, byte(r.Family))
-	tx.enc.str(unix.NFTA_RULE_TABLE, r.Table)
-	tx.enc.str(unix.NFTA_RULE_CHAIN, r.Chain)
-	tx.enc.u64(unix.NFTA_RULE_HANDLE, r.Handle)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_RULE_TABLE, r.Table)
+	tx.enc.String(unix.NFTA_RULE_CHAIN, r.Chain)
+	tx.enc.Uint64(unix.NFTA_RULE_HANDLE, r.Handle)
+	tx.enc.End(s)
 }
 
 // AppendRule appends r in its own transaction and sets r.Handle.
@@ -312,10 +313,10 @@ func (c *Conn) dumpRules(pin pinnedGen, msgType uint16, fam Family, table, chain
 	// One ruleFields serves every message (each does not keep it): one
 	// of its own per rule would be 1.6 MB of garbage on a 10k dump.
 	var f ruleFields
-	return c.dumpAt(pin, what, msgType, byte(fam), func(e *encoder) {
-		e.str(unix.NFTA_RULE_TABLE, table)
+	return c.dumpAt(pin, what, msgType, byte(fam), func(e *nfnl.Encoder) {
+		e.String(unix.NFTA_RULE_TABLE, table)
 		if chain != "" {
-			e.str(unix.NFTA_RULE_CHAIN, chain)
+			e.String(unix.NFTA_RULE_CHAIN, chain)
 		}
 	}, func() { start(); seq.reset() }, func(m message) error {
 		var err error

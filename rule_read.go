@@ -8,6 +8,7 @@ import (
 	"bytes"
 
 	"github.com/xtnl/xtnl/internal/chunk"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,26 +30,26 @@ func scanRule(b []byte) (ruleFields, error) {
 		return f, ErrTruncated
 	}
 	f.family = Family(b[0])
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_RULE_TABLE:
-			f.table = bytes.TrimRight(a.data, "\x00")
+			f.table = bytes.TrimRight(a.Bytes(), "\x00")
 		case unix.NFTA_RULE_CHAIN:
-			f.chain = bytes.TrimRight(a.data, "\x00")
+			f.chain = bytes.TrimRight(a.Bytes(), "\x00")
 		case unix.NFTA_RULE_HANDLE:
-			f.handle, f.hasHandle = a.u64(), true
+			f.handle, f.hasHandle = a.Uint64(), true
 		case unix.NFTA_RULE_POSITION:
-			f.position = a.u64()
+			f.position = a.Uint64()
 		case unix.NFTA_RULE_EXPRESSIONS:
-			f.exprs = a.data
+			f.exprs = a.Bytes()
 		case unix.NFTA_RULE_USERDATA:
-			f.userData = a.data
+			f.userData = a.Bytes()
 		case unix.NFTA_RULE_COMPAT:
-			f.compat, f.hasCompat = a.data, true
+			f.compat, f.hasCompat = a.Bytes(), true
 		}
 	}
-	return f, a.err
+	return f, malformed(a.Err())
 }
 
 // rawRuleReader reads rule messages (the one reader of them: dumps,
@@ -168,13 +169,13 @@ func decodeRule(b []byte) (*Rule, error) {
 // readRuleCompat reads an NFTA_RULE_COMPAT attribute.
 func readRuleCompat(b []byte) RuleCompat {
 	var rc RuleCompat
-	ca := attrs{b: b}
-	for ca.next() {
-		switch ca.typ {
+	ca := nlattr.NewDecoder(b)
+	for ca.Next() {
+		switch ca.Type() {
 		case nftaRuleCompatProto:
-			rc.Proto = ca.u32()
+			rc.Proto = ca.Uint32()
 		case nftaRuleCompatFlags:
-			rc.Invert = ca.u32()&nftRuleCompatFInv != 0
+			rc.Invert = ca.Uint32()&nftRuleCompatFInv != 0
 		}
 	}
 	return rc

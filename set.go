@@ -8,18 +8,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
 // Set attributes and flags x/sys/unix does not export (linux/netfilter/
 // nf_tables.h).
 const (
-	setAttrHandle      = 0x10 // NFTA_SET_HANDLE
-	nftaSetDescConcat  = 2    // NFTA_SET_DESC_CONCAT
-	nftaSetFieldLen    = 1    // NFTA_SET_FIELD_LEN
-	setElemAttrKeyEnd  = 10   // NFTA_SET_ELEM_KEY_END
-	nftSetConcat       = 0x80 // NFT_SET_CONCAT: a concatenation of ranges
-	nftSetElemCatchAll = 2    // NFT_SET_ELEM_CATCHALL
+	setAttrHandle      = nfnl.NFTA_SET_HANDLE
+	nftaSetDescConcat  = nfnl.NFTA_SET_DESC_CONCAT
+	nftaSetFieldLen    = nfnl.NFTA_SET_FIELD_LEN
+	setElemAttrKeyEnd  = nfnl.NFTA_SET_ELEM_KEY_END
+	nftSetConcat       = nfnl.NFT_SET_CONCAT
+	nftSetElemCatchAll = nfnl.NFT_SET_ELEM_CATCHALL
 )
 
 // User data tags libnftnl defines for sets (libnftnl/udata.h). nft keeps the
@@ -323,41 +325,41 @@ func (tx *Tx) set(op string, s *Set, flags uint16) {
 	}
 	e := &tx.enc
 	st := tx.msg(op, s.String(), unix.NFT_MSG_NEWSET, flags, byte(s.Family))
-	e.str(unix.NFTA_SET_TABLE, s.Table)
-	e.str(unix.NFTA_SET_NAME, s.Name)
-	e.u32(unix.NFTA_SET_FLAGS, s.flags())
-	e.u32(unix.NFTA_SET_KEY_TYPE, s.KeyType.ID)
-	e.u32(unix.NFTA_SET_KEY_LEN, s.KeyType.Len)
+	e.String(unix.NFTA_SET_TABLE, s.Table)
+	e.String(unix.NFTA_SET_NAME, s.Name)
+	e.Uint32(unix.NFTA_SET_FLAGS, s.flags())
+	e.Uint32(unix.NFTA_SET_KEY_TYPE, s.KeyType.ID)
+	e.Uint32(unix.NFTA_SET_KEY_LEN, s.KeyType.Len)
 	if s.IsMap() {
-		e.u32(unix.NFTA_SET_DATA_TYPE, s.DataType.ID)
-		e.u32(unix.NFTA_SET_DATA_LEN, s.DataType.Len)
+		e.Uint32(unix.NFTA_SET_DATA_TYPE, s.DataType.ID)
+		e.Uint32(unix.NFTA_SET_DATA_LEN, s.DataType.Len)
 	}
 	if s.Size > 0 || (s.Interval && s.KeyType.IsConcat()) {
-		d := e.nest(unix.NFTA_SET_DESC)
+		d := e.Nest(unix.NFTA_SET_DESC)
 		if s.Size > 0 {
-			e.u32(unix.NFTA_SET_DESC_SIZE, s.Size)
+			e.Uint32(unix.NFTA_SET_DESC_SIZE, s.Size)
 		}
 		if s.Interval && s.KeyType.IsConcat() {
 			// The pipapo backend needs each field's length.
-			cn := e.nest(nftaSetDescConcat)
+			cn := e.Nest(nftaSetDescConcat)
 			for _, f := range s.KeyType.Fields() {
-				fn := e.nest(unix.NFTA_LIST_ELEM)
-				e.u32(nftaSetFieldLen, f.Len)
-				e.endNest(fn)
+				fn := e.Nest(unix.NFTA_LIST_ELEM)
+				e.Uint32(nftaSetFieldLen, f.Len)
+				e.EndNest(fn)
 			}
-			e.endNest(cn)
+			e.EndNest(cn)
 		}
-		e.endNest(d)
+		e.EndNest(d)
 	}
-	e.u32(unix.NFTA_SET_ID, s.ID)
+	e.Uint32(unix.NFTA_SET_ID, s.ID)
 	if s.Timeout > 0 {
-		e.u64(unix.NFTA_SET_TIMEOUT, uint64(s.Timeout.Milliseconds()))
+		e.Uint64(unix.NFTA_SET_TIMEOUT, uint64(s.Timeout.Milliseconds()))
 	}
 	if s.GCInterval > 0 {
-		e.u32(unix.NFTA_SET_GC_INTERVAL, uint32(s.GCInterval.Milliseconds()))
+		e.Uint32(unix.NFTA_SET_GC_INTERVAL, uint32(s.GCInterval.Milliseconds()))
 	}
-	e.attr(unix.NFTA_SET_USERDATA, s.userData())
-	e.end(st)
+	e.Bytes(unix.NFTA_SET_USERDATA, s.userData())
+	e.End(st)
 }
 
 // DelSet deletes the set; it fails with ErrBusy while a rule refers to it.
@@ -367,9 +369,9 @@ func (tx *Tx) DelSet(s *Set) {
 		return
 	}
 	st := tx.msg("delete set", s.String(), unix.NFT_MSG_DELSET, 0, byte(s.Family))
-	tx.enc.str(unix.NFTA_SET_TABLE, s.Table)
-	tx.enc.str(unix.NFTA_SET_NAME, s.Name)
-	tx.enc.end(st)
+	tx.enc.String(unix.NFTA_SET_TABLE, s.Table)
+	tx.enc.String(unix.NFTA_SET_NAME, s.Name)
+	tx.enc.End(st)
 }
 
 // FlushSet deletes every element of the set.
@@ -379,9 +381,9 @@ func (tx *Tx) FlushSet(s *Set) {
 		return
 	}
 	st := tx.msg("flush set", s.String(), unix.NFT_MSG_DELSETELEM, 0, byte(s.Family))
-	tx.enc.str(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
-	tx.enc.str(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
-	tx.enc.end(st)
+	tx.enc.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
+	tx.enc.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+	tx.enc.End(st)
 }
 
 // AddSet adds s in its own transaction.
@@ -402,9 +404,9 @@ func (c *Conn) ListSets(fam Family, table string) ([]*Set, error) {
 	}
 	what := fmt.Sprintf("sets of %s %s", fam, table)
 	var out []*Set
-	err := c.dump(what, unix.NFT_MSG_GETSET, byte(fam), func(e *encoder) {
+	err := c.dump(what, unix.NFT_MSG_GETSET, byte(fam), func(e *nfnl.Encoder) {
 		if table != "" {
-			e.str(unix.NFTA_SET_TABLE, table)
+			e.String(unix.NFTA_SET_TABLE, table)
 		}
 	}, func() { out = out[:0] }, func(m message) error {
 		s, err := decodeSet(m.Data)
@@ -441,48 +443,48 @@ func decodeSet(b []byte) (*Set, error) {
 	s := &Set{Family: Family(b[0])}
 	var keyType, keyLen, dataType, dataLen, flags uint32
 	var udata []byte
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_TABLE:
-			s.Table = a.str()
+			s.Table = a.String()
 		case unix.NFTA_SET_NAME:
-			s.Name = a.str()
+			s.Name = a.String()
 		case setAttrHandle:
-			s.Handle = a.u64()
+			s.Handle = a.Uint64()
 		case unix.NFTA_SET_FLAGS:
-			flags = a.u32()
+			flags = a.Uint32()
 		case unix.NFTA_SET_KEY_TYPE:
-			keyType = a.u32()
+			keyType = a.Uint32()
 		case unix.NFTA_SET_KEY_LEN:
-			keyLen = a.u32()
+			keyLen = a.Uint32()
 		case unix.NFTA_SET_DATA_TYPE:
-			dataType = a.u32()
+			dataType = a.Uint32()
 		case unix.NFTA_SET_DATA_LEN:
-			dataLen = a.u32()
+			dataLen = a.Uint32()
 		case unix.NFTA_SET_ID:
-			s.ID = a.u32()
+			s.ID = a.Uint32()
 		case unix.NFTA_SET_TIMEOUT:
-			s.Timeout = time.Duration(a.u64()) * time.Millisecond
+			s.Timeout = time.Duration(a.Uint64()) * time.Millisecond
 		case unix.NFTA_SET_GC_INTERVAL:
-			s.GCInterval = time.Duration(a.u32()) * time.Millisecond
+			s.GCInterval = time.Duration(a.Uint32()) * time.Millisecond
 		case unix.NFTA_SET_USERDATA:
-			udata = a.data
-			s.udata = bytes.Clone(a.data)
+			udata = a.Bytes()
+			s.udata = bytes.Clone(a.Bytes())
 		case unix.NFTA_SET_DESC:
-			d := attrs{b: a.data}
-			for d.next() {
-				if d.typ == unix.NFTA_SET_DESC_SIZE {
-					s.Size = d.u32()
+			d := nlattr.NewDecoder(a.Bytes())
+			for d.Next() {
+				if d.Type() == unix.NFTA_SET_DESC_SIZE {
+					s.Size = d.Uint32()
 				}
 			}
-			if d.err != nil {
-				return nil, d.err
+			if d.Err() != nil {
+				return nil, malformed(d.Err())
 			}
 		}
 	}
-	if a.err != nil {
-		return nil, a.err
+	if a.Err() != nil {
+		return nil, malformed(a.Err())
 	}
 	s.KeyType = typeFromKernel(keyType, keyLen)
 	if v, ok := udataGet(udata, udataSetKeyByteOrder); ok && len(v) == 4 && s.KeyType.order == 0 && !s.KeyType.IsConcat() {

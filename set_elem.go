@@ -10,6 +10,8 @@ import (
 	"time"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -181,29 +183,29 @@ func (tx *Tx) elements(op string, s *Set, elems []SetElement, typ uint16, flags 
 	var msgStart, nest int
 	open := func() {
 		msgStart = tx.msg(op, s.String(), typ, flags, byte(s.Family))
-		e.str(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
-		e.str(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+		e.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
+		e.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
 		if s.ID != 0 {
-			e.u32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.ID)
+			e.Uint32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.ID)
 		}
-		nest = e.nest(unix.NFTA_SET_ELEM_LIST_ELEMENTS)
+		nest = e.Nest(unix.NFTA_SET_ELEM_LIST_ELEMENTS)
 	}
 	closeMsg := func(last int) {
-		e.endNest(nest)
-		e.end(msgStart)
+		e.EndNest(nest)
+		e.End(msgStart)
 		tx.nameLast(fmt.Sprintf("elements %d-%d of %s", first, last, s))
 	}
 	open()
 	for i := range elems {
-		mark := len(e.b)
+		mark := len(e.B)
 		s.appendElem(e, &elems[i])
-		if len(e.b)-nest > maxElemsBytes && mark > nest+4 {
-			enc := bytes.Clone(e.b[mark:])
-			e.b = e.b[:mark]
+		if len(e.B)-nest > maxElemsBytes && mark > nest+4 {
+			enc := bytes.Clone(e.B[mark:])
+			e.B = e.B[:mark]
 			closeMsg(i - 1)
 			first = i
 			open()
-			e.b = append(e.b, enc...)
+			e.B = append(e.B, enc...)
 		}
 	}
 	closeMsg(len(elems) - 1)
@@ -256,10 +258,10 @@ func (s *Set) checkElem(el *SetElement) error {
 // end flagged NFT_SET_ELEM_INTERVAL_END (left out when the range runs to
 // the last key); in a concatenation of ranges it is one element with
 // NFTA_SET_ELEM_KEY_END.
-func (s *Set) appendElem(e *encoder, el *SetElement) {
-	n := e.nest(unix.NFTA_LIST_ELEM)
+func (s *Set) appendElem(e *nfnl.Encoder, el *SetElement) {
+	n := e.Nest(unix.NFTA_LIST_ELEM)
 	if el.Timeout > 0 {
-		e.u64(unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
+		e.Uint64(unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
 	}
 	appendData(e, unix.NFTA_SET_ELEM_KEY, el.Key)
 	if s.Interval && s.KeyType.IsConcat() {
@@ -267,21 +269,21 @@ func (s *Set) appendElem(e *encoder, el *SetElement) {
 	}
 	switch {
 	case el.Verdict != nil:
-		d := e.nest(unix.NFTA_SET_ELEM_DATA)
-		v := e.nest(unix.NFTA_DATA_VERDICT)
-		e.u32(unix.NFTA_VERDICT_CODE, uint32(int32(el.Verdict.Kind)))
+		d := e.Nest(unix.NFTA_SET_ELEM_DATA)
+		v := e.Nest(unix.NFTA_DATA_VERDICT)
+		e.Uint32(unix.NFTA_VERDICT_CODE, uint32(int32(el.Verdict.Kind)))
 		if el.Verdict.Chain != "" {
-			e.str(unix.NFTA_VERDICT_CHAIN, el.Verdict.Chain)
+			e.String(unix.NFTA_VERDICT_CHAIN, el.Verdict.Chain)
 		}
-		e.endNest(v)
-		e.endNest(d)
+		e.EndNest(v)
+		e.EndNest(d)
 	case el.Data != nil:
 		appendData(e, unix.NFTA_SET_ELEM_DATA, el.Data)
 	}
 	if el.Comment != "" {
-		e.attr(unix.NFTA_SET_ELEM_USERDATA, udataStrz(nil, udataSetElemComment, el.Comment))
+		e.Bytes(unix.NFTA_SET_ELEM_USERDATA, udataStrz(nil, udataSetElemComment, el.Comment))
 	}
-	e.endNest(n)
+	e.EndNest(n)
 	if !s.Interval || s.KeyType.IsConcat() {
 		return
 	}
@@ -289,10 +291,10 @@ func (s *Set) appendElem(e *encoder, el *SetElement) {
 	for i := len(end) - 1; i >= 0; i-- {
 		end[i]++
 		if end[i] != 0 {
-			n = e.nest(unix.NFTA_LIST_ELEM)
-			e.u32(unix.NFTA_SET_ELEM_FLAGS, unix.NFT_SET_ELEM_INTERVAL_END)
+			n = e.Nest(unix.NFTA_LIST_ELEM)
+			e.Uint32(unix.NFTA_SET_ELEM_FLAGS, unix.NFT_SET_ELEM_INTERVAL_END)
 			appendData(e, unix.NFTA_SET_ELEM_KEY, end)
-			e.endNest(n)
+			e.EndNest(n)
 			return
 		}
 	}
@@ -300,10 +302,10 @@ func (s *Set) appendElem(e *encoder, el *SetElement) {
 }
 
 // appendData appends a nested NFTA_DATA_VALUE attribute.
-func appendData(e *encoder, typ uint16, v []byte) {
-	n := e.nest(typ)
-	e.attr(unix.NFTA_DATA_VALUE, v)
-	e.endNest(n)
+func appendData(e *nfnl.Encoder, typ uint16, v []byte) {
+	n := e.Nest(typ)
+	e.Bytes(unix.NFTA_DATA_VALUE, v)
+	e.EndNest(n)
 }
 
 // ListElements returns the elements of set s, sorted by key. Ranges of an
@@ -323,9 +325,9 @@ func (c *Conn) ListElements(s *Set) ([]SetElement, error) {
 	}
 	what := "elements of " + s.String()
 	var raw []rawElem
-	err := c.dump(what, unix.NFT_MSG_GETSETELEM, byte(s.Family), func(e *encoder) {
-		e.str(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
-		e.str(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+	err := c.dump(what, unix.NFT_MSG_GETSETELEM, byte(s.Family), func(e *nfnl.Encoder) {
+		e.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
+		e.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
 	}, func() { raw = raw[:0] }, func(m message) error {
 		var err error
 		raw, err = decodeElems(raw, m.Data)
@@ -350,86 +352,75 @@ func decodeElems(out []rawElem, b []byte) ([]rawElem, error) {
 	if len(b) < nfgenmsgLen {
 		return out, ErrTruncated
 	}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		if a.typ != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		if a.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
 			continue
 		}
-		l := attrs{b: a.data}
-		for l.next() {
-			if l.typ != unix.NFTA_LIST_ELEM {
+		l := nlattr.NewDecoder(a.Bytes())
+		for l.Next() {
+			if l.Type() != unix.NFTA_LIST_ELEM {
 				continue
 			}
-			el, err := decodeElem(l.data)
+			el, err := decodeElem(l.Bytes())
 			if err != nil {
 				return out, err
 			}
 			out = append(out, el)
 		}
-		if l.err != nil {
-			return out, l.err
+		if l.Err() != nil {
+			return out, malformed(l.Err())
 		}
 	}
-	return out, a.err
+	return out, malformed(a.Err())
 }
 
 func decodeElem(b []byte) (rawElem, error) {
 	var el rawElem
-	a := attrs{b: b}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
-			el.Key = elemDataValue(a.data)
+			el.Key = nfnl.DataValue(a.Bytes())
 		case setElemAttrKeyEnd:
-			el.KeyEnd = elemDataValue(a.data)
+			el.KeyEnd = nfnl.DataValue(a.Bytes())
 		case unix.NFTA_SET_ELEM_FLAGS:
-			el.flags = a.u32()
+			el.flags = a.Uint32()
 		case unix.NFTA_SET_ELEM_TIMEOUT:
-			el.Timeout = time.Duration(a.u64()) * time.Millisecond
+			el.Timeout = time.Duration(a.Uint64()) * time.Millisecond
 		case unix.NFTA_SET_ELEM_EXPIRATION:
-			el.Expiration = time.Duration(a.u64()) * time.Millisecond
+			el.Expiration = time.Duration(a.Uint64()) * time.Millisecond
 		case unix.NFTA_SET_ELEM_USERDATA:
-			el.Comment = udataString(a.data, udataSetElemComment)
+			el.Comment = udataString(a.Bytes(), udataSetElemComment)
 		case unix.NFTA_SET_ELEM_DATA:
-			d := attrs{b: a.data}
-			for d.next() {
-				switch d.typ {
+			d := nlattr.NewDecoder(a.Bytes())
+			for d.Next() {
+				switch d.Type() {
 				case unix.NFTA_DATA_VALUE:
-					el.Data = bytes.Clone(d.data)
+					el.Data = bytes.Clone(d.Bytes())
 				case unix.NFTA_DATA_VERDICT:
 					v := &nftexpr.Verdict{}
-					va := attrs{b: d.data}
-					for va.next() {
-						switch va.typ {
+					va := nlattr.NewDecoder(d.Bytes())
+					for va.Next() {
+						switch va.Type() {
 						case unix.NFTA_VERDICT_CODE:
-							v.Kind = nftexpr.VerdictKind(int32(va.u32()))
+							v.Kind = nftexpr.VerdictKind(int32(va.Uint32()))
 						case unix.NFTA_VERDICT_CHAIN:
-							v.Chain = va.str()
+							v.Chain = va.String()
 						}
 					}
-					if va.err != nil {
-						return el, va.err
+					if va.Err() != nil {
+						return el, malformed(va.Err())
 					}
 					el.Verdict = v
 				}
 			}
-			if d.err != nil {
-				return el, d.err
+			if d.Err() != nil {
+				return el, malformed(d.Err())
 			}
 		}
 	}
-	return el, a.err
-}
-
-// elemDataValue extracts the NFTA_DATA_VALUE inside a nested data attribute.
-func elemDataValue(b []byte) []byte {
-	a := attrs{b: b}
-	for a.next() {
-		if a.typ == unix.NFTA_DATA_VALUE {
-			return bytes.Clone(a.data)
-		}
-	}
-	return nil
+	return el, malformed(a.Err())
 }
 
 // joinIntervals turns the kernel's elements into the caller's view: in an

@@ -3,6 +3,8 @@ package xtnl
 import (
 	"fmt"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -90,11 +92,11 @@ func (tx *Tx) table(op string, t *Table, flags uint16) {
 		return
 	}
 	s := tx.msg(op, t.String(), unix.NFT_MSG_NEWTABLE, flags, byte(t.Family))
-	tx.enc.str(unix.NFTA_TABLE_NAME, t.Name)
+	tx.enc.String(unix.NFTA_TABLE_NAME, t.Name)
 	if t.Flags != 0 {
-		tx.enc.u32(unix.NFTA_TABLE_FLAGS, t.Flags)
+		tx.enc.Uint32(unix.NFTA_TABLE_FLAGS, t.Flags)
 	}
-	tx.enc.end(s)
+	tx.enc.End(s)
 }
 
 // DelTable deletes the table with everything in it.
@@ -104,8 +106,8 @@ func (tx *Tx) DelTable(t *Table) {
 		return
 	}
 	s := tx.msg("delete table", t.String(), unix.NFT_MSG_DELTABLE, 0, byte(t.Family))
-	tx.enc.str(unix.NFTA_TABLE_NAME, t.Name)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_TABLE_NAME, t.Name)
+	tx.enc.End(s)
 }
 
 // FlushTable deletes every rule of every chain in the table.
@@ -115,8 +117,8 @@ func (tx *Tx) FlushTable(t *Table) {
 		return
 	}
 	s := tx.msg("flush table", t.String(), unix.NFT_MSG_DELRULE, 0, byte(t.Family))
-	tx.enc.str(unix.NFTA_RULE_TABLE, t.Name)
-	tx.enc.end(s)
+	tx.enc.String(unix.NFTA_RULE_TABLE, t.Name)
+	tx.enc.End(s)
 }
 
 // ListTables returns the tables of family fam, or of every family when fam
@@ -139,20 +141,20 @@ func decodeTable(b []byte) (*Table, error) {
 		return nil, ErrTruncated
 	}
 	t := &Table{Family: Family(b[0])}
-	a := attrs{b: b[nfgenmsgLen:]}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_TABLE_NAME:
-			t.Name = a.str()
+			t.Name = a.String()
 		case unix.NFTA_TABLE_FLAGS:
-			t.Flags = a.u32()
+			t.Flags = a.Uint32()
 		case unix.NFTA_TABLE_USE:
-			t.Use = a.u32()
-		case nftaTableHandle:
-			t.Handle = a.u64()
+			t.Use = a.Uint32()
+		case nfnl.NFTA_TABLE_HANDLE:
+			t.Handle = a.Uint64()
 		}
 	}
-	return t, a.err
+	return t, malformed(a.Err())
 }
 
 // single runs one operation in its own transaction.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +25,7 @@ import (
 // operation by itself, so there is no flood of ACKs to read back.
 type Tx struct {
 	c   *Conn
-	enc encoder
+	enc nfnl.Encoder
 	// sealed holds encoded parts merged in from other transactions; they
 	// go out as iovecs of the same sendmsg, never copied.
 	sealed    [][]byte
@@ -49,7 +50,7 @@ type Tx struct {
 // operations of one kind on one object (the appends of a restore to one
 // chain) share their label.
 type txOp struct {
-	offset int // of its message in the whole body (sealed parts, then enc.b)
+	offset int // of its message in the whole body (sealed parts, then enc.B)
 	label  int32
 }
 
@@ -66,7 +67,7 @@ type opLabel struct {
 // Begin starts a transaction on c.
 func (c *Conn) Begin() *Tx {
 	tx := &Tx{c: c}
-	tx.enc.b = tx.inlineBuf[:0]
+	tx.enc.B = tx.inlineBuf[:0]
 	tx.ops = tx.inlineOps[:0]
 	tx.labels = tx.inlineLabels[:0]
 	return tx
@@ -80,8 +81,8 @@ func (tx *Tx) reserve(n int) {
 	if n <= 0 {
 		return
 	}
-	if cap(tx.enc.b)-len(tx.enc.b) < n {
-		tx.enc.b = tx.grow(tx.enc.b, n)
+	if cap(tx.enc.B)-len(tx.enc.B) < n {
+		tx.enc.B = tx.grow(tx.enc.B, n)
 	}
 	if ops := n / opBytes; cap(tx.ops)-len(tx.ops) < ops {
 		tx.ops = slices.Grow(tx.ops, ops)
@@ -122,7 +123,7 @@ func (tx *Tx) msg(op, object string, typ uint16, flags uint16, fam byte) int {
 
 // labeledMsg is msg for an operation labelled l.
 func (tx *Tx) labeledMsg(l opLabel, typ uint16, flags uint16, fam byte) int {
-	start := tx.enc.begin(nftType(typ), unix.NLM_F_REQUEST|flags, 0, fam, 0)
+	start := tx.enc.Begin(nftType(typ), unix.NLM_F_REQUEST|flags, 0, fam, 0)
 	if n := len(tx.labels); n == 0 || l.echo != nil || tx.labels[n-1] != l {
 		tx.labels = append(tx.labels, l)
 	}
@@ -192,18 +193,18 @@ func (tx *Tx) commitLocked() error {
 	// The batch's framing is written into the connection's scratch (c.mu
 	// is held), and the datagram's parts listed in its iovec list.
 	f := &c.frame
-	f.b = f.b[:0]
-	s := f.begin(nfnlMsgBatchBegin, unix.NLM_F_REQUEST, base, unix.AF_UNSPEC, nfnlSubsysNFTables)
+	f.B = f.B[:0]
+	s := f.Begin(nfnlMsgBatchBegin, unix.NLM_F_REQUEST, base, unix.AF_UNSPEC, nfnlSubsysNFTables)
 	if tx.hasGen {
-		f.u32(nfnlBatchGenID, tx.gen)
+		f.Uint32(nfnlBatchGenID, tx.gen)
 	}
-	f.end(s)
-	headLen := len(f.b)
-	s = f.begin(nfnlMsgBatchEnd, unix.NLM_F_REQUEST|unix.NLM_F_ACK, endSeq, unix.AF_UNSPEC, nfnlSubsysNFTables)
-	f.end(s)
-	iov := append(c.iov[:0], f.b[:headLen])
+	f.End(s)
+	headLen := len(f.B)
+	s = f.Begin(nfnlMsgBatchEnd, unix.NLM_F_REQUEST|unix.NLM_F_ACK, endSeq, unix.AF_UNSPEC, nfnlSubsysNFTables)
+	f.End(s)
+	iov := append(c.iov[:0], f.B[:headLen])
 	iov = tx.appendBody(iov)
-	iov = append(iov, f.b[headLen:])
+	iov = append(iov, f.B[headLen:])
 	body := iov[1 : len(iov)-1]
 	echoes := 0
 	chunk, chunkStart := 0, 0
@@ -226,7 +227,7 @@ func (tx *Tx) commitLocked() error {
 	if len(body) > maxIovecs {
 		// More parts than one sendmsg takes: join them (rare: a group
 		// commit of hundreds of transactions).
-		iov = append(iov[:1], bytes.Join(body, nil), f.b[headLen:])
+		iov = append(iov[:1], bytes.Join(body, nil), f.B[headLen:])
 	}
 	err := c.send(iov...)
 	clear(iov) // the scratch list keeps no batch alive
@@ -374,7 +375,7 @@ func (tx *Tx) merge(others ...*Tx) {
 			tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)
 		}
 		tx.absorb(other)
-		other.enc.b, other.ops, other.labels, other.err, other.sealed, other.sealedLen, other.mappings = nil, nil, nil, nil, nil, 0, nil
+		other.enc.B, other.ops, other.labels, other.err, other.sealed, other.sealedLen, other.mappings = nil, nil, nil, nil, nil, 0, nil
 	}
 }
 
@@ -386,9 +387,9 @@ func (tx *Tx) merge(others ...*Tx) {
 // in whatever order they belong.
 func (tx *Tx) cut() *Tx {
 	part := &Tx{c: tx.c, echo: tx.echo, err: tx.err}
-	n := len(tx.enc.b)
-	part.enc.b = tx.enc.b[:n:n]
-	tx.enc.b = tx.enc.b[n:n]
+	n := len(tx.enc.B)
+	part.enc.B = tx.enc.B[:n:n]
+	tx.enc.B = tx.enc.B[n:n]
 	part.sealed, part.sealedLen = tx.sealed, tx.sealedLen
 	tx.sealed, tx.sealedLen = nil, 0
 	part.ops = tx.ops[:len(tx.ops):len(tx.ops)]
@@ -402,10 +403,10 @@ func (tx *Tx) cut() *Tx {
 
 // seal moves the buffer being written into the sealed parts.
 func (tx *Tx) seal() {
-	if len(tx.enc.b) > 0 {
-		tx.sealed = append(tx.sealed, tx.enc.b)
-		tx.sealedLen += len(tx.enc.b)
-		tx.enc.b = nil
+	if len(tx.enc.B) > 0 {
+		tx.sealed = append(tx.sealed, tx.enc.B)
+		tx.sealedLen += len(tx.enc.B)
+		tx.enc.B = nil
 	}
 }
 
@@ -413,13 +414,13 @@ func (tx *Tx) seal() {
 // then the buffer being written.
 func (tx *Tx) appendBody(dst [][]byte) [][]byte {
 	dst = append(dst, tx.sealed...)
-	if len(tx.enc.b) > 0 {
-		dst = append(dst, tx.enc.b)
+	if len(tx.enc.B) > 0 {
+		dst = append(dst, tx.enc.B)
 	}
 	return dst
 }
 
-func (tx *Tx) bodyLen() int { return tx.sealedLen + len(tx.enc.b) }
+func (tx *Tx) bodyLen() int { return tx.sealedLen + len(tx.enc.B) }
 
 // maxIovecs stays under the kernel's IOV_MAX (1024) for one sendmsg.
 const maxIovecs = 1000

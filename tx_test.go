@@ -231,7 +231,7 @@ func TestCutPartsMergeInAnyOrder(t *testing.T) {
 		}
 	}
 	for p := 1; p < 3; p++ {
-		prev, cur := parts[p-1].enc.b, parts[p].enc.b
+		prev, cur := parts[p-1].enc.B, parts[p].enc.B
 		if unsafe.Pointer(unsafe.SliceData(cur)) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(prev)), len(prev)) {
 			t.Fatalf("part %d was not written right after part %d in the one buffer", p, p-1)
 		}

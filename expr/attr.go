@@ -4,11 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
-)
 
-// attrTypeMask strips NLA_F_NESTED and NLA_F_NET_BYTEORDER from an
-// attribute type.
-const attrTypeMask = 0x3fff
+	"github.com/xtnl/xtnl/internal/nlattr"
+	"golang.org/x/sys/unix"
+)
 
 // attrs is one level of netlink attributes keyed by type. As in libnftnl's
 // parsers, a type that occurs more than once keeps its last value.
@@ -18,13 +17,9 @@ type attrs map[uint16][]byte
 // printing is best effort on bad input.
 func parseAttrs(b []byte) attrs {
 	a := attrs{}
-	for len(b) > 0 {
-		typ, payload, rest, err := nextAttr(b)
-		if err != nil {
-			break
-		}
-		a[typ&attrTypeMask] = payload
-		b = rest
+	d := nlattr.NewDecoder(b)
+	for d.Next() {
+		a[d.Type()] = d.Bytes()
 	}
 	return a
 }
@@ -82,10 +77,10 @@ func nullStr(s string) string {
 // Attribute types of struct nft_data (NFTA_DATA_*) and of the verdict
 // nested in it (NFTA_VERDICT_*).
 const (
-	dataValue    = 1
-	dataVerdict  = 2
-	verdictCode  = 1
-	verdictChain = 2
+	dataValue    = unix.NFTA_DATA_VALUE
+	dataVerdict  = unix.NFTA_DATA_VERDICT
+	verdictCode  = unix.NFTA_VERDICT_CODE
+	verdictChain = unix.NFTA_VERDICT_CHAIN
 )
 
 // formatValue prints a data register value the way libnftnl does: as

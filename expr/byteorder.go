@@ -1,14 +1,18 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_BYTEORDER_* attribute types.
 const (
-	byteorderSreg = 1
-	byteorderDreg = 2
-	byteorderOp   = 3
-	byteorderLen  = 4
-	byteorderSize = 5
+	byteorderSreg = unix.NFTA_BYTEORDER_SREG
+	byteorderDreg = unix.NFTA_BYTEORDER_DREG
+	byteorderOp   = unix.NFTA_BYTEORDER_OP
+	byteorderLen  = unix.NFTA_BYTEORDER_LEN
+	byteorderSize = unix.NFTA_BYTEORDER_SIZE
 )
 
 var byteorderOps = []string{"ntoh", "hton"}

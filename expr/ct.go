@@ -4,14 +4,15 @@ import (
 	"fmt"
 
 	nftexpr "github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
 )
 
 // NFTA_CT_* attribute types.
 const (
-	ctDreg      = 1
-	ctKey       = 2
-	ctDirection = 3
-	ctSreg      = 4
+	ctDreg      = unix.NFTA_CT_DREG
+	ctKey       = unix.NFTA_CT_KEY
+	ctDirection = unix.NFTA_CT_DIRECTION
+	ctSreg      = unix.NFTA_CT_SREG
 )
 
 // ctKeys is libnftnl 1.2.4's table of conntrack keys. libnftnl compares

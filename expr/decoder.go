@@ -55,75 +55,9 @@ func slot[T any](slab *[]T) *T {
 	return &(*slab)[len(*slab)-1]
 }
 
-// The allocators of decodeFast: from d's slabs, or (d nil) new values
-// that own their bytes.
-
-func (d *Decoder) meta() *nftexpr.Meta {
-	if d == nil {
-		return new(nftexpr.Meta)
-	}
-	return slot(&d.metas)
-}
-
-func (d *Decoder) cmp() *nftexpr.Cmp {
-	if d == nil {
-		return new(nftexpr.Cmp)
-	}
-	return slot(&d.cmps)
-}
-
-func (d *Decoder) payload() *nftexpr.Payload {
-	if d == nil {
-		return new(nftexpr.Payload)
-	}
-	return slot(&d.payloads)
-}
-
-func (d *Decoder) bitwise() *nftexpr.Bitwise {
-	if d == nil {
-		return new(nftexpr.Bitwise)
-	}
-	return slot(&d.bitwises)
-}
-
-func (d *Decoder) counter() *nftexpr.Counter {
-	if d == nil {
-		return new(nftexpr.Counter)
-	}
-	return slot(&d.counters)
-}
-
-func (d *Decoder) verdict() *nftexpr.Verdict {
-	if d == nil {
-		return new(nftexpr.Verdict)
-	}
-	return slot(&d.verdicts)
-}
-
-func (d *Decoder) match() *nftexpr.Match {
-	if d == nil {
-		return new(nftexpr.Match)
-	}
-	return slot(&d.matches)
-}
-
-func (d *Decoder) target() *nftexpr.Target {
-	if d == nil {
-		return new(nftexpr.Target)
-	}
-	return slot(&d.targets)
-}
-
-// info returns an xt payload: b itself in d's memory, a copy otherwise.
-func (d *Decoder) info(b []byte) *xt.Unknown {
-	if d == nil {
-		u := xt.Unknown(bytes.Clone(b))
-		return &u
-	}
-	u := slot(&d.infos)
-	*u = b
-	return u
-}
+// The allocators of decodeFast are in the file of the expression each
+// makes (meta.go: meta, ...): from d's slabs, or (d nil) new values that
+// own their bytes. The ones below serve every expression.
 
 // bytes returns b itself for d, a copy otherwise.
 func (d *Decoder) bytes(b []byte) []byte {

@@ -1,9 +1,11 @@
 package expr
 
+import "golang.org/x/sys/unix"
+
 // NFTA_DUP_* and NFTA_FWD_* attribute types.
 const (
-	dupSregAddr = 1
-	dupSregDev  = 2
+	dupSregAddr = unix.NFTA_DUP_SREG_ADDR
+	dupSregDev  = unix.NFTA_DUP_SREG_DEV
 	fwdSregDev  = 1
 	fwdSregAddr = 2
 	fwdNfproto  = 3

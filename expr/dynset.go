@@ -1,15 +1,20 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/xtnl/xtnl/internal/nlattr"
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_DYNSET_* attribute types.
 const (
-	dynsetSetName     = 1
-	dynsetOp          = 3
-	dynsetSregKey     = 4
-	dynsetSregData    = 5
-	dynsetTimeout     = 6
-	dynsetExpr        = 7
+	dynsetSetName     = unix.NFTA_DYNSET_SET_NAME
+	dynsetOp          = unix.NFTA_DYNSET_OP
+	dynsetSregKey     = unix.NFTA_DYNSET_SREG_KEY
+	dynsetSregData    = unix.NFTA_DYNSET_SREG_DATA
+	dynsetTimeout     = unix.NFTA_DYNSET_TIMEOUT
+	dynsetExpr        = unix.NFTA_DYNSET_EXPR
 	dynsetExpressions = 10
 )
 
@@ -30,13 +35,9 @@ func formatDynset(fam byte, a attrs) string {
 	if b, ok := a[dynsetExpr]; ok {
 		elems = append(elems, b)
 	} else if b, ok := a[dynsetExpressions]; ok {
-		for len(b) > 0 {
-			_, payload, rest, err := nextAttr(b)
-			if err != nil {
-				break
-			}
-			elems = append(elems, payload)
-			b = rest
+		d := nlattr.NewDecoder(b)
+		for d.Next() {
+			elems = append(elems, d.Bytes())
 		}
 	}
 	for _, el := range elems {

@@ -13,14 +13,13 @@ package expr
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
 
 	nftexpr "github.com/google/nftables/expr"
-	"github.com/google/nftables/xt"
 	"github.com/mdlayher/netlink"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,7 +69,7 @@ func AppendList(b []byte, fam byte, exprs []Expr) ([]byte, error) {
 		if err != nil {
 			return b, fmt.Errorf("expression %d: %w", i, err)
 		}
-		b = appendAttr(b, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+		b = nlattr.AppendBytes(b, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
 	}
 	return b, nil
 }
@@ -89,11 +88,11 @@ func unmarshalList(fam byte, b []byte, out []Expr, dec *Decoder) ([]Expr, error)
 		out = make([]Expr, 0, countElems(b))
 	}
 	for len(b) > 0 {
-		typ, payload, rest, err := nextAttr(b)
-		if err != nil {
-			return nil, fmt.Errorf("expr: expression %d: %w", len(out), err)
+		typ, payload, size, ok := nlattr.Split(b)
+		if !ok {
+			return nil, fmt.Errorf("expr: expression %d: %w", len(out), nlattr.SplitError(b))
 		}
-		b = rest
+		b = b[size:]
 		if typ&^unix.NLA_F_NESTED != unix.NFTA_LIST_ELEM {
 			continue
 		}
@@ -112,7 +111,7 @@ func unmarshalList(fam byte, b []byte, out []Expr, dec *Decoder) ([]Expr, error)
 func countElems(b []byte) int {
 	n := 0
 	for len(b) > 0 {
-		typ, _, size, ok := attrAt(b)
+		typ, _, size, ok := nlattr.Split(b)
 		if !ok {
 			break
 		}
@@ -154,11 +153,11 @@ func unmarshalElem(fam byte, b []byte, dec *Decoder) (Expr, error) {
 	var name string
 	var data []byte
 	for len(b) > 0 {
-		typ, payload, rest, err := nextAttr(b)
-		if err != nil {
-			return nil, err
+		typ, payload, size, ok := nlattr.Split(b)
+		if !ok {
+			return nil, nlattr.SplitError(b)
 		}
-		b = rest
+		b = b[size:]
 		switch typ &^ unix.NLA_F_NESTED {
 		case unix.NFTA_EXPR_NAME:
 			name = internExprName(bytes.TrimRight(payload, "\x00"))
@@ -242,19 +241,15 @@ type attrVal struct {
 // stream is malformed or repeats a type (lists are compared in order).
 func attrMap(b []byte) (map[uint16]attrVal, bool) {
 	m := make(map[uint16]attrVal)
-	for len(b) > 0 {
-		typ, payload, rest, err := nextAttr(b)
-		if err != nil {
-			return nil, false
-		}
-		t := typ &^ unix.NLA_F_NESTED
+	d := nlattr.NewDecoder(b)
+	for d.Next() {
+		t := d.RawType() &^ unix.NLA_F_NESTED
 		if _, dup := m[t]; dup {
 			return nil, false
 		}
-		m[t] = attrVal{nested: typ&unix.NLA_F_NESTED != 0, data: payload}
-		b = rest
+		m[t] = attrVal{nested: d.Nested(), data: d.Bytes()}
 	}
-	return m, true
+	return m, d.Err() == nil
 }
 
 func allZero(b []byte) bool {
@@ -295,37 +290,6 @@ func decodeTyped(fam byte, name string, data []byte) (e nftexpr.Any) {
 		return v
 	}
 	return e
-}
-
-// decodeXT decodes match and target expressions keeping their info payload
-// as raw bytes (xt.Unknown): its layout is the business of package compat.
-func decodeXT(name string, data []byte) nftexpr.Any {
-	var xname string
-	var rev uint32
-	var info []byte
-	for len(data) > 0 {
-		typ, payload, rest, err := nextAttr(data)
-		if err != nil {
-			return nil
-		}
-		data = rest
-		switch typ &^ unix.NLA_F_NESTED {
-		case 1: // NFTA_MATCH_NAME == NFTA_TARGET_NAME
-			xname = string(bytes.TrimRight(payload, "\x00"))
-		case 2: // NFTA_MATCH_REV == NFTA_TARGET_REV
-			if len(payload) != 4 {
-				return nil
-			}
-			rev = binary.BigEndian.Uint32(payload)
-		case 3: // NFTA_MATCH_INFO == NFTA_TARGET_INFO
-			info = bytes.Clone(payload)
-		}
-	}
-	u := xt.Unknown(info)
-	if name == "match" {
-		return &nftexpr.Match{Name: xname, Rev: rev, Info: &u}
-	}
-	return &nftexpr.Target{Name: xname, Rev: rev, Info: &u}
 }
 
 func newTyped(name string) nftexpr.Any {
@@ -398,28 +362,4 @@ func cstring(s string) []byte {
 	b := make([]byte, len(s)+1)
 	copy(b, s)
 	return b
-}
-
-// appendAttr appends one netlink attribute (header, payload, padding).
-func appendAttr(b []byte, typ uint16, data []byte) []byte {
-	l := 4 + len(data)
-	b = binary.NativeEndian.AppendUint16(b, uint16(l))
-	b = binary.NativeEndian.AppendUint16(b, typ)
-	b = append(b, data...)
-	for i := l; i%4 != 0; i++ {
-		b = append(b, 0)
-	}
-	return b
-}
-
-// nextAttr splits the first attribute off b.
-func nextAttr(b []byte) (typ uint16, payload, rest []byte, err error) {
-	typ, payload, size, ok := attrAt(b)
-	if !ok {
-		if len(b) < 4 {
-			return 0, nil, nil, errors.New("truncated attribute header")
-		}
-		return 0, nil, nil, fmt.Errorf("attribute length %d out of range", binary.NativeEndian.Uint16(b))
-	}
-	return typ, payload, b[size:], nil
 }

@@ -1,16 +1,20 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_EXTHDR_* attribute types.
 const (
-	exthdrDreg   = 1
-	exthdrType   = 2
-	exthdrOffset = 3
-	exthdrLen    = 4
-	exthdrFlags  = 5
-	exthdrOp     = 6
-	exthdrSreg   = 7
+	exthdrDreg   = unix.NFTA_EXTHDR_DREG
+	exthdrType   = unix.NFTA_EXTHDR_TYPE
+	exthdrOffset = unix.NFTA_EXTHDR_OFFSET
+	exthdrLen    = unix.NFTA_EXTHDR_LEN
+	exthdrFlags  = unix.NFTA_EXTHDR_FLAGS
+	exthdrOp     = unix.NFTA_EXTHDR_OP
+	exthdrSreg   = unix.NFTA_EXTHDR_SREG
 )
 
 // formatExthdr prints "load tcpopt 2b @ 2 + 2 => reg 1 ", "write tcpopt reg

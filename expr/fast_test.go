@@ -6,6 +6,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/google/nftables/xt"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,7 +47,7 @@ func TestFastEncodingMatchesGeneral(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := appendAttr(nil, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+		want := nlattr.AppendBytes(nil, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
 		if !bytes.Equal(fast, want) {
 			t.Errorf("%T %+v:\n fast %x\n want %x", e, e, fast, want)
 		}

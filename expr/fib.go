@@ -1,12 +1,16 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_FIB_* attribute types.
 const (
-	fibDreg   = 1
-	fibResult = 2
-	fibFlags  = 3
+	fibDreg   = unix.NFTA_FIB_DREG
+	fibResult = unix.NFTA_FIB_RESULT
+	fibFlags  = unix.NFTA_FIB_FLAGS
 )
 
 var fibResults = []string{"", "oif", "oifname", "type"}

@@ -7,6 +7,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/google/nftables/xt"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -80,7 +81,7 @@ func checkUnmarshalList(t *testing.T, fam byte, b []byte) {
 	}
 }
 
-// listElems counts NFTA_LIST_ELEM attributes, independently of nextAttr.
+// listElems counts NFTA_LIST_ELEM attributes, independently of nlattr.
 func listElems(b []byte) int {
 	n := 0
 	for len(b) >= 4 {
@@ -173,10 +174,10 @@ func fuzzSeeds(tb testing.TB) []fuzzSeed {
 	// An element with an extra, unknown attribute, and a list with a
 	// non-element attribute between elements.
 	cnt, _ := Marshal(unix.NFPROTO_IPV4, &nftexpr.Counter{})
-	extra := appendAttr(append([]byte(nil), cnt...), 9, []byte{1, 2, 3, 4})
-	b := appendAttr(nil, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, extra)
-	b = appendAttr(b, 7, []byte{0})
-	b = appendAttr(b, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, cnt)
+	extra := nlattr.AppendBytes(append([]byte(nil), cnt...), 9, []byte{1, 2, 3, 4})
+	b := nlattr.AppendBytes(nil, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, extra)
+	b = nlattr.AppendBytes(b, 7, []byte{0})
+	b = nlattr.AppendBytes(b, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, cnt)
 	out = append(out, fuzzSeed{unix.NFPROTO_IPV4, b}, fuzzSeed{unix.NFPROTO_IPV4, nil})
 	return out
 }

@@ -1,16 +1,20 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_HASH_* attribute types.
 const (
-	hashSreg    = 1
-	hashDreg    = 2
-	hashLen     = 3
-	hashModulus = 4
-	hashSeed    = 5
-	hashOffset  = 6
-	hashType    = 7
+	hashSreg    = unix.NFTA_HASH_SREG
+	hashDreg    = unix.NFTA_HASH_DREG
+	hashLen     = unix.NFTA_HASH_LEN
+	hashModulus = unix.NFTA_HASH_MODULUS
+	hashSeed    = unix.NFTA_HASH_SEED
+	hashOffset  = unix.NFTA_HASH_OFFSET
+	hashType    = unix.NFTA_HASH_TYPE
 )
 
 // formatHash prints "reg 1 = jhash(reg 2, 4, 0x0) % mod 10 " or "reg 1 =

@@ -1,8 +1,7 @@
 package expr
 
 import (
-	"encoding/binary"
-
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,8 +24,10 @@ import (
 // is: its key then equals nothing well-formed.
 func AppendKey(dst, b []byte) []byte {
 	mark := len(dst)
+	// nlattr.Split rather than a Decoder: keying a dumped chain is this
+	// loop and elemParts, for every expression of every rule.
 	for rest := b; len(rest) > 0; {
-		typ, elem, size, ok := attrAt(rest)
+		typ, elem, size, ok := nlattr.Split(rest)
 		if !ok {
 			return append(dst[:mark], b...)
 		}
@@ -52,38 +53,38 @@ func AppendKey(dst, b []byte) []byte {
 
 // appendKeyAttr writes one list element in the kernel's form.
 func appendKeyAttr(dst []byte, typ uint16, payload []byte) ([]byte, bool) {
-	at := len(dst)
-	dst = appendHdr(dst, typ&^unix.NLA_F_NESTED)
+	dst, at := nlattr.Begin(dst, typ&^unix.NLA_F_NESTED)
 	if typ&^unix.NLA_F_NESTED == unix.NFTA_LIST_ELEM {
 		name, _, _, _ := elemParts(payload)
-		for b := payload; len(b) > 0; {
-			t, p, size, ok := attrAt(b)
-			if !ok {
-				return dst, false
-			}
-			b = b[size:]
-			a := len(dst)
-			dst = appendHdr(dst, t&^unix.NLA_F_NESTED)
-			if t&^unix.NLA_F_NESTED == unix.NFTA_EXPR_DATA {
-				if dst, ok = appendKeyData(dst, name, p); !ok {
+		d := nlattr.NewDecoder(payload)
+		for d.Next() {
+			t := d.RawType() &^ unix.NLA_F_NESTED
+			var a int
+			dst, a = nlattr.Begin(dst, t)
+			if t == unix.NFTA_EXPR_DATA {
+				var ok bool
+				if dst, ok = appendKeyData(dst, name, d.Bytes()); !ok {
 					return dst, false
 				}
 			} else {
-				dst = append(dst, p...)
+				dst = append(dst, d.Bytes()...)
 			}
-			dst = pad4(closeAttr(dst, a))
+			dst = nlattr.End(dst, a)
+		}
+		if d.Err() != nil {
+			return dst, false
 		}
 	} else {
 		dst = append(dst, payload...)
 	}
-	return pad4(closeAttr(dst, at)), true
+	return nlattr.End(dst, at), true
 }
 
 // elemParts returns a list element's expression name (as exprName gives
 // it) and where in elem its data's payload lies.
 func elemParts(elem []byte) (name string, dataAt, dataLen int, ok bool) {
 	for off := 0; off < len(elem); {
-		t, p, size, ok := attrAt(elem[off:])
+		t, p, size, ok := nlattr.Split(elem[off:])
 		if !ok {
 			return "", 0, 0, false
 		}
@@ -101,161 +102,71 @@ func elemParts(elem []byte) (name string, dataAt, dataLen int, ok bool) {
 // keySpecial names the expressions whose key is not their dump as it is.
 func keySpecial(name string) bool { return name == "bitwise" || name == "log" || name == "limit" }
 
-// logDumpOrder is the order the kernel dumps a log's attributes in
-// (nft_log_dump).
-var logDumpOrder = [...]uint16{unix.NFTA_LOG_PREFIX, unix.NFTA_LOG_LEVEL, unix.NFTA_LOG_FLAGS, unix.NFTA_LOG_GROUP, unix.NFTA_LOG_SNAPLEN, unix.NFTA_LOG_QTHRESHOLD}
-
+// appendKeyData writes an expression's data as the kernel dumps it. The
+// quirks of each expression are in its file: a log's order (log.go), a
+// bitwise's default operation (bitwise.go), a packet limit's burst
+// (limit.go), a counter's counts (counter.go).
 func appendKeyData(dst []byte, name string, b []byte) ([]byte, bool) {
 	if name == "log" {
-		// In the kernel's order; anything else after, as it came.
-		for _, want := range logDumpOrder {
-			for rest := b; len(rest) > 0; {
-				t, p, size, ok := attrAt(rest)
-				if !ok {
-					return dst, false
-				}
-				rest = rest[size:]
-				if t&^unix.NLA_F_NESTED == want {
-					dst = appendKeyValue(dst, name, t, p, nil)
-				}
-			}
-		}
-		for rest := b; len(rest) > 0; {
-			t, p, size, _ := attrAt(rest)
-			rest = rest[size:]
-			known := false
-			for _, k := range logDumpOrder {
-				known = known || t&^unix.NLA_F_NESTED == k
-			}
-			if !known {
-				dst = appendKeyValue(dst, name, t, p, nil)
-			}
-		}
-		return dst, true
+		return appendLogKey(dst, b)
 	}
-	pktLimit := false
-	if name == "limit" {
-		pktLimit = true
-		for rest := b; len(rest) > 0; {
-			t, p, size, ok := attrAt(rest)
-			if !ok {
-				return dst, false
-			}
-			rest = rest[size:]
-			if t&^unix.NLA_F_NESTED == unix.NFTA_LIMIT_TYPE && (len(p) != 4 || binary.BigEndian.Uint32(p) != unix.NFT_LIMIT_PKTS) {
-				pktLimit = false
-			}
+	d := nlattr.NewDecoder(b)
+	for d.Next() {
+		t, payload := d.RawType()&^unix.NLA_F_NESTED, d.Bytes()
+		var done bool
+		switch name {
+		case "counter":
+			dst, done = appendCounterKeyAttr(dst, t, payload)
+		case "bitwise":
+			done = bitwiseKeyOmits(t, payload)
+		case "limit":
+			dst, done = appendLimitKeyAttr(dst, b, t, payload)
 		}
-	}
-	for len(b) > 0 {
-		typ, payload, size, ok := attrAt(b)
-		if !ok {
-			return dst, false
-		}
-		b = b[size:]
-		t := typ &^ unix.NLA_F_NESTED
-		switch {
-		case name == "counter" && t == unix.NFTA_COUNTER_PAD:
-			continue
-		case name == "bitwise" && t == nftaBitwiseOp && len(payload) == 4 && binary.BigEndian.Uint32(payload) == nftBitwiseBool:
-			continue
-		case pktLimit && t == unix.NFTA_LIMIT_BURST && len(payload) == 4 && binary.BigEndian.Uint32(payload) == 0:
-			// The kernel keeps a packet limit's burst 0 as 5
-			// (NFT_LIMIT_PKT_BURST_DEFAULT), and dumps that.
-			dst = appendU32(dst, t, nftLimitPktBurstDefault)
+		if done {
 			continue
 		}
 		var fail bool
-		dst = appendKeyValue(dst, name, typ, payload, &fail)
+		dst = appendKeyValue(dst, d.RawType(), payload, &fail)
 		if fail {
 			return dst, false
 		}
 	}
-	return dst, true
+	return dst, d.Err() == nil
 }
 
-// appendKeyValue writes one attribute of an expression's data: flags
-// cleared (and below, where an encoder flagged nested attributes), a
-// counter's counts zeroed.
-func appendKeyValue(dst []byte, name string, typ uint16, payload []byte, fail *bool) []byte {
-	t := typ &^ unix.NLA_F_NESTED
-	at := len(dst)
-	dst = appendHdr(dst, t)
-	switch {
-	case name == "counter" && (t == unix.NFTA_COUNTER_BYTES || t == unix.NFTA_COUNTER_PACKETS):
-		for range payload {
-			dst = append(dst, 0)
-		}
-	case typ&unix.NLA_F_NESTED != 0:
+// appendKeyValue writes one attribute of an expression's data, flags
+// cleared (and below, where an encoder flagged nested attributes).
+func appendKeyValue(dst []byte, typ uint16, payload []byte, fail *bool) []byte {
+	dst, at := nlattr.Begin(dst, typ&^unix.NLA_F_NESTED)
+	if typ&unix.NLA_F_NESTED != 0 {
 		var ok bool
 		if dst, ok = appendKeyNested(dst, payload); !ok && fail != nil {
 			*fail = true
 		}
-	default:
+	} else {
 		dst = append(dst, payload...)
 	}
-	return pad4(closeAttr(dst, at))
-}
-
-// zeroCounts zeroes the counts of a counter's data, in place.
-func zeroCounts(b []byte) {
-	for len(b) > 0 {
-		typ, payload, size, ok := attrAt(b)
-		if !ok {
-			return
-		}
-		if typ == unix.NFTA_COUNTER_BYTES || typ == unix.NFTA_COUNTER_PACKETS {
-			clear(payload)
-		}
-		b = b[size:]
-	}
+	return nlattr.End(dst, at)
 }
 
 // appendKeyNested copies attributes, clearing NLA_F_NESTED wherever it is
 // set (and going down into what it marks).
 func appendKeyNested(dst, b []byte) ([]byte, bool) {
-	for len(b) > 0 {
-		typ, payload, size, ok := attrAt(b)
-		if !ok {
-			return dst, false
-		}
-		b = b[size:]
-		at := len(dst)
-		dst = appendHdr(dst, typ&^unix.NLA_F_NESTED)
-		if typ&unix.NLA_F_NESTED != 0 {
+	d := nlattr.NewDecoder(b)
+	for d.Next() {
+		var at int
+		dst, at = nlattr.Begin(dst, d.RawType()&^unix.NLA_F_NESTED)
+		if d.Nested() {
 			var ok bool
-			if dst, ok = appendKeyNested(dst, payload); !ok {
+			if dst, ok = appendKeyNested(dst, d.Bytes()); !ok {
 				return dst, false
 			}
 		} else {
-			dst = append(dst, payload...)
+			dst = append(dst, d.Bytes()...)
 		}
-		dst = pad4(closeAttr(dst, at))
+		dst = nlattr.End(dst, at)
 	}
-	return dst, true
-}
-
-// NFTA_BITWISE_OP and its default, NFT_BITWISE_BOOL (mask and xor), from
-// the kernel's uapi nf_tables.h (not in x/sys/unix).
-const (
-	nftaBitwiseOp  = 6
-	nftBitwiseBool = 0
-
-	nftLimitPktBurstDefault = 5
-)
-
-// attrAt reads the attribute at the start of b: its type, its payload,
-// and how much of b it takes with its padding; ok is false if it is
-// ill-formed.
-func attrAt(b []byte) (typ uint16, payload []byte, size int, ok bool) {
-	if len(b) < 4 {
-		return 0, nil, 0, false
-	}
-	l := int(binary.NativeEndian.Uint16(b))
-	if l < 4 || l > len(b) {
-		return 0, nil, 0, false
-	}
-	return binary.NativeEndian.Uint16(b[2:]), b[4:l], min((l+3)&^3, len(b)), true
+	return dst, d.Err() == nil
 }
 
 // exprName is a NUL-terminated expression name, as one of the names the
@@ -284,50 +195,47 @@ func exprName(b []byte) string {
 // NFTA_RULE_EXPRESSIONS payload, without decoding the rest; ok is false
 // when there is none (or the payload is ill-formed).
 func CounterOf(b []byte) (packets, bytes uint64, ok bool) {
-	for len(b) > 0 {
-		typ, elem, rest, err := nextAttr(b)
-		if err != nil {
-			return 0, 0, false
-		}
-		b = rest
-		if typ&^unix.NLA_F_NESTED != unix.NFTA_LIST_ELEM {
+	list := nlattr.NewDecoder(b)
+	for list.Next() {
+		if list.RawType()&^unix.NLA_F_NESTED != unix.NFTA_LIST_ELEM {
 			continue
 		}
 		var name, data []byte
-		for len(elem) > 0 {
-			t, p, r, err := nextAttr(elem)
-			if err != nil {
-				return 0, 0, false
-			}
-			elem = r
-			switch t &^ unix.NLA_F_NESTED {
+		elem := nlattr.NewDecoder(list.Bytes())
+		for elem.Next() {
+			switch elem.RawType() &^ unix.NLA_F_NESTED {
 			case unix.NFTA_EXPR_NAME:
-				name = p
+				name = elem.Bytes()
 			case unix.NFTA_EXPR_DATA:
-				data = p
+				data = elem.Bytes()
 			}
+		}
+		if elem.Err() != nil {
+			return 0, 0, false
 		}
 		if exprName(name) != "counter" {
 			continue
 		}
 		var pk, by uint64
-		for len(data) > 0 {
-			t, p, r, err := nextAttr(data)
-			if err != nil {
-				return 0, 0, false
-			}
-			data = r
-			if len(p) != 8 {
+		d := nlattr.NewDecoder(data)
+		for d.Next() {
+			if len(d.Bytes()) != 8 {
 				continue
 			}
-			switch t &^ unix.NLA_F_NESTED {
+			switch d.RawType() &^ unix.NLA_F_NESTED {
 			case unix.NFTA_COUNTER_PACKETS:
-				pk = binary.BigEndian.Uint64(p)
+				pk = d.Uint64()
 			case unix.NFTA_COUNTER_BYTES:
-				by = binary.BigEndian.Uint64(p)
+				by = d.Uint64()
 			}
 		}
+		if d.Err() != nil {
+			return 0, 0, false
+		}
 		packets, bytes, ok = pk, by, true
+	}
+	if list.Err() != nil {
+		return 0, 0, false
 	}
 	return packets, bytes, ok
 }

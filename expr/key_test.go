@@ -6,29 +6,29 @@ import (
 	"testing"
 
 	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
 // kernelForm rewrites an encoding the way the kernel dumps it back: no
-// NLA_F_NESTED flags (whatever their depth). Built by hand here, so the
+// NLA_F_NESTED flags (whatever their depth). Built here apart from key.go, so the
 // key is checked against an independent rewriting.
 func kernelForm(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var out []byte
-	for len(b) > 0 {
-		typ, payload, rest, err := nextAttr(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b = rest
-		at := len(out)
-		out = appendHdr(out, typ&^unix.NLA_F_NESTED)
-		if typ&unix.NLA_F_NESTED != 0 {
-			out = append(out, kernelForm(t, payload)...)
+	d := nlattr.NewDecoder(b)
+	for d.Next() {
+		var at int
+		out, at = nlattr.Begin(out, d.RawType()&^unix.NLA_F_NESTED)
+		if d.Nested() {
+			out = append(out, kernelForm(t, d.Bytes())...)
 		} else {
-			out = append(out, payload...)
+			out = append(out, d.Bytes()...)
 		}
-		out = pad4(closeAttr(out, at))
+		out = nlattr.End(out, at)
+	}
+	if d.Err() != nil {
+		t.Fatal(d.Err())
 	}
 	return out
 }
@@ -63,8 +63,8 @@ func TestKeyIgnoresWhatTheKernelChanges(t *testing.T) {
 	// The kernel's log: prefix first, then group.
 	var log []byte
 	log, d := beginElem(log, "log")
-	log = appendString(log, unix.NFTA_LOG_PREFIX, "p")
-	log = appendU16(log, unix.NFTA_LOG_GROUP, 2)
+	log = nlattr.AppendString(log, unix.NFTA_LOG_PREFIX, "p")
+	log = nlattr.AppendUint16(log, unix.NFTA_LOG_GROUP, 2)
 	log = endElem(log, d)
 	if key(log) != key(AppendLog(nil, &nftexpr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX, Group: 2, Data: []byte("p")})) {
 		t.Error("attribute order: keys differ")
@@ -72,16 +72,16 @@ func TestKeyIgnoresWhatTheKernelChanges(t *testing.T) {
 
 	bitwise := func(op uint32) []byte {
 		b, d := beginElem(nil, "bitwise")
-		b = appendU32(b, unix.NFTA_BITWISE_SREG, 1)
-		b = appendU32(b, unix.NFTA_BITWISE_DREG, 1)
-		b = appendU32(b, unix.NFTA_BITWISE_LEN, 4)
-		b = appendU32(b, nftaBitwiseOp, op)
+		b = nlattr.AppendUint32(b, unix.NFTA_BITWISE_SREG, 1)
+		b = nlattr.AppendUint32(b, unix.NFTA_BITWISE_DREG, 1)
+		b = nlattr.AppendUint32(b, unix.NFTA_BITWISE_LEN, 4)
+		b = nlattr.AppendUint32(b, bitwiseOp, op)
 		b = appendDataValue(b, unix.NFTA_BITWISE_MASK, []byte{255, 255, 0, 0})
 		b = appendDataValue(b, unix.NFTA_BITWISE_XOR, []byte{0, 0, 0, 0})
 		return endElem(b, d)
 	}
 	plain := AppendBitwise(nil, 1, 1, 4, []byte{255, 255, 0, 0}, []byte{0, 0, 0, 0})
-	if key(bitwise(nftBitwiseBool)) != key(plain) {
+	if key(bitwise(bitwiseBool)) != key(plain) {
 		t.Error("default bitwise op: keys differ")
 	}
 	if key(bitwise(1)) == key(plain) {

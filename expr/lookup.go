@@ -4,15 +4,16 @@ import (
 	"fmt"
 
 	nftexpr "github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
 )
 
 // NFTA_LOOKUP_* attribute types.
 const (
-	lookupSet   = 1
-	lookupSreg  = 2
-	lookupDreg  = 3
+	lookupSet   = unix.NFTA_LOOKUP_SET
+	lookupSreg  = unix.NFTA_LOOKUP_SREG
+	lookupDreg  = unix.NFTA_LOOKUP_DREG
 	lookupSetID = 4
-	lookupFlags = 5
+	lookupFlags = unix.NFTA_LOOKUP_FLAGS
 )
 
 // formatLookup prints "reg 1 set s ", then "dreg 0 " for a map and the

@@ -1,16 +1,20 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_NAT_* attribute types.
 const (
-	natType          = 1
-	natFamily        = 2
-	natRegAddrMin    = 3
-	natRegAddrMax    = 4
-	natRegProtoMin   = 5
-	natRegProtoMax   = 6
-	natFlags         = 7
+	natType          = unix.NFTA_NAT_TYPE
+	natFamily        = unix.NFTA_NAT_FAMILY
+	natRegAddrMin    = unix.NFTA_NAT_REG_ADDR_MIN
+	natRegAddrMax    = unix.NFTA_NAT_REG_ADDR_MAX
+	natRegProtoMin   = unix.NFTA_NAT_REG_PROTO_MIN
+	natRegProtoMax   = unix.NFTA_NAT_REG_PROTO_MAX
+	natFlags         = unix.NFTA_NAT_FLAGS
 	masqFlags        = 1 // NFTA_MASQ_FLAGS
 	masqRegProtoMin  = 2 // NFTA_MASQ_REG_PROTO_MIN
 	masqRegProtoMax  = 3 // NFTA_MASQ_REG_PROTO_MAX

@@ -1,13 +1,17 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_NG_* attribute types.
 const (
-	numgenDreg    = 1
-	numgenModulus = 2
-	numgenType    = 3
-	numgenOffset  = 4
+	numgenDreg    = unix.NFTA_NG_DREG
+	numgenModulus = unix.NFTA_NG_MODULUS
+	numgenType    = unix.NFTA_NG_TYPE
+	numgenOffset  = unix.NFTA_NG_OFFSET
 )
 
 // formatNumgen prints "reg 1 = inc mod 2 " or "reg 1 = random mod 2 ",

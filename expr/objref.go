@@ -1,13 +1,17 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_OBJREF_* attribute types.
 const (
-	objrefImmType = 1
-	objrefImmName = 2
-	objrefSetSreg = 3
-	objrefSetName = 4
+	objrefImmType = unix.NFTA_OBJREF_IMM_TYPE
+	objrefImmName = unix.NFTA_OBJREF_IMM_NAME
+	objrefSetSreg = unix.NFTA_OBJREF_SET_SREG
+	objrefSetName = unix.NFTA_OBJREF_SET_NAME
 )
 
 // formatObjref prints "type 1 name c " for a named object or "sreg 1 set

@@ -144,3 +144,26 @@ func splitElem(b []byte) (name string, data []byte) {
 	a := parseAttrs(b)
 	return string(bytes.TrimRight(a[unix.NFTA_EXPR_NAME], "\x00")), a[unix.NFTA_EXPR_DATA]
 }
+
+// FormatRule renders a rule as `nft --debug=netlink` prints one it lists
+// (libnftnl's rule printing, then nft's newline): a line "FAMILY TABLE
+// CHAIN HANDLE [POSITION]" (position, the previous rule's handle, left out
+// when 0), then the FormatList lines, then the FormatUserdata line, each
+// ending in "\n", and one more "\n". libnftnl ends the userdata line
+// without a newline, so nft's completes it: a rule without userdata is
+// followed by an empty line, one with userdata is not.
+func FormatRule(fam byte, table, chain string, handle, position uint64, exprs []Expr, userdata []byte) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s %s %s %d", familyName(uint32(fam)), table, chain, handle)
+	if position != 0 {
+		fmt.Fprintf(&sb, " %d", position)
+	}
+	sb.WriteString("\n")
+	if len(exprs) > 0 {
+		sb.WriteString(FormatList(fam, exprs))
+		sb.WriteString("\n")
+	}
+	sb.WriteString(FormatUserdata(userdata))
+	sb.WriteString("\n")
+	return sb.String()
+}

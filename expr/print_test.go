@@ -15,6 +15,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -333,7 +334,7 @@ func TestFormatSynthetic(t *testing.T) {
 	}
 }
 
-func testAttr(typ uint16, data []byte) []byte { return appendAttr(nil, typ, data) }
+func testAttr(typ uint16, data []byte) []byte { return nlattr.AppendBytes(nil, typ, data) }
 
 func testU32(typ uint16, v uint32) []byte {
 	return testAttr(typ, binary.BigEndian.AppendUint32(nil, v))
@@ -437,7 +438,7 @@ func testDumpRules(t *testing.T, ns string, fam byte, table string) map[uint64]t
 	}
 	defer c.Close()
 	req := []byte{fam, unix.NFNETLINK_V0, 0, 0}
-	req = appendAttr(req, unix.NFTA_RULE_TABLE, cstring(table))
+	req = nlattr.AppendBytes(req, unix.NFTA_RULE_TABLE, cstring(table))
 	msgs, err := c.Execute(netlink.Message{
 		Header: netlink.Header{
 			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETRULE),

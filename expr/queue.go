@@ -1,13 +1,17 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_QUEUE_* attribute types.
 const (
-	queueNum      = 1
-	queueTotal    = 2
-	queueFlags    = 3
-	queueSregQnum = 4
+	queueNum      = unix.NFTA_QUEUE_NUM
+	queueTotal    = unix.NFTA_QUEUE_TOTAL
+	queueFlags    = unix.NFTA_QUEUE_FLAGS
+	queueSregQnum = unix.NFTA_QUEUE_SREG_QNUM
 )
 
 // formatQueue prints "num 3 " or "num 1-3 ", "sreg_qnum 1 " and the flags

@@ -1,12 +1,16 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_QUOTA_* attribute types.
 const (
-	quotaBytes    = 1
-	quotaFlags    = 2
-	quotaConsumed = 4
+	quotaBytes    = unix.NFTA_QUOTA_BYTES
+	quotaFlags    = unix.NFTA_QUOTA_FLAGS
+	quotaConsumed = unix.NFTA_QUOTA_CONSUMED
 )
 
 // formatQuota prints "bytes 1000 consumed 0 flags 1 ".

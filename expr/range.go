@@ -1,13 +1,19 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	nftexpr "github.com/google/nftables/expr"
+	"github.com/xtnl/xtnl/internal/nlattr"
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_RANGE_* attribute types.
 const (
-	rangeSreg     = 1
-	rangeOp       = 2
-	rangeFromData = 3
-	rangeToData   = 4
+	rangeSreg     = unix.NFTA_RANGE_SREG
+	rangeOp       = unix.NFTA_RANGE_OP
+	rangeFromData = unix.NFTA_RANGE_FROM_DATA
+	rangeToData   = unix.NFTA_RANGE_TO_DATA
 )
 
 // formatRange prints "eq reg 1 0x00000016 0x00000050 " (from, then to).
@@ -20,4 +26,21 @@ func formatRange(_ byte, a attrs) string {
 		op = "neq"
 	}
 	return fmt.Sprintf("%s reg %d ", op, a.u32(rangeSreg)) + formatData(a, rangeFromData) + formatData(a, rangeToData)
+}
+
+// AppendRange appends [ range OP reg SREG FROM TO ] (from and to as
+// NFTA_DATA_VALUE; an empty one is left out, as google/nftables does).
+func AppendRange(b []byte, op nftexpr.CmpOp, sreg uint32, from, to []byte) []byte {
+	b, d := beginElem(b, "range")
+	if sreg > 0 {
+		b = nlattr.AppendUint32(b, unix.NFTA_RANGE_SREG, sreg)
+	}
+	b = nlattr.AppendUint32(b, unix.NFTA_RANGE_OP, uint32(op))
+	if len(from) > 0 {
+		b = appendDataValue(b, unix.NFTA_RANGE_FROM_DATA, from)
+	}
+	if len(to) > 0 {
+		b = appendDataValue(b, unix.NFTA_RANGE_TO_DATA, to)
+	}
+	return endElem(b, d)
 }

@@ -1,10 +1,14 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_REJECT_* attribute types.
 const (
-	rejectType = 1
+	rejectType = unix.NFTA_REJECT_TYPE
 	rejectCode = 2
 )
 

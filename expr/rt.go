@@ -1,11 +1,15 @@
 package expr
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // NFTA_RT_* attribute types.
 const (
-	rtDreg = 1
-	rtKey  = 2
+	rtDreg = unix.NFTA_RT_DREG
+	rtKey  = unix.NFTA_RT_KEY
 )
 
 var rtKeys = []string{"classid", "nexthop4", "nexthop6", "tcpmss", "ipsec"}

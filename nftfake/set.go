@@ -1,13 +1,14 @@
-package xtnl
+package nftfake
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 	"time"
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,8 +18,8 @@ import (
 // and timeouts as given, one stored element per list element received
 // (an interval's end is an element of its own, as in the rbtree backend).
 
-// fakeSet is a named set or map.
-type fakeSet struct {
+// set is a named set or map.
+type set struct {
 	name   string
 	handle uint64
 	// id is NFTA_SET_ID; fresh marks a set created by the running batch,
@@ -37,29 +38,29 @@ type fakeSet struct {
 	size         uint32
 	fields       []uint32 // NFTA_SET_DESC_CONCAT field lengths
 	udata        []byte
-	elems        []*fakeElem // never modified once stored, only replaced
+	elems        []*setElem // never modified once stored, only replaced
 	hasUdata     bool
 	verdictChain bool // elements may hold jumps (verdict map)
 }
 
-// fakeElem is one set element.
-type fakeElem struct {
+// setElem is one set element.
+type setElem struct {
 	key, keyEnd []byte
 	flags       uint32
 	data        []byte // value of a data map
-	verdict     *fakeVerdict
+	verdict     *verdict
 	timeout     uint64    // ms; 0: the element does not expire
 	expires     time.Time // when timeout > 0
 	udata       []byte
 }
 
-type fakeVerdict struct {
+type verdict struct {
 	code  uint32
 	chain string
 }
 
 // NFT_DATA_VERDICT data length: sizeof(struct nft_verdict) on 64-bit.
-const fakeVerdictLen = 16
+const verdictLen = 16
 
 // Set attributes not exported by x/sys/unix.
 const (
@@ -70,14 +71,14 @@ const (
 	nftDataValueMaxLen    = 64
 )
 
-func (s *fakeSet) clone() *fakeSet {
+func (s *set) clone() *set {
 	n := *s
 	n.fresh = false
 	n.elems = slices.Clone(s.elems)
 	return &n
 }
 
-func (t *fakeTable) set(name string) *fakeSet {
+func (t *table) set(name string) *set {
 	for _, s := range t.sets {
 		if s.name == name {
 			return s
@@ -88,7 +89,7 @@ func (t *fakeTable) set(name string) *fakeSet {
 
 // lookupSet is nft_set_lookup_global: by name, else by the id of a set
 // made earlier in the same batch.
-func (t *fakeTable) lookupSet(name string, id uint32, hasID bool) *fakeSet {
+func (t *table) lookupSet(name string, id uint32, hasID bool) *set {
 	if s := t.set(name); s != nil && name != "" {
 		return s
 	}
@@ -103,16 +104,16 @@ func (t *fakeTable) lookupSet(name string, id uint32, hasID bool) *fakeSet {
 }
 
 // expired reports whether el has timed out: the kernel no longer shows it.
-func (el *fakeElem) expired(now time.Time) bool {
+func (el *setElem) expired(now time.Time) bool {
 	return el.timeout > 0 && !now.Before(el.expires)
 }
 
 // newSet is nf_tables_newset.
-func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
+func (tx *txn) newSet(m *request) *refusal {
 	if !m.has(unix.NFTA_SET_TABLE) || !m.has(unix.NFTA_SET_NAME) || !m.has(unix.NFTA_SET_KEY_LEN) || !m.has(unix.NFTA_SET_ID) {
 		return fail(unix.EINVAL, 0)
 	}
-	s := &fakeSet{fresh: true}
+	s := &set{fresh: true}
 	s.id, _ = m.u32(unix.NFTA_SET_ID)
 	s.ktype, _ = m.u32(unix.NFTA_SET_KEY_TYPE)
 	s.klen, _ = m.u32(unix.NFTA_SET_KEY_LEN)
@@ -138,7 +139,7 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 		}
 		s.dtype, _ = m.u32(unix.NFTA_SET_DATA_TYPE)
 		if s.dtype == unix.NFT_DATA_VERDICT {
-			s.dlen, s.verdictChain = fakeVerdictLen, true
+			s.dlen, s.verdictChain = verdictLen, true
 		} else {
 			s.dlen, _ = m.u32(unix.NFTA_SET_DATA_LEN)
 			if s.dlen == 0 || s.dlen > nftDataValueMaxLen {
@@ -165,28 +166,28 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 		return fail(unix.EINVAL, 0)
 	}
 	if m.has(unix.NFTA_SET_DESC) {
-		d := attrs{b: m.attrs[unix.NFTA_SET_DESC].data}
-		for d.next() {
-			switch d.typ {
+		d := nlattr.NewDecoder(m.attrs[unix.NFTA_SET_DESC].data)
+		for d.Next() {
+			switch d.Type() {
 			case unix.NFTA_SET_DESC_SIZE:
-				s.size = d.u32()
+				s.size = d.Uint32()
 			case nftaSetDescConcatAttr:
-				l := attrs{b: d.data}
-				for l.next() {
-					fa := attrs{b: l.data}
-					for fa.next() {
-						if fa.typ == nftaSetFieldLen {
-							s.fields = append(s.fields, fa.u32())
+				l := nlattr.NewDecoder(d.Bytes())
+				for l.Next() {
+					fa := nlattr.NewDecoder(l.Bytes())
+					for fa.Next() {
+						if fa.Type() == nfnl.NFTA_SET_FIELD_LEN {
+							s.fields = append(s.fields, fa.Uint32())
 						}
 					}
 				}
 			}
 		}
-		if d.err != nil {
+		if d.Err() != nil {
 			return fail(unix.EINVAL, 0)
 		}
 	}
-	if (len(s.fields) > 1) != (f&nftSetConcat != 0) {
+	if (len(s.fields) > 1) != (f&nfnl.NFT_SET_CONCAT != 0) {
 		return fail(unix.EINVAL, 0)
 	}
 	if m.has(unix.NFTA_SET_USERDATA) {
@@ -235,7 +236,7 @@ func (tx *fakeTx) newSet(m *fakeMsg) *fakeErr {
 
 // setUsers counts the rules of t whose lookups or dynsets name set (the
 // kernel's set->use, its bindings).
-func (t *fakeTable) setUsers(fam byte, set string) int {
+func (t *table) setUsers(fam byte, set string) int {
 	n := 0
 	for _, ch := range t.chains {
 		for _, r := range ch.rules {
@@ -278,10 +279,10 @@ func exprSetName(e expr.Expr) (string, bool) {
 		default:
 			return "", false
 		}
-		a := attrs{b: v.Data}
-		for a.next() {
-			if a.typ == attr {
-				return a.str(), true
+		a := nlattr.NewDecoder(v.Data)
+		for a.Next() {
+			if a.Type() == attr {
+				return a.String(), true
 			}
 		}
 	}
@@ -289,17 +290,17 @@ func exprSetName(e expr.Expr) (string, bool) {
 }
 
 // delSet is nf_tables_delset: a set still used by a rule is busy.
-func (tx *fakeTx) delSet(m *fakeMsg) *fakeErr {
+func (tx *txn) delSet(m *request) *refusal {
 	t, e := tx.table(m, unix.NFTA_SET_TABLE)
 	if e != nil {
 		return e
 	}
-	var s *fakeSet
+	var s *set
 	attr := uint16(unix.NFTA_SET_NAME)
 	switch {
-	case m.has(setAttrHandle):
-		h, _ := m.u64(setAttrHandle)
-		attr = setAttrHandle
+	case m.has(nfnl.NFTA_SET_HANDLE):
+		h, _ := m.u64(nfnl.NFTA_SET_HANDLE)
+		attr = nfnl.NFTA_SET_HANDLE
 		for _, x := range t.sets {
 			if x.handle == h {
 				s = x
@@ -313,19 +314,19 @@ func (tx *fakeTx) delSet(m *fakeMsg) *fakeErr {
 	if s == nil {
 		return fail(unix.ENOENT, attr)
 	}
-	if t.setUsers(m.fam, s.name) > 0 || (m.flags&nlmFNonRec != 0 && len(s.elems) > 0) {
+	if t.setUsers(m.fam, s.name) > 0 || (m.flags&nfnl.NLM_F_NONREC != 0 && len(s.elems) > 0) {
 		return fail(unix.EBUSY, attr)
 	}
 	for _, el := range s.elems {
 		releaseElem(t, el)
 	}
-	t.sets = slices.DeleteFunc(t.sets, func(x *fakeSet) bool { return x == s })
+	t.sets = slices.DeleteFunc(t.sets, func(x *set) bool { return x == s })
 	tx.changes++
 	return nil
 }
 
 // releaseElem drops the reference a verdict element holds on its chain.
-func releaseElem(t *fakeTable, el *fakeElem) {
+func releaseElem(t *table, el *setElem) {
 	if v := el.verdict; v != nil && v.chain != "" {
 		if ch := t.chain(v.chain); ch != nil {
 			ch.refs--
@@ -337,28 +338,21 @@ func releaseElem(t *fakeTable, el *fakeElem) {
 // new rule: the set must exist (by name, or by the id of a set made in the
 // same batch). Lookups are stored as the kernel dumps them: set name,
 // registers, flags, and no set id.
-func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
+func bindSets(t *table, exprs []byte) ([]byte, *refusal) {
 	var out []byte
-	b, off := exprs, 0
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			break
-		}
-		elem := b[:l]
-		al := min((l+3)&^3, len(b))
-		b = b[al:]
-		name := elemName(elem[4:])
+	d := nlattr.NewDecoder(exprs)
+	for d.Next() {
+		off := d.Offset()
+		name := elemName(d.Bytes())
 		if name != "lookup" && name != "dynset" {
-			out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
-			off += al
+			out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
 			continue
 		}
 		var data []byte
-		ea := attrs{b: elem[4:]}
-		for ea.next() {
-			if ea.typ == unix.NFTA_EXPR_DATA {
-				data = ea.data
+		ea := nlattr.NewDecoder(d.Bytes())
+		for ea.Next() {
+			if ea.Type() == unix.NFTA_EXPR_DATA {
+				data = ea.Bytes()
 			}
 		}
 		// NFTA_LOOKUP_SET / NFTA_DYNSET_SET_NAME is 1, the set id 4 or 2.
@@ -369,55 +363,53 @@ func bindSets(t *fakeTable, exprs []byte) ([]byte, *fakeErr) {
 		var setName string
 		var id, sreg, dreg, flags uint32
 		var hasID, hasDreg, hasSreg bool
-		a := attrs{b: data}
-		for a.next() {
-			switch a.typ {
+		a := nlattr.NewDecoder(data)
+		for a.Next() {
+			switch a.Type() {
 			case 1:
-				setName = a.str()
+				setName = a.String()
 			case idAttr:
-				id, hasID = a.u32(), true
+				id, hasID = a.Uint32(), true
 			case unix.NFTA_LOOKUP_SREG:
-				sreg, hasSreg = a.u32(), true
+				sreg, hasSreg = a.Uint32(), true
 			case unix.NFTA_LOOKUP_DREG:
-				dreg, hasDreg = a.u32(), true
+				dreg, hasDreg = a.Uint32(), true
 			case unix.NFTA_LOOKUP_FLAGS:
-				flags = a.u32()
+				flags = a.Uint32()
 			}
 		}
 		s := t.lookupSet(setName, id, hasID)
 		if s == nil {
-			return nil, &fakeErr{errno: unix.ENOENT, off: off}
+			return nil, &refusal{errno: unix.ENOENT, off: off}
 		}
 		if name == "dynset" {
-			out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
-			off += al
+			out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
 			continue
 		}
 		switch {
 		case !hasSreg || flags&^unix.NFT_LOOKUP_F_INV != 0:
-			return nil, &fakeErr{errno: unix.EINVAL, off: off}
+			return nil, &refusal{errno: unix.EINVAL, off: off}
 		case hasDreg && (s.flags&unix.NFT_SET_MAP == 0 || flags&unix.NFT_LOOKUP_F_INV != 0):
-			return nil, &fakeErr{errno: unix.EINVAL, off: off}
+			return nil, &refusal{errno: unix.EINVAL, off: off}
 		}
-		var e encoder
-		e.str(unix.NFTA_LOOKUP_SET, s.name)
-		e.u32(unix.NFTA_LOOKUP_SREG, sreg)
+		var e nfnl.Encoder
+		e.String(unix.NFTA_LOOKUP_SET, s.name)
+		e.Uint32(unix.NFTA_LOOKUP_SREG, sreg)
 		if hasDreg {
-			e.u32(unix.NFTA_LOOKUP_DREG, dreg)
+			e.Uint32(unix.NFTA_LOOKUP_DREG, dreg)
 		}
-		e.u32(unix.NFTA_LOOKUP_FLAGS, flags)
-		var x encoder
-		x.str(unix.NFTA_EXPR_NAME, "lookup")
-		x.attr(unix.NLA_F_NESTED|unix.NFTA_EXPR_DATA, e.b)
-		out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, x.b)
-		off += al
+		e.Uint32(unix.NFTA_LOOKUP_FLAGS, flags)
+		var x nfnl.Encoder
+		x.String(unix.NFTA_EXPR_NAME, "lookup")
+		x.Bytes(unix.NLA_F_NESTED|unix.NFTA_EXPR_DATA, e.B)
+		out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, x.B)
 	}
 	return out, nil
 }
 
 // setDumpCheck is what nf_tables_getset and nf_tables_getsetelem check
 // before a dump starts: a named table (and set) must exist.
-func (k *fakeKernel) setDumpCheck(m *fakeMsg) (unix.Errno, uint16) {
+func (k *Kernel) setDumpCheck(m *request) (unix.Errno, uint16) {
 	tattr, sattr := uint16(unix.NFTA_SET_TABLE), uint16(0)
 	if m.typ&0xff == unix.NFT_MSG_GETSETELEM {
 		tattr, sattr = unix.NFTA_SET_ELEM_LIST_TABLE, unix.NFTA_SET_ELEM_LIST_SET
@@ -439,7 +431,7 @@ func (k *fakeKernel) setDumpCheck(m *fakeMsg) (unix.Errno, uint16) {
 }
 
 // dumpSets adds the GETSET and GETSETELEM dumps' messages.
-func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder)), match func(*fakeTable) bool) {
+func (k *Kernel) dumpSets(port uint32, m *request, emit func(func(*nfnl.Encoder)), match func(*table) bool) {
 	if m.typ&0xff == unix.NFT_MSG_GETSET {
 		tname := m.str(unix.NFTA_SET_TABLE)
 		for _, t := range k.st.tables {
@@ -447,7 +439,7 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 				continue
 			}
 			for _, s := range t.sets {
-				emit(func(e *encoder) { k.setMsg(e, port, m.seq, t, s) })
+				emit(func(e *nfnl.Encoder) { k.setMsg(e, port, m.seq, t, s) })
 			}
 		}
 		return
@@ -461,7 +453,7 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 		return
 	}
 	now := time.Now()
-	var live []*fakeElem
+	var live []*setElem
 	for _, el := range s.elems {
 		if !el.expired(now) {
 			live = append(live, el)
@@ -471,17 +463,17 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 	// fills one skb per message.
 	for len(live) > 0 || len(s.elems) == 0 {
 		n := 0
-		emit(func(e *encoder) {
-			st := k.reply(e, nftType(unix.NFT_MSG_NEWSETELEM), unix.NLM_F_MULTI, m.seq, port, t.fam)
-			e.str(unix.NFTA_SET_ELEM_LIST_TABLE, t.name)
-			e.str(unix.NFTA_SET_ELEM_LIST_SET, s.name)
+		emit(func(e *nfnl.Encoder) {
+			st := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWSETELEM), unix.NLM_F_MULTI, m.seq, port, t.fam)
+			e.String(unix.NFTA_SET_ELEM_LIST_TABLE, t.name)
+			e.String(unix.NFTA_SET_ELEM_LIST_SET, s.name)
 			l := nestNoFlag(e, unix.NFTA_SET_ELEM_LIST_ELEMENTS)
-			for n < len(live) && len(e.b)-st < fakeNotifySize {
+			for n < len(live) && len(e.B)-st < notifySize {
 				elemMsg(e, s, live[n], now)
 				n++
 			}
-			e.endNest(l)
-			e.end(st)
+			e.EndNest(l)
+			e.End(st)
 		})
 		live = live[n:]
 		if len(s.elems) == 0 {
@@ -491,45 +483,45 @@ func (k *fakeKernel) dumpSets(port uint32, m *fakeMsg, emit func(func(*encoder))
 }
 
 // setMsg is nf_tables_fill_set.
-func (k *fakeKernel) setMsg(e *encoder, port, seq uint32, t *fakeTable, s *fakeSet) {
-	st := k.reply(e, nftType(unix.NFT_MSG_NEWSET), unix.NLM_F_MULTI, seq, port, t.fam)
-	e.str(unix.NFTA_SET_TABLE, t.name)
-	e.str(unix.NFTA_SET_NAME, s.name)
-	e.u64(setAttrHandle, s.handle)
+func (k *Kernel) setMsg(e *nfnl.Encoder, port, seq uint32, t *table, s *set) {
+	st := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWSET), unix.NLM_F_MULTI, seq, port, t.fam)
+	e.String(unix.NFTA_SET_TABLE, t.name)
+	e.String(unix.NFTA_SET_NAME, s.name)
+	e.Uint64(nfnl.NFTA_SET_HANDLE, s.handle)
 	if s.flags != 0 {
-		e.u32(unix.NFTA_SET_FLAGS, s.flags)
+		e.Uint32(unix.NFTA_SET_FLAGS, s.flags)
 	}
-	e.u32(unix.NFTA_SET_KEY_TYPE, s.ktype)
-	e.u32(unix.NFTA_SET_KEY_LEN, s.klen)
+	e.Uint32(unix.NFTA_SET_KEY_TYPE, s.ktype)
+	e.Uint32(unix.NFTA_SET_KEY_LEN, s.klen)
 	if s.flags&unix.NFT_SET_MAP != 0 {
-		e.u32(unix.NFTA_SET_DATA_TYPE, s.dtype)
-		e.u32(unix.NFTA_SET_DATA_LEN, s.dlen)
+		e.Uint32(unix.NFTA_SET_DATA_TYPE, s.dtype)
+		e.Uint32(unix.NFTA_SET_DATA_LEN, s.dlen)
 	}
 	if s.timeout != 0 {
-		e.u64(unix.NFTA_SET_TIMEOUT, s.timeout)
+		e.Uint64(unix.NFTA_SET_TIMEOUT, s.timeout)
 	}
 	if s.gcInt != 0 {
-		e.u32(unix.NFTA_SET_GC_INTERVAL, s.gcInt)
+		e.Uint32(unix.NFTA_SET_GC_INTERVAL, s.gcInt)
 	}
 	if s.hasPolicy && s.policy != 0 {
-		e.u32(unix.NFTA_SET_POLICY, s.policy)
+		e.Uint32(unix.NFTA_SET_POLICY, s.policy)
 	}
 	if s.hasUdata {
-		e.attr(unix.NFTA_SET_USERDATA, s.udata)
+		e.Bytes(unix.NFTA_SET_USERDATA, s.udata)
 	}
 	d := nestNoFlag(e, unix.NFTA_SET_DESC)
 	if s.size != 0 {
-		e.u32(unix.NFTA_SET_DESC_SIZE, s.size)
+		e.Uint32(unix.NFTA_SET_DESC_SIZE, s.size)
 	}
 	if len(s.fields) > 1 {
 		c := nestNoFlag(e, nftaSetDescConcatAttr)
 		for _, f := range s.fields {
 			fl := nestNoFlag(e, unix.NFTA_LIST_ELEM)
-			e.u32(nftaSetFieldLen, f)
-			e.endNest(fl)
+			e.Uint32(nfnl.NFTA_SET_FIELD_LEN, f)
+			e.EndNest(fl)
 		}
-		e.endNest(c)
+		e.EndNest(c)
 	}
-	e.endNest(d)
-	e.end(st)
+	e.EndNest(d)
+	e.End(st)
 }

@@ -1,4 +1,4 @@
-package xtnl
+package nftfake
 
 import (
 	"bytes"
@@ -7,109 +7,111 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
-// fakeTx is one batch being applied (nfnetlink_rcv_batch with nf_tables'
+// txn is one batch being applied (nfnetlink_rcv_batch with nf_tables'
 // per-message callbacks): it works on a clone of the ruleset, so an
 // aborted batch leaves nothing behind.
-type fakeTx struct {
-	k  *fakeKernel
-	st *fakeState
+type txn struct {
+	k  *Kernel
+	st *ruleset
 	// changes counts the transactions the batch queued (the kernel's
 	// commit_list): a batch that queued none commits nothing and leaves
 	// the generation alone.
 	changes int
-	echoes  []fakeEcho
+	echoes  []echoMsg
 }
 
-// fakeEcho is a rule to send back after the commit (NLM_F_ECHO): a new
+// echoMsg is a rule to send back after the commit (NLM_F_ECHO): a new
 // rule, or (typ NFT_MSG_DELRULE) the one a replace took out.
-type fakeEcho struct {
+type echoMsg struct {
 	typ   uint16
 	seq   uint32
 	flags uint16
-	t     *fakeTable
-	ch    *fakeChain
-	r     *fakeRule
+	t     *table
+	ch    *chain
+	r     *rule
 }
 
-// fakeErr is a refused message: the errno and the attribute the kernel
+// refusal is a refused message: the errno and the attribute the kernel
 // points at in the extended ACK (0: none), or its offset in the message
 // when it is nested (off).
-type fakeErr struct {
+type refusal struct {
 	errno unix.Errno
 	attr  uint16
 	off   int
 }
 
-func fail(errno unix.Errno, attr uint16) *fakeErr { return &fakeErr{errno: errno, attr: attr} }
+func fail(errno unix.Errno, attr uint16) *refusal { return &refusal{errno: errno, attr: attr} }
 
-// fakeHandler applies one batch message to tx.st.
-type fakeHandler func(tx *fakeTx, m *fakeMsg) *fakeErr
+// batchHandler applies one batch message to tx.st.
+type batchHandler func(tx *txn, m *request) *refusal
 
-// fakeBatchHandlers maps the nf_tables batch messages the fake implements
+// batchHandlers maps the nf_tables batch messages the fake implements
 // to their handler. Others (objects, flowtables) are
 // refused with EOPNOTSUPP until added here.
-var fakeBatchHandlers = map[uint16]fakeHandler{
-	unix.NFT_MSG_NEWTABLE: (*fakeTx).newTable,
-	unix.NFT_MSG_DELTABLE: (*fakeTx).delTable,
-	unix.NFT_MSG_NEWCHAIN: (*fakeTx).newChain,
-	unix.NFT_MSG_DELCHAIN: (*fakeTx).delChain,
-	unix.NFT_MSG_NEWRULE:  (*fakeTx).newRule,
-	unix.NFT_MSG_DELRULE:  (*fakeTx).delRule,
-	// Sets and elements: fake_set.go.
-	unix.NFT_MSG_NEWSET:     (*fakeTx).newSet,
-	unix.NFT_MSG_DELSET:     (*fakeTx).delSet,
-	unix.NFT_MSG_NEWSETELEM: (*fakeTx).newSetElem,
-	unix.NFT_MSG_DELSETELEM: (*fakeTx).delSetElem,
+var batchHandlers = map[uint16]batchHandler{
+	unix.NFT_MSG_NEWTABLE: (*txn).newTable,
+	unix.NFT_MSG_DELTABLE: (*txn).delTable,
+	unix.NFT_MSG_NEWCHAIN: (*txn).newChain,
+	unix.NFT_MSG_DELCHAIN: (*txn).delChain,
+	unix.NFT_MSG_NEWRULE:  (*txn).newRule,
+	unix.NFT_MSG_DELRULE:  (*txn).delRule,
+	// Sets and elements: set.go.
+	unix.NFT_MSG_NEWSET:     (*txn).newSet,
+	unix.NFT_MSG_DELSET:     (*txn).delSet,
+	unix.NFT_MSG_NEWSETELEM: (*txn).newSetElem,
+	unix.NFT_MSG_DELSETELEM: (*txn).delSetElem,
 }
 
-// fakeNotBatch are the nf_tables messages that are not batch callbacks:
+// notBatch are the nf_tables messages that are not batch callbacks:
 // inside a batch the kernel refuses them with EINVAL.
-var fakeNotBatch = []uint16{
+var notBatch = []uint16{
 	unix.NFT_MSG_GETTABLE, unix.NFT_MSG_GETCHAIN, unix.NFT_MSG_GETRULE, unix.NFT_MSG_GETRULE_RESET,
 	unix.NFT_MSG_GETSET, unix.NFT_MSG_GETSETELEM, unix.NFT_MSG_GETGEN, unix.NFT_MSG_GETOBJ,
 	unix.NFT_MSG_GETOBJ_RESET, unix.NFT_MSG_GETFLOWTABLE,
 }
 
-const fakeNotifySize = 3776 // NLMSG_GOODSIZE: echoes are packed up to it
+const notifySize = 3776 // NLMSG_GOODSIZE: echoes are packed up to it
 
 // batch runs one batch and returns the datagrams the kernel queues: on
 // success the echoes then the batch-end ACK; on failure one error per
 // refused message, nothing else.
-func (k *fakeKernel) batch(port uint32, msgs [][]byte) [][]byte {
-	begin, err := parseFakeMsg(msgs[0])
+func (k *Kernel) batch(port uint32, msgs [][]byte) [][]byte {
+	begin, err := parseRequest(msgs[0])
 	if err != nil {
 		return [][]byte{k.errorMsg(port, begin, unix.EINVAL, 0)}
 	}
-	if res := binary.BigEndian.Uint16(msgs[0][nlmsgHdrLen+2:]); res != 0 && res != nfnlSubsysNFTables {
+	if res := binary.BigEndian.Uint16(msgs[0][nfnl.HeaderLen+2:]); res != 0 && res != nfnl.SubsysNFTables {
 		return [][]byte{k.errorMsg(port, begin, unix.EINVAL, 0)}
 	}
-	if gen, ok := begin.u32(nfnlBatchGenID); ok && gen != 0 && gen != k.genID {
+	if gen, ok := begin.u32(nfnl.BatchGenID); ok && gen != 0 && gen != k.genID {
 		return [][]byte{k.errorMsg(port, begin, unix.ERESTART, 0)}
 	}
-	tx := &fakeTx{k: k, st: k.st.clone()}
+	tx := &txn{k: k, st: k.st.clone()}
 	var answers [][]byte
-	var end *fakeMsg
+	var end *request
 	failed := false
 	for _, raw := range msgs[1:] {
-		m, err := parseFakeMsg(raw)
-		var e *fakeErr
+		m, err := parseRequest(raw)
+		var e *refusal
 		switch {
 		case err != nil || m.flags&unix.NLM_F_REQUEST == 0:
 			e = fail(unix.EINVAL, 0)
-		case m.typ == nfnlMsgBatchBegin:
+		case m.typ == nfnl.MsgBatchBegin:
 			// Two begins: the kernel drops the whole batch silently.
 			return nil
-		case m.typ == nfnlMsgBatchEnd:
+		case m.typ == nfnl.MsgBatchEnd:
 			end = m
-		case m.typ < unix.NLMSG_MIN_TYPE || m.typ>>8 != nfnlSubsysNFTables:
+		case m.typ < unix.NLMSG_MIN_TYPE || m.typ>>8 != nfnl.SubsysNFTables:
 			e = fail(unix.EINVAL, 0)
 		default:
-			if h := fakeBatchHandlers[m.typ&0xff]; h != nil {
+			if h := batchHandlers[m.typ&0xff]; h != nil {
 				e = h(tx, m)
-			} else if slices.Contains(fakeNotBatch, m.typ&0xff) {
+			} else if slices.Contains(notBatch, m.typ&0xff) {
 				e = fail(unix.EINVAL, 0)
 			} else {
 				e = fail(unix.EOPNOTSUPP, 0)
@@ -151,9 +153,9 @@ func (k *fakeKernel) batch(port uint32, msgs [][]byte) [][]byte {
 
 // echoMsgs renders the echoed rules as they stand after the commit, packed
 // into datagrams as nft_commit_notify packs notifications.
-func (tx *fakeTx) echoMsgs(port uint32) [][]byte {
+func (tx *txn) echoMsgs(port uint32) [][]byte {
 	var out [][]byte
-	var e encoder
+	var e nfnl.Encoder
 	for _, ec := range tx.echoes {
 		var pos uint64
 		if ec.typ == unix.NFT_MSG_NEWRULE {
@@ -167,16 +169,16 @@ func (tx *fakeTx) echoMsgs(port uint32) [][]byte {
 				pos = ec.ch.rules[i-1].handle
 			}
 		}
-		var one encoder
-		tx.k.ruleMsg(&one, port, ec.seq, nftType(ec.typ), ec.flags, ec.t, ec.ch, ec.r, pos)
-		if len(e.b) > 0 && len(e.b)+len(one.b) > fakeNotifySize {
-			out = append(out, e.b)
-			e = encoder{}
+		var one nfnl.Encoder
+		tx.k.ruleMsg(&one, port, ec.seq, nfnl.Type(ec.typ), ec.flags, ec.t, ec.ch, ec.r, pos)
+		if len(e.B) > 0 && len(e.B)+len(one.B) > notifySize {
+			out = append(out, e.B)
+			e = nfnl.Encoder{}
 		}
-		e.b = append(e.b, one.b...)
+		e.B = append(e.B, one.B...)
 	}
-	if len(e.b) > 0 {
-		out = append(out, e.b)
+	if len(e.B) > 0 {
+		out = append(out, e.B)
 	}
 	return out
 }
@@ -184,7 +186,7 @@ func (tx *fakeTx) echoMsgs(port uint32) [][]byte {
 // commitRenames applies the renames the batch queued. Rules keep pointing
 // at a renamed chain (the kernel holds the chain, not its name), so their
 // verdicts now name it by its new name.
-func (tx *fakeTx) commitRenames() {
+func (tx *txn) commitRenames() {
 	for _, t := range tx.st.tables {
 		for _, ch := range t.chains {
 			if ch.rename == "" {
@@ -204,29 +206,24 @@ func (tx *fakeTx) commitRenames() {
 }
 
 // renameJump returns r with its jumps and gotos to old aimed at nw.
-func (r *fakeRule) renameJump(fam byte, old, nw string) *fakeRule {
+func (r *rule) renameJump(fam byte, old, nw string) *rule {
 	var out []byte
-	b := r.exprs
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			break
-		}
-		elem := b[:l]
-		b = b[min((l+3)&^3, len(b)):]
-		if elemName(elem[4:]) == "immediate" {
+	d := nlattr.NewDecoder(r.exprs)
+	for d.Next() {
+		elem := d.Attr()[:4+len(d.Bytes())]
+		if elemName(d.Bytes()) == "immediate" {
 			if list, err := expr.UnmarshalList(fam, elem); err == nil && len(list) == 1 {
 				if v, ok := list[0].(*nftexpr.Verdict); ok && v.Chain == old {
 					nv := *v
 					nv.Chain = nw
 					if data, err := expr.Marshal(fam, &nv); err == nil {
-						out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+						out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
 						continue
 					}
 				}
 			}
 		}
-		out = appendAttr(out, binary.NativeEndian.Uint16(elem[2:]), elem[4:])
+		out = nlattr.AppendBytes(out, d.RawType(), d.Bytes())
 	}
 	nr := *r
 	nr.exprs = out
@@ -241,7 +238,7 @@ func (r *fakeRule) renameJump(fam byte, old, nw string) *fakeRule {
 
 // table finds the table a message names (NFTA_*_TABLE, or NAME for table
 // messages), failing as nft_table_lookup does.
-func (tx *fakeTx) table(m *fakeMsg, attr uint16) (*fakeTable, *fakeErr) {
+func (tx *txn) table(m *request, attr uint16) (*table, *refusal) {
 	if !m.has(attr) {
 		return nil, fail(unix.EINVAL, 0)
 	}
@@ -263,7 +260,7 @@ const (
 	nftUserdataMax  = 256
 )
 
-func (tx *fakeTx) newTable(m *fakeMsg) *fakeErr {
+func (tx *txn) newTable(m *request) *refusal {
 	if !m.has(unix.NFTA_TABLE_NAME) {
 		return fail(unix.EINVAL, 0)
 	}
@@ -290,37 +287,37 @@ func (tx *fakeTx) newTable(m *fakeMsg) *fakeErr {
 		return nil
 	}
 	tx.k.tableHandle++
-	tx.st.tables = append(tx.st.tables, &fakeTable{fam: m.fam, name: name, flags: flags, handle: tx.k.tableHandle, hgen: new(uint64)})
+	tx.st.tables = append(tx.st.tables, &table{fam: m.fam, name: name, flags: flags, handle: tx.k.tableHandle, hgen: new(uint64)})
 	tx.changes++
 	return nil
 }
 
-func (tx *fakeTx) delTable(m *fakeMsg) *fakeErr {
+func (tx *txn) delTable(m *request) *refusal {
 	var idx = -1
 	switch {
 	case m.has(unix.NFTA_TABLE_NAME):
-		idx = slices.IndexFunc(tx.st.tables, func(t *fakeTable) bool {
+		idx = slices.IndexFunc(tx.st.tables, func(t *table) bool {
 			return t.fam == m.fam && t.name == m.str(unix.NFTA_TABLE_NAME)
 		})
 		if idx < 0 {
 			return fail(unix.ENOENT, unix.NFTA_TABLE_NAME)
 		}
-	case m.has(nftaTableHandle):
-		h, _ := m.u64(nftaTableHandle)
-		idx = slices.IndexFunc(tx.st.tables, func(t *fakeTable) bool { return t.fam == m.fam && t.handle == h })
+	case m.has(nfnl.NFTA_TABLE_HANDLE):
+		h, _ := m.u64(nfnl.NFTA_TABLE_HANDLE)
+		idx = slices.IndexFunc(tx.st.tables, func(t *table) bool { return t.fam == m.fam && t.handle == h })
 		if idx < 0 {
-			return fail(unix.ENOENT, nftaTableHandle)
+			return fail(unix.ENOENT, nfnl.NFTA_TABLE_HANDLE)
 		}
 	default:
 		// No name: flush the ruleset (of the family, if one is given).
 		n := len(tx.st.tables)
-		tx.st.tables = slices.DeleteFunc(tx.st.tables, func(t *fakeTable) bool {
+		tx.st.tables = slices.DeleteFunc(tx.st.tables, func(t *table) bool {
 			return m.fam == unix.AF_UNSPEC || t.fam == m.fam
 		})
 		tx.changes += n - len(tx.st.tables)
 		return nil
 	}
-	if m.flags&nlmFNonRec != 0 && tx.st.tables[idx].use() > 0 {
+	if m.flags&nfnl.NLM_F_NONREC != 0 && tx.st.tables[idx].use() > 0 {
 		return fail(unix.EBUSY, 0)
 	}
 	tx.st.tables = slices.Delete(tx.st.tables, idx, idx+1)
@@ -329,7 +326,7 @@ func (tx *fakeTx) delTable(m *fakeMsg) *fakeErr {
 }
 
 // dropRule takes the rule at i out of ch, releasing its references.
-func (tx *fakeTx) dropRule(t *fakeTable, ch *fakeChain, i int) {
+func (tx *txn) dropRule(t *table, ch *chain, i int) {
 	for _, j := range ch.rules[i].jumps {
 		if c2 := t.chain(j); c2 != nil {
 			c2.refs--
@@ -339,7 +336,7 @@ func (tx *fakeTx) dropRule(t *fakeTable, ch *fakeChain, i int) {
 	tx.changes++
 }
 
-func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
+func (tx *txn) newRule(m *request) *refusal {
 	t, e := tx.table(m, unix.NFTA_RULE_TABLE)
 	if e != nil {
 		return e
@@ -383,7 +380,7 @@ func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
 	exprs := bytes.Clone(m.attrs[unix.NFTA_RULE_EXPRESSIONS].data)
 	jumps, e := checkExprs(t, m.fam, exprs)
 	if e == nil {
-		exprs, e = bindSets(t, exprs) // lookups and dynsets: fake_set.go
+		exprs, e = bindSets(t, exprs) // lookups and dynsets: set.go
 	}
 	if e != nil {
 		if e.off >= 0 && m.has(unix.NFTA_RULE_EXPRESSIONS) {
@@ -398,7 +395,7 @@ func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
 	if len(udata) > nftUserdataMax {
 		return fail(unix.ERANGE, unix.NFTA_RULE_USERDATA)
 	}
-	r := &fakeRule{handle: handle, exprs: exprs, udata: bytes.Clone(udata), jumps: jumps}
+	r := &rule{handle: handle, exprs: exprs, udata: bytes.Clone(udata), jumps: jumps}
 	for _, j := range jumps {
 		t.chain(j).refs++
 	}
@@ -411,7 +408,7 @@ func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
 	switch {
 	case replace:
 		if echo {
-			tx.echoes = append(tx.echoes, fakeEcho{typ: unix.NFT_MSG_DELRULE, seq: m.seq, flags: flags, t: t, ch: ch, r: ch.rules[at]})
+			tx.echoes = append(tx.echoes, echoMsg{typ: unix.NFT_MSG_DELRULE, seq: m.seq, flags: flags, t: t, ch: ch, r: ch.rules[at]})
 		}
 		tx.dropRule(t, ch, at)
 		ch.rules = slices.Insert(ch.rules, at, r)
@@ -426,15 +423,15 @@ func (tx *fakeTx) newRule(m *fakeMsg) *fakeErr {
 	}
 	tx.changes++
 	if echo {
-		tx.echoes = append(tx.echoes, fakeEcho{typ: unix.NFT_MSG_NEWRULE, seq: m.seq, flags: flags, t: t, ch: ch, r: r})
+		tx.echoes = append(tx.echoes, echoMsg{typ: unix.NFT_MSG_NEWRULE, seq: m.seq, flags: flags, t: t, ch: ch, r: r})
 	}
 	return nil
 }
 
-// fakeExprNames are the expressions the kernel knows. The fake checks what
+// exprNames are the expressions the kernel knows. The fake checks what
 // it can decode; a known expression it cannot decode is taken as is, an
 // unknown one refused as the kernel refuses it (no such module).
-var fakeExprNames = []string{
+var exprNames = []string{
 	"bitwise", "byteorder", "cmp", "connlimit", "counter", "ct", "dup", "dynset", "exthdr", "fib",
 	"flow_offload", "fwd", "hash", "immediate", "inner", "last", "limit", "log", "lookup", "masq",
 	"match", "meta", "nat", "notrack", "numgen", "objref", "osf", "payload", "queue", "quota", "range",
@@ -443,26 +440,25 @@ var fakeExprNames = []string{
 
 // checkExprs validates a rule's expressions as far as the fake can and
 // returns the chains its verdicts jump or go to.
-func checkExprs(t *fakeTable, fam byte, exprs []byte) ([]string, *fakeErr) {
+func checkExprs(t *table, fam byte, exprs []byte) ([]string, *refusal) {
 	list, err := expr.UnmarshalList(fam, exprs)
 	if err != nil {
-		return nil, &fakeErr{errno: unix.EINVAL, off: -1}
+		return nil, &refusal{errno: unix.EINVAL, off: -1}
 	}
 	// at is the offset of element i in exprs: the kernel's extended ACK
 	// points at the element it refused.
 	at := func(i int) int {
-		off := 0
-		for ; i > 0 && off+4 <= len(exprs); i-- {
-			off += (int(binary.NativeEndian.Uint16(exprs[off:])) + 3) &^ 3
+		d := nlattr.NewDecoder(exprs)
+		for j := 0; j <= i && d.Next(); j++ {
 		}
-		return off
+		return d.Offset()
 	}
 	var jumps []string
 	for i, e := range list {
 		switch v := e.(type) {
 		case *expr.Raw:
-			if !slices.Contains(fakeExprNames, v.Name) {
-				return nil, &fakeErr{errno: unix.ENOENT, off: at(i)}
+			if !slices.Contains(exprNames, v.Name) {
+				return nil, &refusal{errno: unix.ENOENT, off: at(i)}
 			}
 		case *nftexpr.Verdict:
 			if v.Kind != nftexpr.VerdictJump && v.Kind != nftexpr.VerdictGoto {
@@ -471,9 +467,9 @@ func checkExprs(t *fakeTable, fam byte, exprs []byte) ([]string, *fakeErr) {
 			target := t.chain(v.Chain)
 			switch {
 			case target == nil:
-				return nil, &fakeErr{errno: unix.ENOENT, off: at(i)}
+				return nil, &refusal{errno: unix.ENOENT, off: at(i)}
 			case target.base != nil:
-				return nil, &fakeErr{errno: unix.EOPNOTSUPP, off: at(i)}
+				return nil, &refusal{errno: unix.EOPNOTSUPP, off: at(i)}
 			}
 			jumps = append(jumps, v.Chain)
 		}
@@ -481,7 +477,7 @@ func checkExprs(t *fakeTable, fam byte, exprs []byte) ([]string, *fakeErr) {
 	return jumps, nil
 }
 
-func (tx *fakeTx) delRule(m *fakeMsg) *fakeErr {
+func (tx *txn) delRule(m *request) *refusal {
 	t, e := tx.table(m, unix.NFTA_RULE_TABLE)
 	if e != nil {
 		return e
@@ -501,7 +497,7 @@ func (tx *fakeTx) delRule(m *fakeMsg) *fakeErr {
 			tx.dropRule(t, ch, i)
 			return nil
 		}
-		chains = []*fakeChain{ch}
+		chains = []*chain{ch}
 	}
 	// Without a chain, or without a handle: flush.
 	for _, ch := range chains {

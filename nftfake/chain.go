@@ -1,14 +1,16 @@
-package xtnl
+package nftfake
 
 import (
 	"slices"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
-// fakeChainTypes gives, per chain type and family, the hooks a base chain
+// chainTypes gives, per chain type and family, the hooks a base chain
 // of that type may use (the kernel's nft_chain_type hook_mask).
-var fakeChainTypes = map[string]map[byte]uint32{
+var chainTypes = map[string]map[byte]uint32{
 	"filter": {
 		unix.NFPROTO_IPV4:   0x1f,
 		unix.NFPROTO_IPV6:   0x1f,
@@ -29,9 +31,9 @@ var fakeChainTypes = map[string]map[byte]uint32{
 	},
 }
 
-// fakeDevices are the interfaces of the fake's namespace: a fresh one has
+// devices are the interfaces of the fake's namespace: a fresh one has
 // only loopback.
-var fakeDevices = []string{"lo"}
+var devices = []string{"lo"}
 
 // netdevHook reports whether a base chain on hook of family fam is bound
 // to devices (nft_base_chain_netdev).
@@ -41,29 +43,29 @@ func netdevHook(fam byte, hook uint32) bool {
 
 // parseHook is nft_chain_parse_hook: NFTA_CHAIN_HOOK and NFTA_CHAIN_TYPE
 // of a base chain being created or updated.
-func parseHook(m *fakeMsg) (*fakeBase, *fakeErr) {
-	b := &fakeBase{typ: "filter", policy: 1}
+func parseHook(m *request) (*baseChain, *refusal) {
+	b := &baseChain{typ: "filter", policy: 1}
 	var hasNum, hasPrio bool
-	a := attrs{b: m.attrs[unix.NFTA_CHAIN_HOOK].data}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(m.attrs[unix.NFTA_CHAIN_HOOK].data)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_HOOK_HOOKNUM:
-			b.hook, hasNum = a.u32(), true
+			b.hook, hasNum = a.Uint32(), true
 		case unix.NFTA_HOOK_PRIORITY:
-			b.prio, hasPrio = int32(a.u32()), true
+			b.prio, hasPrio = int32(a.Uint32()), true
 		case unix.NFTA_HOOK_DEV:
-			b.dev = a.str()
+			b.dev = a.String()
 		case 4: // NFTA_HOOK_DEVS
 			return nil, fail(unix.EOPNOTSUPP, unix.NFTA_CHAIN_HOOK) // device lists: not modelled
 		}
 	}
-	if a.err != nil || !hasNum || !hasPrio {
+	if a.Err() != nil || !hasNum || !hasPrio {
 		return nil, fail(unix.EINVAL, unix.NFTA_CHAIN_HOOK)
 	}
 	if m.has(unix.NFTA_CHAIN_TYPE) {
 		b.typ = m.str(unix.NFTA_CHAIN_TYPE)
 	}
-	masks, ok := fakeChainTypes[b.typ]
+	masks, ok := chainTypes[b.typ]
 	mask, famOK := masks[m.fam]
 	if !ok || !famOK {
 		return nil, fail(unix.ENOENT, unix.NFTA_CHAIN_TYPE)
@@ -77,7 +79,7 @@ func parseHook(m *fakeMsg) (*fakeBase, *fakeErr) {
 	switch {
 	case netdevHook(m.fam, b.hook) && b.dev == "":
 		return nil, fail(unix.EINVAL, unix.NFTA_CHAIN_HOOK)
-	case netdevHook(m.fam, b.hook) && !slices.Contains(fakeDevices, b.dev):
+	case netdevHook(m.fam, b.hook) && !slices.Contains(devices, b.dev):
 		return nil, fail(unix.ENOENT, unix.NFTA_CHAIN_HOOK)
 	case !netdevHook(m.fam, b.hook) && b.dev != "":
 		return nil, fail(unix.EOPNOTSUPP, 0)
@@ -86,19 +88,19 @@ func parseHook(m *fakeMsg) (*fakeBase, *fakeErr) {
 }
 
 // parseCounters is nft_stats_alloc: both counts are required.
-func parseCounters(m *fakeMsg) (*Counters, *fakeErr) {
+func parseCounters(m *request) (*Counters, *refusal) {
 	var c Counters
 	var hasP, hasB bool
-	a := attrs{b: m.attrs[unix.NFTA_CHAIN_COUNTERS].data}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(m.attrs[unix.NFTA_CHAIN_COUNTERS].data)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_COUNTER_PACKETS:
-			c.Packets, hasP = a.u64(), true
+			c.Packets, hasP = a.Uint64(), true
 		case unix.NFTA_COUNTER_BYTES:
-			c.Bytes, hasB = a.u64(), true
+			c.Bytes, hasB = a.Uint64(), true
 		}
 	}
-	if a.err != nil || !hasP || !hasB {
+	if a.Err() != nil || !hasP || !hasB {
 		return nil, fail(unix.EINVAL, 0)
 	}
 	return &c, nil
@@ -106,12 +108,12 @@ func parseCounters(m *fakeMsg) (*Counters, *fakeErr) {
 
 // newChain is nf_tables_newchain: create, or update an existing chain
 // (policy, counters, rename by handle).
-func (tx *fakeTx) newChain(m *fakeMsg) *fakeErr {
+func (tx *txn) newChain(m *request) *refusal {
 	t, e := tx.table(m, unix.NFTA_CHAIN_TABLE)
 	if e != nil {
 		return e
 	}
-	var ch *fakeChain
+	var ch *chain
 	attr := uint16(unix.NFTA_CHAIN_NAME)
 	switch {
 	case m.has(unix.NFTA_CHAIN_HANDLE):
@@ -135,7 +137,7 @@ func (tx *fakeTx) newChain(m *fakeMsg) *fakeErr {
 		}
 	}
 	var flags uint32
-	if f, ok := m.u32(nftaChainFlags); ok {
+	if f, ok := m.u32(nfnl.NFTA_CHAIN_FLAGS); ok {
 		flags = f
 	} else if ch != nil {
 		flags = ch.flags
@@ -155,8 +157,8 @@ func (tx *fakeTx) newChain(m *fakeMsg) *fakeErr {
 	return tx.addChain(m, t, flags)
 }
 
-func (tx *fakeTx) addChain(m *fakeMsg, t *fakeTable, flags uint32) *fakeErr {
-	var base *fakeBase
+func (tx *txn) addChain(m *request, t *table, flags uint32) *refusal {
+	var base *baseChain
 	if m.has(unix.NFTA_CHAIN_HOOK) {
 		if flags&nftChainFBind != 0 {
 			return fail(unix.EOPNOTSUPP, 0)
@@ -188,14 +190,14 @@ func (tx *fakeTx) addChain(m *fakeMsg, t *fakeTable, flags uint32) *fakeErr {
 	if !m.has(unix.NFTA_CHAIN_NAME) {
 		return fail(unix.EINVAL, 0)
 	}
-	t.chains = append(t.chains, &fakeChain{name: m.str(unix.NFTA_CHAIN_NAME), handle: handle, flags: flags, base: base})
+	t.chains = append(t.chains, &chain{name: m.str(unix.NFTA_CHAIN_NAME), handle: handle, flags: flags, base: base})
 	tx.changes++
 	return nil
 }
 
 // updChain is nf_tables_updchain. An update is a transaction even when it
 // changes nothing, as in the kernel (the generation moves).
-func (tx *fakeTx) updChain(m *fakeMsg, t *fakeTable, ch *fakeChain, flags uint32, attr uint16) *fakeErr {
+func (tx *txn) updChain(m *request, t *table, ch *chain, flags uint32, attr uint16) *refusal {
 	if ch.flags != flags {
 		return fail(unix.EOPNOTSUPP, 0)
 	}
@@ -226,7 +228,7 @@ func (tx *fakeTx) updChain(m *fakeMsg, t *fakeTable, ch *fakeChain, flags uint32
 		if ch.base == nil {
 			return fail(unix.EOPNOTSUPP, 0)
 		}
-		var e *fakeErr
+		var e *refusal
 		if counters, e = parseCounters(m); e != nil {
 			return e
 		}
@@ -253,12 +255,12 @@ func (tx *fakeTx) updChain(m *fakeMsg, t *fakeTable, ch *fakeChain, flags uint32
 // delChain is nf_tables_delchain: with NLM_F_NONREC an empty,
 // unreferenced chain only; without, its rules go too, but a chain still
 // jumped to is never deleted.
-func (tx *fakeTx) delChain(m *fakeMsg) *fakeErr {
+func (tx *txn) delChain(m *request) *refusal {
 	t, e := tx.table(m, unix.NFTA_CHAIN_TABLE)
 	if e != nil {
 		return e
 	}
-	var ch *fakeChain
+	var ch *chain
 	attr := uint16(unix.NFTA_CHAIN_NAME)
 	switch {
 	case m.has(unix.NFTA_CHAIN_HANDLE):
@@ -272,7 +274,7 @@ func (tx *fakeTx) delChain(m *fakeMsg) *fakeErr {
 	if ch == nil {
 		return fail(unix.ENOENT, attr)
 	}
-	if m.flags&nlmFNonRec != 0 && ch.use() > 0 {
+	if m.flags&nfnl.NLM_F_NONREC != 0 && ch.use() > 0 {
 		return fail(unix.EBUSY, 0)
 	}
 	// The kernel counts the references before it drops the rules: a
@@ -284,7 +286,7 @@ func (tx *fakeTx) delChain(m *fakeMsg) *fakeErr {
 	if refs > 0 {
 		return fail(unix.EBUSY, attr)
 	}
-	t.chains = slices.DeleteFunc(t.chains, func(c *fakeChain) bool { return c == ch })
+	t.chains = slices.DeleteFunc(t.chains, func(c *chain) bool { return c == ch })
 	tx.changes++
 	return nil
 }

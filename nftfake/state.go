@@ -1,23 +1,25 @@
-package xtnl
+package nftfake
 
 import (
 	"encoding/binary"
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
-// fakeState is a ruleset. A batch works on a clone (tables and chains
+// ruleset is a ruleset. A batch works on a clone (tables and chains
 // copied, rules shared: a rule is never modified once stored, only
 // replaced) and the clone replaces the committed state on success.
-type fakeState struct {
-	tables []*fakeTable // in creation order, as nft_net->tables
+type ruleset struct {
+	tables []*table // in creation order, as nft_net->tables
 }
 
-// fakeTable is a table. Its chains and sets count in use() as in the
+// table is a table. Its chains and sets count in use() as in the
 // kernel's table->use (objects and flowtables will too).
-type fakeTable struct {
+type table struct {
 	fam    byte
 	name   string
 	flags  uint32
@@ -26,24 +28,24 @@ type fakeTable struct {
 	// (later: set, object) of the table. Shared by every version of the
 	// table: the kernel does not roll it back when a batch aborts.
 	hgen   *uint64
-	chains []*fakeChain // in creation order
-	sets   []*fakeSet   // in creation order (fake_set.go)
+	chains []*chain // in creation order
+	sets   []*set   // in creation order (set.go)
 }
 
-// fakeChain is a chain; base is nil for a regular chain.
-type fakeChain struct {
+// chain is a chain; base is nil for a regular chain.
+type chain struct {
 	name   string
 	handle uint64
 	flags  uint32
-	base   *fakeBase
-	rules  []*fakeRule
+	base   *baseChain
+	rules  []*rule
 	refs   int // jumps and gotos to this chain from rules
 	// rename is a new name waiting for the commit: the kernel applies a
 	// rename only then, so the batch still finds the chain by its old name.
 	rename string
 }
 
-type fakeBase struct {
+type baseChain struct {
 	hook     uint32
 	prio     int32
 	dev      string
@@ -52,8 +54,8 @@ type fakeBase struct {
 	counters *Counters // nil unless NFTA_CHAIN_COUNTERS was given
 }
 
-// fakeRule is a rule: its expressions kept as received.
-type fakeRule struct {
+// rule is a rule: its expressions kept as received.
+type rule struct {
 	handle uint64
 	exprs  []byte
 	udata  []byte
@@ -61,20 +63,20 @@ type fakeRule struct {
 }
 
 // use is chain->use: its rules plus the references to it.
-func (ch *fakeChain) use() uint32 { return uint32(len(ch.rules) + ch.refs) }
+func (ch *chain) use() uint32 { return uint32(len(ch.rules) + ch.refs) }
 
 // use is table->use: what the table holds (chains and sets; later
 // objects, ...).
-func (t *fakeTable) use() uint32 { return uint32(len(t.chains) + len(t.sets)) }
+func (t *table) use() uint32 { return uint32(len(t.chains) + len(t.sets)) }
 
-func (s *fakeState) clone() *fakeState {
-	n := &fakeState{tables: make([]*fakeTable, len(s.tables))}
+func (s *ruleset) clone() *ruleset {
+	n := &ruleset{tables: make([]*table, len(s.tables))}
 	for i, t := range s.tables {
 		nt := *t
-		nt.chains = make([]*fakeChain, len(t.chains))
+		nt.chains = make([]*chain, len(t.chains))
 		for j, ch := range t.chains {
 			nc := *ch
-			nc.rules = append([]*fakeRule(nil), ch.rules...)
+			nc.rules = append([]*rule(nil), ch.rules...)
 			if ch.base != nil {
 				b := *ch.base
 				if b.counters != nil {
@@ -85,7 +87,7 @@ func (s *fakeState) clone() *fakeState {
 			}
 			nt.chains[j] = &nc
 		}
-		nt.sets = make([]*fakeSet, len(t.sets))
+		nt.sets = make([]*set, len(t.sets))
 		for j, s := range t.sets {
 			nt.sets[j] = s.clone()
 		}
@@ -94,7 +96,7 @@ func (s *fakeState) clone() *fakeState {
 	return n
 }
 
-func (s *fakeState) table(fam byte, name string) *fakeTable {
+func (s *ruleset) table(fam byte, name string) *table {
 	for _, t := range s.tables {
 		if t.fam == fam && t.name == name {
 			return t
@@ -103,7 +105,7 @@ func (s *fakeState) table(fam byte, name string) *fakeTable {
 	return nil
 }
 
-func (t *fakeTable) chain(name string) *fakeChain {
+func (t *table) chain(name string) *chain {
 	for _, ch := range t.chains {
 		if ch.name == name {
 			return ch
@@ -112,7 +114,7 @@ func (t *fakeTable) chain(name string) *fakeChain {
 	return nil
 }
 
-func (t *fakeTable) chainByHandle(h uint64) *fakeChain {
+func (t *table) chainByHandle(h uint64) *chain {
 	for _, ch := range t.chains {
 		if ch.handle == h {
 			return ch
@@ -121,7 +123,7 @@ func (t *fakeTable) chainByHandle(h uint64) *fakeChain {
 	return nil
 }
 
-func (ch *fakeChain) ruleIndex(h uint64) int {
+func (ch *chain) ruleIndex(h uint64) int {
 	for i, r := range ch.rules {
 		if r.handle == h {
 			return i
@@ -130,9 +132,9 @@ func (ch *fakeChain) ruleIndex(h uint64) int {
 	return -1
 }
 
-// fakeDumpPart is the size at which a dump datagram is cut: the kernel
+// dumpPart is the size at which a dump datagram is cut: the kernel
 // fills skbs of about this size.
-const fakeDumpPart = 16 << 10
+const dumpPart = 16 << 10
 
 // dumpParts answers a dump request: NLM_F_MULTI messages cut into
 // datagrams, then NLMSG_DONE in a datagram of its own, as netlink_dump
@@ -140,28 +142,28 @@ const fakeDumpPart = 16 << 10
 // dump, and table and chain names for rules only (a chain dump is never
 // filtered by table; a missing table or chain is an empty dump, not an
 // error).
-func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
+func (k *Kernel) dumpParts(port uint32, m *request) [][]byte {
 	var parts [][]byte
-	var e encoder
+	var e nfnl.Encoder
 	flush := func() {
-		if len(e.b) > 0 {
-			parts = append(parts, e.b)
-			e = encoder{}
+		if len(e.B) > 0 {
+			parts = append(parts, e.B)
+			e = nfnl.Encoder{}
 		}
 	}
-	emit := func(fill func(e *encoder)) {
+	emit := func(fill func(e *nfnl.Encoder)) {
 		fill(&e)
-		if len(e.b) >= fakeDumpPart {
+		if len(e.B) >= dumpPart {
 			flush()
 		}
 	}
-	match := func(t *fakeTable) bool { return m.fam == unix.AF_UNSPEC || m.fam == t.fam }
+	match := func(t *table) bool { return m.fam == unix.AF_UNSPEC || m.fam == t.fam }
 	typ := m.typ & 0xff
 	switch typ {
 	case unix.NFT_MSG_GETTABLE:
 		for _, t := range k.st.tables {
 			if match(t) {
-				emit(func(e *encoder) { k.tableMsg(e, port, m.seq, t) })
+				emit(func(e *nfnl.Encoder) { k.tableMsg(e, port, m.seq, t) })
 			}
 		}
 	case unix.NFT_MSG_GETCHAIN:
@@ -170,7 +172,7 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 				continue
 			}
 			for _, ch := range t.chains {
-				emit(func(e *encoder) { k.chainMsg(e, port, m.seq, t, ch) })
+				emit(func(e *nfnl.Encoder) { k.chainMsg(e, port, m.seq, t, ch) })
 			}
 		}
 	case unix.NFT_MSG_GETSET, unix.NFT_MSG_GETSETELEM:
@@ -191,8 +193,8 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 					if i > 0 {
 						prev = ch.rules[i-1].handle
 					}
-					emit(func(e *encoder) {
-						k.ruleMsg(e, port, m.seq, nftType(unix.NFT_MSG_NEWRULE), unix.NLM_F_MULTI|unix.NLM_F_APPEND, t, ch, r, prev)
+					emit(func(e *nfnl.Encoder) {
+						k.ruleMsg(e, port, m.seq, nfnl.Type(unix.NFT_MSG_NEWRULE), unix.NLM_F_MULTI|unix.NLM_F_APPEND, t, ch, r, prev)
 					})
 					if reset {
 						ch.rules[i] = r.resetCounters(t.fam)
@@ -209,96 +211,87 @@ func (k *fakeKernel) dumpParts(port uint32, m *fakeMsg) [][]byte {
 }
 
 // tableMsg is nf_tables_fill_table_info.
-func (k *fakeKernel) tableMsg(e *encoder, port, seq uint32, t *fakeTable) {
-	s := k.reply(e, nftType(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)
-	e.str(unix.NFTA_TABLE_NAME, t.name)
-	e.u32(unix.NFTA_TABLE_USE, t.use())
-	e.u64(nftaTableHandle, t.handle)
-	e.u32(unix.NFTA_TABLE_FLAGS, t.flags)
-	e.end(s)
+func (k *Kernel) tableMsg(e *nfnl.Encoder, port, seq uint32, t *table) {
+	s := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)
+	e.String(unix.NFTA_TABLE_NAME, t.name)
+	e.Uint32(unix.NFTA_TABLE_USE, t.use())
+	e.Uint64(nfnl.NFTA_TABLE_HANDLE, t.handle)
+	e.Uint32(unix.NFTA_TABLE_FLAGS, t.flags)
+	e.End(s)
 }
 
 // chainMsg is nf_tables_fill_chain_info.
-func (k *fakeKernel) chainMsg(e *encoder, port, seq uint32, t *fakeTable, ch *fakeChain) {
-	s := k.reply(e, nftType(unix.NFT_MSG_NEWCHAIN), unix.NLM_F_MULTI, seq, port, t.fam)
-	e.str(unix.NFTA_CHAIN_TABLE, t.name)
-	e.str(unix.NFTA_CHAIN_NAME, ch.name)
-	e.u64(unix.NFTA_CHAIN_HANDLE, ch.handle)
+func (k *Kernel) chainMsg(e *nfnl.Encoder, port, seq uint32, t *table, ch *chain) {
+	s := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWCHAIN), unix.NLM_F_MULTI, seq, port, t.fam)
+	e.String(unix.NFTA_CHAIN_TABLE, t.name)
+	e.String(unix.NFTA_CHAIN_NAME, ch.name)
+	e.Uint64(unix.NFTA_CHAIN_HANDLE, ch.handle)
 	if b := ch.base; b != nil {
 		// The kernel nests without NLA_F_NESTED (nla_nest_start_noflag).
 		h := nestNoFlag(e, unix.NFTA_CHAIN_HOOK)
-		e.u32(unix.NFTA_HOOK_HOOKNUM, b.hook)
-		e.u32(unix.NFTA_HOOK_PRIORITY, uint32(b.prio))
+		e.Uint32(unix.NFTA_HOOK_HOOKNUM, b.hook)
+		e.Uint32(unix.NFTA_HOOK_PRIORITY, uint32(b.prio))
 		if b.dev != "" {
-			e.str(unix.NFTA_HOOK_DEV, b.dev)
+			e.String(unix.NFTA_HOOK_DEV, b.dev)
 		}
-		e.endNest(h)
-		e.u32(unix.NFTA_CHAIN_POLICY, b.policy)
-		e.str(unix.NFTA_CHAIN_TYPE, b.typ)
+		e.EndNest(h)
+		e.Uint32(unix.NFTA_CHAIN_POLICY, b.policy)
+		e.String(unix.NFTA_CHAIN_TYPE, b.typ)
 		if b.counters != nil {
 			n := nestNoFlag(e, unix.NFTA_CHAIN_COUNTERS)
-			e.u64(unix.NFTA_COUNTER_PACKETS, b.counters.Packets)
-			e.u64(unix.NFTA_COUNTER_BYTES, b.counters.Bytes)
-			e.endNest(n)
+			e.Uint64(unix.NFTA_COUNTER_PACKETS, b.counters.Packets)
+			e.Uint64(unix.NFTA_COUNTER_BYTES, b.counters.Bytes)
+			e.EndNest(n)
 		}
 	}
 	if ch.flags != 0 {
-		e.u32(nftaChainFlags, ch.flags)
+		e.Uint32(nfnl.NFTA_CHAIN_FLAGS, ch.flags)
 	}
-	e.u32(unix.NFTA_CHAIN_USE, ch.use())
-	e.end(s)
+	e.Uint32(unix.NFTA_CHAIN_USE, ch.use())
+	e.End(s)
 }
 
-func nestNoFlag(e *encoder, typ uint16) int {
-	s := e.nest(typ)
-	binary.NativeEndian.PutUint16(e.b[s+2:], typ)
+func nestNoFlag(e *nfnl.Encoder, typ uint16) int {
+	s := e.Nest(typ)
+	binary.NativeEndian.PutUint16(e.B[s+2:], typ)
 	return s
 }
 
 // ruleMsg is nf_tables_fill_rule_info; pos is the previous rule's handle
 // (0: none, the attribute is left out).
-func (k *fakeKernel) ruleMsg(e *encoder, port, seq uint32, typ, flags uint16, t *fakeTable, ch *fakeChain, r *fakeRule, pos uint64) {
+func (k *Kernel) ruleMsg(e *nfnl.Encoder, port, seq uint32, typ, flags uint16, t *table, ch *chain, r *rule, pos uint64) {
 	s := k.reply(e, typ, flags, seq, port, t.fam)
-	e.str(unix.NFTA_RULE_TABLE, t.name)
-	e.str(unix.NFTA_RULE_CHAIN, ch.name)
-	e.u64(unix.NFTA_RULE_HANDLE, r.handle)
+	e.String(unix.NFTA_RULE_TABLE, t.name)
+	e.String(unix.NFTA_RULE_CHAIN, ch.name)
+	e.Uint64(unix.NFTA_RULE_HANDLE, r.handle)
 	if pos != 0 {
-		e.u64(unix.NFTA_RULE_POSITION, pos)
+		e.Uint64(unix.NFTA_RULE_POSITION, pos)
 	}
 	// The kernel nests the expression list without NLA_F_NESTED.
-	e.attr(unix.NFTA_RULE_EXPRESSIONS, r.exprs)
+	e.Bytes(unix.NFTA_RULE_EXPRESSIONS, r.exprs)
 	if len(r.udata) > 0 {
-		e.attr(unix.NFTA_RULE_USERDATA, r.udata)
+		e.Bytes(unix.NFTA_RULE_USERDATA, r.udata)
 	}
-	e.end(s)
+	e.End(s)
 }
 
 // resetCounters returns r with its counter expressions zeroed, every
 // other expression left byte for byte as it was; r itself is not changed
 // (a dump already taken may still hold it).
-func (r *fakeRule) resetCounters(fam byte) *fakeRule {
+func (r *rule) resetCounters(fam byte) *rule {
 	var out []byte
 	changed := false
-	b := r.exprs
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			break
-		}
-		elem := b[:l]
-		al := min((l+3)&^3, len(b))
-		b = b[al:]
-		if elemName(elem[4:]) == "counter" {
+	d := nlattr.NewDecoder(r.exprs)
+	for d.Next() {
+		if elemName(d.Bytes()) == "counter" {
 			if data, err := expr.Marshal(fam, &nftexpr.Counter{}); err == nil {
-				out = appendAttr(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
+				out = nlattr.AppendBytes(out, unix.NLA_F_NESTED|unix.NFTA_LIST_ELEM, data)
 				changed = true
 				continue
 			}
 		}
-		out = append(out, elem...)
-		for len(out)%4 != 0 {
-			out = append(out, 0)
-		}
+		// The element as it came, its padding made zeros.
+		out = nlattr.Pad(append(out, d.Attr()[:4+len(d.Bytes())]...))
 	}
 	if !changed {
 		return r
@@ -310,21 +303,11 @@ func (r *fakeRule) resetCounters(fam byte) *fakeRule {
 
 // elemName returns NFTA_EXPR_NAME of one list element's payload.
 func elemName(b []byte) string {
-	a := attrs{b: b}
-	for a.next() {
-		if a.typ == unix.NFTA_EXPR_NAME {
-			return a.str()
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		if a.Type() == unix.NFTA_EXPR_NAME {
+			return a.String()
 		}
 	}
 	return ""
-}
-
-func appendAttr(b []byte, typ uint16, data []byte) []byte {
-	b = binary.NativeEndian.AppendUint16(b, uint16(4+len(data)))
-	b = binary.NativeEndian.AppendUint16(b, typ)
-	b = append(b, data...)
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
 }

@@ -1,20 +1,21 @@
-package xtnl
+package nftfake
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 	"time"
 
+	"github.com/xtnl/xtnl/internal/nfnl"
+	"github.com/xtnl/xtnl/internal/nlattr"
 	"golang.org/x/sys/unix"
 )
 
 // Set elements in the fake kernel: nf_tables_newsetelem,
 // nf_tables_delsetelem and the element dump (the sets are in
-// fake_set.go).
+// set.go).
 
 // elemSet finds the set a NEWSETELEM or DELSETELEM message names.
-func (tx *fakeTx) elemSet(m *fakeMsg) (*fakeTable, *fakeSet, *fakeErr) {
+func (tx *txn) elemSet(m *request) (*table, *set, *refusal) {
 	t, e := tx.table(m, unix.NFTA_SET_ELEM_LIST_TABLE)
 	if e != nil {
 		return nil, nil, e
@@ -30,60 +31,59 @@ func (tx *fakeTx) elemSet(m *fakeMsg) (*fakeTable, *fakeSet, *fakeErr) {
 // forElems calls f with each NFTA_LIST_ELEM of the message's element list
 // and its offset in the message (the extended ACK points at the element
 // the kernel refused).
-func forElems(m *fakeMsg, f func(data []byte, off int) *fakeErr) *fakeErr {
+func forElems(m *request, f func(data []byte, off int) *refusal) *refusal {
 	list := m.attrs[unix.NFTA_SET_ELEM_LIST_ELEMENTS]
-	b, off := list.data, list.off+4
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b))
-		if l < 4 || l > len(b) {
-			return fail(unix.EINVAL, 0)
-		}
-		if binary.NativeEndian.Uint16(b[2:])&^(unix.NLA_F_NESTED|unix.NLA_F_NET_BYTEORDER) == unix.NFTA_LIST_ELEM {
-			if e := f(b[4:l], off); e != nil {
+	d := nlattr.NewDecoder(list.data)
+	for d.Next() {
+		if d.Type() == unix.NFTA_LIST_ELEM {
+			if e := f(d.Bytes(), list.off+4+d.Offset()); e != nil {
 				return e
 			}
 		}
-		al := min((l+3)&^3, len(b))
-		b, off = b[al:], off+al
+	}
+	// A tail too short for a header is dropped, as nla_for_each_nested
+	// drops it; a length out of range is refused.
+	if _, bad := d.Err().(*nlattr.LengthError); bad {
+		return fail(unix.EINVAL, 0)
 	}
 	return nil
 }
 
 // elemErr is a refusal pointing at the element at off.
-func elemErr(errno unix.Errno, off int) *fakeErr { return &fakeErr{errno: errno, off: off} }
+func elemErr(errno unix.Errno, off int) *refusal { return &refusal{errno: errno, off: off} }
 
 // parseElem is the parsing half of nft_add_set_elem / nft_del_setelem.
-func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix.Errno) {
-	el := &fakeElem{}
+func parseElem(t *table, s *set, b []byte, adding bool) (*setElem, unix.Errno) {
+	el := &setElem{}
 	var hasKey, hasData, hasTimeout bool
 	var dataAttr []byte
-	a := attrs{b: b}
-	for a.next() {
-		switch a.typ {
+	a := nlattr.NewDecoder(b)
+	for a.Next() {
+		switch a.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
-			el.key, hasKey = elemDataValue(a.data), true
-		case setElemAttrKeyEnd:
-			el.keyEnd = elemDataValue(a.data)
+			el.key, hasKey = nfnl.DataValue(a.Bytes()), true
+		case nfnl.NFTA_SET_ELEM_KEY_END:
+			el.keyEnd = nfnl.DataValue(a.Bytes())
 		case unix.NFTA_SET_ELEM_FLAGS:
-			el.flags = a.u32()
+			el.flags = a.Uint32()
 		case unix.NFTA_SET_ELEM_TIMEOUT:
-			el.timeout, hasTimeout = a.u64(), true
+			el.timeout, hasTimeout = a.Uint64(), true
 		case unix.NFTA_SET_ELEM_DATA:
-			dataAttr, hasData = a.data, true
+			dataAttr, hasData = a.Bytes(), true
 		case unix.NFTA_SET_ELEM_USERDATA:
-			el.udata = bytes.Clone(a.data)
+			el.udata = bytes.Clone(a.Bytes())
 		}
 	}
-	if a.err != nil {
+	if a.Err() != nil {
 		return nil, unix.EINVAL
 	}
-	if el.flags&^(unix.NFT_SET_ELEM_INTERVAL_END|nftSetElemCatchAll) != 0 {
+	if el.flags&^(unix.NFT_SET_ELEM_INTERVAL_END|nfnl.NFT_SET_ELEM_CATCHALL) != 0 {
 		return nil, unix.EOPNOTSUPP
 	}
 	if s.flags&unix.NFT_SET_INTERVAL == 0 && el.flags&unix.NFT_SET_ELEM_INTERVAL_END != 0 {
 		return nil, unix.EINVAL
 	}
-	catchAll := el.flags&nftSetElemCatchAll != 0
+	catchAll := el.flags&nfnl.NFT_SET_ELEM_CATCHALL != 0
 	switch {
 	case !hasKey && !catchAll:
 		return nil, unix.EINVAL
@@ -116,26 +116,26 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 		return nil, unix.EINVAL
 	}
 	if hasData {
-		d := attrs{b: dataAttr}
-		for d.next() {
-			switch d.typ {
+		d := nlattr.NewDecoder(dataAttr)
+		for d.Next() {
+			switch d.Type() {
 			case unix.NFTA_DATA_VALUE:
-				if s.verdictChain || len(d.data) != int(s.dlen) {
+				if s.verdictChain || len(d.Bytes()) != int(s.dlen) {
 					return nil, unix.EINVAL
 				}
-				el.data = bytes.Clone(d.data)
+				el.data = bytes.Clone(d.Bytes())
 			case unix.NFTA_DATA_VERDICT:
 				if !s.verdictChain {
 					return nil, unix.EINVAL
 				}
-				v := &fakeVerdict{}
-				va := attrs{b: d.data}
-				for va.next() {
-					switch va.typ {
+				v := &verdict{}
+				va := nlattr.NewDecoder(d.Bytes())
+				for va.Next() {
+					switch va.Type() {
 					case unix.NFTA_VERDICT_CODE:
-						v.code = va.u32()
+						v.code = va.Uint32()
 					case unix.NFTA_VERDICT_CHAIN:
-						v.chain = va.str()
+						v.chain = va.String()
 					}
 				}
 				if errno := checkVerdict(t, v); errno != 0 {
@@ -144,7 +144,7 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 				el.verdict = v
 			}
 		}
-		if d.err != nil || (el.data == nil && el.verdict == nil) {
+		if d.Err() != nil || (el.data == nil && el.verdict == nil) {
 			return nil, unix.EINVAL
 		}
 	}
@@ -152,7 +152,7 @@ func parseElem(t *fakeTable, s *fakeSet, b []byte, adding bool) (*fakeElem, unix
 }
 
 // checkVerdict is nft_verdict_init.
-func checkVerdict(t *fakeTable, v *fakeVerdict) unix.Errno {
+func checkVerdict(t *table, v *verdict) unix.Errno {
 	switch int32(v.code) {
 	case unix.NFT_JUMP, unix.NFT_GOTO:
 		ch := t.chain(v.chain)
@@ -179,20 +179,20 @@ func checkVerdict(t *fakeTable, v *fakeVerdict) unix.Errno {
 
 // sameElem reports whether a and b are the same element of the set: the
 // same key (and range end), both starts or both ends of intervals.
-func sameElem(a, b *fakeElem) bool {
-	const kind = unix.NFT_SET_ELEM_INTERVAL_END | nftSetElemCatchAll
+func sameElem(a, b *setElem) bool {
+	const kind = unix.NFT_SET_ELEM_INTERVAL_END | nfnl.NFT_SET_ELEM_CATCHALL
 	return a.flags&kind == b.flags&kind && bytes.Equal(a.key, b.key) && bytes.Equal(a.keyEnd, b.keyEnd)
 }
 
-func (s *fakeSet) find(el *fakeElem, now time.Time) int {
-	return slices.IndexFunc(s.elems, func(x *fakeElem) bool { return sameElem(x, el) && !x.expired(now) })
+func (s *set) find(el *setElem, now time.Time) int {
+	return slices.IndexFunc(s.elems, func(x *setElem) bool { return sameElem(x, el) && !x.expired(now) })
 }
 
 // bound reports whether a rule uses the set (its bindings list).
-func (s *fakeSet) bound(t *fakeTable, fam byte) bool { return t.setUsers(fam, s.name) > 0 }
+func (s *set) bound(t *table, fam byte) bool { return t.setUsers(fam, s.name) > 0 }
 
 // newSetElem is nf_tables_newsetelem.
-func (tx *fakeTx) newSetElem(m *fakeMsg) *fakeErr {
+func (tx *txn) newSetElem(m *request) *refusal {
 	t, s, e := tx.elemSet(m)
 	if e != nil {
 		return e
@@ -204,7 +204,7 @@ func (tx *fakeTx) newSetElem(m *fakeMsg) *fakeErr {
 		return fail(unix.EBUSY, 0)
 	}
 	now := time.Now()
-	return forElems(m, func(b []byte, off int) *fakeErr {
+	return forElems(m, func(b []byte, off int) *refusal {
 		el, errno := parseElem(t, s, b, true)
 		if errno != 0 {
 			return elemErr(errno, off)
@@ -242,7 +242,7 @@ func (tx *fakeTx) newSetElem(m *fakeMsg) *fakeErr {
 }
 
 // delSetElem is nf_tables_delsetelem; without elements it flushes the set.
-func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
+func (tx *txn) delSetElem(m *request) *refusal {
 	t, s, e := tx.elemSet(m)
 	if e != nil {
 		return e
@@ -261,7 +261,7 @@ func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
 		s.elems = nil
 		return nil
 	}
-	return forElems(m, func(b []byte, off int) *fakeErr {
+	return forElems(m, func(b []byte, off int) *refusal {
 		el, errno := parseElem(t, s, b, false)
 		if errno != 0 {
 			return elemErr(errno, off)
@@ -278,18 +278,18 @@ func (tx *fakeTx) delSetElem(m *fakeMsg) *fakeErr {
 }
 
 // elemMsg is nf_tables_fill_setelem.
-func elemMsg(e *encoder, s *fakeSet, el *fakeElem, now time.Time) {
+func elemMsg(e *nfnl.Encoder, s *set, el *setElem, now time.Time) {
 	n := nestNoFlag(e, unix.NFTA_LIST_ELEM)
 	value := func(typ uint16, v []byte) {
 		d := nestNoFlag(e, typ)
-		e.attr(unix.NFTA_DATA_VALUE, v)
-		e.endNest(d)
+		e.Bytes(unix.NFTA_DATA_VALUE, v)
+		e.EndNest(d)
 	}
 	if el.key != nil {
 		value(unix.NFTA_SET_ELEM_KEY, el.key)
 	}
 	if el.keyEnd != nil {
-		value(setElemAttrKeyEnd, el.keyEnd)
+		value(nfnl.NFTA_SET_ELEM_KEY_END, el.keyEnd)
 	}
 	switch {
 	case el.data != nil:
@@ -297,24 +297,24 @@ func elemMsg(e *encoder, s *fakeSet, el *fakeElem, now time.Time) {
 	case el.verdict != nil:
 		d := nestNoFlag(e, unix.NFTA_SET_ELEM_DATA)
 		v := nestNoFlag(e, unix.NFTA_DATA_VERDICT)
-		e.u32(unix.NFTA_VERDICT_CODE, el.verdict.code)
+		e.Uint32(unix.NFTA_VERDICT_CODE, el.verdict.code)
 		if el.verdict.chain != "" {
-			e.str(unix.NFTA_VERDICT_CHAIN, el.verdict.chain)
+			e.String(unix.NFTA_VERDICT_CHAIN, el.verdict.chain)
 		}
-		e.endNest(v)
-		e.endNest(d)
+		e.EndNest(v)
+		e.EndNest(d)
 	}
 	if el.flags != 0 {
-		e.u32(unix.NFTA_SET_ELEM_FLAGS, el.flags)
+		e.Uint32(unix.NFTA_SET_ELEM_FLAGS, el.flags)
 	}
 	if el.timeout > 0 {
 		if el.timeout != s.timeout {
-			e.u64(unix.NFTA_SET_ELEM_TIMEOUT, el.timeout)
+			e.Uint64(unix.NFTA_SET_ELEM_TIMEOUT, el.timeout)
 		}
-		e.u64(unix.NFTA_SET_ELEM_EXPIRATION, uint64(max(el.expires.Sub(now), 0).Milliseconds()))
+		e.Uint64(unix.NFTA_SET_ELEM_EXPIRATION, uint64(max(el.expires.Sub(now), 0).Milliseconds()))
 	}
 	if el.udata != nil {
-		e.attr(unix.NFTA_SET_ELEM_USERDATA, el.udata)
+		e.Bytes(unix.NFTA_SET_ELEM_USERDATA, el.udata)
 	}
-	e.endNest(n)
+	e.EndNest(n)
 }
