@@ -221,31 +221,20 @@ func firstPair(set uint32, related func(a int) uint32) (a, b int, ok bool) {
 	return 0, 0, false
 }
 
-// checkProto refuses the extension unless the rule's -p is e.Proto. The
-// kernel checks it (the match's or target's proto) and refuses a negated
-// -p too; for tcp and udp, which it translates itself, iptables-nft checks
-// first, in its own words, and looks at the number only.
+// checkProto refuses the extension unless the rule's -p is e.Proto, for
+// the extensions iptables-nft checks itself, in its own words, by the
+// number only (tcp and udp, which it translates: ProtoUserspace). Every
+// other Proto is the kernel's check (the match's or target's proto, which
+// refuses a negated -p too): iptables-nft parses the rule and relays the
+// kernel's EINVAL (exit status 4), and so does compat.
 func (e *Extension) checkProto(ctx *ParseContext) error {
-	if e.Proto == 0 {
+	if e.Proto == 0 || !e.ProtoUserspace {
 		return nil
 	}
-	s := ctx.Spec
-	if e.ProtoUserspace {
-		if s.Proto != e.Proto {
-			return badSpec("-m "+e.Name, "%s match requires '-p %s'", strings.ToUpper(e.Name), e.Name)
-		}
-		return nil
+	if ctx.Spec.Proto != e.Proto {
+		return badSpec("-m "+e.Name, "%s match requires '-p %s'", strings.ToUpper(e.Name), e.Name)
 	}
-	if s.Proto == e.Proto && !s.InvProto {
-		return nil
-	}
-	switch {
-	case e.Target:
-		return badSpec("-j "+e.Name, "%s target: only valid for protocol %d (-p %s)", e.Name, e.Proto, formatProto(e.Proto))
-	case e.protoHint:
-		return badSpec("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
-	}
-	return badSpec("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
+	return nil
 }
 
 // nameOf is the name of option ID id: that of the first option declared

@@ -32,14 +32,15 @@ type Extension struct {
 	OneOf *OneOf
 	// Proto, when not zero, is the protocol the rule's -p must be for the
 	// extension to be used (the kernel's xt_match.proto and
-	// xt_target.proto, which refuse a negated -p too). ProtoUserspace says
-	// that iptables-nft checks it first, by the number only, in its own
-	// words (tcp and udp, which it translates itself).
+	// xt_target.proto, which refuse a negated -p too): the kernel checks
+	// it, and compat, as iptables-nft, relays its refusal (exit status 4).
+	// ProtoUserspace says that iptables-nft checks it first, by the number
+	// only, in its own words (tcp and udp, which it translates itself).
 	Proto          uint8
 	ProtoUserspace bool
-	// protoHint: the kernel check's refusal adds "(use -p NAME)", as it
-	// always has for sctp, esp, ah and tcpmss and not for icmp and icmp6
-	// (iptables-nft itself only relays the kernel's EINVAL).
+	// protoHint marks the extensions whose kernel check (in the kernel's
+	// log only) says "(use -p NAME)": sctp, esp, ah and tcpmss. Nothing
+	// prints it any more, since the refusal is the kernel's.
 	protoHint bool
 	// Init sets the structure's defaults before options are parsed.
 	Init func(info []byte, ctx *ParseContext)
