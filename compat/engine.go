@@ -114,6 +114,13 @@ func (e *Extension) read(c *OptionCall) error {
 		max = o.Type.maxOf()
 	}
 	switch o.Type {
+	case TypeString:
+		// xtopt_parse_string: Min and Max bound the length.
+		if n := uint64(len(c.Args[0])); o.Min != 0 && n < o.Min {
+			return badSpec(c.Args[0], "Argument must have a minimum length of %d characters", o.Min)
+		} else if o.Max != 0 && n > o.Max {
+			return badSpec(c.Args[0], "Argument must have a maximum length of %d characters", o.Max)
+		}
 	case TypeUint8, TypeUint16, TypeUint32, TypeUint64:
 		var ok bool
 		if o.Flags&MinusWraps != 0 {
