@@ -154,15 +154,22 @@ func (e *Extension) read(c *OptionCall) error {
 // order: its mandatory options, its OneOf, every Also then every Excl
 // (xtables_options_fcheck), the protocol it needs, its own Final, and
 // where it may be used (Tables, Hooks). The order decides which error a
-// rule with several mistakes gets, and is the one xtnl has always had.
+// rule with several mistakes gets, and is the one xtnl has always had;
+// an extension with FinalFirst has its Final run first, as libxtables
+// runs an x6_fcheck before xtables_options_fcheck.
 func (p *parser) finish(l *loadedExt) error {
 	e := l.inst.Ext
+	p.ctx.state = &l.state
+	if e.FinalFirst && e.Final != nil {
+		if err := e.Final(l.inst.Info, &p.ctx); err != nil {
+			return err
+		}
+	}
 	for _, i := range e.mandatory {
 		if !l.given(i) {
 			return badSpec(e.Name, "%s: option \"--%s\" must be specified", e.Name, e.Options[i].Name)
 		}
 	}
-	p.ctx.state = &l.state
 	given := p.ctx.given()
 	if e.OneOf != nil && given&e.OneOf.IDs == 0 {
 		return badSpec(e.OneOf.Token, "%s", e.OneOf.Msg)
@@ -177,7 +184,7 @@ func (p *parser) finish(l *loadedExt) error {
 	if err := e.checkProto(&p.ctx); err != nil {
 		return err
 	}
-	if e.Final != nil {
+	if e.Final != nil && !e.FinalFirst {
 		if err := e.Final(l.inst.Info, &p.ctx); err != nil {
 			return err
 		}

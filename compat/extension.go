@@ -48,8 +48,11 @@ type Extension struct {
 	// it and read its argument (c.Val).
 	Parse func(info []byte, c *OptionCall) error
 	// Final checks the structure once all options are parsed, after the
-	// engine's own final checks.
-	Final func(info []byte, ctx *ParseContext) error
+	// engine's own final checks, or, with FinalFirst, before them (as
+	// libxtables runs an x6_fcheck before xtables_options_fcheck: it
+	// decides which error a rule with several mistakes gets).
+	Final      func(info []byte, ctx *ParseContext) error
+	FinalFirst bool
 	// Save prints the options as iptables -S does, each preceded by a
 	// space (" --dport 22").
 	Save func(info []byte, w *Writer)
