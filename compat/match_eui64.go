@@ -9,6 +9,7 @@ package compat
 func init() {
 	Register(&Extension{
 		Name: "eui64", Family: IPv6, Revision: 0, Size: 4,
+		Save:  func([]byte, *Writer) {},
 		Print: func([]byte, *Writer) {},
 	})
 }
