@@ -2,6 +2,7 @@ package compat
 
 import (
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,8 @@ func TestKernelRefusedPayloads(t *testing.T) {
 		{IPv6, `-m ipvs ! --vaddr 2001:db8::/64`, "20010db8000000000000000000000000ffffffffffffffff00000000000000000000000000000405"},
 		{IPv6, `-m ipvs --vproto 6 --vaddr 2001:db8::/64 --vport 22 --vdir ORIGINAL --vmethod GATE`, "20010db8000000000000000000000000ffffffffffffffff0000000000000000001606030000003f"},
 		{IPv6, `-m ipvs --vaddr 2001:db8::1/ffff:ffff:0::`, "20010db8000000000000000000000001ffffffff0000000000000000000000000000000000000005"},
+		// No such accounting object: the kernel refuses it.
+		{IPv4, `-m nfacct --nfacct-name abcdefghijklmnopqrstuvwxyz0123456789`, "6162636465666768696a6b6c6d6e6f707172737475767778797a3031323334000000000000000000"},
 	} {
 		args, err := splitArgs(c.rule)
 		if err != nil {
@@ -89,5 +92,16 @@ func TestKernelRefusedPayloads(t *testing.T) {
 				t.Errorf("-L (numeric %v) of %s:\n got %q\nwant %q", numeric, c.rule, sb.String(), want)
 			}
 		}
+	}
+}
+
+// TestNfacctNewline: a name with a newline is refused at parse time (a
+// corpus line cannot hold one).
+func TestNfacctNewline(t *testing.T) {
+	var b builder
+	_, err := b.parse(-1, IPv4, "filter", "INPUT", []string{"-m", "nfacct", "--nfacct-name", "a\nb"})
+	var se *SpecError
+	if !errors.As(err, &se) || se.Msg != "Newlines not allowed in --nfacct-name" {
+		t.Errorf("got %v", err)
 	}
 }
