@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
 )
 
 // maxAttempts bounds the retries of a read-decide-commit cycle that keeps
@@ -166,7 +167,7 @@ func (ipt *IPTables) diagnoseSpec(err error, table, chain string, rulespec []str
 // iptables words them.
 func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) error {
 	if err == nil || !errors.Is(err, xtnl.ErrNotExist) {
-		return wrapErr(err)
+		return ruleRefused(err, chain)
 	}
 	t, rerr := readTable(ipt.conn, ipt.fam, table, false)
 	if rerr != nil {
@@ -181,7 +182,36 @@ func (ipt *IPTables) diagnose(err error, table, chain string, specs []*Spec) err
 				exitStatus: exitParameterProblem, notExist: true, cause: err}
 		}
 	}
-	return wrapErr(err)
+	return ruleRefused(err, chain)
+}
+
+// ruleRefused words the kernel's refusal of a rule as iptables-nft does,
+// once the chain is known to be there: " RULE_APPEND failed (Invalid
+// argument): rule in chain INPUT", exit status 4 (an extension the
+// kernel lacks or refuses: ENOENT, EINVAL, ERANGE ...). Anything else
+// keeps wrapErr's words.
+func ruleRefused(err error, chain string) error {
+	var op *xtnl.OpError
+	if !errors.As(err, &op) || op.Errno == 0 || op.Errno == unix.EPERM || op.Errno == unix.EACCES {
+		return wrapErr(err)
+	}
+	var what string
+	switch op.Op {
+	case "append rule":
+		what = "RULE_APPEND"
+	case "insert rule":
+		what = "RULE_INSERT"
+	case "replace rule":
+		what = "RULE_REPLACE"
+	default:
+		return wrapErr(err)
+	}
+	text := op.Errno.Error()
+	if text != "" {
+		text = strings.ToUpper(text[:1]) + text[1:]
+	}
+	return &Error{msg: "iptables v1.8.9 (nf_tables):  " + what + " failed (" + text + "): rule in chain " + chain,
+		exitStatus: exitResourceProblem, cause: err}
 }
 
 func isStandardVerdict(v string) bool { return v == "ACCEPT" || v == "DROP" || v == "RETURN" }
