@@ -151,12 +151,23 @@ func lookup(m map[string][]*Extension, name string, fam Family) *Extension {
 	return nil
 }
 
-// lookupKernel finds the extension that decodes a payload the kernel holds.
+// lookupKernel finds the extension that decodes a payload the kernel
+// holds. A revision compat does not have is read as iptables-nft 1.8.9
+// reads it: with the extension -m/-j NAME parses (its newest), whatever
+// the payload's revision (nft_parse_match and nft_parse_target look the
+// extension up by name only); the caller pads a shorter payload.
 func lookupKernel(target bool, name string, rev uint32, fam Family, info []byte) *Extension {
-	m := kernelMatches
+	m, byName := kernelMatches, matches
 	if target {
-		m = kernelTargets
+		m, byName = kernelTargets, targets
 	}
+	if e := lookupKernelRev(m, name, rev, fam, info); e != nil {
+		return e
+	}
+	return lookup(byName, name, fam)
+}
+
+func lookupKernelRev(m map[string][]*Extension, name string, rev uint32, fam Family, info []byte) *Extension {
 	var fallback *Extension
 	for _, e := range m[name] {
 		if e.Family&fam == 0 || e.Revision != rev {
