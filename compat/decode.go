@@ -284,8 +284,14 @@ func (d *decoder) xt(target bool, name string, rev uint32, info xt.InfoAny) (boo
 		}
 		return false, d.fail("%s %s revision %d is not supported by xtnl", kind, name, rev)
 	}
-	in := d.newInstance(ext, len(*raw))
-	copy(in.Info, *raw)
+	n := len(*raw)
+	if ext.Revision != rev {
+		// Another revision's payload, read as the newest's: what
+		// iptables-nft reads beyond a shorter one is taken as zeros.
+		n = max(n, XTAlign(ext.Size))
+	}
+	in := d.newInstance(ext, n)
+	clear(in.Info[copy(in.Info, *raw):])
 	if len(in.Info) < ext.Size {
 		return false, d.fail("%s: payload of %d bytes, want %d", ext, len(in.Info), XTAlign(ext.Size))
 	}

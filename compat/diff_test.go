@@ -177,6 +177,15 @@ func prepare(t *testing.T, ns *netnstest.NS, c corpusCase, ours bool) {
 		ns.MustRun(t, "ipset", "create", "s4", "hash:ip")
 		ns.MustRun(t, "ipset", "create", "s6", "hash:ip", "family", "inet6")
 	}
+	// nfacct objects the rule names, in both namespaces.
+	for i, a := range c.args {
+		if a == "--nfacct-name" && i+1 < len(c.args) {
+			if _, err := exec.LookPath("nfacct"); err != nil {
+				t.Skip("nfacct not installed (apt-get install -y nfacct)")
+			}
+			ns.Run("nfacct", "add", c.args[i+1])
+		}
+	}
 	if !isTable(c.table) {
 		return
 	}

@@ -118,6 +118,13 @@ func (e *Extension) read(c *OptionCall) error {
 		max = o.Type.maxOf()
 	}
 	switch o.Type {
+	case TypeString:
+		// xtopt_parse_string: Min and Max bound the length.
+		if n := uint64(len(c.Args[0])); o.Min != 0 && n < o.Min {
+			return badSpec(c.Args[0], "Argument must have a minimum length of %d characters", o.Min)
+		} else if o.Max != 0 && n > o.Max {
+			return badSpec(c.Args[0], "Argument must have a maximum length of %d characters", o.Max)
+		}
 	case TypeUint8, TypeUint16, TypeUint32, TypeUint64:
 		var ok bool
 		if o.Flags&MinusWraps != 0 {
@@ -151,15 +158,22 @@ func (e *Extension) read(c *OptionCall) error {
 // order: its mandatory options, its OneOf, every Also then every Excl
 // (xtables_options_fcheck), the protocol it needs, its own Final, and
 // where it may be used (Tables, Hooks). The order decides which error a
-// rule with several mistakes gets, and is the one xtnl has always had.
+// rule with several mistakes gets, and is the one xtnl has always had;
+// an extension with FinalFirst has its Final run first, as libxtables
+// runs an x6_fcheck before xtables_options_fcheck.
 func (p *parser) finish(l *loadedExt) error {
 	e := l.inst.Ext
+	p.ctx.state = &l.state
+	if e.FinalFirst && e.Final != nil {
+		if err := e.Final(l.inst.Info, &p.ctx); err != nil {
+			return err
+		}
+	}
 	for _, i := range e.mandatory {
 		if !l.given(i) {
 			return badSpec(e.Name, "%s: option \"--%s\" must be specified", e.Name, e.Options[i].Name)
 		}
 	}
-	p.ctx.state = &l.state
 	given := p.ctx.given()
 	if e.OneOf != nil && given&e.OneOf.IDs == 0 {
 		return badSpec(e.OneOf.Token, "%s", e.OneOf.Msg)
@@ -174,7 +188,7 @@ func (p *parser) finish(l *loadedExt) error {
 	if err := e.checkProto(&p.ctx); err != nil {
 		return err
 	}
-	if e.Final != nil {
+	if e.Final != nil && !e.FinalFirst {
 		if err := e.Final(l.inst.Info, &p.ctx); err != nil {
 			return err
 		}
@@ -225,32 +239,20 @@ func firstPair(set uint32, related func(a int) uint32) (a, b int, ok bool) {
 	return 0, 0, false
 }
 
-// checkProto refuses the extension unless the rule's -p is e.Proto. The
-// kernel checks it (the match's or target's proto) and refuses a negated
-// -p too; for tcp and udp, which it translates itself, iptables-nft checks
-// first, in its own words, and looks at the number only.
+// checkProto refuses the extension unless the rule's -p is e.Proto, for
+// the extensions iptables-nft checks itself, in its own words, by the
+// number only (tcp and udp, which it translates: ProtoUserspace). Every
+// other Proto is the kernel's check (the match's or target's proto, which
+// refuses a negated -p too): iptables-nft parses the rule and relays the
+// kernel's EINVAL (exit status 4), and so does compat.
 func (e *Extension) checkProto(ctx *ParseContext) error {
-	if e.Proto == 0 {
+	if e.Proto == 0 || !e.ProtoUserspace {
 		return nil
 	}
-	s := ctx.Spec
-	if e.ProtoUserspace {
-		if s.Proto != e.Proto {
-			return badSpec("-m "+e.Name, "%s match requires '-p %s'", strings.ToUpper(e.Name), e.Name)
-		}
-		return nil
+	if ctx.Spec.Proto != e.Proto {
+		return badSpec("-m "+e.Name, "%s match requires '-p %s'", strings.ToUpper(e.Name), e.Name)
 	}
-	if s.Proto == e.Proto && !s.InvProto {
-		return nil
-	}
-	// iptables-nft sends the rule and the kernel refuses it: exit 4.
-	switch {
-	case e.Target:
-		return kernelRefuses("-j "+e.Name, "%s target: only valid for protocol %d (-p %s)", e.Name, e.Proto, formatProto(e.Proto))
-	case e.protoHint:
-		return kernelRefuses("-m "+e.Name, "%s match: only valid for protocol %d (use -p %s)", e.Name, e.Proto, formatProto(e.Proto))
-	}
-	return kernelRefuses("-m "+e.Name, "%s match: only valid for protocol %d", e.Name, e.Proto)
+	return nil
 }
 
 // nameOf is the name of option ID id: that of the first option declared

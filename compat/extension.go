@@ -32,23 +32,23 @@ type Extension struct {
 	OneOf *OneOf
 	// Proto, when not zero, is the protocol the rule's -p must be for the
 	// extension to be used (the kernel's xt_match.proto and
-	// xt_target.proto, which refuse a negated -p too). ProtoUserspace says
-	// that iptables-nft checks it first, by the number only, in its own
-	// words (tcp and udp, which it translates itself).
+	// xt_target.proto, which refuse a negated -p too): the kernel checks
+	// it, and compat, as iptables-nft, relays its refusal (exit status 4).
+	// ProtoUserspace says that iptables-nft checks it first, by the number
+	// only, in its own words (tcp and udp, which it translates itself).
 	Proto          uint8
 	ProtoUserspace bool
-	// protoHint: the kernel check's refusal adds "(use -p NAME)", as it
-	// always has for sctp, esp, ah and tcpmss and not for icmp and icmp6
-	// (iptables-nft itself only relays the kernel's EINVAL).
-	protoHint bool
 	// Init sets the structure's defaults before options are parsed.
 	Init func(info []byte, ctx *ParseContext)
 	// Parse handles one occurrence of an option, after the engine checked
 	// it and read its argument (c.Val).
 	Parse func(info []byte, c *OptionCall) error
 	// Final checks the structure once all options are parsed, after the
-	// engine's own final checks.
-	Final func(info []byte, ctx *ParseContext) error
+	// engine's own final checks, or, with FinalFirst, before them (as
+	// libxtables runs an x6_fcheck before xtables_options_fcheck: it
+	// decides which error a rule with several mistakes gets).
+	Final      func(info []byte, ctx *ParseContext) error
+	FinalFirst bool
 	// Save prints the options as iptables -S does, each preceded by a
 	// space (" --dport 22").
 	Save func(info []byte, w *Writer)
@@ -147,12 +147,23 @@ func lookup(m map[string][]*Extension, name string, fam Family) *Extension {
 	return nil
 }
 
-// lookupKernel finds the extension that decodes a payload the kernel holds.
+// lookupKernel finds the extension that decodes a payload the kernel
+// holds. A revision compat does not have is read as iptables-nft 1.8.9
+// reads it: with the extension -m/-j NAME parses (its newest), whatever
+// the payload's revision (nft_parse_match and nft_parse_target look the
+// extension up by name only); the caller pads a shorter payload.
 func lookupKernel(target bool, name string, rev uint32, fam Family, info []byte) *Extension {
-	m := kernelMatches
+	m, byName := kernelMatches, matches
 	if target {
-		m = kernelTargets
+		m, byName = kernelTargets, targets
 	}
+	if e := lookupKernelRev(m, name, rev, fam, info); e != nil {
+		return e
+	}
+	return lookup(byName, name, fam)
+}
+
+func lookupKernelRev(m map[string][]*Extension, name string, rev uint32, fam Family, info []byte) *Extension {
 	var fallback *Extension
 	for _, e := range m[name] {
 		if e.Family&fam == 0 || e.Revision != rev {

@@ -189,10 +189,10 @@ func ruleRefused(err error, chain string) error {
 		exitStatus: exitResourceProblem, cause: err}
 }
 
-// refusedByKernel words a rulespec the kernel refuses (SpecError.Kernel:
-// a match used with the wrong -p) as iptables-nft relays the kernel's
-// EINVAL for the operation op (RULE_APPEND, RULE_INSERT, RULE_REPLACE);
-// other errors are returned as they are.
+// refusedByKernel words a rulespec that compat knows the kernel refuses
+// (SpecError.Kernel: rateest with no rate to compare) as iptables-nft
+// relays the kernel's EINVAL for the operation op (RULE_APPEND,
+// RULE_INSERT, RULE_REPLACE); other errors are returned as they are.
 func refusedByKernel(op, chain string, err error) error {
 	if isKernelRefusal(err) {
 		return &Error{msg: "iptables v1.8.9 (nf_tables):  " + op + " failed (Invalid argument): rule in chain " + chain,

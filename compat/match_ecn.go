@@ -4,8 +4,8 @@ package compat
 // MATCH_ECE 0x10, MATCH_CWR 0x20), u8 invert (same bits), u8 ip_ect
 // (0-3), u32 tcp ect (unused). [!] --ecn-tcp-cwr, [!] --ecn-tcp-ece, [!]
 // --ecn-ip-ect N; at least one. The kernel refuses the TCP bits unless
-// the rule is -p tcp, not negated. -S prints ECE, CWR, then ECT, each
-// once.
+// the rule is -p tcp, not negated (iptables-nft relays its EINVAL, and
+// so does compat). -S and -L print ECE, CWR, then ECT, each once.
 
 const (
 	ecnIP  = 0x01
@@ -44,14 +44,6 @@ func init() {
 			e.marshal(info)
 			return nil
 		},
-		Final: func(info []byte, ctx *ParseContext) error {
-			var e ecnInfo
-			e.unmarshal(info)
-			if e.operation&(ecnECE|ecnCWR) != 0 && (ctx.Spec.Proto != 6 || ctx.Spec.InvProto) {
-				return badSpec("-m ecn", "ecn: cannot match TCP bits for non-tcp packets")
-			}
-			return nil
-		},
 		Save: func(info []byte, w *Writer) {
 			var e ecnInfo
 			e.unmarshal(info)
@@ -63,6 +55,20 @@ func init() {
 			}
 			if e.operation&ecnIP != 0 {
 				w.Opt(e.invert&ecnIP != 0, "ecn-ip-ect", utoa(e.ipECT))
+			}
+		},
+		Print: func(info []byte, w *Writer) {
+			var e ecnInfo
+			e.unmarshal(info)
+			w.WriteString(" ECN match")
+			if e.operation&ecnECE != 0 {
+				w.WriteString(" " + invMark(e.invert&ecnECE != 0) + "ECE")
+			}
+			if e.operation&ecnCWR != 0 {
+				w.WriteString(" " + invMark(e.invert&ecnCWR != 0) + "CWR")
+			}
+			if e.operation&ecnIP != 0 {
+				w.WriteString(" " + invMark(e.invert&ecnIP != 0) + "ECT=" + utoa(e.ipECT))
 			}
 		},
 	})

@@ -28,7 +28,7 @@ func (e *espInfo) marshal(b []byte) {
 // espRegister registers esp or ah (IPv4): spis[2] and invflags.
 func espRegister(name, opt string, proto uint8, fam Family) {
 	Register(&Extension{
-		Name: name, Family: fam, Revision: 0, Size: 9, Proto: proto, protoHint: true,
+		Name: name, Family: fam, Revision: 0, Size: 9, Proto: proto,
 		Options: []Option{{Name: opt, Type: TypeUint32Range, Flags: Invert}},
 		Init: func(info []byte, _ *ParseContext) {
 			e := espInfo{spis: [2]uint32{0, 0xffffffff}}

@@ -35,7 +35,7 @@ const (
 
 func init() {
 	Register(&Extension{
-		Name: "ipcomp", Revision: 0, Size: 10, Proto: 108, protoHint: true,
+		Name: "ipcomp", Revision: 0, Size: 10, Proto: 108,
 		Options: []Option{
 			{Name: "ipcompspi", ID: ipcompOptSPI, Type: TypeUint32Range, Flags: Invert},
 			{Name: "compres", ID: ipcompOptRes},

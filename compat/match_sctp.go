@@ -106,7 +106,7 @@ var sctpMatchTypes = []struct {
 
 func init() {
 	Register(&Extension{
-		Name: "sctp", Revision: 0, Size: 292, Proto: 132, protoHint: true,
+		Name: "sctp", Revision: 0, Size: 292, Proto: 132,
 		Options: []Option{
 			{Name: "source-port", Aliases: []string{"sport"}, ID: 0, Type: TypeString, Flags: Invert},
 			{Name: "destination-port", Aliases: []string{"dport"}, ID: 1, Type: TypeString, Flags: Invert},

@@ -21,7 +21,7 @@ func (t *tcpmssMatchInfo) marshal(b []byte) {
 
 func init() {
 	Register(&Extension{
-		Name: "tcpmss", Revision: 0, Size: 6, Proto: 6, protoHint: true,
+		Name: "tcpmss", Revision: 0, Size: 6, Proto: 6,
 		Options: []Option{{Name: "mss", Type: TypeUint16Range, Flags: Invert | Mandatory}},
 		Parse: func(info []byte, c *OptionCall) error {
 			t := tcpmssMatchInfo{min: uint16(c.Val.Range[0]), max: uint16(c.Val.Range[1]), invert: oneIf[uint8](c.Invert)}

@@ -24,7 +24,8 @@ type Option struct {
 	ID int
 	// Type says how the argument is read (TypeNone: a flag).
 	Type OptionType
-	// Min and Max bound a numeric option (Max 0: the type's maximum).
+	// Min and Max bound a numeric option (Max 0: the type's maximum), or
+	// the length of a TypeString one (0: no bound).
 	Min, Max uint64
 	// Flags: Invert, Multi, Mandatory, ExclAtOnce, MinusWraps.
 	Flags OptionFlag

@@ -53,6 +53,10 @@ func checkDeclarations(t *testing.T, e *Extension) {
 			if o.Max > o.Type.maxOf() || (o.Max != 0 && o.Min > o.Max) {
 				t.Errorf("%s --%s: bounds %d-%d do not fit its type", e, o.Name, o.Min, o.Max)
 			}
+		case TypeString:
+			if (o.Max != 0 && o.Min > o.Max) || o.Flags&MinusWraps != 0 {
+				t.Errorf("%s --%s: length bounds %d-%d or MinusWraps on a string", e, o.Name, o.Min, o.Max)
+			}
 		default:
 			if o.Min != 0 || o.Max != 0 || o.Flags&MinusWraps != 0 {
 				t.Errorf("%s --%s: bounds or MinusWraps on an option that is not a number", e, o.Name)
