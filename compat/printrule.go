@@ -27,7 +27,9 @@ func (s *Spec) PrintRule() string {
 		b.WriteString("- ")
 	}
 	iface := func(name string, inv bool) string {
-		if name == "" {
+		if name == "" || name == "+" && !inv {
+			// iptables prints the rule it sends as read back, where
+			// "-i +" is no interface.
 			name = "*"
 		}
 		if inv {
