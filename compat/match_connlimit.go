@@ -102,10 +102,10 @@ func connlimitParse(info []byte, c *OptionCall) error {
 func connlimitFinal(_ []byte, ctx *ParseContext) error {
 	x := ctx.given()
 	if x&(1<<clOptUpto) != 0 && x&(1<<clOptAbove) != 0 {
-		return badSpec("--connlimit-above", "connlimit: option \"--connlimit-upto\" cannot be used together with --connlimit-above.")
+		return badSpec("--connlimit-above", "connlimit: option \"--connlimit-upto\" cannot be used together with \"--connlimit-above\".\n")
 	}
 	if x&(1<<clOptSaddr) != 0 && x&(1<<clOptDaddr) != 0 {
-		return badSpec("--connlimit-daddr", "connlimit: option \"--connlimit-saddr\" cannot be used together with --connlimit-daddr.")
+		return badSpec("--connlimit-daddr", "connlimit: option \"--connlimit-saddr\" cannot be used together with \"--connlimit-daddr\".\n")
 	}
 	return nil
 }

@@ -317,7 +317,7 @@ func (h *hashlimitInfo) final(ctx *ParseContext) error {
 	given, mult := ctx.given(), ctx.kept()[0]
 	has := func(id int) bool { return given&(1<<id) != 0 }
 	if has(hlOptUpto) && has(hlOptAbove) {
-		return badSpec("--hashlimit-above", "hashlimit: option \"--hashlimit-upto\" cannot be used together with --hashlimit-above.")
+		return badSpec("--hashlimit-above", "hashlimit: option \"--hashlimit-upto\" cannot be used together with \"--hashlimit-above\".\n")
 	}
 	if !has(hlOptHtableExpire) {
 		h.expire = mult * 1000

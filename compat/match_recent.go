@@ -98,7 +98,11 @@ func init() {
 				var r recentInfo
 				r.unmarshal(info)
 				if r.checkSet&rcTTL != 0 && r.checkSet&(rcSet|rcRemove) != 0 {
-					return badSpec("--rttl", "recent: option \"--rttl\" cannot be used together with --set or --remove.")
+					other := "set"
+					if r.checkSet&rcSet == 0 {
+						other = "remove"
+					}
+					return badSpec("--rttl", "recent: option \"--rttl\" cannot be used together with \"--%s\".\n", other)
 				}
 				return nil
 			},

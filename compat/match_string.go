@@ -95,7 +95,7 @@ func init() {
 		},
 		Final: func(_ []byte, ctx *ParseContext) error {
 			if x := ctx.given(); x&(1<<strOptString) != 0 && x&(1<<strOptHex) != 0 {
-				return badSpec("--hex-string", "string: option \"--string\" cannot be used together with --hex-string.")
+				return badSpec("--hex-string", "string: option \"--string\" cannot be used together with \"--hex-string\".\n")
 			}
 			return nil
 		},
