@@ -52,6 +52,20 @@ func init() {
 			}
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var e ecnInfo
+			e.unmarshal(info)
+			w.WriteString(" ECN match")
+			if e.operation&ecnECE != 0 {
+				w.WriteString(" " + invMark(e.invert&ecnECE != 0) + "ECE")
+			}
+			if e.operation&ecnCWR != 0 {
+				w.WriteString(" " + invMark(e.invert&ecnCWR != 0) + "CWR")
+			}
+			if e.operation&ecnIP != 0 {
+				w.WriteString(" " + invMark(e.invert&ecnIP != 0) + "ECT=" + utoa(e.ipECT))
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var e ecnInfo
 			e.unmarshal(info)
