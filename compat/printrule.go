@@ -12,10 +12,9 @@ func (s *Spec) PrintRule() string {
 	var b strings.Builder
 	target := s.Verdict
 	if s.Target != nil {
-		target = s.Target.Ext.Name
-		if s.Target.Ext.SaveName != nil {
-			target = s.Target.Ext.SaveName(s.Target.Info)
-		}
+		// The rule is printed as read back from what is sent: -j
+		// NOTRACK is CT.
+		target = s.Target.Ext.KernelName
 	}
 	b.WriteString(target + " ")
 	b.WriteByte(invChar(s.InvProto, ' '))
