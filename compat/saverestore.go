@@ -232,6 +232,9 @@ func restoreFailure(err error) error {
 		return failed(false, "COMMIT expected at line %d", re.Line)
 	case errors.Is(re.Err, errChainMissing):
 		return failed(true, "line %d failed: %s", re.Line, errNoChain)
+	case errors.As(re.Err, &oe) && oe.Index >= 0 && !errors.Is(re.Err, xtnl.ErrNotExist) && ruleOpRefused(re):
+		msg, _ := ruleOpFailed(re.Err, re.Line)
+		return &Error{msg: msg, exitStatus: exitResourceProblem, cause: re}
 	case errors.As(re.Err, &oe) && oe.Index >= 0, errors.As(re.Err, &ce) && ce.notExist:
 		// The kernel refused one line's operation, or a rule to delete
 		// is not there.
@@ -245,6 +248,14 @@ func restoreFailure(err error) error {
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
 	}
 	return wrapErr(err)
+}
+
+// ruleOpRefused reports whether the kernel refused a rule operation of the
+// restore, which iptables-nft-restore reports as "line N: RULE_APPEND
+// failed (...)" (a missing chain or rule keeps its own words).
+func ruleOpRefused(re *RestoreError) bool {
+	_, ok := ruleOpFailed(re.Err, re.Line)
+	return ok
 }
 
 // restorer turns restore input into one transaction, remembering which
