@@ -262,7 +262,7 @@ func appendLines(s string) []string {
 func TestDifferentialCorpus(t *testing.T) {
 	needTools(t)
 	cases := loadCorpus(t)
-	var written, encoded, read, keyed, rejected, accepted, refused atomic.Int32
+	var written, encoded, read, keyed, listed, rejected, accepted, refused atomic.Int32
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
 			name := fmt.Sprintf("%s:%d", strings.TrimSuffix(c.file, ".txt"), c.line)
@@ -278,11 +278,14 @@ func TestDifferentialCorpus(t *testing.T) {
 				}
 				accepted.Add(1)
 				testAccepted(t, c, &written, &encoded, &read, &keyed)
+				if !t.Failed() && testListed(t, c) {
+					listed.Add(1)
+				}
 			})
 		}
 	})
-	t.Logf("differential corpus: %d accepted specs: (1) -S identical %d, (2) nft --debug=netlink identical %d, (3) read back identical %d, (4) iptables-nft's rule has our comparison key %d; %d rejected specs: rejected by both with nothing written %d",
-		accepted.Load(), written.Load(), encoded.Load(), read.Load(), keyed.Load(), refused.Load(), rejected.Load())
+	t.Logf("differential corpus: %d accepted specs: (1) -S identical %d, (2) nft --debug=netlink identical %d, (3) read back identical %d, (4) iptables-nft's rule has our comparison key %d, (5) every -L form and Stats identical %d; %d rejected specs: rejected by both with nothing written %d",
+		accepted.Load(), written.Load(), encoded.Load(), read.Load(), keyed.Load(), listed.Load(), refused.Load(), rejected.Load())
 }
 
 func testAccepted(t *testing.T, c corpusCase, written, encoded, read, keyed *atomic.Int32) {
@@ -365,6 +368,86 @@ func testAccepted(t *testing.T, c corpusCase, written, encoded, read, keyed *ato
 	if ok {
 		keyed.Add(1)
 	}
+}
+
+// listForms are the -L forms (5) compares: names, numbers with line
+// numbers, go-iptables' -n -v -x, and the other mixes.
+var listForms = []struct {
+	flags []string
+	opts  ListOptions
+}{
+	{nil, ListOptions{}},
+	{[]string{"-n", "--line-numbers"}, ListOptions{Numeric: true, LineNumbers: true}},
+	{[]string{"-n", "-v", "-x"}, ListOptions{Numeric: true, Verbose: true, Exact: true}},
+	{[]string{"-v"}, ListOptions{Verbose: true}},
+	{[]string{"-v", "-n"}, ListOptions{Numeric: true, Verbose: true}},
+	{[]string{"-x", "--line-numbers"}, ListOptions{Exact: true, LineNumbers: true}},
+}
+
+// testListed writes the rule with iptables-nft, then checks (5) that
+// compat lists it in every -L form as iptables-nft does, and that Stats
+// gives what go-iptables parses of iptables-nft's -L -n -v -x.
+func testListed(t *testing.T, c corpusCase) bool {
+	ipt := iptablesCmd(c.fam)
+	ref := netnstest.New(t)
+	prepare(t, ref, c, false)
+	if _, err := ref.Run(ipt, append([]string{"-t", c.table, "-A", c.chain}, c.args...)...); err != nil {
+		t.Fatalf("iptables-nft refuses a corpus rule (line %d): %v", c.line, err)
+	}
+	proto := ProtocolIPv4
+	if c.fam == IPv6 {
+		proto = ProtocolIPv6
+	}
+	ours, err := New(IPFamily(proto), NetNS(ref.Name), Timeout(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := true
+	for _, f := range listForms {
+		want := ref.MustRun(t, ipt, append([]string{"-t", c.table, "-L", c.chain}, f.flags...)...)
+		var got bytes.Buffer
+		if err := ours.ListTable(&got, c.table, c.chain, f.opts); err != nil {
+			t.Fatalf("(5) -L %v of %q: %v", f.flags, c.text, err)
+		}
+		if got.String() != want {
+			t.Errorf("(5) -L %s of %q:\n got:\n%s\nwant:\n%s", strings.Join(f.flags, " "), c.text, got.String(), want)
+			ok = false
+		}
+	}
+	stats, err := ours.Stats(c.table, c.chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// go-iptables splits each line of -L -n -v -x on blanks: the first
+	// nine fields, then the options joined by one space; an address
+	// without a mask gets its full one. A rule without a target has a
+	// column fewer, so only rules with one are compared.
+	out := ref.MustRun(t, ipt, "-t", c.table, "-L", c.chain, "-n", "-v", "-x")
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")[2:]
+	if len(lines) != len(stats) {
+		t.Fatalf("(5) Stats has %d rows, iptables -L %d", len(stats), len(lines))
+	}
+	for i, l := range lines {
+		f := strings.Fields(l)
+		if stats[i][2] == "" || len(f) < 9 {
+			continue
+		}
+		for _, j := range []int{7, 8} {
+			if !strings.Contains(f[j], "/") {
+				if strings.Contains(f[j], ":") {
+					f[j] += "/128"
+				} else {
+					f[j] += "/32"
+				}
+			}
+		}
+		want := strings.Join(append(f[:9:9], strings.Join(f[9:], " ")), "|")
+		if got := strings.Join(stats[i], "|"); got != want {
+			t.Errorf("(5) Stats of %q:\n got %s\nwant %s", c.text, got, want)
+			ok = false
+		}
+	}
+	return ok
 }
 
 func testRejected(t *testing.T, c corpusCase) {

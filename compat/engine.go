@@ -67,11 +67,11 @@ func (p *parser) extOption(l *loadedExt, opt *Option, tok, inline string, hasInl
 		return err
 	}
 	if invert && opt.Flags&Invert == 0 {
-		return badSpec(tok, "%s: \"--%s\" option cannot be inverted", ext.Name, opt.Name)
+		return badSpec(tok, "%s: option \"--%s\" cannot be inverted.\n", ext.Name, opt.Name)
 	}
 	oi := optionIndex(ext, opt)
 	if l.given(oi) && opt.Flags&Multi == 0 {
-		return badSpec(tok, "%s: option \"--%s\" can only be used once", ext.Name, opt.Name)
+		return badSpec(tok, "%s: option \"--%s\" can only be used once.\n", ext.Name, opt.Name)
 	}
 	if oi < 64 {
 		l.seen |= 1 << oi
@@ -96,7 +96,7 @@ func (e *Extension) checkGiven(opt *Option, ctx *ParseContext) error {
 	prev := ctx.markGiven(opt.bit())
 	if opt.Flags&Multi == 0 && prev&opt.bit() != 0 {
 		name := e.nameOf(opt.ID)
-		return badSpec("--"+name, "%s: option \"--%s\" can only be used once.", e.Name, name)
+		return badSpec("--"+name, "%s: option \"--%s\" can only be used once.\n", e.Name, name)
 	}
 	if opt.Flags&ExclAtOnce == 0 {
 		return nil
@@ -104,7 +104,7 @@ func (e *Extension) checkGiven(opt *Option, ctx *ParseContext) error {
 	for o := 0; o < 32; o++ {
 		if o != opt.ID && opt.Excl&prev&(1<<o) != 0 {
 			a, b := min(o, opt.ID), max(o, opt.ID)
-			return badSpec("--"+e.nameOf(opt.ID), "%s: option \"--%s\" cannot be used together with \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
+			return badSpec("--"+e.nameOf(opt.ID), "%s: option \"--%s\" cannot be used together with \"--%s\".\n", e.Name, e.nameOf(a), e.nameOf(b))
 		}
 	}
 	return nil
@@ -133,7 +133,7 @@ func (e *Extension) read(c *OptionCall) error {
 			c.Val.Uint, ok = xtParseUint(c.Args[0], o.Min, max)
 		}
 		if !ok {
-			return badSpec(c.Args[0], "%s: bad value for option \"--%s\", or out of range (%d-%d).", e.Name, o.Name, o.Min, max)
+			return badSpec(c.Args[0], "%s: bad value for option \"--%s\", or out of range (%d-%d).\n", e.Name, o.Name, o.Min, max)
 		}
 	case TypeUint16Range, TypeUint32Range, TypeUint64Range:
 		v, err := parseMint(e.Name, o.Name, c.Args[0], max, 2)
@@ -171,7 +171,7 @@ func (p *parser) finish(l *loadedExt) error {
 	}
 	for _, i := range e.mandatory {
 		if !l.given(i) {
-			return badSpec(e.Name, "%s: option \"--%s\" must be specified", e.Name, e.Options[i].Name)
+			return badSpec(e.Name, "%s: option \"--%s\" must be specified\n", e.Name, e.Options[i].Name)
 		}
 	}
 	given := p.ctx.given()
@@ -180,10 +180,10 @@ func (p *parser) finish(l *loadedExt) error {
 	}
 	missing := func(a int) uint32 { return e.alsoOf(a) &^ given }
 	if a, b, ok := firstPair(given, missing); ok {
-		return badSpec("--"+e.nameOf(a), "%s: option \"--%s\" also requires \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
+		return badSpec("--"+e.nameOf(a), "%s: option \"--%s\" also requires \"--%s\".\n", e.Name, e.nameOf(a), e.nameOf(b))
 	}
 	if a, b, ok := firstPair(given, func(a int) uint32 { return e.exclOf(a) & given }); ok {
-		return badSpec("--"+e.nameOf(b), "%s: option \"--%s\" cannot be used together with \"--%s\".", e.Name, e.nameOf(a), e.nameOf(b))
+		return badSpec("--"+e.nameOf(b), "%s: option \"--%s\" cannot be used together with \"--%s\".\n", e.Name, e.nameOf(a), e.nameOf(b))
 	}
 	if err := e.checkProto(&p.ctx); err != nil {
 		return err

@@ -193,6 +193,24 @@ func ExtensionNames() (matchNames, targetNames []string) {
 	return
 }
 
+// ExtensionHasOption reports whether the match (or target) name of the
+// family has an option called exactly opt (without "--"): once the
+// extension is loaded, iptables' getopt_long table holds it, and an exact
+// name wins over an abbreviation of iptables' own options ("--pol" of -m
+// policy is not --policy).
+func ExtensionHasOption(fam Family, name string, target bool, opt string) bool {
+	m := matches
+	if target {
+		m = targets
+	}
+	e := lookup(m, name, fam)
+	if e == nil {
+		return false
+	}
+	_, ok := e.optionByName[opt]
+	return ok
+}
+
 // findOption resolves "--name" (or a unique abbreviation, as getopt_long
 // allows) among the extension's options.
 func (e *Extension) findOption(name string) (*Option, bool) {

@@ -107,6 +107,11 @@ func TestStatsOptionsColumn(t *testing.T) {
 			{"-p", "tcp", "-m", "multiport", "--dports", "80,443", "-j", "ACCEPT"},
 			{"-m", "state", "--state", "NEW,ESTABLISHED", "-j", "ACCEPT"},
 			{"-p", "tcp", "-m", "comment", "--comment", "web", "-j", "REJECT", "--reject-with", "tcp-reset"},
+			{"-i", "+", "-p", "tcp", "--syn", "-j", "ACCEPT"},
+			{"-m", "connmark", "!", "--mark", "0x1/0xf", "-m", "connlimit", "--connlimit-above", "2", "-j", "DROP"},
+			{"-m", "hashlimit", "--hashlimit-upto", "5/min", "--hashlimit-mode", "srcip,dstport", "--hashlimit-name", "st", "-j", "ACCEPT"},
+			{"-m", "recent", "--rcheck", "--seconds", "60", "-m", "statistic", "--mode", "nth", "--every", "3", "-j", "DROP"},
+			{"-m", "addrtype", "--dst-type", "LOCAL", "-m", "dscp", "--dscp", "0x0a", "-j", "ACCEPT"},
 		} {
 			p.do("Append", p.ipt.Append("filter", "INPUT", spec...), append([]string{"-A", "INPUT"}, spec...)...)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -357,7 +358,39 @@ func wrapErr(err error) error {
 	if errors.Is(err, xtnl.ErrNotExist) {
 		return &Error{msg: "iptables: " + errNoChain, exitStatus: exitOtherProblem, notExist: true, cause: err}
 	}
+	if msg, ok := ruleOpFailed(err, 0); ok {
+		return &Error{msg: msg, exitStatus: exitResourceProblem, cause: err}
+	}
 	return &Error{msg: "iptables: " + err.Error(), exitStatus: exitResourceProblem, cause: err}
+}
+
+// ruleOpFailed words a kernel refusal of a rule operation as iptables-nft
+// does (mnl_append_error): "iptables v1.8.9 (nf_tables):  RULE_APPEND
+// failed (Invalid argument): rule in chain INPUT", or with the input line
+// it came from for a restore (line > 0): "...: \nline 3: RULE_APPEND
+// failed (...): rule in chain INPUT".
+func ruleOpFailed(err error, line int) (string, bool) {
+	var oe *xtnl.OpError
+	if !errors.As(err, &oe) || oe.Errno == 0 {
+		return "", false
+	}
+	kind, ok := map[string]string{
+		"append rule": "RULE_APPEND", "insert rule": "RULE_INSERT",
+		"replace rule": "RULE_REPLACE", "delete rule": "RULE_DELETE",
+	}[oe.Op]
+	f := strings.Fields(oe.Object) // "rule ip filter INPUT ..."
+	if !ok || len(f) < 4 || f[0] != "rule" {
+		return "", false
+	}
+	text := oe.Errno.Error()
+	if text != "" {
+		text = strings.ToUpper(text[:1]) + text[1:] // strerror's capital
+	}
+	where := " "
+	if line > 0 {
+		where = "\nline " + strconv.Itoa(line) + ": "
+	}
+	return "iptables v1.8.9 (nf_tables): " + where + kind + " failed (" + text + "): rule in chain " + f[3], true
 }
 
 // ErrorNotFound returns the *Error iptables gives when a rule, chain or

@@ -152,7 +152,7 @@ func (s *Spec) statFields() []string {
 	}
 	target := s.Verdict
 	if s.Target != nil {
-		target = s.Target.Ext.Name
+		target = s.Target.Ext.KernelName // as -L prints it: CT for NOTRACK
 	}
 	prot := strconv.Itoa(int(s.Proto))
 	if s.InvProto {
@@ -166,8 +166,8 @@ func (s *Spec) statFields() []string {
 		}
 	}
 	iface := func(name string, inv bool) string {
-		if name == "" {
-			return "*"
+		if name == "" || name == "+" && !inv {
+			return "*" // "-i +" is read back as no interface
 		}
 		if inv {
 			return "!" + name

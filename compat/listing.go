@@ -135,10 +135,9 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 	}
 	target := s.Verdict
 	if s.Target != nil {
-		target = s.Target.Ext.Name
-		if s.Target.Ext.SaveName != nil {
-			target = s.Target.Ext.SaveName(s.Target.Info)
-		}
+		// The kernel's name: -j NOTRACK lists as CT (only -S uses the
+		// alias).
+		target = s.Target.Ext.KernelName
 	}
 	fmt.Fprintf(&b, "%-9s ", target)
 	b.WriteByte(invChar(s.InvProto, ' '))
@@ -220,8 +219,12 @@ func (s *Spec) listProto(numeric bool) string {
 // DNS), the mask only when it is not all ones.
 func (s *Spec) listAddr(a Addr, numeric bool) string {
 	l := s.Family.addrLen()
-	if a.isZero(s.Family) && !numeric {
-		return "anywhere"
+	if !numeric {
+		// IPv4 says "anywhere" for a /0 mask, IPv6 for the address ::
+		// whatever its mask (ipv4_addr_to_string, ipv6_addr_to_string).
+		if s.Family == IPv6 && a.IP == (Addr{}).IP || s.Family != IPv6 && a.isZero(s.Family) {
+			return "anywhere"
+		}
 	}
 	name := ipString(a.IP[:l])
 	if !numeric {

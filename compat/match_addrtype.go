@@ -99,6 +99,31 @@ func init() {
 			}
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var a addrtypeInfo
+			a.unmarshal(info)
+			w.WriteString(" ADDRTYPE match")
+			if a.source != 0 {
+				w.WriteString(" src-type ")
+				if a.flags&atInvSrc != 0 {
+					w.WriteByte('!')
+				}
+				w.WriteString(addrtypeFormat(a.source))
+			}
+			if a.dest != 0 {
+				w.WriteString(" dst-type ")
+				if a.flags&atInvDst != 0 {
+					w.WriteByte('!')
+				}
+				w.WriteString(addrtypeFormat(a.dest))
+			}
+			if a.flags&atLimitIn != 0 {
+				w.WriteString(" limit-in")
+			}
+			if a.flags&atLimitOut != 0 {
+				w.WriteString(" limit-out")
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var a addrtypeInfo
 			a.unmarshal(info)

@@ -53,6 +53,11 @@ func init() {
 			},
 			Parse: connlimitParse,
 			Final: connlimitFinal,
+			Print: func(info []byte, w *Writer) {
+				var c connlimitInfo
+				c.unmarshal(info)
+				c.print(w, fam)
+			},
 			Save: func(info []byte, w *Writer) {
 				var c connlimitInfo
 				c.unmarshal(info)
@@ -97,10 +102,10 @@ func connlimitParse(info []byte, c *OptionCall) error {
 func connlimitFinal(_ []byte, ctx *ParseContext) error {
 	x := ctx.given()
 	if x&(1<<clOptUpto) != 0 && x&(1<<clOptAbove) != 0 {
-		return badSpec("--connlimit-above", "connlimit: option \"--connlimit-upto\" cannot be used together with --connlimit-above.")
+		return badSpec("--connlimit-above", "connlimit: option \"--connlimit-upto\" cannot be used together with \"--connlimit-above\".\n")
 	}
 	if x&(1<<clOptSaddr) != 0 && x&(1<<clOptDaddr) != 0 {
-		return badSpec("--connlimit-daddr", "connlimit: option \"--connlimit-saddr\" cannot be used together with --connlimit-daddr.")
+		return badSpec("--connlimit-daddr", "connlimit: option \"--connlimit-saddr\" cannot be used together with \"--connlimit-daddr\".\n")
 	}
 	return nil
 }
@@ -115,6 +120,22 @@ func connlimitBits(mask []byte, words int) int {
 		}
 	}
 	return 32*words - bits
+}
+
+// print writes what -L shows: " #conn src/32 > 2".
+func (c *connlimitInfo) print(w *Writer, fam Family) {
+	side, op := "src", ">"
+	if c.flags&clDaddr != 0 {
+		side = "dst"
+	}
+	if c.flags&clInvert != 0 {
+		op = "<="
+	}
+	words := 1
+	if fam == IPv6 {
+		words = 4
+	}
+	w.WriteString(" #conn " + side + "/" + utoa(uint32(connlimitBits(c.mask[:], words))) + " " + op + " " + utoa(c.limit))
 }
 
 func (c *connlimitInfo) save(w *Writer, fam Family) {

@@ -11,6 +11,17 @@ func init() {
 		Name: "connmark", Revision: 1, Size: 9,
 		Options: []Option{{Name: "mark", Type: TypeMarkMask, Flags: Invert | Mandatory}},
 		Parse:   parseMarkMaskInfo,
+		Print: func(info []byte, w *Writer) {
+			var m markMaskInfo
+			m.unmarshal(info)
+			// "connmark match  0x1", or "connmark match ! 0x1": the value
+			// brings its own space.
+			w.WriteString(" connmark match ")
+			if m.invert != 0 {
+				w.WriteByte('!')
+			}
+			w.WriteString(" " + formatMarkMask(m.mark, m.mask))
+		},
 		Save: func(info []byte, w *Writer) {
 			var m markMaskInfo
 			m.unmarshal(info)

@@ -315,6 +315,22 @@ func ctmPortByName(s string) (uint16, bool) {
 	return 0, false
 }
 
+// ctmAddr prints an address and mask as conntrack_dump_addr does: with
+// names (-L without -n), "anywhere" for the zero address and the host or
+// network name of any other, its mask always in numbers.
+func ctmAddr(fam Family, addr, mask []byte, names bool) string {
+	if names && allZeroBytes(addr) {
+		return "anywhere"
+	}
+	a := ipString(addr)
+	if names {
+		if n, ok := hostName(a); ok {
+			a = n
+		}
+	}
+	return a + maskSuffix(fam, mask)
+}
+
 // conntrackDump prints the payload as conntrack_dump does, numerically:
 // with prefix "--" for -S, "" for -L.
 func conntrackDump(fam Family, info []byte, w *Writer, prefix string) {
@@ -351,7 +367,7 @@ func conntrackDump(fam Family, info []byte, w *Writer, prefix string) {
 	l := fam.addrLen()
 	for k, n := range ctmAddrOpts {
 		if f := uint16(ctmFlagOrigSrc << k); mf&f != 0 {
-			opt(neg(f), n, ipString(t.addrs[k][0][:l])+maskSuffix(fam, t.addrs[k][1][:l]))
+			opt(neg(f), n, ctmAddr(fam, t.addrs[k][0][:l], t.addrs[k][1][:l], prefix == "" && !w.Numeric()))
 		}
 	}
 	for k, n := range ctmPortOpts {

@@ -57,8 +57,14 @@ func init() {
 			d.marshal(info)
 			return nil
 		},
-		Save:  func(info []byte, w *Writer) { devgroupShow(info, w, "--", lmap(devgroupFile)) },
-		Print: func(info []byte, w *Writer) { devgroupShow(info, w, "", nil) },
+		Save: func(info []byte, w *Writer) { devgroupShow(info, w, "--", lmap(devgroupFile)) },
+		Print: func(info []byte, w *Writer) {
+			var names []lmapEntry // group names from iproute2's file, but with -n
+			if !w.Numeric() {
+				names = lmap(devgroupFile)
+			}
+			devgroupShow(info, w, "", names)
+		},
 	})
 }
 

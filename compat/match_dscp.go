@@ -30,6 +30,15 @@ func init() {
 			d.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var d dscpInfo
+			d.unmarshal(info)
+			w.WriteString(" DSCP match ")
+			if d.invert != 0 {
+				w.WriteByte('!')
+			}
+			w.WriteString(hexPad(d.dscp, 2))
+		},
 		Save: func(info []byte, w *Writer) {
 			var d dscpInfo
 			d.unmarshal(info)

@@ -122,6 +122,11 @@ func init() {
 				h.marshal(info)
 				return nil
 			},
+			Print: func(info []byte, w *Writer) {
+				var h hashlimitInfo
+				h.unmarshal(info)
+				h.print(w, dmask)
+			},
 			Save: func(info []byte, w *Writer) {
 				var h hashlimitInfo
 				h.unmarshal(info)
@@ -312,7 +317,7 @@ func (h *hashlimitInfo) final(ctx *ParseContext) error {
 	given, mult := ctx.given(), ctx.kept()[0]
 	has := func(id int) bool { return given&(1<<id) != 0 }
 	if has(hlOptUpto) && has(hlOptAbove) {
-		return badSpec("--hashlimit-above", "hashlimit: option \"--hashlimit-upto\" cannot be used together with --hashlimit-above.")
+		return badSpec("--hashlimit-above", "hashlimit: option \"--hashlimit-upto\" cannot be used together with \"--hashlimit-above\".\n")
 	}
 	if !has(hlOptHtableExpire) {
 		h.expire = mult * 1000
@@ -388,8 +393,9 @@ var hashlimitUnits = []struct {
 	thresh uint64
 }{{"m", 1024 * 1024}, {"k", 1024}, {"", 1}}
 
-// hashlimitPrintBytes prints a byte rate and burst as print_bytes does.
-func hashlimitPrintBytes(w *Writer, avg, burst uint64) uint64 {
+// hashlimitPrintBytes prints a byte rate and burst as print_bytes does,
+// the burst's name after prefix ("--hashlimit-" for -S, "" for -L).
+func hashlimitPrintBytes(w *Writer, avg, burst uint64, prefix string) uint64 {
 	r := hashlimitCostToBytes(avg)
 	i := 0
 	for ; i < len(hashlimitUnits)-1; i++ {
@@ -403,7 +409,7 @@ func hashlimitPrintBytes(w *Writer, avg, burst uint64) uint64 {
 		return hlByteExpire * 1000
 	}
 	r *= burst
-	w.WriteString(" --hashlimit-")
+	w.WriteString(" " + prefix)
 	for i = 0; i < len(hashlimitUnits)-1; i++ {
 		if r >= hashlimitUnits[i].thresh {
 			break
@@ -411,6 +417,66 @@ func hashlimitPrintBytes(w *Writer, avg, burst uint64) uint64 {
 	}
 	w.WriteString("burst " + utoa(r/hashlimitUnits[i].thresh) + hashlimitUnits[i].name + "b")
 	return hlByteExpireB * 1000
+}
+
+// hashlimitModes names the mode bits in the order iptables prints them.
+var hashlimitModes = []struct {
+	bit  uint32
+	name string
+}{{hlModeSIP, "srcip"}, {hlModeSPT, "srcport"}, {hlModeDIP, "dstip"}, {hlModeDPT, "dstport"}}
+
+// print writes what -L shows: " limit: up to 1/sec burst 5 mode srcip".
+func (h *hashlimitInfo) print(w *Writer, dmask byte) {
+	mode := h.mode
+	if mode&hlModeInvert != 0 {
+		w.WriteString(" limit: above")
+	} else {
+		w.WriteString(" limit: up to")
+	}
+	var quantum uint64
+	if mode&hlModeBytes != 0 {
+		quantum = hashlimitPrintBytes(w, h.avg, h.burst, "")
+	} else {
+		period := h.avg
+		if h.interval != 0 {
+			period *= uint64(h.interval)
+		}
+		quantum = hashlimitPrintRate(w, period)
+		w.WriteString(" burst " + utoa(h.burst))
+	}
+	if mode&(hlModeSIP|hlModeSPT|hlModeDIP|hlModeDPT) != 0 {
+		var parts []string
+		for _, m := range hashlimitModes {
+			if mode&m.bit != 0 {
+				parts = append(parts, m.name)
+			}
+		}
+		w.WriteString(" mode " + strings.Join(parts, "-"))
+	}
+	if v := h.size; v != 0 {
+		w.WriteString(" htable-size " + utoa(v))
+	}
+	if v := h.max; v != 0 {
+		w.WriteString(" htable-max " + utoa(v))
+	}
+	if v := h.gcInterval; v != hlGCDefault {
+		w.WriteString(" htable-gcinterval " + utoa(v))
+	}
+	if v := h.expire; uint64(v) != quantum&0xffffffff {
+		w.WriteString(" htable-expire " + utoa(v))
+	}
+	if h.srcmask != dmask {
+		w.WriteString(" srcmask " + utoa(h.srcmask))
+	}
+	if h.dstmask != dmask {
+		w.WriteString(" dstmask " + utoa(h.dstmask))
+	}
+	if mode&hlModeRateMatch != 0 {
+		w.WriteString(" rate-match")
+		if v := h.interval; v != 1 {
+			w.WriteString(" rate-interval " + utoa(v))
+		}
+	}
 }
 
 func (h *hashlimitInfo) save(w *Writer, dmask byte) {
@@ -422,7 +488,7 @@ func (h *hashlimitInfo) save(w *Writer, dmask byte) {
 	}
 	var quantum uint64
 	if mode&hlModeBytes != 0 {
-		quantum = hashlimitPrintBytes(w, h.avg, h.burst)
+		quantum = hashlimitPrintBytes(w, h.avg, h.burst, "--hashlimit-")
 	} else {
 		quantum = hashlimitPrintRate(w, h.avg)
 		w.Opt(false, "hashlimit-burst", utoa(h.burst))

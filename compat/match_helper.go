@@ -27,6 +27,15 @@ func init() {
 			h.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var h helperInfo
+			h.unmarshal(info)
+			w.WriteString(" helper match ")
+			if h.invert != 0 {
+				w.WriteString("! ")
+			}
+			w.WriteString("\"" + h.name + "\"")
+		},
 		Save: func(info []byte, w *Writer) {
 			var h helperInfo
 			h.unmarshal(info)

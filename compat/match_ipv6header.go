@@ -82,7 +82,11 @@ func init() {
 			h.unmarshal(info)
 			w.WriteString(" ipv6header")
 			if h.matchflags != 0 || h.invflags != 0 {
-				fmt.Fprintf(w, " flags:%s0x%02X", invMark(h.invflags != 0), h.matchflags)
+				if w.Numeric() {
+					fmt.Fprintf(w, " flags:%s0x%02X", invMark(h.invflags != 0), h.matchflags)
+				} else {
+					w.WriteString(" flags:" + invMark(h.invflags != 0) + ipv6headerFormat(h.matchflags))
+				}
 			}
 			if h.modeflag != 0 {
 				w.WriteString(" soft")

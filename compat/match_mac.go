@@ -42,6 +42,15 @@ func init() {
 		Final: func(_ []byte, ctx *ParseContext) error {
 			return kernelMatchHooks(ctx, "mac", []string{"PREROUTING", "INPUT", "FORWARD"})
 		},
+		Print: func(info []byte, w *Writer) {
+			var m macInfo
+			m.unmarshal(info)
+			w.WriteString(" MAC ")
+			if m.invert != 0 {
+				w.WriteString("! ")
+			}
+			w.WriteString(macFormat(m.srcaddr[:]))
+		},
 		Save: func(info []byte, w *Writer) {
 			var m macInfo
 			m.unmarshal(info)

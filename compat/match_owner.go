@@ -81,6 +81,36 @@ func init() {
 			o.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var o ownerInfo
+			o.unmarshal(info)
+			item := func(bit byte, label, file string, r *[2]uint32) {
+				if o.match&bit == 0 {
+					return
+				}
+				if o.invert&bit != 0 {
+					w.WriteString(" !")
+				}
+				w.WriteString(" " + label)
+				switch {
+				case r == nil:
+				case r[0] != r[1]:
+					w.WriteString(" " + utoa(r[0]) + "-" + utoa(r[1]))
+				default:
+					if !w.Numeric() {
+						if name, ok := ownerName(file, r[0]); ok {
+							w.WriteString(" " + name)
+							return
+						}
+					}
+					w.WriteString(" " + utoa(r[0]))
+				}
+			}
+			item(owSocket, "owner socket exists", "", nil)
+			item(owUID, "owner UID match", "/etc/passwd", &o.uid)
+			item(owGID, "owner GID match", "/etc/group", &o.gid)
+			item(owSuppl, "incl. suppl. groups", "", nil)
+		},
 		Save: func(info []byte, w *Writer) {
 			var o ownerInfo
 			o.unmarshal(info)
@@ -129,6 +159,28 @@ func ownerParseID(file, opt, s string) (from, to uint32, err error) {
 		return 0, 0, bad
 	}
 	return uint32(lo), uint32(hi), nil
+}
+
+// ownerName finds the name of id in a passwd(5)/group(5) file, as
+// getpwuid/getgrgid would: the first field of the first line whose third
+// field is id.
+func ownerName(file string, id uint32) (string, bool) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), ":")
+		if len(fields) < 3 || fields[0] == "" {
+			continue
+		}
+		if n, err := strconv.ParseUint(fields[2], 10, 32); err == nil && uint32(n) == id {
+			return fields[0], true
+		}
+	}
+	return "", false
 }
 
 // ownerLookup finds name in a passwd(5)/group(5) file: the id is the

@@ -72,24 +72,31 @@ func init() {
 			p.marshal(info)
 			return nil
 		},
-		Save: func(info []byte, w *Writer) {
-			var p physdevInfo
-			p.unmarshal(info)
-			if p.bitmask&pdOpIsIn != 0 {
-				w.Opt(p.invert&pdOpIsIn != 0, "physdev-is-in")
-			}
-			if p.bitmask&pdOpIn != 0 {
-				w.Opt(p.invert&pdOpIn != 0, "physdev-in", cString(p.physindev[:]))
-			}
-			if p.bitmask&pdOpIsOut != 0 {
-				w.Opt(p.invert&pdOpIsOut != 0, "physdev-is-out")
-			}
-			if p.bitmask&pdOpOut != 0 {
-				w.Opt(p.invert&pdOpOut != 0, "physdev-out", cString(p.physoutdev[:]))
-			}
-			if p.bitmask&pdOpBridged != 0 {
-				w.Opt(p.invert&pdOpBridged != 0, "physdev-is-bridged")
-			}
+		Print: func(info []byte, w *Writer) {
+			// -L shows the options as -S does, after a title.
+			w.WriteString(" PHYSDEV match")
+			physdevSave(info, w)
 		},
+		Save: physdevSave,
 	})
+}
+
+func physdevSave(info []byte, w *Writer) {
+	var p physdevInfo
+	p.unmarshal(info)
+	if p.bitmask&pdOpIsIn != 0 {
+		w.Opt(p.invert&pdOpIsIn != 0, "physdev-is-in")
+	}
+	if p.bitmask&pdOpIn != 0 {
+		w.Opt(p.invert&pdOpIn != 0, "physdev-in", cString(p.physindev[:]))
+	}
+	if p.bitmask&pdOpIsOut != 0 {
+		w.Opt(p.invert&pdOpIsOut != 0, "physdev-is-out")
+	}
+	if p.bitmask&pdOpOut != 0 {
+		w.Opt(p.invert&pdOpOut != 0, "physdev-out", cString(p.physoutdev[:]))
+	}
+	if p.bitmask&pdOpBridged != 0 {
+		w.Opt(p.invert&pdOpBridged != 0, "physdev-is-bridged")
+	}
 }

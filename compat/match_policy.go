@@ -116,6 +116,11 @@ func init() {
 				p.marshal(info)
 				return nil
 			},
+			Print: func(info []byte, w *Writer) {
+				var p policyInfo
+				p.unmarshal(info)
+				p.print(w, fam)
+			},
 			Save: func(info []byte, w *Writer) {
 				var p policyInfo
 				p.unmarshal(info)
@@ -265,33 +270,60 @@ func (p *policyInfo) final() error {
 	return nil
 }
 
-func (p *policyInfo) save(w *Writer, fam Family) {
+func (p *policyInfo) save(w *Writer, fam Family) { p.write(w, fam, "--", false) }
+
+// print writes what -L shows: " policy match dir in pol ipsec [0] reqid 1
+// [1] ...", the element numbers only when there are several.
+func (p *policyInfo) print(w *Writer, fam Family) {
+	w.WriteString(" policy match")
+	p.write(w, fam, "", true)
+}
+
+// write is what print and save share, as libxt_policy's print_flags and
+// print_entry do with a prefix of "" or "--".
+func (p *policyInfo) write(w *Writer, fam Family, prefix string, listing bool) {
+	opt := func(inv bool, name string, values ...string) {
+		if inv {
+			w.WriteString(" !")
+		}
+		w.WriteString(" " + prefix + name)
+		for _, v := range values {
+			w.WriteString(" " + v)
+		}
+	}
 	if p.flags&polIn != 0 {
-		w.Opt(false, "dir", "in")
+		opt(false, "dir", "in")
 	} else {
-		w.Opt(false, "dir", "out")
+		opt(false, "dir", "out")
 	}
 	if p.flags&polNone != 0 {
-		w.Opt(false, "pol", "none")
+		opt(false, "pol", "none")
 	} else {
-		w.Opt(false, "pol", "ipsec")
+		opt(false, "pol", "ipsec")
 	}
 	if p.flags&polStrict != 0 {
-		w.Opt(false, "strict")
+		opt(false, "strict")
 	}
 	n := min(int(p.len), polMaxElem)
 	l := fam.addrLen()
 	for i := 0; i < n; i++ {
+		if listing && n > 1 {
+			w.WriteString(" [" + utoa(uint32(i)) + "]")
+		}
 		e := &p.elems[i]
 		m, inv := e.match, e.invert
 		if m&polBReqid != 0 {
-			w.Opt(inv&polBReqid != 0, "reqid", utoa(e.reqid))
+			opt(inv&polBReqid != 0, "reqid", utoa(e.reqid))
 		}
 		if m&polBSpi != 0 {
-			w.Opt(inv&polBSpi != 0, "spi", hex0x(e.spi))
+			opt(inv&polBSpi != 0, "spi", hex0x(e.spi))
 		}
 		if m&polBProto != 0 {
-			w.Opt(inv&polBProto != 0, "proto", policyProtoName(e.proto))
+			pr := utoa(e.proto)
+			if !listing || !w.Numeric() {
+				pr = policyProtoName(e.proto)
+			}
+			opt(inv&polBProto != 0, "proto", pr)
 		}
 		if m&polBMode != 0 {
 			mode := "???"
@@ -301,16 +333,16 @@ func (p *policyInfo) save(w *Writer, fam Family) {
 			case 1:
 				mode = "tunnel"
 			}
-			w.Opt(inv&polBMode != 0, "mode", mode)
+			opt(inv&polBMode != 0, "mode", mode)
 		}
 		if m&polBDaddr != 0 {
-			w.Opt(inv&polBDaddr != 0, "tunnel-dst", ipString(e.daddr[:l])+maskSuffix(fam, e.dmask[:l]))
+			opt(inv&polBDaddr != 0, "tunnel-dst", ipString(e.daddr[:l])+maskSuffix(fam, e.dmask[:l]))
 		}
 		if m&polBSaddr != 0 {
-			w.Opt(inv&polBSaddr != 0, "tunnel-src", ipString(e.saddr[:l])+maskSuffix(fam, e.smask[:l]))
+			opt(inv&polBSaddr != 0, "tunnel-src", ipString(e.saddr[:l])+maskSuffix(fam, e.smask[:l]))
 		}
-		if i+1 < n {
-			w.Opt(false, "next")
+		if !listing && i+1 < n {
+			opt(false, "next")
 		}
 	}
 }

@@ -15,8 +15,14 @@ func init() {
 		Options: []Option{{Name: "realm", Type: TypeMarkMask, Flags: Invert | Mandatory, NameFile: realmFile}},
 		Parse:   parseMarkMaskInfo,
 		Save:    func(info []byte, w *Writer) { realmShow(info, w, " --realm", lmap(realmFile)) },
-		Print:   func(info []byte, w *Writer) { realmShow(info, w, " realm", nil) },
-		Hooks:   []string{"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+		Print: func(info []byte, w *Writer) {
+			var names []lmapEntry // realm names from iproute2's file, but with -n
+			if !w.Numeric() {
+				names = lmap(realmFile)
+			}
+			realmShow(info, w, " realm", names)
+		},
+		Hooks: []string{"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
 	})
 }
 

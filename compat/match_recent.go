@@ -98,9 +98,18 @@ func init() {
 				var r recentInfo
 				r.unmarshal(info)
 				if r.checkSet&rcTTL != 0 && r.checkSet&(rcSet|rcRemove) != 0 {
-					return badSpec("--rttl", "recent: option \"--rttl\" cannot be used together with --set or --remove.")
+					other := "set"
+					if r.checkSet&rcSet == 0 {
+						other = "remove"
+					}
+					return badSpec("--rttl", "recent: option \"--rttl\" cannot be used together with \"--%s\".\n", other)
 				}
 				return nil
+			},
+			Print: func(info []byte, w *Writer) {
+				var r recentInfo
+				r.unmarshal(info)
+				r.print(w, fam)
 			},
 			Save: func(info []byte, w *Writer) {
 				var r recentInfo
@@ -149,6 +158,43 @@ func (r *recentInfo) parse(c *OptionCall) error {
 		copy(r.mask[:], ip)
 	}
 	return nil
+}
+
+// print writes what -L shows: " recent: CHECK seconds: 60 name: DEFAULT
+// side: source mask: 255.255.255.255".
+func (r *recentInfo) print(w *Writer, fam Family) {
+	if r.invert != 0 {
+		w.WriteString(" !")
+	}
+	w.WriteString(" recent:")
+	for _, op := range []struct {
+		bit  byte
+		name string
+	}{{rcSet, "SET"}, {rcCheck, "CHECK"}, {rcUpdate, "UPDATE"}, {rcRemove, "REMOVE"}} {
+		if r.checkSet&op.bit != 0 {
+			w.WriteString(" " + op.name)
+		}
+	}
+	if r.seconds != 0 {
+		w.WriteString(" seconds: " + itoa32(r.seconds))
+	}
+	if r.checkSet&rcReap != 0 {
+		w.WriteString(" reap")
+	}
+	if r.hitCount != 0 {
+		w.WriteString(" hit_count: " + itoa32(r.hitCount))
+	}
+	if r.checkSet&rcTTL != 0 {
+		w.WriteString(" TTL-Match")
+	}
+	w.WriteString(" name: " + cString(r.name[:]))
+	switch r.side {
+	case 0:
+		w.WriteString(" side: source")
+	case 1:
+		w.WriteString(" side: dest")
+	}
+	w.WriteString(" mask: " + ipString(r.mask[:fam.addrLen()]))
 }
 
 func (r *recentInfo) save(w *Writer, fam Family) {

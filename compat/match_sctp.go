@@ -156,7 +156,7 @@ func init() {
 				if t.invflags&sctpChunkTypes != 0 {
 					w.WriteString(" !")
 				}
-				w.WriteString(t.chunks(true))
+				w.WriteString(t.chunks(w.Numeric()))
 			}
 		},
 	})

@@ -97,7 +97,8 @@ func init() {
 			t.marshal(info)
 			return nil
 		},
-		Save: setSave,
+		Save:  setSave,
+		Print: setPrint,
 	})
 }
 
@@ -180,7 +181,22 @@ func (t *setInfo) parse(c *OptionCall) error {
 	return nil
 }
 
-func setSave(info []byte, w *Writer) {
+func setSave(info []byte, w *Writer) { setWrite(info, w, "--") }
+
+// setPrint is what -L shows: the options as -S writes them, without
+// their dashes ("match-set s4 src packets-gt 10").
+func setPrint(info []byte, w *Writer) { setWrite(info, w, "") }
+
+func setWrite(info []byte, w *Writer, sep string) {
+	opt := func(invert bool, name string, values ...string) {
+		if invert {
+			w.WriteString(" !")
+		}
+		w.WriteString(" " + sep + name)
+		for _, v := range values {
+			w.WriteString(" " + v)
+		}
+	}
 	var t setInfo
 	t.unmarshal(info)
 	name, err := setNameResolver(w, t.index)
@@ -189,7 +205,7 @@ func setSave(info []byte, w *Writer) {
 		// Save cannot fail, so the index is shown instead of a name.
 		name = fmt.Sprintf("#%d", t.index)
 	}
-	w.Opt(t.setFlags&setInvMatch != 0, "match-set", name)
+	opt(t.setFlags&setInvMatch != 0, "match-set", name)
 	for i := 1; i <= int(t.dim) && i < 8; i++ {
 		sep := ","
 		if i == 1 {
@@ -203,13 +219,13 @@ func setSave(info []byte, w *Writer) {
 		}
 	}
 	if t.flags&setReturnNomatch != 0 {
-		w.Opt(false, "return-nomatch")
+		opt(false, "return-nomatch")
 	}
 	if t.flags&setSkipCounters != 0 {
-		w.Opt(true, "update-counters")
+		opt(true, "update-counters")
 	}
 	if t.flags&setSkipSubCounts != 0 {
-		w.Opt(true, "update-subcounters")
+		opt(true, "update-subcounters")
 	}
 	for _, c := range []struct {
 		cnt  setCounter
@@ -218,13 +234,13 @@ func setSave(info []byte, w *Writer) {
 		v := utoa(c.cnt.value)
 		switch c.cnt.op {
 		case setCounterEQ:
-			w.Opt(false, c.name+"-eq", v)
+			opt(false, c.name+"-eq", v)
 		case setCounterNE:
-			w.Opt(true, c.name+"-eq", v)
+			opt(true, c.name+"-eq", v)
 		case setCounterLT:
-			w.Opt(false, c.name+"-lt", v)
+			opt(false, c.name+"-lt", v)
 		case setCounterGT:
-			w.Opt(false, c.name+"-gt", v)
+			opt(false, c.name+"-gt", v)
 		}
 	}
 }

@@ -99,22 +99,33 @@ func init() {
 			t.marshal(info)
 			return nil
 		},
-		Save: func(info []byte, w *Writer) {
-			var t statisticInfo
-			t.unmarshal(info)
-			inv := ""
-			if t.flags&1 != 0 {
-				inv = " !"
-			}
-			switch t.mode {
-			case 0:
-				p := float64(t.every) / 0x80000000
-				w.WriteString(" --mode random" + inv + " --probability " + strconv.FormatFloat(p, 'f', 11, 64))
-			case 1:
-				w.WriteString(" --mode nth" + inv + " --every " + utoa(t.every+1) + " --packet " + utoa(t.packet))
-			}
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" statistic")
+			statisticWrite(info, w, "")
 		},
+		Save: func(info []byte, w *Writer) { statisticWrite(info, w, "--") },
 	})
+}
+
+// statisticWrite prints the options as -L (prefix "") and -S (prefix
+// "--") do; -L leaves out a packet of 0.
+func statisticWrite(info []byte, w *Writer, prefix string) {
+	var t statisticInfo
+	t.unmarshal(info)
+	inv := ""
+	if t.flags&1 != 0 {
+		inv = " !"
+	}
+	switch t.mode {
+	case 0:
+		p := float64(t.every) / 0x80000000
+		w.WriteString(" " + prefix + "mode random" + inv + " " + prefix + "probability " + strconv.FormatFloat(p, 'f', 11, 64))
+	case 1:
+		w.WriteString(" " + prefix + "mode nth" + inv + " " + prefix + "every " + utoa(t.every+1))
+		if t.packet != 0 || prefix != "" {
+			w.WriteString(" " + prefix + "packet " + utoa(t.packet))
+		}
+	}
 }
 
 // statParseFloat reads a whole argument as strtod does (leading white

@@ -95,46 +95,72 @@ func init() {
 		},
 		Final: func(_ []byte, ctx *ParseContext) error {
 			if x := ctx.given(); x&(1<<strOptString) != 0 && x&(1<<strOptHex) != 0 {
-				return badSpec("--hex-string", "string: option \"--string\" cannot be used together with --hex-string.")
+				return badSpec("--hex-string", "string: option \"--string\" cannot be used together with \"--hex-string\".\n")
 			}
 			return nil
 		},
-		Save: func(info []byte, w *Writer) {
-			var t stringInfo
-			t.unmarshal(info)
-			pat := t.pattern[:min(int(t.patlen), strPatMax)]
-			inv := t.flags&strFlagInvert != 0
-			if stringIsHex(pat) {
-				w.Opt(inv, "hex-string")
-				w.WriteString(" \"|")
-				for _, c := range pat {
-					w.WriteString(hexDigits[c>>4 : c>>4+1])
-					w.WriteString(hexDigits[c&15 : c&15+1])
-				}
-				w.WriteString("|\"")
-			} else {
-				w.Opt(inv, "string")
-				w.WriteString(" \"")
-				for _, c := range pat {
-					if c == '"' || c == '\\' {
-						w.WriteByte('\\')
-					}
-					w.WriteByte(c)
-				}
-				w.WriteByte('"')
-			}
-			w.Opt(false, "algo", cString(t.algo[:]))
-			if t.fromOffset != 0 {
-				w.Opt(false, "from", utoa(t.fromOffset))
-			}
-			if t.toOffset != 0xffff {
-				w.Opt(false, "to", utoa(t.toOffset))
-			}
-			if t.flags&strFlagICase != 0 {
-				w.Opt(false, "icase")
-			}
-		},
+		Print: func(info []byte, w *Writer) { stringWrite(info, w, true) },
+		Save:  func(info []byte, w *Writer) { stringWrite(info, w, false) },
 	})
+}
+
+// stringWrite prints the match as -S does, or as -L does (listing): "
+// STRING match [!]" before the pattern, then upper-case names without
+// dashes.
+func stringWrite(info []byte, w *Writer, listing bool) {
+	var t stringInfo
+	t.unmarshal(info)
+	pat := t.pattern[:min(int(t.patlen), strPatMax)]
+	inv := t.flags&strFlagInvert != 0
+	opt := func(save, list string, value ...string) {
+		if listing {
+			w.WriteString(" " + list)
+		} else {
+			w.WriteString(" --" + save)
+		}
+		for _, v := range value {
+			w.WriteString(" " + v)
+		}
+	}
+	hex := stringIsHex(pat)
+	switch {
+	case listing:
+		w.WriteString(" STRING match ")
+		if inv {
+			w.WriteByte('!')
+		}
+	case hex:
+		w.Opt(inv, "hex-string")
+	default:
+		w.Opt(inv, "string")
+	}
+	if hex {
+		w.WriteString(" \"|")
+		for _, c := range pat {
+			w.WriteString(hexDigits[c>>4 : c>>4+1])
+			w.WriteString(hexDigits[c&15 : c&15+1])
+		}
+		w.WriteString("|\"")
+	} else {
+		w.WriteString(" \"")
+		for _, c := range pat {
+			if c == '"' || c == '\\' {
+				w.WriteByte('\\')
+			}
+			w.WriteByte(c)
+		}
+		w.WriteByte('"')
+	}
+	opt("algo", "ALGO name", cString(t.algo[:]))
+	if t.fromOffset != 0 {
+		opt("from", "FROM", utoa(t.fromOffset))
+	}
+	if t.toOffset != 0xffff {
+		opt("to", "TO", utoa(t.toOffset))
+	}
+	if t.flags&strFlagICase != 0 {
+		opt("icase", "ICASE")
+	}
 }
 
 const hexDigits = "0123456789abcdef"

@@ -229,6 +229,11 @@ func tcpPrint(info []byte, w *Writer) {
 		fmt.Fprintf(w, " option=%s%d", map[bool]string{true: "!"}[inv&tcpInvOption != 0], t.option)
 	}
 	if t.flgMask != 0 || inv&tcpInvFlags != 0 {
-		fmt.Fprintf(w, " flags:%s0x%02X/0x%02X", map[bool]string{true: "!"}[inv&tcpInvFlags != 0], t.flgMask, t.flgCmp)
+		if w.Numeric() {
+			fmt.Fprintf(w, " flags:%s0x%02X/0x%02X", map[bool]string{true: "!"}[inv&tcpInvFlags != 0], t.flgMask, t.flgCmp)
+		} else {
+			// Names without -n: "flags:FIN,SYN,RST,ACK/SYN".
+			w.WriteString(" flags:" + invMark(inv&tcpInvFlags != 0) + formatTCPFlags(t.flgMask) + "/" + formatTCPFlags(t.flgCmp))
+		}
 	}
 }

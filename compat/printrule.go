@@ -12,10 +12,9 @@ func (s *Spec) PrintRule() string {
 	var b strings.Builder
 	target := s.Verdict
 	if s.Target != nil {
-		target = s.Target.Ext.Name
-		if s.Target.Ext.SaveName != nil {
-			target = s.Target.Ext.SaveName(s.Target.Info)
-		}
+		// The rule is printed as read back from what is sent: -j
+		// NOTRACK is CT.
+		target = s.Target.Ext.KernelName
 	}
 	b.WriteString(target + " ")
 	b.WriteByte(invChar(s.InvProto, ' '))
@@ -27,7 +26,9 @@ func (s *Spec) PrintRule() string {
 		b.WriteString("- ")
 	}
 	iface := func(name string, inv bool) string {
-		if name == "" {
+		if name == "" || name == "+" && !inv {
+			// iptables prints the rule it sends as read back, where
+			// "-i +" is no interface.
 			name = "*"
 		}
 		if inv {

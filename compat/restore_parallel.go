@@ -61,8 +61,8 @@ type appendChunk struct {
 // the parallel path; false leaves the line to the sequential one. start
 // and end are the raw line's offsets in the input.
 func (rs *restorer) queueAppend(line string, start, end int) bool {
-	if rs.table == nil || (!strings.HasPrefix(line, "-A ") && !strings.HasPrefix(line, "[")) {
-		return false
+	if rs.table == nil || (!strings.HasPrefix(line, "-A ") && !strings.HasPrefix(line, "[")) || rs.echo() {
+		return false // an echoed rule is parsed where it can be printed
 	}
 	if line[0] == '[' {
 		bracket := strings.IndexByte(line, ']')

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,11 +127,22 @@ type RestoreOption func(*restoreOptions)
 type restoreOptions struct {
 	noflush  bool
 	counters bool
+	verbose  io.Writer
 }
 
 // NoFlush keeps what the tables hold (iptables-restore --noflush): rules
 // are added to it. Without it, every table the input names is replaced.
 func NoFlush() RestoreOption { return func(o *restoreOptions) { o.noflush = true } }
+
+// RestoreVerbose writes to w what iptables-restore -v prints: the input's
+// comment lines as they are read and, for each table replaced, a
+// "Flushing chain `NAME'" line for each of its chains (built-in chains
+// first, then the others by name) and a "Deleting chain `NAME'" line for
+// each chain that is not built-in, once the table's COMMIT is reached.
+// The chains are then emptied and deleted, as with iptables-nft-restore
+// -v, rather than the table replaced: a built-in chain whose policy is not
+// ACCEPT is kept, emptied, when the input does not declare it.
+func RestoreVerbose(w io.Writer) RestoreOption { return func(o *restoreOptions) { o.verbose = w } }
 
 // RestoreCounters sets counters from the input (iptables-restore -c).
 func RestoreCounters() RestoreOption { return func(o *restoreOptions) { o.counters = true } }
@@ -193,6 +205,10 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 	// table restored with NoFlush, whether a table to replace exists):
 	// commit only if nobody changed it in between.
 	err := ipt.update(build)
+	if o.verbose != nil && rs != nil {
+		// What the last attempt read, whether or not it was committed.
+		o.verbose.Write(rs.verbose)
+	}
 	if err == nil {
 		return nil
 	}
@@ -232,6 +248,9 @@ func restoreFailure(err error) error {
 		return failed(false, "COMMIT expected at line %d", re.Line)
 	case errors.Is(re.Err, errChainMissing):
 		return failed(true, "line %d failed: %s", re.Line, errNoChain)
+	case errors.As(re.Err, &oe) && oe.Index >= 0 && !errors.Is(re.Err, xtnl.ErrNotExist) && ruleOpRefused(re):
+		msg, _ := ruleOpFailed(re.Err, re.Line)
+		return &Error{msg: msg, exitStatus: exitResourceProblem, cause: re}
 	case errors.As(re.Err, &oe) && oe.Index >= 0, errors.As(re.Err, &ce) && ce.notExist:
 		// The kernel refused one line's operation, or a rule to delete
 		// is not there.
@@ -245,6 +264,14 @@ func restoreFailure(err error) error {
 		return &Error{msg: e.msg + "\nError occurred at line: " + strconv.Itoa(re.Line), exitStatus: e.exitStatus, notExist: e.notExist, cause: re}
 	}
 	return wrapErr(err)
+}
+
+// ruleOpRefused reports whether the kernel refused a rule operation of the
+// restore, which iptables-nft-restore reports as "line N: RULE_APPEND
+// failed (...)" (a missing chain or rule keeps its own words).
+func ruleOpRefused(re *RestoreError) bool {
+	_, ok := ruleOpFailed(re.Err, re.Line)
+	return ok
 }
 
 // restorer turns restore input into one transaction, remembering which
@@ -269,6 +296,10 @@ type restorer struct {
 	maxChunks int             // in the whole input, at most
 	share     int             // bytes an encoder reserves: its part of the input's encoding
 	tables    map[string]bool // the family's tables as read (tableExists)
+	// verbose is what RestoreVerbose prints, and verboseTable what it
+	// prints at the current table's COMMIT.
+	verbose, verboseTable []byte
+	echoStopped           bool
 	// Memory reused from one line to the next.
 	b        *builder
 	args     []string
@@ -302,6 +333,9 @@ func (rs *restorer) run(input *restoreText) error {
 		}
 		line, skip := restoreLine(raw)
 		if skip {
+			if rs.opts.verbose != nil && strings.HasPrefix(raw, "#") {
+				rs.verbose = append(append(rs.verbose, raw...), '\n')
+			}
 			continue
 		}
 		extra := 0
@@ -333,6 +367,8 @@ func (rs *restorer) run(input *restoreText) error {
 				err = errOutsideTable
 			}
 			rs.table = nil
+			rs.verbose = append(rs.verbose, rs.verboseTable...)
+			rs.verboseTable = rs.verboseTable[:0]
 		case line[0] == ':':
 			err = rs.declareChain(line[1:])
 		default:
@@ -364,12 +400,20 @@ func (rs *restorer) startTable(name string) error {
 	if rs.table != nil {
 		return badSpec("*"+name, "table %s starts before COMMIT of %s", name, rs.table.name)
 	}
+	if f := strings.Fields(name); len(f) > 0 {
+		name = f[0] // strtok's first token, as iptables-restore reads it
+	} else {
+		return badSpec("*", "iptables-restore: line %d table name invalid", rs.line)
+	}
 	if !isTable(name) {
-		return badSpec(name, "table '%s' does not exist", name)
+		return badSpec(name, "iptables-restore: line %d table name '%s' invalid", rs.line, name)
 	}
 	rs.chains = map[string]bool{}
 	f := rs.ipt.fam.xtnlFamily()
 	t := &xtnl.Table{Family: f, Name: name}
+	if !rs.opts.noflush && rs.opts.verbose != nil {
+		return rs.flushTableVerbose(t)
+	}
 	if !rs.opts.noflush {
 		// Replace the table, as iptables-nft-restore does: whatever it
 		// held goes. Only the list of tables is read, not their chains.
@@ -396,6 +440,87 @@ func (rs *restorer) startTable(name string) error {
 		}
 	}
 	rs.tx.AddTable(t)
+	return nil
+}
+
+// echo reports whether the input's commands are to be echoed:
+// iptables-restore -v runs each line as with -v unless --noflush is given.
+func (rs *restorer) echo() bool { return rs.opts.verbose != nil && !rs.opts.noflush && !rs.echoStopped }
+
+// echoChain reports whether a -F or -X of chain is echoed: not when the
+// chain does not exist, which iptables-restore finds before printing and
+// stops at (so nothing after it is echoed either).
+func (rs *restorer) echoChain(chain string) bool {
+	if rs.chains[chain] || IsBuiltinChain(rs.table.name, chain) {
+		return true
+	}
+	rs.echoStopped = true
+	return false
+}
+
+// flushTableVerbose empties a table as iptables-nft-restore -v does
+// (nft_cmd_table_flush with verbose: a rule flush and a chain delete of
+// every chain), noting what it prints: every chain's rules go, then the
+// chains that are not built-in, and the built-in chains whose policy is
+// ACCEPT. The table itself stays.
+func (rs *restorer) flushTableVerbose(t *xtnl.Table) error {
+	exists, err := rs.tableExists(t.Name)
+	if err != nil {
+		return err
+	}
+	var users []*chainView
+	policies := map[string]string{}
+	if exists {
+		tv, err := readTable(rs.ipt.conn, rs.ipt.fam, t.Name)
+		if err != nil {
+			return err
+		}
+		for _, c := range tv.chains {
+			switch {
+			case !c.exists:
+			case c.builtin:
+				policies[c.name] = c.policy
+			default:
+				users = append(users, c)
+			}
+		}
+	}
+	slices.SortFunc(users, func(a, b *chainView) int { return strings.Compare(a.name, b.name) })
+	// iptables-nft creates the built-in chains that are missing first,
+	// so it flushes (and deletes) them all.
+	for _, b := range builtinTables[t.Name] {
+		rs.verboseTable = append(rs.verboseTable, "Flushing chain `"+b.name+"'\n"...)
+	}
+	for _, c := range users {
+		rs.verboseTable = append(rs.verboseTable, "Flushing chain `"+c.name+"'\n"...)
+	}
+	for _, c := range users {
+		rs.verboseTable = append(rs.verboseTable, "Deleting chain `"+c.name+"'\n"...)
+	}
+	rs.tables[t.Name] = true
+	rs.table = &tableView{fam: rs.ipt.fam, name: t.Name}
+	rs.tx.AddTable(t)
+	ch := func(name string) *xtnl.Chain { return &xtnl.Chain{Family: t.Family, Table: t.Name, Name: name} }
+	for _, b := range builtinTables[t.Name] {
+		if _, ok := policies[b.name]; ok {
+			rs.tx.FlushChain(ch(b.name))
+		}
+	}
+	for _, c := range users {
+		rs.tx.FlushChain(ch(c.name))
+	}
+	for _, b := range builtinTables[t.Name] {
+		switch p, ok := policies[b.name]; {
+		case !ok:
+		case p == "ACCEPT":
+			rs.tx.DelChain(ch(b.name))
+		default:
+			rs.chains[b.name] = true
+		}
+	}
+	for _, c := range users {
+		rs.tx.DelChain(ch(c.name))
+	}
 	return nil
 }
 
@@ -557,6 +682,9 @@ func (rs *restorer) command(line string) error {
 			} else {
 				rs.tx.AppendRawRule(r)
 			}
+			if rs.echo() {
+				rs.verboseTable = append(append(rs.verboseTable, s.PrintRule()...), '\n')
+			}
 		}
 	case "-N", "--new-chain":
 		if err := checkChainName(chain); err != nil {
@@ -568,12 +696,18 @@ func (rs *restorer) command(line string) error {
 		rs.tx.CreateChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})
 		rs.chains[chain] = true
 	case "-X", "--delete-chain":
+		if rs.echo() && rs.echoChain(chain) {
+			rs.verboseTable = append(rs.verboseTable, "Deleting chain `"+chain+"'\n"...)
+		}
 		rs.tx.DelChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})
 		delete(rs.chains, chain)
 	case "-F", "--flush":
 		// A built-in chain not created yet has nothing to flush; any
 		// other chain the kernel must know (it refuses a missing one,
 		// as iptables-nft-restore does).
+		if rs.echo() && rs.echoChain(chain) {
+			rs.verboseTable = append(rs.verboseTable, "Flushing chain `"+chain+"'\n"...)
+		}
 		if rs.chains[chain] || !IsBuiltinChain(table, chain) {
 			rs.tx.FlushChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})
 		}

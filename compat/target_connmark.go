@@ -92,6 +92,54 @@ func init() {
 			}
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var t connmarkTargetInfo
+			t.unmarshal(info)
+			switch t.mode {
+			case 0:
+				switch {
+				case t.ctmark == 0:
+					w.WriteString(" CONNMARK and " + hex0x(^t.ctmask))
+				case t.ctmark == t.ctmask:
+					w.WriteString(" CONNMARK or " + hex0x(t.ctmark))
+				case t.ctmask == 0:
+					w.WriteString(" CONNMARK xor " + hex0x(t.ctmark))
+				case t.ctmask == math.MaxUint32:
+					w.WriteString(" CONNMARK set " + hex0x(t.ctmark))
+				default:
+					w.WriteString(" CONNMARK xset " + hexPair(t.ctmark, t.ctmask))
+				}
+			case 1:
+				switch {
+				case t.nfmask == math.MaxUint32 && t.ctmask == math.MaxUint32:
+					w.WriteString(" CONNMARK save")
+				case t.nfmask == t.ctmask:
+					w.WriteString(" CONNMARK save mask " + hex0x(t.nfmask))
+				default:
+					w.WriteString(" CONNMARK save nfmask " + hex0x(t.nfmask) + " ctmask ~" + hex0x(t.ctmask))
+				}
+			case 2:
+				switch {
+				case t.ctmask == math.MaxUint32 && t.nfmask == math.MaxUint32:
+					w.WriteString(" CONNMARK restore")
+				case t.ctmask == t.nfmask:
+					w.WriteString(" CONNMARK restore mask " + hex0x(t.ctmask))
+				default:
+					w.WriteString(" CONNMARK restore ctmask " + hex0x(t.ctmask) + " nfmask ~" + hex0x(t.nfmask))
+				}
+			default:
+				w.WriteString(" ERROR: UNKNOWN CONNMARK MODE")
+			}
+			if t.mode <= 2 && t.shiftBits != 0 {
+				// xt_connmark_shift_ops[shift_dir]: the direction is 0 or 1
+				// as iptables writes it.
+				op := "left-shift-mark"
+				if t.shiftDir != 0 {
+					op = "right-shift-mark"
+				}
+				w.WriteString(" " + op + " " + utoa(t.shiftBits))
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var t connmarkTargetInfo
 			t.unmarshal(info)

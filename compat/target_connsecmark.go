@@ -18,6 +18,16 @@ func init() {
 			info[0] = byte(c.Option.ID + 1) // mode
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" CONNSECMARK ")
+			switch info[0] {
+			case 1:
+				w.WriteString("save")
+			case 2:
+				w.WriteString("restore")
+			}
+			// iptables aborts on an invalid mode after printing that much.
+		},
 		Save: func(info []byte, w *Writer) {
 			switch info[0] {
 			case 1:

@@ -111,7 +111,8 @@ func init() {
 			t.marshal(info)
 			return nil
 		},
-		Save: ctSave,
+		Print: ctPrint,
+		Save:  ctSave,
 		SaveName: func(info []byte) string {
 			if alias, _ := ctAlias(info); alias {
 				return "NOTRACK"
@@ -174,21 +175,45 @@ func (t *ctInfo) parse(c *OptionCall) error {
 	return nil
 }
 
+// ctPrint writes what -L shows (ct_print_v1): " CT helper ftp zone 1", or
+// " NOTRACK" for the alias.
+func ctPrint(info []byte, w *Writer) {
+	var t ctInfo
+	t.unmarshal(info)
+	if t.flags&ctFlagNotrackAlias != 0 {
+		w.WriteString(" NOTRACK")
+		return
+	}
+	w.WriteString(" CT")
+	ctWrite(&t, w, "")
+}
+
 func ctSave(info []byte, w *Writer) {
 	var t ctInfo
 	t.unmarshal(info)
-	flags := t.flags
-	if flags&ctFlagNotrackAlias != 0 {
+	if t.flags&ctFlagNotrackAlias != 0 {
 		return
 	}
+	ctWrite(&t, w, "--")
+}
+
+// ctWrite is what -L and -S share, their words differing only by prefix.
+func ctWrite(t *ctInfo, w *Writer, prefix string) {
+	opt := func(name string, values ...string) {
+		w.WriteString(" " + prefix + name)
+		for _, v := range values {
+			w.WriteString(" " + v)
+		}
+	}
+	flags := t.flags
 	if flags&ctFlagNotrack != 0 {
-		w.Opt(false, "notrack")
+		opt("notrack")
 	}
 	if h := cString(t.helper[:]); h != "" {
-		w.Opt(false, "helper", h)
+		opt("helper", h)
 	}
 	if to := cString(t.timeout[:]); to != "" {
-		w.Opt(false, "timeout", to)
+		opt("timeout", to)
 	}
 	events := func(name string, tbl []struct {
 		name string
@@ -203,7 +228,7 @@ func ctSave(info []byte, w *Writer) {
 				names = append(names, e.name)
 			}
 		}
-		w.Opt(false, name, strings.Join(names, ","))
+		opt(name, strings.Join(names, ","))
 	}
 	events("ctevents", ctEvents, t.ctEvents)
 	events("expevents", ctExpEvents, t.expEvents)
@@ -216,9 +241,9 @@ func ctSave(info []byte, w *Writer) {
 			name = "zone-reply"
 		}
 		if flags&ctFlagZoneMark != 0 {
-			w.Opt(false, name, "mark")
+			opt(name, "mark")
 		} else {
-			w.Opt(false, name, strconv.Itoa(int(t.zone)))
+			opt(name, strconv.Itoa(int(t.zone)))
 		}
 	}
 }

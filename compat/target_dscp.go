@@ -25,6 +25,9 @@ func init() {
 			info[0] = v
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			w.WriteString(" DSCP set " + hexPad(info[0], 2))
+		},
 		Save: func(info []byte, w *Writer) {
 			w.Opt(false, "set-dscp", hexPad(info[0], 2))
 		},

@@ -110,6 +110,11 @@ func init() {
 				return nil
 			},
 			Final: hmarkFinal,
+			Print: func(info []byte, w *Writer) {
+				var h hmarkInfo
+				h.unmarshal(info)
+				h.print(w, fam)
+			},
 			Save: func(info []byte, w *Writer) {
 				var h hmarkInfo
 				h.unmarshal(info)
@@ -234,6 +239,61 @@ func hmarkFinal(info []byte, ctx *ParseContext) error {
 		return badSpec("--hmark-spi", "HMARK: --hmark-spi cannot be used with --hmark-sport or --hmark-dport (refused by the kernel)")
 	}
 	return nil
+}
+
+// print writes what -L shows: " HMARK mod 10 + 0x1 src-prefix 24 ...",
+// each piece followed by a space, as iptables prints it.
+func (h *hmarkInfo) print(w *Writer, fam Family) {
+	has := func(f int) bool { return h.flags&(1<<f) != 0 }
+	l := fam.addrLen()
+	w.WriteString(" HMARK ")
+	if has(hmarkModulus) {
+		w.WriteString("mod " + utoa(h.hmodulus) + " ")
+	}
+	if has(hmarkOffset) {
+		w.WriteString("+ " + hex0x(h.hoffset) + " ")
+	}
+	if has(hmarkCT) {
+		w.WriteString("ct, ")
+	}
+	prefix := func(mask []byte) string {
+		if fam == IPv4 {
+			// xtables_ipmask_to_cidr as %u: -1 wraps.
+			return utoa(uint32(maskPrefixLen(fam, mask)))
+		}
+		// xtables_ip6mask_to_numeric without its '/': "" for /128.
+		return strings.TrimPrefix(maskSuffix(fam, mask), "/")
+	}
+	if has(hmarkSaddrMask) {
+		w.WriteString("src-prefix " + prefix(h.srcMask[:l]) + " ")
+	}
+	if has(hmarkDaddrMask) {
+		w.WriteString("dst-prefix " + prefix(h.dstMask[:l]) + " ")
+	}
+	if has(hmarkSportMask) {
+		w.WriteString("sport-mask " + hex0x(h.portMask>>16) + " ")
+	}
+	if has(hmarkDportMask) {
+		w.WriteString("dport-mask " + hex0x(h.portMask&0xffff) + " ")
+	}
+	if has(hmarkSPIMask) {
+		w.WriteString("spi-mask " + hex0x(h.portMask) + " ")
+	}
+	if has(hmarkSport) {
+		w.WriteString("sport " + hex0x(h.portSet>>16) + " ")
+	}
+	if has(hmarkDport) {
+		w.WriteString("dport " + hex0x(h.portSet&0xffff) + " ")
+	}
+	if has(hmarkSPI) {
+		w.WriteString("spi " + hex0x(h.portSet) + " ")
+	}
+	if has(hmarkProtoMask) {
+		w.WriteString("proto-mask " + hex0x(h.protoMask) + " ")
+	}
+	if has(hmarkRnd) {
+		w.WriteString("rnd " + hex0x(h.hashrnd) + " ")
+	}
 }
 
 func (h *hmarkInfo) save(w *Writer, fam Family) {

@@ -73,6 +73,14 @@ func init() {
 			}
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var t idletimerInfo
+			t.unmarshal(info)
+			w.WriteString(" timeout:" + utoa(t.timeout) + " label:" + cString(t.label[:]))
+			if t.timerType == 1 {
+				w.WriteString(" alarm")
+			}
+		},
 		Save: func(info []byte, w *Writer) {
 			var t idletimerInfo
 			t.unmarshal(info)

@@ -13,6 +13,7 @@ func init() {
 			t := ctInfo{flags: ctFlagNotrack | ctFlagNotrackAlias}
 			t.marshal(info)
 		},
+		Print:  ctPrint,
 		Save:   func([]byte, *Writer) {},
 		Claims: ctClaims(true),
 		Tables: []string{"raw"},

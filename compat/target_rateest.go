@@ -99,28 +99,21 @@ func init() {
 			r.marshal(info)
 			return nil
 		},
-		Save: func(info []byte, w *Writer) {
-			var r rateestInfo
-			r.unmarshal(info)
-			interval, ewma := r.times()
-			w.Opt(false, "rateest-name", cString(r.name[:]))
-			w.Opt(false, "rateest-interval", rateestFormat(interval))
-			w.Opt(false, "rateest-ewmalog", rateestFormat(ewma))
-		},
-		Print: func(info []byte, w *Writer) {
-			var r rateestInfo
-			r.unmarshal(info)
-			interval, ewma := r.times()
-			w.WriteString(" name " + cString(r.name[:]) + " interval " + rateestFormat(interval) + " ewmalog " + rateestFormat(ewma))
-		},
+		Print: func(info []byte, w *Writer) { rateestWrite(info, w, "") },
+		Save:  func(info []byte, w *Writer) { rateestWrite(info, w, "--rateest-") },
 	})
 }
 
-// times are the interval and averaging constant, in microseconds, that
-// the exponents stand for.
-func (r *rateestInfo) times() (interval, ewma uint32) {
-	interval = uint32(int32(uint32(rateestUnitsPerSec)<<(uint(r.interval+2)&31)) / 4)
-	return interval, interval * uint32(int32(1)<<(uint(r.ewmaLog)&31))
+// rateestWrite prints the estimator as -L (prefix "") and -S (prefix
+// "--rateest-") do.
+func rateestWrite(info []byte, w *Writer, prefix string) {
+	var r rateestInfo
+	r.unmarshal(info)
+	interval := uint32(int32(uint32(rateestUnitsPerSec)<<(uint(r.interval+2)&31)) / 4)
+	ewma := interval * uint32(int32(1)<<(uint(r.ewmaLog)&31))
+	w.WriteString(" " + prefix + "name " + cString(r.name[:]))
+	w.WriteString(" " + prefix + "interval " + rateestFormat(interval))
+	w.WriteString(" " + prefix + "ewmalog " + rateestFormat(ewma))
 }
 
 // rateestTime parses a time as iptables' RATEEST_get_time does (strtod,

@@ -50,6 +50,13 @@ func init() {
 				}
 				return nil
 			},
+			Print: func(info []byte, w *Writer) {
+				if mss := hostOrder.Uint16(info); mss == tcpmssClamp {
+					w.WriteString(" TCPMSS clamp to PMTU")
+				} else {
+					w.WriteString(" TCPMSS set " + utoa(mss))
+				}
+			},
 			Save: func(info []byte, w *Writer) {
 				if mss := hostOrder.Uint16(info); mss == tcpmssClamp {
 					w.Opt(false, "clamp-mss-to-pmtu")

@@ -33,6 +33,20 @@ func registerTTL(name, prefix string, fam Family) {
 			t.marshal(info)
 			return nil
 		},
+		Print: func(info []byte, w *Writer) {
+			var t ttlInfo
+			t.unmarshal(info)
+			w.WriteString(" " + name + " ")
+			switch t.mode {
+			case ttlModeSet:
+				w.WriteString("set to")
+			case ttlModeDec:
+				w.WriteString("decrement by")
+			case ttlModeInc:
+				w.WriteString("increment by")
+			}
+			w.WriteString(" " + utoa(t.ttl))
+		},
 		Save: func(info []byte, w *Writer) {
 			var t ttlInfo
 			t.unmarshal(info)

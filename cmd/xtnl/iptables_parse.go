@@ -187,7 +187,7 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 			name, _, _ := strings.Cut(args[g.optind][2:], "=")
 			o, ok := lookupLong(iptablesLongs, name)
 			exact := slices.ContainsFunc(iptablesLongs, func(l longOpt) bool { return l.name == name })
-			if !ok || ruleOption(o.val) && !exact {
+			if !ok || ruleOption(o.val) && !exact || !exact && loadedOption(fam, c.rulespec, name) {
 				if invert {
 					c.rulespec = append(c.rulespec, "!")
 					invert = false
@@ -407,6 +407,13 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 				c.rulespec = append(c.rulespec, g.optarg)
 				break
 			}
+			// The second word of the options that take two (tcp's
+			// --tcp-flags MASK COMP, sctp's --chunk-types MATCH LIST),
+			// read by the extension from the command line as it goes.
+			if n := len(c.rulespec); n > 1 && twoWordOption(c.rulespec[n-2]) && !strings.HasPrefix(c.rulespec[n-1], "-") {
+				c.rulespec = append(c.rulespec, g.optarg)
+				break
+			}
 			return nil, &exitError{status: 2, plain: true, msg: "Bad argument `" + g.optarg + "'", tryHelp: true}
 		case optMissing:
 			err = paramProblem("option \"%s\" requires an argument", args[g.optind-1])
@@ -463,6 +470,31 @@ func parseIptables(args []string, fam compat.Family) (*command, error) {
 		}
 	}
 	return c, nil
+}
+
+// loadedOption reports whether name is exactly an option of a match or
+// target the rule loaded so far (-m NAME, -j NAME).
+func loadedOption(fam compat.Family, rulespec []string, name string) bool {
+	for i := 0; i+1 < len(rulespec); i++ {
+		switch rulespec[i] {
+		case "-m", "-j", "-g":
+			if compat.ExtensionHasOption(fam, rulespec[i+1], rulespec[i] != "-m", name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// twoWordOption reports whether opt, as typed (getopt_long takes
+// unambiguous abbreviations), is an extension option of two words.
+func twoWordOption(opt string) bool {
+	for _, o := range []struct{ name, shortest string }{{"--tcp-flags", "--tcp-f"}, {"--chunk-types", "--ch"}} {
+		if len(opt) >= len(o.shortest) && strings.HasPrefix(o.name, opt) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendRule adds an option of the rule for compat, "!" first when

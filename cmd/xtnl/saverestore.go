@@ -202,16 +202,21 @@ func runRestore(prog string, fam compat.Family, netns string, args []string, std
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return 1
 	}
-	if verbose {
-		// iptables-restore -v echoes the comments it reads.
+	if table != "" {
+		text = onlyTable(text, table)
+	}
+	if verbose && test {
+		// iptables-restore -v echoes the comments it reads; it flushes
+		// nothing with --test, so says nothing else.
 		for _, l := range strings.SplitAfter(string(text), "\n") {
 			if strings.HasPrefix(l, "#") {
 				io.WriteString(stdout, l)
 			}
 		}
 	}
-	if table != "" {
-		text = onlyTable(text, table)
+	if verbose && !test {
+		// The comments as read, and what each table's flush does.
+		opts = append(opts, compat.RestoreVerbose(stdout))
 	}
 	if test {
 		// --test parses and checks without committing: restore into a
@@ -239,6 +244,9 @@ func restoreReport(stderr io.Writer, prog string, err error) int {
 		} else if rest, ok := strings.CutPrefix(msg, "iptables"); ok {
 			msg = prog + rest
 		}
+		// A message that names the program after the version too
+		// ("...: iptables-restore: line 1 table name 'x' invalid").
+		msg = strings.Replace(msg, "(nf_tables): iptables-restore: ", "(nf_tables): "+prog+": ", 1)
 		fmt.Fprintln(stderr, msg)
 		if e.ExitStatus() == 2 {
 			fmt.Fprintf(stderr, "Try `%s -h' or '%s --help' for more information.\n", prog, prog)
@@ -262,7 +270,8 @@ func onlyTable(text []byte, table string) []byte {
 			name := strings.Fields(l[1:] + " ")
 			keep = len(name) == 0 || name[0] == table || !isTable(name[0])
 		}
-		if keep {
+		if keep || strings.HasPrefix(l, "#") {
+			// Comments are read (and echoed by -v) whatever their table.
 			out.WriteString(l)
 		}
 		out.WriteByte('\n')
