@@ -324,7 +324,7 @@ func runOnce(self string, j job, size int, p *peer, inspect func(ns *netnstest.N
 		}
 	}
 	if j.kpPreload {
-		if err := preloadKP(ns, size); err != nil {
+		if err := preloadKP(self, ns, size); err != nil {
 			return nil, 0, fmt.Errorf("preload kube-proxy's %d services: %w", size, err)
 		}
 	}
@@ -353,19 +353,16 @@ func runOnce(self string, j job, size int, p *peer, inspect func(ns *netnstest.N
 	return res, maxrss, nil
 }
 
-// preloadKP loads kube-proxy's full sync of size services into ns.
-func preloadKP(ns *netnstest.NS, size int) error {
-	f, err := os.Open("/run/netns/" + ns.Name)
-	if err != nil {
-		return err
+// preloadKP loads kube-proxy's full sync of size services into ns, in a
+// process of its own (the bench's own memory stays small: every child's
+// peak RSS as wait4 reports it starts from it, see childMain).
+func preloadKP(self string, ns *netnstest.NS, size int) error {
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, self,
+		"-child", workKPPreload, "-peer", floorPeer.name, "-size", strconv.Itoa(size))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%w: %s", err, bytes.TrimSpace(out))
 	}
-	defer f.Close()
-	c, err := dialRawIn(int(f.Fd()))
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	return kpPreload(c, size)
+	return nil
 }
 
 func median(xs []float64) float64 {
