@@ -324,7 +324,7 @@ func printKPNotes(w io.Writer, skips []string) {
 		"nft -f and knftables are not run: the ruleset is iptables' own (xt matches and targets: statistic, addrtype, comment, mark, MARK, MASQUERADE, DNAT), which neither writes; go-iptables has no restore, save or table listing.")
 	for _, s := range skips {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "- : "+s)
+		fmt.Fprintln(w, "\"-\": "+s)
 	}
 }
 
