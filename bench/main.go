@@ -231,8 +231,8 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 
 	began := time.Now()
 	// rss: peak RSS as wait4 tells it (the child and what it ran);
-	// childRSS: the child's own report (rssSelf, rssChildren), by row and
-	// "peer/key".
+	// childRSS: the child's own report (rssSelf, rssChildren, and the
+	// floor's kpDumpWhole, kpDumpChains), by row and "peer/key".
 	got, rss, childRSS := samples{}, samples{}, samples{}
 	skipped := map[string]map[string]bool{}
 	var notes []string
@@ -262,7 +262,7 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 						return err
 					}
 					for v, secs := range res {
-						if strings.HasPrefix(v, "rss.") {
+						if strings.HasPrefix(v, "rss.") || strings.HasPrefix(v, "dump.") {
 							childRSS.add(row, p.name+"/"+v, secs)
 							continue
 						}
@@ -293,6 +293,7 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 			printFootnote(os.Stdout, n, took)
 		}
 		printKPNotes(os.Stdout, notes)
+		printKPDumps(os.Stdout, kpRows, childRSS)
 		printKPRSS(os.Stdout, jobs, cols, childRSS)
 	}
 	fmt.Fprintf(os.Stdout, "\nMachine: %s.\n", machine())

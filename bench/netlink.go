@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -406,4 +407,47 @@ func (c *rawConn) chainExists(table, chain string) (bool, error) {
 		return false, nil
 	})
 	return found, err
+}
+
+// chainNames dumps the chains of an ip table and returns their names (the
+// one attribute decoded).
+func (c *rawConn) chainNames(table string) ([]string, error) {
+	c.seq++
+	seq := c.seq
+	var e enc
+	s := e.begin(nftType(unix.NFT_MSG_GETCHAIN), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, unix.NFPROTO_IPV4, 0)
+	e.str(unix.NFTA_CHAIN_TABLE, table)
+	e.end(s)
+	if err := c.send(e.b); err != nil {
+		return nil, err
+	}
+	var names []string
+	err := c.recv(func(typ, _ uint16, s uint32, data []byte) (bool, error) {
+		if s != seq {
+			return false, nil
+		}
+		switch typ {
+		case unix.NLMSG_DONE:
+			return true, nil
+		case unix.NLMSG_ERROR:
+			errno, _, err := errnoOf(data)
+			if err == nil && errno != 0 {
+				err = fmt.Errorf("netlink dump chains of %s: %w", table, errno)
+			}
+			return true, err
+		case nftType(unix.NFT_MSG_NEWCHAIN):
+			for a := data[nfnlHdrLen:]; len(a) >= 4; {
+				l := int(binary.NativeEndian.Uint16(a))
+				if l < 4 || l > len(a) {
+					return true, errors.New("netlink: truncated attribute")
+				}
+				if binary.NativeEndian.Uint16(a[2:])&^unix.NLA_F_NESTED == unix.NFTA_CHAIN_NAME {
+					names = append(names, string(bytes.TrimRight(a[4:l], "\x00")))
+				}
+				a = a[min((l+3)&^3, len(a)):]
+			}
+		}
+		return false, nil
+	})
+	return names, err
 }
