@@ -2,12 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Every measured run happens in a child process started as
@@ -26,6 +31,13 @@ const (
 	workConcurrent = "concurrent" // 100 goroutines append 1 rule each into BENCH (size rules)
 )
 
+// A child's report carries, beside its measurements, its peak RSS and its
+// children's (getrusage RUSAGE_SELF and RUSAGE_CHILDREN, KiB).
+const (
+	rssSelf     = "rss.self"
+	rssChildren = "rss.children"
+)
+
 // Variants of one run's measurements.
 const (
 	varFirst     = "first"     // the first call on a fresh client
@@ -42,10 +54,22 @@ type workFunc func(size int) (map[string]time.Duration, error)
 type peer struct {
 	name string
 	work map[string]workFunc
+	// maxSize, when it names a workload, is the largest size the peer
+	// runs it at: past it the run would take too long, and the table
+	// shows "-" and skipNote (a format taking the time it took).
+	maxSize  map[string]int
+	skipNote string
+}
+
+// skips reports whether the bench leaves the peer out of a workload at
+// size.
+func (p *peer) skips(work string, size int) bool {
+	m, ok := p.maxSize[work]
+	return ok && size > m
 }
 
 // peers is every peer, in the table's column order.
-var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, nftPeer, knftablesPeer, floorPeer}
+var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, iptablesNftPeer, nftPeer, knftablesPeer, floorPeer}
 
 func peerByName(name string) *peer {
 	for _, p := range peers {
@@ -180,9 +204,31 @@ func wantRules(work string, size int) int {
 	return size
 }
 
+// vmHWM is this process's peak RSS in KiB (/proc/self/status).
+func vmHWM() (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}
+
 // childMain runs one measured run and prints its measurements (seconds,
 // by variant) as JSON on standard output.
 func childMain(work, peerName string, size int) error {
+	if work == workKPPreload {
+		c, err := dialRaw()
+		if err != nil {
+			return err
+		}
+		defer c.close()
+		return kpPreload(c, size)
+	}
 	p := peerByName(peerName)
 	if p == nil {
 		return fmt.Errorf("unknown peer %q", peerName)
@@ -201,16 +247,37 @@ func childMain(work, peerName string, size int) error {
 		return err
 	}
 	defer c.close()
-	got, err := c.dumpRules(benchTable, benchChain)
-	if err != nil {
-		return fmt.Errorf("check %s %s %d: %w", peerName, work, size, err)
-	}
-	if want := wantRules(work, size); got != want {
-		return fmt.Errorf("check %s %s %d: chain %s holds %d rules, want %d", peerName, work, size, benchChain, got, want)
+	if isKPWork(work) {
+		if err := kpCheck(c, work, size); err != nil {
+			return fmt.Errorf("check %s %s %d: %w", peerName, work, size, err)
+		}
+	} else {
+		got, err := c.dumpRules(benchTable, benchChain)
+		if err != nil {
+			return fmt.Errorf("check %s %s %d: %w", peerName, work, size, err)
+		}
+		if want := wantRules(work, size); got != want {
+			return fmt.Errorf("check %s %s %d: chain %s holds %d rules, want %d", peerName, work, size, benchChain, got, want)
+		}
 	}
 	secs := map[string]float64{}
 	for v, d := range res {
 		secs[v] = d.Seconds()
+	}
+	// Peak RSS (KiB) of this process and of the largest program it ran
+	// and waited for. Not getrusage(RUSAGE_SELF): Linux starts an exec'd
+	// process's ru_maxrss at the peak of the memory it was exec'd from,
+	// which for a process Go starts (vfork, CLONE_VM) is its parent's
+	// (here `ip netns exec`, started by the bench), so it is at least the
+	// bench's own peak. VmHWM is this image's own.
+	if kib, err := vmHWM(); err == nil {
+		secs[rssSelf] = float64(kib)
+	}
+	// The programs this process ran: likewise at least this process's
+	// peak when it started them (kpRSSNote).
+	var children unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_CHILDREN, &children) == nil {
+		secs[rssChildren] = float64(children.Maxrss)
 	}
 	return json.NewEncoder(os.Stdout).Encode(secs)
 }

@@ -35,20 +35,36 @@ type job struct {
 	work    string
 	sizes   []int
 	preload bool // BENCH is filled with size rules (by iptables-nft-restore) before the run
+	// kpPreload: table nat holds kube-proxy's full sync of size services
+	// (kpPreload, the floor's batch) before the run.
+	kpPreload bool
 }
 
 func plan(quick bool) []job {
 	loads := []int{1_000, 10_000, 100_000}
+	kp := []int{1_000, 10_000}
 	if quick {
 		loads = []int{1_000, 10_000}
+		kp = []int{1_000}
 	}
 	return []job{
-		{workAppend, []int{100, 1_000, 10_000}, true},
-		{workExists, []int{10_000}, true},
-		{workList, []int{10_000}, true},
-		{workLoad, loads, false},
-		{workConcurrent, []int{10_000}, true},
+		{work: workAppend, sizes: []int{100, 1_000, 10_000}, preload: true},
+		{work: workExists, sizes: []int{10_000}, preload: true},
+		{work: workList, sizes: []int{10_000}, preload: true},
+		{work: workLoad, sizes: loads},
+		{work: workConcurrent, sizes: []int{10_000}, preload: true},
+		{work: workKPFull, sizes: kp},
+		{work: workKPResync, sizes: kp, kpPreload: true},
+		{work: workKPSave, sizes: kp, kpPreload: true},
+		{work: workKPList, sizes: kp, kpPreload: true},
+		{work: workKPExists, sizes: kp, kpPreload: true},
 	}
+}
+
+// selected reports whether -only picks a workload ("kubeproxy" picks
+// every kube-proxy one).
+func selected(only []string, work string) bool {
+	return len(only) == 0 || slices.Contains(only, work) || isKPWork(work) && slices.Contains(only, "kubeproxy")
 }
 
 // variants lists a workload's measurements in the order of the table.
@@ -93,6 +109,16 @@ func rowTitle(work, variant string, size int) string {
 		return "load " + n + " rules atomically"
 	case workConcurrent:
 		return fmt.Sprintf("%d goroutines append 1 rule each, chain of %s (until all return)", concurrentN, n)
+	case workKPFull:
+		return "kube-proxy full sync, " + n + " services"
+	case workKPResync:
+		return "kube-proxy partial re-sync (1% of services), " + n + " services"
+	case workKPSave:
+		return "kube-proxy Save of nat, " + n + " services"
+	case workKPList:
+		return "kube-proxy ListTable of nat (-nvL), " + n + " services"
+	case workKPExists:
+		return "kube-proxy Exists after own Append, " + n + " services"
 	}
 	return work + " " + variant + " " + n
 }
@@ -104,11 +130,20 @@ func main() {
 		size    = flag.Int("size", 0, "internal: the size of -child")
 		n       = flag.Int("n", 5, "runs per cell (the table shows medians)")
 		quick   = flag.Bool("quick", false, "short run for CI: 1 run per cell unless -n is given, no 100k load")
-		only    = flag.String("only", "", "comma-separated workloads to run (append,exists,list,load,concurrent); all by default")
+		only    = flag.String("only", "", "comma-separated workloads to run (append,exists,list,load,concurrent, kp-full,kp-resync,kp-save,kp-list,kp-exists or kubeproxy for all five); all by default")
 		peerSel = flag.String("peers", "", "comma-separated peers to run; all by default")
 		verbose = flag.Bool("v", false, "print every run's measurements on standard error")
+		kpText  = flag.String("print-kubeproxy", "", "print the kube-proxy workloads' restore input of -size services (full or resync) and exit")
 	)
 	flag.Parse()
+	if *kpText != "" {
+		if *kpText != "full" && *kpText != "resync" || *size < 1 {
+			fmt.Fprintln(os.Stderr, "bench: -print-kubeproxy full|resync -size N")
+			os.Exit(2)
+		}
+		os.Stdout.Write(kpBuild(*size, *kpText == "full").text())
+		return
+	}
 	if *child != "" {
 		if err := childMain(*child, *peerArg, *size); err != nil {
 			fmt.Fprintln(os.Stderr, "bench child:", err)
@@ -168,7 +203,7 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 	}
 	var jobs []job
 	for _, j := range plan(quick) {
-		if len(only) == 0 || slices.Contains(only, j.work) {
+		if selected(only, j.work) {
 			jobs = append(jobs, j)
 		}
 	}
@@ -181,17 +216,26 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 			cols = append(cols, p)
 		}
 	}
-	var rows []string
+	var rows, kpRows []string
 	for _, j := range jobs {
 		for _, size := range j.sizes {
 			for _, v := range variants(j.work) {
-				rows = append(rows, rowTitle(j.work, v, size))
+				if isKPWork(j.work) {
+					kpRows = append(kpRows, rowTitle(j.work, v, size))
+				} else {
+					rows = append(rows, rowTitle(j.work, v, size))
+				}
 			}
 		}
 	}
 
 	began := time.Now()
-	got, rss := samples{}, samples{}
+	// rss: peak RSS as wait4 tells it (the child and what it ran);
+	// childRSS: the child's own report (rssSelf, rssChildren, and the
+	// floor's kpDumpWhole, kpDumpChains), by row and "peer/key".
+	got, rss, childRSS := samples{}, samples{}, samples{}
+	skipped := map[string]map[string]bool{}
+	var notes []string
 	for rep := range n {
 		for _, j := range jobs {
 			for _, size := range j.sizes {
@@ -202,14 +246,29 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 					if p.work[j.work] == nil {
 						continue
 					}
+					row := rowTitle(j.work, variants(j.work)[0], size)
+					if p.skips(j.work, size) {
+						if skipped[row] == nil {
+							skipped[row] = map[string]bool{}
+						}
+						if !skipped[row][p.name] && !slices.Contains(notes, p.skipNote) {
+							notes = append(notes, p.skipNote)
+						}
+						skipped[row][p.name] = true
+						continue
+					}
 					res, maxrss, err := runOnce(self, j, size, p, nil)
 					if err != nil {
 						return err
 					}
 					for v, secs := range res {
+						if strings.HasPrefix(v, "rss.") || strings.HasPrefix(v, "dump.") {
+							childRSS.add(row, p.name+"/"+v, secs)
+							continue
+						}
 						got.add(rowTitle(j.work, v, size), p.name, secs)
 					}
-					rss.add(rowTitle(j.work, variants(j.work)[0], size), p.name, float64(maxrss))
+					rss.add(row, p.name, float64(maxrss))
 					if verbose {
 						fmt.Fprintf(os.Stderr, "run %d/%d %s %d %s: %v, peak RSS %d KiB\n", rep+1, n, j.work, size, p.name, res, maxrss)
 					}
@@ -218,8 +277,25 @@ func run(n int, quick bool, only, peerNames []string, verbose bool) error {
 		}
 		fmt.Fprintf(os.Stderr, "bench: repetition %d/%d done after %s\n", rep+1, n, time.Since(began).Round(time.Second))
 	}
-	printTable(os.Stdout, rows, cols, got, n, time.Since(began))
-	printTargets(os.Stdout, got, rss)
+	took := time.Since(began)
+	if len(rows) > 0 {
+		printTable(os.Stdout, rows, cols, got, nil)
+		printFootnote(os.Stdout, n, took)
+		printTargets(os.Stdout, got, rss)
+	}
+	if len(kpRows) > 0 {
+		if len(rows) > 0 {
+			fmt.Fprintln(os.Stdout, "\nkube-proxy's table nat (S services, 3 endpoints each):")
+			fmt.Fprintln(os.Stdout)
+		}
+		printTable(os.Stdout, kpRows, cols, got, skipped)
+		if len(rows) == 0 {
+			printFootnote(os.Stdout, n, took)
+		}
+		printKPNotes(os.Stdout, notes)
+		printKPDumps(os.Stdout, kpRows, childRSS)
+		printKPRSS(os.Stdout, jobs, cols, childRSS)
+	}
 	fmt.Fprintf(os.Stdout, "\nMachine: %s.\n", machine())
 	return nil
 }
@@ -248,6 +324,11 @@ func runOnce(self string, j job, size int, p *peer, inspect func(ns *netnstest.N
 			return nil, 0, fmt.Errorf("preload %d rules: %w", size, err)
 		}
 	}
+	if j.kpPreload {
+		if err := preloadKP(self, ns, size); err != nil {
+			return nil, 0, fmt.Errorf("preload kube-proxy's %d services: %w", size, err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns.Name, self,
@@ -271,6 +352,18 @@ func runOnce(self string, j job, size int, p *peer, inspect func(ns *netnstest.N
 		}
 	}
 	return res, maxrss, nil
+}
+
+// preloadKP loads kube-proxy's full sync of size services into ns, in a
+// process of its own (the bench's own memory stays small: every child's
+// peak RSS as wait4 reports it starts from it, see childMain).
+func preloadKP(self string, ns *netnstest.NS, size int) error {
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, self,
+		"-child", workKPPreload, "-peer", floorPeer.name, "-size", strconv.Itoa(size))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
 }
 
 func median(xs []float64) float64 {
@@ -310,9 +403,19 @@ func fmtRatio(r float64) string {
 }
 
 // printTable writes the medians, each peer's ratio to the floor of its
-// row, and xtnl's speed-up over every other peer (peer time / xtnl time),
-// then the machine.
-func printTable(w io.Writer, rows []string, cols []*peer, got samples, n int, took time.Duration) {
+// row, and xtnl's speed-up over every other peer (peer time / xtnl time).
+// A peer with nothing in any of the rows has no column; one skipped at a
+// row's size (skipped: row → peer) shows "-".
+func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped map[string]map[string]bool) {
+	var cols []*peer
+	for _, p := range all {
+		for _, row := range rows {
+			if len(got[row][p.name]) > 0 || skipped[row][p.name] {
+				cols = append(cols, p)
+				break
+			}
+		}
+	}
 	fmt.Fprint(w, "| work |")
 	for _, p := range cols {
 		fmt.Fprintf(w, " %s |", p.name)
@@ -333,6 +436,8 @@ func printTable(w io.Writer, rows []string, cols []*peer, got samples, n int, to
 		for _, p := range cols {
 			m, ok := med[p.name]
 			switch {
+			case !ok && skipped[row][p.name]:
+				fmt.Fprint(w, " - |")
 			case !ok:
 				fmt.Fprint(w, " |")
 			case hasFloor && p != floorPeer:
@@ -351,6 +456,9 @@ func printTable(w io.Writer, rows []string, cols []*peer, got samples, n int, to
 		}
 		fmt.Fprintf(w, " %s |\n", strings.Join(vs, ", "))
 	}
+}
+
+func printFootnote(w io.Writer, n int, took time.Duration) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row; \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
 		n, took.Round(time.Second))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -29,6 +30,7 @@ const (
 	nftaRuleCompatF    = 2 // NFTA_RULE_COMPAT_FLAGS
 	nftRuleCompatFInv  = 1 << 1
 	nfAccept           = 1       // NF_ACCEPT, the built-in chains' policy
+	nlmFNonRec         = 0x100   // NLM_F_NONREC: delete a chain only if empty
 	recvBufLen         = 1 << 20 // a dump is read 1 MiB at a time
 	dumpRcvBuf         = 16 << 20
 )
@@ -152,15 +154,17 @@ func (c *rawConn) sendAndWait(b []byte, endSeq uint32) error {
 	})
 }
 
-// dumpRules dumps the rules of one ip chain without decoding them and
-// returns how many there are.
+// dumpRules dumps the rules of one ip chain (of the whole table when
+// chain is "") without decoding them and returns how many there are.
 func (c *rawConn) dumpRules(table, chain string) (int, error) {
 	c.seq++
 	seq := c.seq
 	var e enc
 	s := e.begin(nftType(unix.NFT_MSG_GETRULE), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, unix.NFPROTO_IPV4, 0)
 	e.str(unix.NFTA_RULE_TABLE, table)
-	e.str(unix.NFTA_RULE_CHAIN, chain)
+	if chain != "" {
+		e.str(unix.NFTA_RULE_CHAIN, chain)
+	}
 	e.end(s)
 	if err := c.send(e.b); err != nil {
 		return 0, err
@@ -225,6 +229,12 @@ func (e *enc) u32(typ uint16, v uint32) {
 	e.b = binary.BigEndian.AppendUint32(e.b, v)
 }
 
+func (e *enc) u64(typ uint16, v uint64) {
+	e.b = binary.NativeEndian.AppendUint16(e.b, 12)
+	e.b = binary.NativeEndian.AppendUint16(e.b, typ)
+	e.b = binary.BigEndian.AppendUint64(e.b, v)
+}
+
 func (e *enc) nest(typ uint16) int {
 	start := len(e.b)
 	e.b = binary.NativeEndian.AppendUint16(e.b, 0) // length, patched by endNest
@@ -273,17 +283,47 @@ func (b *batch) addTable(name string) {
 // addChain adds a regular chain, or a filter base chain on hook with
 // policy accept, as iptables-nft creates the built-in chains.
 func (b *batch) addChain(table, name string, hook int) {
+	b.addBaseChain(table, name, "filter", hook, 0)
+}
+
+// addBaseChain adds a regular chain (hook < 0), or a base chain of type
+// typ on hook at priority prio with policy accept and zeroed counters, as
+// iptables-nft-restore creates a built-in chain it is given.
+func (b *batch) addBaseChain(table, name, typ string, hook int, prio int32) {
 	s := b.msg(unix.NFT_MSG_NEWCHAIN, unix.NLM_F_CREATE)
 	b.str(unix.NFTA_CHAIN_TABLE, table)
 	b.str(unix.NFTA_CHAIN_NAME, name)
 	if hook >= 0 {
 		h := b.nest(unix.NFTA_CHAIN_HOOK)
 		b.u32(unix.NFTA_HOOK_HOOKNUM, uint32(hook))
-		b.u32(unix.NFTA_HOOK_PRIORITY, 0)
+		b.u32(unix.NFTA_HOOK_PRIORITY, uint32(prio))
 		b.endNest(h)
 		b.u32(unix.NFTA_CHAIN_POLICY, nfAccept)
-		b.str(unix.NFTA_CHAIN_TYPE, "filter")
+		b.str(unix.NFTA_CHAIN_TYPE, typ)
+		if typ != "filter" {
+			n := b.nest(unix.NFTA_CHAIN_COUNTERS)
+			b.u64(unix.NFTA_COUNTER_BYTES, 0)
+			b.u64(unix.NFTA_COUNTER_PACKETS, 0)
+			b.endNest(n)
+		}
 	}
+	b.end(s)
+}
+
+// flushChain deletes every rule of a chain (what declaring an existing
+// chain in a --noflush restore does).
+func (b *batch) flushChain(table, name string) {
+	s := b.msg(unix.NFT_MSG_DELRULE, 0)
+	b.str(unix.NFTA_RULE_TABLE, table)
+	b.str(unix.NFTA_RULE_CHAIN, name)
+	b.end(s)
+}
+
+// delChain deletes an empty, unreferenced chain (-X).
+func (b *batch) delChain(table, name string) {
+	s := b.msg(unix.NFT_MSG_DELCHAIN, nlmFNonRec)
+	b.str(unix.NFTA_CHAIN_TABLE, table)
+	b.str(unix.NFTA_CHAIN_NAME, name)
 	b.end(s)
 }
 
@@ -291,21 +331,30 @@ func (b *batch) addChain(table, name string, hook int) {
 // rulespec parsed by compat.Parse, turned into expressions by Spec.Rule,
 // framed as tx.go frames an append.
 func (b *batch) appendRule(table, chain string, i int) error {
-	specs, err := compat.Parse(compat.IPv4, table, chain, ruleArgs(i))
+	if err := b.appendArgs(table, chain, ruleArgs(i)); err != nil {
+		return fmt.Errorf("rule %d: %w", i, err)
+	}
+	return nil
+}
+
+// appendArgs encodes the rule of an iptables rulespec (what follows
+// "-A CHAIN") exactly as xtnl's compat writes it.
+func (b *batch) appendArgs(table, chain string, args []string) error {
+	specs, err := compat.Parse(compat.IPv4, table, chain, args)
 	if err != nil {
-		return fmt.Errorf("parse rule %d: %w", i, err)
+		return fmt.Errorf("parse %q: %w", args, err)
 	}
 	for _, sp := range specs {
 		r, err := sp.Rule()
 		if err != nil {
-			return fmt.Errorf("rule %d: %w", i, err)
+			return fmt.Errorf("%q: %w", args, err)
 		}
 		s := b.msg(unix.NFT_MSG_NEWRULE, unix.NLM_F_CREATE|unix.NLM_F_APPEND)
 		b.str(unix.NFTA_RULE_TABLE, r.Table)
 		b.str(unix.NFTA_RULE_CHAIN, r.Chain)
 		n := b.nest(unix.NFTA_RULE_EXPRESSIONS)
 		if b.b, err = expr.AppendList(b.b, byte(r.Family), r.Exprs); err != nil {
-			return fmt.Errorf("encode rule %d: %w", i, err)
+			return fmt.Errorf("encode %q: %w", args, err)
 		}
 		b.endNest(n)
 		if r.Compat != nil {
@@ -321,4 +370,84 @@ func (b *batch) appendRule(table, chain string, i int) error {
 		b.end(s)
 	}
 	return nil
+}
+
+// chainExists asks the kernel for one chain of an ip table.
+func (c *rawConn) chainExists(table, chain string) (bool, error) {
+	c.seq++
+	seq := c.seq
+	var e enc
+	s := e.begin(nftType(unix.NFT_MSG_GETCHAIN), unix.NLM_F_REQUEST|unix.NLM_F_ACK, seq, unix.NFPROTO_IPV4, 0)
+	e.str(unix.NFTA_CHAIN_TABLE, table)
+	e.str(unix.NFTA_CHAIN_NAME, chain)
+	e.end(s)
+	if err := c.send(e.b); err != nil {
+		return false, err
+	}
+	found := false
+	err := c.recv(func(typ, _ uint16, s uint32, data []byte) (bool, error) {
+		if s != seq {
+			return false, nil
+		}
+		switch typ {
+		case nftType(unix.NFT_MSG_NEWCHAIN):
+			found = true
+		case unix.NLMSG_ERROR:
+			errno, _, err := errnoOf(data)
+			switch {
+			case err != nil:
+				return true, err
+			case errno == unix.ENOENT:
+				found = false
+			case errno != 0:
+				return true, fmt.Errorf("netlink get chain %s %s: %w", table, chain, errno)
+			}
+			return true, nil
+		}
+		return false, nil
+	})
+	return found, err
+}
+
+// chainNames dumps the chains of an ip table and returns their names (the
+// one attribute decoded).
+func (c *rawConn) chainNames(table string) ([]string, error) {
+	c.seq++
+	seq := c.seq
+	var e enc
+	s := e.begin(nftType(unix.NFT_MSG_GETCHAIN), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, unix.NFPROTO_IPV4, 0)
+	e.str(unix.NFTA_CHAIN_TABLE, table)
+	e.end(s)
+	if err := c.send(e.b); err != nil {
+		return nil, err
+	}
+	var names []string
+	err := c.recv(func(typ, _ uint16, s uint32, data []byte) (bool, error) {
+		if s != seq {
+			return false, nil
+		}
+		switch typ {
+		case unix.NLMSG_DONE:
+			return true, nil
+		case unix.NLMSG_ERROR:
+			errno, _, err := errnoOf(data)
+			if err == nil && errno != 0 {
+				err = fmt.Errorf("netlink dump chains of %s: %w", table, errno)
+			}
+			return true, err
+		case nftType(unix.NFT_MSG_NEWCHAIN):
+			for a := data[nfnlHdrLen:]; len(a) >= 4; {
+				l := int(binary.NativeEndian.Uint16(a))
+				if l < 4 || l > len(a) {
+					return true, errors.New("netlink: truncated attribute")
+				}
+				if binary.NativeEndian.Uint16(a[2:])&^unix.NLA_F_NESTED == unix.NFTA_CHAIN_NAME {
+					names = append(names, string(bytes.TrimRight(a[4:l], "\x00")))
+				}
+				a = a[min((l+3)&^3, len(a)):]
+			}
+		}
+		return false, nil
+	})
+	return names, err
 }
