@@ -80,7 +80,7 @@ func (ipt *IPTables) ListById(table, chain string, id int) (string, error) {
 	}
 	defer ipt.release(held)
 	if id < 1 {
-		return "", &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(id) + "'", exitStatus: exitParameterProblem}
+		return "", errRuleNumber(id)
 	}
 	lines, err := ipt.List(table, chain)
 	if err != nil {

@@ -23,6 +23,24 @@ func (ipt *IPTables) parse(b *builder, table, chain string, rulespec []string) (
 	return specs, wrapErr(err)
 }
 
+// parseWrite parses rulespec for a write into a builder the caller gives
+// back with putBuilder; op names the write as the kernel's refusal of it
+// would (RULE_APPEND, RULE_INSERT, RULE_REPLACE).
+func (ipt *IPTables) parseWrite(op, table, chain string, rulespec []string) (*builder, []*Spec, error) {
+	b := getBuilder()
+	specs, err := ipt.parse(b, table, chain, rulespec)
+	if err != nil {
+		putBuilder(b)
+		return nil, nil, refusedByKernel(op, chain, err)
+	}
+	return b, specs, nil
+}
+
+// errRuleNumber is iptables' answer for a rule number below 1.
+func errRuleNumber(n int) error {
+	return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(n) + "'", exitStatus: exitParameterProblem}
+}
+
 // checkTableChain refuses a table or chain name before any parsing, as
 // iptables does.
 func checkTableChain(table, chain string) error {
@@ -105,12 +123,11 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 		return err
 	}
 	defer ipt.release(held)
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, err := ipt.parse(b, table, chain, rulespec)
+	b, specs, err := ipt.parseWrite("RULE_APPEND", table, chain, rulespec)
 	if err != nil {
-		return refusedByKernel("RULE_APPEND", chain, err)
+		return err
 	}
+	defer putBuilder(b)
 	// The chain is written only when it must be: the append goes alone,
 	// and only if the kernel lacks its chain (or table) does it go again
 	// with the built-in chain made first, as iptables-nft makes it on
@@ -237,12 +254,11 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 	if pos == 0 {
 		op = "RULE_APPEND"
 	}
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, err := ipt.parse(b, table, chain, rulespec)
+	b, specs, err := ipt.parseWrite(op, table, chain, rulespec)
 	if err != nil {
-		return refusedByKernel(op, chain, err)
+		return err
 	}
+	defer putBuilder(b)
 	wants, err := ipt.canonicalsOf(b, specs, table, chain, rulespec)
 	if err != nil {
 		return err
@@ -271,7 +287,7 @@ func (ipt *IPTables) unique(table, chain string, pos int, rulespec []string) err
 func addAt(tx *xtnl.Tx, b *builder, handles []uint64, pos int, specs []*Spec) error {
 	switch {
 	case pos < 0:
-		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
+		return errRuleNumber(pos)
 	case pos > len(handles)+1:
 		return &Error{msg: "iptables: Index of insertion too big.", exitStatus: exitOtherProblem}
 	}
@@ -300,14 +316,13 @@ func (ipt *IPTables) Insert(table, chain string, pos int, rulespec ...string) er
 		return err
 	}
 	defer ipt.release(held)
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, err := ipt.parse(b, table, chain, rulespec)
+	b, specs, err := ipt.parseWrite("RULE_INSERT", table, chain, rulespec)
 	if err != nil {
-		return refusedByKernel("RULE_INSERT", chain, err)
+		return err
 	}
+	defer putBuilder(b)
 	if pos < 1 {
-		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
+		return errRuleNumber(pos)
 	}
 	err = ipt.updateChain(table, chain, func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)
@@ -326,17 +341,16 @@ func (ipt *IPTables) Replace(table, chain string, pos int, rulespec ...string) e
 		return err
 	}
 	defer ipt.release(held)
-	b := getBuilder()
-	defer putBuilder(b)
-	specs, err := ipt.parse(b, table, chain, rulespec)
+	b, specs, err := ipt.parseWrite("RULE_REPLACE", table, chain, rulespec)
 	if err != nil {
-		return refusedByKernel("RULE_REPLACE", chain, err)
+		return err
 	}
+	defer putBuilder(b)
 	if len(specs) != 1 {
 		return &Error{msg: "iptables v1.8.9 (nf_tables): -R requires a rule with one source and one destination address", exitStatus: exitParameterProblem}
 	}
 	if pos < 1 {
-		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(pos) + "'", exitStatus: exitParameterProblem}
+		return errRuleNumber(pos)
 	}
 	err = ipt.update(func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)
@@ -424,7 +438,7 @@ func (ipt *IPTables) DeleteById(table, chain string, id int) error {
 	}
 	defer ipt.release(held)
 	if id < 1 {
-		return &Error{msg: "iptables v1.8.9 (nf_tables): Invalid rule number `" + strconv.Itoa(id) + "'", exitStatus: exitParameterProblem}
+		return errRuleNumber(id)
 	}
 	return wrapErr(ipt.update(func(tx *xtnl.Tx) error {
 		snap, err := ipt.existingChain(table, chain)

@@ -113,13 +113,7 @@ func init() {
 			{Name: "rateest-eq", ID: rateestOptEq, Flags: f},
 		},
 		Parse: func(info []byte, c *OptionCall) error {
-			var r rateestMatchInfo
-			r.unmarshal(info)
-			if err := r.parse(c); err != nil {
-				return err
-			}
-			r.marshal(info)
-			return nil
+			return parseInto(info, func(r *rateestMatchInfo) error { return r.parse(c) })
 		},
 		Final: func(info []byte, _ *ParseContext) error {
 			var r rateestMatchInfo

@@ -86,13 +86,7 @@ func init() {
 				r.marshal(info)
 			},
 			Parse: func(info []byte, c *OptionCall) error {
-				var r recentInfo
-				r.unmarshal(info)
-				if err := r.parse(c); err != nil {
-					return err
-				}
-				r.marshal(info)
-				return nil
+				return parseInto(info, func(r *recentInfo) error { return r.parse(c) })
 			},
 			Final: func(info []byte, _ *ParseContext) error {
 				var r recentInfo

@@ -27,6 +27,19 @@ import (
 // '\r'.
 func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
 
+// skipSpaceSign skips what C's strto* functions skip before the digits:
+// white space, then a sign. i is where the digits start.
+func skipSpaceSign(s string) (i int, neg bool) {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	return i, neg
+}
+
 // cSpaces is the set isSpace accepts, for strings.TrimLeft and friends.
 const cSpaces = " \t\n\v\f\r"
 
@@ -54,15 +67,7 @@ func digitValue(c byte) uint64 {
 // end to the start) and whether the value overflowed (ERANGE; the value is
 // then the maximum, whatever the sign).
 func strtoul(s string, base uint64) (v uint64, n int, erange bool) {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	i, neg := skipSpaceSign(s)
 	hexPrefix := i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && digitValue(s[i+2]) < 16
 	switch {
 	case (base == 0 || base == 16) && hexPrefix:

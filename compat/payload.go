@@ -94,3 +94,22 @@ func parseMarkMaskInfo(info []byte, c *OptionCall) error {
 	m.marshal(info)
 	return nil
 }
+
+// payloadOf is a payload struct read and written in place (a pointer to U).
+type payloadOf[U any] interface {
+	*U
+	unmarshal(b []byte)
+	marshal(b []byte)
+}
+
+// parseInto is an extension's Parse for a payload that parses its own
+// options: it reads the payload, lets parse change it, and writes it back.
+func parseInto[U any, P payloadOf[U]](info []byte, parse func(p P) error) error {
+	p := P(new(U))
+	p.unmarshal(info)
+	if err := parse(p); err != nil {
+		return err
+	}
+	p.marshal(info)
+	return nil
+}

@@ -61,15 +61,7 @@ func init() {
 // then hex digits, an overflow giving all ones; the value is cut to 32
 // bits. rest is what follows; ok is false when no number was read.
 func scanHex(s string) (v uint32, rest string, ok bool) {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	i, neg := skipSpaceSign(s)
 	read := false
 	if i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') {
 		i += 2
