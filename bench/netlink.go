@@ -166,11 +166,23 @@ func (c *rawConn) dumpRules(table, chain string) (int, error) {
 		e.str(unix.NFTA_RULE_CHAIN, chain)
 	}
 	e.end(s)
-	if err := c.send(e.b); err != nil {
-		return 0, err
-	}
 	n := 0
-	err := c.recv(func(typ, _ uint16, s uint32, data []byte) (bool, error) {
+	err := c.dump(e.b, seq, "dump "+table+" "+chain, func(typ uint16, _ []byte) error {
+		if typ == nftType(unix.NFT_MSG_NEWRULE) {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// dump sends the dump request req (sequence number seq) and hands each
+// object message of its reply to fn, until the dump's end.
+func (c *rawConn) dump(req []byte, seq uint32, what string, fn func(typ uint16, data []byte) error) error {
+	if err := c.send(req); err != nil {
+		return err
+	}
+	return c.recv(func(typ, _ uint16, s uint32, data []byte) (bool, error) {
 		if s != seq {
 			return false, nil
 		}
@@ -180,15 +192,12 @@ func (c *rawConn) dumpRules(table, chain string) (int, error) {
 		case unix.NLMSG_ERROR:
 			errno, _, err := errnoOf(data)
 			if err == nil && errno != 0 {
-				err = fmt.Errorf("netlink dump %s %s: %w", table, chain, errno)
+				err = fmt.Errorf("netlink %s: %w", what, errno)
 			}
 			return true, err
-		case nftType(unix.NFT_MSG_NEWRULE):
-			n++
 		}
-		return false, nil
+		return false, fn(typ, data)
 	})
-	return n, err
 }
 
 // enc appends netlink messages and attributes to one buffer, framed as
@@ -418,36 +427,22 @@ func (c *rawConn) chainNames(table string) ([]string, error) {
 	s := e.begin(nftType(unix.NFT_MSG_GETCHAIN), unix.NLM_F_REQUEST|unix.NLM_F_DUMP, seq, unix.NFPROTO_IPV4, 0)
 	e.str(unix.NFTA_CHAIN_TABLE, table)
 	e.end(s)
-	if err := c.send(e.b); err != nil {
-		return nil, err
-	}
 	var names []string
-	err := c.recv(func(typ, _ uint16, s uint32, data []byte) (bool, error) {
-		if s != seq {
-			return false, nil
+	err := c.dump(e.b, seq, "dump chains of "+table, func(typ uint16, data []byte) error {
+		if typ != nftType(unix.NFT_MSG_NEWCHAIN) {
+			return nil
 		}
-		switch typ {
-		case unix.NLMSG_DONE:
-			return true, nil
-		case unix.NLMSG_ERROR:
-			errno, _, err := errnoOf(data)
-			if err == nil && errno != 0 {
-				err = fmt.Errorf("netlink dump chains of %s: %w", table, errno)
+		for a := data[nfnlHdrLen:]; len(a) >= 4; {
+			l := int(binary.NativeEndian.Uint16(a))
+			if l < 4 || l > len(a) {
+				return errors.New("netlink: truncated attribute")
 			}
-			return true, err
-		case nftType(unix.NFT_MSG_NEWCHAIN):
-			for a := data[nfnlHdrLen:]; len(a) >= 4; {
-				l := int(binary.NativeEndian.Uint16(a))
-				if l < 4 || l > len(a) {
-					return true, errors.New("netlink: truncated attribute")
-				}
-				if binary.NativeEndian.Uint16(a[2:])&^unix.NLA_F_NESTED == unix.NFTA_CHAIN_NAME {
-					names = append(names, string(bytes.TrimRight(a[4:l], "\x00")))
-				}
-				a = a[min((l+3)&^3, len(a)):]
+			if binary.NativeEndian.Uint16(a[2:])&^unix.NLA_F_NESTED == unix.NFTA_CHAIN_NAME {
+				names = append(names, string(bytes.TrimRight(a[4:l], "\x00")))
 			}
+			a = a[min((l+3)&^3, len(a)):]
 		}
-		return false, nil
+		return nil
 	})
 	return names, err
 }
