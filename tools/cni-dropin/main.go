@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -155,10 +156,35 @@ func run(cfg *config) int {
 
 	runStart := time.Now()
 	results := runAll(cfg, variants, prep)
+	sum := summarise(cfg, variants, results)
+	// A spec that fails only through the shim is run again, both sides,
+	// once: the plugins' suites have timing-bound specs (a dual-stack ping
+	// right after the link comes up) that fail now and then on a busy
+	// machine. Both runs are reported; a regression must hold in both.
+	var retried []string
+	if again := regressedPackages(sum); len(again) > 0 {
+		once := *cfg
+		once.pkgs = again
+		fmt.Fprintf(os.Stderr, "cni-dropin: running again, once: %s\n", strings.Join(again, ", "))
+		rerun := runAll(&once, variants, prep)
+		for _, d := range sum.Differences {
+			if d.Kind == "regression" {
+				retried = append(retried, d.Package+" — "+d.Spec)
+			}
+		}
+		for i, r := range results {
+			for _, n := range rerun {
+				if n.pkg == r.pkg && n.variant == r.variant {
+					results[i] = n
+				}
+			}
+		}
+		sum = summarise(cfg, variants, results)
+	}
+	sum.Retried = retried
 	runTime := time.Since(runStart)
 
 	hostAfter, _ := listRuleset("")
-	sum := summarise(cfg, variants, results)
 	sum.HostRulesetChanged = normalise(hostBefore) != normalise(hostAfter)
 	sum.GoModDiff = prep.goModDiff
 	sum.BuildSeconds = buildTime.Seconds()
@@ -176,6 +202,18 @@ func run(cfg *config) int {
 		return 1
 	}
 	return 0
+}
+
+// regressedPackages are the packages with a spec that failed only
+// through the shim.
+func regressedPackages(sum *Summary) []string {
+	var pkgs []string
+	for _, d := range sum.Differences {
+		if d.Kind == "regression" && !slices.Contains(pkgs, d.Package) {
+			pkgs = append(pkgs, d.Package)
+		}
+	}
+	return pkgs
 }
 
 func setup(cfg *config) error {

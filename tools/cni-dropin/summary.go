@@ -11,11 +11,15 @@ import (
 // Summary is what a run found; it is printed as markdown and kept as
 // summary.json in the work directory.
 type Summary struct {
-	Version            string
-	Packages           []*PackageSummary
-	GoIPTables, XTNL   Counts
-	Differences        []Difference
-	Regressions        int // shim-only failures not excepted
+	Version          string
+	Packages         []*PackageSummary
+	GoIPTables, XTNL Counts
+	Differences      []Difference
+	Regressions      int // shim-only failures not excepted
+	// Retried are the specs that failed only through the shim in a first
+	// run, whose packages ran again (both sides); the figures are the
+	// second run's for those packages.
+	Retried            []string
 	RulesetsDiffer     int
 	Broken             int
 	HostRulesetChanged bool
@@ -354,6 +358,13 @@ func (s *Summary) markdown() string {
 		p("### Notes\n\n")
 		for _, n := range notes {
 			p("- %s\n", n)
+		}
+		p("\n")
+	}
+	if len(s.Retried) > 0 {
+		p("### Run again\n\nThese specs failed only through the shim in a first run; their packages ran again, both sides, and the figures above are the second run's:\n\n")
+		for _, r := range s.Retried {
+			p("- %s\n", r)
 		}
 		p("\n")
 	}
