@@ -196,12 +196,16 @@ func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs
 		return r, nil
 	}
 	r.refs = make(map[string]int)
-	for _, c := range r.table.chains {
+	for i, c := range r.table.chains {
 		if !c.exists {
 			continue
 		}
-		s, err := ipt.chainAt(gen, table, c.name, false, true)
-		if err != nil {
+		// Every chain asked for was read above; read again, it could be
+		// dumped twice once the cache's budget had dropped it.
+		s := (*chainSnap)(nil)
+		if chain == "" && r.snaps != nil {
+			s = r.snaps[i]
+		} else if s, err = ipt.chainAt(gen, table, c.name, false, true); err != nil {
 			return r, err
 		}
 		for i := range s.rules {
