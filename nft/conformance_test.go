@@ -21,7 +21,8 @@ import (
 // (created once per worker and reused for every file). XTNL_NFT_TESTS
 // names the directory holding the family folders (CI:
 // ../shared/nft-tests); the test skips when it is unset. XTNL_NFT_FILES
-// restricts the run to files whose path contains it.
+// restricts the run to files whose path contains one of its
+// comma-separated words.
 //
 // For every "ok" rule line, in every table and chain the file names:
 //   - compile: the rule our compiler writes lists in `nft --debug=netlink
@@ -421,8 +422,11 @@ func TestConformance(t *testing.T) {
 	if only := os.Getenv("XTNL_NFT_FILES"); only != "" {
 		var sel []string
 		for _, f := range files {
-			if strings.Contains(f, only) {
-				sel = append(sel, f)
+			for _, o := range strings.Split(only, ",") {
+				if o != "" && strings.Contains(f, o) {
+					sel = append(sel, f)
+					break
+				}
 			}
 		}
 		files = sel
