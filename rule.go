@@ -383,6 +383,25 @@ func (c *Conn) listRulesRaw(fam Family, table, chain string, prev []*RawRule, re
 	return c.listRulesRawAt(anyGeneration, fam, table, chain, prev, reuse)
 }
 
+// eachRuleRawAt dumps a chain's rules pinned to a generation, handing
+// each to each as a RawRule in the receive buffer (its bytes valid during
+// the call only; Table, and Chain when named, are the names asked for).
+func (c *Conn) eachRuleRawAt(pin pinnedGen, fam Family, table, chain string, start func(), each func(r *RawRule) error) error {
+	var r RawRule
+	var rc RuleCompat
+	return c.dumpRules(pin, unix.NFT_MSG_GETRULE, fam, table, chain, start, func(_ string, f *ruleFields) error {
+		r = RawRule{Family: f.family, Table: table, Chain: chain, Handle: f.handle, Exprs: f.exprs, UserData: f.userData}
+		if chain == "" {
+			r.Chain = string(f.chain)
+		}
+		if f.hasCompat {
+			rc = readRuleCompat(f.compat)
+			r.Compat = &rc
+		}
+		return each(&r)
+	})
+}
+
 // listRulesRawAt is listRulesRaw pinned to a generation (see dumpAt).
 func (c *Conn) listRulesRawAt(pin pinnedGen, fam Family, table, chain string, prev []*RawRule, reuse bool) (rules []*RawRule, from []int32, err error) {
 	if len(prev) > 0 {
