@@ -2,6 +2,7 @@ package compat
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net/netip"
@@ -28,35 +29,73 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 		return err
 	}
 	defer ipt.release(held)
-	r, err := ipt.rulesetAt(table, chain, o.Verbose, true)
-	if err != nil {
-		return wrapErr(err)
+	// Every rule of the table is read: the references to a chain are
+	// counted in all of them (the rules jumping or going to it, as
+	// iptables counts them; the kernel's use count counts more). The
+	// text is written once all of it decoded: a rule with no iptables
+	// form makes iptables-nft refuse the listing whole.
+	var (
+		body    bytes.Buffer // the rules' lines, chain after chain
+		starts  []int        // where each chain's lines start in body
+		refs    map[string]int
+		pending []string // the jumps counted in the chain being read
+		last    int      // the chain being read
+		num     int      // its rules so far
+	)
+	flush := func() {
+		for _, v := range pending {
+			refs[v]++
+		}
+		pending = pending[:0]
 	}
-	// Every rule is decoded before anything is written: a rule with no
-	// iptables form makes iptables-nft refuse the listing whole.
-	specs := make([][]*Spec, len(r.chains))
-	for i, snap := range r.snaps {
-		if snap == nil {
+	t, err := ipt.streamTable(table, o.Verbose, tableStream{
+		head: func(t *tableView) error {
+			if chain != "" && t.chain(chain) == nil {
+				return notFound(errNoChain)
+			}
+			body.Reset()
+			starts, refs, pending, last = starts[:0], map[string]int{}, pending[:0], -1
+			return nil
+		},
+		begin: func(i int, _ *chainView) {
+			if i == last {
+				body.Truncate(starts[i])
+				pending = pending[:0]
+			} else {
+				flush()
+				starts, last = append(starts, body.Len()), i
+			}
+			num = 0
+		},
+		rule: func(_ int, c *chainView, s *Spec) error {
+			num++
+			if s.Verdict != "" && !isStandardVerdict(s.Verdict) {
+				pending = append(pending, s.Verdict)
+			}
+			if chain == "" || c.name == chain {
+				body.WriteString(s.listLine(num, o))
+				body.WriteByte('\n')
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return incompatible(err, table, chain)
+	}
+	flush()
+	starts = append(starts, body.Len())
+	bw := bufio.NewWriter(w)
+	first := true
+	for i, c := range t.chains {
+		if chain != "" && c.name != chain {
 			continue
 		}
-		for n := range snap.rules {
-			s, err := snap.spec(n)
-			if err != nil {
-				return incompatible(err, table, chain)
-			}
-			specs[i] = append(specs[i], s)
-		}
-	}
-	bw := bufio.NewWriter(w)
-	for i, c := range r.chains {
-		if i > 0 {
+		if !first {
 			bw.WriteString("\n")
 		}
-		writeChainHeader(bw, c, r.refs[c.name], o)
-		for n, s := range specs[i] {
-			bw.WriteString(s.listLine(n+1, o))
-			bw.WriteString("\n")
-		}
+		first = false
+		writeChainHeader(bw, c, refs[c.name], o)
+		bw.Write(body.Bytes()[starts[i]:starts[i+1]])
 	}
 	return bw.Flush()
 }

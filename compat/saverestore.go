@@ -53,10 +53,11 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		last := -1    // the chain being read
 		var sw Writer // one rule's line, in the last one's memory
 		t, err := ipt.streamTable(name, o.counters, tableStream{
-			head: func(t *tableView) {
+			head: func(t *tableView) error {
 				buf.Reset()
 				writeTableHead(&buf, t, now)
 				last = -1
+				return nil
 			},
 			begin: func(i int, _ *chainView) {
 				if i == last {

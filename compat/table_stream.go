@@ -18,8 +18,8 @@ import (
 // snapshots is neither used nor filled.
 type tableStream struct {
 	// head starts every attempt: what an attempt that started over gave
-	// the consumer is to be dropped.
-	head func(t *tableView)
+	// the consumer is to be dropped. An error ends the read.
+	head func(t *tableView) error
 	// begin runs before each dump of chain i: once, or again when its
 	// dump started over, dropping what this chain gave so far.
 	begin func(i int, c *chainView)
@@ -48,7 +48,9 @@ func (ipt *IPTables) streamTable(table string, counts bool, ts tableStream) (*ta
 		if err != nil {
 			return nil, err
 		}
-		ts.head(t)
+		if err := ts.head(t); err != nil {
+			return nil, err
+		}
 		for i, c := range t.chains {
 			ts.begin(i, c)
 			if !c.exists {
