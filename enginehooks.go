@@ -15,8 +15,9 @@ func init() {
 		EachRuleRawAt: func(c *Conn, gen uint32, fam Family, table, chain string, start func(), each func(r *RawRule) error) error {
 			return c.eachRuleRawAt(pinnedGen{set: true, gen: gen}, fam, table, chain, start, each)
 		},
-		Reserve: (*Tx).reserve,
-		Cut:     (*Tx).cut,
-		Merge:   (*Tx).merge,
+		GetRuleRaw: (*Conn).getRuleRaw,
+		Reserve:    (*Tx).reserve,
+		Cut:        (*Tx).cut,
+		Merge:      (*Tx).merge,
 	})
 }

@@ -61,7 +61,7 @@ type opLabel struct {
 	// rule names a rule operation without formatting a string for each
 	// of a large batch's rules; see name.
 	rule ruleRef
-	echo *Rule // filled with its handle after commit, when echoed
+	echo *uint64 // the rule's Handle, filled in after commit when echoed
 }
 
 // Begin starts a transaction on c.
@@ -272,7 +272,7 @@ func (tx *Tx) commitLocked() error {
 				i := int(m.Seq - base - 1)
 				if i >= 0 && i < n && tx.label(i).echo != nil && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
 					if h, ok := ruleHandle(m.Data); ok {
-						tx.label(i).echo.Handle = h
+						*tx.label(i).echo = h
 					}
 				}
 			}
