@@ -35,7 +35,7 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 	// form makes iptables-nft refuse the listing whole.
 	var (
 		body    Writer // the rules' lines, chain after chain
-		starts  []int        // where each chain's lines start in body
+		starts  []int  // where each chain's lines start in body
 		refs    map[string]int
 		pending []string // the jumps counted in the chain being read
 		last    int      // the chain being read
