@@ -168,6 +168,9 @@ func (s *natStmt) compile(r *ruleCtx) error {
 			addrMax = imm(hi)
 		}
 	}
+	if s.portLo != "" && !r.transportMatched() {
+		return r.cc.errAt(s.srcSpan, "transport protocol mapping is only valid after transport protocol match")
+	}
 	if s.portLo != "" {
 		lo, err := parseValue(dtInetService, s.portLo, 16)
 		if err != nil {
@@ -218,15 +221,24 @@ func (s *natStmt) compile(r *ruleCtx) error {
 		if s.kind == natKindRedirect {
 			name = "redir"
 		}
-		// NFTA_MASQ_* and NFTA_REDIR_* share their numbers.
-		if flags != 0 {
-			a.u32(unix.NFTA_MASQ_FLAGS, flags)
+		// NFTA_MASQ_* and NFTA_REDIR_* number the same attributes
+		// differently; libnftnl writes the flags first for masq and
+		// last for redir.
+		fl, pmin, pmax := uint16(unix.NFTA_MASQ_FLAGS), uint16(unix.NFTA_MASQ_REG_PROTO_MIN), uint16(unix.NFTA_MASQ_REG_PROTO_MAX)
+		if s.kind == natKindRedirect {
+			fl, pmin, pmax = unix.NFTA_REDIR_FLAGS, unix.NFTA_REDIR_REG_PROTO_MIN, unix.NFTA_REDIR_REG_PROTO_MAX
+		}
+		if flags != 0 && s.kind == natKindMasq {
+			a.u32(fl, flags)
 		}
 		if protoMin != 0 {
-			a.u32(unix.NFTA_MASQ_REG_PROTO_MIN, kernelReg(protoMin))
+			a.u32(pmin, kernelReg(protoMin))
 		}
 		if protoMax != 0 {
-			a.u32(unix.NFTA_MASQ_REG_PROTO_MAX, kernelReg(protoMax))
+			a.u32(pmax, kernelReg(protoMax))
+		}
+		if flags != 0 && s.kind == natKindRedirect {
+			a.u32(fl, flags)
 		}
 	}
 	r.emit(name, &a)
@@ -254,6 +266,9 @@ func (d *delin) natText(name string, a attrMap) string {
 			kind = natKindRedirect
 		}
 		minP, maxP, flagsA = unix.NFTA_MASQ_REG_PROTO_MIN, unix.NFTA_MASQ_REG_PROTO_MAX, unix.NFTA_MASQ_FLAGS
+		if name == "redir" {
+			minP, maxP, flagsA = unix.NFTA_REDIR_REG_PROTO_MIN, unix.NFTA_REDIR_REG_PROTO_MAX, unix.NFTA_REDIR_FLAGS
+		}
 	}
 	val := func(attr uint16, dt *Datatype) string {
 		if attr == 0 || !a.has(attr) {
@@ -273,14 +288,17 @@ func (d *delin) natText(name string, a attrMap) string {
 	if name == "nat" && d.fam == xtnl.FamilyInet {
 		s += map[bool]string{true: " ip6", false: " ip"}[dt == dtIPv6]
 	}
-	addr := val(minA, dt)
-	if hi := val(maxA, dt); hi != "" {
-		addr += "-" + hi
+	// A maximum in the minimum's register is no range (nft loads a
+	// single port once and names its register twice).
+	rangeOf := func(minAt, maxAt uint16, dt *Datatype) string {
+		v := val(minAt, dt)
+		if maxAt != 0 && a.has(maxAt) && (!a.has(minAt) || a.u32(maxAt) != a.u32(minAt)) {
+			v += "-" + val(maxAt, dt)
+		}
+		return v
 	}
-	port := val(minP, dtInetService)
-	if hi := val(maxP, dtInetService); hi != "" {
-		port += "-" + hi
-	}
+	addr := rangeOf(minA, maxA, dt)
+	port := rangeOf(minP, maxP, dtInetService)
 	if addr != "" && port != "" && dt == dtIPv6 {
 		addr = "[" + addr + "]"
 	}
@@ -305,4 +323,30 @@ func (d *delin) natText(name string, a attrMap) string {
 		s += " " + strings.Join(fl, ",")
 	}
 	return s
+}
+
+// transportMatched says whether the rule so far tells the transport
+// protocol: a match settled it, or the rule loaded meta l4proto, ip
+// protocol or ip6 nexthdr to look it up in a set (nft 1.0.6 keeps the
+// protocols of such a set as its transport context, so that "meta
+// l4proto { tcp, udp } dnat to :80" may map ports).
+func (r *ruleCtx) transportMatched() bool {
+	if r.proto[baseTransport] != nil {
+		return true
+	}
+	for _, e := range r.out {
+		a := attrsOf(e.data)
+		switch e.name {
+		case "meta":
+			if a.has(unix.NFTA_META_DREG) && a.u32(unix.NFTA_META_KEY) == unix.NFT_META_L4PROTO {
+				return true
+			}
+		case "payload":
+			base, off, n := a.u32(unix.NFTA_PAYLOAD_BASE), a.u32(unix.NFTA_PAYLOAD_OFFSET), a.u32(unix.NFTA_PAYLOAD_LEN)
+			if base == unix.NFT_PAYLOAD_NETWORK_HEADER && n == 1 && (off == 9 && r.proto[baseNetwork] != protoIP6 || off == 6 && r.proto[baseNetwork] == protoIP6) {
+				return true
+			}
+		}
+	}
+	return false
 }

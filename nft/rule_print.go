@@ -19,6 +19,7 @@ type regVal struct {
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
+	expr string // a value computed into the register (a map lookup)
 }
 
 type delin struct {
@@ -154,6 +155,12 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, d.rejectText(a))
 	case "nat", "masq", "redir":
 		d.stmts = append(d.stmts, d.natText(e.name, a))
+	case "tproxy":
+		d.stmts = append(d.stmts, d.tproxyText(a))
+	case "dup":
+		d.stmts = append(d.stmts, d.dupText(a))
+	case "fwd":
+		d.stmts = append(d.stmts, d.fwdText(a))
 	case "log":
 		d.stmts = append(d.stmts, logText(a))
 	case "limit":
@@ -183,6 +190,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	}
 	if rv.text == "imm" {
 		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+	}
+	if rv.expr != "" {
+		return name + " set " + rv.expr
 	}
 	return name + " set " + selText(rv.sel)
 }
@@ -462,7 +472,9 @@ func (d *delin) lookup(a attrMap) {
 			d.stmts = append(d.stmts, lhs+" vmap "+rhs)
 			return
 		}
-		d.stmts = append(d.stmts, lhs+" map "+rhs)
+		// A data map's result feeds the statement that reads its
+		// register (dup to ip saddr map { ... }).
+		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{expr: lhs + " map " + rhs}
 		return
 	}
 	if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
