@@ -232,6 +232,9 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 }
 
 func (r *ruleCtx) addAnonSet(as *anonSet) {
+	if as.flags&setMap != 0 {
+		as.name = "__map%d" // as nft names anonymous maps
+	}
 	as.id = r.cc.nextSetID()
 	as.elemsDesc()
 	r.sets = append(r.sets, as)

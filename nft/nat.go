@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/xtnl/xtnl"
@@ -31,8 +32,11 @@ const (
 type natStmt struct {
 	srcSpan
 	kind           string
-	family         string // "ip", "ip6" or "" (the table's)
-	addrLo, addrHi string // "" when absent
+	family         string   // "ip", "ip6" or "" (the table's)
+	addrLo, addrHi string   // "" when absent
+	addrPrefix     string   // N of ADDR/N: the range of that prefix
+	addrMap        *stmtArg // KEY map { ... } choosing the address
+	prefix         bool     // snat|dnat prefix to: map a prefix onto a prefix
 	addrPos        srcSpan
 	portLo, portHi string
 	flags          uint32
@@ -50,13 +54,26 @@ func parseNAT(p *parser, t token) Stmt {
 	if (s.kind == natKindSNAT || s.kind == natKindDNAT) && (p.isWord("ip") || p.isWord("ip6")) {
 		s.family = p.next().text
 	}
+	if (s.kind == natKindSNAT || s.kind == natKindDNAT) && p.acceptWord("prefix") {
+		s.prefix = true
+	}
 	if p.acceptWord("to") || s.kind == natKindSNAT || s.kind == natKindDNAT {
 		if p.isPunct(":") || s.kind == natKindMasq || s.kind == natKindRedirect {
 			p.acceptPunct(":")
 			s.portLo, s.portHi = p.natRange()
+		} else if t := p.peek(); t.kind == tWord && selectorParsers[t.text] != nil && p.selectorFollows(t) {
+			s.addrMap = p.stmtArgument()
+			s.addrPos = s.addrMap.srcSpan
 		} else {
 			at := p.peek()
 			s.addrLo, s.addrHi = p.natAddrRange()
+			if s.addrHi == "" && p.acceptPunct("/") {
+				n := p.next()
+				if n.kind != tNum {
+					p.unexpected(n)
+				}
+				s.addrPrefix = n.text
+			}
 			s.addrPos = srcSpan{at.pos, p.toks[p.i-1].end}
 			if p.acceptPunct(":") {
 				s.portLo, s.portHi = p.natRange()
@@ -123,18 +140,26 @@ func (p *parser) natRange() (lo, hi string) {
 	return lo, hi
 }
 
-func (s *natStmt) addrType(r *ruleCtx) (*Datatype, uint32, error) {
-	switch {
-	case s.family == "ip" || s.family == "" && r.fam == xtnl.FamilyIPv4:
-		return dtIPv4, unix.NFPROTO_IPV4, nil
-	case s.family == "ip6" || s.family == "" && r.fam == xtnl.FamilyIPv6:
-		return dtIPv6, unix.NFPROTO_IPV6, nil
-	case s.addrLo != "" && strings.Contains(s.addrLo, ":"):
-		return dtIPv6, unix.NFPROTO_IPV6, nil
-	case s.addrLo != "":
-		return dtIPv4, unix.NFPROTO_IPV4, nil
+// addrType is the type and NFPROTO_* of the addresses: the table's in ip
+// and ip6; in inet the family named, else the network protocol matched
+// before (nat_evaluate_family); nil when neither tells.
+func (s *natStmt) addrType(r *ruleCtx) (*Datatype, uint32) {
+	fam := s.family
+	if fam == "" {
+		switch {
+		case r.fam == xtnl.FamilyIPv4, r.fam == xtnl.FamilyInet && r.proto[baseNetwork] == protoIP:
+			fam = "ip"
+		case r.fam == xtnl.FamilyIPv6, r.fam == xtnl.FamilyInet && r.proto[baseNetwork] == protoIP6:
+			fam = "ip6"
+		}
 	}
-	return nil, 0, nil
+	switch fam {
+	case "ip":
+		return dtIPv4, unix.NFPROTO_IPV4
+	case "ip6":
+		return dtIPv6, unix.NFPROTO_IPV6
+	}
+	return nil, 0
 }
 
 func (s *natStmt) compile(r *ruleCtx) error {
@@ -153,14 +178,39 @@ func (s *natStmt) compile(r *ruleCtx) error {
 		return reg
 	}
 	var addrMin, addrMax, protoMin, protoMax uint32
-	dt, nfproto, _ := s.addrType(r)
+	dt, nfproto := s.addrType(r)
+	if (s.addrLo != "" || s.addrMap != nil) && dt == nil {
+		return r.cc.errAt(s.srcSpan, "ip or ip6 must be specified with address for inet tables.")
+	}
+	if nf := r.networkFamily(); s.family != "" && (nf == unix.NFPROTO_IPV4 || nf == unix.NFPROTO_IPV6) && nf != nfproto {
+		return r.cc.errAt(s.srcSpan, "conflicting protocols specified. You must specify ip or ip6 family in nat statement")
+	}
+	if s.addrMap != nil {
+		reg, err := r.loadArg(s.addrMap, dt)
+		if err != nil {
+			return err
+		}
+		regs++
+		addrMin = reg
+	}
 	if s.addrLo != "" {
 		lo, err := parseValue(dt, s.addrLo, dt.Bits)
 		if err != nil {
 			return r.cc.errAt(s.addrPos, err.Error())
 		}
+		var hi []byte
+		if s.addrPrefix != "" {
+			n, err := strconv.Atoi(s.addrPrefix)
+			if err != nil || n < 0 || n > dt.Bits {
+				return r.cc.errAt(s.addrPos, "invalid prefix length")
+			}
+			// nft maps to the prefix's first and last address.
+			lo, hi = prefixBounds(lo, n)
+		}
 		addrMin = imm(lo)
-		if s.addrHi != "" {
+		if hi != nil {
+			addrMax = imm(hi)
+		} else if s.addrHi != "" {
 			hi, err := parseValue(dt, s.addrHi, dt.Bits)
 			if err != nil {
 				return r.cc.errAt(s.addrPos, err.Error())
@@ -189,11 +239,12 @@ func (s *natStmt) compile(r *ruleCtx) error {
 	name := "nat"
 	switch s.kind {
 	case natKindSNAT, natKindDNAT:
-		if s.addrLo == "" && s.portLo == "" {
+		if s.addrLo == "" && s.addrMap == nil && s.portLo == "" {
 			return r.cc.errAt(s.srcSpan, "syntax error, unexpected newline")
 		}
 		if dt == nil {
-			return r.cc.errAt(s.srcSpan, "specify `"+s.kind+" ip' or '"+s.kind+" ip6' in inet table to disambiguate")
+			// a port alone in inet: either family
+			nfproto = unix.NFPROTO_INET
 		}
 		typ := uint32(unix.NFT_NAT_SNAT)
 		if s.kind == natKindDNAT {
@@ -212,6 +263,9 @@ func (s *natStmt) compile(r *ruleCtx) error {
 		}
 		if protoMax != 0 {
 			a.u32(unix.NFTA_NAT_REG_PROTO_MAX, kernelReg(protoMax))
+		}
+		if s.prefix {
+			flags |= natNetmap
 		}
 		if flags != 0 {
 			a.u32(unix.NFTA_NAT_FLAGS, flags)
@@ -286,7 +340,15 @@ func (d *delin) natText(name string, a attrMap) string {
 		dt = dtIPv6
 	}
 	if name == "nat" && d.fam == xtnl.FamilyInet {
-		s += map[bool]string{true: " ip6", false: " ip"}[dt == dtIPv6]
+		switch a.u32(unix.NFTA_NAT_FAMILY) {
+		case unix.NFPROTO_IPV4:
+			s += " ip"
+		case unix.NFPROTO_IPV6:
+			s += " ip6"
+		}
+	}
+	if a.u32(flagsA)&natNetmap != 0 && name == "nat" {
+		s += " prefix"
 	}
 	// A maximum in the minimum's register is no range (nft loads a
 	// single port once and names its register twice).
@@ -297,11 +359,8 @@ func (d *delin) natText(name string, a attrMap) string {
 		}
 		return v
 	}
-	addr := rangeOf(minA, maxA, dt)
 	port := rangeOf(minP, maxP, dtInetService)
-	if addr != "" && port != "" && dt == dtIPv6 {
-		addr = "[" + addr + "]"
-	}
+	addr := d.natAddrText(a, minA, maxA, dt, port != "")
 	if addr != "" || port != "" {
 		s += " to " + addr
 		if port != "" {
@@ -349,4 +408,68 @@ func (r *ruleCtx) transportMatched() bool {
 		}
 	}
 	return false
+}
+
+// prefixBounds is the first and last address of addr/n.
+func prefixBounds(addr []byte, n int) (lo, hi []byte) {
+	lo, hi = make([]byte, len(addr)), make([]byte, len(addr))
+	for i, c := range addr {
+		var m byte // the bits of byte i inside the prefix
+		switch {
+		case n >= (i+1)*8:
+			m = 0xff
+		case n > i*8:
+			m = ^byte(0xff >> (n - i*8))
+		}
+		lo[i], hi[i] = c&m, c|^m
+	}
+	return lo, hi
+}
+
+// rangePrefix is the length of the prefix whose first and last addresses
+// lo and hi are, or -1 (range_expr_to_prefix prints such a range so).
+func rangePrefix(lo, hi []byte) int {
+	if len(lo) != len(hi) {
+		return -1
+	}
+	for n := 0; n < len(lo)*8; n++ {
+		l, h := prefixBounds(lo, n)
+		if string(l) == string(lo) && string(h) == string(hi) {
+			return n
+		}
+	}
+	return -1
+}
+
+// natAddrText prints a nat expression's address: one, a range, or a
+// range that is a prefix (as nft prints it); an IPv6 address or range
+// followed by a port goes in brackets.
+func (d *delin) natAddrText(a attrMap, minAt, maxAt uint16, dt *Datatype, withPort bool) string {
+	if minAt == 0 || !a.has(minAt) {
+		return ""
+	}
+	rv := d.regs[a.u32(minAt)]
+	if rv == nil || rv.text != "imm" {
+		return d.argText(a.u32(minAt), dt)
+	}
+	lo := fit(rv.mask, dt.bytesLen())
+	text := func(b []byte) string {
+		t := formatValue(dt, b, d.o)
+		if withPort && dt == dtIPv6 {
+			t = "[" + t + "]"
+		}
+		return t
+	}
+	if !a.has(maxAt) || a.u32(maxAt) == a.u32(minAt) {
+		return text(lo)
+	}
+	rh := d.regs[a.u32(maxAt)]
+	if rh == nil || rh.text != "imm" {
+		return text(lo) + "-<?>"
+	}
+	hi := fit(rh.mask, dt.bytesLen())
+	if n := rangePrefix(lo, hi); n >= 0 {
+		return fmt.Sprintf("%s/%d", formatValue(dt, lo, d.o), n)
+	}
+	return text(lo) + "-" + text(hi)
 }

@@ -126,6 +126,7 @@ func (d *delin) expr(e kExpr) {
 			d.stmts = append(d.stmts, "<range>")
 			return
 		}
+		d.killDeps(rv.sel)
 		op := ""
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
@@ -233,6 +234,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	// gte followed by lte on the same register is a range
 	if op == opGte {
+		d.killDeps(rv.sel)
 		d.pendingRange = &struct {
 			reg uint32
 			lo  []byte
