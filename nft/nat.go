@@ -37,6 +37,7 @@ type natStmt struct {
 	addrPrefix     string   // N of ADDR/N: the range of that prefix
 	addrMap        *stmtArg // KEY map { ... } choosing the address
 	prefix         bool     // snat|dnat prefix to: map a prefix onto a prefix
+	portMap        *stmtArg // KEY map { ... } choosing the port
 	addrPos        srcSpan
 	portLo, portHi string
 	flags          uint32
@@ -60,7 +61,7 @@ func parseNAT(p *parser, t token) Stmt {
 	if p.acceptWord("to") || s.kind == natKindSNAT || s.kind == natKindDNAT {
 		if p.isPunct(":") || s.kind == natKindMasq || s.kind == natKindRedirect {
 			p.acceptPunct(":")
-			s.portLo, s.portHi = p.natRange()
+			s.natPort(p)
 		} else if t := p.peek(); t.kind == tWord && selectorParsers[t.text] != nil && p.selectorFollows(t) {
 			s.addrMap = p.stmtArgument()
 			s.addrPos = s.addrMap.srcSpan
@@ -76,7 +77,7 @@ func parseNAT(p *parser, t token) Stmt {
 			}
 			s.addrPos = srcSpan{at.pos, p.toks[p.i-1].end}
 			if p.acceptPunct(":") {
-				s.portLo, s.portHi = p.natRange()
+				s.natPort(p)
 			}
 		}
 	}
@@ -121,6 +122,15 @@ func (p *parser) natAddrRange() (lo, hi string) {
 		hi = one()
 	}
 	return lo, hi
+}
+
+// natPort reads the port part: PORT, PORT-PORT or KEY map { ... }.
+func (s *natStmt) natPort(p *parser) {
+	if t := p.peek(); t.kind == tWord && selectorParsers[t.text] != nil && p.selectorFollows(t) {
+		s.portMap = p.stmtArgument()
+		return
+	}
+	s.portLo, s.portHi = p.natRange()
 }
 
 // natRange reads PORT or PORT-PORT.
@@ -185,13 +195,26 @@ func (s *natStmt) compile(r *ruleCtx) error {
 	if nf := r.networkFamily(); s.family != "" && (nf == unix.NFPROTO_IPV4 || nf == unix.NFPROTO_IPV6) && nf != nfproto {
 		return r.cc.errAt(s.srcSpan, "conflicting protocols specified. You must specify ip or ip6 family in nat statement")
 	}
+	mapWidth := 0 // registers a map's result takes beyond one
 	if s.addrMap != nil {
-		reg, err := r.loadArg(s.addrMap, dt)
+		mr, width, ok, err := r.loadNatMap(s.addrMap, dt)
 		if err != nil {
 			return err
 		}
-		regs++
-		addrMin = reg
+		if ok {
+			addrMin, addrMax, protoMin, protoMax = mr.addrMin, mr.addrMax, mr.protoMin, mr.protoMax
+			mapWidth = width
+			if protoMin != 0 {
+				flags |= natProtoSpec
+			}
+		} else {
+			reg, err := r.loadArg(s.addrMap, dt)
+			if err != nil {
+				return err
+			}
+			regs++
+			addrMin = reg
+		}
 	}
 	if s.addrLo != "" {
 		lo, err := parseValue(dt, s.addrLo, dt.Bits)
@@ -218,8 +241,17 @@ func (s *natStmt) compile(r *ruleCtx) error {
 			addrMax = imm(hi)
 		}
 	}
-	if s.portLo != "" && !r.transportMatched() {
+	if (s.portLo != "" || s.portMap != nil || protoMin != 0) && !r.transportMatched() {
 		return r.cc.errAt(s.srcSpan, "transport protocol mapping is only valid after transport protocol match")
+	}
+	if s.portMap != nil {
+		reg, err := r.loadArg(s.portMap, dtInetService)
+		if err != nil {
+			return err
+		}
+		regs++
+		flags |= natProtoSpec
+		protoMin = reg
 	}
 	if s.portLo != "" {
 		lo, err := parseValue(dtInetService, s.portLo, 16)
@@ -239,7 +271,7 @@ func (s *natStmt) compile(r *ruleCtx) error {
 	name := "nat"
 	switch s.kind {
 	case natKindSNAT, natKindDNAT:
-		if s.addrLo == "" && s.addrMap == nil && s.portLo == "" {
+		if s.addrLo == "" && s.addrMap == nil && s.portLo == "" && s.portMap == nil {
 			return r.cc.errAt(s.srcSpan, "syntax error, unexpected newline")
 		}
 		if dt == nil {
@@ -299,6 +331,9 @@ func (s *natStmt) compile(r *ruleCtx) error {
 	for ; regs > 0; regs-- {
 		r.putReg(16)
 	}
+	if mapWidth > 0 {
+		r.putReg(mapWidth)
+	}
 	return nil
 }
 
@@ -330,7 +365,7 @@ func (d *delin) natText(name string, a attrMap) string {
 		}
 		rv := d.regs[a.u32(attr)]
 		if rv == nil || rv.text != "imm" {
-			return "<?>"
+			return d.argText(a.u32(attr), dt)
 		}
 		return formatValue(dt, fit(rv.mask, dt.bytesLen()), &PrintOptions{})
 	}
@@ -339,7 +374,14 @@ func (d *delin) natText(name string, a attrMap) string {
 	if a.u32(unix.NFTA_NAT_FAMILY) == unix.NFPROTO_IPV6 {
 		dt = dtIPv6
 	}
-	if name == "nat" && d.fam == xtnl.FamilyInet {
+	// An address from a map that also gives the port or the upper
+	// bound: nft names the family in every table.
+	var fromMap *regVal
+	if rv := d.regs[a.u32(minA)]; name == "nat" && a.has(minA) && rv != nil && rv.expr != "" {
+		fromMap = rv
+	}
+	mapsMore := fromMap != nil && (a.has(minP) || a.has(maxA) && a.u32(maxA) != a.u32(minA))
+	if name == "nat" && (d.fam == xtnl.FamilyInet || mapsMore) {
 		switch a.u32(unix.NFTA_NAT_FAMILY) {
 		case unix.NFPROTO_IPV4:
 			s += " ip"
@@ -361,6 +403,9 @@ func (d *delin) natText(name string, a attrMap) string {
 	}
 	port := rangeOf(minP, maxP, dtInetService)
 	addr := d.natAddrText(a, minA, maxA, dt, port != "")
+	if mapsMore {
+		addr, port = fromMap.expr, "" // the map gives them all
+	}
 	if addr != "" || port != "" {
 		s += " to " + addr
 		if port != "" {

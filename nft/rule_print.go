@@ -459,8 +459,15 @@ func (d *delin) lookup(a attrMap) {
 	lhs := selText(rv.sel)
 	var rhs string
 	s := d.t.set(name)
+	concat := d.concatKey(s, a.u32(unix.NFTA_LOOKUP_SREG))
+	if concat != "" {
+		lhs = concat
+	}
 	if s != nil && s.flags&setAnonymous != 0 {
 		kts := []*Datatype{rv.sel.dtype()}
+		if concat != "" {
+			kts = keyTypes(s.keyType, s.keyLen)
+		}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
@@ -537,4 +544,32 @@ func limitText(a attrMap) string {
 		s += fmt.Sprintf(" burst %d packets", burst)
 	}
 	return s
+}
+
+// concatKey prints the concatenation a lookup of set s reads from reg
+// on (ip saddr . tcp dport), each part loaded into the registers that
+// follow; "" when s's key is no concatenation.
+func (d *delin) concatKey(s *kSet, reg uint32) string {
+	if s == nil {
+		return ""
+	}
+	kts := keyTypes(s.keyType, s.keyLen)
+	if len(kts) < 2 {
+		return ""
+	}
+	idx := reg - unix.NFT_REG32_00 + 1 // counted as getReg counts
+	if reg < unix.NFT_REG32_00 {
+		idx = (reg-1)*4 + 1
+	}
+	var parts []string
+	for _, dt := range kts {
+		rv := d.regs[kernelReg(idx)]
+		if rv == nil || rv.sel == nil {
+			return ""
+		}
+		d.killDeps(rv.sel)
+		parts = append(parts, selText(rv.sel))
+		idx += regSpace(dt.bytesLen())
+	}
+	return strings.Join(parts, " . ")
 }
