@@ -246,6 +246,14 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 		return err
 	}
 	r.addAnonSet(as)
+	if rel.op == "" && as.flags&setInterval == 0 && !li.concat {
+		// nft 1.0.6 takes each element as the protocol in turn, the
+		// last one staying (ip protocol { tcp, udp } tcp dport 20 is
+		// "conflicting protocols specified: udp vs. tcp").
+		for _, el := range as.elems {
+			r.learn(rel.l, fromReg(el.key, li.order))
+		}
+	}
 	reg := r.loadLHS(li)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)

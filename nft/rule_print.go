@@ -202,6 +202,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
 	desc := d.proto[base]
+	if desc == nil && base == baseTransport {
+		desc = protoTH // ports of a protocol not known: th sport, th dport
+	}
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
