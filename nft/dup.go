@@ -53,7 +53,7 @@ func (s *dupStmt) compile(r *ruleCtx) error {
 		}
 	case xtnl.FamilyNetdev:
 		if s.dev != nil {
-			return r.cc.errAt(s.dev.srcSpan, "cannot specify device")
+			return r.cc.errAt(s.srcSpan, "cannot specify device")
 		}
 		to, err := r.loadArg(s.to, dtIfIndex)
 		if err != nil {
