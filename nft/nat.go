@@ -203,10 +203,7 @@ func (s *natStmt) compile(r *ruleCtx) error {
 		}
 		if ok {
 			addrMin, addrMax, protoMin, protoMax = mr.addrMin, mr.addrMax, mr.protoMin, mr.protoMax
-			mapWidth = width
-			if protoMin != 0 {
-				flags |= natProtoSpec
-			}
+			mapWidth = width // nft sets no flag for a port the map gives
 		} else {
 			reg, err := r.loadArg(s.addrMap, dt)
 			if err != nil {

@@ -158,16 +158,29 @@ func (r *ruleCtx) loadNatMap(a *stmtArg, addr *Datatype) (regs natMapRegs, width
 	reg := r.loadLHS(li)
 	r.emitLookup(reg, dreg, true, as.name, as.id, false)
 	r.putReg(li.lenBytes)
+	// The registers as netlink_gen_nat_stmt counts them: each step is
+	// an address's width, also past a port (for IPv6 intervals that is
+	// not where the data puts the upper bounds, but it is what nft
+	// writes).
 	base := r.getReg(width)
-	addrRegs := regSpace(addr.bytesLen())
+	step := regSpace(addr.bytesLen())
 	regs.addrMin = base
-	if sh.withPort {
-		regs.protoMin = base + addrRegs
-	}
+	next := base
 	if sh.interval {
-		regs.addrMax = base + uint32(unit/4)
+		next += step
 		if sh.withPort {
-			regs.protoMax = regs.addrMax + addrRegs
+			regs.protoMin = next
+		} else {
+			regs.addrMax = next
+		}
+	}
+	if sh.withPort {
+		if sh.interval {
+			next += step
+			regs.addrMax = next
+			regs.protoMax = next + step
+		} else {
+			regs.protoMin = next + step
 		}
 	}
 	return regs, width, true, nil
