@@ -247,17 +247,29 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	}
 	r.addAnonSet(as)
 	if rel.op == "" && as.flags&setInterval == 0 && !li.concat {
-		// nft 1.0.6 takes each element as the protocol in turn, the
-		// last one staying (ip protocol { tcp, udp } tcp dport 20 is
-		// "conflicting protocols specified: udp vs. tcp").
-		for _, el := range as.elems {
-			r.learn(rel.l, fromReg(el.key, li.order))
-		}
+		r.learnFromSet(rel.l, as, li)
 	}
 	reg := r.loadLHS(li)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil
+}
+
+// learnFromSet records what a match on a set of protocols tells, as nft
+// 1.0.6 does: of network protocols the last element stays (ether type {
+// ip, ip6 } ip saddr conflicts, { ip6, ip } does not); several transport
+// protocols leave one that no header matches without conflict (ip
+// protocol { tcp, udp } tcp dport is "conflicting protocols specified:
+// udp vs. tcp"), though the transport is known (dnat to :80 may follow).
+func (r *ruleCtx) learnFromSet(lhs Expr, as *anonSet, li *lhsInfo) {
+	before := r.proto[baseTransport]
+	for _, el := range as.elems {
+		r.learn(lhs, fromReg(el.key, li.order))
+	}
+	if d := r.proto[baseTransport]; d != before && len(as.elems) > 1 {
+		ambiguous := *d
+		r.proto[baseTransport] = &ambiguous
+	}
 }
 
 func (r *ruleCtx) addAnonSet(as *anonSet) {
