@@ -52,6 +52,8 @@ type anonSet struct {
 	udata    []byte
 	concat   []uint32 // field lengths, for concatenations with intervals
 	keyOrder byteOrder
+	// dataInterval marks a map whose values are ranges (nat maps).
+	dataInterval bool
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -215,6 +217,25 @@ func setUdata(o byteOrder, interval bool) []byte {
 	return b
 }
 
+// mapUdata adds what nft records of a map's data to its user data: the
+// data's byte order after the key's (the printer reads values by it: an
+// interface index is in host order), and last whether the data are
+// intervals (NFTNL_UDATA_SET_DATABYTEORDER, _DATA_INTERVAL).
+func mapUdata(as *anonSet) []byte {
+	o := orderInvalid // a verdict's, a concatenation's
+	if dt := typeByID(as.dataType); dt != nil && as.dataType != unix.NFT_DATA_VERDICT {
+		o = dt.Order
+	}
+	b := append([]byte(nil), as.udata[:6]...)
+	b = append(b, 1, 4, byte(o), 0, 0, 0)
+	b = append(b, as.udata[6:]...)
+	iv := byte(0)
+	if as.dataInterval {
+		iv = 1
+	}
+	return append(b, 6, 4, iv, 0, 0, 0)
+}
+
 // matchSet is "x { ... }" and "x != { ... }".
 func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	if li.mask != nil && !li.bitfield {
@@ -225,13 +246,37 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 		return err
 	}
 	r.addAnonSet(as)
+	if rel.op == "" && as.flags&setInterval == 0 && !li.concat {
+		r.learnFromSet(rel.l, as, li)
+	}
 	reg := r.loadLHS(li)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil
 }
 
+// learnFromSet records what a match on a set of protocols tells, as nft
+// 1.0.6 does: of network protocols the last element stays (ether type {
+// ip, ip6 } ip saddr conflicts, { ip6, ip } does not); several transport
+// protocols leave one that no header matches without conflict (ip
+// protocol { tcp, udp } tcp dport is "conflicting protocols specified:
+// udp vs. tcp"), though the transport is known (dnat to :80 may follow).
+func (r *ruleCtx) learnFromSet(lhs Expr, as *anonSet, li *lhsInfo) {
+	before := r.proto[baseTransport]
+	for _, el := range as.elems {
+		r.learn(lhs, fromReg(el.key, li.order))
+	}
+	if d := r.proto[baseTransport]; d != before && len(as.elems) > 1 {
+		ambiguous := *d
+		r.proto[baseTransport] = &ambiguous
+	}
+}
+
 func (r *ruleCtx) addAnonSet(as *anonSet) {
+	if as.flags&setMap != 0 {
+		as.name = "__map%d" // as nft names anonymous maps
+		as.udata = mapUdata(as)
+	}
 	as.id = r.cc.nextSetID()
 	as.elemsDesc()
 	r.sets = append(r.sets, as)

@@ -118,8 +118,8 @@ var (
 		Symbols: protoSymbols()}
 	dtInetService = &Datatype{ID: typeInetService, Name: "inet_service", Desc: "internet network service", Bits: 16, Order: orderBig, Base: dtInteger,
 		parse: parseService, numericByDefault: true}
-	dtMark    = &Datatype{ID: typeMark, Name: "mark", Desc: "packet mark", Bits: 32, Order: orderHost, Base: dtInteger}
-	dtIfIndex = &Datatype{ID: typeIfIndex, Name: "iface_index", Desc: "network interface index", Bits: 32, Order: orderHost, Base: dtInteger}
+	dtMark    = &Datatype{ID: typeMark, Name: "mark", Desc: "packet mark", Bits: 32, Order: orderHost, Base: dtInteger, format: formatHex32}
+	dtIfIndex = &Datatype{ID: typeIfIndex, Name: "iface_index", Desc: "network interface index", Bits: 32, Order: orderHost, Base: dtInteger, parse: parseIfIndex, format: formatIfIndex}
 	dtIfName  = &Datatype{ID: typeIfName, Name: "ifname", Desc: "network interface name", Bits: 16 * 8, Order: orderHost, Base: dtString}
 	dtUID     = &Datatype{ID: typeUID, Name: "uid", Desc: "user ID", Bits: 32, Order: orderHost, Base: dtInteger}
 	dtGID     = &Datatype{ID: typeGID, Name: "gid", Desc: "group ID", Bits: 32, Order: orderHost, Base: dtInteger}
@@ -397,6 +397,11 @@ func formatValue(dt *Datatype, b []byte, o *PrintOptions) string {
 		return quoteString(b)
 	}
 	return new(big.Int).SetBytes(b).String()
+}
+
+// formatHex32 prints as nft's basefmt "0x%.8Zx" does (mark_type).
+func formatHex32(_ *Datatype, b []byte, _ *PrintOptions) string {
+	return fmt.Sprintf("0x%08x", new(big.Int).SetBytes(b))
 }
 
 func quoteString(b []byte) string {

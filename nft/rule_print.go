@@ -19,6 +19,7 @@ type regVal struct {
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
+	expr string // a value computed into the register (a map lookup)
 }
 
 type delin struct {
@@ -125,6 +126,7 @@ func (d *delin) expr(e kExpr) {
 			d.stmts = append(d.stmts, "<range>")
 			return
 		}
+		d.killDeps(rv.sel)
 		op := ""
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
@@ -154,6 +156,12 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, d.rejectText(a))
 	case "nat", "masq", "redir":
 		d.stmts = append(d.stmts, d.natText(e.name, a))
+	case "tproxy":
+		d.stmts = append(d.stmts, d.tproxyText(a))
+	case "dup":
+		d.stmts = append(d.stmts, d.dupText(a))
+	case "fwd":
+		d.stmts = append(d.stmts, d.fwdText(a))
 	case "log":
 		d.stmts = append(d.stmts, logText(a))
 	case "limit":
@@ -184,6 +192,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	if rv.text == "imm" {
 		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
 	}
+	if rv.expr != "" {
+		return name + " set " + rv.expr
+	}
 	return name + " set " + selText(rv.sel)
 }
 
@@ -191,6 +202,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
 	desc := d.proto[base]
+	if desc == nil && base == baseTransport {
+		desc = protoTH // ports of a protocol not known: th sport, th dport
+	}
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
@@ -223,6 +237,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	// gte followed by lte on the same register is a range
 	if op == opGte {
+		d.killDeps(rv.sel)
 		d.pendingRange = &struct {
 			reg uint32
 			lo  []byte
@@ -447,8 +462,15 @@ func (d *delin) lookup(a attrMap) {
 	lhs := selText(rv.sel)
 	var rhs string
 	s := d.t.set(name)
+	concat := d.concatKey(s, a.u32(unix.NFTA_LOOKUP_SREG))
+	if concat != "" {
+		lhs = concat
+	}
 	if s != nil && s.flags&setAnonymous != 0 {
 		kts := []*Datatype{rv.sel.dtype()}
+		if concat != "" {
+			kts = keyTypes(s.keyType, s.keyLen)
+		}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
@@ -462,7 +484,9 @@ func (d *delin) lookup(a attrMap) {
 			d.stmts = append(d.stmts, lhs+" vmap "+rhs)
 			return
 		}
-		d.stmts = append(d.stmts, lhs+" map "+rhs)
+		// A data map's result feeds the statement that reads its
+		// register (dup to ip saddr map { ... }).
+		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{expr: lhs + " map " + rhs}
 		return
 	}
 	if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
@@ -523,4 +547,32 @@ func limitText(a attrMap) string {
 		s += fmt.Sprintf(" burst %d packets", burst)
 	}
 	return s
+}
+
+// concatKey prints the concatenation a lookup of set s reads from reg
+// on (ip saddr . tcp dport), each part loaded into the registers that
+// follow; "" when s's key is no concatenation.
+func (d *delin) concatKey(s *kSet, reg uint32) string {
+	if s == nil {
+		return ""
+	}
+	kts := keyTypes(s.keyType, s.keyLen)
+	if len(kts) < 2 {
+		return ""
+	}
+	idx := reg - unix.NFT_REG32_00 + 1 // counted as getReg counts
+	if reg < unix.NFT_REG32_00 {
+		idx = (reg-1)*4 + 1
+	}
+	var parts []string
+	for _, dt := range kts {
+		rv := d.regs[kernelReg(idx)]
+		if rv == nil || rv.sel == nil {
+			return ""
+		}
+		d.killDeps(rv.sel)
+		parts = append(parts, selText(rv.sel))
+		idx += regSpace(dt.bytesLen())
+	}
+	return strings.Join(parts, " . ")
 }

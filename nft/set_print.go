@@ -315,6 +315,9 @@ func elemData(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
 	if s.flags&setMap == 0 {
 		return ""
 	}
+	if t, ok := mapDataText(e, s, o); ok {
+		return " : " + t
+	}
 	if e.isVerd {
 		v := verdictName(e.vcode)
 		if e.vchain != "" {
