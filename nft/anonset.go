@@ -181,6 +181,11 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			as.elems = append(as.elems, w)
 			next, overflow := increment(iv.hi)
 			if overflow {
+				// The interval runs to the key's end: no end element, the
+				// element is flagged open (NFTNL_UDATA_SET_ELEM_FLAGS,
+				// NFTNL_SET_ELEM_F_INTERVAL_OPEN) instead.
+				last := &as.elems[len(as.elems)-1]
+				last.udata = append(append([]byte(nil), last.udata...), 1, 4, 1, 0, 0, 0)
 				continue
 			}
 			if i+1 < len(ivs) && bytes.Equal(next, ivs[i+1].lo) {

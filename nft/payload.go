@@ -46,6 +46,9 @@ func (p *parser) payloadSelector(t token, d *protoDesc) Expr {
 		return nil
 	}
 	name := n.text
+	if d == protoTCP && name == "option" {
+		return p.tcpOption(t) // tcpopt.go
+	}
 	if d == protoARP && (name == "saddr" || name == "daddr") {
 		k := p.peekN(2)
 		if k.kind == tWord && (k.text == "ip" || k.text == "ether") {

@@ -105,10 +105,15 @@ func (d *delin) expr(e kExpr) {
 			return
 		}
 		d.stmts = append(d.stmts, "<payload set>")
+	case "exthdr":
+		d.delinExthdr(a) // exthdr.go
 	case "bitwise":
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			if x, ok := nv.sel.(*exthdrExpr); ok {
+				nv.sel = x.resolveMask(nv.mask)
+			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":
@@ -170,6 +175,8 @@ func selText(s selector) string {
 	case *metaExpr:
 		return x.text()
 	case *ctExpr:
+		return x.text()
+	case *exthdrExpr:
 		return x.text()
 	}
 	return "<?>"
@@ -259,7 +266,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	d.killDeps(sel)
 	if rv.mask != nil {
-		if p, ok := sel.(*payloadExpr); ok && p.field != nil {
+		if p, ok := fieldSelector(sel); ok {
 			_, shift, bf := p.geom()
 			if bf {
 				fm := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(p.bits())), big.NewInt(1)), uint(shift))
@@ -417,6 +424,10 @@ func (d *delin) learn(sel selector, v []byte, op uint32) {
 
 // killDeps drops the dependency matches that sel's protocol implies.
 func (d *delin) killDeps(sel selector) {
+	if x, ok := sel.(*exthdrExpr); ok {
+		d.killExthdrDeps(x)
+		return
+	}
 	p, ok := sel.(*payloadExpr)
 	if !ok || p.desc == nil {
 		return

@@ -279,6 +279,8 @@ func (s *setStmt) compile(r *ruleCtx) error {
 		r.emit("ct", &a)
 		r.putReg(li.lenBytes)
 		return nil
+	case *exthdrExpr:
+		return x.compileSet(r, s.val)
 	}
 	return r.cc.errAt(s.srcSpan, "unsupported set statement")
 }
