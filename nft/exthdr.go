@@ -357,3 +357,18 @@ func fieldSelector(sel selector) (selector, bool) {
 	}
 	return nil, false
 }
+
+// parseInetProtoKeyword resolves the protocol keywords nft's grammar
+// reads as inet_proto constants but /etc/protocols does not name (comp,
+// icmpv6); other words fall through to the type's symbols.
+func parseInetProtoKeyword(_ *Datatype, s string) ([]byte, error) {
+	switch s {
+	case "comp":
+		return []byte{108}, nil
+	case "icmpv6":
+		return []byte{58}, nil
+	}
+	return nil, &errSymbol{dtInetProto, s}
+}
+
+func init() { dtInetProto.parse = parseInetProtoKeyword }

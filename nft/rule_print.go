@@ -134,7 +134,8 @@ func (d *delin) expr(e kExpr) {
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		d.killDeps(rv.sel)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "immediate":
@@ -230,6 +231,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	// gte followed by lte on the same register is a range
 	if op == opGte {
+		d.killDeps(rv.sel)
 		d.pendingRange = &struct {
 			reg uint32
 			lo  []byte
@@ -241,7 +243,7 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
 	sel := rv.sel
@@ -355,7 +357,11 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 	if bigEndian || rv.text == "hton" {
 		o = orderBig
 	}
-	return formatValue(dt, fit(fromReg(v, o), n), d.o)
+	b := fromReg(v, o)
+	if sh := bitfieldShift(rv); sh > 0 {
+		b = unshiftField(b, sh, sel)
+	}
+	return formatValue(dt, fit(b, n), d.o)
 }
 
 // isDependency records a match that may be a dependency inserted by nft
@@ -459,12 +465,13 @@ func (d *delin) lookup(a attrMap) {
 	var rhs string
 	s := d.t.set(name)
 	if s != nil && s.flags&setAnonymous != 0 {
-		kts := []*Datatype{rv.sel.dtype()}
+		vs, kt := lookupSetView(rv, s) // bitfield_print.go
+		kts := []*Datatype{kt}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, rv.sel.order(), d.o), ", ") + " }"
+		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, rv.sel.order(), d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}
