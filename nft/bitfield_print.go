@@ -73,3 +73,26 @@ func (d *delin) rangeText(rv *regVal, lo, hi []byte, bigEndian bool) string {
 	defer func() { d.o = o }()
 	return d.valText(rv, lo, bigEndian) + "-" + d.valText(rv, hi, bigEndian)
 }
+
+// resolvePayloadMask picks the bit field a masked payload load selects
+// (ip hdrlength, not ip version, for mask 0x0f): payloadAt can only
+// guess the byte's first field before the mask is known.
+func resolvePayloadMask(p *payloadExpr, mask []byte) *payloadExpr {
+	if p.desc == nil || p.field == nil {
+		return p
+	}
+	n, _, _ := p.geom()
+	off := p.offset() / 8
+	for i := range p.desc.fields {
+		f := &p.desc.fields[i]
+		c := &payloadExpr{desc: p.desc, field: f}
+		cn, shift, bf := c.geom()
+		if !bf || c.offset()/8 != off || cn != n || len(mask) != n {
+			continue
+		}
+		if string(fieldMask(f.bits, shift, n)) == string(mask) {
+			return c
+		}
+	}
+	return p
+}

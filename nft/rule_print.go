@@ -111,8 +111,11 @@ func (d *delin) expr(e kExpr) {
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
-			if x, ok := nv.sel.(*exthdrExpr); ok {
+			switch x := nv.sel.(type) {
+			case *exthdrExpr:
 				nv.sel = x.resolveMask(nv.mask)
+			case *payloadExpr:
+				nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
 			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
