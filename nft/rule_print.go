@@ -16,6 +16,7 @@ import (
 type regVal struct {
 	sel  selector
 	mask []byte // register order
+	xor  []byte // a bitwise's xor, register order
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
@@ -104,13 +105,14 @@ func (d *delin) expr(e kExpr) {
 			d.regs[a.u32(unix.NFTA_PAYLOAD_DREG)] = &regVal{sel: d.payloadAt(base, off*8, n*8), lenB: n}
 			return
 		}
-		d.stmts = append(d.stmts, "<payload set>")
+		d.stmts = append(d.stmts, d.delinPayloadWrite(a)) // payload_set.go
 	case "exthdr":
 		d.delinExthdr(a) // exthdr.go
 	case "bitwise":
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			nv.xor = a.value(unix.NFTA_BITWISE_XOR)
 			switch x := nv.sel.(type) {
 			case *exthdrExpr:
 				nv.sel = x.resolveMask(nv.mask)

@@ -281,6 +281,8 @@ func (s *setStmt) compile(r *ruleCtx) error {
 		return nil
 	case *exthdrExpr:
 		return x.compileSet(r, s.val)
+	case *payloadExpr:
+		return x.compileSet(r, s.val) // payload_set.go
 	}
 	return r.cc.errAt(s.srcSpan, "unsupported set statement")
 }
