@@ -32,9 +32,13 @@ func payloadCsum(d *protoDesc) (typ, off uint32) {
 }
 
 // inPseudoHeader reports fields the transport checksum covers through
-// its pseudo-header: the addresses.
+// its pseudo-header: the addresses and the protocol.
 func inPseudoHeader(e *payloadExpr) bool {
-	return (e.desc == protoIP || e.desc == protoIP6) && (e.field.name == "saddr" || e.field.name == "daddr")
+	switch e.field.name {
+	case "saddr", "daddr", "protocol", "nexthdr":
+		return e.desc == protoIP || e.desc == protoIP6
+	}
+	return false
 }
 
 // compileSet linearizes "field set value" for a header field.

@@ -217,7 +217,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 			}
 			lo := fromReg(e.key, order)
 			var hi []byte
-			if i+1 < len(elems) && elems[i+1].flags&elemIntervalEnd != 0 {
+			if i+1 < len(elems) {
+				// an interval ends before the next one's end marker or,
+				// when they are adjacent, before the next one's start
 				end := fromReg(elems[i+1].key, order)
 				hi = decrement(end)
 			} else {
