@@ -132,7 +132,7 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 			if err := r.needLink(e); err != nil {
 				return err
 			}
-			return nil
+			return r.needVlan(e) // vlan.go
 		}
 		return r.needLink(e)
 	case baseNetwork:
@@ -248,9 +248,16 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 			if d := protoByNumber(baseNetwork, u); d != nil {
 				r.proto[baseNetwork] = d
 			}
+			if s.desc == protoEther {
+				r.learnEtherType(u) // vlan.go
+			}
 		}
 	case *metaExpr:
 		switch s.key {
+		case metaIIFType:
+			if u == 1 && r.proto[baseLink] == nil {
+				r.proto[baseLink] = protoEther // iiftype ether
+			}
 		case metaL4Proto:
 			if d := protoByNumber(baseTransport, u); d != nil {
 				r.proto[baseTransport] = d

@@ -204,6 +204,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
 	desc := d.proto[base]
+	if base == baseLink && off >= protoVlan.offset && (desc == protoEther || desc == protoVlan) {
+		desc = protoVlan // the fields after the ethernet header
+	}
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
@@ -405,6 +408,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
+		d.vlanDep(s, u, idx) // vlan.go
 	}
 	return false
 }
@@ -445,7 +449,8 @@ func (d *delin) killDeps(sel selector) {
 	}
 	keep := d.deps[:0]
 	for _, dep := range d.deps {
-		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto
+		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto ||
+			dep.base == baseLink && dep.proto == protoEther && p.desc == protoVlan
 		if dep.base == baseNetwork && p.desc.base == baseTransport && p.desc.needs == nil {
 			implied = false
 		}
