@@ -153,10 +153,11 @@ func (r *ruleCtx) needLink(e Expr) error {
 		return nil
 	}
 	switch r.fam {
-	case xtnl.FamilyBridge, xtnl.FamilyNetdev:
+	case xtnl.FamilyBridge:
 		r.proto[baseLink] = protoEther
 		return nil
-	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet:
+	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet, xtnl.FamilyNetdev:
+		// netdev too: a netdev device need not be ethernet
 		// meta iiftype ether
 		reg := r.getReg(2)
 		(&metaExpr{key: metaIIFType}).load(r, reg)
