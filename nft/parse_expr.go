@@ -181,6 +181,10 @@ func (p *parser) primaryExpr() Expr {
 	case tVar:
 		p.i++
 		return p.lookupDefine(t)
+	case tSetRef:
+		if n := p.peekN(1); n.kind == tPunct && n.text == "," {
+			return p.rawPayload(t) // rawpayload.go
+		}
 	}
 	return p.literal()
 }

@@ -67,7 +67,7 @@ func (p *parser) payloadSelector(t token, d *protoDesc) Expr {
 
 func (e *payloadExpr) dtype() *Datatype {
 	if e.field == nil {
-		return dtInteger
+		return dtRawInteger // rawpayload.go
 	}
 	return e.field.dt
 }
