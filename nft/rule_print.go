@@ -207,6 +207,9 @@ func (d *delin) payloadAt(base, off, bits int) selector {
 	if base == baseLink && off >= protoVlan.offset && (desc == protoEther || desc == protoVlan) {
 		desc = protoVlan // the fields after the ethernet header
 	}
+	if desc == nil && base == baseTransport {
+		desc = protoTH // ports of a transport nft does not know: th dport
+	}
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
