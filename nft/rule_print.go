@@ -473,11 +473,25 @@ func (d *delin) lookup(a attrMap) {
 		d.stmts = append(d.stmts, "<lookup>")
 		return
 	}
-	d.killDeps(rv.sel)
-	lhs := selText(rv.sel)
-	var rhs string
 	s := d.t.set(name)
-	if s != nil && s.flags&setAnonymous != 0 {
+	var parts []selector
+	if s != nil {
+		parts = d.concatParts(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen)) // concat_print.go
+	}
+	var lhs, rhs string
+	if parts != nil {
+		lhs = d.concatText(parts)
+	} else {
+		d.killDeps(rv.sel)
+		lhs = selText(rv.sel)
+	}
+	if s != nil && s.flags&setAnonymous != 0 && parts != nil {
+		var dt *Datatype
+		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
+			dt = keyTypes(s.dataType, s.dataLen)[0]
+		}
+		rhs = d.concatSetText(parts, s, dt)
+	} else if s != nil && s.flags&setAnonymous != 0 {
 		vs, kt := lookupSetView(rv, s) // bitfield_print.go
 		kts := []*Datatype{kt}
 		var dt *Datatype
