@@ -234,6 +234,10 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 	sortElems(elems, order)
 	var out []string
 	for _, e := range elems {
+		if len(e.keyEnd) > 0 && len(kts) > 1 {
+			out = append(out, concatRangeText(kts, e.key, e.keyEnd, o)+elemData(e, s, dt, o)) // concat_interval.go
+			continue
+		}
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
 	}
 	return out
