@@ -75,6 +75,12 @@ var ipv6Exthdrs = []*exthdrDesc{exthdrHBH, exthdrRT, exthdrSRH, exthdrRT0, exthd
 func init() {
 	for _, d := range ipv6Exthdrs {
 		d := d
+		if d == exthdrRT {
+			// "rt" also starts the routing expression (rt nexthop),
+			// which owns the keyword: primaryExpr tries rt's header
+			// fields first (rtExthdrField).
+			continue
+		}
 		selectorParsers[d.name] = func(p *parser, t token) Expr { return p.exthdrField(t, d) }
 	}
 	selectorParsers["exthdr"] = func(p *parser, t token) Expr { return p.exthdrPresence(t) }
@@ -372,3 +378,12 @@ func parseInetProtoKeyword(_ *Datatype, s string) ([]byte, error) {
 }
 
 func init() { dtInetProto.parse = parseInetProtoKeyword }
+
+// rtExthdrField parses "rt nexthdr" and the routing header's other
+// fields; nil for anything else after "rt" (rt nexthop, rt classid).
+func (p *parser) rtExthdrField(t token) Expr {
+	if t.kind != tWord || t.text != "rt" {
+		return nil
+	}
+	return p.exthdrField(t, exthdrRT)
+}

@@ -173,6 +173,9 @@ func (p *parser) primaryExpr() Expr {
 			return e
 		}
 	case tWord:
+		if e := p.rtExthdrField(t); e != nil {
+			return e // exthdr.go: rt's header fields before the rt expression
+		}
 		if f, ok := selectorParsers[t.text]; ok {
 			if e := f(p, t); e != nil {
 				return e
