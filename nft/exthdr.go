@@ -314,6 +314,14 @@ func fieldMask(bits, shift, n int) []byte {
 // a write (set), or a TCP option reset.
 func (d *delin) delinExthdr(a attrMap) {
 	op := a.u32(unix.NFTA_EXTHDR_OP)
+	if op != unix.NFT_EXTHDR_OP_IPV6 && op != unix.NFT_EXTHDR_OP_TCPOPT {
+		if f := exthdrOpPrinters[op]; f != nil {
+			f(d, a)
+			return
+		}
+		d.stmts = append(d.stmts, "<exthdr>")
+		return
+	}
 	var typ uint8
 	if b := a[unix.NFTA_EXTHDR_TYPE]; len(b) > 0 {
 		typ = b[0]
@@ -334,6 +342,10 @@ func (d *delin) delinExthdr(a attrMap) {
 		d.stmts = append(d.stmts, "<exthdr>")
 	}
 }
+
+// exthdrOpPrinters read back exthdr expressions of the other ops (ip
+// option, sctp chunk), which their own files register.
+var exthdrOpPrinters = map[uint32]func(d *delin, a attrMap){}
 
 // killExthdrDeps drops the IPv6 match (meta nfproto ipv6, meta protocol
 // ip6) an IPv6 extension header implies.
