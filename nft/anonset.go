@@ -72,11 +72,7 @@ func (r *ruleCtx) resolveElem(e Expr, li *lhsInfo) (interval, error) {
 	}
 	if li.concat {
 		if c, ok := e.(*concatExpr); ok {
-			v, err := r.concatValue(li, c)
-			if err != nil {
-				return interval{}, err
-			}
-			return interval{lo: v, hi: v}, nil
+			return r.concatInterval(li, c) // concat_interval.go
 		}
 		return interval{}, r.cc.errAt(e.span(), "datatype mismatch, expected concatenation")
 	}
@@ -138,9 +134,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		ivs = append(ivs, iv)
 	}
-	if isInterval && li.concat {
-		return nil, r.cc.errAt(s.srcSpan, "intervals in concatenations are not supported yet")
-	}
+
 	elem := func(iv interval, key []byte) (setElemWire, error) {
 		w := setElemWire{key: key, udata: iv.udata}
 		if valueOf != nil && iv.val != nil {
@@ -152,7 +146,15 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		return w, nil
 	}
-	if !isInterval {
+	if isInterval && li.concat {
+		as.flags |= setInterval | setConcat
+		as.concat = concatFieldLens(li)
+		elems, err := concatIntervalElems(ivs, elem) // concat_interval.go
+		if err != nil {
+			return nil, err
+		}
+		as.elems = elems
+	} else if !isInterval {
 		for _, iv := range ivs {
 			w, err := elem(iv, li.regValue(iv.lo))
 			if err != nil {
@@ -183,6 +185,11 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			as.elems = append(as.elems, w)
 			next, overflow := increment(iv.hi)
 			if overflow {
+				// The interval runs to the key's end: no end element, the
+				// element is flagged open (NFTNL_UDATA_SET_ELEM_FLAGS,
+				// NFTNL_SET_ELEM_F_INTERVAL_OPEN) instead.
+				last := &as.elems[len(as.elems)-1]
+				last.udata = append(append([]byte(nil), last.udata...), 1, 4, 1, 0, 0, 0)
 				continue
 			}
 			if i+1 < len(ivs) && bytes.Equal(next, ivs[i+1].lo) {
@@ -308,6 +315,15 @@ func (as *anonSet) setAttrs(table string) []byte {
 	a.u32(unix.NFTA_SET_ID, as.id)
 	n := a.nest(unix.NFTA_SET_DESC)
 	a.u32(unix.NFTA_SET_DESC_SIZE, uint32(len(as.elems)))
+	if len(as.concat) > 0 {
+		cn := a.nest(nftaSetDescConcat)
+		for _, l := range as.concat {
+			e := a.nest(unix.NFTA_LIST_ELEM)
+			a.u32(nftaSetFieldLen, l)
+			a.end(e)
+		}
+		a.end(cn)
+	}
 	a.end(n)
 	if len(as.udata) > 0 {
 		a.raw(unix.NFTA_SET_USERDATA, as.udata)

@@ -119,7 +119,7 @@ var (
 	dtInetService = &Datatype{ID: typeInetService, Name: "inet_service", Desc: "internet network service", Bits: 16, Order: orderBig, Base: dtInteger,
 		parse: parseService, numericByDefault: true}
 	dtMark    = &Datatype{ID: typeMark, Name: "mark", Desc: "packet mark", Bits: 32, Order: orderHost, Base: dtInteger, format: formatHex32}
-	dtIfIndex = &Datatype{ID: typeIfIndex, Name: "iface_index", Desc: "network interface index", Bits: 32, Order: orderHost, Base: dtInteger, parse: parseIfIndex, format: formatIfIndex}
+	dtIfIndex = &Datatype{ID: typeIfIndex, Name: "iface_index", Desc: "network interface index", Bits: 32, Order: orderHost, Base: dtInteger}
 	dtIfName  = &Datatype{ID: typeIfName, Name: "ifname", Desc: "network interface name", Bits: 16 * 8, Order: orderHost, Base: dtString}
 	dtUID     = &Datatype{ID: typeUID, Name: "uid", Desc: "user ID", Bits: 32, Order: orderHost, Base: dtInteger}
 	dtGID     = &Datatype{ID: typeGID, Name: "gid", Desc: "group ID", Bits: 32, Order: orderHost, Base: dtInteger}

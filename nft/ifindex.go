@@ -4,13 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"strconv"
 )
 
-// iface_index values (ifindex_type in datatype.c): written as an
-// interface's name, which nft resolves when it evaluates the rule, and
-// printed as the quoted name of the interface holding the index (the
-// number when none does). Names resolve in this process's network
-// namespace, as nft's do in its own.
+// Interface indexes (datatype.c's ifindex_type): written as a name, which
+// resolves to the index it has now in the caller's network namespace (as
+// nft's if_nametoindex does), printed as the name while it exists.
 
 func parseIfIndex(_ *Datatype, s string) ([]byte, error) {
 	ifi, err := net.InterfaceByName(s)
@@ -21,12 +20,17 @@ func parseIfIndex(_ *Datatype, s string) ([]byte, error) {
 }
 
 func formatIfIndex(_ *Datatype, b []byte, _ *PrintOptions) string {
-	idx := 0
+	var v uint32
 	for _, c := range b {
-		idx = idx<<8 | int(c)
+		v = v<<8 | uint32(c)
 	}
-	if ifi, err := net.InterfaceByIndex(idx); err == nil {
-		return fmt.Sprintf("%q", ifi.Name)
+	if ifi, err := net.InterfaceByIndex(int(v)); err == nil {
+		return strconv.Quote(ifi.Name)
 	}
-	return fmt.Sprint(idx)
+	return strconv.FormatUint(uint64(v), 10)
+}
+
+func init() {
+	dtIfIndex.parse = parseIfIndex
+	dtIfIndex.format = formatIfIndex
 }

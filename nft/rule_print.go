@@ -16,6 +16,7 @@ import (
 type regVal struct {
 	sel  selector
 	mask []byte // register order
+	xor  []byte // a bitwise's xor, register order
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
@@ -105,11 +106,20 @@ func (d *delin) expr(e kExpr) {
 			d.regs[a.u32(unix.NFTA_PAYLOAD_DREG)] = &regVal{sel: d.payloadAt(base, off*8, n*8), lenB: n}
 			return
 		}
-		d.stmts = append(d.stmts, "<payload set>")
+		d.stmts = append(d.stmts, d.delinPayloadWrite(a)) // payload_set.go
+	case "exthdr":
+		d.delinExthdr(a) // exthdr.go
 	case "bitwise":
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			nv.xor = a.value(unix.NFTA_BITWISE_XOR)
+			switch x := nv.sel.(type) {
+			case *exthdrExpr:
+				nv.sel = x.resolveMask(nv.mask)
+			case *payloadExpr:
+				nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
+			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":
@@ -131,7 +141,8 @@ func (d *delin) expr(e kExpr) {
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		d.killDeps(rv.sel)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "immediate":
@@ -179,6 +190,8 @@ func selText(s selector) string {
 		return x.text()
 	case *ctExpr:
 		return x.text()
+	case *exthdrExpr:
+		return x.text()
 	}
 	return "<?>"
 }
@@ -202,8 +215,11 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
 	desc := d.proto[base]
+	if base == baseLink && off >= protoVlan.offset && (desc == protoEther || desc == protoVlan) {
+		desc = protoVlan // the fields after the ethernet header
+	}
 	if desc == nil && base == baseTransport {
-		desc = protoTH // ports of a protocol not known: th sport, th dport
+		desc = protoTH // ports of a transport nft does not know: th dport
 	}
 	if desc != nil {
 		for i := range desc.fields {
@@ -249,7 +265,7 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
 	sel := rv.sel
@@ -274,7 +290,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	d.killDeps(sel)
 	if rv.mask != nil {
-		if p, ok := sel.(*payloadExpr); ok && p.field != nil {
+		if p, ok := fieldSelector(sel); ok {
 			_, shift, bf := p.geom()
 			if bf {
 				fm := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(p.bits())), big.NewInt(1)), uint(shift))
@@ -363,7 +379,11 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 	if bigEndian || rv.text == "hton" {
 		o = orderBig
 	}
-	return formatValue(dt, fit(fromReg(v, o), n), d.o)
+	b := fromReg(v, o)
+	if sh := bitfieldShift(rv); sh > 0 {
+		b = unshiftField(b, sh, sel)
+	}
+	return formatValue(dt, fit(b, n), d.o)
 }
 
 // isDependency records a match that may be a dependency inserted by nft
@@ -402,6 +422,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
+		d.vlanDep(s, u, idx) // vlan.go
 	}
 	return false
 }
@@ -432,13 +453,18 @@ func (d *delin) learn(sel selector, v []byte, op uint32) {
 
 // killDeps drops the dependency matches that sel's protocol implies.
 func (d *delin) killDeps(sel selector) {
+	if x, ok := sel.(*exthdrExpr); ok {
+		d.killExthdrDeps(x)
+		return
+	}
 	p, ok := sel.(*payloadExpr)
 	if !ok || p.desc == nil {
 		return
 	}
 	keep := d.deps[:0]
 	for _, dep := range d.deps {
-		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto
+		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto ||
+			dep.base == baseLink && dep.proto == protoEther && p.desc == protoVlan
 		if dep.base == baseNetwork && p.desc.base == baseTransport && p.desc.needs == nil {
 			implied = false
 		}
@@ -458,24 +484,32 @@ func (d *delin) lookup(a attrMap) {
 		d.stmts = append(d.stmts, "<lookup>")
 		return
 	}
-	d.killDeps(rv.sel)
-	lhs := selText(rv.sel)
-	var rhs string
 	s := d.t.set(name)
-	concat := d.concatKey(s, a.u32(unix.NFTA_LOOKUP_SREG))
-	if concat != "" {
-		lhs = concat
+	var parts []selector
+	if s != nil {
+		parts = d.concatParts(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen)) // concat_print.go
 	}
-	if s != nil && s.flags&setAnonymous != 0 {
-		kts := []*Datatype{rv.sel.dtype()}
-		if concat != "" {
-			kts = keyTypes(s.keyType, s.keyLen)
-		}
+	var lhs, rhs string
+	if parts != nil {
+		lhs = d.concatText(parts)
+	} else {
+		d.killDeps(rv.sel)
+		lhs = selText(rv.sel)
+	}
+	if s != nil && s.flags&setAnonymous != 0 && parts != nil {
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, rv.sel.order(), d.o), ", ") + " }"
+		rhs = d.concatSetText(parts, s, dt)
+	} else if s != nil && s.flags&setAnonymous != 0 {
+		vs, kt := lookupSetView(rv, s) // bitfield_print.go
+		kts := []*Datatype{kt}
+		var dt *Datatype
+		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
+			dt = keyTypes(s.dataType, s.dataLen)[0]
+		}
+		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, rv.sel.order(), d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}

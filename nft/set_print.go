@@ -217,7 +217,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 			}
 			lo := fromReg(e.key, order)
 			var hi []byte
-			if i+1 < len(elems) && elems[i+1].flags&elemIntervalEnd != 0 {
+			if i+1 < len(elems) {
+				// an interval ends before the next one's end marker or,
+				// when they are adjacent, before the next one's start
 				end := fromReg(elems[i+1].key, order)
 				hi = decrement(end)
 			} else {
@@ -232,6 +234,10 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 	sortElems(elems, order)
 	var out []string
 	for _, e := range elems {
+		if len(e.keyEnd) > 0 && len(kts) > 1 {
+			out = append(out, concatRangeText(kts, e.key, e.keyEnd, o)+elemData(e, s, dt, o)) // concat_interval.go
+			continue
+		}
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
 	}
 	return out
@@ -266,7 +272,8 @@ func intervalText(dt *Datatype, lo, hi []byte, o *PrintOptions) string {
 	if plen, ok := prefixLen(lo, hi); ok && (dt == dtIPv4 || dt == dtIPv6) {
 		return fmt.Sprintf("%s/%d", formatValue(dt, lo, o), plen)
 	}
-	return formatValue(dt, lo, o) + "-" + formatValue(dt, hi, o)
+	ro := rangeOptions(o) // a range prints numerically
+	return formatValue(dt, lo, ro) + "-" + formatValue(dt, hi, ro)
 }
 
 func prefixLen(lo, hi []byte) (int, bool) {

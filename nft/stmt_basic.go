@@ -279,6 +279,10 @@ func (s *setStmt) compile(r *ruleCtx) error {
 		r.emit("ct", &a)
 		r.putReg(li.lenBytes)
 		return nil
+	case *exthdrExpr:
+		return x.compileSet(r, s.val)
+	case *payloadExpr:
+		return x.compileSet(r, s.val) // payload_set.go
 	}
 	return r.cc.errAt(s.srcSpan, "unsupported set statement")
 }
