@@ -429,16 +429,11 @@ func (rs *restorer) startTable(name string) error {
 		rs.tx.AddTable(t)
 		return nil
 	}
-	tv, err := readTable(rs.ipt.conn, rs.ipt.fam, name)
-	if err != nil {
+	var err error
+	if rs.chains, err = existingChains(rs.ipt.conn, rs.ipt.fam, name); err != nil {
 		return err
 	}
-	rs.table = tv
-	for _, c := range tv.chains {
-		if c.exists {
-			rs.chains[c.name] = true
-		}
-	}
+	rs.table = &tableView{fam: rs.ipt.fam, name: name}
 	rs.tx.AddTable(t)
 	return nil
 }
