@@ -70,7 +70,7 @@ var (
 	protoESP = &protoDesc{name: "esp", base: baseTransport, number: 50, fields: []protoField{
 		intField("spi", 0, 32), intField("sequence", 32, 32)}}
 	protoComp = &protoDesc{name: "comp", base: baseTransport, number: 108, fields: []protoField{
-		{"nexthdr", dtInetProto, 0, 8}, intField("flags", 8, 8), intField("cpi", 16, 16)}}
+		{"nexthdr", dtInetProto, 0, 8}, {"flags", dtBitmask, 8, 8}, intField("cpi", 16, 16)}}
 	protoUDP = &protoDesc{name: "udp", base: baseTransport, number: 17, fields: []protoField{
 		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, intField("length", 32, 16), intField("checksum", 48, 16)}}
 	protoUDPLite = &protoDesc{name: "udplite", base: baseTransport, number: 136, fields: []protoField{

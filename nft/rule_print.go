@@ -125,6 +125,7 @@ func (d *delin) expr(e kExpr) {
 			d.stmts = append(d.stmts, "<range>")
 			return
 		}
+		d.killDeps(rv.sel)
 		op := ""
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
@@ -234,6 +235,7 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
+		d.killDeps(rv.sel)
 		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
 		return
 	}
@@ -448,7 +450,7 @@ func (d *delin) lookup(a attrMap) {
 	var rhs string
 	s := d.t.set(name)
 	if s != nil && s.flags&setAnonymous != 0 {
-		kts := []*Datatype{rv.sel.dtype()}
+		kts := []*Datatype{typeInOrder(rv.sel.dtype(), rv.sel.order())}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]

@@ -230,6 +230,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 	// nft prints a hash set's elements sorted by value; the kernel dumps
 	// them in hash order.
 	sortElems(elems, order)
+	if len(kts) == 1 && kts[0].Bitmask {
+		elems = flagOrder(elems, order)
+	}
 	var out []string
 	for _, e := range elems {
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
