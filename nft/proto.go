@@ -81,8 +81,6 @@ var (
 		intField("checksum", 128, 16), intField("urgptr", 144, 16)}}
 	protoDCCP = &protoDesc{name: "dccp", base: baseTransport, number: 33, fields: []protoField{
 		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, {"type", dtDCCPType, 67, 4}}}
-	protoSCTP = &protoDesc{name: "sctp", base: baseTransport, number: 132, fields: []protoField{
-		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, intField("vtag", 32, 32), intField("checksum", 64, 32)}}
 	protoTH = &protoDesc{name: "th", base: baseTransport, fields: []protoField{
 		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}}}
 )

@@ -160,9 +160,19 @@ func (d *delin) expr(e kExpr) {
 	case "limit":
 		d.stmts = append(d.stmts, limitText(a))
 	default:
+		for _, f := range delinHooks[e.name] {
+			if f(d, a) {
+				return
+			}
+		}
 		d.stmts = append(d.stmts, "<"+e.name+">")
 	}
 }
+
+// delinHooks read back expressions kinds that files of their own
+// handle (sctp.go's chunk matches are exthdr expressions); a hook returns
+// false when the expression is not its own.
+var delinHooks = map[string][]func(d *delin, a attrMap) bool{}
 
 func selText(s selector) string {
 	switch x := s.(type) {
@@ -171,6 +181,8 @@ func selText(s selector) string {
 	case *metaExpr:
 		return x.text()
 	case *ctExpr:
+		return x.text()
+	case interface{ text() string }:
 		return x.text()
 	}
 	return "<?>"
