@@ -132,6 +132,9 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		return b, nil
 	case *valueExpr:
 		return fit(x.b, (li.bits+7)/8), nil
+	case *listExpr:
+		// a list of flags is their union (tcp flags syn / fin,syn)
+		return r.flagUnion(x, li)
 	case *binopExpr:
 		if x.op != "|" {
 			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
@@ -172,6 +175,9 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 		if err := s.deps(r); err != nil {
 			return err
 		}
+	}
+	if rel.op == "!" {
+		return r.negatedFlagTest(rel, li)
 	}
 	switch rhs := rel.r.(type) {
 	case *setExpr:

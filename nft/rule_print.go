@@ -109,6 +109,10 @@ func (d *delin) expr(e kExpr) {
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			if allOnes(nv.mask) {
+				// nft drops a mask that keeps every bit loaded
+				nv.mask = nil
+			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":
@@ -272,6 +276,18 @@ func (d *delin) cmp(a attrMap) {
 		}
 	}
 	d.killDeps(sel)
+	if rv.mask != nil && rv.text != "hton" {
+		if t, ok := maskedFlagText(sel, rv.mask, v, op, d.o); ok {
+			d.stmts = append(d.stmts, t)
+			return
+		}
+	}
+	if rv.mask == nil && (op == opEq || op == opNeq) && sel.dtype().Bitmask {
+		// a bitmask compared whole prints its operator (must_print_eq_op)
+		val := new(big.Int).SetBytes(fromReg(v, sel.order())).Uint64()
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s %s", selText(sel), map[uint32]string{opEq: "==", opNeq: "!="}[op], flagValueText(sel.dtype(), val, len(v), d.o)))
+		return
+	}
 	if rv.mask != nil {
 		if p, ok := sel.(*payloadExpr); ok && p.field != nil {
 			_, shift, bf := p.geom()
@@ -459,6 +475,14 @@ func (d *delin) lookup(a attrMap) {
 	}
 	d.killDeps(rv.sel)
 	lhs := selText(rv.sel)
+	if rv.mask != nil && rv.sel.dtype().Bitmask {
+		// a masked left side prints its operator (must_print_eq_op)
+		m := new(big.Int).SetBytes(fromReg(rv.mask, rv.sel.order())).Uint64()
+		lhs += " & " + flagBinop(rv.sel.dtype(), m) + " =="
+		if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
+			lhs = strings.TrimSuffix(lhs, "==")
+		}
+	}
 	var rhs string
 	s := d.t.set(name)
 	if s != nil && s.flags&setAnonymous != 0 {
