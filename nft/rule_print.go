@@ -31,6 +31,7 @@ type delin struct {
 	// header of its protocol makes redundant, and that protocol.
 	deps         []depStmt
 	proto        [4]*protoDesc
+	icmpType     uint8 // the ICMP(v6) type matched so far (icmp.go)
 	pendingRange *struct {
 		reg uint32
 		lo  []byte
@@ -272,6 +273,12 @@ func (d *delin) cmp(a attrMap) {
 		if p2, plen, ok := d.prefixField(pl, len(v)); ok {
 			d.killDeps(p2)
 			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", p2.text(), opText, formatValue(p2.dtype(), fit(append(append([]byte(nil), v...), make([]byte, (p2.bits()+7)/8-len(v))...), (p2.bits()+7)/8), d.o), plen))
+			return
+		}
+	}
+	if pl, ok := sel.(*payloadExpr); ok && rv.mask == nil && rv.text == "" {
+		if t := d.expandedCmpText(pl, v, op); t != "" {
+			d.stmts = append(d.stmts, t)
 			return
 		}
 	}
