@@ -27,6 +27,8 @@ type ruleCtx struct {
 	proto [4]*protoDesc
 	// sets are the anonymous sets the rule uses, written before it.
 	sets []*anonSet
+	// icmpType is the ICMP(v6) type the rule matched (icmp.go).
+	icmpType uint8
 }
 
 const (

@@ -181,7 +181,11 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	}
 	switch rhs := rel.r.(type) {
 	case *setExpr:
-		return r.matchSet(rel, li, rhs)
+		if err := r.matchSet(rel, li, rhs); err != nil {
+			return err
+		}
+		r.learnICMPSet(rel, rhs)
+		return nil
 	case *setRefExpr:
 		return r.matchSetRef(rel, li, rhs)
 	case *listExpr:

@@ -260,6 +260,9 @@ func (d *delin) expandedCmpText(pl *payloadExpr, v []byte, op uint32) string {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s%s", f.text(), opText, formatValue(f.dtype(), fv, d.o)))
 		d.learn(f, fv, op)
+		if op == opEq {
+			d.storeICMPDep(f, fv, len(d.stmts))
+		}
 	}
 	return strings.Join(parts, " ")
 }

@@ -140,7 +140,10 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 				return err
 			}
 		}
-		return r.needTransport(d, e)
+		if err := r.needTransport(d, e); err != nil {
+			return err
+		}
+		return r.icmpDep(e)
 	}
 	return nil
 }
@@ -236,6 +239,7 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 		if s.field == nil {
 			return
 		}
+		r.learnICMPType(s, u)
 		switch {
 		case s.desc == protoIP && s.field.name == "protocol", s.desc == protoIP6 && s.field.name == "nexthdr":
 			if d := protoByNumber(baseTransport, u); d != nil {

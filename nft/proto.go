@@ -57,7 +57,7 @@ var (
 		{"saddr", dtIPv6, 64, 128}, {"daddr", dtIPv6, 192, 128}}}
 	protoICMP = &protoDesc{name: "icmp", base: baseTransport, number: 1, needs: protoIP, fields: []protoField{
 		{"type", dtICMPType, 0, 8}, {"code", dtICMPCode, 8, 8}, intField("checksum", 16, 16), intField("id", 32, 16),
-		intField("sequence", 48, 16), {"gateway", dtIPv4, 32, 32}, intField("mtu", 48, 16)}}
+		intField("sequence", 48, 16), intField("gateway", 32, 32), intField("mtu", 48, 16)}}
 	protoIGMP = &protoDesc{name: "igmp", base: baseTransport, number: 2, needs: protoIP, fields: []protoField{
 		{"type", dtIGMPType, 0, 8}, intField("mrt", 8, 8), intField("checksum", 16, 16), {"group", dtIPv4, 32, 32}}}
 	protoICMP6 = &protoDesc{name: "icmpv6", base: baseTransport, number: 58, needs: protoIP6, fields: []protoField{

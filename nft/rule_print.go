@@ -32,6 +32,8 @@ type delin struct {
 	deps         []depStmt
 	proto        [4]*protoDesc
 	icmpType     uint8 // the ICMP(v6) type matched so far (icmp.go)
+	icmpDep      int   // index+1 in stmts of an "icmp type" match a later field may imply
+	icmpDepType  uint8
 	pendingRange *struct {
 		reg uint32
 		lo  []byte
@@ -212,7 +214,7 @@ func (d *delin) payloadAt(base, off, bits int) selector {
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
-			if desc.offset+f.offset == off && f.bits == bits {
+			if desc.offset+f.offset == off && f.bits == bits && d.icmpFieldFits(desc, f) {
 				return &payloadExpr{desc: desc, field: f}
 			}
 		}
@@ -424,6 +426,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
+		d.storeICMPDep(s, rv, idx)
 	}
 	return false
 }
@@ -440,6 +443,7 @@ func (d *delin) learn(sel selector, v []byte, op uint32) {
 	for _, c := range v {
 		u = u<<8 | uint64(c)
 	}
+	d.learnICMPType(s, u)
 	switch {
 	case s.desc == protoIP && s.field.name == "protocol", s.desc == protoIP6 && s.field.name == "nexthdr":
 		if p := protoByNumber(baseTransport, u); p != nil {
@@ -458,6 +462,7 @@ func (d *delin) killDeps(sel selector) {
 	if !ok || p.desc == nil {
 		return
 	}
+	d.killICMPDep(p)
 	keep := d.deps[:0]
 	for _, dep := range d.deps {
 		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto
@@ -492,6 +497,9 @@ func (d *delin) lookup(a attrMap) {
 	}
 	var rhs string
 	s := d.t.set(name)
+	if pl, ok := rv.sel.(*payloadExpr); ok && s != nil && s.flags&setAnonymous != 0 && len(s.elems) > 0 {
+		d.icmpLookupType(pl, minElemKey(s))
+	}
 	if s != nil && s.flags&setAnonymous != 0 {
 		kts := []*Datatype{typeInOrder(rv.sel.dtype(), rv.sel.order())}
 		var dt *Datatype
