@@ -137,7 +137,7 @@ func (d *delin) expr(e kExpr) {
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "immediate":
@@ -255,7 +255,7 @@ func (d *delin) cmp(a attrMap) {
 		pr := d.pendingRange
 		d.pendingRange = nil
 		d.killDeps(rv.sel)
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
 	sel := rv.sel
@@ -368,6 +368,16 @@ func isZero(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// rangeText prints lo-hi: numbers, not symbols (range_expr_print).
+func (d *delin) rangeText(rv *regVal, lo, hi []byte, bigEndian bool) string {
+	saved := d.o
+	n := *d.o
+	n.Numeric = true
+	d.o = &n
+	defer func() { d.o = saved }()
+	return d.valText(rv, lo, bigEndian) + "-" + d.valText(rv, hi, bigEndian)
 }
 
 // valText prints a register value of rv's selector.
