@@ -187,7 +187,9 @@ func protoSymbols() []symbol {
 		{"rspf", 73}, {"vmtp", 81}, {"eigrp", 88}, {"ospf", 89}, {"ax.25", 93}, {"ipip", 94}, {"etherip", 97},
 		{"encap", 98}, {"pim", 103}, {"ipcomp", 108}, {"vrrp", 112}, {"l2tp", 115}, {"isis", 124}, {"sctp", 132},
 		{"fc", 133}, {"mobility-header", 135}, {"udplite", 136}, {"mpls-in-ip", 137}, {"manet", 138}, {"hip", 139},
-		{"shim6", 140}, {"wesp", 141}, {"rohc", 142}, {"ethernet", 143}}
+		{"shim6", 140}, {"wesp", 141}, {"rohc", 142}, {"ethernet", 143},
+		// nft's keyword for 58, read only (printing finds ipv6-icmp first)
+		{"icmpv6", 58}}
 }
 
 // bytesLen is the number of bytes a value of the type takes.

@@ -135,7 +135,10 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 	case baseNetwork:
 		return r.needNetwork(d, e)
 	case baseTransport:
-		if d.needs != nil {
+		// icmp's ip is inserted only while no network header is known,
+		// and the ip and ip6 families know theirs (icmpv6 in an ip
+		// table is meta l4proto alone)
+		if d.needs != nil && r.proto[baseNetwork] == nil && r.fam != xtnl.FamilyIPv4 && r.fam != xtnl.FamilyIPv6 {
 			if err := r.needNetwork(d.needs, e); err != nil {
 				return err
 			}
