@@ -80,6 +80,15 @@ func ruleText(t *kTable, ch *kChain, r *kRule, o *PrintOptions) string {
 
 func (d *delin) expr(e kExpr) {
 	a := e.a
+	n := len(d.stmts)
+	defer func() {
+		// a statement other than a match ends what later matches may
+		// make redundant (rule_maybe_reset_payload_deps)
+		isMatch := e.name == "cmp" || e.name == "range" || e.name == "lookup" && !a.has(unix.NFTA_LOOKUP_DREG)
+		if len(d.stmts) > n && !isMatch {
+			d.deps, d.icmpDep = nil, 0
+		}
+	}()
 	switch e.name {
 	case "meta":
 		if a.has(unix.NFTA_META_DREG) {
@@ -437,6 +446,14 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
 		d.storeICMPDep(s, rv, idx)
+		// ip protocol / ip6 nexthdr: implied by a later header in the
+		// ip and ip6 families (payload_may_dependency_kill keeps it in
+		// inet, bridge and netdev)
+		if (d.fam == xtnl.FamilyIPv4 || d.fam == xtnl.FamilyIPv6) && isProtocolKey(s) && s.desc.base == baseNetwork {
+			if p := protoByNumber(baseTransport, u); p != nil {
+				d.deps = append(d.deps, depStmt{idx, baseTransport, p})
+			}
+		}
 	}
 	return false
 }
