@@ -526,6 +526,9 @@ func (d *delin) lookup(a attrMap) {
 	s := d.t.set(name)
 	if pl, ok := rv.sel.(*payloadExpr); ok && s != nil && s.flags&setAnonymous != 0 && len(s.elems) > 0 {
 		d.icmpLookupType(pl, minElemKey(s))
+		if shift, ok := fieldMaskShift(pl, rv.mask); ok && s.flags&setInterval == 0 {
+			s = shiftedSet(s, shift, pl.bits())
+		}
 	}
 	if s != nil && s.flags&setAnonymous != 0 {
 		kts := []*Datatype{typeInOrder(rv.sel.dtype(), rv.sel.order())}
