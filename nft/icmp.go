@@ -1,6 +1,10 @@
 package nft
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/xtnl/xtnl"
+)
 
 // ICMP and ICMPv6 fields that exist only in some message types (proto.c's
 // icmp_dep): nft matches the type first, and when printing splits a load
@@ -152,4 +156,21 @@ func (r *ruleCtx) learnICMPSet(rel *relExpr, s *setExpr) {
 			}
 		}
 	}
+}
+
+// needICMPNetwork inserts the network header icmp, icmpv6 and igmp
+// belong to when none is known (payload_gen_special_dependency): in
+// bridge tables as the ethernet header's type, not meta protocol.
+func (r *ruleCtx) needICMPNetwork(d *protoDesc, e *payloadExpr) error {
+	if r.fam != xtnl.FamilyBridge || r.proto[baseLink] != nil && r.proto[baseLink] != protoEther {
+		return r.needNetwork(d, e)
+	}
+	typ := &payloadExpr{srcSpan: e.srcSpan, desc: protoEther, field: protoEther.field("type")}
+	reg := r.getReg(2)
+	typ.load(r, reg)
+	r.emitCmp(reg, opEq, uintBytes(d.number, 2))
+	r.putReg(2)
+	r.proto[baseLink] = protoEther
+	r.proto[baseNetwork] = d
+	return nil
 }

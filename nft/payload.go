@@ -139,7 +139,7 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 		// and the ip and ip6 families know theirs (icmpv6 in an ip
 		// table is meta l4proto alone)
 		if d.needs != nil && r.proto[baseNetwork] == nil && r.fam != xtnl.FamilyIPv4 && r.fam != xtnl.FamilyIPv6 {
-			if err := r.needNetwork(d.needs, e); err != nil {
+			if err := r.needICMPNetwork(d.needs, e); err != nil {
 				return err
 			}
 		}

@@ -454,6 +454,12 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 				d.deps = append(d.deps, depStmt{idx, baseTransport, p})
 			}
 		}
+		// ether type ip: implied by an ip header field, or by icmp's
+		if s.desc == protoEther && s.field != nil && s.field.name == "type" {
+			if p := protoByNumber(baseNetwork, u); p != nil {
+				d.deps = append(d.deps, depStmt{idx, baseNetwork, p})
+			}
+		}
 	}
 	return false
 }
