@@ -6,6 +6,24 @@ import (
 	"github.com/xtnl/xtnl"
 )
 
+// ICMP's and ICMPv6's headers (proto.c's proto_icmp, proto_icmp6) and
+// their code types.
+var (
+	protoICMP = &protoDesc{name: "icmp", base: baseTransport, number: 1, needs: protoIP, fields: []protoField{
+		{"type", dtICMPType, 0, 8}, {"code", dtICMPCode, 8, 8}, intField("checksum", 16, 16), intField("id", 32, 16),
+		intField("sequence", 48, 16), intField("gateway", 32, 32), intField("mtu", 48, 16)}}
+	protoICMP6 = &protoDesc{name: "icmpv6", base: baseTransport, number: 58, needs: protoIP6, fields: []protoField{
+		{"type", dtICMP6Type, 0, 8}, {"code", dtICMPv6Code, 8, 8}, intField("checksum", 16, 16),
+		intField("parameter-problem", 32, 32), intField("mtu", 32, 32), intField("id", 32, 16), intField("sequence", 48, 16),
+		intField("max-delay", 32, 16)}}
+	dtICMPCode = &Datatype{ID: typeICMPCode, Name: "icmp_code", Desc: "icmp code", Bits: 8, Order: orderBig, Base: dtInteger,
+		Symbols: []symbol{{"net-unreachable", 0}, {"host-unreachable", 1}, {"prot-unreachable", 2}, {"port-unreachable", 3},
+			{"frag-needed", 4}, {"net-prohibited", 9}, {"host-prohibited", 10}, {"admin-prohibited", 13}}}
+	dtICMPv6Code = &Datatype{ID: typeICMPv6Code, Name: "icmpv6_code", Desc: "icmpv6 code", Bits: 8, Order: orderBig, Base: dtInteger,
+		Symbols: []symbol{{"no-route", 0}, {"admin-prohibited", 1}, {"addr-unreachable", 3}, {"port-unreachable", 4},
+			{"policy-fail", 5}, {"reject-route", 6}}}
+)
+
 // ICMP and ICMPv6 fields that exist only in some message types (proto.c's
 // icmp_dep): nft matches the type first, and when printing splits a load
 // only into the fields of the type the rule matched.

@@ -156,10 +156,12 @@ func (r *ruleCtx) needLink(e Expr) error {
 		return nil
 	}
 	switch r.fam {
-	case xtnl.FamilyBridge, xtnl.FamilyNetdev:
+	case xtnl.FamilyBridge:
 		r.proto[baseLink] = protoEther
 		return nil
-	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet:
+	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet, xtnl.FamilyNetdev:
+		// netdev sees any device's frames: the ethernet header needs
+		// meta iiftype ether as in the ip families
 		// meta iiftype ether
 		reg := r.getReg(2)
 		(&metaExpr{key: metaIIFType}).load(r, reg)
@@ -269,6 +271,11 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 		case metaProtocol:
 			if d := protoByNumber(baseNetwork, u); d != nil {
 				r.proto[baseNetwork] = d
+			}
+		case metaIIFType:
+			// meta iiftype ether: the ethernet header is known
+			if u == 1 {
+				r.proto[baseLink] = protoEther
 			}
 		}
 	}

@@ -185,11 +185,6 @@ func (d *delin) expr(e kExpr) {
 	}
 }
 
-// delinHooks read back expressions kinds that files of their own
-// handle (sctp.go's chunk matches are exthdr expressions); a hook returns
-// false when the expression is not its own.
-var delinHooks = map[string][]func(d *delin, a attrMap) bool{}
-
 func selText(s selector) string {
 	switch x := s.(type) {
 	case *payloadExpr:
@@ -287,23 +282,8 @@ func (d *delin) cmp(a attrMap) {
 			return
 		}
 	}
-	if pl, ok := sel.(*payloadExpr); ok && rv.mask == nil && rv.text == "" {
-		if t := d.expandedCmpText(pl, v, op); t != "" {
-			d.stmts = append(d.stmts, t)
-			return
-		}
-	}
-	d.killDeps(sel)
-	if rv.mask != nil && rv.text != "hton" {
-		if t, ok := maskedFlagText(sel, rv.mask, v, op, d.o); ok {
-			d.stmts = append(d.stmts, t)
-			return
-		}
-	}
-	if rv.mask == nil && (op == opEq || op == opNeq) && sel.dtype().Bitmask {
-		// a bitmask compared whole prints its operator (must_print_eq_op)
-		val := new(big.Int).SetBytes(fromReg(v, sel.order())).Uint64()
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s %s", selText(sel), map[uint32]string{opEq: "==", opNeq: "!="}[op], flagValueText(sel.dtype(), val, len(v), d.o)))
+	if t := d.specialCmpText(sel, rv, v, op); t != "" {
+		d.stmts = append(d.stmts, t)
 		return
 	}
 	if rv.mask != nil {
@@ -377,16 +357,6 @@ func isZero(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// rangeText prints lo-hi: numbers, not symbols (range_expr_print).
-func (d *delin) rangeText(rv *regVal, lo, hi []byte, bigEndian bool) string {
-	saved := d.o
-	n := *d.o
-	n.Numeric = true
-	d.o = &n
-	defer func() { d.o = saved }()
-	return d.valText(rv, lo, bigEndian) + "-" + d.valText(rv, hi, bigEndian)
 }
 
 // valText prints a register value of rv's selector.
