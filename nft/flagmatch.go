@@ -18,8 +18,9 @@ func (p *parser) flagCmp(lhs Expr, op string, val Expr) Stmt {
 	p.i++ // "/"
 	mask := p.rhsExpr()
 	if _, ok := mask.(*listExpr); !ok {
-		p.errorf(mask.span(), "syntax error, unexpected %s, expecting comma", "end of file")
-		panic(bailout{})
+		// nft's grammar wants a list of flags here
+		t := p.peek()
+		p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting comma")
 	}
 	if op == "" {
 		op = "=="
