@@ -104,7 +104,7 @@ func flagNames(dt *Datatype, v uint64) []string {
 // value differs from the mask or has several flags, and the binary
 // operation itself otherwise. ok is false for types that are not
 // bitmasks.
-func maskedFlagText(sel selector, mask, v []byte, op uint32, o *PrintOptions) (string, bool) {
+func maskedFlagText(sel selector, mask, v []byte, op uint32) (string, bool) {
 	dt := sel.dtype()
 	if !dt.Bitmask {
 		return "", false
@@ -127,7 +127,7 @@ func maskedFlagText(sel selector, mask, v []byte, op uint32, o *PrintOptions) (s
 		}
 	}
 	opText := map[uint32]string{opEq: "==", opNeq: "!=", opLt: "<", opLte: "<=", opGt: ">", opGte: ">="}[op]
-	return fmt.Sprintf("%s & %s %s %s", name, flagBinop(dt, m), opText, flagValueText(dt, val, len(v), o)), true
+	return fmt.Sprintf("%s & %s %s %s", name, flagBinop(dt, m), opText, flagValueText(dt, val)), true
 }
 
 // flagBinop prints a mask as the flags it ors, in parentheses when
@@ -142,7 +142,7 @@ func flagBinop(dt *Datatype, m uint64) string {
 
 // flagValueText prints one bitmask value as nft prints a constant: its
 // flag's name, or hex when it is not a single flag.
-func flagValueText(dt *Datatype, v uint64, n int, o *PrintOptions) string {
+func flagValueText(dt *Datatype, v uint64) string {
 	if bits.OnesCount64(v) == 1 {
 		return flagNames(dt, v)[0]
 	}

@@ -160,9 +160,8 @@ func (r *ruleCtx) needLink(e Expr) error {
 		r.proto[baseLink] = protoEther
 		return nil
 	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet, xtnl.FamilyNetdev:
-		// netdev sees any device's frames: the ethernet header needs
-		// meta iiftype ether as in the ip families
-		// meta iiftype ether
+		// meta iiftype ether (netdev sees any device's frames: its
+		// ethernet header needs it as the ip families' do)
 		reg := r.getReg(2)
 		(&metaExpr{key: metaIIFType}).load(r, reg)
 		r.emitCmp(reg, opEq, []byte{1, 0})

@@ -20,14 +20,14 @@ func (d *delin) specialCmpText(sel selector, rv *regVal, v []byte, op uint32) st
 	}
 	d.killDeps(sel)
 	if rv.mask != nil && rv.text != "hton" {
-		if t, ok := maskedFlagText(sel, rv.mask, v, op, d.o); ok {
+		if t, ok := maskedFlagText(sel, rv.mask, v, op); ok {
 			return t
 		}
 	}
 	if rv.mask == nil && (op == opEq || op == opNeq) && sel.dtype().Bitmask {
 		// a bitmask compared whole prints its operator (must_print_eq_op)
 		val := new(big.Int).SetBytes(fromReg(v, sel.order())).Uint64()
-		return fmt.Sprintf("%s %s %s", selText(sel), map[uint32]string{opEq: "==", opNeq: "!="}[op], flagValueText(sel.dtype(), val, len(v), d.o))
+		return fmt.Sprintf("%s %s %s", selText(sel), map[uint32]string{opEq: "==", opNeq: "!="}[op], flagValueText(sel.dtype(), val))
 	}
 	return ""
 }
