@@ -160,8 +160,7 @@ func (r *ruleCtx) needLink(e Expr) error {
 		r.proto[baseLink] = protoEther
 		return nil
 	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet, xtnl.FamilyNetdev:
-		// meta iiftype ether (netdev sees any device's frames: its
-		// ethernet header needs it as the ip families' do)
+		// meta iiftype ether
 		reg := r.getReg(2)
 		(&metaExpr{key: metaIIFType}).load(r, reg)
 		r.emitCmp(reg, opEq, []byte{1, 0})
@@ -272,7 +271,8 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 				r.proto[baseNetwork] = d
 			}
 		case metaIIFType:
-			// meta iiftype ether: the ethernet header is known
+			// iiftype ether written by hand is the link layer's
+			// dependency already
 			if u == 1 {
 				r.proto[baseLink] = protoEther
 			}
