@@ -132,6 +132,9 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		return b, nil
 	case *valueExpr:
 		return fit(x.b, (li.bits+7)/8), nil
+	case *listExpr:
+		// a list of flags is their union (tcp flags syn / fin,syn)
+		return r.flagUnion(x, li)
 	case *binopExpr:
 		if x.op != "|" {
 			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
@@ -173,9 +176,16 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 			return err
 		}
 	}
+	if rel.op == "!" {
+		return r.negatedFlagTest(rel, li)
+	}
 	switch rhs := rel.r.(type) {
 	case *setExpr:
-		return r.matchSet(rel, li, rhs)
+		if err := r.matchSet(rel, li, rhs); err != nil {
+			return err
+		}
+		r.learnICMPSet(rel, rhs)
+		return nil
 	case *setRefExpr:
 		return r.matchSetRef(rel, li, rhs)
 	case *listExpr:

@@ -53,7 +53,7 @@ func (p *parser) statement() Stmt {
 	op := ""
 	if tk := p.peek(); tk.kind == tPunct {
 		switch tk.text {
-		case "==", "!=", "<", ">", "<=", ">=":
+		case "==", "!=", "<", ">", "<=", ">=", "!":
 			op = tk.text
 			p.i++
 		}
@@ -68,6 +68,9 @@ func (p *parser) statement() Stmt {
 		p.unexpected(p.peek())
 	}
 	rhs := p.rhsExpr()
+	if p.isPunct("/") {
+		return p.flagCmp(lhs, op, rhs)
+	}
 	rel := &relExpr{srcSpan: spanOf(lhs.span(), rhs.span()), op: op, l: lhs, r: rhs}
 	return &matchStmt{srcSpan: rel.srcSpan, rel: rel}
 }
@@ -255,8 +258,9 @@ func (p *parser) rhsPrimary() Expr {
 	default:
 		e = p.literal()
 	}
-	// prefix and range
-	if p.isPunct("/") {
+	// prefix and range; "/" before anything but a number is a flag
+	// comparison's mask (flagmatch.go)
+	if p.isPunct("/") && p.peekN(1).kind == tNum {
 		p.i++
 		n := p.next()
 		if n.kind != tNum {
