@@ -441,7 +441,9 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 			case !ok:
 				fmt.Fprint(w, " |")
 			case hasFloor && p != floorPeer:
-				fmt.Fprintf(w, " %s (%s floor) |", fmtDur(m), fmtRatio(m/floor))
+				fmt.Fprintf(w, " %s (%s floor%s) |", fmtDur(m), fmtRatio(m/floor), otherRatios(p, m, med))
+			case p.ownFloor != "" || p.versus != "":
+				fmt.Fprintf(w, " %s (%s) |", fmtDur(m), strings.TrimPrefix(otherRatios(p, m, med), ", "))
 			default:
 				fmt.Fprintf(w, " %s |", fmtDur(m))
 			}
@@ -449,7 +451,7 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 		var vs []string
 		if x, ok := med[xtnlPeer.name]; ok {
 			for _, p := range cols {
-				if m, ok := med[p.name]; ok && p != xtnlPeer && p != floorPeer {
+				if m, ok := med[p.name]; ok && p != xtnlPeer && !p.isFloor {
 					vs = append(vs, p.name+" "+fmtRatio(m/x))
 				}
 			}
@@ -458,8 +460,21 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 	}
 }
 
+// otherRatios is the part of a cell of peer p (median m) that gives its
+// ratios to its own floor and to the peer it replaces, where the row has
+// them: ", 1.05× xtnl nft floor, 0.40× nft -f".
+func otherRatios(p *peer, m float64, med map[string]float64) string {
+	var s string
+	for _, name := range []string{p.ownFloor, p.versus} {
+		if o, ok := med[name]; ok && name != "" && o > 0 {
+			s += ", " + fmtRatio(m/o) + " " + name
+		}
+	}
+	return s
+}
+
 func printFootnote(w io.Writer, n int, took time.Duration) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row; \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
+	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row (xtnl nft's cells give it over its own floor's and over nft -f's too); \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
 		n, took.Round(time.Second))
 }
