@@ -59,9 +59,9 @@ type peer struct {
 	// shows "-" and skipNote (a format taking the time it took).
 	maxSize  map[string]int
 	skipNote string
-	// isFloor marks a floor (what a peer costs at least): the table
-	// gives no speed-up of xtnl over it.
-	isFloor bool
+	// noSpeedup marks a floor (what a peer costs at least) or a part of
+	// a peer's work: the table gives no speed-up of xtnl over it.
+	noSpeedup bool
 	// ownFloor and versus name the peers the table also gives this
 	// peer's ratio to, beside the floor's: its own floor (the same
 	// messages, prepared before the clock) and the peer it replaces.
@@ -76,7 +76,7 @@ func (p *peer) skips(work string, size int) bool {
 }
 
 // peers is every peer, in the table's column order.
-var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, iptablesNftPeer, nftPeer, knftablesPeer, xtnlNftPeer, xtnlNftFloorPeer, floorPeer}
+var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, iptablesNftPeer, nftPeer, knftablesPeer, xtnlNftPeer, xtnlNftApplyPeer, nftFloorPeer, floorPeer}
 
 func peerByName(name string) *peer {
 	for _, p := range peers {

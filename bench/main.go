@@ -442,7 +442,7 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 				fmt.Fprint(w, " |")
 			case hasFloor && p != floorPeer:
 				fmt.Fprintf(w, " %s (%s floor%s) |", fmtDur(m), fmtRatio(m/floor), otherRatios(p, m, med))
-			case p.ownFloor != "" || p.versus != "":
+			case otherRatios(p, m, med) != "":
 				fmt.Fprintf(w, " %s (%s) |", fmtDur(m), strings.TrimPrefix(otherRatios(p, m, med), ", "))
 			default:
 				fmt.Fprintf(w, " %s |", fmtDur(m))
@@ -451,7 +451,7 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 		var vs []string
 		if x, ok := med[xtnlPeer.name]; ok {
 			for _, p := range cols {
-				if m, ok := med[p.name]; ok && p != xtnlPeer && !p.isFloor {
+				if m, ok := med[p.name]; ok && p != xtnlPeer && !p.noSpeedup {
 					vs = append(vs, p.name+" "+fmtRatio(m/x))
 				}
 			}
@@ -462,7 +462,7 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 
 // otherRatios is the part of a cell of peer p (median m) that gives its
 // ratios to its own floor and to the peer it replaces, where the row has
-// them: ", 1.05× xtnl nft floor, 0.40× nft -f".
+// them: ", 1.05× nft floor, 0.40× nft -f".
 func otherRatios(p *peer, m float64, med map[string]float64) string {
 	var s string
 	for _, name := range []string{p.ownFloor, p.versus} {
@@ -475,6 +475,6 @@ func otherRatios(p *peer, m float64, med map[string]float64) string {
 
 func printFootnote(w io.Writer, n int, took time.Duration) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row (xtnl nft's cells give it over its own floor's and over nft -f's too); \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
+	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row (the cells of xtnl nft and xtnl nft apply also give it over nft floor's, the kernel floor of the messages they write, and xtnl nft's over nft -f's); \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
 		n, took.Round(time.Second))
 }

@@ -12,10 +12,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestXtnlNftWritesNftsRules: the xtnl nft peer and its floor, fed the
-// script the nft -f peer feeds nft, leave in the kernel exactly what nft
-// 1.0.6 leaves, attribute for attribute (table, chains, and every rule's
-// expressions), handles aside: so the load row compares the same work.
+// TestXtnlNftWritesNftsRules: the xtnl nft peer, its Apply alone and the
+// floor of its messages, fed the script the nft -f peer feeds nft, leave
+// in the kernel exactly what nft 1.0.6 leaves, attribute for attribute
+// (table, chains, and every rule's expressions), handles aside: so the
+// load row compares the same work.
 func TestXtnlNftWritesNftsRules(t *testing.T) {
 	exe := self(t)
 	const n = 300 // rules whose addresses and ports span more than one byte
@@ -36,7 +37,7 @@ func TestXtnlNftWritesNftsRules(t *testing.T) {
 	if len(want) != 1+4+n {
 		t.Fatalf("nft -f left %d objects, want the table, 4 chains and %d rules", len(want), n)
 	}
-	for _, p := range []*peer{xtnlNftPeer, xtnlNftFloorPeer} {
+	for _, p := range []*peer{xtnlNftPeer, xtnlNftApplyPeer, nftFloorPeer} {
 		got := kernelState(p)
 		if len(got) != len(want) {
 			t.Errorf("%s left %d objects, nft -f %d", p.name, len(got), len(want))
