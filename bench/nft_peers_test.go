@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/xtnl/xtnl"
 	"github.com/xtnl/xtnl/netnstest"
+	"github.com/xtnl/xtnl/nft"
 	"golang.org/x/sys/unix"
 )
 
@@ -120,3 +124,59 @@ func dumpFilter(ns *netnstest.NS) ([]string, error) {
 }
 
 const nftaTableHandle = 4 // NFTA_TABLE_HANDLE (x/sys/unix lacks it)
+
+// BenchmarkNftLoadParts splits the xtnl nft peer's load of the bench's nft
+// script (sizes 10k and 100k) into its parts, in one process, each after
+// a GC: nft.Compile, Program.AddTo (the messages copied into an xtnl.Tx)
+// and Tx.Commit (the send and the kernel's answer), reported as ms per
+// part. Run with -benchtime 1x: each iteration loads into a fresh
+// namespace.
+func BenchmarkNftLoadParts(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root (network namespaces)")
+	}
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(sizeName(n), func(b *testing.B) {
+			script := string(nftScript(n))
+			var parts [3]time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				ns := netnstest.New(b)
+				c, err := xtnl.Open(xtnl.WithNetNS(ns.Name))
+				if err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				b.StartTimer()
+				t0 := time.Now()
+				prog, err := nft.Compile(script, nft.Options{File: "/dev/stdin", Lookup: nft.ConnLookup(c)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				b.StopTimer()
+				runtime.GC()
+				b.StartTimer()
+				t2 := time.Now()
+				tx := c.Begin()
+				prog.AddTo(tx)
+				t3 := time.Now()
+				err = tx.Commit()
+				t4 := time.Now()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				parts[0] += t1.Sub(t0)
+				parts[1] += t3.Sub(t2)
+				parts[2] += t4.Sub(t3)
+				c.Close()
+				_, _ = ns.Run("nft", "flush", "ruleset")
+				b.StartTimer()
+			}
+			for i, name := range []string{"compile-ms", "addto-ms", "commit-ms"} {
+				b.ReportMetric(float64(parts[i].Milliseconds())/float64(b.N), name)
+			}
+		})
+	}
+}
