@@ -2,7 +2,8 @@
 // firewall from Go (go-iptables, iptables-nft-restore, nft -f, knftables)
 // and against the kernel's own cost (the floor: pre-encoded messages sent as
 // one batch on a bare netlink socket), on the workloads of the Performance
-// issue. Every run happens in a fresh network namespace and a fresh child
+// issue; on the load workload, xtnl's nft compiler too, against nft -f and
+// the floor of the messages it writes. Every run happens in a fresh network namespace and a fresh child
 // process; each cell is the median of -n runs. It prints one markdown table
 // of medians and ratios, and the machine it ran on.
 //
