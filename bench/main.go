@@ -3,9 +3,10 @@
 // and against the kernel's own cost (the floor: pre-encoded messages sent as
 // one batch on a bare netlink socket), on the workloads of the Performance
 // issue; on the load workload, xtnl's nft compiler too, against nft -f and
-// the floor of the messages it writes. Every run happens in a fresh network namespace and a fresh child
-// process; each cell is the median of -n runs. It prints one markdown table
-// of medians and ratios, and the machine it ran on.
+// the floor of the messages it writes. Every run happens in a fresh network
+// namespace and a fresh child process; each cell is the median of -n runs.
+// It prints one markdown table of medians and ratios, and the machine it
+// ran on.
 //
 //	cd bench && go run . [-n 5] [-quick]   # as root
 //
