@@ -34,7 +34,8 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 	// text is written once all of it decoded: a rule with no iptables
 	// form makes iptables-nft refuse the listing whole.
 	var (
-		body    Writer // the rules' lines, chain after chain
+		body    textChunks // the rules' lines, chain after chain
+		line    Writer     // one rule's line, in the last one's memory
 		starts  []int  // where each chain's lines start in body
 		refs    map[string]int
 		pending []string // the jumps counted in the chain being read
@@ -52,13 +53,13 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 			if chain != "" && t.chain(chain) == nil {
 				return notFound(errNoChain)
 			}
-			body.reuse()
+			body.Reset()
 			starts, refs, pending, last = starts[:0], map[string]int{}, pending[:0], -1
 			return nil
 		},
 		begin: func(i int, _ *chainView) {
 			if i == last {
-				body.buf = body.buf[:starts[i]]
+				body.Truncate(starts[i])
 				pending = pending[:0]
 			} else {
 				flush()
@@ -72,9 +73,11 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 				pending = append(pending, s.Verdict)
 			}
 			if chain == "" || c.name == chain {
-				body.nsFd, body.hasNS = s.nsFd, true
-				s.writeListLine(&body, num, o)
-				body.WriteByte('\n')
+				line.reuse()
+				line.nsFd, line.hasNS = s.nsFd, true
+				s.writeListLine(&line, num, o)
+				line.WriteByte('\n')
+				body.Write(line.buf)
 			}
 			return nil
 		},
@@ -95,7 +98,7 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 		}
 		first = false
 		writeChainHeader(bw, c, refs[c.name], o)
-		bw.Write(body.buf[starts[i]:starts[i+1]])
+		body.WriteRange(bw, starts[i], starts[i+1])
 	}
 	return bw.Flush()
 }

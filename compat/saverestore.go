@@ -2,7 +2,6 @@ package compat
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +45,7 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 		tables = []string{table}
 	}
 	bw := bufio.NewWriter(w)
-	var buf bytes.Buffer // one table's text, written once it all decoded
+	var buf textChunks // one table's text, written once it all decoded
 	for _, name := range tables {
 		now := time.Now().Format("Mon Jan _2 15:04:05 2006")
 		var mark int  // where the chain being read starts in buf
@@ -66,24 +65,22 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 				last, mark = i, buf.Len()
 			},
 			rule: func(_ int, _ *chainView, s *Spec) error {
+				sw.reuse()
+				sw.nsFd, sw.hasNS = s.nsFd, true
 				if o.counters {
 					var cnt Counters
 					if s.Counters != nil {
 						cnt = *s.Counters
 					}
-					b := buf.AvailableBuffer()
-					b = append(b, '[')
+					b := append(sw.buf, '[')
 					b = strconv.AppendUint(b, cnt.Packets, 10)
 					b = append(b, ':')
 					b = strconv.AppendUint(b, cnt.Bytes, 10)
-					b = append(b, "] "...)
-					buf.Write(b)
+					sw.buf = append(b, "] "...)
 				}
-				sw.reuse()
-				sw.nsFd, sw.hasNS = s.nsFd, true
-				line, _ := s.formatLine(&sw, false)
-				buf.WriteString(line)
-				buf.WriteByte('\n')
+				s.formatLine(&sw, false)
+				sw.WriteByte('\n')
+				buf.Write(sw.buf)
 				return nil
 			},
 		})
@@ -99,14 +96,14 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 			continue
 		}
 		fmt.Fprintf(&buf, "COMMIT\n# Completed on %s\n", now)
-		bw.Write(buf.Bytes())
+		buf.WriteRange(bw, 0, buf.Len())
 	}
 	return bw.Flush()
 }
 
 // writeTableHead writes a table's header and its chains' lines, as
 // iptables-nft-save does.
-func writeTableHead(w *bytes.Buffer, t *tableView, now string) {
+func writeTableHead(w io.Writer, t *tableView, now string) {
 	cmd := "iptables-nft-save"
 	if t.fam == IPv6 {
 		cmd = "ip6tables-nft-save"
