@@ -36,7 +36,7 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 	var (
 		body    textChunks // the rules' lines, chain after chain
 		line    Writer     // one rule's line, in the last one's memory
-		starts  []int  // where each chain's lines start in body
+		starts  []int      // where each chain's lines start in body
 		refs    map[string]int
 		pending []string // the jumps counted in the chain being read
 		last    int      // the chain being read
