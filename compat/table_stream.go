@@ -2,11 +2,9 @@ package compat
 
 import (
 	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/xtnl/xtnl"
-	"github.com/xtnl/xtnl/internal/enginehooks"
 )
 
 // tableStream is what reads a whole table for printing it (Save,
@@ -38,37 +36,17 @@ type tableStream struct {
 // while the next chains are dumped: on two cores the kernel's dumping and
 // compat's decoding overlap, rather than take turns.
 func (ipt *IPTables) streamTable(table string, counts bool, ts tableStream) (*tableView, error) {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if attempt > 0 {
-			backoff(attempt)
-		}
-		gen, err := ipt.conn.Generation()
-		if err != nil {
-			return nil, err
-		}
-		t, err := ipt.tableAt(gen, table, counts)
-		if err != nil {
-			return nil, err
+	var t *tableView
+	err := ipt.pinnedRead(table, func(gen uint32) (err error) {
+		if t, err = ipt.tableAt(gen, table, counts); err != nil {
+			return err
 		}
 		if err := ts.head(t); err != nil {
-			return nil, err
+			return err
 		}
-		if err = ipt.streamChains(gen, t, ts); err == nil {
-			var now uint32
-			if now, err = ipt.conn.Generation(); err != nil {
-				return nil, err
-			}
-			if now == gen {
-				return t, nil
-			}
-			continue
-		}
-		// A chain gone (ENOENT) is the ruleset moving on as well.
-		if !errors.Is(err, enginehooks.ErrGenerationMoved) && !isNotExist(err) {
-			return nil, err
-		}
-	}
-	return nil, fmt.Errorf("compat: reading table %s: gave up after %d attempts, the ruleset kept changing: %w", table, maxAttempts, enginehooks.ErrGenerationMoved)
+		return ipt.streamChains(gen, t, ts)
+	})
+	return t, err
 }
 
 // streamChains is one attempt of streamTable past the head: the calling

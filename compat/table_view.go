@@ -121,29 +121,41 @@ func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 // (Save and ListTable, which print a whole table and keep nothing, read
 // through streamTable instead.)
 func (ipt *IPTables) rulesetAt(table, chain string, counts bool) (r ruleset, err error) {
+	err = ipt.pinnedRead(table, func(gen uint32) (err error) {
+		r, err = ipt.rulesetPinned(gen, table, chain, counts)
+		return err
+	})
+	return r, err
+}
+
+// pinnedRead runs read, which reads a table at the generation it is
+// given (dumps pinned to it: enginehooks' ListRulesRawAt, EachRuleRawAt),
+// until the generation read after it is the one read before: a ruleset
+// that changed meanwhile (a pinned dump seeing another generation, a
+// chain gone) is read again, after a backoff.
+func (ipt *IPTables) pinnedRead(table string, read func(gen uint32) error) error {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			backoff(attempt)
 		}
-		var gen uint32
-		if gen, err = ipt.conn.Generation(); err != nil {
-			return r, err
+		gen, err := ipt.conn.Generation()
+		if err != nil {
+			return err
 		}
-		r, err = ipt.rulesetPinned(gen, table, chain, counts)
-		if err == nil {
+		if err = read(gen); err == nil {
 			var now uint32
 			if now, err = ipt.conn.Generation(); err != nil {
-				return r, err
+				return err
 			}
 			if now == gen {
-				return r, nil
+				return nil
 			}
-		} else if !errors.Is(err, enginehooks.ErrGenerationMoved) {
-			return r, err
+		} else if !errors.Is(err, enginehooks.ErrGenerationMoved) && !isNotExist(err) {
+			return err
 		}
 		ipt.state().forgetAt(ipt.fam, table, gen)
 	}
-	return r, fmt.Errorf("compat: reading table %s: gave up after %d attempts, the ruleset kept changing: %w", table, maxAttempts, enginehooks.ErrGenerationMoved)
+	return fmt.Errorf("compat: reading table %s: gave up after %d attempts, the ruleset kept changing: %w", table, maxAttempts, enginehooks.ErrGenerationMoved)
 }
 
 // backoff waits a little, randomly and longer after each attempt, so a
