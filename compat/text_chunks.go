@@ -18,7 +18,18 @@ func (t *textChunks) Len() int { return t.n }
 
 // Write appends p; it never fails.
 func (t *textChunks) Write(p []byte) (int, error) {
-	n := len(p)
+	appendChunks(t, p)
+	return len(p), nil
+}
+
+// WriteString appends s; it never fails.
+func (t *textChunks) WriteString(s string) (int, error) {
+	appendChunks(t, s)
+	return len(s), nil
+}
+
+func appendChunks[S ~string | ~[]byte](t *textChunks, p S) {
+	t.n += len(p)
 	for len(p) > 0 {
 		if len(t.chunks) == 0 || len(t.chunks[len(t.chunks)-1]) == textChunkSize {
 			t.chunks = append(t.chunks, make([]byte, 0, textChunkSize))
@@ -28,24 +39,6 @@ func (t *textChunks) Write(p []byte) (int, error) {
 		*last = append(*last, p[:k]...)
 		p = p[k:]
 	}
-	t.n += n
-	return n, nil
-}
-
-// WriteString appends s; it never fails.
-func (t *textChunks) WriteString(s string) (int, error) {
-	n := len(s)
-	for len(s) > 0 {
-		if len(t.chunks) == 0 || len(t.chunks[len(t.chunks)-1]) == textChunkSize {
-			t.chunks = append(t.chunks, make([]byte, 0, textChunkSize))
-		}
-		last := &t.chunks[len(t.chunks)-1]
-		k := min(len(s), textChunkSize-len(*last))
-		*last = append(*last, s[:k]...)
-		s = s[k:]
-		t.n += k
-	}
-	return n, nil
 }
 
 // Truncate keeps the first n bytes (n ≤ Len), keeping the memory of the
