@@ -335,6 +335,9 @@ func formatIP(_ *Datatype, b []byte, _ *PrintOptions) string {
 	if !ok {
 		return fmt.Sprintf("0x%x", b)
 	}
+	if a.Is6() {
+		return formatIPv6(a.As16())
+	}
 	return a.String()
 }
 

@@ -98,6 +98,8 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		if err != nil {
 			return err
 		}
+		// nft names anonymous maps and vmaps __map%d, sets __set%d.
+		as.name = "__map%d"
 		as.flags |= setMap
 		as.hasData = true
 		if vmap {
