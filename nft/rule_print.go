@@ -31,6 +31,7 @@ type delin struct {
 	// header of its protocol makes redundant, and that protocol.
 	deps         []depStmt
 	proto        [4]*protoDesc
+	vlanOff      int // where the known vlan tag starts (vlan.go)
 	pendingRange *struct {
 		reg uint32
 		lo  []byte
@@ -109,6 +110,7 @@ func (d *delin) expr(e kExpr) {
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			nv.sel = refineByMask(nv.sel, nv.mask)
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":
@@ -190,6 +192,11 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // payloadAt finds the header field at base/offset/bits from what the rule
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
+	if base == baseLink {
+		if s := d.vlanFieldAt(off, bits); s != nil {
+			return s
+		}
+	}
 	desc := d.proto[base]
 	if desc != nil {
 		for i := range desc.fields {
@@ -348,6 +355,7 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 	if bigEndian || rv.text == "hton" {
 		o = orderBig
 	}
+	v = bitfieldValue(rv, v)
 	return formatValue(dt, fit(fromReg(v, o), n), d.o)
 }
 
@@ -387,6 +395,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
+		d.learnVlan(s, u, idx)
 	}
 	return false
 }
@@ -426,6 +435,9 @@ func (d *delin) killDeps(sel selector) {
 		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto
 		if dep.base == baseNetwork && p.desc.base == baseTransport && p.desc.needs == nil {
 			implied = false
+		}
+		if p.desc == protoVlan {
+			implied = vlanImplies(dep, p)
 		}
 		if implied {
 			d.stmts[dep.idx] = ""

@@ -296,7 +296,7 @@ func keyText(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) stri
 // keyParts prints each part of a (concatenated) key.
 func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []string {
 	if len(kts) == 1 {
-		return []string{formatValue(kts[0], fromReg(key, kts[0].Order), o)}
+		return []string{formatValue(kts[0], fromReg(key, order), o)}
 	}
 	var parts []string
 	off := 0
