@@ -117,11 +117,19 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 	}
 	var ivs []interval
 	isInterval := false
-	for _, e := range s.elems {
+	var catchall Expr // the value of "*", or the "*" of a set
+	for _, e := range flattenSet(s.elems) {
 		key := e
 		var val Expr
 		if m, ok := e.(*mappingExpr); ok {
 			key, val = m.key, m.val
+		}
+		if isCatchall(key) {
+			catchall = key
+			if val != nil {
+				catchall = val
+			}
+			continue
 		}
 		iv, err := r.resolveElem(key, li)
 		if err != nil {
@@ -189,8 +197,33 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			as.elems = append(as.elems, setElemWire{key: li.regValue(next), flags: elemIntervalEnd})
 		}
 	}
+	if catchall != nil {
+		w := catchallWire()
+		if valueOf != nil && !isCatchall(catchall) {
+			d, v, err := valueOf(catchall)
+			if err != nil {
+				return nil, err
+			}
+			w.data, w.verdict = d, v
+		}
+		as.elems = append(as.elems, w)
+	}
 	as.udata = setUdata(li.order, isInterval)
 	return as, nil
+}
+
+// flattenSet lifts the elements of sets nested in a set literal ({ { a,
+// b }, c }) into it, as nft does.
+func flattenSet(elems []Expr) []Expr {
+	var out []Expr
+	for _, e := range elems {
+		if n, ok := e.(*setExpr); ok {
+			out = append(out, flattenSet(n.elems)...)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func increment(b []byte) ([]byte, bool) {
@@ -291,7 +324,9 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 		if e.timeout != 0 {
 			a.u64(unix.NFTA_SET_ELEM_TIMEOUT, e.timeout)
 		}
-		a.data(unix.NFTA_SET_ELEM_KEY, e.key)
+		if e.key != nil {
+			a.data(unix.NFTA_SET_ELEM_KEY, e.key)
+		}
 		if e.keyEnd != nil {
 			a.data(nftaSetElemKeyEnd, e.keyEnd)
 		}

@@ -65,3 +65,20 @@ func bitfieldValue(rv *regVal, v []byte) []byte {
 	x := new(big.Int).Rsh(new(big.Int).SetBytes(fromReg(v, p.order())), uint(shift))
 	return regBytes(fit(x.Bytes(), len(v)), p.order())
 }
+
+// maskText is " & MASK" for a register masked by other than its bit
+// field's own mask (ip6 saddr & ::ffff map { ... }), "" otherwise.
+func maskText(rv *regVal) string {
+	if rv.mask == nil || rv.sel == nil {
+		return ""
+	}
+	if p, ok := rv.sel.(*payloadExpr); ok && p.field != nil {
+		if _, _, bf := p.geom(); bf {
+			if fm, _ := fieldMask(p); string(fromReg(rv.mask, p.order())) == string(fm) {
+				return ""
+			}
+		}
+	}
+	n := (rv.sel.bits() + 7) / 8
+	return " & " + formatValue(rv.sel.dtype(), fit(fromReg(rv.mask, rv.sel.order()), n), nil)
+}

@@ -19,6 +19,9 @@ type regVal struct {
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
+	// printed is a value already in text (a map lookup's result), for
+	// the statement that uses it.
+	printed string
 }
 
 type delin struct {
@@ -182,6 +185,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	rv := d.regs[sreg]
 	if rv == nil {
 		return name + " set <?>"
+	}
+	if rv.printed != "" {
+		return name + " set " + rv.printed
 	}
 	if rv.text == "imm" {
 		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
@@ -456,7 +462,7 @@ func (d *delin) lookup(a attrMap) {
 		return
 	}
 	d.killDeps(rv.sel)
-	lhs := selText(rv.sel)
+	lhs := selText(rv.sel) + maskText(rv)
 	var rhs string
 	s := d.t.set(name)
 	if s != nil && s.flags&setAnonymous != 0 {
@@ -474,7 +480,7 @@ func (d *delin) lookup(a attrMap) {
 			d.stmts = append(d.stmts, lhs+" vmap "+rhs)
 			return
 		}
-		d.stmts = append(d.stmts, lhs+" map "+rhs)
+		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{printed: lhs + " map " + rhs}
 		return
 	}
 	if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {

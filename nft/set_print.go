@@ -174,7 +174,7 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 		fmt.Fprintf(b, "%s\ttimeout %s\n", ind, formatTime(s.timeout))
 	}
 	if len(s.elems) > 0 {
-		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, strings.Join(setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o), ", "))
+		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o)))
 	}
 	b.WriteString(ind + "}\n")
 }
@@ -204,7 +204,16 @@ func udataOrder(u []byte, def byteOrder) byteOrder {
 // setElemTexts prints a set's elements: intervals joined back from their
 // start and end elements.
 func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *PrintOptions) []string {
-	elems := append([]kElem(nil), s.elems...)
+	elems, catchall := splitCatchall(s.elems)
+	out := setElemTextsKeyed(s, elems, kts, dt, order, o)
+	if catchall != nil {
+		out = append(out, "*"+elemData(*catchall, s, dt, o))
+	}
+	return out
+}
+
+// setElemTextsKeyed prints the elements that have a key.
+func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, order byteOrder, o *PrintOptions) []string {
 	if s.flags&setInterval != 0 && len(kts) == 1 {
 		// the kernel dumps intervals from high to low: sort ascending by
 		// value
@@ -342,6 +351,33 @@ func formatTime(ms uint64) string {
 	}
 	if b.Len() == 0 {
 		return "0s"
+	}
+	return b.String()
+}
+
+// joinElems joins a named set's element texts as nft does: a few to a
+// line for small types (five integers, services, marks...; two IPv4
+// addresses or conntrack states), otherwise one a line; continuation
+// lines are indented by a fixed three tabs and five spaces.
+func joinElems(keyType uint32, texts []string) string {
+	per := 1
+	switch keyType {
+	case typeNfproto, typeInteger, typeArpOp, typeInetProto, typeInetService, typeTCPFlag, dtDCCPType.ID, typeMark,
+		typeIfIndex, typeClassID, typeUID, typeGID, typeCtDir:
+		per = 5
+	case typeIPAddr, typeCtState, typeCtStatus, typePktType:
+		per = 2
+	}
+	var b strings.Builder
+	for i, t := range texts {
+		if i > 0 {
+			if i%per == 0 {
+				b.WriteString(",\n\t\t\t     ")
+			} else {
+				b.WriteString(", ")
+			}
+		}
+		b.WriteString(t)
 	}
 	return b.String()
 }

@@ -108,6 +108,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		} else {
 			as.dataType = m.dtype.ID
 			as.dataLen = uint32(m.dtype.bytesLen())
+			as.udata = mapUdata(li.order, m.dtype.Order, as.flags&setInterval != 0)
 		}
 		r.addAnonSet(as)
 		reg := r.loadLHS(li)

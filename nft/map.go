@@ -1,0 +1,43 @@
+package nft
+
+// Maps as values: "meta mark set ip saddr map { 10.2.3.1 : 0x17 }"
+// looks the key up in a map (anonymous or @name) and leaves the value in
+// a register for the statement.
+
+// mapValue parses "map { ... }" or "map @name" after a statement's
+// value, which becomes the key; e unchanged otherwise.
+func (p *parser) mapValue(e Expr) Expr {
+	if !p.isWord("map") {
+		return e
+	}
+	p.i++
+	m := p.mapTarget()
+	return &mapExpr{srcSpan: spanOf(e.span(), m.span()), key: e, m: m}
+}
+
+// loadMap linearizes a map lookup whose values are of li's type into a
+// fresh register.
+func (r *ruleCtx) loadMap(m *mapExpr, li *lhsInfo) (uint32, error) {
+	m.dtype = li.dt
+	reg := r.getReg(li.lenBytes)
+	// the key loads into the register the value will take
+	save := r.reg
+	r.reg = reg
+	err := r.compileMap(m, false, reg)
+	r.reg = save
+	return reg, err
+}
+
+// Word spellings of binary operators (scanner.l): "and" is "&".
+var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
+
+// mapUdata is the user data nft attaches to an anonymous map: the key's
+// byte order, the data's (NFTNL_UDATA_SET_DATABYTEORDER), and for
+// intervals that elements merge.
+func mapUdata(key, data byteOrder, interval bool) []byte {
+	b := []byte{0, 4, byte(key), 0, 0, 0, 1, 4, byte(data), 0, 0, 0}
+	if interval {
+		b = append(b, 2, 4, 1, 0, 0, 0)
+	}
+	return b
+}
