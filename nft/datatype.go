@@ -164,6 +164,11 @@ func typeByID(id uint32) *Datatype {
 			return dt
 		}
 	}
+	for _, dt := range moreTypes {
+		if dt.ID == id {
+			return dt
+		}
+	}
 	return nil
 }
 

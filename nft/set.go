@@ -189,6 +189,12 @@ func setKey(c *Command) string { return c.Family.String() + "/" + c.Table + "/" 
 func (cc *compileCtx) elementCmd(c *Command) error {
 	si := cc.setInfos[setKey(c)]
 	if si == nil {
+		si = cc.kernelSetInfo(c)
+	}
+	if si == nil {
+		if cc.lookup != nil {
+			return cc.errAt(c.pos, "No such file or directory")
+		}
 		return cc.errAt(c.pos, "element commands on sets not declared in the script are not supported yet")
 	}
 	if c.elems == nil {

@@ -248,10 +248,20 @@ func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, or
 
 func sortElems(elems []kElem, order byteOrder) {
 	for i := 1; i < len(elems); i++ {
-		for j := i; j > 0 && bytes.Compare(fromReg(elems[j].key, order), fromReg(elems[j-1].key, order)) < 0; j-- {
+		for j := i; j > 0 && elemLess(elems[j], elems[j-1], order); j-- {
 			elems[j], elems[j-1] = elems[j-1], elems[j]
 		}
 	}
+}
+
+// elemLess orders elements by key; at the same key an interval's end
+// comes before the next interval's start (192.168.0.0/24 ends where
+// 192.168.1.0/24 starts).
+func elemLess(a, b kElem, order byteOrder) bool {
+	if c := bytes.Compare(fromReg(a.key, order), fromReg(b.key, order)); c != 0 {
+		return c < 0
+	}
+	return a.flags&elemIntervalEnd != 0 && b.flags&elemIntervalEnd == 0
 }
 
 func fromReg(b []byte, o byteOrder) []byte { return regBytes(b, o) }
