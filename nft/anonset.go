@@ -14,8 +14,8 @@ import (
 
 // Set flags (NFT_SET_*).
 const (
-	setConstant  = 0x1
-	setAnonymous = 0x2
+	setAnonymous = 0x1
+	setConstant  = 0x2
 	setInterval  = 0x4
 	setMap       = 0x8
 	setTimeout   = 0x10
@@ -52,6 +52,10 @@ type anonSet struct {
 	udata    []byte
 	concat   []uint32 // field lengths, for concatenations with intervals
 	keyOrder byteOrder
+	// descSize is the size declared for a meter's set (0: none);
+	// declareOnly sets (meters) are created without elements.
+	descSize    uint32
+	declareOnly bool
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -294,9 +298,15 @@ func (as *anonSet) setAttrs(table string) []byte {
 		a.u32(unix.NFTA_SET_DATA_LEN, as.dataLen)
 	}
 	a.u32(unix.NFTA_SET_ID, as.id)
-	n := a.nest(unix.NFTA_SET_DESC)
-	a.u32(unix.NFTA_SET_DESC_SIZE, uint32(len(as.elems)))
-	a.end(n)
+	size := uint32(len(as.elems))
+	if as.declareOnly {
+		size = as.descSize
+	}
+	if size > 0 {
+		n := a.nest(unix.NFTA_SET_DESC)
+		a.u32(unix.NFTA_SET_DESC_SIZE, size)
+		a.end(n)
+	}
 	if len(as.udata) > 0 {
 		a.raw(unix.NFTA_SET_USERDATA, as.udata)
 	}

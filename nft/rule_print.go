@@ -137,6 +137,8 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
+	case "dynset":
+		d.stmts = append(d.stmts, d.dynsetText(a))
 	case "immediate":
 		if code, ch, ok := a.verdict(unix.NFTA_IMMEDIATE_DATA); ok {
 			v := verdictName(code)
@@ -461,12 +463,14 @@ func (d *delin) lookup(a attrMap) {
 		d.stmts = append(d.stmts, "<lookup>")
 		return
 	}
-	d.killDeps(rv.sel)
-	lhs := selText(rv.sel) + maskText(rv)
-	var rhs string
 	s := d.t.set(name)
+	lhs := d.keyText(a.u32(unix.NFTA_LOOKUP_SREG), s)
+	var rhs string
 	if s != nil && s.flags&setAnonymous != 0 {
 		kts := []*Datatype{rv.sel.dtype()}
+		if parts := keyTypes(s.keyType, s.keyLen); len(parts) > 1 {
+			kts = parts
+		}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]

@@ -20,6 +20,7 @@ type kSet struct {
 	dataType uint32
 	dataLen  uint32
 	timeout  uint64
+	size     uint32 // NFTA_SET_DESC_SIZE, 0 when unbounded
 	udata    []byte
 	elems    []kElem
 }
@@ -53,6 +54,9 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 		s := &kSet{name: a.str(unix.NFTA_SET_NAME), handle: a.u64(nftaSetHandle), flags: a.u32(unix.NFTA_SET_FLAGS),
 			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE),
 			dataLen: a.u32(unix.NFTA_SET_DATA_LEN), timeout: a.u64(unix.NFTA_SET_TIMEOUT), udata: append([]byte(nil), a[unix.NFTA_SET_USERDATA]...)}
+		if desc, ok := a[unix.NFTA_SET_DESC]; ok {
+			s.size = attrsOf(desc).u32(unix.NFTA_SET_DESC_SIZE)
+		}
 		sets = append(sets, pset{m.Family, a.str(unix.NFTA_SET_TABLE), s})
 		return nil
 	})
@@ -154,22 +158,10 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 		}
 	}
 	b.WriteString("\n")
-	var flags []string
-	if s.flags&setConstant != 0 {
-		flags = append(flags, "constant")
+	if s.size > 0 && s.flags&setConstant == 0 {
+		fmt.Fprintf(b, "%s\tsize %d\n", ind, s.size)
 	}
-	if s.flags&setInterval != 0 {
-		flags = append(flags, "interval")
-	}
-	if s.flags&setTimeout != 0 {
-		flags = append(flags, "timeout")
-	}
-	if s.flags&setEval != 0 {
-		flags = append(flags, "dynamic")
-	}
-	if len(flags) > 0 {
-		fmt.Fprintf(b, "%s\tflags %s\n", ind, strings.Join(flags, ","))
-	}
+	b.WriteString(setFlagsLine(s, ind))
 	if s.timeout != 0 {
 		fmt.Fprintf(b, "%s\ttimeout %s\n", ind, formatTime(s.timeout))
 	}
@@ -390,4 +382,28 @@ func joinElems(keyType uint32, texts []string) string {
 		b.WriteString(t)
 	}
 	return b.String()
+}
+
+// setFlagsLine is a set declaration's flags line, in nft's order
+// (constant, dynamic, interval, timeout). A default timeout implies the
+// timeout flag: with no other flag, the line is left out (but with
+// another, nft lists timeout too).
+func setFlagsLine(s *kSet, ind string) string {
+	if s.flags&(setConstant|setEval|setInterval) == 0 && (s.flags&setTimeout == 0 || s.timeout != 0) {
+		return ""
+	}
+	var flags []string
+	if s.flags&setConstant != 0 {
+		flags = append(flags, "constant")
+	}
+	if s.flags&setEval != 0 {
+		flags = append(flags, "dynamic")
+	}
+	if s.flags&setInterval != 0 {
+		flags = append(flags, "interval")
+	}
+	if s.flags&setTimeout != 0 {
+		flags = append(flags, "timeout")
+	}
+	return ind + "\tflags " + strings.Join(flags, ",") + "\n"
 }

@@ -1,0 +1,61 @@
+package nft
+
+import "strings"
+
+// Concatenations read back: a set keyed by ip saddr . tcp dport is
+// looked up from consecutive registers, each part in its own 32-bit
+// registers; the set's key type says how wide each part is.
+
+// reg32 converts a register number on the wire to its 32-bit index
+// (NFT_REG_1 is 0, NFT_REG32_01 is 1) and back.
+func reg32(kreg uint32) uint32 {
+	if kreg >= 8 {
+		return kreg - 8
+	}
+	return (kreg - 1) * 4
+}
+
+func kreg(idx uint32) uint32 {
+	if idx%4 == 0 {
+		return idx/4 + 1
+	}
+	return idx + 8
+}
+
+// keyText prints what a lookup or set statement loads from sreg for set
+// s: a concatenation's parts joined by " . " when the set's key is one,
+// the register's selector otherwise. It drops the dependencies the
+// selectors make redundant.
+func (d *delin) keyText(sreg uint32, s *kSet) string {
+	var kts []*Datatype
+	if s != nil {
+		kts = keyTypes(s.keyType, s.keyLen)
+	}
+	if len(kts) > 1 {
+		if text, ok := d.concatText(sreg, kts); ok {
+			return text
+		}
+	}
+	rv := d.regs[sreg]
+	if rv == nil || rv.sel == nil {
+		return "<?>"
+	}
+	d.killDeps(rv.sel)
+	return selText(rv.sel) + maskText(rv)
+}
+
+// concatText prints the parts of a concatenation loaded from sreg on.
+func (d *delin) concatText(sreg uint32, kts []*Datatype) (string, bool) {
+	idx := reg32(sreg)
+	var parts []string
+	for _, dt := range kts {
+		rv := d.regs[kreg(idx)]
+		if rv == nil || rv.sel == nil {
+			return "", false
+		}
+		d.killDeps(rv.sel)
+		parts = append(parts, selText(rv.sel)+maskText(rv))
+		idx += regSpace(dt.bytesLen())
+	}
+	return strings.Join(parts, " . "), true
+}
