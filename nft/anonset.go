@@ -74,11 +74,11 @@ func (r *ruleCtx) resolveElem(e Expr, li *lhsInfo) (interval, error) {
 	}
 	if li.concat {
 		if c, ok := e.(*concatExpr); ok {
-			v, err := r.concatValue(li, c)
+			lo, hi, isRange, err := r.concatInterval(li, c)
 			if err != nil {
 				return interval{}, err
 			}
-			return interval{lo: v, hi: v}, nil
+			return interval{lo: lo, hi: hi, isRange: isRange}, nil
 		}
 		return interval{}, r.cc.errAt(e.span(), "datatype mismatch, expected concatenation")
 	}
@@ -148,9 +148,6 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		ivs = append(ivs, iv)
 	}
-	if isInterval && li.concat {
-		return nil, r.cc.errAt(s.srcSpan, "intervals in concatenations are not supported yet")
-	}
 	elem := func(iv interval, key []byte) (setElemWire, error) {
 		w := setElemWire{key: key, udata: iv.udata}
 		if valueOf != nil && iv.val != nil {
@@ -162,7 +159,19 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		return w, nil
 	}
-	if !isInterval {
+	if isInterval && li.concat {
+		// each element carries its last key; no interval end elements
+		as.flags |= setInterval | setConcat
+		as.concat = concatFieldLens(li)
+		for _, iv := range ivs {
+			w, err := elem(iv, iv.lo)
+			if err != nil {
+				return nil, err
+			}
+			w.keyEnd = iv.hi
+			as.elems = append(as.elems, w)
+		}
+	} else if !isInterval {
 		for _, iv := range ivs {
 			w, err := elem(iv, li.regValue(iv.lo))
 			if err != nil {
@@ -302,9 +311,14 @@ func (as *anonSet) setAttrs(table string) []byte {
 	if as.declareOnly {
 		size = as.descSize
 	}
-	if size > 0 {
+	if size > 0 || as.concat != nil {
 		n := a.nest(unix.NFTA_SET_DESC)
-		a.u32(unix.NFTA_SET_DESC_SIZE, size)
+		if size > 0 {
+			a.u32(unix.NFTA_SET_DESC_SIZE, size)
+		}
+		if as.concat != nil {
+			putDescConcat(&a, as.concat)
+		}
 		a.end(n)
 	}
 	if len(as.udata) > 0 {

@@ -59,3 +59,21 @@ func (d *delin) concatText(sreg uint32, kts []*Datatype) (string, bool) {
 	}
 	return strings.Join(parts, " . "), true
 }
+
+// concatPartTypes sizes a concatenated key's parts that its type ids
+// leave unsized (integers: vlan id) from the selectors loading them.
+func (d *delin) concatPartTypes(sreg uint32, kts []*Datatype) []*Datatype {
+	out := append([]*Datatype(nil), kts...)
+	idx := reg32(sreg)
+	for i, dt := range out {
+		if dt.Bits == 0 {
+			if rv := d.regs[kreg(idx)]; rv != nil && rv.sel != nil {
+				c := withBits(dt, rv.sel.bits())
+				c.Order = rv.sel.order()
+				out[i] = c
+			}
+		}
+		idx += regSpace(out[i].bytesLen())
+	}
+	return out
+}

@@ -252,7 +252,7 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 	if li.concat {
 		sub := reg
 		for _, s := range li.sels {
-			s.load(r, sub)
+			r.loadConcatPart(s, sub)
 			sub += regSpace((s.bits() + 7) / 8)
 		}
 		return reg

@@ -469,7 +469,7 @@ func (d *delin) lookup(a attrMap) {
 	if s != nil && s.flags&setAnonymous != 0 {
 		kts := []*Datatype{rv.sel.dtype()}
 		if parts := keyTypes(s.keyType, s.keyLen); len(parts) > 1 {
-			kts = parts
+			kts = d.concatPartTypes(a.u32(unix.NFTA_LOOKUP_SREG), parts)
 		}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {

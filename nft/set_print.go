@@ -233,6 +233,10 @@ func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, or
 	sortElems(elems, order)
 	var out []string
 	for _, e := range elems {
+		if len(kts) > 1 && e.keyEnd != nil {
+			out = append(out, concatRangeText(kts, e.key, e.keyEnd, o)+elemData(e, s, dt, o))
+			continue
+		}
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
 	}
 	return out
