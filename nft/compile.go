@@ -288,6 +288,9 @@ func (cc *compileCtx) chainCmd(c *Command) error {
 		cc.chains[key] = ci
 		if cd != nil && cd.base {
 			hook, ok := hookNums[cd.hook]
+			if c.Family == xtnl.FamilyARP {
+				hook, ok = arpHookNums[cd.hook]
+			}
 			if !ok {
 				return cc.errAt(cd.hookPos, "unknown chain hook")
 			}
