@@ -287,6 +287,9 @@ func (as *anonSet) elemsDesc() {}
 
 // matchSetRef is "x @name".
 func (r *ruleCtx) matchSetRef(rel *relExpr, li *lhsInfo, s *setRefExpr) error {
+	if err := r.checkSetKey(li, s.name, s.srcSpan); err != nil {
+		return err
+	}
 	id := r.cc.namedSetID(r.table, s.name)
 	reg := r.loadLHS(li)
 	r.emitLookup(reg, 0, false, s.name, id, rel.op == "!=")

@@ -52,8 +52,8 @@ func (r *ruleCtx) concatInterval(li *lhsInfo, c *concatExpr) (lo, hi []byte, isR
 			}
 			h = l
 		}
-		lo = appendPart(lo, regBytes(fit(l, pli.lenBytes), pli.order))
-		hi = appendPart(hi, regBytes(fit(h, pli.lenBytes), pli.order))
+		lo = appendPart(lo, partBytes(l, pli))
+		hi = appendPart(hi, partBytes(h, pli))
 	}
 	return lo, hi, isRange, nil
 }
@@ -112,7 +112,7 @@ func concatRangeText(kts []*Datatype, key, keyEnd []byte, o *PrintOptions) strin
 		if off+n > len(key) || off+n > len(keyEnd) {
 			break
 		}
-		parts = append(parts, intervalText(dt, fromReg(key[off:off+n], dt.Order), fromReg(keyEnd[off:off+n], dt.Order), o))
+		parts = append(parts, intervalText(dt, fromReg(key[off:off+n], partOrder(dt)), fromReg(keyEnd[off:off+n], partOrder(dt)), o))
 		off += int(regSpace(n)) * 4
 	}
 	return joinConcat(parts)
@@ -127,4 +127,15 @@ func joinConcat(parts []string) string {
 		s += p
 	}
 	return s
+}
+
+// partBytes is a concatenation part's value as its register holds it:
+// strings left-aligned and zero-padded, numbers in the part's byte order.
+func partBytes(v []byte, pli *lhsInfo) []byte {
+	if pli.dt.root() == dtString {
+		out := make([]byte, pli.lenBytes)
+		copy(out, v)
+		return out
+	}
+	return regBytes(fit(v, pli.lenBytes), pli.order)
 }

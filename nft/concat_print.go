@@ -1,6 +1,9 @@
 package nft
 
-import "strings"
+import (
+	"math/big"
+	"strings"
+)
 
 // Concatenations read back: a set keyed by ip saddr . tcp dport is
 // looked up from consecutive registers, each part in its own 32-bit
@@ -32,7 +35,7 @@ func (d *delin) keyText(sreg uint32, s *kSet) string {
 		kts = keyTypes(s.keyType, s.keyLen)
 	}
 	if len(kts) > 1 {
-		if text, ok := d.concatText(sreg, kts); ok {
+		if text, ok := d.concatText(sreg, d.concatPartTypes(sreg, kts)); ok {
 			return text
 		}
 	}
@@ -70,10 +73,19 @@ func (d *delin) concatPartTypes(sreg uint32, kts []*Datatype) []*Datatype {
 			if rv := d.regs[kreg(idx)]; rv != nil && rv.sel != nil {
 				c := withBits(dt, rv.sel.bits())
 				c.Order = rv.sel.order()
+				if p, ok := rv.sel.(*payloadExpr); ok && p.desc == nil {
+					c.format = formatRawHex
+				}
 				out[i] = c
 			}
 		}
 		idx += regSpace(out[i].bytesLen())
 	}
 	return out
+}
+
+// formatRawHex prints a raw payload's value (@th,160,128) as nft does:
+// in hexadecimal, without leading zeros.
+func formatRawHex(_ *Datatype, b []byte, _ *PrintOptions) string {
+	return "0x" + new(big.Int).SetBytes(b).Text(16)
 }

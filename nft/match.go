@@ -345,7 +345,7 @@ func (r *ruleCtx) concatValue(li *lhsInfo, c *concatExpr) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		rv := regBytes(fit(v, pli.lenBytes), pli.order)
+		rv := partBytes(v, pli)
 		out = append(out, rv...)
 		for len(out)%4 != 0 {
 			out = append(out, 0)

@@ -206,6 +206,9 @@ func (d *delin) payloadAt(base, off, bits int) selector {
 		}
 	}
 	desc := d.proto[base]
+	if desc == nil && base == baseTransport {
+		desc = protoTH // ports of a transport header not named
+	}
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]

@@ -34,6 +34,8 @@ type kElem struct {
 	vchain string
 	isVerd bool
 	udata  []byte // comment
+	// timeout and expiration (time left) in ms, 0 when none
+	timeout, expiration uint64
 }
 
 func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
@@ -78,6 +80,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 				ea := attrsOf(el.data)
 				e := kElem{key: append([]byte(nil), ea.value(unix.NFTA_SET_ELEM_KEY)...), flags: ea.u32(unix.NFTA_SET_ELEM_FLAGS),
 					udata: append([]byte(nil), ea[unix.NFTA_SET_ELEM_USERDATA]...)}
+				e.timeout, e.expiration = ea.u64(unix.NFTA_SET_ELEM_TIMEOUT), ea.u64(unix.NFTA_SET_ELEM_EXPIRATION)
 				if ea.has(nftaSetElemKeyEnd) {
 					e.keyEnd = append([]byte(nil), ea.value(nftaSetElemKeyEnd)...)
 				}
@@ -320,13 +323,28 @@ func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []s
 		if off+n > len(key) {
 			break
 		}
-		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], dt.Order), o))
+		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], partOrder(dt)), o))
 		off += int(regSpace(n)) * 4
 	}
 	return parts
 }
 
+// partOrder is how a concatenation part's bytes sit in its register:
+// strings as written, others in their type's order.
+func partOrder(dt *Datatype) byteOrder {
+	if dt.root() == dtString {
+		return orderBig
+	}
+	return dt.Order
+}
+
+// elemData prints what follows an element's key: its timeout, time
+// left and comment, then a map's value.
 func elemData(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
+	return elemExtras(e, s, o) + elemValue(e, s, dt, o)
+}
+
+func elemValue(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
 	if s.flags&setMap == 0 {
 		return ""
 	}
@@ -410,4 +428,20 @@ func setFlagsLine(s *kSet, ind string) string {
 		flags = append(flags, "timeout")
 	}
 	return ind + "\tflags " + strings.Join(flags, ",") + "\n"
+}
+
+// elemExtras prints an element's own timeout (when the kernel reports
+// one), its time left unless stateless, and its comment, as nft does.
+func elemExtras(e kElem, s *kSet, o *PrintOptions) string {
+	var b strings.Builder
+	if e.timeout != 0 && e.timeout != s.timeout {
+		b.WriteString(" timeout " + formatTime(e.timeout))
+	}
+	if e.expiration != 0 && (o == nil || !o.Stateless) {
+		b.WriteString(" expires " + formatTime(e.expiration))
+	}
+	if c := udataString(e.udata, 0); c != "" {
+		fmt.Fprintf(&b, " comment %q", c)
+	}
+	return b.String()
 }

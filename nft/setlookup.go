@@ -1,6 +1,8 @@
 package nft
 
 import (
+	"fmt"
+
 	"github.com/xtnl/xtnl"
 	"golang.org/x/sys/unix"
 )
@@ -112,4 +114,37 @@ func udataDataOrder(u []byte, def byteOrder) byteOrder {
 		u = u[2+l:]
 	}
 	return def
+}
+
+// checkSetKey refuses a lookup of li in a named set whose key is of
+// another type (ip6 daddr @set_of_ipv4), as nft does; integers (typeof
+// keys) and concatenations go unchecked.
+func (r *ruleCtx) checkSetKey(li *lhsInfo, name string, at srcSpan) error {
+	if li.concat || li.dt == nil || li.dt.ID == typeInteger {
+		return nil
+	}
+	var keyType uint32
+	c := &Command{Family: r.fam, Table: r.table, Name: name}
+	if si := r.cc.setInfos[setKey(c)]; si != nil {
+		if si.li.concat || si.li.dt == nil {
+			return nil
+		}
+		keyType = si.li.dt.ID
+	} else if sl, ok := r.cc.lookup.(SetLookup); ok {
+		d, ok := sl.Set(r.fam, r.table, name)
+		if !ok {
+			return nil
+		}
+		keyType = d.KeyType
+	} else {
+		return nil
+	}
+	if keyType == li.dt.ID || keyType == typeInteger || keyType > 1<<typeBits {
+		return nil
+	}
+	want := typeByID(keyType)
+	if want == nil {
+		return nil
+	}
+	return r.cc.errAt(at, fmt.Sprintf("datatype mismatch, expected %s, expression has type %s", li.dt.Desc, want.Desc))
 }
