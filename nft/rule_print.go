@@ -134,7 +134,8 @@ func (d *delin) expr(e kExpr) {
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		d.killDeps(rv.sel)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "dynset":
@@ -252,7 +253,8 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
+		d.killDeps(rv.sel)
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
 	sel := rv.sel

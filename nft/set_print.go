@@ -284,7 +284,7 @@ func intervalText(dt *Datatype, lo, hi []byte, o *PrintOptions) string {
 	if plen, ok := prefixLen(lo, hi); ok && (dt == dtIPv4 || dt == dtIPv6) {
 		return fmt.Sprintf("%s/%d", formatValue(dt, lo, o), plen)
 	}
-	return formatValue(dt, lo, o) + "-" + formatValue(dt, hi, o)
+	return formatValue(dt, lo, numericOpts(o)) + "-" + formatValue(dt, hi, numericOpts(o))
 }
 
 func prefixLen(lo, hi []byte) (int, bool) {
