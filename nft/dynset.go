@@ -1,9 +1,11 @@
 package nft
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
+	"github.com/xtnl/xtnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -129,6 +131,9 @@ func (s *dynsetStmt) compile(r *ruleCtx) error {
 		r.sets = append(r.sets, as)
 		id = as.id
 	}
+	if !s.meter {
+		r.cc.markSetDynamic(r.fam, r.table, s.set)
+	}
 	var exprs []nexpr
 	for _, st := range s.stmts {
 		c, ok := st.(compiler)
@@ -243,4 +248,28 @@ func (d *delin) statefulText(e kExpr) string {
 func parseKExpr(raw []byte) kExpr {
 	ea := attrsOf(raw)
 	return kExpr{name: ea.str(unix.NFTA_EXPR_NAME), a: attrsOf(append([]byte(nil), ea[unix.NFTA_EXPR_DATA]...))}
+}
+
+// markSetDynamic flags a set the script declares as dynamic
+// (NFT_SET_EVAL) when a set statement updates it, as nft does so that
+// the kernel accepts the update.
+func (cc *compileCtx) markSetDynamic(fam xtnl.Family, table, name string) {
+	si := cc.setInfos[setKey(&Command{Family: fam, Table: table, Name: name})]
+	if si == nil || si.msg < 0 || si.msg >= len(cc.prog.Messages) {
+		return
+	}
+	b := cc.prog.Messages[si.msg].Attrs
+	for off := 0; off+8 <= len(b); {
+		l := int(binary.NativeEndian.Uint16(b[off:]))
+		typ := binary.NativeEndian.Uint16(b[off+2:]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
+		if l < 4 {
+			return
+		}
+		if typ == unix.NFTA_SET_FLAGS && l == 8 {
+			f := binary.BigEndian.Uint32(b[off+4:])
+			binary.BigEndian.PutUint32(b[off+4:], f|setEval)
+			return
+		}
+		off += (l + 3) &^ 3
+	}
 }

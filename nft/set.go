@@ -164,6 +164,7 @@ func (cc *compileCtx) setCmd(c *Command) error {
 	if c.Op == "create" {
 		fl |= unix.NLM_F_EXCL
 	}
+	cc.setInfos[setKey(c)].msg = len(cc.prog.Messages)
 	cc.add(unix.NFT_MSG_NEWSET, fl, c.Family, c.Op+" set", obj, a.b)
 	if sd.elems != nil && len(sd.elems.elems) > 0 {
 		return cc.elements(c, li, dli, sd.isMap && sd.dataType == dtVerdict, flags&setInterval != 0, sd.elems, unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE)
@@ -180,6 +181,9 @@ func (cc *compileCtx) nextNamedID() uint32 {
 type setInfo struct {
 	li, dli        *lhsInfo
 	vmap, interval bool
+	// msg is the index of the script's NEWSET message (-1 for a set
+	// read from the kernel); set statements flag it dynamic.
+	msg int
 }
 
 func setKey(c *Command) string { return c.Family.String() + "/" + c.Table + "/" + c.Name }

@@ -61,7 +61,7 @@ func (cc *compileCtx) kernelSetInfo(c *Command) *setInfo {
 		return nil
 	}
 	kts := keyTypes(d.KeyType, d.KeyLen)
-	si := &setInfo{interval: d.Flags&setInterval != 0}
+	si := &setInfo{interval: d.Flags&setInterval != 0, msg: -1}
 	if len(kts) == 1 {
 		dt := kts[0]
 		if dt.Bits == 0 || dt.bytesLen() != int(d.KeyLen) && dt.root() != dtString {

@@ -166,3 +166,16 @@ func TestIntervalEndsBeforeNextStart(t *testing.T) {
 		t.Fatalf("sorted %v", e)
 	}
 }
+
+func TestSetStatementMakesDeclaredSetDynamic(t *testing.T) {
+	p := mustCompile(t, "table ip t { set s { type ipv4_addr; }\nchain c { add @s { ip saddr }\n}\n}", Options{})
+	for _, m := range p.Messages {
+		if m.Type == unix.NFT_MSG_NEWSET {
+			if f := attrsOf(m.Attrs).u32(unix.NFTA_SET_FLAGS); f&setEval == 0 {
+				t.Fatalf("set flags %#x lack dynamic", f)
+			}
+			return
+		}
+	}
+	t.Fatal("no set message")
+}
