@@ -269,6 +269,12 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 			if d := protoByNumber(baseNetwork, u); d != nil {
 				r.proto[baseNetwork] = d
 			}
+		case metaIIFType:
+			// iiftype ether written by hand is the link layer's
+			// dependency already
+			if u == 1 {
+				r.proto[baseLink] = protoEther
+			}
 		}
 	}
 }
