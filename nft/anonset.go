@@ -35,6 +35,7 @@ type setElemWire struct {
 	data    []byte
 	verdict *verdictExpr
 	timeout uint64
+	expires uint64 // NFTA_SET_ELEM_EXPIRATION, ms
 	udata   []byte
 }
 
@@ -64,6 +65,8 @@ type interval struct {
 	isRange bool
 	val     Expr   // the mapped value, for maps
 	udata   []byte // the element's comment, as nft's user data
+	// timeout and expires are the element's own, in ms (0: none)
+	timeout, expires uint64
 }
 
 // resolveElem resolves an element key to an interval (a single value is
@@ -140,8 +143,13 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			return nil, err
 		}
 		iv.val = val
-		if el, ok := key.(*elemExpr); ok && el.comment != "" {
-			iv.udata = udataStr(0, el.comment) // NFTNL_UDATA_SET_ELEM_COMMENT
+		if el, ok := key.(*elemExpr); ok {
+			if el.comment != "" {
+				iv.udata = udataStr(0, el.comment) // NFTNL_UDATA_SET_ELEM_COMMENT
+			}
+			if iv.timeout, iv.expires, err = r.elemTimes(el); err != nil {
+				return nil, err
+			}
 		}
 		if iv.isRange {
 			isInterval = true
@@ -149,7 +157,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		ivs = append(ivs, iv)
 	}
 	elem := func(iv interval, key []byte) (setElemWire, error) {
-		w := setElemWire{key: key, udata: iv.udata}
+		w := setElemWire{key: key, udata: iv.udata, timeout: iv.timeout, expires: iv.expires}
 		if valueOf != nil && iv.val != nil {
 			d, v, err := valueOf(iv.val)
 			if err != nil {
@@ -350,6 +358,9 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 		}
 		if e.timeout != 0 {
 			a.u64(unix.NFTA_SET_ELEM_TIMEOUT, e.timeout)
+		}
+		if e.expires != 0 {
+			a.u64(unix.NFTA_SET_ELEM_EXPIRATION, e.expires)
 		}
 		if e.key != nil {
 			a.data(unix.NFTA_SET_ELEM_KEY, e.key)

@@ -133,32 +133,10 @@ func (cc *compileCtx) setCmd(c *Command) error {
 	cc.named[c.Table+"/"+c.Name] = id
 	cc.setInfos[setKey(c)] = &setInfo{li: li, dli: dli, vmap: sd.isMap && sd.dataType == dtVerdict, interval: flags&setInterval != 0}
 	a.u32(unix.NFTA_SET_ID, id)
-	if sd.timeout != "" {
-		ms, ok := parseTime(sd.timeout)
-		if !ok {
-			return cc.errAt(sd.pos, "invalid timeout")
-		}
-		a.u64(unix.NFTA_SET_TIMEOUT, ms)
+	if err := cc.putSetDecl(&a, sd, flags, li); err != nil {
+		return err
 	}
-	if li.concat && flags&setInterval != 0 {
-		// nft describes the fields of interval concatenations only
-		n := a.nest(unix.NFTA_SET_DESC)
-		cn := a.nest(nftaSetDescConcat)
-		for _, s := range li.sels {
-			e := a.nest(unix.NFTA_LIST_ELEM)
-			a.u32(nftaSetFieldLen, uint32((s.bits()+7)/8))
-			a.end(e)
-		}
-		a.end(cn)
-		a.end(n)
-	}
-	ud := []byte{0, 4, byte(li.order), 0, 0, 0}
-	if sd.isMap && dli != nil {
-		ud = append(ud, 1, 4, byte(dli.order), 0, 0, 0)
-	}
-	if sd.comment != "" {
-		ud = append(ud, udataStr(7, sd.comment)...)
-	}
+	ud := setUserdata(sd, li, dli)
 	a.raw(unix.NFTA_SET_USERDATA, ud)
 	fl := uint16(unix.NLM_F_CREATE)
 	if c.Op == "create" {

@@ -21,6 +21,8 @@ type kSet struct {
 	dataLen  uint32
 	timeout  uint64
 	size     uint32 // NFTA_SET_DESC_SIZE, 0 when unbounded
+	policy     uint32 // NFTA_SET_POLICY
+	gcInterval uint32 // ms
 	udata    []byte
 	elems    []kElem
 }
@@ -56,6 +58,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 		s := &kSet{name: a.str(unix.NFTA_SET_NAME), handle: a.u64(nftaSetHandle), flags: a.u32(unix.NFTA_SET_FLAGS),
 			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE),
 			dataLen: a.u32(unix.NFTA_SET_DATA_LEN), timeout: a.u64(unix.NFTA_SET_TIMEOUT), udata: append([]byte(nil), a[unix.NFTA_SET_USERDATA]...)}
+		s.policy, s.gcInterval = a.u32(nftaSetPolicy), a.u32(nftaSetGCInterval)
 		if desc, ok := a[unix.NFTA_SET_DESC]; ok {
 			s.size = attrsOf(desc).u32(unix.NFTA_SET_DESC_SIZE)
 		}
@@ -161,13 +164,12 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 		}
 	}
 	b.WriteString("\n")
+	b.WriteString(setPolicyLine(s, ind))
 	if s.size > 0 && s.flags&setConstant == 0 {
 		fmt.Fprintf(b, "%s\tsize %d\n", ind, s.size)
 	}
 	b.WriteString(setFlagsLine(s, ind))
-	if s.timeout != 0 {
-		fmt.Fprintf(b, "%s\ttimeout %s\n", ind, formatTime(s.timeout))
-	}
+	b.WriteString(setTrailerLines(s, ind))
 	if len(s.elems) > 0 {
 		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o)))
 	}
@@ -314,6 +316,9 @@ func keyText(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) stri
 // keyParts prints each part of a (concatenated) key.
 func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []string {
 	if len(kts) == 1 {
+		if kts[0].root() == dtString {
+			order = orderBig // strings sit in registers as written
+		}
 		return []string{formatValue(kts[0], fromReg(key, order), o)}
 	}
 	var parts []string
