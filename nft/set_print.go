@@ -12,19 +12,19 @@ import (
 // Sets as the kernel holds them, and their printing.
 
 type kSet struct {
-	name     string
-	handle   uint64
-	flags    uint32
-	keyType  uint32
-	keyLen   uint32
-	dataType uint32
-	dataLen  uint32
-	timeout  uint64
-	size     uint32 // NFTA_SET_DESC_SIZE, 0 when unbounded
+	name       string
+	handle     uint64
+	flags      uint32
+	keyType    uint32
+	keyLen     uint32
+	dataType   uint32
+	dataLen    uint32
+	timeout    uint64
+	size       uint32 // NFTA_SET_DESC_SIZE, 0 when unbounded
 	policy     uint32 // NFTA_SET_POLICY
 	gcInterval uint32 // ms
-	udata    []byte
-	elems    []kElem
+	udata      []byte
+	elems      []kElem
 }
 
 type kElem struct {
