@@ -41,3 +41,34 @@ func mapUdata(key, data byteOrder, interval bool) []byte {
 	}
 	return b
 }
+
+// concatDataTypes reads the rest of a map's concatenated data type
+// (ipv4_addr . inet_service) after its first part.
+func (p *parser) concatDataTypes(sd *setDef) {
+	if !p.isPunct(".") {
+		return
+	}
+	sd.dataTypes = []*Datatype{sd.dataType}
+	for p.acceptPunct(".") {
+		tt := p.next()
+		dt := typeByName(tt.text)
+		if dt == nil {
+			p.fail(tt, "unknown datatype "+tt.text)
+		}
+		sd.dataTypes = append(sd.dataTypes, dt)
+	}
+	sd.dataType = concatType(sd.dataTypes)
+}
+
+// concatDataInfo describes a map's concatenated data as its registers
+// hold it.
+func concatDataInfo(dts []*Datatype) *lhsInfo {
+	li := &lhsInfo{concat: true, order: orderBig}
+	for _, dt := range dts {
+		li.sels = append(li.sels, &typeSel{dt: dt})
+		li.lenBytes += int(regSpace(dt.bytesLen())) * 4
+	}
+	li.dt = concatType(dts)
+	li.bits = li.lenBytes * 8
+	return li
+}

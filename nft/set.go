@@ -124,9 +124,12 @@ func (cc *compileCtx) setCmd(c *Command) error {
 			a.u32(unix.NFTA_SET_DATA_TYPE, unix.NFT_DATA_VERDICT)
 			a.u32(unix.NFTA_SET_DATA_LEN, 0)
 		} else {
-			a.u32(unix.NFTA_SET_DATA_TYPE, dt.ID)
-			a.u32(unix.NFTA_SET_DATA_LEN, uint32(dt.bytesLen()))
 			dli = &lhsInfo{dt: dt, bits: dt.Bits, order: dt.Order, lenBytes: dt.bytesLen()}
+			if len(sd.dataTypes) > 1 {
+				dli = concatDataInfo(sd.dataTypes)
+			}
+			a.u32(unix.NFTA_SET_DATA_TYPE, dli.dt.ID)
+			a.u32(unix.NFTA_SET_DATA_LEN, uint32(dli.lenBytes))
 		}
 	}
 	id := cc.nextNamedID()
@@ -206,6 +209,10 @@ func (cc *compileCtx) elements(c *Command, li, dli *lhsInfo, vmap, interval bool
 		}
 	} else if dli != nil {
 		valueOf = func(e Expr) ([]byte, *verdictExpr, error) {
+			if c, ok := e.(*concatExpr); ok && dli.concat {
+				v, err := r.concatValue(dli, c)
+				return v, nil, err
+			}
 			v, err := r.constValue(e, dli)
 			if err != nil {
 				return nil, nil, err

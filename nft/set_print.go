@@ -159,8 +159,9 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 		if s.dataType == unix.NFT_DATA_VERDICT {
 			b.WriteString(" : verdict")
 		} else {
-			dt = keyTypes(s.dataType, s.dataLen)[0]
-			fmt.Fprintf(b, " : %s", dt.Name)
+			dts := keyTypes(s.dataType, s.dataLen)
+			dt = dts[0]
+			fmt.Fprintf(b, " : %s", typeNames(dts))
 		}
 	}
 	b.WriteString("\n")
@@ -359,6 +360,9 @@ func elemValue(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
 			v += " " + e.vchain
 		}
 		return " : " + v
+	}
+	if parts := keyTypes(s.dataType, s.dataLen); len(parts) > 1 && e.data != nil {
+		return " : " + keyText(parts, e.data, orderBig, o)
 	}
 	if dt != nil && e.data != nil {
 		return " : " + formatValue(dt, fromReg(e.data, dt.Order), o)

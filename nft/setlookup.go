@@ -85,8 +85,12 @@ func (cc *compileCtx) kernelSetInfo(c *Command) *setInfo {
 		if d.DataType == unix.NFT_DATA_VERDICT {
 			si.vmap = true
 		} else {
-			dt := keyTypes(d.DataType, d.DataLen)[0]
+			dts := keyTypes(d.DataType, d.DataLen)
+			dt := dts[0]
 			si.dli = &lhsInfo{dt: dt, bits: dt.Bits, order: udataDataOrder(d.Userdata, dt.Order), lenBytes: dt.bytesLen()}
+			if len(dts) > 1 {
+				si.dli = concatDataInfo(dts)
+			}
 		}
 	}
 	return si
