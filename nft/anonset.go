@@ -37,6 +37,7 @@ type setElemWire struct {
 	timeout uint64
 	expires uint64 // NFTA_SET_ELEM_EXPIRATION, ms
 	udata   []byte
+	counter bool // the element has its own counter
 }
 
 // anonSet is a set to create in the same batch as the rule using it.
@@ -67,6 +68,7 @@ type interval struct {
 	udata   []byte // the element's comment, as nft's user data
 	// timeout and expires are the element's own, in ms (0: none)
 	timeout, expires uint64
+	counter          bool
 }
 
 // resolveElem resolves an element key to an interval (a single value is
@@ -147,6 +149,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			if el.comment != "" {
 				iv.udata = udataStr(0, el.comment) // NFTNL_UDATA_SET_ELEM_COMMENT
 			}
+			iv.counter = el.counter
 			if iv.timeout, iv.expires, err = r.elemTimes(el); err != nil {
 				return nil, err
 			}
@@ -157,7 +160,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		ivs = append(ivs, iv)
 	}
 	elem := func(iv interval, key []byte) (setElemWire, error) {
-		w := setElemWire{key: key, udata: iv.udata, timeout: iv.timeout, expires: iv.expires}
+		w := setElemWire{key: key, udata: iv.udata, timeout: iv.timeout, expires: iv.expires, counter: iv.counter}
 		if valueOf != nil && iv.val != nil {
 			d, v, err := valueOf(iv.val)
 			if err != nil {
@@ -375,6 +378,9 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 		}
 		if len(e.udata) > 0 {
 			a.raw(unix.NFTA_SET_ELEM_USERDATA, e.udata)
+		}
+		if e.counter {
+			putCounterExpr(&a, unix.NFTA_SET_ELEM_EXPR)
 		}
 		a.end(n)
 	}

@@ -141,6 +141,9 @@ func (cc *compileCtx) setCmd(c *Command) error {
 	}
 	ud := setUserdata(sd, li, dli)
 	a.raw(unix.NFTA_SET_USERDATA, ud)
+	if sd.counter {
+		putCounterExpr(&a, nftaSetExpr)
+	}
 	fl := uint16(unix.NLM_F_CREATE)
 	if c.Op == "create" {
 		fl |= unix.NLM_F_EXCL

@@ -142,3 +142,70 @@ func (r *ruleCtx) elemTimes(el *elemExpr) (timeout, expires uint64, err error) {
 	}
 	return timeout, expires, nil
 }
+
+// Stateful expressions of sets and elements: "counter" in a set's
+// declaration gives every element a counter; "counter" after an element
+// gives it one.
+
+const (
+	nftaSetExpr            = 17 // NFTA_SET_EXPR
+	nftaSetExpressions     = 18 // NFTA_SET_EXPRESSIONS
+	nftaSetElemExpressions = 11 // NFTA_SET_ELEM_EXPRESSIONS
+)
+
+// putCounterExpr writes a zeroed counter as a nested expression (nft
+// sends a counter with no values: both zero).
+func putCounterExpr(a *attrBuf, typ uint16) {
+	n := a.nest(typ)
+	a.str(unix.NFTA_EXPR_NAME, "counter")
+	d := a.nest(unix.NFTA_EXPR_DATA)
+	a.end(d)
+	a.end(n)
+}
+
+// kStateful reads the stateful expressions of a set or element (one in
+// expr, several in list).
+func kStateful(a attrMap, expr, list uint16) []kExpr {
+	var out []kExpr
+	if raw, ok := a[expr]; ok {
+		out = append(out, parseKExpr(raw))
+	}
+	if raw, ok := a[list]; ok {
+		for _, el := range parseAttrs(raw) {
+			out = append(out, parseKExpr(el.data))
+		}
+	}
+	return out
+}
+
+// statefulElemText prints an element's stateful expressions as nft does
+// after its key ("counter packets 0 bytes 0").
+func statefulElemText(exprs []kExpr, o *PrintOptions) string {
+	var b strings.Builder
+	for _, e := range exprs {
+		if e.name != "counter" {
+			continue
+		}
+		if o != nil && o.Stateless {
+			b.WriteString(" counter")
+			continue
+		}
+		fmt.Fprintf(&b, " counter packets %d bytes %d", e.a.u64(unix.NFTA_COUNTER_PACKETS), e.a.u64(unix.NFTA_COUNTER_BYTES))
+	}
+	return b.String()
+}
+
+// setStatefulLine is the set declaration's line of stateful statements,
+// printed without values ("counter").
+func setStatefulLine(s *kSet, ind string) string {
+	var names []string
+	for _, e := range s.exprs {
+		if e.name == "counter" {
+			names = append(names, "counter")
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return ind + "\t" + strings.Join(names, " ") + "\n"
+}

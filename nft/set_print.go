@@ -23,6 +23,7 @@ type kSet struct {
 	size       uint32 // NFTA_SET_DESC_SIZE, 0 when unbounded
 	policy     uint32 // NFTA_SET_POLICY
 	gcInterval uint32 // ms
+	exprs      []kExpr // stateful expressions every element gets (counter)
 	udata      []byte
 	elems      []kElem
 }
@@ -38,6 +39,7 @@ type kElem struct {
 	udata  []byte // comment
 	// timeout and expiration (time left) in ms, 0 when none
 	timeout, expiration uint64
+	exprs               []kExpr // stateful expressions (counter)
 }
 
 func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
@@ -59,6 +61,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE),
 			dataLen: a.u32(unix.NFTA_SET_DATA_LEN), timeout: a.u64(unix.NFTA_SET_TIMEOUT), udata: append([]byte(nil), a[unix.NFTA_SET_USERDATA]...)}
 		s.policy, s.gcInterval = a.u32(nftaSetPolicy), a.u32(nftaSetGCInterval)
+		s.exprs = kStateful(a, nftaSetExpr, nftaSetExpressions)
 		if desc, ok := a[unix.NFTA_SET_DESC]; ok {
 			s.size = attrsOf(desc).u32(unix.NFTA_SET_DESC_SIZE)
 		}
@@ -84,6 +87,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 				e := kElem{key: append([]byte(nil), ea.value(unix.NFTA_SET_ELEM_KEY)...), flags: ea.u32(unix.NFTA_SET_ELEM_FLAGS),
 					udata: append([]byte(nil), ea[unix.NFTA_SET_ELEM_USERDATA]...)}
 				e.timeout, e.expiration = ea.u64(unix.NFTA_SET_ELEM_TIMEOUT), ea.u64(unix.NFTA_SET_ELEM_EXPIRATION)
+				e.exprs = kStateful(ea, unix.NFTA_SET_ELEM_EXPR, nftaSetElemExpressions)
 				if ea.has(nftaSetElemKeyEnd) {
 					e.keyEnd = append([]byte(nil), ea.value(nftaSetElemKeyEnd)...)
 				}
@@ -170,6 +174,7 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 		fmt.Fprintf(b, "%s\tsize %d\n", ind, s.size)
 	}
 	b.WriteString(setFlagsLine(s, ind))
+	b.WriteString(setStatefulLine(s, ind))
 	b.WriteString(setTrailerLines(s, ind))
 	if len(s.elems) > 0 {
 		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o)))
@@ -443,6 +448,7 @@ func setFlagsLine(s *kSet, ind string) string {
 // one), its time left unless stateless, and its comment, as nft does.
 func elemExtras(e kElem, s *kSet, o *PrintOptions) string {
 	var b strings.Builder
+	b.WriteString(statefulElemText(e.exprs, o))
 	if e.timeout != 0 && e.timeout != s.timeout {
 		b.WriteString(" timeout " + formatTime(e.timeout))
 	}
