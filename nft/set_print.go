@@ -20,9 +20,9 @@ type kSet struct {
 	dataType   uint32
 	dataLen    uint32
 	timeout    uint64
-	size       uint32 // NFTA_SET_DESC_SIZE, 0 when unbounded
-	policy     uint32 // NFTA_SET_POLICY
-	gcInterval uint32 // ms
+	size       uint32  // NFTA_SET_DESC_SIZE, 0 when unbounded
+	policy     uint32  // NFTA_SET_POLICY
+	gcInterval uint32  // ms
 	exprs      []kExpr // stateful expressions every element gets (counter)
 	udata      []byte
 	elems      []kElem
