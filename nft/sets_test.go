@@ -179,3 +179,51 @@ func TestSetStatementMakesDeclaredSetDynamic(t *testing.T) {
 	}
 	t.Fatal("no set message")
 }
+
+func TestSetDeclarationAttributes(t *testing.T) {
+	p := mustCompile(t, `table inet t {
+	set a { type ipv4_addr; size 100; policy memory; timeout 1m; gc-interval 10s; auto-merge; counter; comment "c"; }
+	map e { type ipv4_addr . inet_service : ipv4_addr . inet_service; elements = { 1.2.3.4 . 80 : 5.6.7.8 . 8080 } }
+}`, Options{})
+	var sets []attrMap
+	for _, m := range p.Messages {
+		if m.Type == unix.NFT_MSG_NEWSET {
+			sets = append(sets, attrsOf(m.Attrs))
+		}
+	}
+	if len(sets) != 2 {
+		t.Fatalf("%d sets", len(sets))
+	}
+	a := sets[0]
+	if a.u32(nftaSetPolicy) != setPolicyMemory || attrsOf(a[unix.NFTA_SET_DESC]).u32(unix.NFTA_SET_DESC_SIZE) != 100 ||
+		a.u64(unix.NFTA_SET_TIMEOUT) != 60000 || a.u32(nftaSetGCInterval) != 10000 {
+		t.Errorf("policy %d size %d timeout %d gc %d", a.u32(nftaSetPolicy), attrsOf(a[unix.NFTA_SET_DESC]).u32(unix.NFTA_SET_DESC_SIZE),
+			a.u64(unix.NFTA_SET_TIMEOUT), a.u32(nftaSetGCInterval))
+	}
+	if v, ok := udataU32(a[unix.NFTA_SET_USERDATA], udataSetMerge); !ok || v != 1 {
+		t.Errorf("auto-merge not in user data")
+	}
+	if udataString(a[unix.NFTA_SET_USERDATA], udataSetComment) != "c" {
+		t.Errorf("comment not in user data")
+	}
+	if e := parseKExpr(a[nftaSetExpr]); e.name != "counter" {
+		t.Errorf("set expression %q, want counter", e.name)
+	}
+	e := sets[1]
+	if e.u32(unix.NFTA_SET_DATA_LEN) != 8 || e.u32(unix.NFTA_SET_DATA_TYPE) != typeIPAddr<<typeBits|typeInetService {
+		t.Errorf("map data type %#x len %d", e.u32(unix.NFTA_SET_DATA_TYPE), e.u32(unix.NFTA_SET_DATA_LEN))
+	}
+}
+
+func TestSetPrintsItsDeclaration(t *testing.T) {
+	s := &kSet{name: "a", flags: setTimeout | setEval, keyType: typeIPAddr, keyLen: 4, timeout: 60000, size: 100, policy: setPolicyMemory,
+		gcInterval: 10000, udata: append([]byte{0, 4, byte(orderBig), 0, 0, 0, udataSetMerge, 4, 1, 0, 0, 0}, udataStr(udataSetComment, "c")...),
+		exprs: []kExpr{{name: "counter", a: attrMap{}}}}
+	var b strings.Builder
+	printSet(&b, &kTable{}, s, &PrintOptions{}, "\t")
+	want := "\tset a {\n\t\ttype ipv4_addr\n\t\tpolicy memory\n\t\tsize 100\n\t\tflags dynamic,timeout\n\t\tcounter\n\t\tauto-merge\n" +
+		"\t\ttimeout 1m\n\t\tgc-interval 10s\n\t\tcomment \"c\"\n\t}\n"
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
