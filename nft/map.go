@@ -37,9 +37,21 @@ var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": 
 func mapUdata(key, data byteOrder, interval bool) []byte {
 	b := []byte{0, 4, byte(key), 0, 0, 0, 1, 4, byte(data), 0, 0, 0}
 	if interval {
-		b = append(b, 2, 4, 1, 0, 0, 0)
+		b = append(b, udataSetMerge, 4, 1, 0, 0, 0)
 	}
-	return b
+	return append(b, udataSetDataInterval, 4, 0, 0, 0, 0)
+}
+
+// vmapUdata is an anonymous vmap's user data: the key's byte order, no
+// data byte order (0), the data described as a verdict expression
+// (EXPR_VERDICT, 1, with no data of its own), and no data interval.
+func vmapUdata(key byteOrder, interval bool) []byte {
+	b := []byte{0, 4, byte(key), 0, 0, 0, 1, 4, 0, 0, 0, 0}
+	if interval {
+		b = append(b, udataSetMerge, 4, 1, 0, 0, 0)
+	}
+	b = append(b, udataSetDataTypeof, 8, 0, 4, 1, 0, 0, 0, 1, 0)
+	return append(b, udataSetDataInterval, 4, 0, 0, 0, 0)
 }
 
 // concatDataTypes reads the rest of a map's concatenated data type

@@ -17,6 +17,11 @@ const (
 	setPolicyMemory   = 1 // NFT_SET_POL_MEMORY
 	udataSetMerge     = 2 // NFTNL_UDATA_SET_MERGE_ELEMENTS
 	udataSetComment   = 7 // NFTNL_UDATA_SET_COMMENT
+	// NFTNL_UDATA_SET_DATA_TYPEOF and _DATA_INTERVAL: nft describes a
+	// map's data by its expression (a vmap's: the verdict) and says
+	// whether it is an interval
+	udataSetDataTypeof   = 4
+	udataSetDataInterval = 6
 )
 
 // putSetDecl writes the attributes that follow NFTA_SET_ID: policy and
@@ -69,11 +74,19 @@ func (cc *compileCtx) putSetDecl(a *attrBuf, sd *setDef, flags uint32, li *lhsIn
 // order, auto-merge, comment.
 func setUserdata(sd *setDef, li, dli *lhsInfo) []byte {
 	ud := []byte{0, 4, byte(li.order), 0, 0, 0}
-	if sd.isMap && dli != nil {
-		ud = append(ud, 1, 4, byte(dli.order), 0, 0, 0)
+	if sd.isMap && sd.objType == "" {
+		// a verdict map's data has no byte order: nft writes 0
+		var o byte
+		if dli != nil {
+			o = byte(dli.order)
+		}
+		ud = append(ud, 1, 4, o, 0, 0, 0)
 	}
 	if sd.autoMerge {
 		ud = append(ud, udataSetMerge, 4, 1, 0, 0, 0)
+	}
+	if sd.isMap && sd.objType == "" {
+		ud = append(ud, udataSetDataInterval, 4, 0, 0, 0, 0)
 	}
 	if sd.comment != "" {
 		ud = append(ud, udataStr(udataSetComment, sd.comment)...)

@@ -105,6 +105,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		if vmap {
 			as.dataType = unix.NFT_DATA_VERDICT
 			as.dataLen = 0
+			as.udata = vmapUdata(li.order, as.flags&setInterval != 0)
 		} else {
 			as.dataType = m.dtype.ID
 			as.dataLen = uint32(m.dtype.bytesLen())
