@@ -118,6 +118,10 @@ func (cc *compileCtx) setCmd(c *Command) error {
 	if sd.isMap {
 		dt := sd.dataType
 		if dt == nil {
+			dt = typeofDataType(sd.dataExpr)
+			sd.dataType = dt
+		}
+		if dt == nil {
 			return cc.errAt(sd.pos, "map definition does not specify data type")
 		}
 		if dt == dtVerdict {

@@ -73,7 +73,11 @@ func (cc *compileCtx) putSetDecl(a *attrBuf, sd *setDef, flags uint32, li *lhsIn
 // setUserdata is a named set's NFTA_SET_USERDATA: key (and data) byte
 // order, auto-merge, comment.
 func setUserdata(sd *setDef, li, dli *lhsInfo) []byte {
-	ud := []byte{0, 4, byte(li.order), 0, 0, 0}
+	ko := byte(li.order)
+	if li.concat {
+		ko = 0 // nft's concatenations have no byte order of their own
+	}
+	ud := []byte{0, 4, ko, 0, 0, 0}
 	if sd.isMap && sd.objType == "" {
 		// a verdict map's data has no byte order: nft writes 0
 		var o byte
@@ -85,6 +89,8 @@ func setUserdata(sd *setDef, li, dli *lhsInfo) []byte {
 	if sd.autoMerge {
 		ud = append(ud, udataSetMerge, 4, 1, 0, 0, 0)
 	}
+	ud = append(ud, keyTypeofUdata(li, sd.keyTypeofGiven)...)
+	ud = append(ud, dataTypeofUdata(sd)...)
 	if sd.isMap && sd.objType == "" {
 		ud = append(ud, udataSetDataInterval, 4, 0, 0, 0, 0)
 	}

@@ -157,7 +157,11 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 	}
 	b.WriteString("\n")
 	kts := keyTypes(s.keyType, s.keyLen)
-	fmt.Fprintf(b, "%s\ttype %s", ind, typeNames(kts))
+	if t := typeofText(s.udata); t != "" {
+		fmt.Fprintf(b, "%s\ttypeof %s", ind, t)
+	} else {
+		fmt.Fprintf(b, "%s\ttype %s", ind, typeNames(kts))
+	}
 	var dt *Datatype
 	if s.flags&setMap != 0 {
 		if s.dataType == unix.NFT_DATA_VERDICT {
@@ -165,7 +169,11 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 		} else {
 			dts := keyTypes(s.dataType, s.dataLen)
 			dt = dts[0]
-			fmt.Fprintf(b, " : %s", typeNames(dts))
+			if t := dataTypeofText(s.udata); t != "" {
+				fmt.Fprintf(b, " : %s", t)
+			} else {
+				fmt.Fprintf(b, " : %s", typeNames(dts))
+			}
 		}
 	}
 	b.WriteString("\n")
