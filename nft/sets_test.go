@@ -231,7 +231,7 @@ func TestSetPrintsItsDeclaration(t *testing.T) {
 // The typeof user data of sets, byte for byte as nft 1.0.6 writes it.
 func TestTypeofUserdata(t *testing.T) {
 	for src, want := range map[string]string{
-		"add set ip t s { typeof ip saddr; }": "\x00\x04\x02\x00\x00\x00\x03\x14\x00\x04\x07\x00\x00\x00\x01\x0c\x00\x04\x0c\x00\x00\x00\x01\x04\x0b\x00\x00\x00",
+		"add set ip t s { typeof ip saddr; }":               "\x00\x04\x02\x00\x00\x00\x03\x14\x00\x04\x07\x00\x00\x00\x01\x0c\x00\x04\x0c\x00\x00\x00\x01\x04\x0b\x00\x00\x00",
 		"add set ip t s { type ipv4_addr . inet_service; }": "\x00\x04\x00\x00\x00\x00\x03\x08\x00\x04\x0d\x00\x00\x00\x01\x00",
 	} {
 		p := mustCompile(t, src, Options{})
