@@ -232,7 +232,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		as.elems = append(as.elems, w)
 	}
-	as.udata = setUdata(li.order, isInterval)
+	as.udata = anonUdata(li, as.flags&setInterval != 0, false, false, 0)
 	return as, nil
 }
 
@@ -261,16 +261,6 @@ func increment(b []byte) ([]byte, bool) {
 	return out, true
 }
 
-// setUdata is the user data nft attaches to anonymous sets: the key's
-// byte order and, for intervals, that elements merge.
-func setUdata(o byteOrder, interval bool) []byte {
-	var b []byte
-	b = append(b, 0, 4, byte(o), 0, 0, 0)
-	if interval {
-		b = append(b, 2, 4, 1, 0, 0, 0)
-	}
-	return b
-}
 
 // matchSet is "x { ... }" and "x != { ... }".
 func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {

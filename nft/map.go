@@ -31,27 +31,38 @@ func (r *ruleCtx) loadMap(m *mapExpr, li *lhsInfo) (uint32, error) {
 // Word spellings of binary operators (scanner.l): "and" is "&".
 var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
 
-// mapUdata is the user data nft attaches to an anonymous map: the key's
-// byte order, the data's (NFTNL_UDATA_SET_DATABYTEORDER), and for
-// intervals that elements merge.
-func mapUdata(key, data byteOrder, interval bool) []byte {
-	b := []byte{0, 4, byte(key), 0, 0, 0, 1, 4, byte(data), 0, 0, 0}
+// anonUdata is the user data nft attaches to an anonymous set or map:
+// the key's byte order (none for a concatenation); a map's data byte
+// order (0 for verdicts); for intervals, that elements merge; the key's
+// expressions (a map's only when concatenated); a vmap's data described as a verdict
+// (EXPR_VERDICT, with no data of its own); for maps, no data interval.
+func anonUdata(li *lhsInfo, interval, isMap, vmap bool, data byteOrder) []byte {
+	ko := byte(li.order)
+	if li.concat {
+		ko = 0
+	}
+	b := []byte{0, 4, ko, 0, 0, 0}
+	if isMap {
+		if vmap {
+			data = 0
+		}
+		b = append(b, 1, 4, byte(data), 0, 0, 0)
+	}
 	if interval {
 		b = append(b, udataSetMerge, 4, 1, 0, 0, 0)
 	}
-	return append(b, udataSetDataInterval, 4, 0, 0, 0, 0)
-}
-
-// vmapUdata is an anonymous vmap's user data: the key's byte order, no
-// data byte order (0), the data described as a verdict expression
-// (EXPR_VERDICT, 1, with no data of its own), and no data interval.
-func vmapUdata(key byteOrder, interval bool) []byte {
-	b := []byte{0, 4, byte(key), 0, 0, 0, 1, 4, 0, 0, 0, 0}
-	if interval {
-		b = append(b, udataSetMerge, 4, 1, 0, 0, 0)
+	if li.concat || !isMap {
+		// sets describe their key's expression; maps only a
+		// concatenated key's
+		b = append(b, keyTypeofUdata(li, true)...)
 	}
-	b = append(b, udataSetDataTypeof, 8, 0, 4, 1, 0, 0, 0, 1, 0)
-	return append(b, udataSetDataInterval, 4, 0, 0, 0, 0)
+	if vmap {
+		b = append(b, udataSetDataTypeof, 8, 0, 4, 1, 0, 0, 0, 1, 0)
+	}
+	if isMap {
+		b = append(b, udataSetDataInterval, 4, 0, 0, 0, 0)
+	}
+	return b
 }
 
 // concatDataTypes reads the rest of a map's concatenated data type

@@ -105,11 +105,11 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		if vmap {
 			as.dataType = unix.NFT_DATA_VERDICT
 			as.dataLen = 0
-			as.udata = vmapUdata(li.order, as.flags&setInterval != 0)
+			as.udata = anonUdata(li, as.flags&setInterval != 0, true, true, 0)
 		} else {
 			as.dataType = m.dtype.ID
 			as.dataLen = uint32(m.dtype.bytesLen())
-			as.udata = mapUdata(li.order, m.dtype.Order, as.flags&setInterval != 0)
+			as.udata = anonUdata(li, as.flags&setInterval != 0, true, false, m.dtype.Order)
 		}
 		r.addAnonSet(as)
 		reg := r.loadLHS(li)
