@@ -261,7 +261,6 @@ func increment(b []byte) ([]byte, bool) {
 	return out, true
 }
 
-
 // matchSet is "x { ... }" and "x != { ... }".
 func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	if li.mask != nil && !li.bitfield {
