@@ -199,6 +199,7 @@ type setDef struct {
 	keyTypes        []*Datatype
 	keyExpr         Expr // typeof
 	dataType        *Datatype
+	dataTypes       []*Datatype // a concatenation's parts (map data ipv4_addr . inet_service)
 	dataExpr        Expr
 	dataTypeofGiven bool
 	keyTypeofGiven  bool

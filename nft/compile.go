@@ -288,6 +288,9 @@ func (cc *compileCtx) chainCmd(c *Command) error {
 		cc.chains[key] = ci
 		if cd != nil && cd.base {
 			hook, ok := hookNums[cd.hook]
+			if c.Family == xtnl.FamilyARP {
+				hook, ok = arpHookNums[cd.hook]
+			}
 			if !ok {
 				return cc.errAt(cd.hookPos, "unknown chain hook")
 			}
@@ -420,7 +423,9 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 	for _, as := range r.sets {
 		setObj := objName(c.Family, c.Table, as.name)
 		cc.add(unix.NFT_MSG_NEWSET, unix.NLM_F_CREATE, c.Family, "add set", setObj, as.setAttrs(c.Table))
-		cc.add(unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE, c.Family, "add element", setObj, as.elemAttrs(c.Table))
+		if !as.declareOnly {
+			cc.add(unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE, c.Family, "add element", setObj, as.elemAttrs(c.Table))
+		}
 	}
 	cc.add(unix.NFT_MSG_NEWRULE, flags, c.Family, c.Op+" rule", obj, a.b)
 	return nil

@@ -166,6 +166,11 @@ func typeByID(id uint32) *Datatype {
 			return dt
 		}
 	}
+	for _, dt := range moreTypes {
+		if dt.ID == id {
+			return dt
+		}
+	}
 	return nil
 }
 
@@ -338,6 +343,9 @@ func formatIP(_ *Datatype, b []byte, _ *PrintOptions) string {
 	a, ok := netip.AddrFromSlice(b)
 	if !ok {
 		return fmt.Sprintf("0x%x", b)
+	}
+	if a.Is6() {
+		return formatIPv6(a.As16())
 	}
 	return a.String()
 }

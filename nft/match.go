@@ -262,7 +262,7 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 	if li.concat {
 		sub := reg
 		for _, s := range li.sels {
-			s.load(r, sub)
+			r.loadConcatPart(s, sub)
 			sub += regSpace((s.bits() + 7) / 8)
 		}
 		return reg
@@ -353,7 +353,7 @@ func (r *ruleCtx) concatValue(li *lhsInfo, c *concatExpr) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		rv := regBytes(fit(v, pli.lenBytes), pli.order)
+		rv := partBytes(v, pli)
 		out = append(out, rv...)
 		for len(out)%4 != 0 {
 			out = append(out, 0)

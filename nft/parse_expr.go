@@ -41,7 +41,7 @@ func (p *parser) statement() Stmt {
 	lhs := p.expr()
 	if p.isWord("set") {
 		p.i++
-		val := p.rhsExpr()
+		val := p.mapValue(p.rhsExpr())
 		return &setStmt{srcSpan: spanOf(lhs.span(), val.span()), lhs: lhs, val: val}
 	}
 	if p.isWord("vmap") {
@@ -136,6 +136,9 @@ func (p *parser) binLevel(ops []string, sub func() Expr) Expr {
 	l := sub()
 	for {
 		t := p.peek()
+		if op, ok := binopWords[t.text]; ok && t.kind == tWord {
+			t.kind, t.text = tPunct, op
+		}
 		if t.kind != tPunct {
 			return l
 		}
@@ -330,7 +333,10 @@ func (p *parser) setLiteral(named bool) *setExpr {
 }
 
 func (p *parser) setElem() Expr {
-	key := p.rhsConcat()
+	key := p.catchallElem()
+	if key == nil {
+		key = p.rhsConcat()
+	}
 	el := &elemExpr{srcSpan: key.span(), key: key}
 	p.elemOptions(el)
 	if p.acceptPunct(":") {

@@ -610,6 +610,7 @@ func (p *parser) setBlock(name string, isMap bool, pos srcSpan) *setDef {
 					sd.dataType = dtVerdict
 				} else if dt := typeByName(tt.text); dt != nil {
 					sd.dataType = dt
+					p.concatDataTypes(sd)
 				} else if tt.text == "counter" || tt.text == "quota" || tt.text == "limit" {
 					sd.objType = tt.text
 				} else {

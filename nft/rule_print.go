@@ -36,6 +36,7 @@ type delin struct {
 	icmpType     uint8 // the ICMP(v6) type matched so far (icmp.go)
 	icmpDep      int   // index+1 in stmts of an "icmp type" match a later field may imply
 	icmpDepType  uint8
+	vlanOff      int // where the known vlan tag starts (vlan.go)
 	pendingRange *struct {
 		reg uint32
 		lo  []byte
@@ -161,6 +162,8 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
+	case "dynset":
+		d.stmts = append(d.stmts, d.dynsetText(a))
 	case "immediate":
 		if code, ch, ok := a.verdict(unix.NFTA_IMMEDIATE_DATA); ok {
 			v := verdictName(code)
@@ -230,12 +233,14 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // payloadAt finds the header field at base/offset/bits from what the rule
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
-	desc := d.proto[base]
-	if base == baseLink && off >= protoVlan.offset && (desc == protoEther || desc == protoVlan) {
-		desc = protoVlan // the fields after the ethernet header
+	if base == baseLink {
+		if s := d.vlanFieldAt(off, bits); s != nil {
+			return s
+		}
 	}
+	desc := d.proto[base]
 	if desc == nil && base == baseTransport {
-		desc = protoTH // ports of a transport nft does not know: th dport
+		desc = protoTH // ports of a transport header not named
 	}
 	if desc != nil {
 		for i := range desc.fields {
@@ -442,7 +447,6 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
-		d.vlanDep(s, u, idx) // vlan.go
 		d.storeICMPDep(s, rv, idx)
 		// ip protocol / ip6 nexthdr: implied by a later header in the
 		// ip and ip6 families (payload_may_dependency_kill keeps it in
@@ -458,6 +462,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 				d.deps = append(d.deps, depStmt{idx, baseNetwork, p})
 			}
 		}
+		d.learnVlan(s, u, idx)
 	}
 	return false
 }
@@ -505,6 +510,9 @@ func (d *delin) killDeps(sel selector) {
 		if dep.base == baseNetwork && p.desc.base == baseTransport && p.desc.needs == nil {
 			implied = false
 		}
+		if p.desc == protoVlan {
+			implied = vlanImplies(dep, p)
+		}
 		if implied {
 			d.stmts[dep.idx] = ""
 			continue
@@ -522,13 +530,16 @@ func (d *delin) lookup(a attrMap) {
 		return
 	}
 	s := d.t.set(name)
-	var parts []selector
+	sreg := a.u32(unix.NFTA_LOOKUP_SREG)
+	var kts []*Datatype // a concatenation's parts (concat_print.go)
 	if s != nil {
-		parts = d.concatParts(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen)) // concat_print.go
+		if parts := keyTypes(s.keyType, s.keyLen); len(parts) > 1 {
+			kts = d.concatPartTypes(sreg, parts)
+		}
 	}
 	var lhs, rhs string
-	if parts != nil {
-		lhs = d.concatText(parts)
+	if kts != nil {
+		lhs = d.keyText(sreg, s)
 	} else {
 		d.killDeps(rv.sel)
 		lhs = selText(rv.sel)
@@ -539,23 +550,23 @@ func (d *delin) lookup(a attrMap) {
 			if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
 				lhs = strings.TrimSuffix(lhs, "==")
 			}
+		} else {
+			lhs += maskText(rv) // ip6 saddr & ::ffff
 		}
 		if pl, ok := rv.sel.(*payloadExpr); ok && s != nil && s.flags&setAnonymous != 0 && len(s.elems) > 0 {
 			d.icmpLookupType(pl, minElemKey(s))
 		}
 	}
-	if s != nil && s.flags&setAnonymous != 0 && parts != nil {
+	if s != nil && s.flags&setAnonymous != 0 {
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		rhs = d.concatSetText(parts, s, dt)
-	} else if s != nil && s.flags&setAnonymous != 0 {
-		vs, kt := lookupSetView(rv, s) // bitfield_print.go
-		kts := []*Datatype{kt}
-		var dt *Datatype
-		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
-			dt = keyTypes(s.dataType, s.dataLen)[0]
+		vs := s
+		if kts == nil {
+			var kt *Datatype
+			vs, kt = lookupSetView(rv, s) // bitfield_print.go
+			kts = []*Datatype{kt}
 		}
 		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, rv.sel.order(), d.o), ", ") + " }"
 	} else {
@@ -629,32 +640,4 @@ func limitText(a attrMap) string {
 		s += fmt.Sprintf(" burst %d packets", burst)
 	}
 	return s
-}
-
-// concatKey prints the concatenation a lookup of set s reads from reg
-// on (ip saddr . tcp dport), each part loaded into the registers that
-// follow; "" when s's key is no concatenation.
-func (d *delin) concatKey(s *kSet, reg uint32) string {
-	if s == nil {
-		return ""
-	}
-	kts := keyTypes(s.keyType, s.keyLen)
-	if len(kts) < 2 {
-		return ""
-	}
-	idx := reg - unix.NFT_REG32_00 + 1 // counted as getReg counts
-	if reg < unix.NFT_REG32_00 {
-		idx = (reg-1)*4 + 1
-	}
-	var parts []string
-	for _, dt := range kts {
-		rv := d.regs[kernelReg(idx)]
-		if rv == nil || rv.sel == nil {
-			return ""
-		}
-		d.killDeps(rv.sel)
-		parts = append(parts, selText(rv.sel))
-		idx += regSpace(dt.bytesLen())
-	}
-	return strings.Join(parts, " . ")
 }

@@ -287,7 +287,7 @@ func isIPv6(a string) bool {
 	groups := 0
 	s := a
 	dbl := strings.Count(a, "::")
-	if dbl > 1 {
+	if dbl > 1 || strings.Contains(a, ":::") {
 		return false
 	}
 	if strings.HasPrefix(s, ":") && !strings.HasPrefix(s, "::") || strings.HasSuffix(s, ":") && !strings.HasSuffix(s, "::") {

@@ -290,6 +290,9 @@ func (s *setStmt) compile(r *ruleCtx) error {
 // loadValue puts a statement's argument in a fresh register: a constant
 // through immediate, a selector by loading it.
 func (r *ruleCtx) loadValue(e Expr, li *lhsInfo) (uint32, error) {
+	if m, ok := e.(*mapExpr); ok {
+		return r.loadMap(m, li)
+	}
 	if sel, ok := e.(selector); ok {
 		if err := sel.deps(r); err != nil {
 			return 0, err

@@ -98,15 +98,16 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		if err != nil {
 			return err
 		}
-		as.flags |= setMap
-		as.name = "__map%d" // nft names anonymous maps apart from sets
+		as.flags |= setMap // addAnonSet names it __map%d
 		as.hasData = true
 		if vmap {
 			as.dataType = unix.NFT_DATA_VERDICT
 			as.dataLen = 0
+			as.udata = anonUdata(li, as.flags&setInterval != 0, true, true, 0, false)
 		} else {
 			as.dataType = m.dtype.ID
 			as.dataLen = uint32(m.dtype.bytesLen())
+			as.udata = anonUdata(li, as.flags&setInterval != 0, true, false, m.dtype.Order, false)
 		}
 		r.addAnonSet(as)
 		reg := r.loadLHS(li)
