@@ -267,6 +267,9 @@ func printChain(b *strings.Builder, t *kTable, ch *kChain, o *PrintOptions) {
 		if t.fam == xtnl.FamilyNetdev || t.fam == xtnl.FamilyInet && len(ch.hook.devs) > 0 {
 			hook = map[uint32]string{0: "ingress", 1: "egress"}[ch.hook.num]
 		}
+		if t.fam == xtnl.FamilyARP { // NF_ARP_IN, NF_ARP_OUT
+			hook = map[uint32]string{0: "input", 1: "output"}[ch.hook.num]
+		}
 		fmt.Fprintf(b, "\t\ttype %s hook %s", ch.typ, hook)
 		if len(ch.hook.devs) == 1 {
 			fmt.Fprintf(b, " device %q", ch.hook.devs[0])

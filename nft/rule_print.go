@@ -143,11 +143,7 @@ func (d *delin) expr(e kExpr) {
 		}
 		d.regs[a.u32(unix.NFTA_IMMEDIATE_DREG)] = &regVal{text: "imm", mask: a.value(unix.NFTA_IMMEDIATE_DATA)}
 	case "counter":
-		if d.o.Stateless {
-			d.stmts = append(d.stmts, "counter")
-		} else {
-			d.stmts = append(d.stmts, fmt.Sprintf("counter packets %d bytes %d", a.u64(unix.NFTA_COUNTER_PACKETS), a.u64(unix.NFTA_COUNTER_BYTES)))
-		}
+		d.stmts = append(d.stmts, counterText(a, d.o))
 	case "notrack":
 		d.stmts = append(d.stmts, "notrack")
 	case "reject":
@@ -159,9 +155,21 @@ func (d *delin) expr(e kExpr) {
 	case "limit":
 		d.stmts = append(d.stmts, limitText(a))
 	default:
+		if f := exprPrinters[e.name]; f != nil {
+			f(d, a)
+			return
+		}
 		d.stmts = append(d.stmts, "<"+e.name+">")
 	}
 }
+
+// exprPrinters read back the kernel expressions whose files register
+// them: a statement appends its text (d.add), a selector records what
+// its destination register holds.
+var exprPrinters = map[string]func(d *delin, a attrMap){}
+
+// add appends a statement's text.
+func (d *delin) add(s string) { d.stmts = append(d.stmts, s) }
 
 func selText(s selector) string {
 	switch x := s.(type) {
@@ -170,6 +178,8 @@ func selText(s selector) string {
 	case *metaExpr:
 		return x.text()
 	case *ctExpr:
+		return x.text()
+	case interface{ text() string }:
 		return x.text()
 	}
 	return "<?>"
@@ -469,58 +479,4 @@ func (d *delin) lookup(a attrMap) {
 		lhs += " !="
 	}
 	d.stmts = append(d.stmts, lhs+" "+rhs)
-}
-
-func logText(a attrMap) string {
-	s := "log"
-	if a.has(unix.NFTA_LOG_PREFIX) {
-		s += fmt.Sprintf(" prefix %q", a.str(unix.NFTA_LOG_PREFIX))
-	}
-	if a.has(unix.NFTA_LOG_GROUP) {
-		g := a[unix.NFTA_LOG_GROUP]
-		s += fmt.Sprintf(" group %d", int(g[0])<<8|int(g[1]))
-	}
-	if a.has(unix.NFTA_LOG_SNAPLEN) {
-		s += fmt.Sprintf(" snaplen %d", a.u32(unix.NFTA_LOG_SNAPLEN))
-	}
-	if a.has(unix.NFTA_LOG_QTHRESHOLD) {
-		g := a[unix.NFTA_LOG_QTHRESHOLD]
-		s += fmt.Sprintf(" queue-threshold %d", int(g[0])<<8|int(g[1]))
-	}
-	if a.has(unix.NFTA_LOG_LEVEL) {
-		lv := a.u32(unix.NFTA_LOG_LEVEL)
-		for name, v := range logLevels {
-			if uint32(v) == lv && lv != 4 {
-				s += " level " + name
-			}
-		}
-	}
-	return s
-}
-
-func limitText(a attrMap) string {
-	rate, unit, burst := a.u64(unix.NFTA_LIMIT_RATE), a.u64(unix.NFTA_LIMIT_UNIT), a.u32(unix.NFTA_LIMIT_BURST)
-	over := ""
-	if a.u32(unix.NFTA_LIMIT_FLAGS)&unix.NFT_LIMIT_F_INV != 0 {
-		over = "over "
-	}
-	u := map[uint64]string{1: "second", 60: "minute", 3600: "hour", 86400: "day", 604800: "week"}[unit]
-	if a.u32(unix.NFTA_LIMIT_TYPE) == unix.NFT_LIMIT_PKT_BYTES {
-		r, ru := rate, "bytes"
-		if r%(1024*1024) == 0 && r > 0 {
-			r, ru = r/(1024*1024), "mbytes"
-		} else if r%1024 == 0 && r > 0 {
-			r, ru = r/1024, "kbytes"
-		}
-		s := fmt.Sprintf("limit rate %s%d %s/%s", over, r, ru, u)
-		if burst != 0 {
-			s += fmt.Sprintf(" burst %d bytes", burst)
-		}
-		return s
-	}
-	s := fmt.Sprintf("limit rate %s%d/%s", over, rate, u)
-	if burst != 5 {
-		s += fmt.Sprintf(" burst %d packets", burst)
-	}
-	return s
 }
