@@ -132,6 +132,21 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		return b, nil
 	case *valueExpr:
 		return fit(x.b, (li.bits+7)/8), nil
+	case *listExpr:
+		// flags written a,b,c (ct event set new,related): their union
+		var v []byte
+		for _, it := range x.items {
+			b, err := r.constValue(it, li)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				v = b
+			} else {
+				v = orBytes(v, b)
+			}
+		}
+		return v, nil
 	case *binopExpr:
 		if x.op != "|" {
 			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
@@ -222,8 +237,19 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
+	if rel.op == "!" {
+		if !li.dt.Bitmask || li.mask != nil {
+			return r.cc.errAt(rel.srcSpan, "negation can only be used with singleton bitmask values")
+		}
+		return r.flagTestOp(li, v, opEq)
+	}
 	reg := r.loadLHS(li)
 	rv := li.regValue(v)
+	if o := cmpOp(rel.op); o != opEq && o != opNeq && li.order == orderHost && li.lenBytes > 1 && li.dt.root() == dtInteger && !li.concat {
+		// nft orders host-endian integers big-endian (byteorder_conversion)
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+		rv = fit(v, li.lenBytes)
+	}
 	if li.dt.root() == dtString {
 		rv = stringCmpValue(v, rel.r)
 	}
@@ -265,12 +291,16 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 }
 
 // flagTest is "(x & v) != 0", the implicit operation on bitmask types.
-func (r *ruleCtx) flagTest(li *lhsInfo, v []byte) error {
+func (r *ruleCtx) flagTest(li *lhsInfo, v []byte) error { return r.flagTestOp(li, v, opNeq) }
+
+// flagTestOp is "(x & v) op 0": != for a flag test, == for its negation
+// (x ! v).
+func (r *ruleCtx) flagTestOp(li *lhsInfo, v []byte, op uint32) error {
 	reg := r.getReg(li.lenBytes)
 	li.sels[0].load(r, reg)
 	m := li.regValue(v)
 	r.emitBitwise(reg, reg, m, make([]byte, len(m)))
-	r.emitCmp(reg, opNeq, make([]byte, len(m)))
+	r.emitCmp(reg, op, make([]byte, len(m)))
 	r.putReg(li.lenBytes)
 	return nil
 }
@@ -320,6 +350,14 @@ func (r *ruleCtx) matchPrefix(rel *relExpr, li *lhsInfo, px *prefixExpr) error {
 		emitPayloadLoad(r, pl.base(), pl.offset()/8, n, reg)
 		r.emitCmp(reg, cmpOp(rel.op), v[:n])
 		r.putReg(n)
+		return nil
+	}
+	if li.order == orderBig && !li.bitfield && px.plen%8 == 0 && px.plen > 0 && !li.concat && li.mask == nil && li.dt.root() != dtString {
+		// nft loads the whole selector and compares the prefix's bytes
+		n := px.plen / 8
+		reg := r.loadLHS(li)
+		r.emitCmp(reg, cmpOp(rel.op), fit(v, li.lenBytes)[:n])
+		r.putReg(li.lenBytes)
 		return nil
 	}
 	mask := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(px.plen)), big.NewInt(1)), uint(li.bits-px.plen))

@@ -13,6 +13,10 @@ var selectorParsers = map[string]func(p *parser, t token) Expr{}
 // nat, ...); each statement's file registers its keywords.
 var stmtParsers = map[string]func(p *parser, t token) Stmt{}
 
+// valueSelectors are selector keywords that are never a plain value on
+// the right-hand side (ct mark set jhash ..., numgen ...).
+var valueSelectors = map[string]bool{}
+
 func spanOf(a, b srcSpan) srcSpan {
 	s := a
 	if b.Line == a.Line && b.end > s.end {
@@ -53,7 +57,7 @@ func (p *parser) statement() Stmt {
 	op := ""
 	if tk := p.peek(); tk.kind == tPunct {
 		switch tk.text {
-		case "==", "!=", "<", ">", "<=", ">=":
+		case "==", "!=", "<", ">", "<=", ">=", "!":
 			op = tk.text
 			p.i++
 		}
@@ -282,6 +286,9 @@ func (p *parser) selectorFollows(t token) bool {
 	}
 	switch t.text {
 	case "meta", "ct":
+		return true
+	}
+	if valueSelectors[t.text] {
 		return true
 	}
 	if d := protoByName(t.text); d != nil {

@@ -129,7 +129,8 @@ func (d *delin) expr(e kExpr) {
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		rd := d.inRange()
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, rd.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), rd.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "immediate":
@@ -192,7 +193,11 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 		return name + " set <?>"
 	}
 	if rv.text == "imm" {
-		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+		v := formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+		if s.dtype().Bitmask {
+			v = strings.ReplaceAll(v, " | ", ",")
+		}
+		return name + " set " + v
 	}
 	return name + " set " + selText(rv.sel)
 }
@@ -244,17 +249,19 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
+		rd := d.inRange()
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), rd.valText(rv, pr.lo, false), rd.valText(rv, v, false))
 		return
 	}
 	sel := rv.sel
 	// flag test: (x & m) != 0
-	if rv.mask != nil && op == opNeq && isZero(v) {
+	if rv.mask != nil && (op == opNeq || op == opEq) && isZero(v) {
 		d.killDeps(sel)
 		dt := sel.dtype()
 		if dt.Bitmask {
 			m := fromReg(rv.mask, sel.order())
-			d.stmts = append(d.stmts, selText(sel)+" "+strings.ReplaceAll(formatBitmask(dt, m, d.o), " | ", ","))
+			neg := map[uint32]string{opEq: "! "}[op]
+			d.stmts = append(d.stmts, selText(sel)+" "+neg+strings.ReplaceAll(formatValue(dt, m, d.o), " | ", ","))
 			return
 		}
 	}
@@ -479,4 +486,14 @@ func (d *delin) lookup(a attrMap) {
 		lhs += " !="
 	}
 	d.stmts = append(d.stmts, lhs+" "+rhs)
+}
+
+// inRange is d printing inside a range, where nft prints times as whole
+// seconds.
+func (d *delin) inRange() *delin {
+	o := *d.o
+	o.numericTime = true
+	rd := *d
+	rd.o = &o
+	return &rd
 }

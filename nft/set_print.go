@@ -266,7 +266,9 @@ func intervalText(dt *Datatype, lo, hi []byte, o *PrintOptions) string {
 	if plen, ok := prefixLen(lo, hi); ok && (dt == dtIPv4 || dt == dtIPv6) {
 		return fmt.Sprintf("%s/%d", formatValue(dt, lo, o), plen)
 	}
-	return formatValue(dt, lo, o) + "-" + formatValue(dt, hi, o)
+	ro := *o
+	ro.numericTime = true // nft prints times in ranges as seconds
+	return formatValue(dt, lo, &ro) + "-" + formatValue(dt, hi, &ro)
 }
 
 func prefixLen(lo, hi []byte) (int, bool) {
