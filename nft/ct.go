@@ -163,7 +163,7 @@ func parseTimeValue(_ *Datatype, s string) ([]byte, error) {
 		return nil, fmt.Errorf("Wrong time format")
 	}
 	if ms > 0xffffffff {
-		return nil, fmt.Errorf("value too large")
+		return nil, finalParseError("value too large")
 	}
 	return uintBytes(ms, 4), nil
 }
@@ -188,7 +188,7 @@ func parseCtLabel(_ *Datatype, s string) ([]byte, error) {
 		return nil, fmt.Errorf("/etc/connlabel.conf: could not parse conntrack label \"%s\"", s)
 	}
 	if bit >= 128 {
-		return nil, fmt.Errorf("%s: bit %d out of range (128 max)", s, bit)
+		return nil, finalParseError(fmt.Sprintf("%s: bit %d out of range (128 max)", s, bit))
 	}
 	return fit(new(big.Int).Lsh(big.NewInt(1), uint(bit)).Bytes(), 16), nil
 }

@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"bytes"
 	"math/big"
 
 	"golang.org/x/sys/unix"
@@ -313,6 +314,9 @@ func (r *ruleCtx) matchRange(rel *relExpr, li *lhsInfo, rg *rangeExpr) error {
 	hi, err := r.constValue(rg.hi, li)
 	if err != nil {
 		return err
+	}
+	if bytes.Compare(fit(lo, len(hi)), hi) > 0 {
+		return r.cc.errAt(rg.srcSpan, "Range has zero or negative size")
 	}
 	reg := r.loadLHS(li)
 	l, h := li.regValue(lo), li.regValue(hi)

@@ -46,6 +46,11 @@ func (p *parser) statement() Stmt {
 	if p.isWord("set") {
 		p.i++
 		val := p.rhsExpr()
+		if p.isWord("map") {
+			p.i++
+			m := p.mapTarget()
+			val = &mapExpr{srcSpan: spanOf(val.span(), m.span()), key: val, m: m}
+		}
 		return &setStmt{srcSpan: spanOf(lhs.span(), val.span()), lhs: lhs, val: val}
 	}
 	if p.isWord("vmap") {

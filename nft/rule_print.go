@@ -19,6 +19,8 @@ type regVal struct {
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
+	// str is a value printed as is: a map lookup (meta mark map { ... }).
+	str string
 }
 
 type delin struct {
@@ -192,6 +194,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	if rv == nil {
 		return name + " set <?>"
 	}
+	if rv.str != "" {
+		return name + " set " + rv.str
+	}
 	if rv.text == "imm" {
 		v := formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
 		if s.dtype().Bitmask {
@@ -273,6 +278,13 @@ func (d *delin) cmp(a attrMap) {
 			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", p2.text(), opText, formatValue(p2.dtype(), fit(append(append([]byte(nil), v...), make([]byte, (p2.bits()+7)/8-len(v))...), (p2.bits()+7)/8), d.o), plen))
 			return
 		}
+	}
+	if n := (sel.bits() + 7) / 8; rv.mask == nil && len(v) < n && sel.order() == orderBig && (sel.dtype() == dtIPv4 || sel.dtype() == dtIPv6) {
+		// a compare of the first bytes of an address: a prefix (ct
+		// original ip saddr 10.0.0.0/8)
+		full := append(append([]byte(nil), v...), make([]byte, n-len(v))...)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, formatValue(sel.dtype(), full, d.o), len(v)*8))
+		return
 	}
 	d.killDeps(sel)
 	if rv.mask != nil {
@@ -479,7 +491,7 @@ func (d *delin) lookup(a attrMap) {
 			d.stmts = append(d.stmts, lhs+" vmap "+rhs)
 			return
 		}
-		d.stmts = append(d.stmts, lhs+" map "+rhs)
+		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{str: lhs + " map " + rhs}
 		return
 	}
 	if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {

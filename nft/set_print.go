@@ -247,6 +247,15 @@ func sortElems(elems []kElem, order byteOrder) {
 
 func fromReg(b []byte, o byteOrder) []byte { return regBytes(b, o) }
 
+// keyOrder is how a key part of type dt sits in a register: strings as
+// written, whatever their type's byte order says.
+func keyOrder(dt *Datatype) byteOrder {
+	if dt.root() == dtString {
+		return orderBig
+	}
+	return dt.Order
+}
+
 func decrement(b []byte) []byte {
 	out := append([]byte(nil), b...)
 	for i := len(out) - 1; i >= 0; i-- {
@@ -298,7 +307,7 @@ func keyText(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) stri
 // keyParts prints each part of a (concatenated) key.
 func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []string {
 	if len(kts) == 1 {
-		return []string{formatValue(kts[0], fromReg(key, kts[0].Order), o)}
+		return []string{formatValue(kts[0], fromReg(key, keyOrder(kts[0])), o)}
 	}
 	var parts []string
 	off := 0
@@ -307,7 +316,7 @@ func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []s
 		if off+n > len(key) {
 			break
 		}
-		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], dt.Order), o))
+		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], keyOrder(dt)), o))
 		off += int(regSpace(n)) * 4
 	}
 	return parts

@@ -12,10 +12,10 @@ type socketExpr struct {
 
 // Socket keys (NFT_SOCKET_*) and attributes (NFTA_SOCKET_*).
 const (
-	socketTransparent = 1
-	socketMark        = 2
-	socketWildcard    = 3
-	socketCgroupv2    = 4
+	socketTransparent = 0
+	socketMark        = 1
+	socketWildcard    = 2
+	socketCgroupv2    = 3
 	nftaSocketKey     = 1
 	nftaSocketDreg    = 2
 	nftaSocketLevel   = 3

@@ -67,6 +67,10 @@ func (s *setStmt) compile(r *ruleCtx) error {
 // loadValue puts a statement's argument in a fresh register: a constant
 // through immediate, a selector by loading it.
 func (r *ruleCtx) loadValue(e Expr, li *lhsInfo) (uint32, error) {
+	if m, ok := e.(*mapExpr); ok {
+		reg := r.getReg(li.lenBytes)
+		return reg, r.dataMap(m, li, reg)
+	}
 	if sel, ok := e.(selector); ok {
 		if err := sel.deps(r); err != nil {
 			return 0, err
@@ -123,4 +127,53 @@ func parseTime(s string) (uint64, bool) {
 		}
 	}
 	return total, true
+}
+
+// dataMap linearizes KEY map { k : v, ... } as a statement's value (ct
+// mark set meta mark map { ... }): the key is loaded into dreg, where the
+// lookup writes the value of type li, as nft does (netlink_gen_map).
+func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
+	kli, err := r.evalLHS(m.key)
+	if err != nil {
+		return err
+	}
+	for _, s := range kli.sels {
+		if err := s.deps(r); err != nil {
+			return err
+		}
+	}
+	var name string
+	var id uint32
+	switch t := m.m.(type) {
+	case *setExpr:
+		valueOf := func(e Expr) ([]byte, *verdictExpr, error) {
+			v, err := r.constValue(e, li)
+			if err != nil {
+				return nil, nil, err
+			}
+			return li.regValue(v), nil, nil
+		}
+		as, err := r.buildAnonSet(t, kli, valueOf)
+		if err != nil {
+			return err
+		}
+		as.name = "__map%d"
+		as.flags |= setMap
+		as.hasData = true
+		as.dataType = li.dt.ID
+		as.dataLen = uint32(li.lenBytes)
+		r.addAnonSet(as)
+		name, id = as.name, as.id
+	case *setRefExpr:
+		name, id = t.name, r.cc.namedSetID(r.table, t.name)
+	default:
+		return r.cc.errAt(m.m.span(), "Expression is not a map")
+	}
+	// load the key from dreg on, then free what it took beyond dreg
+	save := r.reg
+	r.reg = dreg
+	sreg := r.loadLHS(kli)
+	r.reg = save
+	r.emitLookup(sreg, dreg, true, name, id, false)
+	return nil
 }

@@ -23,6 +23,7 @@ const (
 	nftaXfrmKey   = 2
 	nftaXfrmDir   = 3
 	nftaXfrmSpnum = 4
+	metaSecpath   = 25 // NFT_META_SECPATH
 )
 
 type xfrmTemplate struct {
@@ -40,8 +41,15 @@ var xfrmTemplates = map[uint32]xfrmTemplate{
 	xfrmSPI:      {"spi", dtInteger, orderBig},
 }
 
+// This file is named for nft's xfrm.c and sorts after meta.go, whose
+// unqualified "ipsec" (meta ipsec, the secpath flag) it takes over: ipsec
+// in|out is this expression, any other ipsec is meta's.
 func init() {
 	selectorParsers["ipsec"] = func(p *parser, t token) Expr {
+		if n := p.peekN(1); n.kind != tWord || n.text != "in" && n.text != "out" {
+			p.i++
+			return &metaExpr{srcSpan: srcSpan{t.pos, t.end}, key: metaSecpath}
+		}
 		p.i++
 		e := &xfrmExpr{srcSpan: srcSpan{t.pos, t.end}}
 		switch n := p.next(); {
