@@ -149,7 +149,7 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		}
 		return v, nil
 	case *binopExpr:
-		if x.op != "|" {
+		if x.op != "|" && x.op != "&" && x.op != "^" {
 			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
 		}
 		a, err := r.constValue(x.l, li)
@@ -159,6 +159,12 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		b, err := r.constValue(x.r, li)
 		if err != nil {
 			return nil, err
+		}
+		switch x.op {
+		case "&":
+			return andBytes(a, b), nil
+		case "^":
+			return xorBytes(a, b), nil
 		}
 		return orBytes(a, b), nil
 	}

@@ -17,6 +17,8 @@ var stmtParsers = map[string]func(p *parser, t token) Stmt{}
 // the right-hand side (ct mark set jhash ..., numgen ...).
 var valueSelectors = map[string]bool{}
 
+var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
+
 func spanOf(a, b srcSpan) srcSpan {
 	s := a
 	if b.Line == a.Line && b.end > s.end {
@@ -142,6 +144,11 @@ func (p *parser) binLevel(ops []string, sub func() Expr) Expr {
 	l := sub()
 	for {
 		t := p.peek()
+		if op, ok := binopWords[t.text]; ok && t.kind == tWord {
+			// nft's scanner reads and, or, xor, lshift, rshift as the
+			// operators
+			t.kind, t.text = tPunct, op
+		}
 		if t.kind != tPunct {
 			return l
 		}
@@ -286,6 +293,10 @@ func (p *parser) rhsPrimary() Expr {
 // tcp): a selector keyword is followed by one of its fields.
 func (p *parser) selectorFollows(t token) bool {
 	n := p.peekN(1)
+	if metaUnqualified[t.text] && (n.kind == tWord && n.text == "map" || n.kind == tEOF || n.kind == tNewline || n.kind == tPunct && (n.text == ";" || n.text == "}" || n.text == ")" || n.text == "|" || n.text == "&" || n.text == "^")) {
+		// ct mark set mark: an unqualified meta key as a value
+		return true
+	}
 	if n.kind != tWord {
 		return false
 	}

@@ -108,9 +108,11 @@ func (d *delin) expr(e kExpr) {
 		}
 		d.stmts = append(d.stmts, "<payload set>")
 	case "bitwise":
-		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
+		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && (a.has(unix.NFTA_BITWISE_MASK) || a.has(nftaBitwiseData)) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			// what a statement setting this register prints
+			nv.str = d.bitwiseValue(a, rv)
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":

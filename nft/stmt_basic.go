@@ -71,6 +71,10 @@ func (r *ruleCtx) loadValue(e Expr, li *lhsInfo) (uint32, error) {
 		reg := r.getReg(li.lenBytes)
 		return reg, r.dataMap(m, li, reg)
 	}
+	if b, ok := e.(*binopExpr); ok && hasSelector(b) {
+		reg := r.getReg(li.lenBytes)
+		return reg, r.valueInto(b, li, reg)
+	}
 	if sel, ok := e.(selector); ok {
 		if err := sel.deps(r); err != nil {
 			return 0, err
