@@ -52,6 +52,10 @@ type anonSet struct {
 	udata    []byte
 	concat   []uint32 // field lengths, for concatenations with intervals
 	keyOrder byteOrder
+	// hton: the keys are big-endian intervals of a host-endian selector,
+	// whose register the lookup converts first (nft's byteorder_conversion
+	// for interval sets).
+	hton bool
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -163,6 +167,10 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 	} else {
 		as.flags |= setInterval
+		if li.order == orderHost && li.lenBytes > 1 && li.dt.root() != dtString {
+			as.hton = true
+			li = &lhsInfo{dt: li.dt, bits: li.bits, order: orderBig, lenBytes: li.lenBytes}
+		}
 		sort.SliceStable(ivs, func(i, j int) bool { return bytes.Compare(ivs[i].lo, ivs[j].lo) < 0 })
 		for i := 1; i < len(ivs); i++ {
 			if bytes.Compare(ivs[i].lo, ivs[i-1].hi) <= 0 {
@@ -189,7 +197,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			as.elems = append(as.elems, setElemWire{key: li.regValue(next), flags: elemIntervalEnd})
 		}
 	}
-	as.udata = setUdata(li.order, isInterval)
+	as.udata = setUdata(as.keyOrder, isInterval)
 	return as, nil
 }
 
@@ -226,6 +234,7 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	}
 	r.addAnonSet(as)
 	reg := r.loadLHS(li)
+	as.convert(r, reg)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil
@@ -307,4 +316,11 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 	}
 	a.end(l)
 	return a.b
+}
+
+// convert puts a register loaded for the set in the keys' byte order.
+func (as *anonSet) convert(r *ruleCtx, reg uint32) {
+	if as.hton {
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, int(as.keyLen), int(as.keyLen))
+	}
 }

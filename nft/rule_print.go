@@ -484,7 +484,11 @@ func (d *delin) lookup(a attrMap) {
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, rv.sel.order(), d.o), ", ") + " }"
+		order := rv.sel.order()
+		if rv.text == "hton" {
+			order = orderBig // an interval set's keys, converted
+		}
+		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, order, d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}

@@ -148,6 +148,7 @@ func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
 	}
 	var name string
 	var id uint32
+	var set *anonSet
 	switch t := m.m.(type) {
 	case *setExpr:
 		valueOf := func(e Expr) ([]byte, *verdictExpr, error) {
@@ -167,7 +168,7 @@ func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
 		as.dataType = li.dt.ID
 		as.dataLen = uint32(li.lenBytes)
 		r.addAnonSet(as)
-		name, id = as.name, as.id
+		name, id, set = as.name, as.id, as
 	case *setRefExpr:
 		name, id = t.name, r.cc.namedSetID(r.table, t.name)
 	default:
@@ -177,6 +178,9 @@ func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
 	save := r.reg
 	r.reg = dreg
 	sreg := r.loadLHS(kli)
+	if set != nil {
+		set.convert(r, sreg)
+	}
 	r.reg = save
 	r.emitLookup(sreg, dreg, true, name, id, false)
 	return nil

@@ -107,8 +107,10 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			as.dataType = m.dtype.ID
 			as.dataLen = uint32(m.dtype.bytesLen())
 		}
+		as.name = "__map%d" // nft's name for anonymous maps and vmaps
 		r.addAnonSet(as)
 		reg := r.loadLHS(li)
+		as.convert(r, reg)
 		r.emitLookup(reg, dreg, true, as.name, as.id, false)
 		r.putReg(li.lenBytes)
 	case *setRefExpr:
