@@ -142,6 +142,8 @@ func (cc *compileCtx) command(c *Command) error {
 		return cc.setCmd(c)
 	case "element":
 		return cc.elementCmd(c)
+	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation":
+		return cc.objCmd(c)
 	case "ruleset":
 		if c.Op == "flush" {
 			cc.add(unix.NFT_MSG_DELTABLE, 0, c.Family, "flush ruleset", "ruleset", nil)

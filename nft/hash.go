@@ -106,10 +106,16 @@ func (e *hashExpr) deps(r *ruleCtx) error {
 func (e *hashExpr) load(r *ruleCtx, dreg uint32) {
 	var a attrBuf
 	if !e.sym && e.li != nil {
+		// nft gives every value but a concatenation a whole 128-bit
+		// register (get_register): the input starts after dreg's.
+		save := r.reg
+		if r.reg < dreg+4 {
+			r.reg = dreg + 4
+		}
 		sreg := r.loadLHS(e.li)
 		a.u32(nftaHashSreg, kernelReg(sreg))
 		a.u32(nftaHashLen, uint32(e.li.lenBytes))
-		r.putReg(e.li.lenBytes)
+		r.reg = save
 	}
 	a.u32(nftaHashDreg, kernelReg(dreg))
 	a.u32(nftaHashModulus, e.mod)
