@@ -2,7 +2,9 @@ package nft
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/xtnl/xtnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -233,4 +235,127 @@ func (cc *compileCtx) ctExpectData(c *Command) ([]byte, error) {
 	a.u32(nftaCtExpectTimeout, timeout)
 	a.raw(nftaCtExpectSize, []byte{size})
 	return a.b, nil
+}
+
+// kObj is a stateful object as the kernel lists it.
+type kObj struct {
+	name   string
+	typ    uint32
+	handle uint64
+	data   attrMap
+}
+
+
+// readObjs dumps the stateful objects of family fam (of table when not "").
+func readObjs(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
+	var filter []byte
+	if table != "" {
+		var ab attrBuf
+		ab.str(unix.NFTA_OBJ_TABLE, table)
+		filter = ab.b
+	}
+	type pending struct {
+		fam   xtnl.Family
+		table string
+		o     *kObj
+	}
+	var objs []pending
+	err := c.DumpRaw(unix.NFT_MSG_GETOBJ, fam, filter, func() { objs = nil }, func(m xtnl.RawMessage) error {
+		a := attrsOf(m.Attrs)
+		o := &kObj{name: a.str(unix.NFTA_OBJ_NAME), typ: a.u32(unix.NFTA_OBJ_TYPE), handle: a.u64(nftaObjHandle),
+			data: attrsOf(append([]byte(nil), a[unix.NFTA_OBJ_DATA]...))}
+		objs = append(objs, pending{m.Family, a.str(unix.NFTA_OBJ_TABLE), o})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list objects: %w", err)
+	}
+	for _, p := range objs {
+		if t := rs.table(p.fam, p.table); t != nil {
+			t.objs = append(t.objs, p.o)
+		}
+	}
+	return nil
+}
+
+var objTypeNames = map[uint32]string{objCounter: "counter", objQuota: "quota", objCtHelper: "ct helper", objLimit: "limit",
+	objCtTimeout: "ct timeout", objSecmark: "secmark", objSynproxy: "synproxy", objCtExpect: "ct expectation"}
+
+// printObj prints an object as nft's obj_print does.
+func printObj(b *strings.Builder, ob *kObj, o *PrintOptions) {
+	name, ok := objTypeNames[ob.typ]
+	if !ok {
+		name = "unknown"
+	}
+	fmt.Fprintf(b, "\t%s %s {", name, ob.name)
+	if o.Handles {
+		fmt.Fprintf(b, " # handle %d", ob.handle)
+	}
+	b.WriteString("\n")
+	a := ob.data
+	var lines []string
+	switch ob.typ {
+	case objCounter:
+		if !o.Stateless {
+			lines = append(lines, fmt.Sprintf("packets %d bytes %d", a.u64(unix.NFTA_COUNTER_PACKETS), a.u64(unix.NFTA_COUNTER_BYTES)))
+		}
+	case objQuota:
+		lines = append(lines, strings.TrimPrefix(quotaText(a, o), "quota "))
+	case objLimit:
+		lines = append(lines, limitObjText(a))
+	case objSynproxy:
+		f := a.u32(nftaSynproxyFlags)
+		if f&synproxyOptMSS != 0 {
+			lines = append(lines, fmt.Sprintf("mss %d", be16(a[nftaSynproxyMSS])))
+		}
+		if f&synproxyOptWscale != 0 {
+			lines = append(lines, fmt.Sprintf("wscale %d", byteAt(a[nftaSynproxyWscale])))
+		}
+		var opts []string
+		if f&synproxyOptTimestamp != 0 {
+			opts = append(opts, "timestamp")
+		}
+		if f&synproxyOptSackPerm != 0 {
+			opts = append(opts, "sack-perm")
+		}
+		if len(opts) > 0 {
+			lines = append(lines, strings.Join(opts, " "))
+		}
+	case objCtHelper:
+		lines = append(lines, fmt.Sprintf("type %q protocol %s", a.str(nftaCtHelperName), protoName(byteAt(a[nftaCtHelperL4proto]))),
+			"l3proto "+familyName(be16(a[nftaCtHelperL3proto])))
+	case objCtExpect:
+		lines = append(lines, "protocol "+protoName(byteAt(a[nftaCtExpectL4proto])),
+			fmt.Sprintf("dport %d", be16(a[nftaCtExpectDport])),
+			"timeout "+formatTime(uint64(a.u32(nftaCtExpectTimeout))),
+			fmt.Sprintf("size %d", byteAt(a[nftaCtExpectSize])),
+			"l3proto "+familyName(be16(a[nftaCtExpectL3proto])))
+	}
+	for _, l := range lines {
+		b.WriteString("\t\t" + l + "\n")
+	}
+	b.WriteString("\t}\n")
+}
+
+// limitObjText is a limit object's line: the statement's text without
+// "limit ", except that a byte limit prints any burst but 0.
+func limitObjText(a attrMap) string {
+	s := strings.TrimPrefix(limitText(a), "limit ")
+	if a.u32(unix.NFTA_LIMIT_TYPE) == unix.NFT_LIMIT_PKT_BYTES && a.u32(unix.NFTA_LIMIT_BURST) == 5 {
+		s += " burst 5 bytes"
+	}
+	return s
+}
+
+func protoName(p uint8) string {
+	return formatValue(dtInetProto, []byte{p}, nil)
+}
+
+func familyName(f uint16) string {
+	for name, v := range l3protoNames {
+		if v == f {
+			return name
+		}
+	}
+	return "unknown"
 }
