@@ -36,6 +36,7 @@ type setElemWire struct {
 	verdict *verdictExpr
 	timeout uint64
 	udata   []byte
+	objref  string // an object map's value: the object's name
 }
 
 // anonSet is a set to create in the same batch as the rule using it.
@@ -56,6 +57,8 @@ type anonSet struct {
 	// whose register the lookup converts first (nft's byteorder_conversion
 	// for interval sets).
 	hton bool
+	// objType is an object map's object type (NFTA_SET_OBJ_TYPE).
+	objType uint32
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -270,6 +273,9 @@ func (as *anonSet) setAttrs(table string) []byte {
 		a.u32(unix.NFTA_SET_DATA_LEN, as.dataLen)
 	}
 	a.u32(unix.NFTA_SET_ID, as.id)
+	if as.objType != 0 {
+		a.u32(unix.NFTA_SET_OBJ_TYPE, as.objType)
+	}
 	n := a.nest(unix.NFTA_SET_DESC)
 	a.u32(unix.NFTA_SET_DESC_SIZE, uint32(len(as.elems)))
 	a.end(n)
@@ -308,6 +314,9 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 			a.verdictData(unix.NFTA_SET_ELEM_DATA, verdictCode(e.verdict.kind), e.verdict.chain)
 		} else if e.data != nil {
 			a.data(unix.NFTA_SET_ELEM_DATA, e.data)
+		}
+		if e.objref != "" {
+			a.str(unix.NFTA_SET_ELEM_OBJREF, e.objref)
 		}
 		if len(e.udata) > 0 {
 			a.raw(unix.NFTA_SET_ELEM_USERDATA, e.udata)

@@ -245,7 +245,6 @@ type kObj struct {
 	data   attrMap
 }
 
-
 // readObjs dumps the stateful objects of family fam (of table when not "").
 func readObjs(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 	var filter []byte

@@ -2,6 +2,7 @@ package nft
 
 import (
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,6 +47,9 @@ func (p *parser) objrefStmt(t token, kind uint32) Stmt {
 }
 
 func (s *objrefStmt) compile(r *ruleCtx) error {
+	if m, ok := s.name.(*mapExpr); ok {
+		return s.compileMap(r, m)
+	}
 	sym, ok := s.name.(*symbolExpr)
 	if !ok || sym.kind != tString && sym.kind != tWord {
 		return r.cc.errAt(s.name.span(), "unsupported object reference")
@@ -67,6 +71,81 @@ func init() {
 			d.add(kw + " " + strconv.Quote(a.str(unix.NFTA_OBJREF_IMM_NAME)))
 			return
 		}
-		d.add(kw + " <map>")
+		d.add(d.objrefMapText(a))
 	}
+}
+
+// compileMap is KEYWORD name KEY map { k : "name", ... }: an anonymous
+// object map (__objmap%d) looked up with the key.
+func (s *objrefStmt) compileMap(r *ruleCtx, m *mapExpr) error {
+	li, err := r.evalLHS(m.key)
+	if err != nil {
+		return err
+	}
+	for _, sel := range li.sels {
+		if err := sel.deps(r); err != nil {
+			return err
+		}
+	}
+	set, ok := m.m.(*setExpr)
+	if !ok {
+		return r.cc.errAt(m.m.span(), "unsupported object map")
+	}
+	as, err := r.buildAnonSet(set, li, func(e Expr) ([]byte, *verdictExpr, error) {
+		sym, ok := e.(*symbolExpr)
+		if !ok || sym.text == "" {
+			return nil, nil, r.cc.errAt(e.span(), "unsupported object reference")
+		}
+		return []byte(sym.text), nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range as.elems {
+		as.elems[i].objref, as.elems[i].data = string(as.elems[i].data), nil
+	}
+	as.name = "__objmap%d"
+	as.flags |= setObject
+	as.objType = s.kind
+	r.addAnonSet(as)
+	reg := r.loadLHS(li)
+	as.convert(r, reg)
+	var a attrBuf
+	a.u32(unix.NFTA_OBJREF_SET_SREG, kernelReg(reg))
+	a.str(unix.NFTA_OBJREF_SET_NAME, as.name)
+	a.u32(unix.NFTA_OBJREF_SET_ID, as.id)
+	r.emit("objref", &a)
+	r.putReg(li.lenBytes)
+	return nil
+}
+
+// objrefMapText prints an object map lookup: counter name tcp dport map
+// { 22 : "cnt1", ... }.
+func (d *delin) objrefMapText(a attrMap) string {
+	name := a.str(unix.NFTA_OBJREF_SET_NAME)
+	rv := d.regs[a.u32(unix.NFTA_OBJREF_SET_SREG)]
+	s := d.t.set(name)
+	if rv == nil || rv.sel == nil || s == nil {
+		return "objref <map>"
+	}
+	d.killDeps(rv.sel)
+	kw := objrefKeywords[s.objType]
+	if kw == "" {
+		kw = "objref"
+	}
+	rhs := "@" + name
+	if s.flags&setAnonymous != 0 {
+		order := rv.sel.order()
+		if rv.text == "hton" {
+			order = orderBig
+		}
+		elems := append([]kElem(nil), s.elems...)
+		sortElems(elems, order)
+		var parts []string
+		for _, e := range elems {
+			parts = append(parts, keyText([]*Datatype{rv.sel.dtype()}, e.key, order, d.o)+" : "+strconv.Quote(e.objref))
+		}
+		rhs = "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return kw + " " + selText(rv.sel) + " map " + rhs
 }

@@ -22,6 +22,7 @@ type kSet struct {
 	timeout  uint64
 	udata    []byte
 	elems    []kElem
+	objType  uint32 // an object map's (NFTA_SET_OBJ_TYPE)
 }
 
 type kElem struct {
@@ -33,6 +34,7 @@ type kElem struct {
 	vchain string
 	isVerd bool
 	udata  []byte // comment
+	objref string // an object map's value (NFTA_SET_ELEM_OBJREF)
 }
 
 func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
@@ -51,7 +53,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 	err := c.DumpRaw(unix.NFT_MSG_GETSET, fam, filter, func() { sets = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
 		s := &kSet{name: a.str(unix.NFTA_SET_NAME), handle: a.u64(nftaSetHandle), flags: a.u32(unix.NFTA_SET_FLAGS),
-			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE),
+			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE), objType: a.u32(unix.NFTA_SET_OBJ_TYPE),
 			dataLen: a.u32(unix.NFTA_SET_DATA_LEN), timeout: a.u64(unix.NFTA_SET_TIMEOUT), udata: append([]byte(nil), a[unix.NFTA_SET_USERDATA]...)}
 		sets = append(sets, pset{m.Family, a.str(unix.NFTA_SET_TABLE), s})
 		return nil
@@ -82,6 +84,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 				} else if ea.has(unix.NFTA_SET_ELEM_DATA) {
 					e.data = append([]byte(nil), ea.value(unix.NFTA_SET_ELEM_DATA)...)
 				}
+				e.objref = ea.str(unix.NFTA_SET_ELEM_OBJREF)
 				s.elems = append(s.elems, e)
 			}
 			return nil
