@@ -25,6 +25,10 @@ type lhsInfo struct {
 	bitfield bool
 	// shiftOp is a << or >> on the left side.
 	concat bool
+	// xor is what the bitwise of a "x | c" left side xors in (register
+	// order of mask's width); rhsXor is a "x ^ c" nft moves onto the
+	// compared value (binop_transfer).
+	xor, rhsXor []byte
 }
 
 // evalLHS resolves the left side of a match.
@@ -68,8 +72,23 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.op != "&" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
+		switch x.op {
+		case "^":
+			if li.rhsXor != nil {
+				v = xorBytes(v, li.rhsXor)
+			}
+			li.rhsXor = v
+			return li, nil
+		case "|":
+			if li.mask != nil || li.shift != 0 {
+				return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
+			}
+			m := make([]byte, len(v))
+			for i := range v {
+				m[i] = ^v[i]
+			}
+			li.mask, li.xor, li.bitfield = fit(m, li.lenBytes), fit(v, li.lenBytes), true
+			return li, nil
 		}
 		v = shiftLeft(v, li.shift)
 		if li.mask != nil {
@@ -241,6 +260,9 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if err != nil {
 		return err
 	}
+	if li.rhsXor != nil {
+		v = xorBytes(fit(v, len(li.rhsXor)), li.rhsXor)
+	}
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
@@ -292,7 +314,11 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 	}
 	li.sels[0].load(r, reg)
 	if li.mask != nil {
-		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), make([]byte, len(li.mask)))
+		xor := make([]byte, len(li.mask))
+		if li.xor != nil {
+			xor = regBytes(li.xor, li.order)
+		}
+		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), xor)
 	}
 	return reg
 }

@@ -307,7 +307,11 @@ func (d *delin) cmp(a attrMap) {
 			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, d.valText(rv, v, false), plen))
 			return
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s & %s %s%s", selText(sel), d.valText(&regVal{sel: sel}, rv.mask, false), map[string]string{"": "== "}[opText]+opText, d.valText(rv, v, false)))
+		lhs := selText(sel) + " & " + d.valText(&regVal{sel: sel}, rv.mask, false)
+		if strings.Contains(rv.str, " | ") || strings.Contains(rv.str, " ^ ") {
+			lhs = rv.str // a bitwise with an xor: x | c
+		}
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", lhs, map[string]string{"": "== "}[opText]+opText, d.valText(rv, v, false)))
 		return
 	}
 	idx := len(d.stmts)
