@@ -157,21 +157,30 @@ func (e *hashExpr) text() string {
 // regsText prints the selectors loaded into the registers from sreg on,
 // n bytes: one, or the parts of a concatenation.
 func (d *delin) regsText(sreg uint32, n int) string {
-	idx := reg32Index(sreg)
 	var parts []string
+	for _, sel := range d.regSels(sreg, n) {
+		parts = append(parts, selText(sel))
+	}
+	return strings.Join(parts, " . ")
+}
+
+// regSels are the selectors loaded into the registers from sreg on, n
+// bytes, with the dependencies they imply dropped.
+func (d *delin) regSels(sreg uint32, n int) []selector {
+	idx := reg32Index(sreg)
+	var out []selector
 	for n > 0 {
 		rv := d.regs[reg32Kernel(idx)]
 		if rv == nil || rv.sel == nil {
-			parts = append(parts, "<?>")
 			break
 		}
 		d.killDeps(rv.sel)
-		parts = append(parts, selText(rv.sel))
+		out = append(out, rv.sel)
 		w := int(regSpace((rv.sel.bits() + 7) / 8))
 		idx += w
 		n -= w * 4
 	}
-	return strings.Join(parts, " . ")
+	return out
 }
 
 // reg32Index numbers a kernel register in 32-bit registers (NFT_REG_1 is

@@ -482,8 +482,20 @@ func (d *delin) lookup(a attrMap) {
 	lhs := selText(rv.sel)
 	var rhs string
 	s := d.t.set(name)
+	kts := []*Datatype{rv.sel.dtype()}
+	concat := false
+	if s != nil && int(s.keyLen) > int(regSpace((rv.sel.bits()+7)/8))*4 {
+		// a concatenation, loaded into consecutive registers
+		sels := d.regSels(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen))
+		var texts []string
+		kts = nil
+		for _, sel := range sels {
+			texts = append(texts, selText(sel))
+			kts = append(kts, sel.dtype())
+		}
+		lhs, concat = strings.Join(texts, " . "), true
+	}
 	if s != nil && s.flags&setAnonymous != 0 {
-		kts := []*Datatype{rv.sel.dtype()}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
@@ -491,6 +503,9 @@ func (d *delin) lookup(a attrMap) {
 		order := rv.sel.order()
 		if rv.text == "hton" {
 			order = orderBig // an interval set's keys, converted
+		}
+		if concat {
+			order = orderHost // nft sorts concatenated keys as one host-endian number
 		}
 		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, order, d.o), ", ") + " }"
 	} else {
