@@ -167,6 +167,14 @@ func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
 		as.hasData = true
 		as.dataType = li.dt.ID
 		as.dataLen = uint32(li.lenBytes)
+		// nft's user data of a data map also holds the values' byte
+		// order (NFTNL_UDATA_SET_DATABYTEORDER), between the key's and
+		// the interval flag
+		ud := []byte{0, 4, byte(as.keyOrder), 0, 0, 0, 1, 4, byte(li.order), 0, 0, 0}
+		if as.flags&setInterval != 0 {
+			ud = append(ud, 2, 4, 1, 0, 0, 0)
+		}
+		as.udata = ud
 		r.addAnonSet(as)
 		name, id, set = as.name, as.id, as
 	case *setRefExpr:
