@@ -122,7 +122,16 @@ func (e *ctExpr) order() byteOrder { return e.tmpl().order }
 func (e *ctExpr) geom() (int, int, bool) {
 	return (e.bits() + 7) / 8, 0, false
 }
-func (e *ctExpr) deps(r *ruleCtx) error { return nil }
+// deps checks that ct ip|ip6 saddr|daddr agrees with the network
+// protocol the rule established (meta nfproto ipv6 ct original ip saddr
+// is refused, as by nft).
+func (e *ctExpr) deps(r *ruleCtx) error {
+	want := map[uint32]*protoDesc{ctKeySrcIP: protoIP, ctKeyDstIP: protoIP, ctKeySrcIP6: protoIP6, ctKeyDstIP6: protoIP6}[e.key]
+	if cur := r.proto[baseNetwork]; want != nil && cur != nil && cur != want {
+		return r.conflict(e, fmt.Sprintf("conflicting protocols specified: %s vs. %s", cur.name, want.name))
+	}
+	return nil
+}
 
 func (e *ctExpr) load(r *ruleCtx, dreg uint32) {
 	var a attrBuf
