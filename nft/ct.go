@@ -122,6 +122,7 @@ func (e *ctExpr) order() byteOrder { return e.tmpl().order }
 func (e *ctExpr) geom() (int, int, bool) {
 	return (e.bits() + 7) / 8, 0, false
 }
+
 // deps checks that ct ip|ip6 saddr|daddr agrees with the network
 // protocol the rule established (meta nfproto ipv6 ct original ip saddr
 // is refused, as by nft).
