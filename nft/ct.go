@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strconv"
 
+	"github.com/xtnl/xtnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -13,6 +14,9 @@ type ctExpr struct {
 	srcSpan
 	key uint32
 	dir int // -1: none, 0 original, 1 reply
+	// net is the network protocol ct saddr|daddr are addresses of,
+	// taken from the rule's context (resolve).
+	net *protoDesc
 }
 
 type ctTemplate struct {
@@ -110,6 +114,12 @@ func init() {
 func (e *ctExpr) tmpl() ctTemplate { return ctTemplates[e.key] }
 func (e *ctExpr) dtype() *Datatype {
 	if e.key == 8 || e.key == 9 {
+		switch e.net {
+		case protoIP:
+			return dtIPv4
+		case protoIP6:
+			return dtIPv6
+		}
 		return dtInteger
 	}
 	if dt := e.tmpl().dt; dt != nil {
@@ -117,7 +127,33 @@ func (e *ctExpr) dtype() *Datatype {
 	}
 	return dtInteger // a key this package has no template for
 }
-func (e *ctExpr) bits() int        { return e.tmpl().bits }
+func (e *ctExpr) bits() int {
+	if (e.key == 8 || e.key == 9) && e.net == protoIP {
+		return 32
+	}
+	return e.tmpl().bits
+}
+
+// resolve gives ct saddr|daddr the network protocol of the rule so far,
+// or of the table's family; without one they are refused, as by nft.
+func (e *ctExpr) resolve(r *ruleCtx) error {
+	if e.key != 8 && e.key != 9 {
+		return nil
+	}
+	e.net = r.proto[baseNetwork]
+	if e.net == nil {
+		switch r.fam {
+		case xtnl.FamilyIPv4:
+			e.net = protoIP
+		case xtnl.FamilyIPv6:
+			e.net = protoIP6
+		}
+	}
+	if e.net != protoIP && e.net != protoIP6 {
+		return r.cc.errAt(e.srcSpan, "missing network protocol context: specify ip or ip6 (meta nfproto ipv4 ct original saddr ...)")
+	}
+	return nil
+}
 func (e *ctExpr) order() byteOrder { return e.tmpl().order }
 func (e *ctExpr) geom() (int, int, bool) {
 	return (e.bits() + 7) / 8, 0, false
@@ -148,6 +184,14 @@ func (e *ctExpr) text() string {
 	s := "ct "
 	if e.dir >= 0 {
 		s += []string{"original ", "reply "}[e.dir]
+	}
+	if e.key == 8 || e.key == 9 {
+		switch e.net {
+		case protoIP:
+			s += "ip "
+		case protoIP6:
+			s += "ip6 "
+		}
 	}
 	return s + e.tmpl().name
 }

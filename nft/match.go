@@ -35,6 +35,12 @@ type lhsInfo struct {
 func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 	switch x := e.(type) {
 	case selector:
+		if c, ok := x.(interface{ resolve(*ruleCtx) error }); ok {
+			// a selector whose type depends on the rule so far (ct saddr)
+			if err := c.resolve(r); err != nil {
+				return nil, err
+			}
+		}
 		n, shift, bf := x.geom()
 		li := &lhsInfo{sels: []selector{x}, dt: x.dtype(), bits: x.bits(), order: x.order(), lenBytes: n, shift: shift, bitfield: bf}
 		if bf {

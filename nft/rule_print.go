@@ -93,6 +93,9 @@ func (d *delin) expr(e kExpr) {
 			dir = int(b[0])
 		}
 		c := &ctExpr{key: a.u32(unix.NFTA_CT_KEY), dir: dir}
+		if c.key == 8 || c.key == 9 {
+			c.net = d.proto[baseNetwork] // ct original saddr of ip: ct original ip saddr
+		}
 		if a.has(unix.NFTA_CT_DREG) {
 			d.regs[a.u32(unix.NFTA_CT_DREG)] = &regVal{sel: c}
 			return
@@ -452,6 +455,19 @@ func (d *delin) learn(sel selector, v []byte, op uint32) {
 
 // killDeps drops the dependency matches that sel's protocol implies.
 func (d *delin) killDeps(sel selector) {
+	if c, ok := sel.(*ctExpr); ok && c.net != nil {
+		// ct saddr needed its network protocol: meta nfproto ipv4 goes
+		keep := d.deps[:0]
+		for _, dep := range d.deps {
+			if dep.base == baseNetwork && dep.proto == c.net {
+				d.stmts[dep.idx] = ""
+				continue
+			}
+			keep = append(keep, dep)
+		}
+		d.deps = keep
+		return
+	}
 	p, ok := sel.(*payloadExpr)
 	if !ok || p.desc == nil {
 		return

@@ -137,6 +137,9 @@ func parseTime(s string) (uint64, bool) {
 // mark set meta mark map { ... }): the key is loaded into dreg, where the
 // lookup writes the value of type li, as nft does (netlink_gen_map).
 func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
+	if c, ok := m.key.(*ctExpr); ok && (c.key == 8 || c.key == 9) {
+		return r.cc.errAt(c.srcSpan, "specify either ip or ip6 for address matching")
+	}
 	kli, err := r.evalLHS(m.key)
 	if err != nil {
 		return err
