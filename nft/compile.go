@@ -220,14 +220,21 @@ func (cc *compileCtx) tableBody(c *Command) error {
 			return err
 		}
 	}
+	// objects come between chains and sets, as nft expands a table block
+	for _, o := range td.objs {
+		if _, ok := objTypes[o.kind]; !ok {
+			return cc.errAt(o.pos, "stateful objects are not supported yet")
+		}
+		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o}
+		if err := cc.objCmd(sub); err != nil {
+			return err
+		}
+	}
 	for _, sd := range td.sets {
 		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd}
 		if err := cc.setCmd(sub); err != nil {
 			return err
 		}
-	}
-	if len(td.objs) > 0 {
-		return cc.errAt(td.objs[0].pos, "stateful objects are not supported yet")
 	}
 	for _, ch := range td.chains {
 		for _, rd := range ch.rules {

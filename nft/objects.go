@@ -38,6 +38,18 @@ var l4protoNames = map[string]uint8{"tcp": unix.IPPROTO_TCP, "udp": unix.IPPROTO
 
 func (cc *compileCtx) objCmd(c *Command) error {
 	typ, ok := objTypes[c.Obj]
+	if ok && c.Op == "delete" {
+		var a attrBuf
+		a.str(unix.NFTA_OBJ_TABLE, c.Table)
+		if c.Handle != 0 {
+			a.u64(nftaObjHandle, c.Handle)
+		} else {
+			a.str(unix.NFTA_OBJ_NAME, c.Name)
+		}
+		a.u32(unix.NFTA_OBJ_TYPE, typ)
+		cc.add(unix.NFT_MSG_DELOBJ, 0, c.Family, c.Op+" "+c.Obj, objName(c.Family, c.Table, c.Name), a.b)
+		return nil
+	}
 	if !ok || c.obj == nil || c.Op != "add" && c.Op != "create" {
 		return cc.errAt(c.pos, fmt.Sprintf("unsupported command: %s %s", c.Op, c.Obj))
 	}
