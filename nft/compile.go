@@ -472,7 +472,7 @@ func isTerminal(s Stmt) bool {
 	switch x := s.(type) {
 	case *verdictStmt:
 		return x.v != nil
-	case *natStmt, *rejectStmt:
+	case *natStmt, *rejectStmt, *queueStmt:
 		return true
 	}
 	return false

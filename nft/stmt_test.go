@@ -99,3 +99,31 @@ func TestStatementText(t *testing.T) {
 		t.Errorf("limit: got %q, want %q", got, want)
 	}
 }
+
+func TestQueue(t *testing.T) {
+	for _, src := range []string{
+		"add rule ip t c queue",
+		"add rule ip t c queue num 4-5 fanout bypass",
+		"add rule ip t c queue flags bypass to numgen inc mod 65536",
+		"add rule ip t c queue to jhash oif . meta mark mod 32",
+		"add rule ip t c queue flags bypass to oifname map { \"eth0\" : 0, \"ppp0\" : 2 }",
+		"add rule ip t c queue flags bypass,fanout to 1-65535",
+	} {
+		if _, err := Compile(src, Options{}); err != nil {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+	for _, src := range []string{
+		"add rule ip t c queue num 65536",
+		"add rule ip t c queue to symhash mod 2 offset 65536",
+		"add rule ip t c queue num symhash mod 65536",
+		"add rule ip t c queue flags fanout to symhash mod 65536",
+		"add rule ip t c queue to oif",
+		"add rule ip t c queue num oif",
+		"add rule ip t c queue accept",
+	} {
+		if _, err := Compile(src, Options{}); err == nil {
+			t.Errorf("%q: compiled, nft refuses it", src)
+		}
+	}
+}
