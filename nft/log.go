@@ -140,7 +140,7 @@ func (s *logStmt) compile(r *ruleCtx) error {
 func logText(a attrMap) string {
 	s := "log"
 	if a.has(unix.NFTA_LOG_PREFIX) {
-		s += fmt.Sprintf(" prefix %q", a.str(unix.NFTA_LOG_PREFIX))
+		s += ` prefix "` + a.str(unix.NFTA_LOG_PREFIX) + `"` // as written, not escaped
 	}
 	if a.has(unix.NFTA_LOG_GROUP) {
 		g := a[unix.NFTA_LOG_GROUP]

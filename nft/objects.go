@@ -333,7 +333,7 @@ func printObj(b *strings.Builder, ob *kObj, o *PrintOptions) {
 			lines = append(lines, strings.Join(opts, " "))
 		}
 	case objCtHelper:
-		lines = append(lines, fmt.Sprintf("type %q protocol %s", a.str(nftaCtHelperName), protoName(byteAt(a[nftaCtHelperL4proto]))),
+		lines = append(lines, fmt.Sprintf("type \"%s\" protocol %s", a.str(nftaCtHelperName), protoName(byteAt(a[nftaCtHelperL4proto]))),
 			"l3proto "+familyName(be16(a[nftaCtHelperL3proto])))
 	case objCtExpect:
 		lines = append(lines, "protocol "+protoName(byteAt(a[nftaCtExpectL4proto])),

@@ -68,7 +68,7 @@ func init() {
 			kw = "objref type " + strconv.Itoa(int(a.u32(unix.NFTA_OBJREF_IMM_TYPE)))
 		}
 		if a.has(unix.NFTA_OBJREF_IMM_NAME) {
-			d.add(kw + " " + strconv.Quote(a.str(unix.NFTA_OBJREF_IMM_NAME)))
+			d.add(kw + ` "` + a.str(unix.NFTA_OBJREF_IMM_NAME) + `"`)
 			return
 		}
 		d.add(d.objrefMapText(a))
@@ -143,7 +143,7 @@ func (d *delin) objrefMapText(a attrMap) string {
 		sortElems(elems, order)
 		var parts []string
 		for _, e := range elems {
-			parts = append(parts, keyText([]*Datatype{rv.sel.dtype()}, e.key, order, d.o)+" : "+strconv.Quote(e.objref))
+			parts = append(parts, keyText([]*Datatype{rv.sel.dtype()}, e.key, order, d.o)+` : "`+e.objref+`"`)
 		}
 		rhs = "{ " + strings.Join(parts, ", ") + " }"
 	}
