@@ -12,8 +12,12 @@ func init() {
 		ListRulesRawAt: func(c *Conn, gen uint32, fam Family, table, chain string, prev []*RawRule, reuse bool) ([]*RawRule, []int32, error) {
 			return c.listRulesRawAt(pinnedGen{set: true, gen: gen}, fam, table, chain, prev, reuse)
 		},
-		Reserve: (*Tx).reserve,
-		Cut:     (*Tx).cut,
-		Merge:   (*Tx).merge,
+		EachRuleRawAt: func(c *Conn, gen uint32, fam Family, table, chain string, start func(), each func(r *RawRule) error) error {
+			return c.eachRuleRawAt(pinnedGen{set: true, gen: gen}, fam, table, chain, start, each)
+		},
+		GetRuleRaw: (*Conn).getRuleRaw,
+		Reserve:    (*Tx).reserve,
+		Cut:        (*Tx).cut,
+		Merge:      (*Tx).merge,
 	})
 }

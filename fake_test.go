@@ -8,6 +8,7 @@ import (
 
 	nftexpr "github.com/google/nftables/expr"
 	"github.com/xtnl/xtnl/expr"
+	"golang.org/x/sys/unix"
 )
 
 // The shared suite: every scenario runs against the real kernel (a fresh
@@ -625,6 +626,34 @@ func scenarioEchoHandles(b *suiteBackend) {
 	tx.ReplaceRule(rep)
 	b.must(tx.Commit())
 	b.expect("replaced handle", fmt.Sprint(rep.Handle), h[1])
+	// A raw rule's handle is echoed too, and a single get by handle
+	// answers with it, or ENOENT once it is gone.
+	exprs, err := expr.AppendList(nil, byte(FamilyIPv4), markRule(FamilyIPv4, "t", "a", 99).Exprs)
+	b.must(err)
+	raw := &RawRule{Family: FamilyIPv4, Table: "t", Chain: "a", Exprs: exprs}
+	tx = c.Begin()
+	tx.ReturnHandles()
+	tx.AppendRawRule(raw)
+	b.must(tx.Commit())
+	if raw.Handle == 0 {
+		b.t.Fatal("raw rule: no handle echoed")
+	}
+	var got []string
+	b.must(c.getRuleRaw(FamilyIPv4, "t", "a", raw.Handle, func(r *RawRule) error {
+		e, err := expr.UnmarshalList(byte(FamilyIPv4), r.Exprs)
+		got = append(got, fmt.Sprintf("handle %d chain %s err %v %s", r.Handle-raw.Handle, r.Chain, err, expr.FormatList(byte(FamilyIPv4), e)))
+		return nil
+	}))
+	b.expect("get of the raw rule", strings.Join(got, ";"), fmt.Sprintf("handle 0 chain a err <nil> %s", expr.FormatList(byte(FamilyIPv4), markRule(FamilyIPv4, "t", "a", 99).Exprs)))
+	b.must(c.DelRule(&Rule{Family: FamilyIPv4, Table: "t", Chain: "a", Handle: raw.Handle}))
+	for _, where := range [][2]string{{"t", "a"}, {"t", "nochain"}, {"notable", "a"}} {
+		err := c.getRuleRaw(FamilyIPv4, where[0], where[1], raw.Handle, func(*RawRule) error { return nil })
+		var oe *OpError
+		if !errors.As(err, &oe) || oe.Errno != unix.ENOENT {
+			b.t.Fatalf("get of a rule gone from %s %s: %v, want ENOENT", where[0], where[1], err)
+		}
+		b.note("get from %s %s: errno %d", where[0], where[1], oe.Errno)
+	}
 }
 
 func scenarioLargeTransaction(b *suiteBackend) {

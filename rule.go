@@ -80,7 +80,8 @@ func checkRule(fam Family, table, chain string, name func() string) error {
 }
 
 // ReturnHandles asks the kernel to echo every rule added from now on in this
-// transaction, so Commit can fill in their handles. It costs one message
+// transaction, so Commit can fill in their handles (Rule.Handle, and
+// RawRule.Handle for raw rules). It costs one message
 // back per rule: leave it off for bulk loads that do not need them.
 func (tx *Tx) ReturnHandles() { tx.echo = true }
 
@@ -110,7 +111,7 @@ func (tx *Tx) rule(op string, r *Rule, flags uint16, withHandle bool) {
 	}
 	h := ruleHeader{ruleRef: ruleRef{r.Family, r.Table, r.Chain, r.Handle}, position: r.Position, compat: r.Compat, userData: r.UserData}
 	if tx.echo {
-		h.echo = r
+		h.echo = &r.Handle
 	}
 	tx.ruleMsg(op, &h, flags, withHandle, nil, r.Exprs)
 }
@@ -121,7 +122,7 @@ type ruleHeader struct {
 	position uint64
 	compat   *RuleCompat
 	userData []byte
-	echo     *Rule // filled with the handle after commit
+	echo     *uint64 // the rule's Handle, filled in after commit
 }
 
 // ruleMsg writes one NEWRULE message whose expressions are raw, already
@@ -206,6 +207,9 @@ func (tx *Tx) rawRule(op string, r *RawRule, flags uint16, withHandle bool) {
 	if err := checkRule(r.Family, r.Table, r.Chain, h.name); err != nil {
 		tx.fail(err)
 		return
+	}
+	if tx.echo {
+		h.echo = &r.Handle
 	}
 	tx.ruleMsg(op, &h, flags, withHandle, r.Exprs, nil)
 }
@@ -381,6 +385,50 @@ func (c *Conn) ListRulesRaw(fam Family, table, chain string) ([]*RawRule, error)
 // read back are never written to, so sharing them is safe.
 func (c *Conn) listRulesRaw(fam Family, table, chain string, prev []*RawRule, reuse bool) (rules []*RawRule, from []int32, err error) {
 	return c.listRulesRawAt(anyGeneration, fam, table, chain, prev, reuse)
+}
+
+// eachRuleRawAt dumps a chain's rules pinned to a generation, handing
+// each to each as a RawRule in the receive buffer (its bytes valid during
+// the call only; Table, and Chain when named, are the names asked for).
+func (c *Conn) eachRuleRawAt(pin pinnedGen, fam Family, table, chain string, start func(), each func(r *RawRule) error) error {
+	var r RawRule
+	var rc RuleCompat
+	return c.dumpRules(pin, unix.NFT_MSG_GETRULE, fam, table, chain, start, func(_ string, f *ruleFields) error {
+		r = RawRule{Family: f.family, Table: table, Chain: chain, Handle: f.handle, Exprs: f.exprs, UserData: f.userData}
+		if chain == "" {
+			r.Chain = string(f.chain)
+		}
+		if f.hasCompat {
+			rc = readRuleCompat(f.compat)
+			r.Compat = &rc
+		}
+		return each(&r)
+	})
+}
+
+// getRuleRaw asks the kernel for one rule by its handle (a get, not a
+// dump: one round trip however long the chain) and hands it to fn as
+// eachRuleRawAt does. A rule or chain not there is an *OpError (ENOENT).
+func (c *Conn) getRuleRaw(fam Family, table, chain string, handle uint64, fn func(r *RawRule) error) error {
+	var e nfnl.Encoder
+	e.String(unix.NFTA_RULE_TABLE, table)
+	e.String(unix.NFTA_RULE_CHAIN, chain)
+	e.Uint64(unix.NFTA_RULE_HANDLE, handle)
+	return c.GetRaw(unix.NFT_MSG_GETRULE, fam, e.B, func(m RawMessage) error {
+		if m.Type != unix.NFT_MSG_NEWRULE {
+			return nil
+		}
+		f, err := scanRuleAttrs(m.Attrs)
+		if err != nil {
+			return err
+		}
+		r := RawRule{Family: fam, Table: table, Chain: chain, Handle: f.handle, Exprs: f.exprs, UserData: f.userData}
+		if f.hasCompat {
+			rc := readRuleCompat(f.compat)
+			r.Compat = &rc
+		}
+		return fn(&r)
+	})
 }
 
 // listRulesRawAt is listRulesRaw pinned to a generation (see dumpAt).

@@ -29,8 +29,16 @@ func scanRule(b []byte) (ruleFields, error) {
 	if len(b) < nfgenmsgLen {
 		return f, ErrTruncated
 	}
+	f, err := scanRuleAttrs(b[nfgenmsgLen:])
 	f.family = Family(b[0])
-	a := nlattr.NewDecoder(b[nfgenmsgLen:])
+	return f, err
+}
+
+// scanRuleAttrs is scanRule for a message's attributes alone (the
+// family is left zero).
+func scanRuleAttrs(b []byte) (ruleFields, error) {
+	var f ruleFields
+	a := nlattr.NewDecoder(b)
 	for a.Next() {
 		switch a.Type() {
 		case unix.NFTA_RULE_TABLE:

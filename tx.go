@@ -61,7 +61,7 @@ type opLabel struct {
 	// rule names a rule operation without formatting a string for each
 	// of a large batch's rules; see name.
 	rule ruleRef
-	echo *Rule // filled with its handle after commit, when echoed
+	echo *uint64 // the rule's Handle, filled in after commit when echoed
 }
 
 // Begin starts a transaction on c.
@@ -86,6 +86,7 @@ func (tx *Tx) reserve(n int) {
 	}
 	if ops := n / opBytes; cap(tx.ops)-len(tx.ops) < ops {
 		tx.ops = slices.Grow(tx.ops, ops)
+		tx.labels = slices.Grow(tx.labels, ops)
 	}
 }
 
@@ -272,7 +273,7 @@ func (tx *Tx) commitLocked() error {
 				i := int(m.Seq - base - 1)
 				if i >= 0 && i < n && tx.label(i).echo != nil && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
 					if h, ok := ruleHandle(m.Data); ok {
-						tx.label(i).echo.Handle = h
+						*tx.label(i).echo = h
 					}
 				}
 			}
@@ -365,11 +366,17 @@ func backoff(attempt int) {
 // each encoding its part into a transaction of its own; the parts are not
 // copied, they go out as they are in the same sendmsg.
 func (tx *Tx) merge(others ...*Tx) {
-	n := 0
+	// Room for all of it at once: a kube-proxy sync merges parts of
+	// 150k operations, and growing by doubling moved them over and over.
+	ops, labels, parts := 0, 0, 0
 	for _, other := range others {
-		n += len(other.ops)
+		ops += len(other.ops)
+		labels += len(other.labels)
+		parts += len(other.sealed) + 1
 	}
-	tx.ops = slices.Grow(tx.ops, n)
+	tx.ops = slices.Grow(tx.ops, ops)
+	tx.labels = slices.Grow(tx.labels, labels)
+	tx.sealed = slices.Grow(tx.sealed, parts)
 	for _, other := range others {
 		if other.err != nil && tx.err == nil {
 			tx.err = fmt.Errorf("operation %d: %w", len(tx.ops), other.err)

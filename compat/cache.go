@@ -38,6 +38,9 @@ type connState struct {
 	bytes, budget int64
 	// update serializes this connection's read-decide-commit cycles.
 	update sync.Mutex
+	// appended is where this connection's latest appends went
+	// (own_appends.go), for Exists to find them without a dump.
+	appended map[appendedKey]uint64
 }
 
 // DefaultCacheBudget is CacheBudget's value until SetCacheBudget changes

@@ -33,7 +33,7 @@ func (ipt *IPTables) ListWithCounters(table, chain string) ([]string, error) {
 }
 
 func (ipt *IPTables) list(table, chain string, counters bool) ([]string, error) {
-	r, err := ipt.rulesetAt(table, chain, counters, false)
+	r, err := ipt.rulesetAt(table, chain, counters)
 	if err != nil {
 		return nil, wrapErr(err)
 	}

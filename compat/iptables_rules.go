@@ -99,6 +99,9 @@ func (ipt *IPTables) Exists(table, chain string, rulespec ...string) (bool, erro
 	if err != nil {
 		return false, err
 	}
+	if ipt.ownAppends(table, chain, wants) {
+		return true, nil
+	}
 	snap, err := ipt.chain(table, chain)
 	if err != nil {
 		return false, wrapErr(err)
@@ -144,13 +147,26 @@ func (ipt *IPTables) Append(table, chain string, rulespec ...string) error {
 // built-in chain if ensure is set.
 func (ipt *IPTables) commitAt(b *builder, table, chain string, specs []*Spec, ensure bool) error {
 	tx := ipt.conn.Begin()
+	// The kernel's echo tells the new rules' handles, so an Exists of
+	// them can ask for them alone (own_appends.go).
+	tx.ReturnHandles()
 	if ensure {
 		ensureBuiltin(tx, ipt.fam, table, chain)
 	}
-	if err := addAt(tx, b, nil, 0, specs); err != nil {
+	rules := make([]*xtnl.RawRule, len(specs))
+	for i, s := range specs {
+		r, err := b.encode(s)
+		if err != nil {
+			return wrapErr(err)
+		}
+		tx.AppendRawRule(r)
+		rules[i] = r
+	}
+	if err := tx.Commit(); err != nil {
 		return err
 	}
-	return tx.Commit()
+	ipt.state().noteAppended(ipt.fam, table, chain, rules)
+	return nil
 }
 
 // diagnose explains a refused write: a missing chain, or a jump to one, as

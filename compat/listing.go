@@ -28,67 +28,114 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 		return err
 	}
 	defer ipt.release(held)
-	r, err := ipt.rulesetAt(table, chain, o.Verbose, true)
-	if err != nil {
-		return wrapErr(err)
+	// Every rule of the table is read: the references to a chain are
+	// counted in all of them (the rules jumping or going to it, as
+	// iptables counts them; the kernel's use count counts more). The
+	// text is written once all of it decoded: a rule with no iptables
+	// form makes iptables-nft refuse the listing whole.
+	var (
+		body    Writer // the rules' lines, chain after chain
+		starts  []int  // where each chain's lines start in body
+		refs    map[string]int
+		pending []string // the jumps counted in the chain being read
+		last    int      // the chain being read
+		num     int      // its rules so far
+	)
+	flush := func() {
+		for _, v := range pending {
+			refs[v]++
+		}
+		pending = pending[:0]
 	}
-	// Every rule is decoded before anything is written: a rule with no
-	// iptables form makes iptables-nft refuse the listing whole.
-	specs := make([][]*Spec, len(r.chains))
-	for i, snap := range r.snaps {
-		if snap == nil {
+	t, err := ipt.streamTable(table, o.Verbose, tableStream{
+		head: func(t *tableView) error {
+			if chain != "" && t.chain(chain) == nil {
+				return notFound(errNoChain)
+			}
+			body.reuse()
+			starts, refs, pending, last = starts[:0], map[string]int{}, pending[:0], -1
+			return nil
+		},
+		begin: func(i int, _ *chainView) {
+			if i == last {
+				body.buf = body.buf[:starts[i]]
+				pending = pending[:0]
+			} else {
+				flush()
+				starts, last = append(starts, body.Len()), i
+			}
+			num = 0
+		},
+		rule: func(_ int, c *chainView, s *Spec) error {
+			num++
+			if s.Verdict != "" && !isStandardVerdict(s.Verdict) {
+				pending = append(pending, s.Verdict)
+			}
+			if chain == "" || c.name == chain {
+				body.nsFd, body.hasNS = s.nsFd, true
+				s.writeListLine(&body, num, o)
+				body.WriteByte('\n')
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return incompatible(err, table, chain)
+	}
+	flush()
+	starts = append(starts, body.Len())
+	bw := bufio.NewWriter(w)
+	first := true
+	for i, c := range t.chains {
+		if chain != "" && c.name != chain {
 			continue
 		}
-		for n := range snap.rules {
-			s, err := snap.spec(n)
-			if err != nil {
-				return incompatible(err, table, chain)
-			}
-			specs[i] = append(specs[i], s)
-		}
-	}
-	bw := bufio.NewWriter(w)
-	for i, c := range r.chains {
-		if i > 0 {
+		if !first {
 			bw.WriteString("\n")
 		}
-		writeChainHeader(bw, c, r.refs[c.name], o)
-		for n, s := range specs[i] {
-			bw.WriteString(s.listLine(n+1, o))
-			bw.WriteString("\n")
-		}
+		first = false
+		writeChainHeader(bw, c, refs[c.name], o)
+		bw.Write(body.buf[starts[i]:starts[i+1]])
 	}
 	return bw.Flush()
 }
 
 // formatNum prints a counter as xtables_print_num does.
 func formatNum(n uint64, o ListOptions, table bool) string {
-	if o.Exact {
-		if table {
-			return fmt.Sprintf("%8d ", n)
-		}
-		return fmt.Sprintf("%d ", n)
-	}
-	if n <= 99999 {
-		if table {
-			return fmt.Sprintf("%5d ", n)
-		}
-		return fmt.Sprintf("%d ", n)
-	}
-	for _, unit := range []string{"K", "M", "G"} {
-		n = (n + 500) / 1000
-		if n <= 9999 {
-			if table {
-				return fmt.Sprintf("%4d%s ", n, unit)
-			}
-			return fmt.Sprintf("%d%s ", n, unit)
-		}
-	}
-	n = (n + 500) / 1000
+	return string(appendNum(nil, n, o, table))
+}
+
+// appendNum appends formatNum's text: in a table (the rule lines) right
+// aligned, on 8 columns with -x, else on 5 with a unit past 99999.
+func appendNum(b []byte, n uint64, o ListOptions, table bool) []byte {
+	width := 0
 	if table {
-		return fmt.Sprintf("%4dT ", n)
+		width = 5
 	}
-	return fmt.Sprintf("%dT ", n)
+	at := b
+	switch {
+	case o.Exact:
+		if table {
+			width = 8
+		}
+		b = strconv.AppendUint(b, n, 10)
+	case n <= 99999:
+		b = strconv.AppendUint(b, n, 10)
+	default:
+		unit := byte('T')
+		for _, u := range []byte("KMG") {
+			n = (n + 500) / 1000
+			if n <= 9999 {
+				unit = u
+				break
+			}
+		}
+		if unit == 'T' {
+			n = (n + 500) / 1000
+		}
+		b = append(strconv.AppendUint(b, n, 10), unit)
+	}
+	return append(appendPadded(at, b, width, true), ' ')
 }
 
 func writeChainHeader(w *bufio.Writer, c *chainView, refs int, o ListOptions) {
@@ -121,17 +168,27 @@ func writeChainHeader(w *bufio.Writer, c *chainView, refs int, o ListOptions) {
 
 // listLine is one rule as iptables -L prints it.
 func (s *Spec) listLine(num int, o ListOptions) string {
-	var b strings.Builder
+	w := s.writer()
+	s.writeListLine(w, num, o)
+	return w.String()
+}
+
+// writeListLine writes listLine into w, an empty Writer for s (ListTable
+// reuses one for every rule of a table).
+func (s *Spec) writeListLine(w *Writer, num int, o ListOptions) {
+	w.Grow(lineSizeHint + 64)
+	b := w.buf
 	if o.LineNumbers {
-		fmt.Fprintf(&b, "%-4d ", num)
+		b = appendPadded(b, strconv.AppendInt(b, int64(num), 10), 4, false)
+		b = append(b, ' ')
 	}
 	if o.Verbose {
 		var cnt Counters
 		if s.Counters != nil {
 			cnt = *s.Counters
 		}
-		b.WriteString(formatNum(cnt.Packets, o, true))
-		b.WriteString(formatNum(cnt.Bytes, o, true))
+		b = appendNum(b, cnt.Packets, o, true)
+		b = appendNum(b, cnt.Bytes, o, true)
 	}
 	target := s.Verdict
 	if s.Target != nil {
@@ -139,39 +196,66 @@ func (s *Spec) listLine(num int, o ListOptions) string {
 		// alias).
 		target = s.Target.Ext.KernelName
 	}
-	fmt.Fprintf(&b, "%-9s ", target)
-	b.WriteByte(invChar(s.InvProto, ' '))
-	fmt.Fprintf(&b, "%-4s ", s.listProto(o.Numeric))
-	b.WriteByte(invChar(s.InvFrag, '-'))
+	b = appendPadded(b, append(b, target...), 9, false)
+	b = append(b, ' ', invChar(s.InvProto, ' '))
+	b = appendPadded(b, append(b, s.listProto(o.Numeric)...), 4, false)
+	b = append(b, ' ', invChar(s.InvFrag, '-'))
 	if s.Frag {
-		b.WriteString("f ")
+		b = append(b, "f "...)
 	} else {
-		b.WriteString("- ")
+		b = append(b, "- "...)
 	}
 	if o.Verbose {
 		any := "any"
 		if o.Numeric {
 			any = "*"
 		}
-		iface := func(name string, inv bool) string {
+		iface := func(b []byte, name string, inv bool) []byte {
 			if name == "" || name == "+" && !inv {
 				// "-i +" is written as a bare load iptables-nft reads
 				// back as no interface at all.
 				name = any
 			}
+			at := b
 			if inv {
-				name = "!" + name
+				b = append(b, '!')
 			}
-			return name
+			return append(appendPadded(at, append(b, name...), 6, false), ' ')
 		}
-		fmt.Fprintf(&b, " %-6s %-6s ", iface(s.InIface, s.InvIn), iface(s.OutIface, s.InvOut))
+		b = append(b, ' ')
+		b = iface(b, s.InIface, s.InvIn)
+		b = iface(b, s.OutIface, s.InvOut)
 	}
-	b.WriteByte(invChar(s.InvSrc, ' '))
-	fmt.Fprintf(&b, "%-19s ", s.listAddr(s.Src, o.Numeric))
-	b.WriteByte(invChar(s.InvDst, ' '))
-	fmt.Fprintf(&b, "%-19s ", s.listAddr(s.Dst, o.Numeric))
-	s.listOptions(&b, o.Numeric)
-	return b.String()
+	b = append(b, invChar(s.InvSrc, ' '))
+	b = append(appendPadded(b, append(b, s.listAddr(s.Src, o.Numeric)...), 19, false), ' ')
+	b = append(b, invChar(s.InvDst, ' '))
+	b = append(appendPadded(b, append(b, s.listAddr(s.Dst, o.Numeric)...), 19, false), ' ')
+	w.buf = b
+	if s.Goto {
+		w.WriteString("[goto] ")
+	}
+	s.listExtensions(w, o.Numeric)
+}
+
+// appendPadded pads what was appended to at (b is at with it appended)
+// with spaces to width, on the right (as %-Ns) or, with left, on the left
+// (as %Ns).
+func appendPadded(at, b []byte, width int, left bool) []byte {
+	n := len(b) - len(at)
+	if n >= width {
+		return b
+	}
+	for range width - n {
+		b = append(b, ' ')
+	}
+	if left {
+		field := b[len(at):]
+		copy(field[width-n:], field[:n])
+		for i := range width - n {
+			field[i] = ' '
+		}
+	}
+	return b
 }
 
 // listOptions writes the end of a -L line, and of the line -v prints for
@@ -182,7 +266,14 @@ func (s *Spec) listOptions(b *strings.Builder, numeric bool) {
 		b.WriteString("[goto] ")
 	}
 	w := s.writer()
+	s.listExtensions(w, numeric)
+	b.WriteString(w.String())
+}
+
+// listExtensions writes what the matches and the target show in -L.
+func (s *Spec) listExtensions(w *Writer, numeric bool) {
 	w.numeric = numeric
+	w.proto = ""
 	if !numeric && s.Proto != 0 {
 		// Ports print as the rule's protocol's service names
 		// (multiport's, as getservbyport(port, proto) in iptables).
@@ -194,7 +285,6 @@ func (s *Spec) listOptions(b *strings.Builder, numeric bool) {
 	if s.Target != nil {
 		printInstance(s.Target, w)
 	}
-	b.WriteString(w.String())
 }
 
 func invChar(inv bool, otherwise byte) byte {

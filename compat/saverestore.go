@@ -49,13 +49,43 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 	var buf bytes.Buffer // one table's text, written once it all decoded
 	for _, name := range tables {
 		now := time.Now().Format("Mon Jan _2 15:04:05 2006")
-		r, err := ipt.readRuleset(name, "", o.counters, false, func(t *tableView, snap *chainSnap) error {
-			if snap == nil {
+		var mark int  // where the chain being read starts in buf
+		last := -1    // the chain being read
+		var sw Writer // one rule's line, in the last one's memory
+		t, err := ipt.streamTable(name, o.counters, tableStream{
+			head: func(t *tableView) error {
 				buf.Reset()
 				writeTableHead(&buf, t, now)
+				last = -1
 				return nil
-			}
-			return writeChainRules(&buf, snap, o.counters)
+			},
+			begin: func(i int, _ *chainView) {
+				if i == last {
+					buf.Truncate(mark)
+				}
+				last, mark = i, buf.Len()
+			},
+			rule: func(_ int, _ *chainView, s *Spec) error {
+				if o.counters {
+					var cnt Counters
+					if s.Counters != nil {
+						cnt = *s.Counters
+					}
+					b := buf.AvailableBuffer()
+					b = append(b, '[')
+					b = strconv.AppendUint(b, cnt.Packets, 10)
+					b = append(b, ':')
+					b = strconv.AppendUint(b, cnt.Bytes, 10)
+					b = append(b, "] "...)
+					buf.Write(b)
+				}
+				sw.reuse()
+				sw.nsFd, sw.hasNS = s.nsFd, true
+				line, _ := s.formatLine(&sw, false)
+				buf.WriteString(line)
+				buf.WriteByte('\n')
+				return nil
+			},
 		})
 		switch {
 		case errors.Is(err, ErrNotIptables):
@@ -65,7 +95,7 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 			continue
 		case err != nil:
 			return wrapErr(err)
-		case !r.table.exists:
+		case !t.exists:
 			continue
 		}
 		fmt.Fprintf(&buf, "COMMIT\n# Completed on %s\n", now)
@@ -89,36 +119,6 @@ func writeTableHead(w *bytes.Buffer, t *tableView, now string) {
 		}
 		fmt.Fprintf(w, ":%s %s [%d:%d]\n", c.name, policy, c.counters.Packets, c.counters.Bytes)
 	}
-}
-
-// writeChainRules writes a chain's rules as iptables-nft-save does, with
-// their counters first if counters is set.
-func writeChainRules(w *bytes.Buffer, snap *chainSnap, counters bool) error {
-	if !counters {
-		lines, err := snap.sLines()
-		if err != nil {
-			return err
-		}
-		for _, l := range lines {
-			w.WriteString(l)
-			w.WriteByte('\n')
-		}
-		return nil
-	}
-	for i := range snap.rules {
-		s, err := snap.spec(i)
-		if err != nil {
-			return err
-		}
-		var cnt Counters
-		if s.Counters != nil {
-			cnt = *s.Counters
-		}
-		fmt.Fprintf(w, "[%d:%d] ", cnt.Packets, cnt.Bytes)
-		w.WriteString(s.Format(false))
-		w.WriteByte('\n')
-	}
-	return nil
 }
 
 // RestoreOption configures Restore.
@@ -429,16 +429,11 @@ func (rs *restorer) startTable(name string) error {
 		rs.tx.AddTable(t)
 		return nil
 	}
-	tv, err := readTable(rs.ipt.conn, rs.ipt.fam, name)
-	if err != nil {
+	var err error
+	if rs.chains, err = existingChains(rs.ipt.conn, rs.ipt.fam, name); err != nil {
 		return err
 	}
-	rs.table = tv
-	for _, c := range tv.chains {
-		if c.exists {
-			rs.chains[c.name] = true
-		}
-	}
+	rs.table = &tableView{fam: rs.ipt.fam, name: name}
 	rs.tx.AddTable(t)
 	return nil
 }

@@ -17,8 +17,10 @@ import (
 // chains (present or not: iptables-nft shows them either way, with policy
 // ACCEPT) and its user chains sorted by name. It is compat's one view of a
 // ruleset: each chain's rules are a chainSnap (snapshot.go), and both are
-// kept per generation in the connection's state (cache.go), so listings,
-// saves and rule operations read the same snapshots.
+// kept per generation in the connection's state (cache.go), so List,
+// Exists, Delete and the other rule operations read the same snapshots.
+// Save and ListTable print a whole table and keep none of it: they read
+// the same tableView, then its rules through streamTable.
 type tableView struct {
 	fam    Family
 	name   string
@@ -111,24 +113,14 @@ func readTable(conn *xtnl.Conn, fam Family, table string) (*tableView, error) {
 
 // rulesetAt reads a table at one generation (chain "" for all its
 // chains, else that one) with each chain's snapshot; with counts, both
-// are read anew, for their counters. With refs, it counts the references
-// to every chain in all the table's rules, as iptables counts them (the
-// rules jumping or going to it; the kernel's use count counts more).
+// are read anew, for their counters.
 //
 // Each chain is dumped on its own, as iptables-nft reads a table (one
 // dump of a whole table makes the kernel walk it again from the start for
 // every datagram), with the generation read once before and once after.
-func (ipt *IPTables) rulesetAt(table, chain string, counts, refs bool) (r ruleset, err error) {
-	return ipt.readRuleset(table, chain, counts, refs, nil)
-}
-
-// readRuleset is rulesetAt; with each, every chain's snapshot is handed
-// to each as it is read, in order, rather than kept in the ruleset (a
-// save of a large table then holds one chain at a time, beyond the
-// cache). Each attempt starts with a call with a nil snapshot, once the
-// table's chains are known: what an attempt that started over gave each
-// is to be dropped then.
-func (ipt *IPTables) readRuleset(table, chain string, counts, refs bool, each func(t *tableView, snap *chainSnap) error) (r ruleset, err error) {
+// (Save and ListTable, which print a whole table and keep nothing, read
+// through streamTable instead.)
+func (ipt *IPTables) rulesetAt(table, chain string, counts bool) (r ruleset, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			backoff(attempt)
@@ -137,7 +129,7 @@ func (ipt *IPTables) readRuleset(table, chain string, counts, refs bool, each fu
 		if gen, err = ipt.conn.Generation(); err != nil {
 			return r, err
 		}
-		r, err = ipt.rulesetPinned(gen, table, chain, counts, refs, each)
+		r, err = ipt.rulesetPinned(gen, table, chain, counts)
 		if err == nil {
 			var now uint32
 			if now, err = ipt.conn.Generation(); err != nil {
@@ -161,7 +153,7 @@ func backoff(attempt int) {
 }
 
 // rulesetPinned is one attempt of rulesetAt, at generation gen.
-func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs bool, each func(t *tableView, snap *chainSnap) error) (r ruleset, err error) {
+func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts bool) (r ruleset, err error) {
 	if r.table, err = ipt.tableAt(gen, table, counts); err != nil {
 		return r, err
 	}
@@ -173,58 +165,24 @@ func (ipt *IPTables) rulesetPinned(gen uint32, table, chain string, counts, refs
 		}
 		r.chains = []*chainView{c}
 	}
-	if each == nil {
-		r.snaps = make([]*chainSnap, len(r.chains))
-	} else if err := each(r.table, nil); err != nil {
-		return r, err
-	}
+	r.snaps = make([]*chainSnap, len(r.chains))
 	for i, c := range r.chains {
 		if !c.exists {
 			continue
 		}
-		snap, err := ipt.chainAt(gen, table, c.name, counts, true)
-		if err != nil {
+		if r.snaps[i], err = ipt.chainAt(gen, table, c.name, counts, true); err != nil {
 			return r, err
-		}
-		if each == nil {
-			r.snaps[i] = snap
-		} else if err := each(r.table, snap); err != nil {
-			return r, err
-		}
-	}
-	if !refs {
-		return r, nil
-	}
-	r.refs = make(map[string]int)
-	for i, c := range r.table.chains {
-		if !c.exists {
-			continue
-		}
-		// Every chain asked for was read above; read again, it could be
-		// dumped twice once the cache's budget had dropped it.
-		s := (*chainSnap)(nil)
-		if chain == "" && r.snaps != nil {
-			s = r.snaps[i]
-		} else if s, err = ipt.chainAt(gen, table, c.name, false, true); err != nil {
-			return r, err
-		}
-		for i := range s.rules {
-			if spec, err := s.spec(i); err == nil && spec.Verdict != "" && !isStandardVerdict(spec.Verdict) {
-				r.refs[spec.Verdict]++
-			}
 		}
 	}
 	return r, nil
 }
 
 // ruleset is what rulesetAt read: the table, the chains asked for and
-// their snapshots (nil for a built-in chain not in the kernel yet), and
-// the references to each chain if counted.
+// their snapshots (nil for a built-in chain not in the kernel yet).
 type ruleset struct {
 	table  *tableView
 	chains []*chainView
 	snaps  []*chainSnap
-	refs   map[string]int
 }
 
 func isNotExist(err error) bool {

@@ -59,6 +59,8 @@ type anonSet struct {
 	hton bool
 	// objType is an object map's object type (NFTA_SET_OBJ_TYPE).
 	objType uint32
+	// dataInterval marks a map whose values are ranges (nat maps).
+	dataInterval bool
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -77,11 +79,7 @@ func (r *ruleCtx) resolveElem(e Expr, li *lhsInfo) (interval, error) {
 	}
 	if li.concat {
 		if c, ok := e.(*concatExpr); ok {
-			v, err := r.concatValue(li, c)
-			if err != nil {
-				return interval{}, err
-			}
-			return interval{lo: v, hi: v}, nil
+			return r.concatInterval(li, c) // concat_interval.go
 		}
 		return interval{}, r.cc.errAt(e.span(), "datatype mismatch, expected concatenation")
 	}
@@ -143,9 +141,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		ivs = append(ivs, iv)
 	}
-	if isInterval && li.concat {
-		return nil, r.cc.errAt(s.srcSpan, "intervals in concatenations are not supported yet")
-	}
+
 	elem := func(iv interval, key []byte) (setElemWire, error) {
 		w := setElemWire{key: key, udata: iv.udata}
 		if valueOf != nil && iv.val != nil {
@@ -157,7 +153,15 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		return w, nil
 	}
-	if !isInterval {
+	if isInterval && li.concat {
+		as.flags |= setInterval | setConcat
+		as.concat = concatFieldLens(li)
+		elems, err := concatIntervalElems(ivs, elem) // concat_interval.go
+		if err != nil {
+			return nil, err
+		}
+		as.elems = elems
+	} else if !isInterval {
 		for _, iv := range ivs {
 			w, err := elem(iv, li.regValue(iv.lo))
 			if err != nil {
@@ -192,6 +196,11 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			as.elems = append(as.elems, w)
 			next, overflow := increment(iv.hi)
 			if overflow {
+				// The interval runs to the key's end: no end element, the
+				// element is flagged open (NFTNL_UDATA_SET_ELEM_FLAGS,
+				// NFTNL_SET_ELEM_F_INTERVAL_OPEN) instead.
+				last := &as.elems[len(as.elems)-1]
+				last.udata = append(append([]byte(nil), last.udata...), 1, 4, 1, 0, 0, 0)
 				continue
 			}
 			if i+1 < len(ivs) && bytes.Equal(next, ivs[i+1].lo) {
@@ -226,6 +235,25 @@ func setUdata(o byteOrder, interval bool) []byte {
 	return b
 }
 
+// mapUdata adds what nft records of a map's data to its user data: the
+// data's byte order after the key's (the printer reads values by it: an
+// interface index is in host order), and last whether the data are
+// intervals (NFTNL_UDATA_SET_DATABYTEORDER, _DATA_INTERVAL).
+func mapUdata(as *anonSet) []byte {
+	o := orderInvalid // a verdict's, a concatenation's
+	if dt := typeByID(as.dataType); dt != nil && as.dataType != unix.NFT_DATA_VERDICT {
+		o = dt.Order
+	}
+	b := append([]byte(nil), as.udata[:6]...)
+	b = append(b, 1, 4, byte(o), 0, 0, 0)
+	b = append(b, as.udata[6:]...)
+	iv := byte(0)
+	if as.dataInterval {
+		iv = 1
+	}
+	return append(b, 6, 4, iv, 0, 0, 0)
+}
+
 // matchSet is "x { ... }" and "x != { ... }".
 func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	if li.mask != nil && !li.bitfield {
@@ -236,6 +264,9 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 		return err
 	}
 	r.addAnonSet(as)
+	if rel.op == "" && as.flags&setInterval == 0 && !li.concat {
+		r.learnFromSet(rel.l, as, li)
+	}
 	reg := r.loadLHS(li)
 	as.convert(r, reg)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
@@ -243,7 +274,28 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	return nil
 }
 
+// learnFromSet records what a match on a set of protocols tells, as nft
+// 1.0.6 does: of network protocols the last element stays (ether type {
+// ip, ip6 } ip saddr conflicts, { ip6, ip } does not); several transport
+// protocols leave one that no header matches without conflict (ip
+// protocol { tcp, udp } tcp dport is "conflicting protocols specified:
+// udp vs. tcp"), though the transport is known (dnat to :80 may follow).
+func (r *ruleCtx) learnFromSet(lhs Expr, as *anonSet, li *lhsInfo) {
+	before := r.proto[baseTransport]
+	for _, el := range as.elems {
+		r.learn(lhs, fromReg(el.key, li.order))
+	}
+	if d := r.proto[baseTransport]; d != before && len(as.elems) > 1 {
+		ambiguous := *d
+		r.proto[baseTransport] = &ambiguous
+	}
+}
+
 func (r *ruleCtx) addAnonSet(as *anonSet) {
+	if as.flags&setMap != 0 {
+		as.name = "__map%d" // as nft names anonymous maps
+		as.udata = mapUdata(as)
+	}
 	as.id = r.cc.nextSetID()
 	as.elemsDesc()
 	r.sets = append(r.sets, as)
@@ -278,6 +330,15 @@ func (as *anonSet) setAttrs(table string) []byte {
 	}
 	n := a.nest(unix.NFTA_SET_DESC)
 	a.u32(unix.NFTA_SET_DESC_SIZE, uint32(len(as.elems)))
+	if len(as.concat) > 0 {
+		cn := a.nest(nftaSetDescConcat)
+		for _, l := range as.concat {
+			e := a.nest(unix.NFTA_LIST_ELEM)
+			a.u32(nftaSetFieldLen, l)
+			a.end(e)
+		}
+		a.end(cn)
+	}
 	a.end(n)
 	if len(as.udata) > 0 {
 		a.raw(unix.NFTA_SET_USERDATA, as.udata)

@@ -132,6 +132,9 @@ func (r *ruleCtx) boolChain(x *binopExpr, li *lhsInfo) (Expr, []byte, []byte, er
 func (d *delin) bitwiseValue(a attrMap, rv *regVal) string {
 	inner := rv.str
 	if inner == "" {
+		inner = rv.expr
+	}
+	if inner == "" {
 		if rv.sel == nil {
 			return ""
 		}

@@ -118,7 +118,7 @@ var (
 		Symbols: protoSymbols()}
 	dtInetService = &Datatype{ID: typeInetService, Name: "inet_service", Desc: "internet network service", Bits: 16, Order: orderBig, Base: dtInteger,
 		parse: parseService, numericByDefault: true}
-	dtMark    = &Datatype{ID: typeMark, Name: "mark", Desc: "packet mark", Bits: 32, Order: orderHost, Base: dtInteger, format: formatMark}
+	dtMark    = &Datatype{ID: typeMark, Name: "mark", Desc: "packet mark", Bits: 32, Order: orderHost, Base: dtInteger, format: formatHex32}
 	dtIfIndex = &Datatype{ID: typeIfIndex, Name: "iface_index", Desc: "network interface index", Bits: 32, Order: orderHost, Base: dtInteger}
 	dtIfName  = &Datatype{ID: typeIfName, Name: "ifname", Desc: "network interface name", Bits: 16 * 8, Order: orderHost, Base: dtString}
 	dtUID     = &Datatype{ID: typeUID, Name: "uid", Desc: "user ID", Bits: 32, Order: orderHost, Base: dtInteger}
@@ -410,6 +410,11 @@ func formatValue(dt *Datatype, b []byte, o *PrintOptions) string {
 	return new(big.Int).SetBytes(b).String()
 }
 
+// formatHex32 prints as nft's basefmt "0x%.8Zx" does (mark_type).
+func formatHex32(_ *Datatype, b []byte, _ *PrintOptions) string {
+	return fmt.Sprintf("0x%08x", new(big.Int).SetBytes(b))
+}
+
 func quoteString(b []byte) string {
 	if i := indexZero(b); i >= 0 {
 		b = b[:i]
@@ -443,9 +448,4 @@ func formatBitmask(dt *Datatype, b []byte, o *PrintOptions) string {
 		parts = append(parts, fmt.Sprintf("0x%x", rest))
 	}
 	return strings.Join(parts, " | ")
-}
-
-// formatMark prints a mark as nft's basefmt 0x%.8x.
-func formatMark(_ *Datatype, b []byte, _ *PrintOptions) string {
-	return fmt.Sprintf("0x%08x", new(big.Int).SetBytes(b))
 }

@@ -12,6 +12,9 @@ func FuzzCompile(f *testing.F) {
 		"add rule inet t c ip daddr . tcp dport vmap { 1.2.3.4 . 80 : accept }",
 		"add set ip t s { type ipv4_addr; flags interval; elements = { 1.2.3.0/24 } }",
 		"add rule ip t c ct state established,related accept comment \"x\"",
+		"add rule ip6 t c frag frag-off { 33-45 } srh sid[1] dead::beef exthdr hbh missing",
+		"add rule inet t c tcp option sack1 left 1 tcp option @255,8,8 255 reset tcp option 6",
+		"add rule ip t c ip ttl set 23 @nh,8,8 0xff",
 	} {
 		f.Add(s)
 	}

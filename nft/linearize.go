@@ -25,6 +25,9 @@ type ruleCtx struct {
 	// proto holds the protocol known at each base (link, network,
 	// transport) once a match or dependency settled it.
 	proto [4]*protoDesc
+	// etherNext is the ether type a match settled (0: none), which a
+	// vlan header must agree with.
+	etherNext uint64
 	// sets are the anonymous sets the rule uses, written before it.
 	sets []*anonSet
 }

@@ -382,12 +382,10 @@ func (r *ruleCtx) matchPrefix(rel *relExpr, li *lhsInfo, px *prefixExpr) error {
 	if px.plen > li.bits {
 		return r.cc.errAt(px.srcSpan, "prefix length exceeds the field")
 	}
-	if pl, ok := li.sels[0].(*payloadExpr); ok && !li.bitfield && px.plen%8 == 0 && !li.concat {
-		// Whole bytes: load and compare only the prefix's bytes.
+	if pl, ok := li.sels[0].(*payloadExpr); ok && !li.bitfield && px.plen%8 == 0 && px.plen > 0 && !li.concat {
+		// Whole bytes: load and compare only the prefix's bytes (a /0
+		// is masked like the others, as nft does).
 		n := px.plen / 8
-		if n == 0 {
-			return nil
-		}
 		reg := r.getReg(n)
 		emitPayloadLoad(r, pl.base(), pl.offset()/8, n, reg)
 		r.emitCmp(reg, cmpOp(rel.op), v[:n])

@@ -189,6 +189,9 @@ func (p *parser) primaryExpr() Expr {
 			return e
 		}
 	case tWord:
+		if e := p.rtExthdrField(t); e != nil {
+			return e // exthdr.go: rt's header fields before the rt expression
+		}
 		if f, ok := selectorParsers[t.text]; ok {
 			if e := f(p, t); e != nil {
 				return e
@@ -197,6 +200,10 @@ func (p *parser) primaryExpr() Expr {
 	case tVar:
 		p.i++
 		return p.lookupDefine(t)
+	case tSetRef:
+		if n := p.peekN(1); n.kind == tPunct && n.text == "," {
+			return p.rawPayload(t) // rawpayload.go
+		}
 	}
 	return p.literal()
 }

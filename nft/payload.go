@@ -46,6 +46,9 @@ func (p *parser) payloadSelector(t token, d *protoDesc) Expr {
 		return nil
 	}
 	name := n.text
+	if d == protoTCP && name == "option" {
+		return p.tcpOption(t) // tcpopt.go
+	}
 	if d == protoARP && (name == "saddr" || name == "daddr") {
 		k := p.peekN(2)
 		if k.kind == tWord && (k.text == "ip" || k.text == "ether") {
@@ -64,7 +67,7 @@ func (p *parser) payloadSelector(t token, d *protoDesc) Expr {
 
 func (e *payloadExpr) dtype() *Datatype {
 	if e.field == nil {
-		return dtInteger
+		return dtRawInteger // rawpayload.go
 	}
 	return e.field.dt
 }
@@ -129,7 +132,7 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 			if err := r.needLink(e); err != nil {
 				return err
 			}
-			return nil
+			return r.needVlan(e) // vlan.go
 		}
 		return r.needLink(e)
 	case baseNetwork:
@@ -150,10 +153,11 @@ func (r *ruleCtx) needLink(e Expr) error {
 		return nil
 	}
 	switch r.fam {
-	case xtnl.FamilyBridge, xtnl.FamilyNetdev:
+	case xtnl.FamilyBridge:
 		r.proto[baseLink] = protoEther
 		return nil
-	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet:
+	case xtnl.FamilyIPv4, xtnl.FamilyIPv6, xtnl.FamilyInet, xtnl.FamilyNetdev:
+		// netdev too: a netdev device need not be ethernet
 		// meta iiftype ether
 		reg := r.getReg(2)
 		(&metaExpr{key: metaIIFType}).load(r, reg)
@@ -245,9 +249,16 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 			if d := protoByNumber(baseNetwork, u); d != nil {
 				r.proto[baseNetwork] = d
 			}
+			if s.desc == protoEther {
+				r.learnEtherType(u) // vlan.go
+			}
 		}
 	case *metaExpr:
 		switch s.key {
+		case metaIIFType:
+			if u == 1 && r.proto[baseLink] == nil {
+				r.proto[baseLink] = protoEther // iiftype ether
+			}
 		case metaL4Proto:
 			if d := protoByNumber(baseTransport, u); d != nil {
 				r.proto[baseTransport] = d

@@ -78,6 +78,8 @@ func init() {
 			switch {
 			case rv == nil:
 				s += " to <?>"
+			case rv.expr != "":
+				s += " to " + rv.expr
 			case rv.str != "":
 				s += " to " + rv.str
 			case rv.sel != nil:

@@ -16,11 +16,13 @@ import (
 type regVal struct {
 	sel  selector
 	mask []byte // register order
+	xor  []byte // a bitwise's xor, register order
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
-	// str is a value printed as is: a map lookup (meta mark map { ... }).
-	str string
+	// str is a statement value computed by a bitwise (ct mark | 0x1).
+	str  string
+	expr string // a value computed into the register (a map lookup)
 }
 
 type delin struct {
@@ -109,13 +111,24 @@ func (d *delin) expr(e kExpr) {
 			d.regs[a.u32(unix.NFTA_PAYLOAD_DREG)] = &regVal{sel: d.payloadAt(base, off*8, n*8), lenB: n}
 			return
 		}
-		d.stmts = append(d.stmts, "<payload set>")
+		d.stmts = append(d.stmts, d.delinPayloadWrite(a)) // payload_set.go
+	case "exthdr":
+		d.delinExthdr(a) // exthdr.go
 	case "bitwise":
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && (a.has(unix.NFTA_BITWISE_MASK) || a.has(nftaBitwiseData)) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
 			// what a statement setting this register prints
 			nv.str = d.bitwiseValue(a, rv)
+			nv.xor = a.value(unix.NFTA_BITWISE_XOR)
+			if a.has(unix.NFTA_BITWISE_MASK) {
+				switch x := nv.sel.(type) {
+				case *exthdrExpr:
+					nv.sel = x.resolveMask(nv.mask)
+				case *payloadExpr:
+					nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
+				}
+			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":
@@ -132,12 +145,13 @@ func (d *delin) expr(e kExpr) {
 			d.stmts = append(d.stmts, "<range>")
 			return
 		}
+		d.killDeps(rv.sel)
 		op := ""
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		rd := d.inRange()
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, rd.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), rd.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		d.killDeps(rv.sel)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "immediate":
@@ -158,6 +172,12 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, d.rejectText(a))
 	case "nat", "masq", "redir":
 		d.stmts = append(d.stmts, d.natText(e.name, a))
+	case "tproxy":
+		d.stmts = append(d.stmts, d.tproxyText(a))
+	case "dup":
+		d.stmts = append(d.stmts, d.dupText(a))
+	case "fwd":
+		d.stmts = append(d.stmts, d.fwdText(a))
 	case "log":
 		d.stmts = append(d.stmts, logText(a))
 	case "limit":
@@ -187,6 +207,8 @@ func selText(s selector) string {
 		return x.text()
 	case *ctExpr:
 		return x.text()
+	case *exthdrExpr:
+		return x.text()
 	case interface{ text() string }:
 		return x.text()
 	}
@@ -209,6 +231,9 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 		}
 		return name + " set " + v
 	}
+	if rv.expr != "" {
+		return name + " set " + rv.expr
+	}
 	return name + " set " + selText(rv.sel)
 }
 
@@ -216,6 +241,12 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
 	desc := d.proto[base]
+	if base == baseLink && off >= protoVlan.offset && (desc == protoEther || desc == protoVlan) {
+		desc = protoVlan // the fields after the ethernet header
+	}
+	if desc == nil && base == baseTransport {
+		desc = protoTH // ports of a transport nft does not know: th dport
+	}
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
@@ -248,6 +279,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	// gte followed by lte on the same register is a range
 	if op == opGte {
+		d.killDeps(rv.sel)
 		d.pendingRange = &struct {
 			reg uint32
 			lo  []byte
@@ -259,8 +291,7 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
-		rd := d.inRange()
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), rd.valText(rv, pr.lo, false), rd.valText(rv, v, false))
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
 	sel := rv.sel
@@ -293,7 +324,7 @@ func (d *delin) cmp(a attrMap) {
 	}
 	d.killDeps(sel)
 	if rv.mask != nil {
-		if p, ok := sel.(*payloadExpr); ok && p.field != nil {
+		if p, ok := fieldSelector(sel); ok {
 			_, shift, bf := p.geom()
 			if bf {
 				fm := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(p.bits())), big.NewInt(1)), uint(shift))
@@ -386,7 +417,11 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 	if bigEndian || rv.text == "hton" {
 		o = orderBig
 	}
-	return formatValue(dt, fit(fromReg(v, o), n), d.o)
+	b := fromReg(v, o)
+	if sh := bitfieldShift(rv); sh > 0 {
+		b = unshiftField(b, sh, sel)
+	}
+	return formatValue(dt, fit(b, n), d.o)
 }
 
 // isDependency records a match that may be a dependency inserted by nft
@@ -425,6 +460,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
+		d.vlanDep(s, u, idx) // vlan.go
 	}
 	return false
 }
@@ -455,6 +491,10 @@ func (d *delin) learn(sel selector, v []byte, op uint32) {
 
 // killDeps drops the dependency matches that sel's protocol implies.
 func (d *delin) killDeps(sel selector) {
+	if x, ok := sel.(*exthdrExpr); ok {
+		d.killExthdrDeps(x)
+		return
+	}
 	if c, ok := sel.(*ctExpr); ok && c.net != nil {
 		// ct saddr needed its network protocol: meta nfproto ipv4 goes
 		keep := d.deps[:0]
@@ -474,7 +514,8 @@ func (d *delin) killDeps(sel selector) {
 	}
 	keep := d.deps[:0]
 	for _, dep := range d.deps {
-		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto
+		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto ||
+			dep.base == baseLink && dep.proto == protoEther && p.desc == protoVlan
 		if dep.base == baseNetwork && p.desc.base == baseTransport && p.desc.needs == nil {
 			implied = false
 		}
@@ -494,24 +535,27 @@ func (d *delin) lookup(a attrMap) {
 		d.stmts = append(d.stmts, "<lookup>")
 		return
 	}
-	d.killDeps(rv.sel)
-	lhs := selText(rv.sel)
-	var rhs string
 	s := d.t.set(name)
-	kts := []*Datatype{rv.sel.dtype()}
-	concat := false
-	if s != nil && int(s.keyLen) > int(regSpace((rv.sel.bits()+7)/8))*4 {
-		// a concatenation, loaded into consecutive registers
-		sels := d.regSels(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen))
-		var texts []string
-		kts = nil
-		for _, sel := range sels {
-			texts = append(texts, selText(sel))
-			kts = append(kts, sel.dtype())
-		}
-		lhs, concat = strings.Join(texts, " . "), true
+	var parts []selector
+	if s != nil {
+		parts = d.concatParts(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen)) // concat_print.go
 	}
-	if s != nil && s.flags&setAnonymous != 0 {
+	var lhs, rhs string
+	if parts != nil {
+		lhs = d.concatText(parts)
+	} else {
+		d.killDeps(rv.sel)
+		lhs = selText(rv.sel)
+	}
+	if s != nil && s.flags&setAnonymous != 0 && parts != nil {
+		var dt *Datatype
+		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
+			dt = keyTypes(s.dataType, s.dataLen)[0]
+		}
+		rhs = d.concatSetText(parts, s, dt)
+	} else if s != nil && s.flags&setAnonymous != 0 {
+		vs, kt := lookupSetView(rv, s) // bitfield_print.go
+		kts := []*Datatype{kt}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
@@ -520,10 +564,7 @@ func (d *delin) lookup(a attrMap) {
 		if rv.text == "hton" {
 			order = orderBig // an interval set's keys, converted
 		}
-		if concat {
-			order = orderHost // nft sorts concatenated keys as one host-endian number
-		}
-		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, order, d.o), ", ") + " }"
+		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, order, d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}
@@ -532,7 +573,9 @@ func (d *delin) lookup(a attrMap) {
 			d.stmts = append(d.stmts, lhs+" vmap "+rhs)
 			return
 		}
-		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{str: lhs + " map " + rhs}
+		// A data map's result feeds the statement that reads its
+		// register (dup to ip saddr map { ... }).
+		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{expr: lhs + " map " + rhs}
 		return
 	}
 	if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
@@ -541,12 +584,30 @@ func (d *delin) lookup(a attrMap) {
 	d.stmts = append(d.stmts, lhs+" "+rhs)
 }
 
-// inRange is d printing inside a range, where nft prints times as whole
-// seconds.
-func (d *delin) inRange() *delin {
-	o := *d.o
-	o.numericTime = true
-	rd := *d
-	rd.o = &o
-	return &rd
+// concatKey prints the concatenation a lookup of set s reads from reg
+// on (ip saddr . tcp dport), each part loaded into the registers that
+// follow; "" when s's key is no concatenation.
+func (d *delin) concatKey(s *kSet, reg uint32) string {
+	if s == nil {
+		return ""
+	}
+	kts := keyTypes(s.keyType, s.keyLen)
+	if len(kts) < 2 {
+		return ""
+	}
+	idx := reg - unix.NFT_REG32_00 + 1 // counted as getReg counts
+	if reg < unix.NFT_REG32_00 {
+		idx = (reg-1)*4 + 1
+	}
+	var parts []string
+	for _, dt := range kts {
+		rv := d.regs[kernelReg(idx)]
+		if rv == nil || rv.sel == nil {
+			return ""
+		}
+		d.killDeps(rv.sel)
+		parts = append(parts, selText(rv.sel))
+		idx += regSpace(dt.bytesLen())
+	}
+	return strings.Join(parts, " . ")
 }

@@ -220,7 +220,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 			}
 			lo := fromReg(e.key, order)
 			var hi []byte
-			if i+1 < len(elems) && elems[i+1].flags&elemIntervalEnd != 0 {
+			if i+1 < len(elems) {
+				// an interval ends before the next one's end marker or,
+				// when they are adjacent, before the next one's start
 				end := fromReg(elems[i+1].key, order)
 				hi = decrement(end)
 			} else {
@@ -235,6 +237,10 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 	sortElems(elems, order)
 	var out []string
 	for _, e := range elems {
+		if len(e.keyEnd) > 0 && len(kts) > 1 {
+			out = append(out, concatRangeText(kts, e.key, e.keyEnd, o)+elemData(e, s, dt, o)) // concat_interval.go
+			continue
+		}
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
 	}
 	return out
@@ -278,9 +284,8 @@ func intervalText(dt *Datatype, lo, hi []byte, o *PrintOptions) string {
 	if plen, ok := prefixLen(lo, hi); ok && (dt == dtIPv4 || dt == dtIPv6) {
 		return fmt.Sprintf("%s/%d", formatValue(dt, lo, o), plen)
 	}
-	ro := *o
-	ro.numericTime = true // nft prints times in ranges as seconds
-	return formatValue(dt, lo, &ro) + "-" + formatValue(dt, hi, &ro)
+	ro := rangeOptions(o) // a range prints numerically
+	return formatValue(dt, lo, ro) + "-" + formatValue(dt, hi, ro)
 }
 
 func prefixLen(lo, hi []byte) (int, bool) {
@@ -328,6 +333,9 @@ func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []s
 func elemData(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
 	if s.flags&setMap == 0 {
 		return ""
+	}
+	if t, ok := mapDataText(e, s, o); ok {
+		return " : " + t
 	}
 	if e.isVerd {
 		v := verdictName(e.vcode)

@@ -60,6 +60,10 @@ func (s *setStmt) compile(r *ruleCtx) error {
 		r.emit("ct", &a)
 		r.putReg(li.lenBytes)
 		return nil
+	case *exthdrExpr:
+		return x.compileSet(r, s.val)
+	case *payloadExpr:
+		return x.compileSet(r, s.val) // payload_set.go
 	}
 	return r.cc.errAt(s.srcSpan, "unsupported set statement")
 }
@@ -170,14 +174,8 @@ func (r *ruleCtx) dataMap(m *mapExpr, li *lhsInfo, dreg uint32) error {
 		as.hasData = true
 		as.dataType = li.dt.ID
 		as.dataLen = uint32(li.lenBytes)
-		// nft's user data of a data map also holds the values' byte
-		// order (NFTNL_UDATA_SET_DATABYTEORDER), between the key's and
-		// the interval flag
-		ud := []byte{0, 4, byte(as.keyOrder), 0, 0, 0, 1, 4, byte(li.order), 0, 0, 0}
-		if as.flags&setInterval != 0 {
-			ud = append(ud, 2, 4, 1, 0, 0, 0)
-		}
-		as.udata = ud
+		// addAnonSet names it __map%d and writes the values' byte order
+		// into its user data (mapUdata)
 		r.addAnonSet(as)
 		name, id, set = as.name, as.id, as
 	case *setRefExpr:

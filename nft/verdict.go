@@ -99,6 +99,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			return err
 		}
 		as.flags |= setMap
+		as.name = "__map%d" // nft names anonymous maps apart from sets
 		as.hasData = true
 		if vmap {
 			as.dataType = unix.NFT_DATA_VERDICT
@@ -107,7 +108,6 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			as.dataType = m.dtype.ID
 			as.dataLen = uint32(m.dtype.bytesLen())
 		}
-		as.name = "__map%d" // nft's name for anonymous maps and vmaps
 		r.addAnonSet(as)
 		reg := r.loadLHS(li)
 		as.convert(r, reg)

@@ -233,7 +233,17 @@ func (k *Kernel) single(port uint32, raw []byte) (out, dump [][]byte) {
 	switch m.typ & 0xff {
 	case unix.NFT_MSG_GETGEN:
 		out = append(out, k.genMsg(port, m.seq))
-	case unix.NFT_MSG_GETTABLE, unix.NFT_MSG_GETCHAIN, unix.NFT_MSG_GETRULE, unix.NFT_MSG_GETRULE_RESET:
+	case unix.NFT_MSG_GETRULE:
+		if m.flags&unix.NLM_F_DUMP != unix.NLM_F_DUMP {
+			msg, errno, bad := k.getRule(port, m)
+			if errno != 0 {
+				return ack(errno, bad), nil
+			}
+			out = append(out, msg)
+			break
+		}
+		return nil, k.dumpParts(port, m)
+	case unix.NFT_MSG_GETTABLE, unix.NFT_MSG_GETCHAIN, unix.NFT_MSG_GETRULE_RESET:
 		if m.flags&unix.NLM_F_DUMP != unix.NLM_F_DUMP {
 			// Single-object gets: not used by xtnl, not implemented.
 			return ack(unix.EOPNOTSUPP, 0), nil

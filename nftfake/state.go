@@ -210,6 +210,40 @@ func (k *Kernel) dumpParts(port uint32, m *request) [][]byte {
 	return append(parts, k.doneMsg(port, m.seq))
 }
 
+// getRule is nf_tables_getrule without NLM_F_DUMP: one rule by table,
+// chain and handle, or the errno and offending attribute the kernel
+// answers with.
+func (k *Kernel) getRule(port uint32, m *request) ([]byte, unix.Errno, uint16) {
+	tname, cname := m.str(unix.NFTA_RULE_TABLE), m.str(unix.NFTA_RULE_CHAIN)
+	var t *table
+	for _, tb := range k.st.tables {
+		if tb.fam == m.fam && tb.name == tname {
+			t = tb
+		}
+	}
+	if t == nil {
+		return nil, unix.ENOENT, unix.NFTA_RULE_TABLE
+	}
+	ch := t.chain(cname)
+	if ch == nil {
+		return nil, unix.ENOENT, unix.NFTA_RULE_CHAIN
+	}
+	h, ok := m.u64(unix.NFTA_RULE_HANDLE)
+	if !ok {
+		return nil, unix.EINVAL, 0
+	}
+	for _, r := range ch.rules {
+		if r.handle != h {
+			continue
+		}
+		// A single get names no previous rule (no NFTA_RULE_POSITION).
+		var e nfnl.Encoder
+		k.ruleMsg(&e, port, m.seq, nfnl.Type(unix.NFT_MSG_NEWRULE), 0, t, ch, r, 0)
+		return e.B, 0, 0
+	}
+	return nil, unix.ENOENT, unix.NFTA_RULE_HANDLE
+}
+
 // tableMsg is nf_tables_fill_table_info.
 func (k *Kernel) tableMsg(e *nfnl.Encoder, port, seq uint32, t *table) {
 	s := k.reply(e, nfnl.Type(unix.NFT_MSG_NEWTABLE), unix.NLM_F_MULTI, seq, port, t.fam)

@@ -33,6 +33,17 @@ type Hooks[C, T, R, F any] struct {
 	// iptables-nft reads a table): one round trip per chain rather than
 	// three. A message of another generation gives ErrGenerationMoved.
 	ListRulesRawAt func(conn C, gen uint32, fam F, table, chain string, prev []R, reuse bool) (rules []R, from []int32, err error)
+	// EachRuleRawAt dumps a chain at generation gen as ListRulesRawAt
+	// does, handing each rule to each rather than returning them: the
+	// rule and its bytes are the receive buffer's, valid only during the
+	// call, so a reader that keeps only what it prints of each rule (a
+	// save of a large table) reads into no fresh memory. start runs
+	// before every attempt (a dump interrupted is started over).
+	EachRuleRawAt func(conn C, gen uint32, fam F, table, chain string, start func(), each func(r R) error) error
+	// GetRuleRaw gets one rule by handle (one round trip, no dump),
+	// handed to fn as EachRuleRawAt hands rules; a rule not there is an
+	// error (ENOENT).
+	GetRuleRaw func(conn C, fam F, table, chain string, handle uint64, fn func(r R) error) error
 	// Reserve makes room in tx for about n more bytes of operations.
 	Reserve func(tx T, n int)
 	// Cut moves tx's operations so far into a new transaction, no copy.
