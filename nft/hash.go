@@ -167,10 +167,10 @@ func (d *delin) regsText(sreg uint32, n int) string {
 // regSels are the selectors loaded into the registers from sreg on, n
 // bytes, with the dependencies they imply dropped.
 func (d *delin) regSels(sreg uint32, n int) []selector {
-	idx := reg32Index(sreg)
+	idx := reg32(sreg) // concat_print.go
 	var out []selector
 	for n > 0 {
-		rv := d.regs[reg32Kernel(idx)]
+		rv := d.regs[kernelReg32(idx)]
 		if rv == nil || rv.sel == nil {
 			break
 		}
@@ -182,15 +182,3 @@ func (d *delin) regSels(sreg uint32, n int) []selector {
 	}
 	return out
 }
-
-// reg32Index numbers a kernel register in 32-bit registers (NFT_REG_1 is
-// 0, NFT_REG32_00 too); reg32Kernel is the kernel number of index i, as
-// nft writes it (a 128-bit register where one starts).
-func reg32Index(k uint32) int {
-	if k >= 8 {
-		return int(k - 8)
-	}
-	return int(k-1) * 4
-}
-
-func reg32Kernel(i int) uint32 { return kernelReg(uint32(i) + 1) }

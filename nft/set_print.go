@@ -247,6 +247,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 }
 
 func sortElems(elems []kElem, order byteOrder) {
+	if order == orderInvalid {
+		return // already in the order nft lists them (concatSorted)
+	}
 	for i := 1; i < len(elems); i++ {
 		for j := i; j > 0 && bytes.Compare(fromReg(elems[j].key, order), fromReg(elems[j-1].key, order)) < 0; j-- {
 			elems[j], elems[j-1] = elems[j-1], elems[j]
