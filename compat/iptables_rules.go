@@ -149,7 +149,9 @@ func (ipt *IPTables) commitAt(b *builder, table, chain string, specs []*Spec, en
 	tx := ipt.conn.Begin()
 	// The kernel's echo tells the new rules' handles, so an Exists of
 	// them can ask for them alone (own_appends.go).
-	tx.ReturnHandles()
+	if ipt.echoAppends(table, chain) {
+		tx.ReturnHandles()
+	}
 	if ensure {
 		ensureBuiltin(tx, ipt.fam, table, chain)
 	}

@@ -1,7 +1,9 @@
 package compat
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/xtnl/xtnl/netnstest"
@@ -19,9 +21,15 @@ func TestExistsAfterOwnAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns.MustRun(t, "iptables-nft", "-N", "SVC")
-	for i := range 50 {
-		ns.MustRun(t, "iptables-nft", "-A", "SVC", "-d", "10.96.0."+strconv.Itoa(i), "-j", "ACCEPT")
+	// A chain large enough for appends to it to ask for the echo.
+	var in strings.Builder
+	in.WriteString("*filter\n:SVC - [0:0]\n")
+	for i := range echoAboveRules {
+		fmt.Fprintf(&in, "-A SVC -d 10.96.%d.%d -j ACCEPT\n", 100+i/256, i%256)
+	}
+	in.WriteString("COMMIT\n")
+	if out, err := ns.RunInput([]byte(in.String()), "iptables-nft-restore", "--noflush"); err != nil {
+		t.Fatalf("iptables-nft-restore: %v: %s", err, out)
 	}
 	rule := []string{"-d", "10.96.1.1/32", "-p", "tcp", "-m", "comment", "--comment", "ns/svc:http cluster IP", "-m", "tcp", "--dport", "80", "-j", "RETURN"}
 	// Read the chain once, as an agent reading before it writes would.
@@ -65,7 +73,7 @@ func TestExistsAfterOwnAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after own Append again")
-	ns.MustRun(t, "iptables-nft", "-R", "SVC", "51", "-d", "10.96.1.1/32", "-j", "DROP")
+	ns.MustRun(t, "iptables-nft", "-R", "SVC", strconv.Itoa(echoAboveRules+1), "-d", "10.96.1.1/32", "-j", "DROP")
 	check("after iptables-nft replaced it")
 	// A rulespec of two rules (two addresses) appended by us.
 	two := []string{"-s", "10.0.0.1,10.0.0.2", "-j", "ACCEPT"}

@@ -120,6 +120,10 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 	if li.concat {
 		as.keyType = li.dt.ID
 	}
+	if valueOf != nil {
+		// nft names anonymous maps apart from sets
+		as.name = "__map%d"
+	}
 	var ivs []interval
 	isInterval := false
 	for _, e := range s.elems {

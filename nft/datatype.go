@@ -100,6 +100,8 @@ const (
 
 var (
 	dtInteger = &Datatype{ID: typeInteger, Name: "integer", Desc: "integer", Order: orderHost}
+	// dtBitmask is an integer printed in hex (comp flags).
+	dtBitmask = &Datatype{ID: typeBitmask, Name: "bitmask", Desc: "bitmask", Order: orderHost, Base: dtInteger, format: formatHex}
 	dtString  = &Datatype{ID: typeString, Name: "string", Desc: "string", Order: orderHost}
 	dtVerdict = &Datatype{ID: typeVerdict, Name: "verdict", Desc: "netfilter verdict", Bits: 32}
 	dtBoolean = &Datatype{ID: typeBoolean, Name: "boolean", Desc: "boolean type", Bits: 1, Order: orderHost, Base: dtInteger,
@@ -159,7 +161,7 @@ var (
 func typeByID(id uint32) *Datatype {
 	for _, dt := range []*Datatype{dtVerdict, dtInteger, dtString, dtIPv4, dtIPv6, dtEther, dtEtherType, dtNfproto, dtInetProto,
 		dtInetService, dtMark, dtIfIndex, dtIfName, dtUID, dtGID, dtRealm, dtARPHrd, dtPktType, dtDevGroup, dtTCPFlag, dtCtState,
-		dtCtDir, dtCtStatus, dtICMPType, dtICMP6Type, dtDSCP, dtECN, dtBoolean} {
+		dtCtDir, dtCtStatus, dtICMPType, dtICMP6Type, dtDSCP, dtECN, dtBoolean, dtBitmask} {
 		if dt.ID == id {
 			return dt
 		}
@@ -185,7 +187,9 @@ func protoSymbols() []symbol {
 		{"rspf", 73}, {"vmtp", 81}, {"eigrp", 88}, {"ospf", 89}, {"ax.25", 93}, {"ipip", 94}, {"etherip", 97},
 		{"encap", 98}, {"pim", 103}, {"ipcomp", 108}, {"vrrp", 112}, {"l2tp", 115}, {"isis", 124}, {"sctp", 132},
 		{"fc", 133}, {"mobility-header", 135}, {"udplite", 136}, {"mpls-in-ip", 137}, {"manet", 138}, {"hip", 139},
-		{"shim6", 140}, {"wesp", 141}, {"rohc", 142}, {"ethernet", 143}}
+		{"shim6", 140}, {"wesp", 141}, {"rohc", 142}, {"ethernet", 143},
+		// nft's keyword for 58, read only (printing finds ipv6-icmp first)
+		{"icmpv6", 58}}
 }
 
 // bytesLen is the number of bytes a value of the type takes.
@@ -347,6 +351,10 @@ func formatIP(_ *Datatype, b []byte, _ *PrintOptions) string {
 		return fmt.Sprintf("0x%x", b)
 	}
 	return a.String()
+}
+
+func formatHex(_ *Datatype, b []byte, _ *PrintOptions) string {
+	return "0x" + new(big.Int).SetBytes(b).Text(16)
 }
 
 func formatMAC(_ *Datatype, b []byte, _ *PrintOptions) string {

@@ -30,6 +30,8 @@ type ruleCtx struct {
 	etherNext uint64
 	// sets are the anonymous sets the rule uses, written before it.
 	sets []*anonSet
+	// icmpType is the ICMP(v6) type the rule matched (icmp.go).
+	icmpType uint8
 }
 
 const (

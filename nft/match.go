@@ -159,20 +159,8 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 	case *valueExpr:
 		return fit(x.b, (li.bits+7)/8), nil
 	case *listExpr:
-		// flags written a,b,c (ct event set new,related): their union
-		var v []byte
-		for _, it := range x.items {
-			b, err := r.constValue(it, li)
-			if err != nil {
-				return nil, err
-			}
-			if v == nil {
-				v = b
-			} else {
-				v = orBytes(v, b)
-			}
-		}
-		return v, nil
+		// a list of flags is their union (tcp flags syn / fin,syn)
+		return r.flagUnion(x, li)
 	case *binopExpr:
 		if x.op != "|" && x.op != "&" && x.op != "^" {
 			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
@@ -220,9 +208,16 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 			return err
 		}
 	}
+	if rel.op == "!" {
+		return r.negatedFlagTest(rel, li)
+	}
 	switch rhs := rel.r.(type) {
 	case *setExpr:
-		return r.matchSet(rel, li, rhs)
+		if err := r.matchSet(rel, li, rhs); err != nil {
+			return err
+		}
+		r.learnICMPSet(rel, rhs)
+		return nil
 	case *setRefExpr:
 		return r.matchSetRef(rel, li, rhs)
 	case *listExpr:

@@ -1,6 +1,268 @@
 package nft
 
-// mergePayloads joins adjacent equality matches on adjacent header bytes
-// into one wider match, as nft's payload merging does (tcp sport 1 tcp
-// dport 2 loads four bytes once). Not done yet: statements pass through.
-func mergePayloads(stmts []Stmt) []Stmt { return stmts }
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Payload merging (rule.c's stmt_reduce and payload_do_merge): equality
+// matches on adjacent whole bytes of one header become one wider load
+// and compare, "tcp sport 1 tcp dport 2" loading four bytes once. Each
+// match's dependencies stay where nft inserted them, before the match
+// as written; the joined match takes the place of the one lowest in the
+// header.
+
+// mergeCand is a match nft may merge: a byte-aligned header field
+// compared for (in)equality with a constant.
+type mergeCand struct {
+	idx   int // in the rule's statements
+	pl    *payloadExpr
+	op    string // "==" or "!="
+	base  int
+	off   int // bits
+	bits  int
+	value []byte // big-endian, bits/8 bytes
+	proto bool   // a protocol key (ip protocol, ether type): EXPR_F_PROTOCOL
+}
+
+// mergedMatch is the joined compare, at the place of the match it
+// replaced; members are the matches joined, whose dependencies it
+// inserts when it stands at their place.
+type mergedMatch struct {
+	srcSpan
+	base, off, bits int
+	value           []byte
+	op              string
+	own             *mergeCand // the match at this place, nil if none
+}
+
+// mergedMember stands at the place of a match joined into a
+// mergedMatch elsewhere: it inserts the match's dependencies and what it
+// tells about the packet's protocols, nothing else.
+type mergedMember struct {
+	srcSpan
+	c *mergeCand
+}
+
+// mergePayloads returns the rule's statements with mergeable matches
+// joined.
+func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
+	out := append([]Stmt(nil), stmts...)
+	var group []*mergeCand
+	flush := func() {
+		if len(group) > 1 {
+			r.mergeGroup(out, group)
+		}
+		group = nil
+	}
+	for i, s := range stmts {
+		m, ok := s.(*matchStmt)
+		if !ok {
+			// nothing merges across another kind of statement
+			flush()
+			continue
+		}
+		if c := r.mergeCandidate(m); c != nil {
+			c.idx = i
+			group = append(group, c)
+		}
+	}
+	flush()
+	return out
+}
+
+// mergeCandidate tells whether m is a match nft may merge.
+func (r *ruleCtx) mergeCandidate(m *matchStmt) *mergeCand {
+	pl, ok := m.rel.l.(*payloadExpr)
+	if !ok {
+		return nil
+	}
+	op := m.rel.op
+	switch op {
+	case "", "==":
+		if op == "" && pl.dtype().Bitmask {
+			return nil // a flag test
+		}
+		op = "=="
+	case "!=":
+	default:
+		return nil
+	}
+	switch m.rel.r.(type) {
+	case *symbolExpr, *valueExpr, *binopExpr:
+	default:
+		return nil
+	}
+	off, bits := pl.offset(), pl.bits()
+	if off%8 != 0 || bits%8 != 0 {
+		return nil
+	}
+	li := &lhsInfo{sels: []selector{pl}, dt: pl.dtype(), bits: bits, order: pl.order(), lenBytes: bits / 8}
+	v, err := r.constValue(m.rel.r, li)
+	if err != nil {
+		return nil // compiling the match alone reports it
+	}
+	return &mergeCand{pl: pl, op: op, base: pl.base(), off: off, bits: bits, value: fit(v, bits/8), proto: isProtocolKey(pl)}
+}
+
+// isProtocolKey reports the fields that name the next header.
+func isProtocolKey(pl *payloadExpr) bool {
+	if pl.field == nil {
+		return false
+	}
+	switch pl.desc.name + " " + pl.field.name {
+	case "ip protocol", "ip6 nexthdr", "ether type", "vlan type", "icmp type", "icmpv6 type", "ah nexthdr", "comp nexthdr":
+		return true
+	}
+	return false
+}
+
+// canMerge is payload_can_merge: adjacent, and small enough to still be
+// loaded fast (or already past that).
+func canMerge(a, b *mergeCand) bool {
+	if a.base != b.base || a.off+a.bits != b.off {
+		return false
+	}
+	total := a.bits + b.bits
+	switch {
+	case total > 128:
+		return false
+	case total <= 32, a.base == baseLink, a.bits > 32, b.bits > 32:
+		return true
+	}
+	return false
+}
+
+// mergeGroup joins the candidates of one run of matches in out.
+func (r *ruleCtx) mergeGroup(out []Stmt, group []*mergeCand) {
+	sa := append([]*mergeCand(nil), group...)
+	sort.SliceStable(sa, func(i, j int) bool {
+		if sa[i].base != sa[j].base {
+			return sa[i].base < sa[j].base
+		}
+		return sa[i].off < sa[j].off
+	})
+	// cur[i] is what the statement of sa[i] compares now.
+	cur := make([]*mergeCand, len(sa))
+	copy(cur, sa)
+	joined := make([]bool, len(sa))
+	last := 0
+	for i := 1; i < len(sa); i++ {
+		this := cur[i]
+		if !canMerge(cur[last], this) || cur[last].op != this.op {
+			last = i
+			continue
+		}
+		m := &mergeCand{op: this.op, base: cur[last].base, off: cur[last].off, bits: cur[last].bits + this.bits,
+			value: append(append([]byte(nil), cur[last].value...), this.value...)}
+		joined[last], joined[i] = true, true
+		if this.proto {
+			// the joined match must not come before the protocol it
+			// tests: it takes the protocol match's place
+			m.proto = true
+			cur[last] = nil
+			cur[i] = m
+			last = i
+		} else {
+			cur[last] = m
+			cur[i] = nil
+		}
+	}
+	for i, c := range sa {
+		if !joined[i] {
+			continue
+		}
+		s := out[c.idx]
+		if cur[i] == nil {
+			out[c.idx] = &mergedMember{srcSpan: s.span(), c: c}
+			continue
+		}
+		m := cur[i]
+		out[c.idx] = &mergedMatch{srcSpan: s.span(), base: m.base, off: m.off, bits: m.bits, value: m.value, op: m.op, own: c}
+	}
+}
+
+func (m *mergedMember) compile(r *ruleCtx) error { return r.mergedDeps(m.c) }
+
+func (m *mergedMatch) compile(r *ruleCtx) error {
+	if err := r.mergedDeps(m.own); err != nil {
+		return err
+	}
+	n := m.bits / 8
+	reg := r.getReg(n)
+	emitPayloadLoad(r, m.base, m.off/8, n, reg)
+	r.emitCmp(reg, cmpOp(m.op), m.value)
+	r.putReg(n)
+	return nil
+}
+
+// mergedDeps inserts a joined match's dependencies and learns what its
+// equality tells.
+func (r *ruleCtx) mergedDeps(c *mergeCand) error {
+	if err := c.pl.deps(r); err != nil {
+		return err
+	}
+	if c.op == "==" {
+		r.learn(c.pl, c.value)
+	}
+	return nil
+}
+
+// expandPayload splits a load back into the header fields it covers, as
+// nft's payload_expr_expand does for every compared load: fields in
+// their template order, each starting where the previous ended. nil when
+// the load does not end on a field's end (a prefix, or no header known).
+func (d *delin) expandPayload(base, off, bits int) []*payloadExpr {
+	desc := d.proto[base]
+	if desc == nil {
+		return nil
+	}
+	var out []*payloadExpr
+	for i := range desc.fields {
+		f := &desc.fields[i]
+		if desc.offset+f.offset != off || !d.icmpFieldFits(desc, f) {
+			continue
+		}
+		if f.bits > bits {
+			return nil
+		}
+		out = append(out, &payloadExpr{desc: desc, field: f})
+		off += f.bits
+		bits -= f.bits
+		if bits == 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+// expandedCmpText prints a compare of a load covering several fields as
+// one match per field (split values), or "" when it does not.
+func (d *delin) expandedCmpText(pl *payloadExpr, v []byte, op uint32) string {
+	if op != opEq && op != opNeq {
+		return ""
+	}
+	fields := d.expandPayload(pl.base(), pl.offset(), len(v)*8)
+	if len(fields) < 2 {
+		return ""
+	}
+	var parts []string
+	at := 0
+	for _, f := range fields {
+		n := f.bits() / 8
+		fv := v[at : at+n]
+		at += n
+		d.killDeps(f)
+		opText := ""
+		if op == opNeq {
+			opText = "!= "
+		}
+		parts = append(parts, fmt.Sprintf("%s %s%s", f.text(), opText, formatValue(f.dtype(), fv, d.o)))
+		d.learn(f, fv, op)
+		if op == opEq {
+			d.storeICMPDep(f, fv, len(d.stmts))
+		}
+	}
+	return strings.Join(parts, " ")
+}

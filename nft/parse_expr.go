@@ -79,6 +79,9 @@ func (p *parser) statement() Stmt {
 		p.unexpected(p.peek())
 	}
 	rhs := p.rhsExpr()
+	if p.isPunct("/") {
+		return p.flagCmp(lhs, op, rhs)
+	}
 	rel := &relExpr{srcSpan: spanOf(lhs.span(), rhs.span()), op: op, l: lhs, r: rhs}
 	return &matchStmt{srcSpan: rel.srcSpan, rel: rel}
 }
@@ -271,8 +274,9 @@ func (p *parser) rhsPrimary() Expr {
 	default:
 		e = p.literal()
 	}
-	// prefix and range
-	if p.isPunct("/") {
+	// prefix and range; "/" before anything but a number is a flag
+	// comparison's mask (flagmatch.go)
+	if p.isPunct("/") && p.peekN(1).kind == tNum {
 		p.i++
 		n := p.next()
 		if n.kind != tNum {

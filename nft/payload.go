@@ -138,12 +138,18 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 	case baseNetwork:
 		return r.needNetwork(d, e)
 	case baseTransport:
-		if d.needs != nil {
-			if err := r.needNetwork(d.needs, e); err != nil {
+		// icmp's ip is inserted only while no network header is known,
+		// and the ip and ip6 families know theirs (icmpv6 in an ip
+		// table is meta l4proto alone)
+		if d.needs != nil && r.proto[baseNetwork] == nil && r.fam != xtnl.FamilyIPv4 && r.fam != xtnl.FamilyIPv6 {
+			if err := r.needICMPNetwork(d.needs, e); err != nil {
 				return err
 			}
 		}
-		return r.needTransport(d, e)
+		if err := r.needTransport(d, e); err != nil {
+			return err
+		}
+		return r.icmpDep(e)
 	}
 	return nil
 }
@@ -240,6 +246,7 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 		if s.field == nil {
 			return
 		}
+		r.learnICMPType(s, u)
 		switch {
 		case s.desc == protoIP && s.field.name == "protocol", s.desc == protoIP6 && s.field.name == "nexthdr":
 			if d := protoByNumber(baseTransport, u); d != nil {

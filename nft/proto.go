@@ -55,34 +55,6 @@ var (
 		intField("version", 0, 4), {"dscp", dtDSCP, 4, 6}, {"ecn", dtECN, 10, 2}, intField("flowlabel", 12, 20),
 		intField("length", 32, 16), {"nexthdr", dtInetProto, 48, 8}, intField("hoplimit", 56, 8),
 		{"saddr", dtIPv6, 64, 128}, {"daddr", dtIPv6, 192, 128}}}
-	protoICMP = &protoDesc{name: "icmp", base: baseTransport, number: 1, needs: protoIP, fields: []protoField{
-		{"type", dtICMPType, 0, 8}, {"code", dtICMPCode, 8, 8}, intField("checksum", 16, 16), intField("id", 32, 16),
-		intField("sequence", 48, 16), {"gateway", dtIPv4, 32, 32}, intField("mtu", 48, 16)}}
-	protoIGMP = &protoDesc{name: "igmp", base: baseTransport, number: 2, needs: protoIP, fields: []protoField{
-		{"type", dtIGMPType, 0, 8}, intField("mrt", 8, 8), intField("checksum", 16, 16), {"group", dtIPv4, 32, 32}}}
-	protoICMP6 = &protoDesc{name: "icmpv6", base: baseTransport, number: 58, needs: protoIP6, fields: []protoField{
-		{"type", dtICMP6Type, 0, 8}, {"code", dtICMPv6Code, 8, 8}, intField("checksum", 16, 16),
-		intField("parameter-problem", 32, 32), intField("mtu", 32, 32), intField("id", 32, 16), intField("sequence", 48, 16),
-		intField("max-delay", 32, 16)}}
-	protoAH = &protoDesc{name: "ah", base: baseTransport, number: 51, fields: []protoField{
-		{"nexthdr", dtInetProto, 0, 8}, intField("hdrlength", 8, 8), intField("reserved", 16, 16), intField("spi", 32, 32),
-		intField("sequence", 64, 32)}}
-	protoESP = &protoDesc{name: "esp", base: baseTransport, number: 50, fields: []protoField{
-		intField("spi", 0, 32), intField("sequence", 32, 32)}}
-	protoComp = &protoDesc{name: "comp", base: baseTransport, number: 108, fields: []protoField{
-		{"nexthdr", dtInetProto, 0, 8}, intField("flags", 8, 8), intField("cpi", 16, 16)}}
-	protoUDP = &protoDesc{name: "udp", base: baseTransport, number: 17, fields: []protoField{
-		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, intField("length", 32, 16), intField("checksum", 48, 16)}}
-	protoUDPLite = &protoDesc{name: "udplite", base: baseTransport, number: 136, fields: []protoField{
-		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, intField("csumcov", 32, 16), intField("checksum", 48, 16)}}
-	protoTCP = &protoDesc{name: "tcp", base: baseTransport, number: 6, fields: []protoField{
-		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, intField("sequence", 32, 32), intField("ackseq", 64, 32),
-		intField("doff", 96, 4), intField("reserved", 100, 4), {"flags", dtTCPFlag, 104, 8}, intField("window", 112, 16),
-		intField("checksum", 128, 16), intField("urgptr", 144, 16)}}
-	protoDCCP = &protoDesc{name: "dccp", base: baseTransport, number: 33, fields: []protoField{
-		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, {"type", dtDCCPType, 67, 4}}}
-	protoSCTP = &protoDesc{name: "sctp", base: baseTransport, number: 132, fields: []protoField{
-		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}, intField("vtag", 32, 32), intField("checksum", 64, 32)}}
 	protoTH = &protoDesc{name: "th", base: baseTransport, fields: []protoField{
 		{"sport", dtInetService, 0, 16}, {"dport", dtInetService, 16, 16}}}
 )
@@ -112,16 +84,4 @@ func protoByNumber(base int, n uint64) *protoDesc {
 var (
 	dtArpOp = &Datatype{ID: typeArpOp, Name: "arp_op", Desc: "ARP operation", Bits: 16, Order: orderBig, Base: dtInteger,
 		Symbols: []symbol{{"request", 1}, {"reply", 2}, {"rrequest", 3}, {"rreply", 4}, {"inrequest", 8}, {"inreply", 9}, {"nak", 10}}}
-	dtICMPCode = &Datatype{ID: typeICMPCode, Name: "icmp_code", Desc: "icmp code", Bits: 8, Order: orderBig, Base: dtInteger,
-		Symbols: []symbol{{"net-unreachable", 0}, {"host-unreachable", 1}, {"prot-unreachable", 2}, {"port-unreachable", 3},
-			{"frag-needed", 4}, {"net-prohibited", 9}, {"host-prohibited", 10}, {"admin-prohibited", 13}}}
-	dtICMPv6Code = &Datatype{ID: typeICMPv6Code, Name: "icmpv6_code", Desc: "icmpv6 code", Bits: 8, Order: orderBig, Base: dtInteger,
-		Symbols: []symbol{{"no-route", 0}, {"admin-prohibited", 1}, {"addr-unreachable", 3}, {"port-unreachable", 4},
-			{"policy-fail", 5}, {"reject-route", 6}}}
-	dtIGMPType = &Datatype{ID: typeIGMPType, Name: "igmp_type", Desc: "IGMP type", Bits: 8, Order: orderBig, Base: dtInteger,
-		Symbols: []symbol{{"membership-query", 0x11}, {"membership-report-v1", 0x12}, {"membership-report-v2", 0x16},
-			{"membership-report-v3", 0x22}, {"leave-group", 0x17}}}
-	dtDCCPType = &Datatype{ID: 16, Name: "dccp_pkttype", Desc: "DCCP packet type", Bits: 4, Order: orderBig, Base: dtInteger,
-		Symbols: []symbol{{"request", 0}, {"response", 1}, {"data", 2}, {"ack", 3}, {"dataack", 4}, {"closereq", 5},
-			{"close", 6}, {"reset", 7}, {"sync", 8}, {"syncack", 9}}}
 )

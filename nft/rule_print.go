@@ -35,6 +35,9 @@ type delin struct {
 	// header of its protocol makes redundant, and that protocol.
 	deps         []depStmt
 	proto        [4]*protoDesc
+	icmpType     uint8 // the ICMP(v6) type matched so far (icmp.go)
+	icmpDep      int   // index+1 in stmts of an "icmp type" match a later field may imply
+	icmpDepType  uint8
 	pendingRange *struct {
 		reg uint32
 		lo  []byte
@@ -81,6 +84,15 @@ func ruleText(t *kTable, ch *kChain, r *kRule, o *PrintOptions) string {
 
 func (d *delin) expr(e kExpr) {
 	a := e.a
+	n := len(d.stmts)
+	defer func() {
+		// a statement other than a match ends what later matches may
+		// make redundant (rule_maybe_reset_payload_deps)
+		isMatch := e.name == "cmp" || e.name == "range" || e.name == "lookup" && !a.has(unix.NFTA_LOOKUP_DREG)
+		if len(d.stmts) > n && !isMatch {
+			d.deps, d.icmpDep = nil, 0
+		}
+	}()
 	switch e.name {
 	case "meta":
 		if a.has(unix.NFTA_META_DREG) {
@@ -128,6 +140,10 @@ func (d *delin) expr(e kExpr) {
 				case *payloadExpr:
 					nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
 				}
+			}
+			if allOnes(nv.mask) && allZero(nv.xor) {
+				// nft drops a mask that keeps every bit loaded
+				nv.mask = nil
 			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
@@ -207,8 +223,6 @@ func selText(s selector) string {
 		return x.text()
 	case *ctExpr:
 		return x.text()
-	case *exthdrExpr:
-		return x.text()
 	case interface{ text() string }:
 		return x.text()
 	}
@@ -250,7 +264,7 @@ func (d *delin) payloadAt(base, off, bits int) selector {
 	if desc != nil {
 		for i := range desc.fields {
 			f := &desc.fields[i]
-			if desc.offset+f.offset == off && f.bits == bits {
+			if desc.offset+f.offset == off && f.bits == bits && d.icmpFieldFits(desc, f) {
 				return &payloadExpr{desc: desc, field: f}
 			}
 		}
@@ -291,6 +305,7 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
+		d.killDeps(rv.sel)
 		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
@@ -322,7 +337,10 @@ func (d *delin) cmp(a attrMap) {
 		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, formatValue(sel.dtype(), full, d.o), len(v)*8))
 		return
 	}
-	d.killDeps(sel)
+	if t := d.specialCmpText(sel, rv, v, op); t != "" {
+		d.stmts = append(d.stmts, t)
+		return
+	}
 	if rv.mask != nil {
 		if p, ok := fieldSelector(sel); ok {
 			_, shift, bf := p.geom()
@@ -461,6 +479,21 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
 		d.vlanDep(s, u, idx) // vlan.go
+		d.storeICMPDep(s, rv, idx)
+		// ip protocol / ip6 nexthdr: implied by a later header in the
+		// ip and ip6 families (payload_may_dependency_kill keeps it in
+		// inet, bridge and netdev)
+		if (d.fam == xtnl.FamilyIPv4 || d.fam == xtnl.FamilyIPv6) && isProtocolKey(s) && s.desc.base == baseNetwork {
+			if p := protoByNumber(baseTransport, u); p != nil {
+				d.deps = append(d.deps, depStmt{idx, baseTransport, p})
+			}
+		}
+		// ether type ip: implied by an ip header field, or by icmp's
+		if s.desc == protoEther && s.field != nil && s.field.name == "type" {
+			if p := protoByNumber(baseNetwork, u); p != nil {
+				d.deps = append(d.deps, depStmt{idx, baseNetwork, p})
+			}
+		}
 	}
 	return false
 }
@@ -477,6 +510,7 @@ func (d *delin) learn(sel selector, v []byte, op uint32) {
 	for _, c := range v {
 		u = u<<8 | uint64(c)
 	}
+	d.learnICMPType(s, u)
 	switch {
 	case s.desc == protoIP && s.field.name == "protocol", s.desc == protoIP6 && s.field.name == "nexthdr":
 		if p := protoByNumber(baseTransport, u); p != nil {
@@ -512,6 +546,7 @@ func (d *delin) killDeps(sel selector) {
 	if !ok || p.desc == nil {
 		return
 	}
+	d.killICMPDep(p)
 	keep := d.deps[:0]
 	for _, dep := range d.deps {
 		implied := dep.proto == p.desc || dep.base == baseNetwork && p.desc.needs == dep.proto ||
@@ -546,6 +581,17 @@ func (d *delin) lookup(a attrMap) {
 	} else {
 		d.killDeps(rv.sel)
 		lhs = selText(rv.sel)
+		if rv.mask != nil && rv.sel.dtype().Bitmask {
+			// a masked left side prints its operator (must_print_eq_op)
+			m := new(big.Int).SetBytes(fromReg(rv.mask, rv.sel.order())).Uint64()
+			lhs += " & " + flagBinop(rv.sel.dtype(), m) + " =="
+			if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
+				lhs = strings.TrimSuffix(lhs, "==")
+			}
+		}
+		if pl, ok := rv.sel.(*payloadExpr); ok && s != nil && s.flags&setAnonymous != 0 && len(s.elems) > 0 {
+			d.icmpLookupType(pl, minElemKey(s))
+		}
 	}
 	if s != nil && s.flags&setAnonymous != 0 && parts != nil {
 		var dt *Datatype

@@ -216,6 +216,12 @@ func addrLen(s string) int {
 	for n < len(s) && (isHex(s[n]) || s[n] == ':' || s[n] == '.') {
 		n++
 	}
+	// no address is longer than an IPv6 one ending in IPv4 (45
+	// characters): longer runs of ':' need not be tried (they took
+	// cubic time)
+	if n > 45 {
+		n = 45
+	}
 	for ; n > 0; n-- {
 		if n < len(s) && (isLetter(s[n]) || isDigit(s[n]) || s[n] == '_') && isHex(s[n-1]) {
 			continue // a longer word goes on

@@ -235,6 +235,9 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 	// nft prints a hash set's elements sorted by value; the kernel dumps
 	// them in hash order.
 	sortElems(elems, order)
+	if len(kts) == 1 && kts[0].Bitmask {
+		elems = flagOrder(elems, order)
+	}
 	var out []string
 	for _, e := range elems {
 		if len(e.keyEnd) > 0 && len(kts) > 1 {
