@@ -267,12 +267,6 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
-	if rel.op == "!" {
-		if !li.dt.Bitmask || li.mask != nil {
-			return r.cc.errAt(rel.srcSpan, "negation can only be used with singleton bitmask values")
-		}
-		return r.flagTestOp(li, v, opEq)
-	}
 	reg := r.loadLHS(li)
 	rv := li.regValue(v)
 	if o := cmpOp(rel.op); o != opEq && o != opNeq && li.order == orderHost && li.lenBytes > 1 && li.dt.root() == dtInteger && !li.concat {
@@ -325,16 +319,12 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 }
 
 // flagTest is "(x & v) != 0", the implicit operation on bitmask types.
-func (r *ruleCtx) flagTest(li *lhsInfo, v []byte) error { return r.flagTestOp(li, v, opNeq) }
-
-// flagTestOp is "(x & v) op 0": != for a flag test, == for its negation
-// (x ! v).
-func (r *ruleCtx) flagTestOp(li *lhsInfo, v []byte, op uint32) error {
+func (r *ruleCtx) flagTest(li *lhsInfo, v []byte) error {
 	reg := r.getReg(li.lenBytes)
 	li.sels[0].load(r, reg)
 	m := li.regValue(v)
 	r.emitBitwise(reg, reg, m, make([]byte, len(m)))
-	r.emitCmp(reg, op, make([]byte, len(m)))
+	r.emitCmp(reg, opNeq, make([]byte, len(m)))
 	r.putReg(li.lenBytes)
 	return nil
 }
