@@ -311,13 +311,13 @@ func (d *delin) cmp(a attrMap) {
 	}
 	sel := rv.sel
 	// flag test: (x & m) != 0
-	if rv.mask != nil && (op == opNeq || op == opEq) && isZero(v) {
+	if rv.mask != nil && op == opNeq && isZero(v) {
 		d.killDeps(sel)
 		dt := sel.dtype()
 		if dt.Bitmask {
 			m := fromReg(rv.mask, sel.order())
-			neg := map[uint32]string{opEq: "! "}[op]
-			d.stmts = append(d.stmts, selText(sel)+" "+neg+strings.ReplaceAll(formatValue(dt, m, d.o), " | ", ","))
+			// formatValue: a bitmask type may print itself (ct label)
+			d.stmts = append(d.stmts, selText(sel)+" "+strings.ReplaceAll(formatValue(dt, m, d.o), " | ", ","))
 			return
 		}
 	}
