@@ -59,6 +59,13 @@ type peer struct {
 	// shows "-" and skipNote (a format taking the time it took).
 	maxSize  map[string]int
 	skipNote string
+	// noSpeedup marks a floor (what a peer costs at least) or a part of
+	// a peer's work: the table gives no speed-up of xtnl over it.
+	noSpeedup bool
+	// ownFloor and versus name the peers the table also gives this
+	// peer's ratio to, beside the floor's: its own floor (the same
+	// messages, prepared before the clock) and the peer it replaces.
+	ownFloor, versus string
 }
 
 // skips reports whether the bench leaves the peer out of a workload at
@@ -69,7 +76,7 @@ func (p *peer) skips(work string, size int) bool {
 }
 
 // peers is every peer, in the table's column order.
-var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, iptablesNftPeer, nftPeer, knftablesPeer, floorPeer}
+var peers = []*peer{xtnlPeer, goiptablesPeer, iptablesRestorePeer, iptablesNftPeer, nftPeer, knftablesPeer, xtnlNftPeer, xtnlNftApplyPeer, nftFloorPeer, floorPeer}
 
 func peerByName(name string) *peer {
 	for _, p := range peers {

@@ -2,9 +2,11 @@
 // firewall from Go (go-iptables, iptables-nft-restore, nft -f, knftables)
 // and against the kernel's own cost (the floor: pre-encoded messages sent as
 // one batch on a bare netlink socket), on the workloads of the Performance
-// issue. Every run happens in a fresh network namespace and a fresh child
-// process; each cell is the median of -n runs. It prints one markdown table
-// of medians and ratios, and the machine it ran on.
+// issue; on the load workload, xtnl's nft compiler too, against nft -f and
+// the floor of the messages it writes. Every run happens in a fresh network
+// namespace and a fresh child process; each cell is the median of -n runs.
+// It prints one markdown table of medians and ratios, and the machine it
+// ran on.
 //
 //	cd bench && go run . [-n 5] [-quick]   # as root
 //
@@ -441,7 +443,9 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 			case !ok:
 				fmt.Fprint(w, " |")
 			case hasFloor && p != floorPeer:
-				fmt.Fprintf(w, " %s (%s floor) |", fmtDur(m), fmtRatio(m/floor))
+				fmt.Fprintf(w, " %s (%s floor%s) |", fmtDur(m), fmtRatio(m/floor), otherRatios(p, m, med))
+			case otherRatios(p, m, med) != "":
+				fmt.Fprintf(w, " %s (%s) |", fmtDur(m), strings.TrimPrefix(otherRatios(p, m, med), ", "))
 			default:
 				fmt.Fprintf(w, " %s |", fmtDur(m))
 			}
@@ -449,7 +453,7 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 		var vs []string
 		if x, ok := med[xtnlPeer.name]; ok {
 			for _, p := range cols {
-				if m, ok := med[p.name]; ok && p != xtnlPeer && p != floorPeer {
+				if m, ok := med[p.name]; ok && p != xtnlPeer && !p.noSpeedup {
 					vs = append(vs, p.name+" "+fmtRatio(m/x))
 				}
 			}
@@ -458,8 +462,21 @@ func printTable(w io.Writer, rows []string, all []*peer, got samples, skipped ma
 	}
 }
 
+// otherRatios is the part of a cell of peer p (median m) that gives its
+// ratios to its own floor and to the peer it replaces, where the row has
+// them: ", 1.05× nft floor, 0.40× nft -f".
+func otherRatios(p *peer, m float64, med map[string]float64) string {
+	var s string
+	for _, name := range []string{p.ownFloor, p.versus} {
+		if o, ok := med[name]; ok && name != "" && o > 0 {
+			s += ", " + fmtRatio(m/o) + " " + name
+		}
+	}
+	return s
+}
+
 func printFootnote(w io.Writer, n int, took time.Duration) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row; \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
+	fmt.Fprintf(w, "Medians of %d run(s) per cell, each in a fresh network namespace and a fresh process; (N× floor) is the cell's median over the floor's on the same row (the cells of xtnl nft and xtnl nft apply also give it over nft floor's, the kernel floor of the messages they write, and xtnl nft's over nft -f's); \"xtnl is faster than\" is the peer's median over xtnl's (below 1× xtnl is slower). Whole run: %s.\n",
 		n, took.Round(time.Second))
 }

@@ -283,6 +283,15 @@ func (b *batch) msg(typ, flags uint16) int {
 	return b.begin(nftType(typ), unix.NLM_F_REQUEST|flags, b.seq, unix.NFPROTO_IPV4, 0)
 }
 
+// raw adds a message whose attributes are already encoded: an NFT_MSG_*
+// type, its flags besides NLM_F_REQUEST, and its nfgenmsg family.
+func (b *batch) raw(typ, flags uint16, fam byte, attrs []byte) {
+	b.seq++
+	s := b.begin(nftType(typ), unix.NLM_F_REQUEST|flags, b.seq, fam, 0)
+	b.b = append(b.b, attrs...)
+	b.end(s)
+}
+
 func (b *batch) addTable(name string) {
 	s := b.msg(unix.NFT_MSG_NEWTABLE, unix.NLM_F_CREATE)
 	b.str(unix.NFTA_TABLE_NAME, name)

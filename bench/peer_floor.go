@@ -11,7 +11,7 @@ import (
 // and sent as one batch on a bare netlink socket whose send buffer is sized
 // to fit, with no per-message ACK (only the batch end asks for one). For
 // List it is a dump of the chain read 1 MiB at a time, not decoded.
-var floorPeer = &peer{name: "floor", work: map[string]workFunc{
+var floorPeer = &peer{name: "floor", noSpeedup: true, work: map[string]workFunc{
 	workAppend:     floorAppend,
 	workList:       floorList,
 	workLoad:       floorLoad,

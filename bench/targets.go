@@ -72,6 +72,20 @@ func printTargets(w io.Writer, got, rss samples) {
 		mib := kib / 1024
 		lines = append(lines, fmt.Sprintf("peak RSS of the process running compat Restore of 100k rules: %.0f MiB (target ≤ 100 MiB): %s", mib, verdict(mib <= 100)))
 	}
+	// xtnl's nft package: compile and load of nft -f's script.
+	xn, xnf, nf := xtnlNftPeer.name, nftFloorPeer.name, nftPeer.name
+	row = rowTitle(workLoad, varSingleton, 100_000)
+	r, ok = ratio(row, xn, row, nf)
+	atMost("xtnl nft compile and load of 100k rules (nft -f's script) over nft -f", r, ok, 0.5)
+	r, ok = ratio(row, xn, row, xnf)
+	atMost("xtnl nft compile and load of 100k rules over the kernel floor of its messages (nft floor)", r, ok, 1.2)
+	if kib, ok := med(rss, row, xn); ok {
+		l := fmt.Sprintf("peak RSS of the process running xtnl nft's compile and load of 100k rules: %.0f MiB", kib/1024)
+		if nk, ok := med(rss, row, nf); ok {
+			l += fmt.Sprintf(" (nft -f's: %.0f MiB)", nk/1024)
+		}
+		lines = append(lines, l)
+	}
 	if len(lines) == 0 {
 		return
 	}
