@@ -37,7 +37,8 @@ type setElemWire struct {
 	timeout uint64
 	expires uint64 // NFTA_SET_ELEM_EXPIRATION, ms
 	udata   []byte
-	counter bool // the element has its own counter
+	counter bool   // the element has its own counter
+	objref  string // an object map's value: the object's name
 }
 
 // anonSet is a set to create in the same batch as the rule using it.
@@ -58,6 +59,12 @@ type anonSet struct {
 	// declareOnly sets (meters) are created without elements.
 	descSize    uint32
 	declareOnly bool
+	// hton: the keys are big-endian intervals of a host-endian selector,
+	// whose register the lookup converts first (nft's byteorder_conversion
+	// for interval sets).
+	hton bool
+	// objType is an object map's object type (NFTA_SET_OBJ_TYPE).
+	objType uint32
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -195,6 +202,12 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 	} else {
 		as.flags |= setInterval
+		if li.order == orderHost && li.lenBytes > 1 && li.dt.root() != dtString {
+			as.hton = true
+			big := *li
+			big.order = orderBig
+			li = &big
+		}
 		sort.SliceStable(ivs, func(i, j int) bool { return bytes.Compare(ivs[i].lo, ivs[j].lo) < 0 })
 		for i := 1; i < len(ivs); i++ {
 			if bytes.Compare(ivs[i].lo, ivs[i-1].hi) <= 0 {
@@ -237,7 +250,9 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		as.elems = append(as.elems, w)
 	}
-	as.udata = anonUdata(li, as.flags&setInterval != 0, false, false, 0, false)
+	uli := *li
+	uli.order = as.keyOrder // the selector's order, also when hton
+	as.udata = anonUdata(&uli, as.flags&setInterval != 0, false, false, 0, false)
 	return as, nil
 }
 
@@ -280,6 +295,7 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 		r.learnFromSet(rel.l, as, li)
 	}
 	reg := r.loadLHS(li)
+	as.convert(r, reg)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil
@@ -335,6 +351,9 @@ func (as *anonSet) setAttrs(table string) []byte {
 		a.u32(unix.NFTA_SET_DATA_LEN, as.dataLen)
 	}
 	a.u32(unix.NFTA_SET_ID, as.id)
+	if as.objType != 0 {
+		a.u32(unix.NFTA_SET_OBJ_TYPE, as.objType)
+	}
 	size := uint32(len(as.elems))
 	if as.declareOnly {
 		size = as.descSize
@@ -390,6 +409,9 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 		} else if e.data != nil {
 			a.data(unix.NFTA_SET_ELEM_DATA, e.data)
 		}
+		if e.objref != "" {
+			a.str(unix.NFTA_SET_ELEM_OBJREF, e.objref)
+		}
 		if len(e.udata) > 0 {
 			a.raw(unix.NFTA_SET_ELEM_USERDATA, e.udata)
 		}
@@ -400,4 +422,11 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 	}
 	a.end(l)
 	return a.b
+}
+
+// convert puts a register loaded for the set in the keys' byte order.
+func (as *anonSet) convert(r *ruleCtx, reg uint32) {
+	if as.hton {
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, int(as.keyLen), int(as.keyLen))
+	}
 }

@@ -63,6 +63,7 @@ func rangeOptions(o *PrintOptions) *PrintOptions {
 	}
 	c.Numeric = true
 	c.Services = false
+	c.numericTime = true // times as whole seconds (NFT_CTX_OUTPUT_NUMERIC_TIME)
 	return &c
 }
 

@@ -33,6 +33,14 @@ type Program struct {
 
 // AddTo appends the program's messages to tx.
 func (p *Program) AddTo(tx *xtnl.Tx) {
+	// Room for every message at once: a 100k-rule script is tens of
+	// megabytes, and a buffer grown by doubling touched twice that in
+	// fresh pages (most of Apply's time in a fresh process).
+	n := 0
+	for _, m := range p.Messages {
+		n += msgHeaderLen + len(m.Attrs)
+	}
+	engine.Reserve(tx, n)
 	for _, m := range p.Messages {
 		tx.AddRaw(m.Op, m.Object, m.Type, m.Flags, m.Family, m.Attrs)
 	}
@@ -142,6 +150,8 @@ func (cc *compileCtx) command(c *Command) error {
 		return cc.setCmd(c)
 	case "element":
 		return cc.elementCmd(c)
+	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation":
+		return cc.objCmd(c)
 	case "ruleset":
 		if c.Op == "flush" {
 			cc.add(unix.NFT_MSG_DELTABLE, 0, c.Family, "flush ruleset", "ruleset", nil)
@@ -218,14 +228,21 @@ func (cc *compileCtx) tableBody(c *Command) error {
 			return err
 		}
 	}
+	// objects come between chains and sets, as nft expands a table block
+	for _, o := range td.objs {
+		if _, ok := objTypes[o.kind]; !ok {
+			return cc.errAt(o.pos, "stateful objects are not supported yet")
+		}
+		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o}
+		if err := cc.objCmd(sub); err != nil {
+			return err
+		}
+	}
 	for _, sd := range td.sets {
 		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd}
 		if err := cc.setCmd(sub); err != nil {
 			return err
 		}
-	}
-	if len(td.objs) > 0 {
-		return cc.errAt(td.objs[0].pos, "stateful objects are not supported yet")
 	}
 	for _, ch := range td.chains {
 		for _, rd := range ch.rules {
@@ -468,7 +485,7 @@ func isTerminal(s Stmt) bool {
 	switch x := s.(type) {
 	case *verdictStmt:
 		return x.v != nil
-	case *natStmt, *rejectStmt:
+	case *natStmt, *rejectStmt, *queueStmt:
 		return true
 	}
 	return false

@@ -1,6 +1,10 @@
 package nft
 
-import "strings"
+import (
+	"bytes"
+	"sort"
+	"strings"
+)
 
 // Concatenations read back: a set keyed by ip saddr . tcp dport is
 // looked up from consecutive registers, each part in its own 32-bit
@@ -78,5 +82,30 @@ func (d *delin) concatPartTypes(sreg uint32, kts []*Datatype) []*Datatype {
 		}
 		idx += regSpace(out[i].bytesLen())
 	}
+	return out
+}
+
+// concatSorted orders elements as nft lists them (mergesort.c's
+// concat_expr_msort_value): the parts' register bytes, unpadded and
+// joined, read as one host-endian number.
+func concatSorted(elems []kElem, kts []*Datatype) []kElem {
+	key := func(e kElem) []byte {
+		var b []byte
+		off := 0
+		for _, dt := range kts {
+			n := dt.bytesLen()
+			if off+n > len(e.key) {
+				break
+			}
+			b = append(b, e.key[off:off+n]...)
+			off += int(regSpace(n)) * 4
+		}
+		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+			b[i], b[j] = b[j], b[i]
+		}
+		return b
+	}
+	out := append([]kElem(nil), elems...)
+	sort.SliceStable(out, func(i, j int) bool { return bytes.Compare(key(out[i]), key(out[j])) < 0 })
 	return out
 }

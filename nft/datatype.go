@@ -220,6 +220,12 @@ func (dt *Datatype) lookupSymbol(s string) (uint64, bool) {
 	return 0, false
 }
 
+// finalParseError is a type's refusal of a value that must not be read
+// as a plain integer instead (ct label 128: bit out of range).
+type finalParseError string
+
+func (e finalParseError) Error() string { return string(e) }
+
 // errSymbol is an unknown word where a value of a type is expected.
 type errSymbol struct {
 	dt *Datatype
@@ -238,6 +244,8 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 		if t.parse != nil {
 			if b, err := t.parse(t, s); err == nil {
 				return fit(b, n), nil
+			} else if _, final := err.(finalParseError); final {
+				return nil, err
 			} else if t.Symbols == nil && t.Base == dtInteger {
 				if _, ok := parseInteger(s); !ok {
 					return nil, err
@@ -249,6 +257,9 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 		}
 	}
 	if dt.root() == dtString {
+		if s == "" {
+			return nil, fmt.Errorf("Empty string is not allowed")
+		}
 		b := make([]byte, n)
 		if len(s) > n {
 			return nil, fmt.Errorf("String exceeds maximum length of %d", n)
@@ -383,7 +394,7 @@ func formatValue(dt *Datatype, b []byte, o *PrintOptions) string {
 	if o == nil {
 		o = &PrintOptions{}
 	}
-	if dt.Bitmask {
+	if dt.Bitmask && dt.format == nil {
 		return formatBitmask(dt, b, o)
 	}
 	for t := dt; t != nil; t = t.Base {

@@ -18,6 +18,7 @@ type kTable struct {
 	flags  uint32
 	chains []*kChain
 	sets   []*kSet
+	objs   []*kObj // stateful objects (objects.go)
 }
 
 type kChain struct {
@@ -126,6 +127,9 @@ func readRuleset(c *xtnl.Conn, fam xtnl.Family, table string) (*ruleset, error) 
 	if err := readSets(c, rs, fam, table); err != nil {
 		return nil, err
 	}
+	if err := readObjs(c, rs, fam, table); err != nil {
+		return nil, err
+	}
 	type prule struct {
 		fam          xtnl.Family
 		table, chain string
@@ -206,6 +210,10 @@ func printTable(b *strings.Builder, t *kTable, o *PrintOptions) {
 	if t.flags&unix.NFT_TABLE_F_DORMANT != 0 {
 		b.WriteString("\tflags dormant\n")
 		first = false
+	}
+	for _, ob := range t.objs {
+		sep()
+		printObj(b, ob, o)
 	}
 	for _, s := range t.sets {
 		if s.flags&setAnonymous != 0 {

@@ -18,7 +18,7 @@ func (p *parser) mapValue(e Expr) Expr {
 // loadMap linearizes a map lookup whose values are of li's type into a
 // fresh register.
 func (r *ruleCtx) loadMap(m *mapExpr, li *lhsInfo) (uint32, error) {
-	m.dtype = li.dt
+	m.dtype, m.val = li.dt, li
 	reg := r.getReg(li.lenBytes)
 	// the key loads into the register the value will take
 	save := r.reg
@@ -27,9 +27,6 @@ func (r *ruleCtx) loadMap(m *mapExpr, li *lhsInfo) (uint32, error) {
 	r.reg = save
 	return reg, err
 }
-
-// Word spellings of binary operators (scanner.l): "and" is "&".
-var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
 
 // anonUdata is the user data nft attaches to an anonymous set or map:
 // the key's byte order (none for a concatenation); a map's data byte

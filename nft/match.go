@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"bytes"
 	"math/big"
 
 	"golang.org/x/sys/unix"
@@ -24,12 +25,22 @@ type lhsInfo struct {
 	bitfield bool
 	// shiftOp is a << or >> on the left side.
 	concat bool
+	// xor is what the bitwise of a "x | c" left side xors in (register
+	// order of mask's width); rhsXor is a "x ^ c" nft moves onto the
+	// compared value (binop_transfer).
+	xor, rhsXor []byte
 }
 
 // evalLHS resolves the left side of a match.
 func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 	switch x := e.(type) {
 	case selector:
+		if c, ok := x.(interface{ resolve(*ruleCtx) error }); ok {
+			// a selector whose type depends on the rule so far (ct saddr)
+			if err := c.resolve(r); err != nil {
+				return nil, err
+			}
+		}
 		n, shift, bf := x.geom()
 		li := &lhsInfo{sels: []selector{x}, dt: x.dtype(), bits: x.bits(), order: x.order(), lenBytes: n, shift: shift, bitfield: bf}
 		if bf {
@@ -67,8 +78,23 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.op != "&" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
+		switch x.op {
+		case "^":
+			if li.rhsXor != nil {
+				v = xorBytes(v, li.rhsXor)
+			}
+			li.rhsXor = v
+			return li, nil
+		case "|":
+			if li.mask != nil || li.shift != 0 {
+				return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
+			}
+			m := make([]byte, len(v))
+			for i := range v {
+				m[i] = ^v[i]
+			}
+			li.mask, li.xor, li.bitfield = fit(m, li.lenBytes), fit(v, li.lenBytes), true
+			return li, nil
 		}
 		v = shiftLeft(v, li.shift)
 		if li.mask != nil {
@@ -136,7 +162,7 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		// a list of flags is their union (tcp flags syn / fin,syn)
 		return r.flagUnion(x, li)
 	case *binopExpr:
-		if x.op != "|" {
+		if x.op != "|" && x.op != "&" && x.op != "^" {
 			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
 		}
 		a, err := r.constValue(x.l, li)
@@ -146,6 +172,12 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		b, err := r.constValue(x.r, li)
 		if err != nil {
 			return nil, err
+		}
+		switch x.op {
+		case "&":
+			return andBytes(a, b), nil
+		case "^":
+			return xorBytes(a, b), nil
 		}
 		return orBytes(a, b), nil
 	}
@@ -229,11 +261,19 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if err != nil {
 		return err
 	}
+	if li.rhsXor != nil {
+		v = xorBytes(fit(v, len(li.rhsXor)), li.rhsXor)
+	}
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
 	reg := r.loadLHS(li)
 	rv := li.regValue(v)
+	if o := cmpOp(rel.op); o != opEq && o != opNeq && li.order == orderHost && li.lenBytes > 1 && li.dt.root() == dtInteger && !li.concat {
+		// nft orders host-endian integers big-endian (byteorder_conversion)
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+		rv = fit(v, li.lenBytes)
+	}
 	if li.dt.root() == dtString {
 		rv = stringCmpValue(v, rel.r)
 	}
@@ -269,7 +309,11 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 	}
 	li.sels[0].load(r, reg)
 	if li.mask != nil {
-		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), make([]byte, len(li.mask)))
+		xor := make([]byte, len(li.mask))
+		if li.xor != nil {
+			xor = regBytes(li.xor, li.order)
+		}
+		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), xor)
 	}
 	return reg
 }
@@ -293,6 +337,9 @@ func (r *ruleCtx) matchRange(rel *relExpr, li *lhsInfo, rg *rangeExpr) error {
 	hi, err := r.constValue(rg.hi, li)
 	if err != nil {
 		return err
+	}
+	if bytes.Compare(fit(lo, len(hi)), hi) > 0 {
+		return r.cc.errAt(rg.srcSpan, "Range has zero or negative size")
 	}
 	reg := r.loadLHS(li)
 	l, h := li.regValue(lo), li.regValue(hi)
@@ -328,6 +375,14 @@ func (r *ruleCtx) matchPrefix(rel *relExpr, li *lhsInfo, px *prefixExpr) error {
 		emitPayloadLoad(r, pl.base(), pl.offset()/8, n, reg)
 		r.emitCmp(reg, cmpOp(rel.op), v[:n])
 		r.putReg(n)
+		return nil
+	}
+	if li.order == orderBig && !li.bitfield && px.plen%8 == 0 && px.plen > 0 && !li.concat && li.mask == nil && li.dt.root() != dtString {
+		// nft loads the whole selector and compares the prefix's bytes
+		n := px.plen / 8
+		reg := r.loadLHS(li)
+		r.emitCmp(reg, cmpOp(rel.op), fit(v, li.lenBytes)[:n])
+		r.putReg(li.lenBytes)
 		return nil
 	}
 	mask := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(px.plen)), big.NewInt(1)), uint(li.bits-px.plen))

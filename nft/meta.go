@@ -1,6 +1,9 @@
 package nft
 
-import "golang.org/x/sys/unix"
+import (
+	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
+)
 
 // metaExpr is meta KEY (meta.c): packet metadata such as the mark, the
 // interfaces or the layer 4 protocol.
@@ -136,7 +139,12 @@ func (e *metaExpr) geom() (int, int, bool) {
 	return (e.bits() + 7) / 8, 0, false
 }
 
-func (e *metaExpr) deps(r *ruleCtx) error { return nil }
+func (e *metaExpr) deps(r *ruleCtx) error {
+	if e.key == metaNfproto && r.fam != xtnl.FamilyInet {
+		return r.cc.errAt(e.srcSpan, "meta nfproto is only useful in the inet family")
+	}
+	return nil
+}
 
 func (e *metaExpr) load(r *ruleCtx, dreg uint32) {
 	var a attrBuf

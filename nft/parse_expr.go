@@ -13,6 +13,13 @@ var selectorParsers = map[string]func(p *parser, t token) Expr{}
 // nat, ...); each statement's file registers its keywords.
 var stmtParsers = map[string]func(p *parser, t token) Stmt{}
 
+// valueSelectors are selector keywords that are never a plain value on
+// the right-hand side (ct mark set jhash ..., numgen ...).
+var valueSelectors = map[string]bool{}
+
+// Word spellings of binary operators (scanner.l): "and" is "&".
+var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
+
 func spanOf(a, b srcSpan) srcSpan {
 	s := a
 	if b.Line == a.Line && b.end > s.end {
@@ -137,6 +144,8 @@ func (p *parser) binLevel(ops []string, sub func() Expr) Expr {
 	for {
 		t := p.peek()
 		if op, ok := binopWords[t.text]; ok && t.kind == tWord {
+			// nft's scanner reads and, or, xor, lshift, rshift as the
+			// operators
 			t.kind, t.text = tPunct, op
 		}
 		if t.kind != tPunct {
@@ -291,11 +300,18 @@ func (p *parser) rhsPrimary() Expr {
 // tcp): a selector keyword is followed by one of its fields.
 func (p *parser) selectorFollows(t token) bool {
 	n := p.peekN(1)
+	if metaUnqualified[t.text] && (n.kind == tWord && n.text == "map" || n.kind == tEOF || n.kind == tNewline || n.kind == tPunct && (n.text == ";" || n.text == "}" || n.text == ")" || n.text == "|" || n.text == "&" || n.text == "^")) {
+		// ct mark set mark: an unqualified meta key as a value
+		return true
+	}
 	if n.kind != tWord {
 		return false
 	}
 	switch t.text {
 	case "meta", "ct":
+		return true
+	}
+	if valueSelectors[t.text] {
 		return true
 	}
 	if d := protoByName(t.text); d != nil {

@@ -20,6 +20,8 @@ type regVal struct {
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
+	// str is a statement value computed by a bitwise (ct mark | 0x1).
+	str  string
 	expr string // a value computed into the register (a map lookup)
 }
 
@@ -106,6 +108,9 @@ func (d *delin) expr(e kExpr) {
 			dir = int(b[0])
 		}
 		c := &ctExpr{key: a.u32(unix.NFTA_CT_KEY), dir: dir}
+		if c.key == 8 || c.key == 9 {
+			c.net = d.proto[baseNetwork] // ct original saddr of ip: ct original ip saddr
+		}
 		if a.has(unix.NFTA_CT_DREG) {
 			d.regs[a.u32(unix.NFTA_CT_DREG)] = &regVal{sel: c}
 			return
@@ -123,15 +128,19 @@ func (d *delin) expr(e kExpr) {
 	case "exthdr":
 		d.delinExthdr(a) // exthdr.go
 	case "bitwise":
-		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
+		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && (a.has(unix.NFTA_BITWISE_MASK) || a.has(nftaBitwiseData)) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			// what a statement setting this register prints
+			nv.str = d.bitwiseValue(a, rv)
 			nv.xor = a.value(unix.NFTA_BITWISE_XOR)
-			switch x := nv.sel.(type) {
-			case *exthdrExpr:
-				nv.sel = x.resolveMask(nv.mask)
-			case *payloadExpr:
-				nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
+			if a.has(unix.NFTA_BITWISE_MASK) {
+				switch x := nv.sel.(type) {
+				case *exthdrExpr:
+					nv.sel = x.resolveMask(nv.mask)
+				case *payloadExpr:
+					nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
+				}
 			}
 			if allOnes(nv.mask) && allZero(nv.xor) {
 				// nft drops a mask that keeps every bit loaded
@@ -175,11 +184,7 @@ func (d *delin) expr(e kExpr) {
 		}
 		d.regs[a.u32(unix.NFTA_IMMEDIATE_DREG)] = &regVal{text: "imm", mask: a.value(unix.NFTA_IMMEDIATE_DATA)}
 	case "counter":
-		if d.o.Stateless {
-			d.stmts = append(d.stmts, "counter")
-		} else {
-			d.stmts = append(d.stmts, fmt.Sprintf("counter packets %d bytes %d", a.u64(unix.NFTA_COUNTER_PACKETS), a.u64(unix.NFTA_COUNTER_BYTES)))
-		}
+		d.stmts = append(d.stmts, counterText(a, d.o))
 	case "notrack":
 		d.stmts = append(d.stmts, "notrack")
 	case "reject":
@@ -197,9 +202,21 @@ func (d *delin) expr(e kExpr) {
 	case "limit":
 		d.stmts = append(d.stmts, limitText(a))
 	default:
+		if f := exprPrinters[e.name]; f != nil {
+			f(d, a)
+			return
+		}
 		d.stmts = append(d.stmts, "<"+e.name+">")
 	}
 }
+
+// exprPrinters read back the kernel expressions whose files register
+// them: a statement appends its text (d.add), a selector records what
+// its destination register holds.
+var exprPrinters = map[string]func(d *delin, a attrMap){}
+
+// add appends a statement's text.
+func (d *delin) add(s string) { d.stmts = append(d.stmts, s) }
 
 func selText(s selector) string {
 	switch x := s.(type) {
@@ -221,8 +238,15 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	if rv == nil {
 		return name + " set <?>"
 	}
+	if rv.str != "" {
+		return name + " set " + rv.str
+	}
 	if rv.text == "imm" {
-		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+		v := formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+		if s.dtype().Bitmask {
+			v = strings.ReplaceAll(v, " | ", ",")
+		}
+		return name + " set " + v
 	}
 	if rv.expr != "" {
 		return name + " set " + rv.expr
@@ -297,7 +321,8 @@ func (d *delin) cmp(a attrMap) {
 		dt := sel.dtype()
 		if dt.Bitmask {
 			m := fromReg(rv.mask, sel.order())
-			d.stmts = append(d.stmts, selText(sel)+" "+strings.ReplaceAll(formatBitmask(dt, m, d.o), " | ", ","))
+			// formatValue: a bitmask type may print itself (ct label)
+			d.stmts = append(d.stmts, selText(sel)+" "+strings.ReplaceAll(formatValue(dt, m, d.o), " | ", ","))
 			return
 		}
 	}
@@ -309,6 +334,13 @@ func (d *delin) cmp(a attrMap) {
 			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", p2.text(), opText, formatValue(p2.dtype(), fit(append(append([]byte(nil), v...), make([]byte, (p2.bits()+7)/8-len(v))...), (p2.bits()+7)/8), d.o), plen))
 			return
 		}
+	}
+	if n := (sel.bits() + 7) / 8; rv.mask == nil && len(v) < n && sel.order() == orderBig && (sel.dtype() == dtIPv4 || sel.dtype() == dtIPv6) {
+		// a compare of the first bytes of an address: a prefix (ct
+		// original ip saddr 10.0.0.0/8)
+		full := append(append([]byte(nil), v...), make([]byte, n-len(v))...)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, formatValue(sel.dtype(), full, d.o), len(v)*8))
+		return
 	}
 	if t := d.specialCmpText(sel, rv, v, op); t != "" {
 		d.stmts = append(d.stmts, t)
@@ -332,7 +364,11 @@ func (d *delin) cmp(a attrMap) {
 			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, d.valText(rv, v, false), plen))
 			return
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s & %s %s%s", selText(sel), d.valText(&regVal{sel: sel}, rv.mask, false), map[string]string{"": "== "}[opText]+opText, d.valText(rv, v, false)))
+		lhs := selText(sel) + " & " + d.valText(&regVal{sel: sel}, rv.mask, false)
+		if strings.Contains(rv.str, " | ") || strings.Contains(rv.str, " ^ ") {
+			lhs = rv.str // a bitwise with an xor: x | c
+		}
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", lhs, map[string]string{"": "== "}[opText]+opText, d.valText(rv, v, false)))
 		return
 	}
 	idx := len(d.stmts)
@@ -498,6 +534,19 @@ func (d *delin) killDeps(sel selector) {
 		d.killExthdrDeps(x)
 		return
 	}
+	if c, ok := sel.(*ctExpr); ok && c.net != nil {
+		// ct saddr needed its network protocol: meta nfproto ipv4 goes
+		keep := d.deps[:0]
+		for _, dep := range d.deps {
+			if dep.base == baseNetwork && dep.proto == c.net {
+				d.stmts[dep.idx] = ""
+				continue
+			}
+			keep = append(keep, dep)
+		}
+		d.deps = keep
+		return
+	}
 	p, ok := sel.(*payloadExpr)
 	if !ok || p.desc == nil {
 		return
@@ -562,13 +611,20 @@ func (d *delin) lookup(a attrMap) {
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		vs := s
+		vs, order := s, rv.sel.order()
 		if kts == nil {
 			var kt *Datatype
 			vs, kt = lookupSetView(rv, s) // bitfield_print.go
 			kts = []*Datatype{kt}
+			if rv.text == "hton" {
+				order = orderBig // an interval set's keys, converted
+			}
+		} else {
+			sorted := *s
+			sorted.elems = concatSorted(s.elems, kts) // as nft lists them
+			vs, order = &sorted, orderInvalid
 		}
-		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, rv.sel.order(), d.o), ", ") + " }"
+		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, order, d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}
@@ -586,58 +642,4 @@ func (d *delin) lookup(a attrMap) {
 		lhs += " !="
 	}
 	d.stmts = append(d.stmts, lhs+" "+rhs)
-}
-
-func logText(a attrMap) string {
-	s := "log"
-	if a.has(unix.NFTA_LOG_PREFIX) {
-		s += fmt.Sprintf(" prefix %q", a.str(unix.NFTA_LOG_PREFIX))
-	}
-	if a.has(unix.NFTA_LOG_GROUP) {
-		g := a[unix.NFTA_LOG_GROUP]
-		s += fmt.Sprintf(" group %d", int(g[0])<<8|int(g[1]))
-	}
-	if a.has(unix.NFTA_LOG_SNAPLEN) {
-		s += fmt.Sprintf(" snaplen %d", a.u32(unix.NFTA_LOG_SNAPLEN))
-	}
-	if a.has(unix.NFTA_LOG_QTHRESHOLD) {
-		g := a[unix.NFTA_LOG_QTHRESHOLD]
-		s += fmt.Sprintf(" queue-threshold %d", int(g[0])<<8|int(g[1]))
-	}
-	if a.has(unix.NFTA_LOG_LEVEL) {
-		lv := a.u32(unix.NFTA_LOG_LEVEL)
-		for name, v := range logLevels {
-			if uint32(v) == lv && lv != 4 {
-				s += " level " + name
-			}
-		}
-	}
-	return s
-}
-
-func limitText(a attrMap) string {
-	rate, unit, burst := a.u64(unix.NFTA_LIMIT_RATE), a.u64(unix.NFTA_LIMIT_UNIT), a.u32(unix.NFTA_LIMIT_BURST)
-	over := ""
-	if a.u32(unix.NFTA_LIMIT_FLAGS)&unix.NFT_LIMIT_F_INV != 0 {
-		over = "over "
-	}
-	u := map[uint64]string{1: "second", 60: "minute", 3600: "hour", 86400: "day", 604800: "week"}[unit]
-	if a.u32(unix.NFTA_LIMIT_TYPE) == unix.NFT_LIMIT_PKT_BYTES {
-		r, ru := rate, "bytes"
-		if r%(1024*1024) == 0 && r > 0 {
-			r, ru = r/(1024*1024), "mbytes"
-		} else if r%1024 == 0 && r > 0 {
-			r, ru = r/1024, "kbytes"
-		}
-		s := fmt.Sprintf("limit rate %s%d %s/%s", over, r, ru, u)
-		if burst != 0 {
-			s += fmt.Sprintf(" burst %d bytes", burst)
-		}
-		return s
-	}
-	s := fmt.Sprintf("limit rate %s%d/%s", over, rate, u)
-	if burst != 5 {
-		s += fmt.Sprintf(" burst %d packets", burst)
-	}
-	return s
 }

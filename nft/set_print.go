@@ -26,6 +26,7 @@ type kSet struct {
 	exprs      []kExpr // stateful expressions every element gets (counter)
 	udata      []byte
 	elems      []kElem
+	objType    uint32 // an object map's (NFTA_SET_OBJ_TYPE)
 }
 
 type kElem struct {
@@ -40,6 +41,7 @@ type kElem struct {
 	// timeout and expiration (time left) in ms, 0 when none
 	timeout, expiration uint64
 	exprs               []kExpr // stateful expressions (counter)
+	objref              string  // an object map's value (NFTA_SET_ELEM_OBJREF)
 }
 
 func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
@@ -58,7 +60,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 	err := c.DumpRaw(unix.NFT_MSG_GETSET, fam, filter, func() { sets = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
 		s := &kSet{name: a.str(unix.NFTA_SET_NAME), handle: a.u64(nftaSetHandle), flags: a.u32(unix.NFTA_SET_FLAGS),
-			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE),
+			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE), objType: a.u32(unix.NFTA_SET_OBJ_TYPE),
 			dataLen: a.u32(unix.NFTA_SET_DATA_LEN), timeout: a.u64(unix.NFTA_SET_TIMEOUT), udata: append([]byte(nil), a[unix.NFTA_SET_USERDATA]...)}
 		s.policy, s.gcInterval = a.u32(nftaSetPolicy), a.u32(nftaSetGCInterval)
 		s.exprs = kStateful(a, nftaSetExpr, nftaSetExpressions)
@@ -96,6 +98,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 				} else if ea.has(unix.NFTA_SET_ELEM_DATA) {
 					e.data = append([]byte(nil), ea.value(unix.NFTA_SET_ELEM_DATA)...)
 				}
+				e.objref = ea.str(unix.NFTA_SET_ELEM_OBJREF)
 				s.elems = append(s.elems, e)
 			}
 			return nil
@@ -267,6 +270,9 @@ func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, or
 }
 
 func sortElems(elems []kElem, order byteOrder) {
+	if order == orderInvalid {
+		return // already in the order nft lists them (concatSorted)
+	}
 	for i := 1; i < len(elems); i++ {
 		for j := i; j > 0 && elemLess(elems[j], elems[j-1], order); j-- {
 			elems[j], elems[j-1] = elems[j-1], elems[j]
