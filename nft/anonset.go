@@ -52,6 +52,10 @@ type anonSet struct {
 	udata    []byte
 	concat   []uint32 // field lengths, for concatenations with intervals
 	keyOrder byteOrder
+	// hton: the key is host-endian and the set holds intervals, which the
+	// kernel compares as big-endian bytes; the rule converts the register
+	// before the lookup and the elements are big-endian (nft does so).
+	hton bool
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -163,6 +167,11 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 	} else {
 		as.flags |= setInterval
+		regKey := li.regValue
+		if li.order == orderHost && li.lenBytes > 1 && li.dt.root() != dtString {
+			as.hton = true
+			regKey = func(v []byte) []byte { return fit(v, li.lenBytes) }
+		}
 		sort.SliceStable(ivs, func(i, j int) bool { return bytes.Compare(ivs[i].lo, ivs[j].lo) < 0 })
 		for i := 1; i < len(ivs); i++ {
 			if bytes.Compare(ivs[i].lo, ivs[i-1].hi) <= 0 {
@@ -171,10 +180,10 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		zero := make([]byte, li.lenBytes)
 		if len(ivs) > 0 && !bytes.Equal(ivs[0].lo, zero) {
-			as.elems = append(as.elems, setElemWire{key: li.regValue(zero), flags: elemIntervalEnd})
+			as.elems = append(as.elems, setElemWire{key: regKey(zero), flags: elemIntervalEnd})
 		}
 		for i, iv := range ivs {
-			w, err := elem(iv, li.regValue(iv.lo))
+			w, err := elem(iv, regKey(iv.lo))
 			if err != nil {
 				return nil, err
 			}
@@ -186,7 +195,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			if i+1 < len(ivs) && bytes.Equal(next, ivs[i+1].lo) {
 				continue
 			}
-			as.elems = append(as.elems, setElemWire{key: li.regValue(next), flags: elemIntervalEnd})
+			as.elems = append(as.elems, setElemWire{key: regKey(next), flags: elemIntervalEnd})
 		}
 	}
 	as.udata = setUdata(li.order, isInterval)
@@ -225,10 +234,19 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 		return err
 	}
 	r.addAnonSet(as)
-	reg := r.loadLHS(li)
+	reg := r.loadSetKey(li, as)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil
+}
+
+// loadSetKey loads the left side for a lookup in as.
+func (r *ruleCtx) loadSetKey(li *lhsInfo, as *anonSet) uint32 {
+	reg := r.loadLHS(li)
+	if as.hton {
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+	}
+	return reg
 }
 
 func (r *ruleCtx) addAnonSet(as *anonSet) {

@@ -240,6 +240,9 @@ func (cc *compileCtx) tableBody(c *Command) error {
 
 var hookNums = map[string]uint32{"prerouting": 0, "input": 1, "forward": 2, "output": 3, "postrouting": 4, "ingress": 0, "egress": 1}
 
+// arpHookNums are the arp family's hooks (NF_ARP_IN, NF_ARP_OUT, NF_ARP_FORWARD).
+var arpHookNums = map[string]uint32{"input": 0, "output": 1, "forward": 2}
+
 var stdPrios = map[string]int32{"raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100}
 var bridgePrios = map[string]int32{"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300}
 
@@ -288,6 +291,9 @@ func (cc *compileCtx) chainCmd(c *Command) error {
 		cc.chains[key] = ci
 		if cd != nil && cd.base {
 			hook, ok := hookNums[cd.hook]
+			if c.Family == xtnl.FamilyARP {
+				hook, ok = arpHookNums[cd.hook]
+			}
 			if !ok {
 				return cc.errAt(cd.hookPos, "unknown chain hook")
 			}

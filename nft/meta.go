@@ -72,6 +72,9 @@ var metaTemplates = map[uint32]metaTemplate{
 	27:            {"oifkind", dtIfName, 128, orderHost, false},
 	28:            {"ibrpvid", dtInteger, 16, orderHost, false},
 	29:            {"ibrvproto", dtEtherType, 16, orderBig, false},
+	30:            {"time", dtTimeDate, 64, orderHost, false},
+	31:            {"day", dtTimeDay, 8, orderHost, false},
+	32:            {"hour", dtTimeHour, 32, orderHost, false},
 	33:            {"sdif", dtIfIndex, 32, orderHost, false},
 	34:            {"sdifname", dtIfName, 128, orderHost, false},
 }
@@ -81,6 +84,7 @@ var metaUnqualified = map[string]bool{
 	"mark": true, "iif": true, "iifname": true, "iiftype": true, "oif": true, "oifname": true, "oiftype": true,
 	"skuid": true, "skgid": true, "nftrace": true, "rtclassid": true, "pkttype": true, "cpu": true,
 	"iifgroup": true, "oifgroup": true, "cgroup": true, "ibrname": true, "obrname": true, "ipsec": true,
+	"ibriport": true, "obriport": true, "time": true, "day": true, "hour": true,
 }
 
 func metaKeyByName(name string) (uint32, bool) {

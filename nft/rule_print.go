@@ -129,7 +129,7 @@ func (d *delin) expr(e kExpr) {
 		if a.u32(unix.NFTA_RANGE_OP) == unix.NFT_RANGE_NEQ {
 			op = "!= "
 		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s-%s", selText(rv.sel), op, d.valText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), true), d.valText(rv, a.value(unix.NFTA_RANGE_TO_DATA), true)))
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
 	case "immediate":
@@ -234,7 +234,7 @@ func (d *delin) cmp(a attrMap) {
 	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
 		pr := d.pendingRange
 		d.pendingRange = nil
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s-%s", selText(rv.sel), d.valText(rv, pr.lo, false), d.valText(rv, v, false))
+		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
 		return
 	}
 	sel := rv.sel
@@ -351,6 +351,14 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 	return formatValue(dt, fit(fromReg(v, o), n), d.o)
 }
 
+// rangeText prints lo-hi numerically, as nft prints ranges.
+func (d *delin) rangeText(rv *regVal, lo, hi []byte, bigEndian bool) string {
+	saved := d.o
+	d.o = numericOptions(saved)
+	defer func() { d.o = saved }()
+	return d.valText(rv, lo, bigEndian) + "-" + d.valText(rv, hi, bigEndian)
+}
+
 // isDependency records a match that may be a dependency inserted by nft
 // (meta l4proto tcp before tcp dport), to be dropped if a later match
 // makes it implicit.
@@ -453,7 +461,11 @@ func (d *delin) lookup(a attrMap) {
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, rv.sel.order(), d.o), ", ") + " }"
+		order := rv.sel.order()
+		if rv.text == "hton" {
+			order = orderBig // a host-endian key converted for an interval set
+		}
+		rhs = "{ " + strings.Join(setElemTexts(s, kts, dt, order, d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}

@@ -266,7 +266,19 @@ func intervalText(dt *Datatype, lo, hi []byte, o *PrintOptions) string {
 	if plen, ok := prefixLen(lo, hi); ok && (dt == dtIPv4 || dt == dtIPv6) {
 		return fmt.Sprintf("%s/%d", formatValue(dt, lo, o), plen)
 	}
-	return formatValue(dt, lo, o) + "-" + formatValue(dt, hi, o)
+	n := numericOptions(o)
+	return formatValue(dt, lo, n) + "-" + formatValue(dt, hi, n)
+}
+
+// numericOptions are o for printing a range: nft prints both ends as
+// numbers, without service or user names.
+func numericOptions(o *PrintOptions) *PrintOptions {
+	n := PrintOptions{}
+	if o != nil {
+		n = *o
+	}
+	n.Numeric, n.Services = true, false
+	return &n
 }
 
 func prefixLen(lo, hi []byte) (int, bool) {

@@ -108,7 +108,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			as.dataLen = uint32(m.dtype.bytesLen())
 		}
 		r.addAnonSet(as)
-		reg := r.loadLHS(li)
+		reg := r.loadSetKey(li, as)
 		r.emitLookup(reg, dreg, true, as.name, as.id, false)
 		r.putReg(li.lenBytes)
 	case *setRefExpr:
