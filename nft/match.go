@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"bytes"
 	"math/big"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,9 @@ type lhsInfo struct {
 	order byteOrder
 	// mask and xor from "& MASK" / bitfields, in register order.
 	mask []byte
+	// xor is what "| V" and "^ V" on the left side leave after the mask:
+	// the register holds (x & mask) ^ xor. Nil when zero.
+	xor []byte
 	// lenBytes is the register's width (concatenations: each part
 	// padded to 4 bytes).
 	lenBytes int
@@ -67,14 +71,27 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.op != "&" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
+		v = fit(shiftLeft(v, li.shift), li.lenBytes)
+		mask, xor := li.mask, li.xor
+		if mask == nil {
+			mask = bytes.Repeat([]byte{0xff}, li.lenBytes)
 		}
-		v = shiftLeft(v, li.shift)
-		if li.mask != nil {
-			v = andBytes(v, li.mask)
+		if xor == nil {
+			xor = make([]byte, li.lenBytes)
 		}
-		li.mask = v
+		// (x & m ^ k) OP v as one mask and xor, as nft's bitwise does.
+		switch x.op {
+		case "&":
+			mask, xor = andBytes(mask, v), andBytes(xor, v)
+		case "|":
+			mask, xor = andBytes(mask, notBytes(v)), orBytes(andBytes(xor, notBytes(v)), v)
+		case "^":
+			xor = xorBytes(xor, v)
+		}
+		li.mask, li.xor = mask, xor
+		if isZero(xor) {
+			li.xor = nil
+		}
 		li.bitfield = true
 		return li, nil
 	}
@@ -112,6 +129,22 @@ func andBytes(a, b []byte) []byte {
 	return out
 }
 
+func notBytes(a []byte) []byte {
+	out := make([]byte, len(a))
+	for i := range a {
+		out[i] = ^a[i]
+	}
+	return out
+}
+
+func xorBytes(a, b []byte) []byte {
+	out := make([]byte, len(a))
+	for i := range a {
+		out[i] = a[i] ^ b[i]
+	}
+	return out
+}
+
 func orBytes(a, b []byte) []byte {
 	out := make([]byte, len(a))
 	for i := range a {
@@ -133,9 +166,6 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 	case *valueExpr:
 		return fit(x.b, (li.bits+7)/8), nil
 	case *binopExpr:
-		if x.op != "|" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
-		}
 		a, err := r.constValue(x.l, li)
 		if err != nil {
 			return nil, err
@@ -144,7 +174,15 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return orBytes(a, b), nil
+		switch x.op {
+		case "|":
+			return orBytes(a, b), nil
+		case "&":
+			return andBytes(a, b), nil
+		case "^":
+			return xorBytes(a, b), nil
+		}
+		return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
 	}
 	return nil, r.cc.errAt(e.span(), "syntax error, unexpected expression")
 }
@@ -222,6 +260,7 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
+	v = li.foldAllOnes(v)
 	reg := r.loadLHS(li)
 	rv := li.regValue(v)
 	if li.dt.root() == dtString {
@@ -259,9 +298,31 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 	}
 	li.sels[0].load(r, reg)
 	if li.mask != nil {
-		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), make([]byte, len(li.mask)))
+		xor := make([]byte, len(li.mask))
+		if li.xor != nil {
+			xor = regBytes(li.xor, li.order)
+		}
+		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), xor)
 	}
 	return reg
+}
+
+// foldAllOnes drops a mask of all ones from li: what is left is the xor,
+// which moves to the compared value (nft does not emit a bitwise for it).
+func (li *lhsInfo) foldAllOnes(v []byte) []byte {
+	if li.mask == nil || li.concat || li.shift != 0 {
+		return v
+	}
+	for _, c := range li.mask {
+		if c != 0xff {
+			return v
+		}
+	}
+	if li.xor != nil {
+		v = xorBytes(fit(v, len(li.xor)), li.xor)
+	}
+	li.mask, li.xor, li.bitfield = nil, nil, false
+	return v
 }
 
 // flagTest is "(x & v) != 0", the implicit operation on bitmask types.

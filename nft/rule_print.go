@@ -16,6 +16,7 @@ import (
 type regVal struct {
 	sel  selector
 	mask []byte // register order
+	xor  []byte // register order; nil when zero
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
@@ -109,6 +110,9 @@ func (d *delin) expr(e kExpr) {
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			if x := a.value(unix.NFTA_BITWISE_XOR); !isZero(x) {
+				nv.xor = x
+			}
 			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
 		}
 	case "byteorder":
@@ -272,8 +276,12 @@ func (d *delin) cmp(a attrMap) {
 				}
 			}
 		}
-		if plen, ok := maskPrefix(fromReg(rv.mask, sel.order())); ok && (sel.dtype() == dtIPv4 || sel.dtype() == dtIPv6) {
+		if plen, ok := maskPrefix(fromReg(rv.mask, sel.order())); ok && rv.xor == nil && prefixType(sel.dtype()) {
 			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, d.valText(rv, v, false), plen))
+			return
+		}
+		if rv.xor != nil {
+			d.stmts = append(d.stmts, d.maskXorText(rv, opText, v))
 			return
 		}
 		d.stmts = append(d.stmts, fmt.Sprintf("%s & %s %s%s", selText(sel), d.valText(&regVal{sel: sel}, rv.mask, false), map[string]string{"": "== "}[opText]+opText, d.valText(rv, v, false)))
@@ -286,6 +294,40 @@ func (d *delin) cmp(a attrMap) {
 			return
 		}
 	}
+}
+
+// prefixType reports the types nft prints a prefix mask of as /N
+// (DTYPE_F_PREFIX).
+func prefixType(dt *Datatype) bool {
+	switch dt {
+	case dtIPv4, dtIPv6, dtMark, dtDevGroup, dtRealm:
+		return true
+	}
+	return false
+}
+
+// maskXorText prints a match on (x & mask) ^ xor: "x | v" when the mask
+// clears exactly the bits the xor sets, as nft writes an or.
+func (d *delin) maskXorText(rv *regVal, opText string, v []byte) string {
+	sel := rv.sel
+	plain := &regVal{sel: sel}
+	eq := map[string]string{"": "== "}[opText] + opText
+	if len(rv.mask) == len(rv.xor) && isZero(andBytes(rv.mask, rv.xor)) && isAllOnes(orBytes(rv.mask, rv.xor)) {
+		return fmt.Sprintf("%s | %s %s%s", selText(sel), d.valText(plain, rv.xor, false), eq, d.valText(rv, v, false))
+	}
+	if isAllOnes(rv.mask) {
+		return fmt.Sprintf("%s ^ %s %s%s", selText(sel), d.valText(plain, rv.xor, false), eq, d.valText(rv, v, false))
+	}
+	return fmt.Sprintf("(%s & %s) ^ %s %s%s", selText(sel), d.valText(plain, rv.mask, false), d.valText(plain, rv.xor, false), eq, d.valText(rv, v, false))
+}
+
+func isAllOnes(b []byte) bool {
+	for _, c := range b {
+		if c != 0xff {
+			return false
+		}
+	}
+	return true
 }
 
 // prefixField maps a short load at an address field's offset to that
