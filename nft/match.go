@@ -32,6 +32,12 @@ type lhsInfo struct {
 
 // evalLHS resolves the left side of a match.
 func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
+	if b, ok := e.(interface{ bind(*ruleCtx) error }); ok {
+		// A selector whose type depends on the rule's context (rt nexthop).
+		if err := b.bind(r); err != nil {
+			return nil, err
+		}
+	}
 	switch x := e.(type) {
 	case selector:
 		n, shift, bf := x.geom()

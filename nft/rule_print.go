@@ -163,9 +163,20 @@ func (d *delin) expr(e kExpr) {
 	case "limit":
 		d.stmts = append(d.stmts, limitText(a))
 	default:
+		if load, ok := selectorLoads[e.name]; ok {
+			if sel, dreg, ok := load(a); ok {
+				d.regs[dreg] = &regVal{sel: sel}
+				return
+			}
+		}
 		d.stmts = append(d.stmts, "<"+e.name+">")
 	}
 }
+
+// selectorLoads read back a load into a register of the expression kinds
+// that register themselves here (rt, fib, ...): the selector and the
+// register.
+var selectorLoads = map[string]func(a attrMap) (selector, uint32, bool){}
 
 func selText(s selector) string {
 	switch x := s.(type) {
@@ -174,6 +185,8 @@ func selText(s selector) string {
 	case *metaExpr:
 		return x.text()
 	case *ctExpr:
+		return x.text()
+	case interface{ text() string }:
 		return x.text()
 	}
 	return "<?>"
