@@ -229,6 +229,8 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 		if t.parse != nil {
 			if b, err := t.parse(t, s); err == nil {
 				return fit(b, n), nil
+			} else if _, final := err.(*errValueRange); final {
+				return nil, err
 			} else if t.Symbols == nil && t.Base == dtInteger {
 				if _, ok := parseInteger(s); !ok {
 					return nil, err
@@ -241,6 +243,9 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 	}
 	if dt.root() == dtString {
 		b := make([]byte, n)
+		if s == "" {
+			return nil, fmt.Errorf("Empty string is not allowed")
+		}
 		if len(s) > n {
 			return nil, fmt.Errorf("String exceeds maximum length of %d", n)
 		}

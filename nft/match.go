@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"math/big"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -271,6 +272,11 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	rv := li.regValue(v)
 	if li.dt.root() == dtString {
 		rv = stringCmpValue(v, rel.r)
+	} else if op := cmpOp(rel.op); op != opEq && op != opNeq && li.order == orderHost && li.lenBytes > 1 && !li.bitfield {
+		// The kernel orders register bytes as big-endian: convert a
+		// host-endian value first, as nft does.
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+		rv = fit(v, li.lenBytes)
 	}
 	r.emitCmp(reg, cmpOp(rel.op), rv)
 	r.putReg(li.lenBytes)
@@ -285,6 +291,10 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 // stringCmpValue is the bytes compared for a string: up to the
 // wildcard's star, or the whole string with its NUL.
 func stringCmpValue(v []byte, e Expr) []byte {
+	if s, ok := e.(*symbolExpr); ok && strings.HasSuffix(s.text, `\*`) {
+		// An escaped star is the character itself: the whole name.
+		return fit(append([]byte(s.text[:len(s.text)-2]+"*"), make([]byte, len(v))...)[:len(v)], len(v))
+	}
 	if s, ok := e.(*symbolExpr); ok && len(s.text) > 0 && s.text[len(s.text)-1] == '*' {
 		return []byte(s.text[:len(s.text)-1])
 	}

@@ -49,6 +49,32 @@ func formatDate(_ *Datatype, b []byte, _ *PrintOptions) string {
 	return `"` + time.Unix(secs, 0).UTC().Format("2006-01-02 15:04:05") + `"`
 }
 
+// errValueRange is a number past the largest value a type allows; no
+// other reading of the word is tried.
+type errValueRange struct {
+	s   string
+	max uint64
+}
+
+func (e *errValueRange) Error() string {
+	return fmt.Sprintf("Value %s exceeds valid range 0-%d", e.s, e.max)
+}
+
+// parseDay reads a day's name or its number, 0 (Sunday) to 6.
+func parseDay(dt *Datatype, s string) ([]byte, error) {
+	if v, ok := dt.lookupSymbol(s); ok {
+		return uintBytes(v, 1), nil
+	}
+	v, ok := parseInteger(s)
+	if !ok {
+		return nil, fmt.Errorf("Could not parse %s", dt.Desc)
+	}
+	if !v.IsUint64() || v.Uint64() > 6 {
+		return nil, &errValueRange{s, 6}
+	}
+	return uintBytes(v.Uint64(), 1), nil
+}
+
 func formatDay(dt *Datatype, b []byte, o *PrintOptions) string {
 	v := new(big.Int).SetBytes(b)
 	if !o.Numeric && v.IsUint64() {

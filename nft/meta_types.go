@@ -33,7 +33,7 @@ func init() {
 	dtUID.parse = parseUserID
 	dtGID.parse = parseGroupID
 	dtTimeDate.parse, dtTimeDate.format = parseDate, formatDate
-	dtTimeDay.format = formatDay
+	dtTimeDay.parse, dtTimeDay.format = parseDay, formatDay
 	dtTimeHour.parse, dtTimeHour.format = parseHour, formatHour
 }
 

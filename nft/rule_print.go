@@ -395,6 +395,10 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 		s := v
 		if i := indexZero(s); i >= 0 {
 			s = s[:i]
+			if len(s) > 0 && s[len(s)-1] == '*' {
+				// a name ending in the star itself, not a wildcard
+				return fmt.Sprintf("\"%s\\*\"", s[:len(s)-1])
+			}
 			return fmt.Sprintf("%q", string(s))
 		}
 		return fmt.Sprintf("\"%s*\"", string(s))

@@ -308,7 +308,12 @@ func keyText(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) stri
 // keyParts prints each part of a (concatenated) key.
 func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []string {
 	if len(kts) == 1 {
-		return []string{formatValue(kts[0], fromReg(key, kts[0].Order), o)}
+		// the key as its expression loaded it (meta protocol is
+		// big-endian though ether_type is host); strings are never swapped
+		if kts[0].root() == dtString {
+			order = orderBig
+		}
+		return []string{formatValue(kts[0], fromReg(key, order), o)}
 	}
 	var parts []string
 	off := 0
@@ -317,7 +322,11 @@ func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []s
 		if off+n > len(key) {
 			break
 		}
-		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], dt.Order), o))
+		po := dt.Order
+		if dt.root() == dtString {
+			po = orderBig
+		}
+		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], po), o))
 		off += int(regSpace(n)) * 4
 	}
 	return parts
