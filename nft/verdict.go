@@ -99,6 +99,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			return err
 		}
 		as.flags |= setMap
+		as.name = "__map%d" // nft names anonymous maps apart from sets
 		as.hasData = true
 		if vmap {
 			as.dataType = unix.NFT_DATA_VERDICT
