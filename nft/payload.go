@@ -135,7 +135,9 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 	case baseNetwork:
 		return r.needNetwork(d, e)
 	case baseTransport:
-		if d.needs != nil {
+		// In ip and ip6 tables nft depends on meta l4proto alone, even for
+		// the other family's header (icmpv6 in ip).
+		if d.needs != nil && r.fam != xtnl.FamilyIPv4 && r.fam != xtnl.FamilyIPv6 {
 			if err := r.needNetwork(d.needs, e); err != nil {
 				return err
 			}
