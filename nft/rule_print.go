@@ -512,10 +512,22 @@ func (d *delin) lookup(a attrMap) {
 	}
 	d.killDeps(rv.sel)
 	lhs := selText(rv.sel)
-	var rhs string
+	kts := []*Datatype{rv.sel.dtype()}
 	s := d.t.set(name)
+	if s != nil {
+		if sels := d.concatAt(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen)); len(sels) > 1 {
+			var texts []string
+			kts = nil
+			for _, sel := range sels {
+				d.killDeps(sel)
+				texts = append(texts, selText(sel))
+				kts = append(kts, sel.dtype())
+			}
+			lhs = strings.Join(texts, " . ")
+		}
+	}
+	var rhs string
 	if s != nil && s.flags&setAnonymous != 0 {
-		kts := []*Datatype{rv.sel.dtype()}
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
@@ -540,6 +552,28 @@ func (d *delin) lookup(a attrMap) {
 		lhs += " !="
 	}
 	d.stmts = append(d.stmts, lhs+" "+rhs)
+}
+
+// concatAt gathers the parts of a concatenation loaded from kernel
+// register sreg on, each in the registers after the one before, up to
+// keyLen bytes; nil when a register holds no selector.
+func (d *delin) concatAt(sreg uint32, keyLen int) []selector {
+	r := sreg - unix.NFT_REG32_00 + 1 // as counted by getReg
+	if sreg >= 1 && sreg <= 4 {
+		r = (sreg-1)*4 + 1
+	}
+	var sels []selector
+	for n := 0; n < keyLen; {
+		rv := d.regs[kernelReg(r)]
+		if rv == nil || rv.sel == nil || rv.mask != nil {
+			return nil
+		}
+		sels = append(sels, rv.sel)
+		space := regSpace((rv.sel.bits() + 7) / 8)
+		n += int(space) * 4
+		r += space
+	}
+	return sels
 }
 
 func logText(a attrMap) string {
