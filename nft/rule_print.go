@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"strings"
@@ -17,9 +18,11 @@ type regVal struct {
 	sel  selector
 	mask []byte // register order
 	xor  []byte // register order; nil when zero
-	sel2 []selector
-	lenB int
-	text string // for selectors printed by name only
+	// shift is " >> N" or " << N" applied to the selector's value.
+	shift string
+	sel2  []selector
+	lenB  int
+	text  string // for selectors printed by name only
 }
 
 type delin struct {
@@ -107,6 +110,18 @@ func (d *delin) expr(e kExpr) {
 		}
 		d.stmts = append(d.stmts, "<payload set>")
 	case "bitwise":
+		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(nftaBitwiseOp) && a.u32(nftaBitwiseOp) != bitwiseBool {
+			// a shift: kept in the text of what the register holds
+			nv := *rv
+			by := a.value(nftaBitwiseData)
+			n := uint32(0)
+			if len(by) == 4 {
+				n = binary.NativeEndian.Uint32(by)
+			}
+			nv.shift = fmt.Sprintf(" %s %d", map[uint32]string{bitwiseLshift: "<<", bitwiseRshift: ">>"}[a.u32(nftaBitwiseOp)], n)
+			d.regs[a.u32(unix.NFTA_BITWISE_DREG)] = &nv
+			return
+		}
 		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
@@ -201,7 +216,30 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	if rv.text == "imm" {
 		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
 	}
-	return name + " set " + selText(rv.sel)
+	text := selText(rv.sel)
+	if rv.mask != nil {
+		// a selector's value with a mask and xor (meta mark set ct mark & 0xff)
+		text = d.maskedSelText(rv)
+	}
+	return name + " set " + text + rv.shift
+}
+
+// maskedSelText prints a selector's value under a bitwise mask and xor.
+func (d *delin) maskedSelText(rv *regVal) string {
+	plain := &regVal{sel: rv.sel}
+	xor := rv.xor
+	if xor == nil {
+		xor = make([]byte, len(rv.mask))
+	}
+	switch {
+	case isZero(xor):
+		return selText(rv.sel) + " & " + d.valText(plain, rv.mask, false)
+	case isZero(andBytes(rv.mask, xor)) && isAllOnes(orBytes(rv.mask, xor)):
+		return selText(rv.sel) + " | " + d.valText(plain, xor, false)
+	case isAllOnes(rv.mask):
+		return selText(rv.sel) + " ^ " + d.valText(plain, xor, false)
+	}
+	return "(" + selText(rv.sel) + " & " + d.valText(plain, rv.mask, false) + ") ^ " + d.valText(plain, xor, false)
 }
 
 // payloadAt finds the header field at base/offset/bits from what the rule

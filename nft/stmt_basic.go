@@ -1,6 +1,8 @@
 package nft
 
 import (
+	"bytes"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -286,6 +288,9 @@ func (s *setStmt) compile(r *ruleCtx) error {
 // loadValue puts a statement's argument in a fresh register: a constant
 // through immediate, a selector by loading it.
 func (r *ruleCtx) loadValue(e Expr, li *lhsInfo) (uint32, error) {
+	if b, ok := e.(*binopExpr); ok && !isConstExpr(b) {
+		return r.loadBinop(b, li)
+	}
 	if sel, ok := e.(selector); ok {
 		if err := sel.deps(r); err != nil {
 			return 0, err
@@ -342,4 +347,63 @@ func parseTime(s string) (uint64, bool) {
 		}
 	}
 	return total, true
+}
+
+// Bitwise operations (NFT_BITWISE_*), which x/sys/unix does not name.
+const (
+	bitwiseBool   = 0
+	bitwiseLshift = 1
+	bitwiseRshift = 2
+)
+
+// isConstExpr reports an expression without selectors (folded at compile
+// time).
+func isConstExpr(e Expr) bool {
+	switch x := e.(type) {
+	case selector:
+		return false
+	case *binopExpr:
+		return isConstExpr(x.l) && isConstExpr(x.r)
+	}
+	return true
+}
+
+// loadBinop loads "selector OP constant" (ct mark >> 8, meta mark & 0xff):
+// the selector, then a shift or a bitwise mask and xor on the register.
+func (r *ruleCtx) loadBinop(b *binopExpr, li *lhsInfo) (uint32, error) {
+	reg, err := r.loadValue(b.l, li)
+	if err != nil {
+		return 0, err
+	}
+	switch b.op {
+	case "<<", ">>":
+		n, err := r.constValue(b.r, &lhsInfo{dt: dtInteger, bits: 32, order: orderHost, lenBytes: 4})
+		if err != nil {
+			return 0, err
+		}
+		op := uint32(bitwiseLshift)
+		if b.op == ">>" {
+			op = bitwiseRshift
+		}
+		r.emitShift(reg, reg, li.lenBytes, op, uint32(new(big.Int).SetBytes(n).Uint64()))
+	case "&", "|", "^":
+		v, err := r.constValue(b.r, li)
+		if err != nil {
+			return 0, err
+		}
+		v = fit(v, li.lenBytes)
+		mask, xor := bytes.Repeat([]byte{0xff}, li.lenBytes), make([]byte, li.lenBytes)
+		switch b.op {
+		case "&":
+			mask = v
+		case "|":
+			mask, xor = notBytes(v), v
+		case "^":
+			xor = v
+		}
+		r.emitBitwise(reg, reg, regBytes(mask, li.order), regBytes(xor, li.order))
+	default:
+		return 0, r.cc.errAt(b.srcSpan, "unsupported binary operation")
+	}
+	return reg, nil
 }
