@@ -438,7 +438,7 @@ type compiler interface {
 }
 
 func (r *ruleCtx) compileRule(rd *ruleDef) error {
-	stmts := mergePayloads(rd.stmts)
+	stmts := dropRedundantMetaProtocol(r.fam, mergePayloads(rd.stmts))
 	var terminal Stmt
 	for _, s := range stmts {
 		if terminal != nil {

@@ -1,6 +1,9 @@
 package nft
 
-import "golang.org/x/sys/unix"
+import (
+	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
+)
 
 // metaExpr is meta KEY (meta.c): packet metadata such as the mark, the
 // interfaces or the layer 4 protocol.
@@ -155,4 +158,44 @@ func (e *metaExpr) text() string {
 		return t.name
 	}
 	return "meta " + t.name
+}
+
+// dropRedundantMetaProtocol removes "meta protocol ip" from a rule of an
+// ip table (ip6 in ip6) when another statement follows it, as nft's
+// stmt_reduce does: the family already says so.
+func dropRedundantMetaProtocol(fam xtnl.Family, stmts []Stmt) []Stmt {
+	var own uint64
+	switch fam {
+	case xtnl.FamilyIPv4:
+		own = 0x0800
+	case xtnl.FamilyIPv6:
+		own = 0x86dd
+	default:
+		return stmts
+	}
+	out := stmts[:0:0]
+	for i, s := range stmts {
+		if i+1 < len(stmts) && isMetaProtocolMatch(s, own) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func isMetaProtocolMatch(s Stmt, proto uint64) bool {
+	m, ok := s.(*matchStmt)
+	if !ok || m.rel.op != "" && m.rel.op != "==" {
+		return false
+	}
+	l, ok := m.rel.l.(*metaExpr)
+	if !ok || l.key != metaProtocol {
+		return false
+	}
+	v, ok := m.rel.r.(*symbolExpr)
+	if !ok {
+		return false
+	}
+	b, err := parseValue(dtEtherType, v.text, 16)
+	return err == nil && len(b) == 2 && uint64(b[0])<<8|uint64(b[1]) == proto
 }

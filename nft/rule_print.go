@@ -61,7 +61,14 @@ func ruleText(t *kTable, ch *kChain, r *kRule, o *PrintOptions) string {
 		d.proto[baseLink] = protoEther
 	}
 	for _, e := range r.exprs {
+		n := len(d.stmts)
 		d.expr(e)
+		if len(d.stmts) > n && e.name != "cmp" && e.name != "lookup" && e.name != "range" {
+			// a statement other than a match: nft forgets the
+			// dependencies seen before it (counter between meta
+			// nfproto ipv4 and ip saddr keeps both)
+			d.deps = nil
+		}
 	}
 	var out []string
 	for _, s := range d.stmts {
