@@ -29,6 +29,8 @@ type lhsInfo struct {
 	bitfield bool
 	// shiftOp is a << or >> on the left side.
 	concat bool
+	// mergeAdjacent joins touching intervals of an anonymous set.
+	mergeAdjacent bool
 }
 
 // evalLHS resolves the left side of a match.
