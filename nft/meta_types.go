@@ -170,6 +170,8 @@ func parseIfIndex(_ *Datatype, s string) ([]byte, error) {
 	return uintBytes(uint64(v), 4), nil
 }
 
+// formatIfIndex prints an index by its interface's name in the caller's
+// network namespace, as nft does, else the number.
 func formatIfIndex(_ *Datatype, b []byte, _ *PrintOptions) string {
 	idx := new(big.Int).SetBytes(b).Uint64()
 	if ifi, err := net.InterfaceByIndex(int(idx)); err == nil {

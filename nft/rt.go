@@ -12,10 +12,9 @@ import (
 // bound for IPsec.
 type rtExpr struct {
 	srcSpan
+	// key is NFT_RT_*, or rtNexthopUnbound for "rt nexthop" until bind
+	// takes ip or ip6 from the rule's context.
 	key uint32
-	// family is "ip" or "ip6" when the rule names it (rt ip nexthop),
-	// else "" and nexthop takes it from the rule's context (bind).
-	family string
 }
 
 // Route keys (NFT_RT_*).
@@ -66,7 +65,7 @@ func init() {
 		p.i += 2
 		if n.text == "ip" || n.text == "ip6" {
 			k := p.next()
-			e.family, e.end = n.text, k.end
+			e.end = k.end
 			e.key = map[string]uint32{"ip": rtNexthop4, "ip6": rtNexthop6}[n.text]
 			return e
 		}
