@@ -214,6 +214,9 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 				return nil, r.cc.errAt(s.srcSpan, "conflicting intervals specified")
 			}
 		}
+		if li.mergeAdjacent {
+			ivs = mergeAdjacent(ivs)
+		}
 		zero := make([]byte, li.lenBytes)
 		if len(ivs) > 0 && !bytes.Equal(ivs[0].lo, zero) {
 			as.elems = append(as.elems, setElemWire{key: li.regValue(zero), flags: elemIntervalEnd})
@@ -270,6 +273,24 @@ func flattenSet(elems []Expr) []Expr {
 	return out
 }
 
+// mergeAdjacent joins sorted intervals where one starts right after the
+// one before ends (33-55, 56-88 is 33-88), as nft does in an anonymous
+// set.
+func mergeAdjacent(ivs []interval) []interval {
+	var out []interval
+	for _, iv := range ivs {
+		if n := len(out); n > 0 {
+			if next, overflow := increment(out[n-1].hi); !overflow && bytes.Equal(next, iv.lo) {
+				out[n-1].hi = iv.hi
+				out[n-1].isRange = true
+				continue
+			}
+		}
+		out = append(out, iv)
+	}
+	return out
+}
+
 func increment(b []byte) ([]byte, bool) {
 	out := append([]byte(nil), b...)
 	for i := len(out) - 1; i >= 0; i-- {
@@ -286,7 +307,9 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	if li.mask != nil && !li.bitfield {
 		return r.cc.errAt(s.srcSpan, "unsupported set lookup")
 	}
-	as, err := r.buildAnonSet(s, li, nil)
+	mli := *li
+	mli.mergeAdjacent = true
+	as, err := r.buildAnonSet(s, &mli, nil)
 	if err != nil {
 		return err
 	}

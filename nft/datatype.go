@@ -220,11 +220,18 @@ func (dt *Datatype) lookupSymbol(s string) (uint64, bool) {
 	return 0, false
 }
 
-// finalParseError is a type's refusal of a value that must not be read
-// as a plain integer instead (ct label 128: bit out of range).
+// finalError is a type's refusal of a value that no other reading of the
+// word may override (ct label 128: bit out of range; meta day 7).
+type finalError interface {
+	error
+	final()
+}
+
+// finalParseError is a finalError with its message.
 type finalParseError string
 
 func (e finalParseError) Error() string { return string(e) }
+func (finalParseError) final()          {}
 
 // errSymbol is an unknown word where a value of a type is expected.
 type errSymbol struct {
@@ -244,7 +251,7 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 		if t.parse != nil {
 			if b, err := t.parse(t, s); err == nil {
 				return fit(b, n), nil
-			} else if _, final := err.(finalParseError); final {
+			} else if _, final := err.(finalError); final {
 				return nil, err
 			} else if t.Symbols == nil && t.Base == dtInteger {
 				if _, ok := parseInteger(s); !ok {

@@ -272,6 +272,9 @@ func printChain(b *strings.Builder, t *kTable, ch *kChain, o *PrintOptions) {
 	}
 	if ch.hook != nil {
 		hook := hookNames[ch.hook.num]
+		if t.fam == xtnl.FamilyARP {
+			hook = map[uint32]string{0: "input", 1: "output", 2: "forward"}[ch.hook.num]
+		}
 		if t.fam == xtnl.FamilyNetdev || t.fam == xtnl.FamilyInet && len(ch.hook.devs) > 0 {
 			hook = map[uint32]string{0: "ingress", 1: "egress"}[ch.hook.num]
 		}

@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"math/big"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,6 +19,9 @@ type lhsInfo struct {
 	order byteOrder
 	// mask and xor from "& MASK" / bitfields, in register order.
 	mask []byte
+	// xor is what "| V" and "^ V" on the left side leave after the mask:
+	// the register holds (x & mask) ^ xor. Nil when zero.
+	xor []byte
 	// lenBytes is the register's width (concatenations: each part
 	// padded to 4 bytes).
 	lenBytes int
@@ -25,10 +29,8 @@ type lhsInfo struct {
 	bitfield bool
 	// shiftOp is a << or >> on the left side.
 	concat bool
-	// xor is what the bitwise of a "x | c" left side xors in (register
-	// order of mask's width); rhsXor is a "x ^ c" nft moves onto the
-	// compared value (binop_transfer).
-	xor, rhsXor []byte
+	// mergeAdjacent joins touching intervals of an anonymous set.
+	mergeAdjacent bool
 }
 
 // evalLHS resolves the left side of a match.
@@ -36,7 +38,8 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 	switch x := e.(type) {
 	case selector:
 		if c, ok := x.(interface{ resolve(*ruleCtx) error }); ok {
-			// a selector whose type depends on the rule so far (ct saddr)
+			// a selector whose type depends on the rule so far (ct
+			// saddr, rt nexthop)
 			if err := c.resolve(r); err != nil {
 				return nil, err
 			}
@@ -78,29 +81,27 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		v = fit(shiftLeft(v, li.shift), li.lenBytes)
+		mask, xor := li.mask, li.xor
+		if mask == nil {
+			mask = bytes.Repeat([]byte{0xff}, li.lenBytes)
+		}
+		if xor == nil {
+			xor = make([]byte, li.lenBytes)
+		}
+		// (x & m ^ k) OP v as one mask and xor, as nft's bitwise does.
 		switch x.op {
-		case "^":
-			if li.rhsXor != nil {
-				v = xorBytes(v, li.rhsXor)
-			}
-			li.rhsXor = v
-			return li, nil
+		case "&":
+			mask, xor = andBytes(mask, v), andBytes(xor, v)
 		case "|":
-			if li.mask != nil || li.shift != 0 {
-				return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
-			}
-			m := make([]byte, len(v))
-			for i := range v {
-				m[i] = ^v[i]
-			}
-			li.mask, li.xor, li.bitfield = fit(m, li.lenBytes), fit(v, li.lenBytes), true
-			return li, nil
+			mask, xor = andBytes(mask, notBytes(v)), orBytes(andBytes(xor, notBytes(v)), v)
+		case "^":
+			xor = xorBytes(xor, v)
 		}
-		v = shiftLeft(v, li.shift)
-		if li.mask != nil {
-			v = andBytes(v, li.mask)
+		li.mask, li.xor = mask, xor
+		if isZero(xor) {
+			li.xor = nil
 		}
-		li.mask = v
 		li.bitfield = true
 		return li, nil
 	}
@@ -138,6 +139,14 @@ func andBytes(a, b []byte) []byte {
 	return out
 }
 
+func notBytes(a []byte) []byte {
+	out := make([]byte, len(a))
+	for i := range a {
+		out[i] = ^a[i]
+	}
+	return out
+}
+
 func orBytes(a, b []byte) []byte {
 	out := make([]byte, len(a))
 	for i := range a {
@@ -162,9 +171,6 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		// a list of flags is their union (tcp flags syn / fin,syn)
 		return r.flagUnion(x, li)
 	case *binopExpr:
-		if x.op != "|" && x.op != "&" && x.op != "^" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
-		}
 		a, err := r.constValue(x.l, li)
 		if err != nil {
 			return nil, err
@@ -174,12 +180,14 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 			return nil, err
 		}
 		switch x.op {
+		case "|":
+			return orBytes(a, b), nil
 		case "&":
 			return andBytes(a, b), nil
 		case "^":
 			return xorBytes(a, b), nil
 		}
-		return orBytes(a, b), nil
+		return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
 	}
 	return nil, r.cc.errAt(e.span(), "syntax error, unexpected expression")
 }
@@ -261,21 +269,19 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if err != nil {
 		return err
 	}
-	if li.rhsXor != nil {
-		v = xorBytes(fit(v, len(li.rhsXor)), li.rhsXor)
-	}
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
+	v = li.foldAllOnes(v)
 	reg := r.loadLHS(li)
 	rv := li.regValue(v)
-	if o := cmpOp(rel.op); o != opEq && o != opNeq && li.order == orderHost && li.lenBytes > 1 && li.dt.root() == dtInteger && !li.concat {
-		// nft orders host-endian integers big-endian (byteorder_conversion)
-		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
-		rv = fit(v, li.lenBytes)
-	}
 	if li.dt.root() == dtString {
 		rv = stringCmpValue(v, rel.r)
+	} else if op := cmpOp(rel.op); op != opEq && op != opNeq && li.order == orderHost && li.lenBytes > 1 && !li.bitfield && !li.concat {
+		// The kernel orders register bytes as big-endian: convert a
+		// host-endian value first, as nft does (byteorder_conversion).
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+		rv = fit(v, li.lenBytes)
 	}
 	r.emitCmp(reg, cmpOp(rel.op), rv)
 	r.putReg(li.lenBytes)
@@ -290,6 +296,10 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 // stringCmpValue is the bytes compared for a string: up to the
 // wildcard's star, or the whole string with its NUL.
 func stringCmpValue(v []byte, e Expr) []byte {
+	if s, ok := e.(*symbolExpr); ok && strings.HasSuffix(s.text, `\*`) {
+		// An escaped star is the character itself: the whole name.
+		return fit(append([]byte(s.text[:len(s.text)-2]+"*"), make([]byte, len(v))...)[:len(v)], len(v))
+	}
 	if s, ok := e.(*symbolExpr); ok && len(s.text) > 0 && s.text[len(s.text)-1] == '*' {
 		return []byte(s.text[:len(s.text)-1])
 	}
@@ -316,6 +326,25 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), xor)
 	}
 	return reg
+}
+
+// foldAllOnes drops a mask of all ones that comes with an xor (x ^ c):
+// the xor moves to the compared value, as nft's binop_transfer does, and
+// no bitwise is emitted.
+func (li *lhsInfo) foldAllOnes(v []byte) []byte {
+	if li.mask == nil || li.xor == nil || li.concat || li.shift != 0 {
+		return v // x & 0xff keeps its bitwise, as in nft
+	}
+	for _, c := range li.mask {
+		if c != 0xff {
+			return v
+		}
+	}
+	if li.xor != nil {
+		v = xorBytes(fit(v, len(li.xor)), li.xor)
+	}
+	li.mask, li.xor, li.bitfield = nil, nil, false
+	return v
 }
 
 // flagTest is "(x & v) != 0", the implicit operation on bitmask types.

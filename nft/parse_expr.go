@@ -17,9 +17,6 @@ var stmtParsers = map[string]func(p *parser, t token) Stmt{}
 // the right-hand side (ct mark set jhash ..., numgen ...).
 var valueSelectors = map[string]bool{}
 
-// Word spellings of binary operators (scanner.l): "and" is "&".
-var binopWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
-
 func spanOf(a, b srcSpan) srcSpan {
 	s := a
 	if b.Line == a.Line && b.end > s.end {
@@ -143,11 +140,6 @@ func (p *parser) binLevel(ops []string, sub func() Expr) Expr {
 	l := sub()
 	for {
 		t := p.peek()
-		if op, ok := binopWords[t.text]; ok && t.kind == tWord {
-			// nft's scanner reads and, or, xor, lshift, rshift as the
-			// operators
-			t.kind, t.text = tPunct, op
-		}
 		if t.kind != tPunct {
 			return l
 		}
