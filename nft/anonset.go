@@ -14,8 +14,8 @@ import (
 
 // Set flags (NFT_SET_*).
 const (
-	setConstant  = 0x1
-	setAnonymous = 0x2
+	setAnonymous = 0x1
+	setConstant  = 0x2
 	setInterval  = 0x4
 	setMap       = 0x8
 	setTimeout   = 0x10
@@ -35,7 +35,10 @@ type setElemWire struct {
 	data    []byte
 	verdict *verdictExpr
 	timeout uint64
+	expires uint64 // NFTA_SET_ELEM_EXPIRATION, ms
 	udata   []byte
+	counter bool   // the element has its own counter
+	objref  string // an object map's value: the object's name
 }
 
 // anonSet is a set to create in the same batch as the rule using it.
@@ -52,8 +55,16 @@ type anonSet struct {
 	udata    []byte
 	concat   []uint32 // field lengths, for concatenations with intervals
 	keyOrder byteOrder
-	// dataInterval marks a map whose values are ranges (nat maps).
-	dataInterval bool
+	// descSize is the size declared for a meter's set (0: none);
+	// declareOnly sets (meters) are created without elements.
+	descSize    uint32
+	declareOnly bool
+	// hton: the keys are big-endian intervals of a host-endian selector,
+	// whose register the lookup converts first (nft's byteorder_conversion
+	// for interval sets).
+	hton bool
+	// objType is an object map's object type (NFTA_SET_OBJ_TYPE).
+	objType uint32
 }
 
 // interval is a resolved element key: [lo, hi] in register bytes.
@@ -62,6 +73,9 @@ type interval struct {
 	isRange bool
 	val     Expr   // the mapped value, for maps
 	udata   []byte // the element's comment, as nft's user data
+	// timeout and expires are the element's own, in ms (0: none)
+	timeout, expires uint64
+	counter          bool
 }
 
 // resolveElem resolves an element key to an interval (a single value is
@@ -72,7 +86,11 @@ func (r *ruleCtx) resolveElem(e Expr, li *lhsInfo) (interval, error) {
 	}
 	if li.concat {
 		if c, ok := e.(*concatExpr); ok {
-			return r.concatInterval(li, c) // concat_interval.go
+			lo, hi, isRange, err := r.concatInterval(li, c)
+			if err != nil {
+				return interval{}, err
+			}
+			return interval{lo: lo, hi: hi, isRange: isRange}, nil
 		}
 		return interval{}, r.cc.errAt(e.span(), "datatype mismatch, expected concatenation")
 	}
@@ -113,34 +131,43 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 	if li.concat {
 		as.keyType = li.dt.ID
 	}
-	if valueOf != nil {
-		// nft names anonymous maps apart from sets
-		as.name = "__map%d"
-	}
 	var ivs []interval
 	isInterval := false
-	for _, e := range s.elems {
+	var catchall Expr // the value of "*", or the "*" of a set
+	for _, e := range flattenSet(s.elems) {
 		key := e
 		var val Expr
 		if m, ok := e.(*mappingExpr); ok {
 			key, val = m.key, m.val
+		}
+		if isCatchall(key) {
+			catchall = key
+			if val != nil {
+				catchall = val
+			}
+			continue
 		}
 		iv, err := r.resolveElem(key, li)
 		if err != nil {
 			return nil, err
 		}
 		iv.val = val
-		if el, ok := key.(*elemExpr); ok && el.comment != "" {
-			iv.udata = udataStr(0, el.comment) // NFTNL_UDATA_SET_ELEM_COMMENT
+		if el, ok := key.(*elemExpr); ok {
+			if el.comment != "" {
+				iv.udata = udataStr(0, el.comment) // NFTNL_UDATA_SET_ELEM_COMMENT
+			}
+			iv.counter = el.counter
+			if iv.timeout, iv.expires, err = r.elemTimes(el); err != nil {
+				return nil, err
+			}
 		}
 		if iv.isRange {
 			isInterval = true
 		}
 		ivs = append(ivs, iv)
 	}
-
 	elem := func(iv interval, key []byte) (setElemWire, error) {
-		w := setElemWire{key: key, udata: iv.udata}
+		w := setElemWire{key: key, udata: iv.udata, timeout: iv.timeout, expires: iv.expires, counter: iv.counter}
 		if valueOf != nil && iv.val != nil {
 			d, v, err := valueOf(iv.val)
 			if err != nil {
@@ -151,13 +178,17 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		return w, nil
 	}
 	if isInterval && li.concat {
+		// each element carries its last key; no interval end elements
 		as.flags |= setInterval | setConcat
 		as.concat = concatFieldLens(li)
-		elems, err := concatIntervalElems(ivs, elem) // concat_interval.go
-		if err != nil {
-			return nil, err
+		for _, iv := range ivs {
+			w, err := elem(iv, iv.lo)
+			if err != nil {
+				return nil, err
+			}
+			w.keyEnd = iv.hi
+			as.elems = append(as.elems, w)
 		}
-		as.elems = elems
 	} else if !isInterval {
 		for _, iv := range ivs {
 			w, err := elem(iv, li.regValue(iv.lo))
@@ -171,11 +202,20 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 	} else {
 		as.flags |= setInterval
+		if li.order == orderHost && li.lenBytes > 1 && li.dt.root() != dtString {
+			as.hton = true
+			big := *li
+			big.order = orderBig
+			li = &big
+		}
 		sort.SliceStable(ivs, func(i, j int) bool { return bytes.Compare(ivs[i].lo, ivs[j].lo) < 0 })
 		for i := 1; i < len(ivs); i++ {
 			if bytes.Compare(ivs[i].lo, ivs[i-1].hi) <= 0 {
 				return nil, r.cc.errAt(s.srcSpan, "conflicting intervals specified")
 			}
+		}
+		if li.mergeAdjacent {
+			ivs = mergeAdjacent(ivs)
 		}
 		zero := make([]byte, li.lenBytes)
 		if len(ivs) > 0 && !bytes.Equal(ivs[0].lo, zero) {
@@ -202,8 +242,53 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			as.elems = append(as.elems, setElemWire{key: li.regValue(next), flags: elemIntervalEnd})
 		}
 	}
-	as.udata = setUdata(li.order, isInterval)
+	if catchall != nil {
+		w := catchallWire()
+		if valueOf != nil && !isCatchall(catchall) {
+			d, v, err := valueOf(catchall)
+			if err != nil {
+				return nil, err
+			}
+			w.data, w.verdict = d, v
+		}
+		as.elems = append(as.elems, w)
+	}
+	uli := *li
+	uli.order = as.keyOrder // the selector's order, also when hton
+	as.udata = anonUdata(&uli, as.flags&setInterval != 0, false, false, 0, false)
 	return as, nil
+}
+
+// flattenSet lifts the elements of sets nested in a set literal ({ { a,
+// b }, c }) into it, as nft does.
+func flattenSet(elems []Expr) []Expr {
+	var out []Expr
+	for _, e := range elems {
+		if n, ok := e.(*setExpr); ok {
+			out = append(out, flattenSet(n.elems)...)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// mergeAdjacent joins sorted intervals where one starts right after the
+// one before ends (33-55, 56-88 is 33-88), as nft does in an anonymous
+// set.
+func mergeAdjacent(ivs []interval) []interval {
+	var out []interval
+	for _, iv := range ivs {
+		if n := len(out); n > 0 {
+			if next, overflow := increment(out[n-1].hi); !overflow && bytes.Equal(next, iv.lo) {
+				out[n-1].hi = iv.hi
+				out[n-1].isRange = true
+				continue
+			}
+		}
+		out = append(out, iv)
+	}
+	return out
 }
 
 func increment(b []byte) ([]byte, bool) {
@@ -217,42 +302,14 @@ func increment(b []byte) ([]byte, bool) {
 	return out, true
 }
 
-// setUdata is the user data nft attaches to anonymous sets: the key's
-// byte order and, for intervals, that elements merge.
-func setUdata(o byteOrder, interval bool) []byte {
-	var b []byte
-	b = append(b, 0, 4, byte(o), 0, 0, 0)
-	if interval {
-		b = append(b, 2, 4, 1, 0, 0, 0)
-	}
-	return b
-}
-
-// mapUdata adds what nft records of a map's data to its user data: the
-// data's byte order after the key's (the printer reads values by it: an
-// interface index is in host order), and last whether the data are
-// intervals (NFTNL_UDATA_SET_DATABYTEORDER, _DATA_INTERVAL).
-func mapUdata(as *anonSet) []byte {
-	o := orderInvalid // a verdict's, a concatenation's
-	if dt := typeByID(as.dataType); dt != nil && as.dataType != unix.NFT_DATA_VERDICT {
-		o = dt.Order
-	}
-	b := append([]byte(nil), as.udata[:6]...)
-	b = append(b, 1, 4, byte(o), 0, 0, 0)
-	b = append(b, as.udata[6:]...)
-	iv := byte(0)
-	if as.dataInterval {
-		iv = 1
-	}
-	return append(b, 6, 4, iv, 0, 0, 0)
-}
-
 // matchSet is "x { ... }" and "x != { ... }".
 func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	if li.mask != nil && !li.bitfield {
 		return r.cc.errAt(s.srcSpan, "unsupported set lookup")
 	}
-	as, err := r.buildAnonSet(s, li, nil)
+	mli := *li
+	mli.mergeAdjacent = true
+	as, err := r.buildAnonSet(s, &mli, nil)
 	if err != nil {
 		return err
 	}
@@ -261,6 +318,7 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 		r.learnFromSet(rel.l, as, li)
 	}
 	reg := r.loadLHS(li)
+	as.convert(r, reg)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil
@@ -286,17 +344,16 @@ func (r *ruleCtx) learnFromSet(lhs Expr, as *anonSet, li *lhsInfo) {
 func (r *ruleCtx) addAnonSet(as *anonSet) {
 	if as.flags&setMap != 0 {
 		as.name = "__map%d" // as nft names anonymous maps
-		as.udata = mapUdata(as)
 	}
 	as.id = r.cc.nextSetID()
-	as.elemsDesc()
 	r.sets = append(r.sets, as)
 }
 
-func (as *anonSet) elemsDesc() {}
-
 // matchSetRef is "x @name".
 func (r *ruleCtx) matchSetRef(rel *relExpr, li *lhsInfo, s *setRefExpr) error {
+	if err := r.checkSetKey(li, s.name, s.srcSpan); err != nil {
+		return err
+	}
 	id := r.cc.namedSetID(r.table, s.name)
 	reg := r.loadLHS(li)
 	r.emitLookup(reg, 0, false, s.name, id, rel.op == "!=")
@@ -317,18 +374,23 @@ func (as *anonSet) setAttrs(table string) []byte {
 		a.u32(unix.NFTA_SET_DATA_LEN, as.dataLen)
 	}
 	a.u32(unix.NFTA_SET_ID, as.id)
-	n := a.nest(unix.NFTA_SET_DESC)
-	a.u32(unix.NFTA_SET_DESC_SIZE, uint32(len(as.elems)))
-	if len(as.concat) > 0 {
-		cn := a.nest(nftaSetDescConcat)
-		for _, l := range as.concat {
-			e := a.nest(unix.NFTA_LIST_ELEM)
-			a.u32(nftaSetFieldLen, l)
-			a.end(e)
-		}
-		a.end(cn)
+	if as.objType != 0 {
+		a.u32(unix.NFTA_SET_OBJ_TYPE, as.objType)
 	}
-	a.end(n)
+	size := uint32(len(as.elems))
+	if as.declareOnly {
+		size = as.descSize
+	}
+	if size > 0 || as.concat != nil {
+		n := a.nest(unix.NFTA_SET_DESC)
+		if size > 0 {
+			a.u32(unix.NFTA_SET_DESC_SIZE, size)
+		}
+		if as.concat != nil {
+			putDescConcat(&a, as.concat)
+		}
+		a.end(n)
+	}
 	if len(as.udata) > 0 {
 		a.raw(unix.NFTA_SET_USERDATA, as.udata)
 	}
@@ -356,7 +418,12 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 		if e.timeout != 0 {
 			a.u64(unix.NFTA_SET_ELEM_TIMEOUT, e.timeout)
 		}
-		a.data(unix.NFTA_SET_ELEM_KEY, e.key)
+		if e.expires != 0 {
+			a.u64(unix.NFTA_SET_ELEM_EXPIRATION, e.expires)
+		}
+		if e.key != nil {
+			a.data(unix.NFTA_SET_ELEM_KEY, e.key)
+		}
 		if e.keyEnd != nil {
 			a.data(nftaSetElemKeyEnd, e.keyEnd)
 		}
@@ -365,11 +432,24 @@ func elemListAttrs(table, set string, id uint32, withID bool, elems []setElemWir
 		} else if e.data != nil {
 			a.data(unix.NFTA_SET_ELEM_DATA, e.data)
 		}
+		if e.objref != "" {
+			a.str(unix.NFTA_SET_ELEM_OBJREF, e.objref)
+		}
 		if len(e.udata) > 0 {
 			a.raw(unix.NFTA_SET_ELEM_USERDATA, e.udata)
+		}
+		if e.counter {
+			putCounterExpr(&a, unix.NFTA_SET_ELEM_EXPR)
 		}
 		a.end(n)
 	}
 	a.end(l)
 	return a.b
+}
+
+// convert puts a register loaded for the set in the keys' byte order.
+func (as *anonSet) convert(r *ruleCtx, reg uint32) {
+	if as.hton {
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, int(as.keyLen), int(as.keyLen))
+	}
 }

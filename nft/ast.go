@@ -101,6 +101,9 @@ type mapExpr struct {
 	m     Expr
 	vmap  bool
 	dtype *Datatype // of the values, once evaluated
+	// val is how a statement reading the values takes them (a queue
+	// number is 16 bits of an integer); nil: as their type says
+	val *lhsInfo
 }
 
 // verdictExpr is a verdict used as a value (in vmaps).
@@ -199,6 +202,7 @@ type setDef struct {
 	keyTypes        []*Datatype
 	keyExpr         Expr // typeof
 	dataType        *Datatype
+	dataTypes       []*Datatype // a concatenation's parts (map data ipv4_addr . inet_service)
 	dataExpr        Expr
 	dataTypeofGiven bool
 	keyTypeofGiven  bool

@@ -63,6 +63,7 @@ func rangeOptions(o *PrintOptions) *PrintOptions {
 	}
 	c.Numeric = true
 	c.Services = false
+	c.numericTime = true // times as whole seconds (NFT_CTX_OUTPUT_NUMERIC_TIME)
 	return &c
 }
 
@@ -82,10 +83,13 @@ func resolvePayloadMask(p *payloadExpr, mask []byte) *payloadExpr {
 		return p
 	}
 	n, _, _ := p.geom()
-	off := p.offset() / 8
+	off := p.offset() / 8 // a stacked vlan tag's fields sit further
 	for i := range p.desc.fields {
 		f := &p.desc.fields[i]
-		c := &payloadExpr{desc: p.desc, field: f}
+		if f.name == "cfi" {
+			continue // the old name of vlan dei
+		}
+		c := &payloadExpr{desc: p.desc, field: f, stackOff: p.stackOff}
 		cn, shift, bf := c.geom()
 		if !bf || c.offset()/8 != off || cn != n || len(mask) != n {
 			continue
@@ -95,4 +99,26 @@ func resolvePayloadMask(p *payloadExpr, mask []byte) *payloadExpr {
 		}
 	}
 	return p
+}
+
+// maskText is " & MASK" for a register masked by other than its bit
+// field's own mask (ip6 saddr & ::ffff map { ... }), "" otherwise.
+func maskText(rv *regVal) string {
+	if rv.mask == nil || rv.sel == nil || isFieldMask(rv) {
+		return ""
+	}
+	n := (rv.sel.bits() + 7) / 8
+	return " & " + formatValue(rv.sel.dtype(), fit(fromReg(rv.mask, rv.sel.order()), n), nil)
+}
+
+// isFieldMask says whether rv's mask is exactly the mask that isolates
+// its selector's bit field (vlan pcp, ip dscp), which prints as the
+// field alone.
+func isFieldMask(rv *regVal) bool {
+	f, ok := fieldSelector(rv.sel)
+	if !ok {
+		return false
+	}
+	n, shift, bf := f.geom()
+	return bf && string(fromReg(rv.mask, f.order())) == string(fieldMask(f.bits(), shift, n))
 }

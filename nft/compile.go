@@ -150,6 +150,8 @@ func (cc *compileCtx) command(c *Command) error {
 		return cc.setCmd(c)
 	case "element":
 		return cc.elementCmd(c)
+	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation":
+		return cc.objCmd(c)
 	case "ruleset":
 		if c.Op == "flush" {
 			cc.add(unix.NFT_MSG_DELTABLE, 0, c.Family, "flush ruleset", "ruleset", nil)
@@ -226,14 +228,21 @@ func (cc *compileCtx) tableBody(c *Command) error {
 			return err
 		}
 	}
+	// objects come between chains and sets, as nft expands a table block
+	for _, o := range td.objs {
+		if _, ok := objTypes[o.kind]; !ok {
+			return cc.errAt(o.pos, "stateful objects are not supported yet")
+		}
+		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o}
+		if err := cc.objCmd(sub); err != nil {
+			return err
+		}
+	}
 	for _, sd := range td.sets {
 		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd}
 		if err := cc.setCmd(sub); err != nil {
 			return err
 		}
-	}
-	if len(td.objs) > 0 {
-		return cc.errAt(td.objs[0].pos, "stateful objects are not supported yet")
 	}
 	for _, ch := range td.chains {
 		for _, rd := range ch.rules {
@@ -296,6 +305,9 @@ func (cc *compileCtx) chainCmd(c *Command) error {
 		cc.chains[key] = ci
 		if cd != nil && cd.base {
 			hook, ok := hookNums[cd.hook]
+			if c.Family == xtnl.FamilyARP {
+				hook, ok = arpHookNums[cd.hook]
+			}
 			if !ok {
 				return cc.errAt(cd.hookPos, "unknown chain hook")
 			}
@@ -428,7 +440,9 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 	for _, as := range r.sets {
 		setObj := objName(c.Family, c.Table, as.name)
 		cc.add(unix.NFT_MSG_NEWSET, unix.NLM_F_CREATE, c.Family, "add set", setObj, as.setAttrs(c.Table))
-		cc.add(unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE, c.Family, "add element", setObj, as.elemAttrs(c.Table))
+		if !as.declareOnly {
+			cc.add(unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE, c.Family, "add element", setObj, as.elemAttrs(c.Table))
+		}
 	}
 	cc.add(unix.NFT_MSG_NEWRULE, flags, c.Family, c.Op+" rule", obj, a.b)
 	return nil
@@ -440,7 +454,7 @@ type compiler interface {
 }
 
 func (r *ruleCtx) compileRule(rd *ruleDef) error {
-	stmts := r.mergePayloads(rd.stmts)
+	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(rd.stmts))
 	var terminal Stmt
 	for _, s := range stmts {
 		if terminal != nil {
@@ -471,7 +485,7 @@ func isTerminal(s Stmt) bool {
 	switch x := s.(type) {
 	case *verdictStmt:
 		return x.v != nil
-	case *natStmt, *rejectStmt:
+	case *natStmt, *rejectStmt, *queueStmt:
 		return true
 	}
 	return false

@@ -1,69 +1,111 @@
 package nft
 
-import "strings"
+import (
+	"bytes"
+	"sort"
+	"strings"
+)
 
-// Printing a lookup whose key is a concatenation (ip saddr . ip daddr
-// { ... }): the parts were loaded into consecutive registers, each
-// padded to 32 bits, and the lookup names the first.
+// Concatenations read back: a set keyed by ip saddr . tcp dport is
+// looked up from consecutive registers, each part in its own 32-bit
+// registers; the set's key type says how wide each part is.
 
-// reg32 is a kernel register number as its 32-bit register index:
-// NFT_REG_1..4 are 16 bytes wide, NFT_REG32_00.. 4 bytes.
-func reg32(r uint32) int {
-	if r >= 1 && r <= 4 {
-		return int(r-1) * 4
+// reg32 converts a register number on the wire to its 32-bit index
+// (NFT_REG_1 is 0, NFT_REG32_01 is 1) and back.
+func reg32(kreg uint32) uint32 {
+	if kreg >= 8 {
+		return kreg - 8
 	}
-	return int(r) - 8
+	return (kreg - 1) * 4
 }
 
-// kernelReg32 is the kernel number of 32-bit register index i.
-func kernelReg32(i int) uint32 {
-	if i%4 == 0 {
-		return uint32(1 + i/4)
+func kreg(idx uint32) uint32 {
+	if idx%4 == 0 {
+		return idx/4 + 1
 	}
-	return uint32(i + 8)
+	return idx + 8
 }
 
-// concatParts finds the selectors loaded from sreg on whose sizes add up
-// to the set's key length; nil when the key is one selector's.
-func (d *delin) concatParts(sreg uint32, keyLen int) []selector {
-	first := d.regs[sreg]
-	if first == nil || first.sel == nil || first.mask != nil || keyLen <= int(regSpace((first.sel.bits()+7)/8))*4 {
-		return nil
+// keyText prints what a lookup or set statement loads from sreg for set
+// s: a concatenation's parts joined by " . " when the set's key is one,
+// the register's selector otherwise. It drops the dependencies the
+// selectors make redundant.
+func (d *delin) keyText(sreg uint32, s *kSet) string {
+	var kts []*Datatype
+	if s != nil {
+		kts = keyTypes(s.keyType, s.keyLen)
 	}
-	var parts []selector
-	i, total := reg32(sreg), 0
-	for total < keyLen {
-		rv := d.regs[kernelReg32(i)]
-		if rv == nil || rv.sel == nil || rv.mask != nil {
-			return nil
+	if len(kts) > 1 {
+		if text, ok := d.concatText(sreg, d.concatPartTypes(sreg, kts)); ok {
+			return text
 		}
-		n := int(regSpace((rv.sel.bits() + 7) / 8))
-		parts = append(parts, rv.sel)
-		total += n * 4
-		i += n
 	}
-	if total != keyLen {
-		return nil
+	rv := d.regs[sreg]
+	if rv == nil || rv.sel == nil {
+		return "<?>"
 	}
-	return parts
+	d.killDeps(rv.sel)
+	return selText(rv.sel) + maskText(rv)
 }
 
-// concatText is the left side a concatenation prints as, its parts'
-// dependencies dropped.
-func (d *delin) concatText(parts []selector) string {
-	var names []string
-	for _, p := range parts {
-		d.killDeps(p)
-		names = append(names, selText(p))
+// concatText prints the parts of a concatenation loaded from sreg on.
+func (d *delin) concatText(sreg uint32, kts []*Datatype) (string, bool) {
+	idx := reg32(sreg)
+	var parts []string
+	for _, dt := range kts {
+		rv := d.regs[kreg(idx)]
+		if rv == nil || rv.sel == nil {
+			return "", false
+		}
+		d.killDeps(rv.sel)
+		parts = append(parts, selText(rv.sel)+maskText(rv))
+		idx += regSpace(dt.bytesLen())
 	}
-	return strings.Join(names, " . ")
+	return strings.Join(parts, " . "), true
 }
 
-// concatSetText prints an anonymous set keyed by parts.
-func (d *delin) concatSetText(parts []selector, s *kSet, dt *Datatype) string {
-	kts := make([]*Datatype, len(parts))
-	for i, p := range parts {
-		kts[i] = p.dtype()
+// concatPartTypes sizes a concatenated key's parts that its type ids
+// leave unsized (integers: vlan id) from the selectors loading them.
+func (d *delin) concatPartTypes(sreg uint32, kts []*Datatype) []*Datatype {
+	out := append([]*Datatype(nil), kts...)
+	idx := reg32(sreg)
+	for i, dt := range out {
+		if dt.Bits == 0 {
+			if rv := d.regs[kreg(idx)]; rv != nil && rv.sel != nil {
+				c := withBits(dt, rv.sel.bits())
+				c.Order = rv.sel.order()
+				if p, ok := rv.sel.(*payloadExpr); ok && p.desc == nil {
+					c.format = formatHex // a raw payload (@th,160,128) prints in hex
+				}
+				out[i] = c
+			}
+		}
+		idx += regSpace(out[i].bytesLen())
 	}
-	return "{ " + strings.Join(setElemTexts(s, kts, dt, orderBig, d.o), ", ") + " }"
+	return out
+}
+
+// concatSorted orders elements as nft lists them (mergesort.c's
+// concat_expr_msort_value): the parts' register bytes, unpadded and
+// joined, read as one host-endian number.
+func concatSorted(elems []kElem, kts []*Datatype) []kElem {
+	key := func(e kElem) []byte {
+		var b []byte
+		off := 0
+		for _, dt := range kts {
+			n := dt.bytesLen()
+			if off+n > len(e.key) {
+				break
+			}
+			b = append(b, e.key[off:off+n]...)
+			off += int(regSpace(n)) * 4
+		}
+		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+			b[i], b[j] = b[j], b[i]
+		}
+		return b
+	}
+	out := append([]kElem(nil), elems...)
+	sort.SliceStable(out, func(i, j int) bool { return bytes.Compare(key(out[i]), key(out[j])) < 0 })
+	return out
 }

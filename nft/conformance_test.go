@@ -247,7 +247,7 @@ func (tw *twin) setupTable(tf *tFile, tt tTable) ([]caseResult, error) {
 // checkOurs compiles a script with our compiler and has the kernel
 // evaluate it in ours without keeping it (Program.Check).
 func (tw *twin) checkOurs(src string) error {
-	prog, err := Compile(src, Options{File: "<cmdline>"})
+	prog, err := Compile(src, Options{File: "<cmdline>", Lookup: ConnLookup(tw.uc)})
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (tw *twin) runCase(tc tCase, tt tTable, chain string) caseResult {
 	cmdline := fmt.Sprintf("add rule %s %s %s %s", tt.fam, tt.name, chain, tc.rule)
 	_, nftErr, code := nftIn(tw.oracle, "add", "rule", tt.fam, tt.name, chain, tc.rule)
 	nftOK := code == 0
-	prog, cerr := Compile(cmdline, Options{File: "<cmdline>"})
+	prog, cerr := Compile(cmdline, Options{File: "<cmdline>", Lookup: ConnLookup(tw.uc)})
 	var ourErr error = cerr
 	if cerr == nil {
 		tx := tw.uc.Begin()

@@ -166,6 +166,11 @@ func typeByID(id uint32) *Datatype {
 			return dt
 		}
 	}
+	for _, dt := range moreTypes {
+		if dt.ID == id {
+			return dt
+		}
+	}
 	return nil
 }
 
@@ -215,6 +220,19 @@ func (dt *Datatype) lookupSymbol(s string) (uint64, bool) {
 	return 0, false
 }
 
+// finalError is a type's refusal of a value that no other reading of the
+// word may override (ct label 128: bit out of range; meta day 7).
+type finalError interface {
+	error
+	final()
+}
+
+// finalParseError is a finalError with its message.
+type finalParseError string
+
+func (e finalParseError) Error() string { return string(e) }
+func (finalParseError) final()          {}
+
 // errSymbol is an unknown word where a value of a type is expected.
 type errSymbol struct {
 	dt *Datatype
@@ -233,6 +251,8 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 		if t.parse != nil {
 			if b, err := t.parse(t, s); err == nil {
 				return fit(b, n), nil
+			} else if _, final := err.(finalError); final {
+				return nil, err
 			} else if t.Symbols == nil && t.Base == dtInteger {
 				if _, ok := parseInteger(s); !ok {
 					return nil, err
@@ -244,6 +264,9 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 		}
 	}
 	if dt.root() == dtString {
+		if s == "" {
+			return nil, fmt.Errorf("Empty string is not allowed")
+		}
 		b := make([]byte, n)
 		if len(s) > n {
 			return nil, fmt.Errorf("String exceeds maximum length of %d", n)
@@ -339,6 +362,9 @@ func formatIP(_ *Datatype, b []byte, _ *PrintOptions) string {
 	if !ok {
 		return fmt.Sprintf("0x%x", b)
 	}
+	if a.Is6() {
+		return formatIPv6(a.As16())
+	}
 	return a.String()
 }
 
@@ -375,7 +401,7 @@ func formatValue(dt *Datatype, b []byte, o *PrintOptions) string {
 	if o == nil {
 		o = &PrintOptions{}
 	}
-	if dt.Bitmask {
+	if dt.Bitmask && dt.format == nil {
 		return formatBitmask(dt, b, o)
 	}
 	for t := dt; t != nil; t = t.Base {

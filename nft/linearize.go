@@ -25,9 +25,12 @@ type ruleCtx struct {
 	// proto holds the protocol known at each base (link, network,
 	// transport) once a match or dependency settled it.
 	proto [4]*protoDesc
-	// etherNext is the ether type a match settled (0: none), which a
-	// vlan header must agree with.
-	etherNext uint64
+	// vlanOff is where the vlan tag the link layer's fields now refer to
+	// starts, in bits (0: no vlan tag known); see vlan.go.
+	vlanOff int
+	// etherTyped says a match settled ether type (vlan fields then need
+	// it to be a vlan type).
+	etherTyped bool
 	// sets are the anonymous sets the rule uses, written before it.
 	sets []*anonSet
 	// icmpType is the ICMP(v6) type the rule matched (icmp.go).

@@ -18,6 +18,7 @@ type kTable struct {
 	flags  uint32
 	chains []*kChain
 	sets   []*kSet
+	objs   []*kObj // stateful objects (objects.go)
 }
 
 type kChain struct {
@@ -126,6 +127,9 @@ func readRuleset(c *xtnl.Conn, fam xtnl.Family, table string) (*ruleset, error) 
 	if err := readSets(c, rs, fam, table); err != nil {
 		return nil, err
 	}
+	if err := readObjs(c, rs, fam, table); err != nil {
+		return nil, err
+	}
 	type prule struct {
 		fam          xtnl.Family
 		table, chain string
@@ -207,6 +211,10 @@ func printTable(b *strings.Builder, t *kTable, o *PrintOptions) {
 		b.WriteString("\tflags dormant\n")
 		first = false
 	}
+	for _, ob := range t.objs {
+		sep()
+		printObj(b, ob, o)
+	}
 	for _, s := range t.sets {
 		if s.flags&setAnonymous != 0 {
 			continue
@@ -264,8 +272,14 @@ func printChain(b *strings.Builder, t *kTable, ch *kChain, o *PrintOptions) {
 	}
 	if ch.hook != nil {
 		hook := hookNames[ch.hook.num]
+		if t.fam == xtnl.FamilyARP {
+			hook = map[uint32]string{0: "input", 1: "output", 2: "forward"}[ch.hook.num]
+		}
 		if t.fam == xtnl.FamilyNetdev || t.fam == xtnl.FamilyInet && len(ch.hook.devs) > 0 {
 			hook = map[uint32]string{0: "ingress", 1: "egress"}[ch.hook.num]
+		}
+		if t.fam == xtnl.FamilyARP {
+			hook = arpHookNames[ch.hook.num]
 		}
 		fmt.Fprintf(b, "\t\ttype %s hook %s", ch.typ, hook)
 		if len(ch.hook.devs) == 1 {

@@ -1,7 +1,9 @@
 package nft
 
 import (
+	"bytes"
 	"math/big"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,6 +19,9 @@ type lhsInfo struct {
 	order byteOrder
 	// mask and xor from "& MASK" / bitfields, in register order.
 	mask []byte
+	// xor is what "| V" and "^ V" on the left side leave after the mask:
+	// the register holds (x & mask) ^ xor. Nil when zero.
+	xor []byte
 	// lenBytes is the register's width (concatenations: each part
 	// padded to 4 bytes).
 	lenBytes int
@@ -24,12 +29,21 @@ type lhsInfo struct {
 	bitfield bool
 	// shiftOp is a << or >> on the left side.
 	concat bool
+	// mergeAdjacent joins touching intervals of an anonymous set.
+	mergeAdjacent bool
 }
 
 // evalLHS resolves the left side of a match.
 func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 	switch x := e.(type) {
 	case selector:
+		if c, ok := x.(interface{ resolve(*ruleCtx) error }); ok {
+			// a selector whose type depends on the rule so far (ct
+			// saddr, rt nexthop)
+			if err := c.resolve(r); err != nil {
+				return nil, err
+			}
+		}
 		n, shift, bf := x.geom()
 		li := &lhsInfo{sels: []selector{x}, dt: x.dtype(), bits: x.bits(), order: x.order(), lenBytes: n, shift: shift, bitfield: bf}
 		if bf {
@@ -67,14 +81,27 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.op != "&" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
+		v = fit(shiftLeft(v, li.shift), li.lenBytes)
+		mask, xor := li.mask, li.xor
+		if mask == nil {
+			mask = bytes.Repeat([]byte{0xff}, li.lenBytes)
 		}
-		v = shiftLeft(v, li.shift)
-		if li.mask != nil {
-			v = andBytes(v, li.mask)
+		if xor == nil {
+			xor = make([]byte, li.lenBytes)
 		}
-		li.mask = v
+		// (x & m ^ k) OP v as one mask and xor, as nft's bitwise does.
+		switch x.op {
+		case "&":
+			mask, xor = andBytes(mask, v), andBytes(xor, v)
+		case "|":
+			mask, xor = andBytes(mask, notBytes(v)), orBytes(andBytes(xor, notBytes(v)), v)
+		case "^":
+			xor = xorBytes(xor, v)
+		}
+		li.mask, li.xor = mask, xor
+		if isZero(xor) {
+			li.xor = nil
+		}
 		li.bitfield = true
 		return li, nil
 	}
@@ -112,6 +139,14 @@ func andBytes(a, b []byte) []byte {
 	return out
 }
 
+func notBytes(a []byte) []byte {
+	out := make([]byte, len(a))
+	for i := range a {
+		out[i] = ^a[i]
+	}
+	return out
+}
+
 func orBytes(a, b []byte) []byte {
 	out := make([]byte, len(a))
 	for i := range a {
@@ -136,9 +171,6 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		// a list of flags is their union (tcp flags syn / fin,syn)
 		return r.flagUnion(x, li)
 	case *binopExpr:
-		if x.op != "|" {
-			return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
-		}
 		a, err := r.constValue(x.l, li)
 		if err != nil {
 			return nil, err
@@ -147,7 +179,15 @@ func (r *ruleCtx) constValue(e Expr, li *lhsInfo) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return orBytes(a, b), nil
+		switch x.op {
+		case "|":
+			return orBytes(a, b), nil
+		case "&":
+			return andBytes(a, b), nil
+		case "^":
+			return xorBytes(a, b), nil
+		}
+		return nil, r.cc.errAt(x.srcSpan, "unsupported binary operation")
 	}
 	return nil, r.cc.errAt(e.span(), "syntax error, unexpected expression")
 }
@@ -232,10 +272,16 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 	if li.dt.Bitmask && rel.op == "" && li.mask == nil {
 		return r.flagTest(li, v)
 	}
+	v = li.foldAllOnes(v)
 	reg := r.loadLHS(li)
 	rv := li.regValue(v)
 	if li.dt.root() == dtString {
 		rv = stringCmpValue(v, rel.r)
+	} else if op := cmpOp(rel.op); op != opEq && op != opNeq && li.order == orderHost && li.lenBytes > 1 && !li.bitfield && !li.concat {
+		// The kernel orders register bytes as big-endian: convert a
+		// host-endian value first, as nft does (byteorder_conversion).
+		r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+		rv = fit(v, li.lenBytes)
 	}
 	r.emitCmp(reg, cmpOp(rel.op), rv)
 	r.putReg(li.lenBytes)
@@ -250,6 +296,10 @@ func (r *ruleCtx) compileMatch(rel *relExpr) error {
 // stringCmpValue is the bytes compared for a string: up to the
 // wildcard's star, or the whole string with its NUL.
 func stringCmpValue(v []byte, e Expr) []byte {
+	if s, ok := e.(*symbolExpr); ok && strings.HasSuffix(s.text, `\*`) {
+		// An escaped star is the character itself: the whole name.
+		return fit(append([]byte(s.text[:len(s.text)-2]+"*"), make([]byte, len(v))...)[:len(v)], len(v))
+	}
 	if s, ok := e.(*symbolExpr); ok && len(s.text) > 0 && s.text[len(s.text)-1] == '*' {
 		return []byte(s.text[:len(s.text)-1])
 	}
@@ -262,16 +312,39 @@ func (r *ruleCtx) loadLHS(li *lhsInfo) uint32 {
 	if li.concat {
 		sub := reg
 		for _, s := range li.sels {
-			s.load(r, sub)
+			r.loadConcatPart(s, sub)
 			sub += regSpace((s.bits() + 7) / 8)
 		}
 		return reg
 	}
 	li.sels[0].load(r, reg)
 	if li.mask != nil {
-		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), make([]byte, len(li.mask)))
+		xor := make([]byte, len(li.mask))
+		if li.xor != nil {
+			xor = regBytes(li.xor, li.order)
+		}
+		r.emitBitwise(reg, reg, regBytes(li.mask, li.order), xor)
 	}
 	return reg
+}
+
+// foldAllOnes drops a mask of all ones that comes with an xor (x ^ c):
+// the xor moves to the compared value, as nft's binop_transfer does, and
+// no bitwise is emitted.
+func (li *lhsInfo) foldAllOnes(v []byte) []byte {
+	if li.mask == nil || li.xor == nil || li.concat || li.shift != 0 {
+		return v // x & 0xff keeps its bitwise, as in nft
+	}
+	for _, c := range li.mask {
+		if c != 0xff {
+			return v
+		}
+	}
+	if li.xor != nil {
+		v = xorBytes(fit(v, len(li.xor)), li.xor)
+	}
+	li.mask, li.xor, li.bitfield = nil, nil, false
+	return v
 }
 
 // flagTest is "(x & v) != 0", the implicit operation on bitmask types.
@@ -293,6 +366,9 @@ func (r *ruleCtx) matchRange(rel *relExpr, li *lhsInfo, rg *rangeExpr) error {
 	hi, err := r.constValue(rg.hi, li)
 	if err != nil {
 		return err
+	}
+	if bytes.Compare(fit(lo, len(hi)), hi) > 0 {
+		return r.cc.errAt(rg.srcSpan, "Range has zero or negative size")
 	}
 	reg := r.loadLHS(li)
 	l, h := li.regValue(lo), li.regValue(hi)
@@ -330,6 +406,14 @@ func (r *ruleCtx) matchPrefix(rel *relExpr, li *lhsInfo, px *prefixExpr) error {
 		r.putReg(n)
 		return nil
 	}
+	if li.order == orderBig && !li.bitfield && px.plen%8 == 0 && px.plen > 0 && !li.concat && li.mask == nil && li.dt.root() != dtString {
+		// nft loads the whole selector and compares the prefix's bytes
+		n := px.plen / 8
+		reg := r.loadLHS(li)
+		r.emitCmp(reg, cmpOp(rel.op), fit(v, li.lenBytes)[:n])
+		r.putReg(li.lenBytes)
+		return nil
+	}
 	mask := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(px.plen)), big.NewInt(1)), uint(li.bits-px.plen))
 	mb := fit(mask.Bytes(), li.lenBytes)
 	reg := r.loadLHS(li)
@@ -353,7 +437,7 @@ func (r *ruleCtx) concatValue(li *lhsInfo, c *concatExpr) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		rv := regBytes(fit(v, pli.lenBytes), pli.order)
+		rv := partBytes(v, pli)
 		out = append(out, rv...)
 		for len(out)%4 != 0 {
 			out = append(out, 0)

@@ -1,6 +1,9 @@
 package nft
 
-import "golang.org/x/sys/unix"
+import (
+	"github.com/xtnl/xtnl"
+	"golang.org/x/sys/unix"
+)
 
 // metaExpr is meta KEY (meta.c): packet metadata such as the mark, the
 // interfaces or the layer 4 protocol.
@@ -72,6 +75,9 @@ var metaTemplates = map[uint32]metaTemplate{
 	27:            {"oifkind", dtIfName, 128, orderHost, false},
 	28:            {"ibrpvid", dtInteger, 16, orderHost, false},
 	29:            {"ibrvproto", dtEtherType, 16, orderBig, false},
+	30:            {"time", dtTimeDate, 64, orderHost, false},
+	31:            {"day", dtTimeDay, 8, orderHost, false},
+	32:            {"hour", dtTimeHour, 32, orderHost, false},
 	33:            {"sdif", dtIfIndex, 32, orderHost, false},
 	34:            {"sdifname", dtIfName, 128, orderHost, false},
 }
@@ -81,6 +87,7 @@ var metaUnqualified = map[string]bool{
 	"mark": true, "iif": true, "iifname": true, "iiftype": true, "oif": true, "oifname": true, "oiftype": true,
 	"skuid": true, "skgid": true, "nftrace": true, "rtclassid": true, "pkttype": true, "cpu": true,
 	"iifgroup": true, "oifgroup": true, "cgroup": true, "ibrname": true, "obrname": true, "ipsec": true,
+	"ibriport": true, "obriport": true, "time": true, "day": true, "hour": true,
 }
 
 func metaKeyByName(name string) (uint32, bool) {
@@ -136,7 +143,12 @@ func (e *metaExpr) geom() (int, int, bool) {
 	return (e.bits() + 7) / 8, 0, false
 }
 
-func (e *metaExpr) deps(r *ruleCtx) error { return nil }
+func (e *metaExpr) deps(r *ruleCtx) error {
+	if e.key == metaNfproto && r.fam != xtnl.FamilyInet {
+		return r.cc.errAt(e.srcSpan, "meta nfproto is only useful in the inet family")
+	}
+	return nil
+}
 
 func (e *metaExpr) load(r *ruleCtx, dreg uint32) {
 	var a attrBuf
@@ -151,4 +163,44 @@ func (e *metaExpr) text() string {
 		return t.name
 	}
 	return "meta " + t.name
+}
+
+// dropRedundantMetaProtocol removes "meta protocol ip" from a rule of an
+// ip table (ip6 in ip6) when another statement follows it, as nft's
+// stmt_reduce does: the family already says so.
+func dropRedundantMetaProtocol(fam xtnl.Family, stmts []Stmt) []Stmt {
+	var own uint64
+	switch fam {
+	case xtnl.FamilyIPv4:
+		own = 0x0800
+	case xtnl.FamilyIPv6:
+		own = 0x86dd
+	default:
+		return stmts
+	}
+	out := stmts[:0:0]
+	for i, s := range stmts {
+		if i+1 < len(stmts) && isMetaProtocolMatch(s, own) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func isMetaProtocolMatch(s Stmt, proto uint64) bool {
+	m, ok := s.(*matchStmt)
+	if !ok || m.rel.op != "" && m.rel.op != "==" {
+		return false
+	}
+	l, ok := m.rel.l.(*metaExpr)
+	if !ok || l.key != metaProtocol {
+		return false
+	}
+	v, ok := m.rel.r.(*symbolExpr)
+	if !ok {
+		return false
+	}
+	b, err := parseValue(dtEtherType, v.text, 16)
+	return err == nil && len(b) == 2 && uint64(b[0])<<8|uint64(b[1]) == proto
 }

@@ -3,7 +3,6 @@ package nft
 import (
 	"bytes"
 	"fmt"
-	"math/big"
 
 	"golang.org/x/sys/unix"
 )
@@ -148,8 +147,13 @@ func (r *ruleCtx) loadNatMap(a *stmtArg, addr *Datatype) (regs natMapRegs, width
 	width = unit
 	if sh.interval {
 		width *= 2
-		as.dataInterval = true
 	}
+	// the data's byte order: an address's, none for address . port
+	o := orderInvalid
+	if dt := typeByID(as.dataType); dt != nil {
+		o = dt.Order
+	}
+	as.udata = anonUdata(li, as.flags&setInterval != 0, true, false, o, sh.interval)
 	as.flags |= setMap
 	as.hasData = true
 	as.dataLen = uint32(width)
@@ -191,7 +195,8 @@ func (r *ruleCtx) loadNatMap(a *stmtArg, addr *Datatype) (regs natMapRegs, width
 // prints them; ok is false for other data.
 func mapDataText(e kElem, s *kSet, o *PrintOptions) (string, bool) {
 	kts := keyTypes(s.dataType, s.dataLen)
-	interval := udataU32(s.udata, 6) == 1 // NFTNL_UDATA_SET_DATA_INTERVAL
+	v, ok := udataU32(s.udata, udataSetDataInterval)
+	interval := ok && v == 1
 	if len(kts) < 2 && !interval || e.data == nil || s.dataType == unix.NFT_DATA_VERDICT {
 		return "", false
 	}
@@ -239,19 +244,4 @@ func joinDot(parts []string) string {
 		s += p
 	}
 	return s
-}
-
-// udataU32 reads a u32 TLV of nft's user data (-1 when absent).
-func udataU32(b []byte, typ byte) int64 {
-	for len(b) >= 2 {
-		t, n := b[0], int(b[1])
-		if 2+n > len(b) {
-			break
-		}
-		if t == typ && n == 4 {
-			return new(big.Int).SetBytes([]byte{b[5], b[4], b[3], b[2]}).Int64()
-		}
-		b = b[2+n:]
-	}
-	return -1
 }

@@ -13,6 +13,10 @@ var selectorParsers = map[string]func(p *parser, t token) Expr{}
 // nat, ...); each statement's file registers its keywords.
 var stmtParsers = map[string]func(p *parser, t token) Stmt{}
 
+// valueSelectors are selector keywords that are never a plain value on
+// the right-hand side (ct mark set jhash ..., numgen ...).
+var valueSelectors = map[string]bool{}
+
 func spanOf(a, b srcSpan) srcSpan {
 	s := a
 	if b.Line == a.Line && b.end > s.end {
@@ -41,7 +45,7 @@ func (p *parser) statement() Stmt {
 	lhs := p.expr()
 	if p.isWord("set") {
 		p.i++
-		val := p.rhsExpr()
+		val := p.mapValue(p.rhsExpr())
 		return &setStmt{srcSpan: spanOf(lhs.span(), val.span()), lhs: lhs, val: val}
 	}
 	if p.isWord("vmap") {
@@ -288,11 +292,18 @@ func (p *parser) rhsPrimary() Expr {
 // tcp): a selector keyword is followed by one of its fields.
 func (p *parser) selectorFollows(t token) bool {
 	n := p.peekN(1)
+	if metaUnqualified[t.text] && (n.kind == tWord && n.text == "map" || n.kind == tEOF || n.kind == tNewline || n.kind == tPunct && (n.text == ";" || n.text == "}" || n.text == ")" || n.text == "|" || n.text == "&" || n.text == "^")) {
+		// ct mark set mark: an unqualified meta key as a value
+		return true
+	}
 	if n.kind != tWord {
 		return false
 	}
 	switch t.text {
 	case "meta", "ct":
+		return true
+	}
+	if valueSelectors[t.text] {
 		return true
 	}
 	if d := protoByName(t.text); d != nil {
@@ -330,7 +341,10 @@ func (p *parser) setLiteral(named bool) *setExpr {
 }
 
 func (p *parser) setElem() Expr {
-	key := p.rhsConcat()
+	key := p.catchallElem()
+	if key == nil {
+		key = p.rhsConcat()
+	}
 	el := &elemExpr{srcSpan: key.span(), key: key}
 	p.elemOptions(el)
 	if p.acceptPunct(":") {

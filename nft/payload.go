@@ -18,6 +18,9 @@ type payloadExpr struct {
 	rawBase   int
 	rawOffset int
 	rawBits   int
+	// stackOff moves a stacked header's fields (a vlan tag inside
+	// another sits 32 bits further), in bits.
+	stackOff int
 }
 
 // selector is an expression that loads a value into a register.
@@ -93,7 +96,7 @@ func (e *payloadExpr) offset() int {
 	if e.desc == nil {
 		return e.rawOffset
 	}
-	return e.desc.offset + e.field.offset
+	return e.desc.offset + e.stackOff + e.field.offset
 }
 
 func (e *payloadExpr) geom() (int, int, bool) {
@@ -129,10 +132,7 @@ func (e *payloadExpr) deps(r *ruleCtx) error {
 	switch d.base {
 	case baseLink:
 		if d == protoVlan {
-			if err := r.needLink(e); err != nil {
-				return err
-			}
-			return r.needVlan(e) // vlan.go
+			return r.needVlan(e)
 		}
 		return r.needLink(e)
 	case baseNetwork:
@@ -210,6 +210,11 @@ func (r *ruleCtx) needNetwork(d *protoDesc, e Expr) error {
 		r.emitCmp(reg, opEq, []byte{v})
 		r.putReg(1)
 	case xtnl.FamilyBridge, xtnl.FamilyNetdev:
+		if r.vlanOff != 0 {
+			// inside a vlan tag, its type field names the protocol
+			r.vlanTypeDep(d)
+			break
+		}
 		reg := r.getReg(2)
 		(&metaExpr{key: metaProtocol}).load(r, reg)
 		r.emitCmp(reg, opEq, uintBytes(d.number, 2))
@@ -256,9 +261,7 @@ func (r *ruleCtx) learn(e Expr, v []byte) {
 			if d := protoByNumber(baseNetwork, u); d != nil {
 				r.proto[baseNetwork] = d
 			}
-			if s.desc == protoEther {
-				r.learnEtherType(u) // vlan.go
-			}
+			r.learnVlan(s, u)
 		}
 	case *metaExpr:
 		switch s.key {

@@ -6,4 +6,7 @@ type PrintOptions struct {
 	Numeric   bool // -n: numbers, not names (repeatable in nft; one level here)
 	Services  bool // -S: service names for ports
 	Stateless bool // -s: no counter values or quota usage
+	// numericTime prints times as whole seconds, as nft does inside
+	// ranges (NFT_CTX_OUTPUT_NUMERIC_TIME).
+	numericTime bool
 }

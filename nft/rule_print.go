@@ -20,6 +20,8 @@ type regVal struct {
 	sel2 []selector
 	lenB int
 	text string // for selectors printed by name only
+	// str is a statement value computed by a bitwise (ct mark | 0x1).
+	str  string
 	expr string // a value computed into the register (a map lookup)
 }
 
@@ -36,6 +38,7 @@ type delin struct {
 	icmpType     uint8 // the ICMP(v6) type matched so far (icmp.go)
 	icmpDep      int   // index+1 in stmts of an "icmp type" match a later field may imply
 	icmpDepType  uint8
+	vlanOff      int // where the known vlan tag starts (vlan.go)
 	pendingRange *struct {
 		reg uint32
 		lo  []byte
@@ -62,7 +65,14 @@ func ruleText(t *kTable, ch *kChain, r *kRule, o *PrintOptions) string {
 		d.proto[baseLink] = protoEther
 	}
 	for _, e := range r.exprs {
+		n := len(d.stmts)
 		d.expr(e)
+		if len(d.stmts) > n && e.name != "cmp" && e.name != "lookup" && e.name != "range" {
+			// a statement other than a match: nft forgets the
+			// dependencies seen before it (counter between meta
+			// nfproto ipv4 and ip saddr keeps both)
+			d.deps = nil
+		}
 	}
 	var out []string
 	for _, s := range d.stmts {
@@ -105,6 +115,9 @@ func (d *delin) expr(e kExpr) {
 			dir = int(b[0])
 		}
 		c := &ctExpr{key: a.u32(unix.NFTA_CT_KEY), dir: dir}
+		if c.key == 8 || c.key == 9 {
+			c.net = d.proto[baseNetwork] // ct original saddr of ip: ct original ip saddr
+		}
 		if a.has(unix.NFTA_CT_DREG) {
 			d.regs[a.u32(unix.NFTA_CT_DREG)] = &regVal{sel: c}
 			return
@@ -122,15 +135,19 @@ func (d *delin) expr(e kExpr) {
 	case "exthdr":
 		d.delinExthdr(a) // exthdr.go
 	case "bitwise":
-		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && a.has(unix.NFTA_BITWISE_MASK) {
+		if rv := d.regs[a.u32(unix.NFTA_BITWISE_SREG)]; rv != nil && (a.has(unix.NFTA_BITWISE_MASK) || a.has(nftaBitwiseData)) {
 			nv := *rv
 			nv.mask = a.value(unix.NFTA_BITWISE_MASK)
+			// what a statement setting this register prints
+			nv.str = d.bitwiseValue(a, rv)
 			nv.xor = a.value(unix.NFTA_BITWISE_XOR)
-			switch x := nv.sel.(type) {
-			case *exthdrExpr:
-				nv.sel = x.resolveMask(nv.mask)
-			case *payloadExpr:
-				nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
+			if a.has(unix.NFTA_BITWISE_MASK) {
+				switch x := nv.sel.(type) {
+				case *exthdrExpr:
+					nv.sel = x.resolveMask(nv.mask)
+				case *payloadExpr:
+					nv.sel = resolvePayloadMask(x, nv.mask) // bitfield_print.go
+				}
 			}
 			if allOnes(nv.mask) && allZero(nv.xor) {
 				// nft drops a mask that keeps every bit loaded
@@ -161,6 +178,8 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(rv.sel), op, d.rangeText(rv, a.value(unix.NFTA_RANGE_FROM_DATA), a.value(unix.NFTA_RANGE_TO_DATA), true)))
 	case "lookup":
 		d.lookup(a)
+	case "dynset":
+		d.stmts = append(d.stmts, d.dynsetText(a))
 	case "immediate":
 		if code, ch, ok := a.verdict(unix.NFTA_IMMEDIATE_DATA); ok {
 			v := verdictName(code)
@@ -172,11 +191,7 @@ func (d *delin) expr(e kExpr) {
 		}
 		d.regs[a.u32(unix.NFTA_IMMEDIATE_DREG)] = &regVal{text: "imm", mask: a.value(unix.NFTA_IMMEDIATE_DATA)}
 	case "counter":
-		if d.o.Stateless {
-			d.stmts = append(d.stmts, "counter")
-		} else {
-			d.stmts = append(d.stmts, fmt.Sprintf("counter packets %d bytes %d", a.u64(unix.NFTA_COUNTER_PACKETS), a.u64(unix.NFTA_COUNTER_BYTES)))
-		}
+		d.stmts = append(d.stmts, counterText(a, d.o))
 	case "notrack":
 		d.stmts = append(d.stmts, "notrack")
 	case "reject":
@@ -194,9 +209,33 @@ func (d *delin) expr(e kExpr) {
 	case "limit":
 		d.stmts = append(d.stmts, limitText(a))
 	default:
+		if f := exprPrinters[e.name]; f != nil {
+			f(d, a)
+			return
+		}
 		d.stmts = append(d.stmts, "<"+e.name+">")
 	}
 }
+
+// exprPrinters read back the kernel expressions whose files register
+// them: a statement appends its text (d.add), a selector records what
+// its destination register holds.
+var exprPrinters = map[string]func(d *delin, a attrMap){}
+
+// registerSelectorLoad registers the printer of an expression kind whose
+// load puts a selector in a register (rt, fib).
+func registerSelectorLoad(name string, load func(a attrMap) (selector, uint32, bool)) {
+	exprPrinters[name] = func(d *delin, a attrMap) {
+		if sel, dreg, ok := load(a); ok {
+			d.regs[dreg] = &regVal{sel: sel}
+			return
+		}
+		d.add("<" + name + ">")
+	}
+}
+
+// add appends a statement's text.
+func (d *delin) add(s string) { d.stmts = append(d.stmts, s) }
 
 func selText(s selector) string {
 	switch x := s.(type) {
@@ -218,8 +257,15 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 	if rv == nil {
 		return name + " set <?>"
 	}
+	if rv.str != "" {
+		return name + " set " + rv.str
+	}
 	if rv.text == "imm" {
-		return name + " set " + formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+		v := formatValue(s.dtype(), fromReg(fit(rv.mask, (s.bits()+7)/8), s.order()), d.o)
+		if s.dtype().Bitmask {
+			v = strings.ReplaceAll(v, " | ", ",")
+		}
+		return name + " set " + v
 	}
 	if rv.expr != "" {
 		return name + " set " + rv.expr
@@ -230,12 +276,14 @@ func (d *delin) setText(name string, s selector, sreg uint32) string {
 // payloadAt finds the header field at base/offset/bits from what the rule
 // established so far.
 func (d *delin) payloadAt(base, off, bits int) selector {
-	desc := d.proto[base]
-	if base == baseLink && off >= protoVlan.offset && (desc == protoEther || desc == protoVlan) {
-		desc = protoVlan // the fields after the ethernet header
+	if base == baseLink {
+		if s := d.vlanFieldAt(off, bits); s != nil {
+			return s
+		}
 	}
+	desc := d.proto[base]
 	if desc == nil && base == baseTransport {
-		desc = protoTH // ports of a transport nft does not know: th dport
+		desc = protoTH // ports of a transport header not named
 	}
 	if desc != nil {
 		for i := range desc.fields {
@@ -254,89 +302,6 @@ func (d *delin) payloadAt(base, off, bits int) selector {
 		}
 	}
 	return &payloadExpr{rawBase: base, rawOffset: off, rawBits: bits}
-}
-
-// cmp prints a comparison, dropping dependencies that a later header
-// makes implicit.
-func (d *delin) cmp(a attrMap) {
-	reg := a.u32(unix.NFTA_CMP_SREG)
-	rv := d.regs[reg]
-	v := a.value(unix.NFTA_CMP_DATA)
-	op := a.u32(unix.NFTA_CMP_OP)
-	if rv == nil || rv.sel == nil {
-		d.stmts = append(d.stmts, "<cmp>")
-		return
-	}
-	// gte followed by lte on the same register is a range
-	if op == opGte {
-		d.killDeps(rv.sel)
-		d.pendingRange = &struct {
-			reg uint32
-			lo  []byte
-			idx int
-		}{reg, v, len(d.stmts)}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s >= %s", selText(rv.sel), d.valText(rv, v, false)))
-		return
-	}
-	if op == opLte && d.pendingRange != nil && d.pendingRange.reg == reg && d.pendingRange.idx == len(d.stmts)-1 {
-		pr := d.pendingRange
-		d.pendingRange = nil
-		d.killDeps(rv.sel)
-		d.stmts[pr.idx] = fmt.Sprintf("%s %s", selText(rv.sel), d.rangeText(rv, pr.lo, v, false))
-		return
-	}
-	sel := rv.sel
-	// flag test: (x & m) != 0
-	if rv.mask != nil && op == opNeq && isZero(v) {
-		d.killDeps(sel)
-		dt := sel.dtype()
-		if dt.Bitmask {
-			m := fromReg(rv.mask, sel.order())
-			d.stmts = append(d.stmts, selText(sel)+" "+strings.ReplaceAll(formatBitmask(dt, m, d.o), " | ", ","))
-			return
-		}
-	}
-	opText := map[uint32]string{opEq: "", opNeq: "!= ", opLt: "< ", opLte: "<= ", opGt: "> ", opGte: ">= "}[op]
-	if pl, ok := sel.(*payloadExpr); ok && pl.desc == nil && len(v) > 0 {
-		// A shorter load of an address field: a prefix.
-		if p2, plen, ok := d.prefixField(pl, len(v)); ok {
-			d.killDeps(p2)
-			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", p2.text(), opText, formatValue(p2.dtype(), fit(append(append([]byte(nil), v...), make([]byte, (p2.bits()+7)/8-len(v))...), (p2.bits()+7)/8), d.o), plen))
-			return
-		}
-	}
-	if t := d.specialCmpText(sel, rv, v, op); t != "" {
-		d.stmts = append(d.stmts, t)
-		return
-	}
-	if rv.mask != nil {
-		if p, ok := fieldSelector(sel); ok {
-			_, shift, bf := p.geom()
-			if bf {
-				fm := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(p.bits())), big.NewInt(1)), uint(shift))
-				if new(big.Int).SetBytes(rv.mask).Cmp(fm) == 0 {
-					rv = &regVal{sel: sel}
-					val := new(big.Int).Rsh(new(big.Int).SetBytes(v), uint(shift))
-					d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(sel), opText, formatValue(sel.dtype(), fit(val.Bytes(), (p.bits()+7)/8), d.o)))
-					d.learn(sel, fit(val.Bytes(), (p.bits()+7)/8), op)
-					return
-				}
-			}
-		}
-		if plen, ok := maskPrefix(fromReg(rv.mask, sel.order())); ok && (sel.dtype() == dtIPv4 || sel.dtype() == dtIPv6) {
-			d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, d.valText(rv, v, false), plen))
-			return
-		}
-		d.stmts = append(d.stmts, fmt.Sprintf("%s & %s %s%s", selText(sel), d.valText(&regVal{sel: sel}, rv.mask, false), map[string]string{"": "== "}[opText]+opText, d.valText(rv, v, false)))
-		return
-	}
-	idx := len(d.stmts)
-	d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", selText(sel), opText, d.valText(rv, v, false)))
-	if op == opEq {
-		if d.isDependency(sel, v, idx) {
-			return
-		}
-	}
 }
 
 // prefixField maps a short load at an address field's offset to that
@@ -391,6 +356,10 @@ func (d *delin) valText(rv *regVal, v []byte, bigEndian bool) string {
 		s := v
 		if i := indexZero(s); i >= 0 {
 			s = s[:i]
+			if len(s) > 0 && s[len(s)-1] == '*' {
+				// a name ending in the star itself, not a wildcard
+				return fmt.Sprintf("\"%s\\*\"", s[:len(s)-1])
+			}
 			return fmt.Sprintf("%q", string(s))
 		}
 		return fmt.Sprintf("\"%s*\"", string(s))
@@ -442,7 +411,6 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 		}
 	case *payloadExpr:
 		d.learn(s, rv, opEq)
-		d.vlanDep(s, u, idx) // vlan.go
 		d.storeICMPDep(s, rv, idx)
 		// ip protocol / ip6 nexthdr: implied by a later header in the
 		// ip and ip6 families (payload_may_dependency_kill keeps it in
@@ -458,6 +426,7 @@ func (d *delin) isDependency(sel selector, v []byte, idx int) bool {
 				d.deps = append(d.deps, depStmt{idx, baseNetwork, p})
 			}
 		}
+		d.learnVlan(s, u, idx)
 	}
 	return false
 }
@@ -493,6 +462,19 @@ func (d *delin) killDeps(sel selector) {
 		d.killExthdrDeps(x)
 		return
 	}
+	if c, ok := sel.(*ctExpr); ok && c.net != nil {
+		// ct saddr needed its network protocol: meta nfproto ipv4 goes
+		keep := d.deps[:0]
+		for _, dep := range d.deps {
+			if dep.base == baseNetwork && dep.proto == c.net {
+				d.stmts[dep.idx] = ""
+				continue
+			}
+			keep = append(keep, dep)
+		}
+		d.deps = keep
+		return
+	}
 	p, ok := sel.(*payloadExpr)
 	if !ok || p.desc == nil {
 		return
@@ -504,6 +486,9 @@ func (d *delin) killDeps(sel selector) {
 			dep.base == baseLink && dep.proto == protoEther && p.desc == protoVlan
 		if dep.base == baseNetwork && p.desc.base == baseTransport && p.desc.needs == nil {
 			implied = false
+		}
+		if p.desc == protoVlan {
+			implied = vlanImplies(dep, p)
 		}
 		if implied {
 			d.stmts[dep.idx] = ""
@@ -522,13 +507,16 @@ func (d *delin) lookup(a attrMap) {
 		return
 	}
 	s := d.t.set(name)
-	var parts []selector
+	sreg := a.u32(unix.NFTA_LOOKUP_SREG)
+	var kts []*Datatype // a concatenation's parts (concat_print.go)
 	if s != nil {
-		parts = d.concatParts(a.u32(unix.NFTA_LOOKUP_SREG), int(s.keyLen)) // concat_print.go
+		if parts := keyTypes(s.keyType, s.keyLen); len(parts) > 1 {
+			kts = d.concatPartTypes(sreg, parts)
+		}
 	}
 	var lhs, rhs string
-	if parts != nil {
-		lhs = d.concatText(parts)
+	if kts != nil {
+		lhs = d.keyText(sreg, s)
 	} else {
 		d.killDeps(rv.sel)
 		lhs = selText(rv.sel)
@@ -539,25 +527,32 @@ func (d *delin) lookup(a attrMap) {
 			if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {
 				lhs = strings.TrimSuffix(lhs, "==")
 			}
+		} else {
+			lhs += maskText(rv) // ip6 saddr & ::ffff
 		}
 		if pl, ok := rv.sel.(*payloadExpr); ok && s != nil && s.flags&setAnonymous != 0 && len(s.elems) > 0 {
 			d.icmpLookupType(pl, minElemKey(s))
 		}
 	}
-	if s != nil && s.flags&setAnonymous != 0 && parts != nil {
+	if s != nil && s.flags&setAnonymous != 0 {
 		var dt *Datatype
 		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 			dt = keyTypes(s.dataType, s.dataLen)[0]
 		}
-		rhs = d.concatSetText(parts, s, dt)
-	} else if s != nil && s.flags&setAnonymous != 0 {
-		vs, kt := lookupSetView(rv, s) // bitfield_print.go
-		kts := []*Datatype{kt}
-		var dt *Datatype
-		if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
-			dt = keyTypes(s.dataType, s.dataLen)[0]
+		vs, order := s, rv.sel.order()
+		if kts == nil {
+			var kt *Datatype
+			vs, kt = lookupSetView(rv, s) // bitfield_print.go
+			kts = []*Datatype{kt}
+			if rv.text == "hton" {
+				order = orderBig // an interval set's keys, converted
+			}
+		} else {
+			sorted := *s
+			sorted.elems = concatSorted(s.elems, kts) // as nft lists them
+			vs, order = &sorted, orderInvalid
 		}
-		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, rv.sel.order(), d.o), ", ") + " }"
+		rhs = "{ " + strings.Join(setElemTexts(vs, kts, dt, order, d.o), ", ") + " }"
 	} else {
 		rhs = "@" + name
 	}
@@ -575,86 +570,4 @@ func (d *delin) lookup(a attrMap) {
 		lhs += " !="
 	}
 	d.stmts = append(d.stmts, lhs+" "+rhs)
-}
-
-func logText(a attrMap) string {
-	s := "log"
-	if a.has(unix.NFTA_LOG_PREFIX) {
-		s += fmt.Sprintf(" prefix %q", a.str(unix.NFTA_LOG_PREFIX))
-	}
-	if a.has(unix.NFTA_LOG_GROUP) {
-		g := a[unix.NFTA_LOG_GROUP]
-		s += fmt.Sprintf(" group %d", int(g[0])<<8|int(g[1]))
-	}
-	if a.has(unix.NFTA_LOG_SNAPLEN) {
-		s += fmt.Sprintf(" snaplen %d", a.u32(unix.NFTA_LOG_SNAPLEN))
-	}
-	if a.has(unix.NFTA_LOG_QTHRESHOLD) {
-		g := a[unix.NFTA_LOG_QTHRESHOLD]
-		s += fmt.Sprintf(" queue-threshold %d", int(g[0])<<8|int(g[1]))
-	}
-	if a.has(unix.NFTA_LOG_LEVEL) {
-		lv := a.u32(unix.NFTA_LOG_LEVEL)
-		for name, v := range logLevels {
-			if uint32(v) == lv && lv != 4 {
-				s += " level " + name
-			}
-		}
-	}
-	return s
-}
-
-func limitText(a attrMap) string {
-	rate, unit, burst := a.u64(unix.NFTA_LIMIT_RATE), a.u64(unix.NFTA_LIMIT_UNIT), a.u32(unix.NFTA_LIMIT_BURST)
-	over := ""
-	if a.u32(unix.NFTA_LIMIT_FLAGS)&unix.NFT_LIMIT_F_INV != 0 {
-		over = "over "
-	}
-	u := map[uint64]string{1: "second", 60: "minute", 3600: "hour", 86400: "day", 604800: "week"}[unit]
-	if a.u32(unix.NFTA_LIMIT_TYPE) == unix.NFT_LIMIT_PKT_BYTES {
-		r, ru := rate, "bytes"
-		if r%(1024*1024) == 0 && r > 0 {
-			r, ru = r/(1024*1024), "mbytes"
-		} else if r%1024 == 0 && r > 0 {
-			r, ru = r/1024, "kbytes"
-		}
-		s := fmt.Sprintf("limit rate %s%d %s/%s", over, r, ru, u)
-		if burst != 0 {
-			s += fmt.Sprintf(" burst %d bytes", burst)
-		}
-		return s
-	}
-	s := fmt.Sprintf("limit rate %s%d/%s", over, rate, u)
-	if burst != 5 {
-		s += fmt.Sprintf(" burst %d packets", burst)
-	}
-	return s
-}
-
-// concatKey prints the concatenation a lookup of set s reads from reg
-// on (ip saddr . tcp dport), each part loaded into the registers that
-// follow; "" when s's key is no concatenation.
-func (d *delin) concatKey(s *kSet, reg uint32) string {
-	if s == nil {
-		return ""
-	}
-	kts := keyTypes(s.keyType, s.keyLen)
-	if len(kts) < 2 {
-		return ""
-	}
-	idx := reg - unix.NFT_REG32_00 + 1 // counted as getReg counts
-	if reg < unix.NFT_REG32_00 {
-		idx = (reg-1)*4 + 1
-	}
-	var parts []string
-	for _, dt := range kts {
-		rv := d.regs[kernelReg(idx)]
-		if rv == nil || rv.sel == nil {
-			return ""
-		}
-		d.killDeps(rv.sel)
-		parts = append(parts, selText(rv.sel))
-		idx += regSpace(dt.bytesLen())
-	}
-	return strings.Join(parts, " . ")
 }

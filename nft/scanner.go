@@ -207,10 +207,19 @@ func (s *scanner) next() token {
 			}
 		}
 	}
+	if cn := classidLen(rest); cn > an && cn > wn && !afterSlash(s.src, s.off) {
+		// A TC classid (1:1234) is a string, as nft's scanner reads it;
+		// not a prefix length and a port (10.0.0.0/24:80).
+		return mk(tWord, cn, rest[:cn])
+	}
 	if an > 0 && an >= wn {
 		return mk(tAddr, an, rest[:an])
 	}
 	if wn > 0 {
+		if op, ok := operatorWords[rest[:wn]]; ok && kind == tWord {
+			// nft's scanner reads these words as the operators
+			return mk(tPunct, wn, op)
+		}
 		t := mk(kind, wn, rest[:wn])
 		if kind == tWord && s.off < len(s.src) && s.src[s.off] == '*' {
 			s.advance(1)
@@ -231,6 +240,37 @@ func (s *scanner) next() token {
 	s.errorf(p, p.Col, "syntax error, unexpected junk")
 	s.advance(1)
 	return s.next()
+}
+
+// operatorWords are the words nft's scanner reads as binary operators
+// (scanner.l): "and" is "&".
+var operatorWords = map[string]string{"and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>"}
+
+// afterSlash says whether the token at off follows a '/'.
+func afterSlash(src string, off int) bool { return off > 0 && src[off-1] == '/' }
+
+// classidLen is the length of a TC classid (hex{1,4}:hex{1,4}) at the
+// start of s when a blank, ':', '-', ',' or '}' (or the end) follows it,
+// 0 otherwise.
+func classidLen(s string) int {
+	i := 0
+	for i < len(s) && i < 5 && isHex(s[i]) {
+		i++
+	}
+	if i == 0 || i > 4 || i >= len(s) || s[i] != ':' {
+		return 0
+	}
+	j := i + 1
+	for j < len(s) && j-i-1 < 5 && isHex(s[j]) {
+		j++
+	}
+	if j == i+1 || j-i-1 > 4 {
+		return 0
+	}
+	if j < len(s) && strings.IndexByte(" \t\n:-},", s[j]) < 0 {
+		return 0
+	}
+	return j
 }
 
 // addrLen returns the length of the longest IPv4, IPv6 or MAC address at the
@@ -311,7 +351,7 @@ func isIPv6(a string) bool {
 	groups := 0
 	s := a
 	dbl := strings.Count(a, "::")
-	if dbl > 1 {
+	if dbl > 1 || strings.Contains(a, ":::") {
 		return false
 	}
 	if strings.HasPrefix(s, ":") && !strings.HasPrefix(s, "::") || strings.HasSuffix(s, ":") && !strings.HasSuffix(s, "::") {

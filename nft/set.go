@@ -118,52 +118,41 @@ func (cc *compileCtx) setCmd(c *Command) error {
 	if sd.isMap {
 		dt := sd.dataType
 		if dt == nil {
+			dt = typeofDataType(sd.dataExpr)
+			sd.dataType = dt
+		}
+		if dt == nil {
 			return cc.errAt(sd.pos, "map definition does not specify data type")
 		}
 		if dt == dtVerdict {
 			a.u32(unix.NFTA_SET_DATA_TYPE, unix.NFT_DATA_VERDICT)
 			a.u32(unix.NFTA_SET_DATA_LEN, 0)
 		} else {
-			a.u32(unix.NFTA_SET_DATA_TYPE, dt.ID)
-			a.u32(unix.NFTA_SET_DATA_LEN, uint32(dt.bytesLen()))
 			dli = &lhsInfo{dt: dt, bits: dt.Bits, order: dt.Order, lenBytes: dt.bytesLen()}
+			if len(sd.dataTypes) > 1 {
+				dli = concatDataInfo(sd.dataTypes)
+			}
+			a.u32(unix.NFTA_SET_DATA_TYPE, dli.dt.ID)
+			a.u32(unix.NFTA_SET_DATA_LEN, uint32(dli.lenBytes))
 		}
 	}
 	id := cc.nextNamedID()
 	cc.named[c.Table+"/"+c.Name] = id
 	cc.setInfos[setKey(c)] = &setInfo{li: li, dli: dli, vmap: sd.isMap && sd.dataType == dtVerdict, interval: flags&setInterval != 0}
 	a.u32(unix.NFTA_SET_ID, id)
-	if sd.timeout != "" {
-		ms, ok := parseTime(sd.timeout)
-		if !ok {
-			return cc.errAt(sd.pos, "invalid timeout")
-		}
-		a.u64(unix.NFTA_SET_TIMEOUT, ms)
+	if err := cc.putSetDecl(&a, sd, flags, li); err != nil {
+		return err
 	}
-	if li.concat && flags&setInterval != 0 {
-		// nft describes the fields of interval concatenations only
-		n := a.nest(unix.NFTA_SET_DESC)
-		cn := a.nest(nftaSetDescConcat)
-		for _, s := range li.sels {
-			e := a.nest(unix.NFTA_LIST_ELEM)
-			a.u32(nftaSetFieldLen, uint32((s.bits()+7)/8))
-			a.end(e)
-		}
-		a.end(cn)
-		a.end(n)
-	}
-	ud := []byte{0, 4, byte(li.order), 0, 0, 0}
-	if sd.isMap && dli != nil {
-		ud = append(ud, 1, 4, byte(dli.order), 0, 0, 0)
-	}
-	if sd.comment != "" {
-		ud = append(ud, udataStr(7, sd.comment)...)
-	}
+	ud := setUserdata(sd, li, dli)
 	a.raw(unix.NFTA_SET_USERDATA, ud)
+	if sd.counter {
+		putCounterExpr(&a, nftaSetExpr)
+	}
 	fl := uint16(unix.NLM_F_CREATE)
 	if c.Op == "create" {
 		fl |= unix.NLM_F_EXCL
 	}
+	cc.setInfos[setKey(c)].msg = len(cc.prog.Messages)
 	cc.add(unix.NFT_MSG_NEWSET, fl, c.Family, c.Op+" set", obj, a.b)
 	if sd.elems != nil && len(sd.elems.elems) > 0 {
 		return cc.elements(c, li, dli, sd.isMap && sd.dataType == dtVerdict, flags&setInterval != 0, sd.elems, unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE)
@@ -180,6 +169,9 @@ func (cc *compileCtx) nextNamedID() uint32 {
 type setInfo struct {
 	li, dli        *lhsInfo
 	vmap, interval bool
+	// msg is the index of the script's NEWSET message (-1 for a set
+	// read from the kernel); set statements flag it dynamic.
+	msg int
 }
 
 func setKey(c *Command) string { return c.Family.String() + "/" + c.Table + "/" + c.Name }
@@ -189,6 +181,12 @@ func setKey(c *Command) string { return c.Family.String() + "/" + c.Table + "/" 
 func (cc *compileCtx) elementCmd(c *Command) error {
 	si := cc.setInfos[setKey(c)]
 	if si == nil {
+		si = cc.kernelSetInfo(c)
+	}
+	if si == nil {
+		if cc.lookup != nil {
+			return cc.errAt(c.pos, "No such file or directory")
+		}
 		return cc.errAt(c.pos, "element commands on sets not declared in the script are not supported yet")
 	}
 	if c.elems == nil {
@@ -218,6 +216,10 @@ func (cc *compileCtx) elements(c *Command, li, dli *lhsInfo, vmap, interval bool
 		}
 	} else if dli != nil {
 		valueOf = func(e Expr) ([]byte, *verdictExpr, error) {
+			if c, ok := e.(*concatExpr); ok && dli.concat {
+				v, err := r.concatValue(dli, c)
+				return v, nil, err
+			}
 			v, err := r.constValue(e, dli)
 			if err != nil {
 				return nil, nil, err

@@ -12,16 +12,21 @@ import (
 // Sets as the kernel holds them, and their printing.
 
 type kSet struct {
-	name     string
-	handle   uint64
-	flags    uint32
-	keyType  uint32
-	keyLen   uint32
-	dataType uint32
-	dataLen  uint32
-	timeout  uint64
-	udata    []byte
-	elems    []kElem
+	name       string
+	handle     uint64
+	flags      uint32
+	keyType    uint32
+	keyLen     uint32
+	dataType   uint32
+	dataLen    uint32
+	timeout    uint64
+	size       uint32  // NFTA_SET_DESC_SIZE, 0 when unbounded
+	policy     uint32  // NFTA_SET_POLICY
+	gcInterval uint32  // ms
+	exprs      []kExpr // stateful expressions every element gets (counter)
+	udata      []byte
+	elems      []kElem
+	objType    uint32 // an object map's (NFTA_SET_OBJ_TYPE)
 }
 
 type kElem struct {
@@ -33,6 +38,10 @@ type kElem struct {
 	vchain string
 	isVerd bool
 	udata  []byte // comment
+	// timeout and expiration (time left) in ms, 0 when none
+	timeout, expiration uint64
+	exprs               []kExpr // stateful expressions (counter)
+	objref              string  // an object map's value (NFTA_SET_ELEM_OBJREF)
 }
 
 func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
@@ -51,8 +60,13 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 	err := c.DumpRaw(unix.NFT_MSG_GETSET, fam, filter, func() { sets = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
 		s := &kSet{name: a.str(unix.NFTA_SET_NAME), handle: a.u64(nftaSetHandle), flags: a.u32(unix.NFTA_SET_FLAGS),
-			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE),
+			keyType: a.u32(unix.NFTA_SET_KEY_TYPE), keyLen: a.u32(unix.NFTA_SET_KEY_LEN), dataType: a.u32(unix.NFTA_SET_DATA_TYPE), objType: a.u32(unix.NFTA_SET_OBJ_TYPE),
 			dataLen: a.u32(unix.NFTA_SET_DATA_LEN), timeout: a.u64(unix.NFTA_SET_TIMEOUT), udata: append([]byte(nil), a[unix.NFTA_SET_USERDATA]...)}
+		s.policy, s.gcInterval = a.u32(nftaSetPolicy), a.u32(nftaSetGCInterval)
+		s.exprs = kStateful(a, nftaSetExpr, nftaSetExpressions)
+		if desc, ok := a[unix.NFTA_SET_DESC]; ok {
+			s.size = attrsOf(desc).u32(unix.NFTA_SET_DESC_SIZE)
+		}
 		sets = append(sets, pset{m.Family, a.str(unix.NFTA_SET_TABLE), s})
 		return nil
 	})
@@ -74,6 +88,8 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 				ea := attrsOf(el.data)
 				e := kElem{key: append([]byte(nil), ea.value(unix.NFTA_SET_ELEM_KEY)...), flags: ea.u32(unix.NFTA_SET_ELEM_FLAGS),
 					udata: append([]byte(nil), ea[unix.NFTA_SET_ELEM_USERDATA]...)}
+				e.timeout, e.expiration = ea.u64(unix.NFTA_SET_ELEM_TIMEOUT), ea.u64(unix.NFTA_SET_ELEM_EXPIRATION)
+				e.exprs = kStateful(ea, unix.NFTA_SET_ELEM_EXPR, nftaSetElemExpressions)
 				if ea.has(nftaSetElemKeyEnd) {
 					e.keyEnd = append([]byte(nil), ea.value(nftaSetElemKeyEnd)...)
 				}
@@ -82,6 +98,7 @@ func readSets(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
 				} else if ea.has(unix.NFTA_SET_ELEM_DATA) {
 					e.data = append([]byte(nil), ea.value(unix.NFTA_SET_ELEM_DATA)...)
 				}
+				e.objref = ea.str(unix.NFTA_SET_ELEM_OBJREF)
 				s.elems = append(s.elems, e)
 			}
 			return nil
@@ -143,38 +160,35 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 	}
 	b.WriteString("\n")
 	kts := keyTypes(s.keyType, s.keyLen)
-	fmt.Fprintf(b, "%s\ttype %s", ind, typeNames(kts))
+	if t := typeofText(s.udata); t != "" {
+		fmt.Fprintf(b, "%s\ttypeof %s", ind, t)
+	} else {
+		fmt.Fprintf(b, "%s\ttype %s", ind, typeNames(kts))
+	}
 	var dt *Datatype
 	if s.flags&setMap != 0 {
 		if s.dataType == unix.NFT_DATA_VERDICT {
 			b.WriteString(" : verdict")
 		} else {
-			dt = keyTypes(s.dataType, s.dataLen)[0]
-			fmt.Fprintf(b, " : %s", dt.Name)
+			dts := keyTypes(s.dataType, s.dataLen)
+			dt = dts[0]
+			if t := dataTypeofText(s.udata); t != "" {
+				fmt.Fprintf(b, " : %s", t)
+			} else {
+				fmt.Fprintf(b, " : %s", typeNames(dts))
+			}
 		}
 	}
 	b.WriteString("\n")
-	var flags []string
-	if s.flags&setConstant != 0 {
-		flags = append(flags, "constant")
+	b.WriteString(setPolicyLine(s, ind))
+	if s.size > 0 && s.flags&setConstant == 0 {
+		fmt.Fprintf(b, "%s\tsize %d\n", ind, s.size)
 	}
-	if s.flags&setInterval != 0 {
-		flags = append(flags, "interval")
-	}
-	if s.flags&setTimeout != 0 {
-		flags = append(flags, "timeout")
-	}
-	if s.flags&setEval != 0 {
-		flags = append(flags, "dynamic")
-	}
-	if len(flags) > 0 {
-		fmt.Fprintf(b, "%s\tflags %s\n", ind, strings.Join(flags, ","))
-	}
-	if s.timeout != 0 {
-		fmt.Fprintf(b, "%s\ttimeout %s\n", ind, formatTime(s.timeout))
-	}
+	b.WriteString(setFlagsLine(s, ind))
+	b.WriteString(setStatefulLine(s, ind))
+	b.WriteString(setTrailerLines(s, ind))
 	if len(s.elems) > 0 {
-		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, strings.Join(setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o), ", "))
+		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o)))
 	}
 	b.WriteString(ind + "}\n")
 }
@@ -204,7 +218,16 @@ func udataOrder(u []byte, def byteOrder) byteOrder {
 // setElemTexts prints a set's elements: intervals joined back from their
 // start and end elements.
 func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *PrintOptions) []string {
-	elems := append([]kElem(nil), s.elems...)
+	elems, catchall := splitCatchall(s.elems)
+	out := setElemTextsKeyed(s, elems, kts, dt, order, o)
+	if catchall != nil {
+		out = append(out, "*"+elemData(*catchall, s, dt, o))
+	}
+	return out
+}
+
+// setElemTextsKeyed prints the elements that have a key.
+func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, order byteOrder, o *PrintOptions) []string {
 	if s.flags&setInterval != 0 && len(kts) == 1 {
 		// the kernel dumps intervals from high to low: sort ascending by
 		// value
@@ -237,8 +260,8 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 	}
 	var out []string
 	for _, e := range elems {
-		if len(e.keyEnd) > 0 && len(kts) > 1 {
-			out = append(out, concatRangeText(kts, e.key, e.keyEnd, o)+elemData(e, s, dt, o)) // concat_interval.go
+		if len(kts) > 1 && e.keyEnd != nil {
+			out = append(out, concatRangeText(kts, e.key, e.keyEnd, o)+elemData(e, s, dt, o))
 			continue
 		}
 		out = append(out, keyText(kts, e.key, order, o)+elemData(e, s, dt, o))
@@ -247,11 +270,24 @@ func setElemTexts(s *kSet, kts []*Datatype, dt *Datatype, order byteOrder, o *Pr
 }
 
 func sortElems(elems []kElem, order byteOrder) {
+	if order == orderInvalid {
+		return // already in the order nft lists them (concatSorted)
+	}
 	for i := 1; i < len(elems); i++ {
-		for j := i; j > 0 && bytes.Compare(fromReg(elems[j].key, order), fromReg(elems[j-1].key, order)) < 0; j-- {
+		for j := i; j > 0 && elemLess(elems[j], elems[j-1], order); j-- {
 			elems[j], elems[j-1] = elems[j-1], elems[j]
 		}
 	}
+}
+
+// elemLess orders elements by key; at the same key an interval's end
+// comes before the next interval's start (192.168.0.0/24 ends where
+// 192.168.1.0/24 starts).
+func elemLess(a, b kElem, order byteOrder) bool {
+	if c := bytes.Compare(fromReg(a.key, order), fromReg(b.key, order)); c != 0 {
+		return c < 0
+	}
+	return a.flags&elemIntervalEnd != 0 && b.flags&elemIntervalEnd == 0
 }
 
 func fromReg(b []byte, o byteOrder) []byte { return regBytes(b, o) }
@@ -306,7 +342,10 @@ func keyText(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) stri
 // keyParts prints each part of a (concatenated) key.
 func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []string {
 	if len(kts) == 1 {
-		return []string{formatValue(kts[0], fromReg(key, kts[0].Order), o)}
+		if kts[0].root() == dtString {
+			order = orderBig // strings sit in registers as written
+		}
+		return []string{formatValue(kts[0], fromReg(key, order), o)}
 	}
 	var parts []string
 	off := 0
@@ -315,13 +354,28 @@ func keyParts(kts []*Datatype, key []byte, order byteOrder, o *PrintOptions) []s
 		if off+n > len(key) {
 			break
 		}
-		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], dt.Order), o))
+		parts = append(parts, formatValue(dt, fromReg(key[off:off+n], partOrder(dt)), o))
 		off += int(regSpace(n)) * 4
 	}
 	return parts
 }
 
+// partOrder is how a concatenation part's bytes sit in its register:
+// strings as written, others in their type's order.
+func partOrder(dt *Datatype) byteOrder {
+	if dt.root() == dtString {
+		return orderBig
+	}
+	return dt.Order
+}
+
+// elemData prints what follows an element's key: its timeout, time
+// left and comment, then a map's value.
 func elemData(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
+	return elemExtras(e, s, o) + elemValue(e, s, dt, o)
+}
+
+func elemValue(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
 	if s.flags&setMap == 0 {
 		return ""
 	}
@@ -334,6 +388,9 @@ func elemData(e kElem, s *kSet, dt *Datatype, o *PrintOptions) string {
 			v += " " + e.vchain
 		}
 		return " : " + v
+	}
+	if parts := keyTypes(s.dataType, s.dataLen); len(parts) > 1 && e.data != nil {
+		return " : " + keyText(parts, e.data, orderBig, o)
 	}
 	if dt != nil && e.data != nil {
 		return " : " + formatValue(dt, fromReg(e.data, dt.Order), o)
@@ -355,6 +412,74 @@ func formatTime(ms uint64) string {
 	}
 	if b.Len() == 0 {
 		return "0s"
+	}
+	return b.String()
+}
+
+// joinElems joins a named set's element texts as nft does: a few to a
+// line for small types (five integers, services, marks...; two IPv4
+// addresses or conntrack states), otherwise one a line; continuation
+// lines are indented by a fixed three tabs and five spaces.
+func joinElems(keyType uint32, texts []string) string {
+	per := 1
+	switch keyType {
+	case typeNfproto, typeInteger, typeArpOp, typeInetProto, typeInetService, typeTCPFlag, dtDCCPType.ID, typeMark,
+		typeIfIndex, typeClassID, typeUID, typeGID, typeCtDir:
+		per = 5
+	case typeIPAddr, typeCtState, typeCtStatus, typePktType:
+		per = 2
+	}
+	var b strings.Builder
+	for i, t := range texts {
+		if i > 0 {
+			if i%per == 0 {
+				b.WriteString(",\n\t\t\t     ")
+			} else {
+				b.WriteString(", ")
+			}
+		}
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// setFlagsLine is a set declaration's flags line, in nft's order
+// (constant, dynamic, interval, timeout). A default timeout implies the
+// timeout flag: with no other flag, the line is left out (but with
+// another, nft lists timeout too).
+func setFlagsLine(s *kSet, ind string) string {
+	if s.flags&(setConstant|setEval|setInterval) == 0 && (s.flags&setTimeout == 0 || s.timeout != 0) {
+		return ""
+	}
+	var flags []string
+	if s.flags&setConstant != 0 {
+		flags = append(flags, "constant")
+	}
+	if s.flags&setEval != 0 {
+		flags = append(flags, "dynamic")
+	}
+	if s.flags&setInterval != 0 {
+		flags = append(flags, "interval")
+	}
+	if s.flags&setTimeout != 0 {
+		flags = append(flags, "timeout")
+	}
+	return ind + "\tflags " + strings.Join(flags, ",") + "\n"
+}
+
+// elemExtras prints an element's own timeout (when the kernel reports
+// one), its time left unless stateless, and its comment, as nft does.
+func elemExtras(e kElem, s *kSet, o *PrintOptions) string {
+	var b strings.Builder
+	b.WriteString(statefulElemText(e.exprs, o))
+	if e.timeout != 0 && e.timeout != s.timeout {
+		b.WriteString(" timeout " + formatTime(e.timeout))
+	}
+	if e.expiration != 0 && (o == nil || !o.Stateless) {
+		b.WriteString(" expires " + formatTime(e.expiration))
+	}
+	if c := udataString(e.udata, 0); c != "" {
+		fmt.Fprintf(&b, " comment %q", c)
 	}
 	return b.String()
 }

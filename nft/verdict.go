@@ -60,7 +60,22 @@ func (s *verdictStmt) compile(r *ruleCtx) error {
 
 // compileMap linearizes key vmap { ... } (verdict) or key map { ... }
 // into register dreg.
+// valueInfo is how a map's values are resolved: as the statement reading
+// them takes them, else as their type says; nil when unknown.
+func (m *mapExpr) valueInfo() *lhsInfo {
+	if m.val != nil {
+		return m.val
+	}
+	if m.dtype == nil {
+		return nil
+	}
+	return &lhsInfo{dt: m.dtype, bits: m.dtype.Bits, order: m.dtype.Order, lenBytes: m.dtype.bytesLen()}
+}
+
 func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
+	if c, ok := m.key.(*ctExpr); ok && (c.key == 8 || c.key == 9) {
+		return r.cc.errAt(c.srcSpan, "specify either ip or ip6 for address matching")
+	}
 	li, err := r.evalLHS(m.key)
 	if err != nil {
 		return err
@@ -83,10 +98,10 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			}
 		} else {
 			valueOf = func(e Expr) ([]byte, *verdictExpr, error) {
-				if m.dtype == nil {
+				vli := m.valueInfo()
+				if vli == nil {
 					return nil, nil, r.cc.errAt(e.span(), "map value type unknown")
 				}
-				vli := &lhsInfo{dt: m.dtype, bits: m.dtype.Bits, order: m.dtype.Order, lenBytes: m.dtype.bytesLen()}
 				v, err := r.constValue(e, vli)
 				if err != nil {
 					return nil, nil, err
@@ -98,18 +113,20 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		if err != nil {
 			return err
 		}
-		as.flags |= setMap
-		as.name = "__map%d" // nft names anonymous maps apart from sets
+		as.flags |= setMap // addAnonSet names it __map%d
 		as.hasData = true
 		if vmap {
 			as.dataType = unix.NFT_DATA_VERDICT
 			as.dataLen = 0
-		} else {
-			as.dataType = m.dtype.ID
-			as.dataLen = uint32(m.dtype.bytesLen())
+			as.udata = anonUdata(li, as.flags&setInterval != 0, true, true, 0, false)
+		} else if vli := m.valueInfo(); vli != nil {
+			as.dataType = vli.dt.ID
+			as.dataLen = uint32(vli.lenBytes)
+			as.udata = anonUdata(li, as.flags&setInterval != 0, true, false, vli.dt.Order, false)
 		}
 		r.addAnonSet(as)
 		reg := r.loadLHS(li)
+		as.convert(r, reg)
 		r.emitLookup(reg, dreg, true, as.name, as.id, false)
 		r.putReg(li.lenBytes)
 	case *setRefExpr:
