@@ -181,7 +181,7 @@ func Elements(c *xtnl.Conn, fam xtnl.Family, table, set string, o *PrintOptions)
 	}
 	for _, e := range s.elems {
 		ei := ElementInfo{Key: keyParts(kts, e.key, order, o), Comment: udataString(e.udata, 0)}
-		if v := strings.TrimPrefix(elemData(e, s, dt, o), " : "); v != "" {
+		if v := strings.TrimPrefix(elemValue(e, s, dt, o), " : "); v != "" {
 			ei.Value = []string{v}
 		}
 		out = append(out, ei)
