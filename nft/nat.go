@@ -399,6 +399,7 @@ func (d *delin) natText(name string, a attrMap) string {
 		return v
 	}
 	port := rangeOf(minP, maxP, dtInetService)
+	d.restoreNatPortDeps(a, minP, maxP)
 	addr := d.natAddrText(a, minA, maxA, dt, port != "")
 	if mapsMore {
 		addr, port = fromMap.expr, "" // the map gives them all
@@ -514,4 +515,35 @@ func (d *delin) natAddrText(a attrMap, minAt, maxAt uint16, dt *Datatype, withPo
 		return fmt.Sprintf("%s/%d", formatValue(dt, lo, d.o), n)
 	}
 	return text(lo) + "-" + text(hi)
+}
+
+// restoreNatPortDeps puts back the dependency matches that a port map's
+// key dropped: nft forgets the rule's dependencies before it reads a nat
+// statement's port (payload_dependency_reset in rule_parse_postprocess),
+// so "ip protocol tcp redirect to :tcp dport map { ... }" keeps its match.
+func (d *delin) restoreNatPortDeps(a attrMap, attrs ...uint16) {
+	for _, at := range attrs {
+		if at == 0 || !a.has(at) {
+			continue
+		}
+		if rv := d.regs[a.u32(at)]; rv != nil {
+			for i, text := range rv.killed {
+				d.stmts[i] = text
+			}
+		}
+	}
+}
+
+// killedStmts are the statements of before that after blanked, by index.
+func killedStmts(before, after []string) map[int]string {
+	var m map[int]string
+	for i, s := range before {
+		if s != "" && i < len(after) && after[i] == "" {
+			if m == nil {
+				m = map[int]string{}
+			}
+			m[i] = s
+		}
+	}
+	return m
 }

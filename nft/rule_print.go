@@ -23,6 +23,9 @@ type regVal struct {
 	// str is a statement value computed by a bitwise (ct mark | 0x1).
 	str  string
 	expr string // a value computed into the register (a map lookup)
+	// killed are the dependency matches the map's key dropped, by index
+	// in stmts: a nat port keeps them (nat.go).
+	killed map[int]string
 }
 
 type delin struct {
@@ -515,6 +518,7 @@ func (d *delin) lookup(a attrMap) {
 		}
 	}
 	var lhs, rhs string
+	before := append([]string(nil), d.stmts...) // to undo its dependency kills (nat.go)
 	if kts != nil {
 		lhs = d.keyText(sreg, s)
 	} else {
@@ -563,7 +567,7 @@ func (d *delin) lookup(a attrMap) {
 		}
 		// A data map's result feeds the statement that reads its
 		// register (dup to ip saddr map { ... }).
-		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{expr: lhs + " map " + rhs}
+		d.regs[a.u32(unix.NFTA_LOOKUP_DREG)] = &regVal{expr: lhs + " map " + rhs, killed: killedStmts(before, d.stmts)}
 		return
 	}
 	if a.u32(unix.NFTA_LOOKUP_FLAGS)&unix.NFT_LOOKUP_F_INV != 0 {

@@ -84,6 +84,9 @@ func (r *ruleCtx) loadValue(e Expr, li *lhsInfo) (uint32, error) {
 		}
 		reg := r.getReg(li.lenBytes)
 		sel.load(r, reg)
+		if rt, ok := sel.(*rtExpr); ok {
+			rt.convertFor(r, reg, li) // rt.go
+		}
 		return reg, nil
 	}
 	v, err := r.constValue(e, li)
