@@ -63,6 +63,9 @@ type anonSet struct {
 	// whose register the lookup converts first (nft's byteorder_conversion
 	// for interval sets).
 	hton bool
+	// htonParts are the parts of a concatenation with intervals that
+	// the lookup converts to network order (concat_order.go).
+	htonParts []bool
 	// objType is an object map's object type (NFTA_SET_OBJ_TYPE).
 	objType uint32
 }
@@ -181,7 +184,11 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		// each element carries its last key; no interval end elements
 		as.flags |= setInterval | setConcat
 		as.concat = concatFieldLens(li)
+		as.htonParts = concatHostParts(li) // concat_order.go
 		for _, iv := range ivs {
+			if as.htonParts != nil {
+				iv.lo, iv.hi = swapConcatParts(iv.lo, li, as.htonParts), swapConcatParts(iv.hi, li, as.htonParts)
+			}
 			w, err := elem(iv, iv.lo)
 			if err != nil {
 				return nil, err
@@ -317,8 +324,7 @@ func (r *ruleCtx) matchSet(rel *relExpr, li *lhsInfo, s *setExpr) error {
 	if rel.op == "" && as.flags&setInterval == 0 && !li.concat {
 		r.learnFromSet(rel.l, as, li)
 	}
-	reg := r.loadLHS(li)
-	as.convert(r, reg)
+	reg := as.loadKey(r, li)
 	r.emitLookup(reg, 0, false, as.name, as.id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil

@@ -111,7 +111,11 @@ func concatRangeText(kts []*Datatype, key, keyEnd []byte, o *PrintOptions) strin
 		if off+n > len(key) || off+n > len(keyEnd) {
 			break
 		}
-		parts = append(parts, intervalText(dt, fromReg(key[off:off+n], partOrder(dt)), fromReg(keyEnd[off:off+n], partOrder(dt)), o))
+		order := partOrder(dt)
+		if order == orderHost {
+			order = orderBig // an interval set's parts are in network order (concat_order.go)
+		}
+		parts = append(parts, intervalText(dt, fromReg(key[off:off+n], order), fromReg(keyEnd[off:off+n], order), o))
 		off += int(regSpace(n)) * 4
 	}
 	return joinConcat(parts)

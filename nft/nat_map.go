@@ -159,7 +159,7 @@ func (r *ruleCtx) loadNatMap(a *stmtArg, addr *Datatype) (regs natMapRegs, width
 	as.dataLen = uint32(width)
 	r.addAnonSet(as)
 	dreg := r.reg
-	reg := r.loadLHS(li)
+	reg := as.loadKey(r, li)
 	r.emitLookup(reg, dreg, true, as.name, as.id, false)
 	r.putReg(li.lenBytes)
 	// The registers as netlink_gen_nat_stmt counts them: each step is

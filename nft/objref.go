@@ -108,8 +108,7 @@ func (s *objrefStmt) compileMap(r *ruleCtx, m *mapExpr) error {
 	as.flags |= setObject
 	as.objType = s.kind
 	r.addAnonSet(as)
-	reg := r.loadLHS(li)
-	as.convert(r, reg)
+	reg := as.loadKey(r, li)
 	var a attrBuf
 	a.u32(unix.NFTA_OBJREF_SET_SREG, kernelReg(reg))
 	a.str(unix.NFTA_OBJREF_SET_NAME, as.name)

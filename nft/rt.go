@@ -88,22 +88,14 @@ func init() {
 
 // convertFor turns a host-endian route key, loaded into reg as the value
 // of a statement that writes big-endian data, into network order: nft
-// converts an rt argument, and only it, so (__stmt_evaluate_arg), a
-// byteorder of the key's length in units of 8, 4 or 2 bytes
-// (netlink_gen_unary), not for a single byte.
+// converts an rt argument, and only it, so (__stmt_evaluate_arg), not
+// for a single byte.
 func (e *rtExpr) convertFor(r *ruleCtx, reg uint32, li *lhsInfo) {
 	t, ok := rtTemplates[e.key]
 	if !ok || t.order == li.order || li.order != orderBig || t.dt != dtInteger && t.dt.Base != dtInteger || t.bits < 16 {
 		return
 	}
-	size := 2
-	switch {
-	case t.bits%64 == 0:
-		size = 8
-	case t.bits%32 == 0:
-		size = 4
-	}
-	r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, t.bits/8, size)
+	r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, t.bits/8, unarySize(t.bits))
 }
 
 // resolve decides "rt nexthop" from the network protocol the rule settled

@@ -125,8 +125,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 			as.udata = anonUdata(li, as.flags&setInterval != 0, true, false, vli.dt.Order, false)
 		}
 		r.addAnonSet(as)
-		reg := r.loadLHS(li)
-		as.convert(r, reg)
+		reg := as.loadKey(r, li)
 		r.emitLookup(reg, dreg, true, as.name, as.id, false)
 		r.putReg(li.lenBytes)
 	case *setRefExpr:
