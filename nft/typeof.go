@@ -35,6 +35,14 @@ func udataLE32(typ byte, v uint32) []byte {
 func typeofExprUdata(s selector) (etype uint32, data []byte, ok bool) {
 	switch x := s.(type) {
 	case *payloadExpr:
+		if x.desc == nil {
+			// raw payload: no description (id 0), its base as nft
+			// numbers them (PROTO_BASE_LL_HDR is 1), offset and length
+			data = append(udataLE32(0, 0), udataLE32(1, 0)...)
+			data = append(data, udataLE32(2, uint32(x.rawBase+1))...)
+			data = append(data, udataLE32(3, uint32(x.rawOffset))...)
+			return exprPayload, append(data, udataLE32(4, uint32(x.rawBits))...), true
+		}
 		id, known := typeofDescIDs[x.desc]
 		if !known || x.field == nil {
 			return 0, nil, false
@@ -148,6 +156,15 @@ func typeofExprText(etype uint32, data []byte) string {
 	case exprPayload:
 		id, _ := le32(a[0])
 		idx, _ := le32(a[1])
+		if id == 0 {
+			base, _ := le32(a[2])
+			off, _ := le32(a[3])
+			n, _ := le32(a[4])
+			if base < 1 || n == 0 {
+				return ""
+			}
+			return (&payloadExpr{rawBase: int(base) - 1, rawOffset: int(off), rawBits: int(n)}).text()
+		}
 		for d, did := range typeofDescIDs {
 			if did == id && idx >= 1 && int(idx) <= len(d.fields) {
 				return (&payloadExpr{desc: d, field: &d.fields[idx-1]}).text()
