@@ -180,7 +180,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 		}
 		return w, nil
 	}
-	if isInterval && li.concat {
+	if (isInterval || li.intervalSet) && li.concat {
 		// each element carries its last key; no interval end elements
 		as.flags |= setInterval | setConcat
 		as.concat = concatFieldLens(li)
@@ -361,7 +361,7 @@ func (r *ruleCtx) matchSetRef(rel *relExpr, li *lhsInfo, s *setRefExpr) error {
 		return err
 	}
 	id := r.cc.namedSetID(r.table, s.name)
-	reg := r.loadLHS(li)
+	reg := r.loadSetRefKey(li, s.name) // concat_order.go
 	r.emitLookup(reg, 0, false, s.name, id, rel.op == "!=")
 	r.putReg(li.lenBytes)
 	return nil

@@ -66,15 +66,48 @@ func (as *anonSet) loadKey(r *ruleCtx, li *lhsInfo) uint32 {
 		as.convert(r, reg)
 		return reg
 	}
+	return r.loadIntervalKey(li)
+}
+
+// loadIntervalKey loads a key looked up in an interval set, converted to
+// network order as the set's elements are: a concatenation part by
+// part, a single host-endian number of two bytes or more whole.
+func (r *ruleCtx) loadIntervalKey(li *lhsInfo) uint32 {
+	if !li.concat {
+		reg := r.loadLHS(li)
+		if li.order == orderHost && li.lenBytes > 1 && li.dt.root() != dtString {
+			r.emitByteorder(reg, reg, unix.NFT_BYTEORDER_HTON, li.lenBytes, li.lenBytes)
+		}
+		return reg
+	}
+	parts := concatHostParts(li)
 	reg := r.getReg(li.lenBytes)
 	sub := reg
 	for i, s := range li.sels {
 		r.loadConcatPart(s, sub)
 		n := (s.bits() + 7) / 8
-		if as.htonParts[i] {
+		if parts != nil && parts[i] {
 			r.emitByteorder(sub, sub, unix.NFT_BYTEORDER_HTON, n, unarySize(s.bits()))
 		}
 		sub += regSpace(n)
 	}
 	return reg
+}
+
+// loadSetRefKey loads the key looked up in the named set name: converted
+// when the set (declared by the script, or in the kernel) is an interval
+// set, as nft's evaluation of a set reference does.
+func (r *ruleCtx) loadSetRefKey(li *lhsInfo, name string) uint32 {
+	interval := false
+	if si := r.cc.setInfos[setKey(&Command{Family: r.fam, Table: r.table, Name: name})]; si != nil {
+		interval = si.interval
+	} else if sl, ok := r.cc.lookup.(SetLookup); ok {
+		if d, ok := sl.Set(r.fam, r.table, name); ok {
+			interval = d.Flags&setInterval != 0
+		}
+	}
+	if !interval {
+		return r.loadLHS(li)
+	}
+	return r.loadIntervalKey(li)
 }

@@ -164,7 +164,7 @@ func Elements(c *xtnl.Conn, fam xtnl.Family, table, set string, o *PrintOptions)
 	if s.flags&setMap != 0 && s.dataType != unix.NFT_DATA_VERDICT {
 		dt = keyTypes(s.dataType, s.dataLen)[0]
 	}
-	order := udataOrder(s.udata, orderHostDefault(kts))
+	order := elemKeyOrder(s, kts) // set_print.go
 	var out []ElementInfo
 	if s.flags&setInterval != 0 && len(kts) == 1 {
 		// Interval sets: one element per interval, as printed.

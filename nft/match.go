@@ -31,6 +31,8 @@ type lhsInfo struct {
 	concat bool
 	// mergeAdjacent joins touching intervals of an anonymous set.
 	mergeAdjacent bool
+	// intervalSet: the elements are of a named set flagged interval.
+	intervalSet bool
 }
 
 // evalLHS resolves the left side of a match.

@@ -227,6 +227,13 @@ func (cc *compileCtx) elements(c *Command, li, dli *lhsInfo, vmap, interval bool
 			return dli.regValue(v), nil, nil
 		}
 	}
+	if interval && li.concat {
+		// every element of an interval concatenation carries its
+		// last key, a single value too (concat_order.go)
+		ili := *li
+		ili.intervalSet = true
+		li = &ili
+	}
 	as, err := r.buildAnonSet(s, li, valueOf)
 	if err != nil {
 		return err

@@ -188,7 +188,7 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 	b.WriteString(setStatefulLine(s, ind))
 	b.WriteString(setTrailerLines(s, ind))
 	if len(s.elems) > 0 {
-		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, udataOrder(s.udata, orderHostDefault(kts)), o)))
+		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, elemKeyOrder(s, kts), o)))
 	}
 	b.WriteString(ind + "}\n")
 }
@@ -198,6 +198,17 @@ func orderHostDefault(kts []*Datatype) byteOrder {
 		return kts[0].Order
 	}
 	return orderBig
+}
+
+// elemKeyOrder is the byte order of a set's element keys: the key's, but
+// an interval set holds a host-endian number in network order
+// (netlink_delinearize_setelem switches only outside interval sets).
+func elemKeyOrder(s *kSet, kts []*Datatype) byteOrder {
+	order := udataOrder(s.udata, orderHostDefault(kts))
+	if s.flags&setInterval != 0 && order == orderHost && len(kts) == 1 && kts[0].root() != dtString {
+		return orderBig
+	}
+	return order
 }
 
 // udataOrder reads the key byte order nft stored in the set's user data.

@@ -130,7 +130,7 @@ func (r *ruleCtx) compileMap(m *mapExpr, vmap bool, dreg uint32) error {
 		r.putReg(li.lenBytes)
 	case *setRefExpr:
 		id := r.cc.namedSetID(r.table, t.name)
-		reg := r.loadLHS(li)
+		reg := r.loadSetRefKey(li, t.name) // concat_order.go
 		r.emitLookup(reg, dreg, true, t.name, id, false)
 		r.putReg(li.lenBytes)
 	default:
