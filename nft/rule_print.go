@@ -518,7 +518,10 @@ func (d *delin) lookup(a attrMap) {
 		}
 	}
 	var lhs, rhs string
-	before := append([]string(nil), d.stmts...) // to undo its dependency kills (nat.go)
+	var before []string // to undo a data map key's dependency kills (nat.go)
+	if a.u32(unix.NFTA_LOOKUP_DREG) != 0 {
+		before = append(before, d.stmts...)
+	}
 	if kts != nil {
 		lhs = d.keyText(sreg, s)
 	} else {

@@ -35,6 +35,11 @@ func udataLE32(typ byte, v uint32) []byte {
 func typeofExprUdata(s selector) (etype uint32, data []byte, ok bool) {
 	switch x := s.(type) {
 	case *payloadExpr:
+		if x.desc == nil && x.rawBase == baseTransport && x.rawBits == 16 && (x.rawOffset == 0 || x.rawOffset == 16) {
+			// nft reads @th,0,16 and @th,16,16 as th sport and th
+			// dport (payload_init_raw)
+			return typeofExprUdata(&payloadExpr{desc: protoTH, field: &protoTH.fields[x.rawOffset/16]})
+		}
 		if x.desc == nil {
 			// raw payload: no description (id 0), its base as nft
 			// numbers them (PROTO_BASE_LL_HDR is 1), offset and length
