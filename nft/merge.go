@@ -3,7 +3,6 @@ package nft
 import (
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // Payload merging (rule.c's stmt_reduce and payload_do_merge): equality
@@ -237,17 +236,20 @@ func (d *delin) expandPayload(base, off, bits int) []*payloadExpr {
 	return nil
 }
 
-// expandedCmpText prints a compare of a load covering several fields as
-// one match per field (split values), or "" when it does not.
-func (d *delin) expandedCmpText(pl *payloadExpr, v []byte, op uint32) string {
+// expandCmp prints a compare of a load covering several fields as one
+// match per field (split values), each its own statement as in nft's
+// payload_match_expand, so that a protocol field among them (the ether
+// type nft merged in as a dependency) is dropped when a later header
+// implies it. It reports false, printing nothing, when the load does
+// not cover several fields.
+func (d *delin) expandCmp(pl *payloadExpr, v []byte, op uint32) bool {
 	if op != opEq && op != opNeq {
-		return ""
+		return false
 	}
 	fields := d.expandPayload(pl.base(), pl.offset(), len(v)*8)
 	if len(fields) < 2 {
-		return ""
+		return false
 	}
-	var parts []string
 	at := 0
 	for _, f := range fields {
 		n := f.bits() / 8
@@ -258,11 +260,11 @@ func (d *delin) expandedCmpText(pl *payloadExpr, v []byte, op uint32) string {
 		if op == opNeq {
 			opText = "!= "
 		}
-		parts = append(parts, fmt.Sprintf("%s %s%s", f.text(), opText, formatValue(f.dtype(), fv, d.o)))
-		d.learn(f, fv, op)
+		idx := len(d.stmts)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", f.text(), opText, formatValue(f.dtype(), fv, d.o)))
 		if op == opEq {
-			d.storeICMPDep(f, fv, len(d.stmts))
+			d.isDependency(f, fv, idx) // learns what it tells too
 		}
 	}
-	return strings.Join(parts, " ")
+	return true
 }

@@ -195,7 +195,15 @@ func (r *ruleCtx) needNetwork(d *protoDesc, e Expr) error {
 		if d != protoARP {
 			return r.conflict(e, fmt.Sprintf("conflicting protocols specified: arp vs. %s", d.name))
 		}
-	case xtnl.FamilyInet:
+	case xtnl.FamilyInet, xtnl.FamilyBridge, xtnl.FamilyNetdev:
+		if r.etherTypeNetworkDep(d) {
+			r.emitEtherTypeDep(d.number) // etherdep.go
+			break
+		}
+		if r.fam != xtnl.FamilyInet {
+			r.metaProtocolDep(d)
+			break
+		}
 		var v byte
 		switch d {
 		case protoIP:
@@ -209,19 +217,22 @@ func (r *ruleCtx) needNetwork(d *protoDesc, e Expr) error {
 		(&metaExpr{key: metaNfproto}).load(r, reg)
 		r.emitCmp(reg, opEq, []byte{v})
 		r.putReg(1)
-	case xtnl.FamilyBridge, xtnl.FamilyNetdev:
-		if r.vlanOff != 0 {
-			// inside a vlan tag, its type field names the protocol
-			r.vlanTypeDep(d)
-			break
-		}
-		reg := r.getReg(2)
-		(&metaExpr{key: metaProtocol}).load(r, reg)
-		r.emitCmp(reg, opEq, uintBytes(d.number, 2))
-		r.putReg(2)
 	}
 	r.proto[baseNetwork] = d
 	return nil
+}
+
+// metaProtocolDep is a network protocol's dependency in bridge and
+// netdev: meta protocol, or inside a vlan tag its type field.
+func (r *ruleCtx) metaProtocolDep(d *protoDesc) {
+	if r.vlanOff != 0 {
+		r.vlanTypeDep(d)
+		return
+	}
+	reg := r.getReg(2)
+	(&metaExpr{key: metaProtocol}).load(r, reg)
+	r.emitCmp(reg, opEq, uintBytes(d.number, 2))
+	r.putReg(2)
 }
 
 func (r *ruleCtx) needTransport(d *protoDesc, e Expr) error {
