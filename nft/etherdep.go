@@ -42,8 +42,9 @@ func (r *ruleCtx) emitEtherTypeDep(v uint64) {
 // would insert written out as matches before the statements needing
 // them, when the rule has a link layer match they may be merged with.
 // It follows the rule on a scratch context as far as its statements are
-// plain matches of a constant; after anything else it inserts nothing
-// (the dependencies are then inserted as the rule compiles, as before).
+// plain matches of a constant (or counters, logs and the like between
+// them); after anything else it inserts nothing (the dependencies are
+// then inserted as the rule compiles, as before).
 func (r *ruleCtx) explicitEtherDeps(stmts []Stmt) []Stmt {
 	if !hasEtherMatch(stmts) {
 		return stmts
@@ -52,11 +53,15 @@ func (r *ruleCtx) explicitEtherDeps(stmts []Stmt) []Stmt {
 	var out []Stmt
 	for i, s := range stmts {
 		m, ok := s.(*matchStmt)
-		if !ok || !plainMatch(m) {
+		if !ok && transparentStmt(s) {
+			out = append(out, s)
+			continue
+		}
+		if !ok {
 			return append(out, stmts[i:]...)
 		}
 		scratch.etherDep = 0
-		if err := scratch.compileMatch(m.rel); err != nil {
+		if err := scratch.predictMatch(m); err != nil {
 			// compiling the rule reports it
 			return append(out, stmts[i:]...)
 		}
@@ -81,6 +86,25 @@ func hasEtherMatch(stmts []Stmt) bool {
 	return false
 }
 
+// predictMatch follows match m on the scratch context r: a plain match
+// whole, another (a set lookup, which tells nothing of the protocols)
+// only as far as its dependencies, so that no set is declared.
+func (r *ruleCtx) predictMatch(m *matchStmt) error {
+	if plainMatch(m) {
+		return r.compileMatch(m.rel)
+	}
+	li, err := r.evalLHS(m.rel.l)
+	if err != nil {
+		return err
+	}
+	for _, s := range li.sels {
+		if err := s.deps(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // plainMatch tells whether m compares a header or meta field with a
 // constant: compiling it touches nothing but the rule's own context.
 func plainMatch(m *matchStmt) bool {
@@ -91,6 +115,16 @@ func plainMatch(m *matchStmt) bool {
 	}
 	switch m.rel.r.(type) {
 	case *symbolExpr, *valueExpr, *prefixExpr, *rangeExpr:
+		return true
+	}
+	return false
+}
+
+// transparentStmt tells the statements that tell nothing about the
+// packet's protocols, and that a pending match merges across.
+func transparentStmt(s Stmt) bool {
+	switch s.(type) {
+	case *counterStmt, *limitStmt, *logStmt, *quotaStmt, *notrackStmt:
 		return true
 	}
 	return false

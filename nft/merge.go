@@ -49,17 +49,17 @@ type mergedMember struct {
 func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
 	out := append([]Stmt(nil), stmts...)
 	var group []*mergeCand
-	flush := func() {
-		if len(group) > 1 {
-			r.mergeGroup(out, group)
-		}
-		group = nil
-	}
 	for i, s := range stmts {
 		m, ok := s.(*matchStmt)
 		if !ok {
-			// nothing merges across another kind of statement
-			flush()
+			// Another kind of statement ends a run of two or more
+			// matches; a lone match stays pending and may still merge
+			// with one after it, as stmt_reduce does ("tcp sport 1
+			// counter tcp dport 2" loads both ports before the counter).
+			if len(group) > 1 {
+				r.mergeGroup(out, group)
+				group = nil
+			}
 			continue
 		}
 		if c := r.mergeCandidate(m); c != nil {
@@ -67,7 +67,9 @@ func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
 			group = append(group, c)
 		}
 	}
-	flush()
+	if len(group) > 1 {
+		r.mergeGroup(out, group)
+	}
 	return out
 }
 

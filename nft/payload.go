@@ -196,39 +196,45 @@ func (r *ruleCtx) needNetwork(d *protoDesc, e Expr) error {
 			return r.conflict(e, fmt.Sprintf("conflicting protocols specified: arp vs. %s", d.name))
 		}
 	case xtnl.FamilyInet, xtnl.FamilyBridge, xtnl.FamilyNetdev:
-		if r.etherTypeNetworkDep(d) {
+		switch {
+		case r.vlanOff != 0:
+			// inside a vlan tag, its type field names the protocol
+			r.vlanTypeDep(d)
+		case r.etherTypeNetworkDep(d):
 			r.emitEtherTypeDep(d.number) // etherdep.go
-			break
-		}
-		if r.fam != xtnl.FamilyInet {
+		case r.fam != xtnl.FamilyInet:
 			r.metaProtocolDep(d)
-			break
-		}
-		var v byte
-		switch d {
-		case protoIP:
-			v = 2
-		case protoIP6:
-			v = 10
 		default:
-			return r.conflict(e, fmt.Sprintf("conflicting protocols specified: inet vs. %s", d.name))
+			if err := r.nfprotoDep(d, e); err != nil {
+				return err
+			}
 		}
-		reg := r.getReg(1)
-		(&metaExpr{key: metaNfproto}).load(r, reg)
-		r.emitCmp(reg, opEq, []byte{v})
-		r.putReg(1)
 	}
 	r.proto[baseNetwork] = d
 	return nil
 }
 
-// metaProtocolDep is a network protocol's dependency in bridge and
-// netdev: meta protocol, or inside a vlan tag its type field.
-func (r *ruleCtx) metaProtocolDep(d *protoDesc) {
-	if r.vlanOff != 0 {
-		r.vlanTypeDep(d)
-		return
+// nfprotoDep is a network protocol's dependency in inet: meta nfproto.
+func (r *ruleCtx) nfprotoDep(d *protoDesc, e Expr) error {
+	var v byte
+	switch d {
+	case protoIP:
+		v = 2
+	case protoIP6:
+		v = 10
+	default:
+		return r.conflict(e, fmt.Sprintf("conflicting protocols specified: inet vs. %s", d.name))
 	}
+	reg := r.getReg(1)
+	(&metaExpr{key: metaNfproto}).load(r, reg)
+	r.emitCmp(reg, opEq, []byte{v})
+	r.putReg(1)
+	return nil
+}
+
+// metaProtocolDep is a network protocol's dependency in netdev while the
+// link layer is not known to be ethernet, and ip's and ip6's in bridge.
+func (r *ruleCtx) metaProtocolDep(d *protoDesc) {
 	reg := r.getReg(2)
 	(&metaExpr{key: metaProtocol}).load(r, reg)
 	r.emitCmp(reg, opEq, uintBytes(d.number, 2))
