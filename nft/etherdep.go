@@ -42,9 +42,10 @@ func (r *ruleCtx) emitEtherTypeDep(v uint64) {
 // would insert written out as matches before the statements needing
 // them, when the rule has a link layer match they may be merged with.
 // It follows the rule on a scratch context as far as its statements are
-// plain matches of a constant (or counters, logs and the like between
-// them); after anything else it inserts nothing (the dependencies are
-// then inserted as the rule compiles, as before).
+// matches (with counters, logs and the like between them) and up to the
+// first other statement, whose own dependency it still writes out if it
+// sets a header field; after that it inserts nothing (the dependencies
+// are then inserted as the rule compiles).
 func (r *ruleCtx) explicitEtherDeps(stmts []Stmt) []Stmt {
 	if !hasEtherMatch(stmts) {
 		return stmts
@@ -58,6 +59,17 @@ func (r *ruleCtx) explicitEtherDeps(stmts []Stmt) []Stmt {
 			continue
 		}
 		if !ok {
+			// a header field's set statement (vlan id set 2) has its
+			// dependency inserted before it too; what follows is not
+			// followed
+			if x, isSet := s.(*setStmt); isSet {
+				if pl, isPayload := x.lhs.(*payloadExpr); isPayload {
+					scratch.etherDep = 0
+					if pl.deps(scratch) == nil && scratch.etherDep != 0 {
+						out = append(out, etherTypeMatch(x.srcSpan, scratch.etherDep))
+					}
+				}
+			}
 			return append(out, stmts[i:]...)
 		}
 		scratch.etherDep = 0
@@ -123,9 +135,21 @@ func plainMatch(m *matchStmt) bool {
 // transparentStmt tells the statements that tell nothing about the
 // packet's protocols, and that a pending match merges across.
 func transparentStmt(s Stmt) bool {
-	switch s.(type) {
+	switch x := s.(type) {
 	case *counterStmt, *limitStmt, *logStmt, *quotaStmt, *notrackStmt:
 		return true
+	case *setStmt:
+		// meta mark set 1, ct mark set 1: a constant into a meta or
+		// ct key
+		switch x.lhs.(type) {
+		case *metaExpr, *ctExpr:
+		default:
+			return false
+		}
+		switch x.val.(type) {
+		case *symbolExpr, *valueExpr:
+			return true
+		}
 	}
 	return false
 }

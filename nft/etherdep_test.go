@@ -51,6 +51,8 @@ func TestEtherTypeDependencyMerge(t *testing.T) {
 		{"bridge", "ether saddr 00:0f:54:0c:11:04 ip daddr 1.2.3.4", "@ll+6/6 meta protocol @nh+16/4",
 			"ether saddr 00:0f:54:0c:11:04 ip daddr 1.2.3.4"},
 		{"bridge", "tcp sport 1 counter tcp dport 2", "meta l4proto @th+0/4 counter", ""},
+		{"bridge", "ether saddr 00:0f:54:0c:11:04 meta mark set 1 vlan id 2", "immediate meta @ll+6/8 @ll+14/2 bitwise", ""},
+		{"bridge", "ether saddr 00:0f:54:0c:11:04 vlan id set 2", "@ll+6/8 @ll+14/2 bitwise payload", ""},
 	} {
 		p := mustCompile(t, fmt.Sprintf("add rule %s t c %s", c.fam, c.rule), Options{})
 		m := p.Messages[len(p.Messages)-1]
