@@ -50,6 +50,8 @@ func TestEtherTypeDependencyMerge(t *testing.T) {
 			"ether saddr 00:0f:54:0c:11:04 arp htype 1"},
 		{"bridge", "ether saddr 00:0f:54:0c:11:04 ip daddr 1.2.3.4", "@ll+6/6 meta protocol @nh+16/4",
 			"ether saddr 00:0f:54:0c:11:04 ip daddr 1.2.3.4"},
+		{"bridge", "ether saddr 00:0f:54:0c:11:04 icmp type echo-request", "@ll+6/8 meta l4proto @th+0/1",
+			"ether saddr 00:0f:54:0c:11:04 icmp type echo-request"},
 		{"bridge", "tcp sport 1 counter tcp dport 2", "meta l4proto @th+0/4 counter", ""},
 		{"bridge", "ether saddr 00:0f:54:0c:11:04 meta mark set 1 vlan id 2", "immediate meta @ll+6/8 @ll+14/2 bitwise", ""},
 		{"bridge", "ether saddr 00:0f:54:0c:11:04 vlan id set 2", "@ll+6/8 @ll+14/2 bitwise payload", ""},
