@@ -10,7 +10,8 @@ import (
 // and compare, "tcp sport 1 tcp dport 2" loading four bytes once. Each
 // match's dependencies stay where nft inserted them, before the match
 // as written; the joined match takes the place of the one lowest in the
-// header.
+// header. An ether type nft inserts as a dependency merges too: it is
+// written out as a match beforehand (etherdep.go).
 
 // mergeCand is a match nft may merge: a byte-aligned header field
 // compared for (in)equality with a constant.

@@ -9,9 +9,9 @@ import (
 )
 
 // The forms nft gives some compares when printing them back: a load of
-// several fields split into one match per field (merge.go's expandCmp), flag tests
-// and masked compares of bitmask types (flagmatch.go), a bitmask
-// compared whole with its operator, and ranges in numbers.
+// several fields split into one match per field (merge.go's expandCmp),
+// flag tests and masked compares of bitmask types (flagmatch.go), a
+// bitmask compared whole with its operator, and ranges in numbers.
 
 // specialCmpText prints the compare of rv's selector with v in one of
 // those forms, or returns "" when none applies.
