@@ -454,7 +454,7 @@ type compiler interface {
 }
 
 func (r *ruleCtx) compileRule(rd *ruleDef) error {
-	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(rd.stmts))
+	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(r.explicitEtherDeps(rd.stmts)))
 	var terminal Stmt
 	for _, s := range stmts {
 		if terminal != nil {

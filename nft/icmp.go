@@ -183,11 +183,7 @@ func (r *ruleCtx) needICMPNetwork(d *protoDesc, e *payloadExpr) error {
 	if r.fam != xtnl.FamilyBridge || r.proto[baseLink] != nil && r.proto[baseLink] != protoEther {
 		return r.needNetwork(d, e)
 	}
-	typ := &payloadExpr{srcSpan: e.srcSpan, desc: protoEther, field: protoEther.field("type")}
-	reg := r.getReg(2)
-	typ.load(r, reg)
-	r.emitCmp(reg, opEq, uintBytes(d.number, 2))
-	r.putReg(2)
+	r.emitEtherTypeDep(d.number) // etherdep.go
 	r.proto[baseLink] = protoEther
 	r.proto[baseNetwork] = d
 	return nil

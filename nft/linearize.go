@@ -31,6 +31,9 @@ type ruleCtx struct {
 	// etherTyped says a match settled ether type (vlan fields then need
 	// it to be a vlan type).
 	etherTyped bool
+	// etherDep is the last ether type inserted as a dependency
+	// (etherdep.go).
+	etherDep uint64
 	// sets are the anonymous sets the rule uses, written before it.
 	sets []*anonSet
 	// icmpType is the ICMP(v6) type the rule matched (icmp.go).

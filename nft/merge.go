@@ -3,7 +3,6 @@ package nft
 import (
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // Payload merging (rule.c's stmt_reduce and payload_do_merge): equality
@@ -11,7 +10,8 @@ import (
 // and compare, "tcp sport 1 tcp dport 2" loading four bytes once. Each
 // match's dependencies stay where nft inserted them, before the match
 // as written; the joined match takes the place of the one lowest in the
-// header.
+// header. An ether type nft inserts as a dependency merges too: it is
+// written out as a match beforehand (etherdep.go).
 
 // mergeCand is a match nft may merge: a byte-aligned header field
 // compared for (in)equality with a constant.
@@ -50,17 +50,17 @@ type mergedMember struct {
 func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
 	out := append([]Stmt(nil), stmts...)
 	var group []*mergeCand
-	flush := func() {
-		if len(group) > 1 {
-			r.mergeGroup(out, group)
-		}
-		group = nil
-	}
 	for i, s := range stmts {
 		m, ok := s.(*matchStmt)
 		if !ok {
-			// nothing merges across another kind of statement
-			flush()
+			// Another kind of statement ends a run of two or more
+			// matches; a lone match stays pending and may still merge
+			// with one after it, as stmt_reduce does ("tcp sport 1
+			// counter tcp dport 2" loads both ports before the counter).
+			if len(group) > 1 {
+				r.mergeGroup(out, group)
+				group = nil
+			}
 			continue
 		}
 		if c := r.mergeCandidate(m); c != nil {
@@ -68,7 +68,9 @@ func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
 			group = append(group, c)
 		}
 	}
-	flush()
+	if len(group) > 1 {
+		r.mergeGroup(out, group)
+	}
 	return out
 }
 
@@ -237,17 +239,20 @@ func (d *delin) expandPayload(base, off, bits int) []*payloadExpr {
 	return nil
 }
 
-// expandedCmpText prints a compare of a load covering several fields as
-// one match per field (split values), or "" when it does not.
-func (d *delin) expandedCmpText(pl *payloadExpr, v []byte, op uint32) string {
+// expandCmp prints a compare of a load covering several fields as one
+// match per field (split values), each its own statement as in nft's
+// payload_match_expand, so that a protocol field among them (the ether
+// type nft merged in as a dependency) is dropped when a later header
+// implies it. It reports false, printing nothing, when the load does
+// not cover several fields.
+func (d *delin) expandCmp(pl *payloadExpr, v []byte, op uint32) bool {
 	if op != opEq && op != opNeq {
-		return ""
+		return false
 	}
 	fields := d.expandPayload(pl.base(), pl.offset(), len(v)*8)
 	if len(fields) < 2 {
-		return ""
+		return false
 	}
-	var parts []string
 	at := 0
 	for _, f := range fields {
 		n := f.bits() / 8
@@ -258,11 +263,11 @@ func (d *delin) expandedCmpText(pl *payloadExpr, v []byte, op uint32) string {
 		if op == opNeq {
 			opText = "!= "
 		}
-		parts = append(parts, fmt.Sprintf("%s %s%s", f.text(), opText, formatValue(f.dtype(), fv, d.o)))
-		d.learn(f, fv, op)
+		idx := len(d.stmts)
+		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s", f.text(), opText, formatValue(f.dtype(), fv, d.o)))
 		if op == opEq {
-			d.storeICMPDep(f, fv, len(d.stmts))
+			d.isDependency(f, fv, idx) // learns what it tells too
 		}
 	}
-	return strings.Join(parts, " ")
+	return true
 }

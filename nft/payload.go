@@ -195,33 +195,50 @@ func (r *ruleCtx) needNetwork(d *protoDesc, e Expr) error {
 		if d != protoARP {
 			return r.conflict(e, fmt.Sprintf("conflicting protocols specified: arp vs. %s", d.name))
 		}
-	case xtnl.FamilyInet:
-		var v byte
-		switch d {
-		case protoIP:
-			v = 2
-		case protoIP6:
-			v = 10
-		default:
-			return r.conflict(e, fmt.Sprintf("conflicting protocols specified: inet vs. %s", d.name))
-		}
-		reg := r.getReg(1)
-		(&metaExpr{key: metaNfproto}).load(r, reg)
-		r.emitCmp(reg, opEq, []byte{v})
-		r.putReg(1)
-	case xtnl.FamilyBridge, xtnl.FamilyNetdev:
-		if r.vlanOff != 0 {
+	case xtnl.FamilyInet, xtnl.FamilyBridge, xtnl.FamilyNetdev:
+		switch {
+		case r.vlanOff != 0:
 			// inside a vlan tag, its type field names the protocol
 			r.vlanTypeDep(d)
-			break
+		case r.etherTypeNetworkDep(d):
+			r.emitEtherTypeDep(d.number) // etherdep.go
+		case r.fam != xtnl.FamilyInet:
+			r.metaProtocolDep(d)
+		default:
+			if err := r.nfprotoDep(d, e); err != nil {
+				return err
+			}
 		}
-		reg := r.getReg(2)
-		(&metaExpr{key: metaProtocol}).load(r, reg)
-		r.emitCmp(reg, opEq, uintBytes(d.number, 2))
-		r.putReg(2)
 	}
 	r.proto[baseNetwork] = d
 	return nil
+}
+
+// nfprotoDep is a network protocol's dependency in inet: meta nfproto.
+func (r *ruleCtx) nfprotoDep(d *protoDesc, e Expr) error {
+	var v byte
+	switch d {
+	case protoIP:
+		v = 2
+	case protoIP6:
+		v = 10
+	default:
+		return r.conflict(e, fmt.Sprintf("conflicting protocols specified: inet vs. %s", d.name))
+	}
+	reg := r.getReg(1)
+	(&metaExpr{key: metaNfproto}).load(r, reg)
+	r.emitCmp(reg, opEq, []byte{v})
+	r.putReg(1)
+	return nil
+}
+
+// metaProtocolDep is a network protocol's dependency in netdev while the
+// link layer is not known to be ethernet, and ip's and ip6's in bridge.
+func (r *ruleCtx) metaProtocolDep(d *protoDesc) {
+	reg := r.getReg(2)
+	(&metaExpr{key: metaProtocol}).load(r, reg)
+	r.emitCmp(reg, opEq, uintBytes(d.number, 2))
+	r.putReg(2)
 }
 
 func (r *ruleCtx) needTransport(d *protoDesc, e Expr) error {

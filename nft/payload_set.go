@@ -9,9 +9,10 @@ import (
 // The payload statement, "ip ttl set 23" (evaluate.c's
 // stmt_evaluate_payload, netlink_linearize.c's netlink_gen_payload_stmt):
 // a header field rewritten in place, with the checksums that cover it
-// fixed up by the kernel. A field that is no whole number of bytes, or an
-// odd number of bytes under a 16-bit checksum, is rewritten through a
-// load of the bytes around it, a mask and an xor.
+// fixed up by the kernel (none for a raw payload). A field that is no
+// whole number of bytes, or an odd number of bytes under a 16-bit
+// checksum, is rewritten through a load of the bytes around it, a mask
+// and an xor.
 
 // payloadCsum is where a header's own checksum sits (bytes) and of what
 // kind, for the headers nft updates.
@@ -34,6 +35,9 @@ func payloadCsum(d *protoDesc) (typ, off uint32) {
 // inPseudoHeader reports fields the transport checksum covers through
 // its pseudo-header: the addresses and the protocol.
 func inPseudoHeader(e *payloadExpr) bool {
+	if e.field == nil {
+		return false // raw
+	}
 	switch e.field.name {
 	case "saddr", "daddr", "protocol", "nexthdr":
 		return e.desc == protoIP || e.desc == protoIP6
@@ -43,9 +47,8 @@ func inPseudoHeader(e *payloadExpr) bool {
 
 // compileSet linearizes "field set value" for a header field.
 func (e *payloadExpr) compileSet(r *ruleCtx, val Expr) error {
-	if e.desc == nil || e.field == nil {
-		return r.cc.errAt(e.srcSpan, "unsupported set statement: raw payload")
-	}
+	// A raw payload (@nh,144,48 set ...) has no dependency and no
+	// checksum: nft writes its bytes as they are.
 	if err := e.deps(r); err != nil {
 		return err
 	}
@@ -127,11 +130,19 @@ func (d *delin) delinPayloadWrite(a attrMap) string {
 	}
 	shift := int(inv.TrailingZeroBits())
 	bits := inv.BitLen() - shift
+	fieldOff := off*8 + n*8 - shift - bits
+	if base == baseLink {
+		// a vlan tag's field (vlan id set 2), once a match put it there
+		if sel, ok := d.vlanFieldAt(fieldOff, bits).(*payloadExpr); ok && sel.bits() == bits {
+			d.killDeps(sel)
+			v := new(big.Int).Rsh(new(big.Int).SetBytes(rv.xor), uint(shift))
+			return selText(sel) + " set " + formatValue(sel.dtype(), fit(v.Bytes(), (bits+7)/8), d.o)
+		}
+	}
 	desc := d.proto[base]
 	if desc == nil {
 		return "<payload set>"
 	}
-	fieldOff := off*8 + n*8 - shift - bits
 	for i := range desc.fields {
 		f := &desc.fields[i]
 		if desc.offset+f.offset != fieldOff || f.bits != bits {

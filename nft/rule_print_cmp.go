@@ -9,18 +9,13 @@ import (
 )
 
 // The forms nft gives some compares when printing them back: a load of
-// several fields split into one match per field (merge.go), flag tests
-// and masked compares of bitmask types (flagmatch.go), a bitmask
-// compared whole with its operator, and ranges in numbers.
+// several fields split into one match per field (merge.go's expandCmp),
+// flag tests and masked compares of bitmask types (flagmatch.go), a
+// bitmask compared whole with its operator, and ranges in numbers.
 
 // specialCmpText prints the compare of rv's selector with v in one of
 // those forms, or returns "" when none applies.
 func (d *delin) specialCmpText(sel selector, rv *regVal, v []byte, op uint32) string {
-	if pl, ok := sel.(*payloadExpr); ok && rv.mask == nil && rv.text == "" {
-		if t := d.expandedCmpText(pl, v, op); t != "" {
-			return t
-		}
-	}
 	d.killDeps(sel)
 	if rv.mask != nil && rv.text != "hton" {
 		if t, ok := maskedFlagText(sel, rv.mask, v, op); ok {
@@ -91,6 +86,9 @@ func (d *delin) cmp(a attrMap) {
 		full := append(append([]byte(nil), v...), make([]byte, n-len(v))...)
 		d.stmts = append(d.stmts, fmt.Sprintf("%s %s%s/%d", selText(sel), opText, formatValue(sel.dtype(), full, d.o), len(v)*8))
 		return
+	}
+	if pl, ok := sel.(*payloadExpr); ok && rv.mask == nil && rv.text == "" && d.expandCmp(pl, v, op) {
+		return // merge.go
 	}
 	if t := d.specialCmpText(sel, rv, v, op); t != "" {
 		d.stmts = append(d.stmts, t)

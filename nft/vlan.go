@@ -27,12 +27,8 @@ func (r *ruleCtx) needVlan(e *payloadExpr) error {
 		if err := r.needLink(e); err != nil {
 			return err
 		}
-		reg := r.getReg(2)
-		emitPayloadLoad(r, baseLink, 12, 2, reg)
-		r.emitCmp(reg, opEq, uintBytes(etherTypeVlan, 2))
-		r.putReg(2)
+		r.emitEtherTypeDep(etherTypeVlan)
 		r.vlanOff = etherHdrBits
-		r.etherTyped = true
 	}
 	e.stackOff = r.vlanOff - protoVlan.offset
 	return nil
