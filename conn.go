@@ -178,6 +178,18 @@ func newConn(o options) *Conn {
 	return &Conn{timeout: o.timeout, rbuf: make([]byte, recvBufSize)}
 }
 
+// sibling opens a second connection to c's namespace (or fake kernel):
+// a reader of a large table dumps on two sockets at once, so that the
+// kernel's dumping runs on two cores. It borrows c's namespace
+// descriptor, so c must outlive it; the caller closes it.
+func (c *Conn) sibling() (*Conn, error) {
+	s := &Conn{timeout: c.timeout, rbuf: make([]byte, recvBufSize), newT: c.newT, newWatchT: c.newWatchT}
+	if err := s.dial(false); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // nsFile holds a namespace descriptor. The descriptor is blocking, so
 // os.NewFile leaves it out of the runtime's poller.
 func nsFile(fd int) *os.File { return os.NewFile(uintptr(fd), "netns") }

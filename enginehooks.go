@@ -16,6 +16,7 @@ func init() {
 			return c.eachRuleRawAt(pinnedGen{set: true, gen: gen}, fam, table, chain, start, each)
 		},
 		GetRuleRaw: (*Conn).getRuleRaw,
+		Sibling:    (*Conn).sibling,
 		Reserve:    (*Tx).reserve,
 		Cut:        (*Tx).cut,
 		Merge:      (*Tx).merge,

@@ -2,6 +2,7 @@ package compat
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/xtnl/xtnl"
@@ -49,65 +50,142 @@ func (ipt *IPTables) streamTable(table string, counts bool, ts tableStream) (*ta
 	return t, err
 }
 
-// streamChains is one attempt of streamTable past the head: the calling
-// goroutine dumps every chain, copying each rule into a batch, and a
-// second one decodes the batches in order and hands the rules to ts. A
-// few batches go round between the two, so memory stays bounded.
+// streamChains is one attempt of streamTable past the head: dumpers copy
+// the rules of their chains into batches, and a goroutine of its own
+// decodes the batches in the table's order and hands the rules to ts. A
+// few batches go round between them, so memory stays bounded.
+//
+// A table of many chains is dumped on two sockets at once (the caller's
+// and a sibling in its namespace), taking blocks of chains in turn: the
+// kernel walks each dump in the sending thread, so on two cores the
+// dumping halves (40k chains: 0.75 s on one socket, 0.41 s on two, in
+// bench/README's kube-proxy table).
 func (ipt *IPTables) streamChains(gen uint32, t *tableView, ts tableStream) error {
-	const batches = 3
-	full := make(chan *ruleBatch, batches)
-	free := make(chan *ruleBatch, batches)
-	for range batches {
-		free <- &ruleBatch{}
+	conns := []*xtnl.Conn{ipt.conn}
+	if len(t.chains) >= twoSocketChains {
+		if s, err := engine.Sibling(ipt.conn); err == nil {
+			defer s.Close()
+			conns = append(conns, s)
+		}
 	}
-	var stop atomic.Bool // the decoding failed: dumping further is pointless
-	done := make(chan error, 1)
-	go func() {
-		var sc decodeScratch
-		var err error
-		for b := range full {
+	d := chainDump{ipt: ipt, gen: gen, t: t, full: make([]chan *ruleBatch, len(conns)), free: make([]chan *ruleBatch, len(conns))}
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for w, c := range conns {
+		d.full[w] = make(chan *ruleBatch, batchesPerDumper)
+		d.free[w] = make(chan *ruleBatch, batchesPerDumper)
+		for range batchesPerDumper {
+			d.free[w] <- &ruleBatch{}
+		}
+		wg.Go(func() { errs[w] = d.dump(c, w, len(conns)) })
+	}
+	derr := d.decode(ts)
+	wg.Wait()
+	if derr != nil {
+		return derr
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, errDecodingStopped) {
+			return err
+		}
+	}
+	return nil
+}
+
+const (
+	// twoSocketChains is the fewest chains a table is dumped on two
+	// sockets for: below it, opening the second costs more than it saves.
+	twoSocketChains = 512
+	// blockChains is how many chains in a row one dumper takes.
+	blockChains = 256
+	// batchesPerDumper go round between a dumper and the decoder.
+	batchesPerDumper = 4
+)
+
+var errDecodingStopped = errors.New("compat: decoding stopped")
+
+// chainDump is one attempt's dumpers and decoder. Dumper w of n takes the
+// blocks of chains w, w+n, w+2n, ... and ends each block's last batch
+// with blockEnd; the decoder reads block b from dumper b%n, so the rules
+// come out in the table's order.
+type chainDump struct {
+	ipt        *IPTables
+	gen        uint32
+	t          *tableView
+	full, free []chan *ruleBatch
+	stop       atomic.Bool // decoding or a dump failed: dumping further is pointless
+}
+
+func (d *chainDump) dump(c *xtnl.Conn, w, n int) (err error) {
+	defer close(d.full[w])
+	cur := <-d.free[w]
+	defer func() {
+		if err != nil {
+			d.stop.Store(true)
+		}
+	}()
+	chains := d.t.chains
+	for first := w * blockChains; first < len(chains); first += n * blockChains {
+		for i := first; i < min(first+blockChains, len(chains)); i++ {
+			cur.events = append(cur.events, streamEvent{chain: int32(i), begin: true})
+			if !chains[i].exists {
+				continue
+			}
+			err = engine.EachRuleRawAt(c, d.gen, d.ipt.fam.xtnlFamily(), d.t.name, chains[i].name, func() {
+				cur.events = append(cur.events, streamEvent{chain: int32(i), begin: true})
+			}, func(r *xtnl.RawRule) error {
+				if d.stop.Load() {
+					return errDecodingStopped
+				}
+				cur.add(int32(i), r)
+				if len(cur.bytes) >= batchBytes {
+					d.full[w] <- cur
+					cur = <-d.free[w]
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		cur.blockEnd = true
+		d.full[w] <- cur
+		cur = <-d.free[w]
+	}
+	return nil
+}
+
+// decode replays the batches in the table's order until every block is
+// read or a dumper stopped, then drains what is left so no dumper stays
+// blocked.
+func (d *chainDump) decode(ts tableStream) error {
+	var sc decodeScratch
+	var err error
+	n := len(d.full)
+	blocks := (len(d.t.chains) + blockChains - 1) / blockChains
+	for b := 0; b < blocks; b++ {
+		w, end := b%n, false
+		for !end {
+			batch, ok := <-d.full[w]
+			if !ok {
+				b = blocks // the dumper ended early: its error says why
+				break
+			}
 			if err == nil {
-				if err = b.replay(ipt, t, ts, &sc); err != nil {
-					stop.Store(true)
+				if err = batch.replay(d.ipt, d.t, ts, &sc); err != nil {
+					d.stop.Store(true)
 				}
 			}
-			b.events, b.bytes = b.events[:0], b.bytes[:0]
-			free <- b
-		}
-		done <- err
-	}()
-	errStopped := errors.New("compat: decoding stopped")
-	cur := <-free
-	send := func() {
-		full <- cur
-		cur = <-free
-	}
-	var err error
-	for i, c := range t.chains {
-		cur.events = append(cur.events, streamEvent{chain: int32(i), begin: true})
-		if !c.exists {
-			continue
-		}
-		err = engine.EachRuleRawAt(ipt.conn, gen, ipt.fam.xtnlFamily(), t.name, c.name, func() {
-			cur.events = append(cur.events, streamEvent{chain: int32(i), begin: true})
-		}, func(r *xtnl.RawRule) error {
-			if stop.Load() {
-				return errStopped
-			}
-			cur.add(int32(i), r)
-			if len(cur.bytes) >= batchBytes {
-				send()
-			}
-			return nil
-		})
-		if err != nil {
-			break
+			end = batch.blockEnd
+			batch.reset()
+			d.free[w] <- batch
 		}
 	}
-	full <- cur
-	close(full)
-	if derr := <-done; derr != nil {
-		return derr
+	for w := range d.full {
+		for batch := range d.full[w] {
+			batch.reset()
+			d.free[w] <- batch
+		}
 	}
 	return err
 }
@@ -118,9 +196,12 @@ const batchBytes = 256 << 10
 // ruleBatch is rules dumped and not yet decoded: events in order, their
 // bytes in one slab.
 type ruleBatch struct {
-	events []streamEvent
-	bytes  []byte
+	events   []streamEvent
+	bytes    []byte
+	blockEnd bool // the last batch of a block of chains
 }
+
+func (b *ruleBatch) reset() { b.events, b.bytes, b.blockEnd = b.events[:0], b.bytes[:0], false }
 
 // streamEvent is a chain's dump starting (again, if it started over), or
 // one of its rules, whose bytes are at [exprs, userData, end) in the slab.

@@ -44,6 +44,10 @@ type Hooks[C, T, R, F any] struct {
 	// handed to fn as EachRuleRawAt hands rules; a rule not there is an
 	// error (ENOENT).
 	GetRuleRaw func(conn C, fam F, table, chain string, handle uint64, fn func(r R) error) error
+	// Sibling opens a second connection to conn's namespace, for a
+	// reader that dumps on two sockets at once; conn must outlive it and
+	// the caller closes it.
+	Sibling func(conn C) (C, error)
 	// Reserve makes room in tx for about n more bytes of operations.
 	Reserve func(tx T, n int)
 	// Cut moves tx's operations so far into a new transaction, no copy.
