@@ -377,10 +377,15 @@ func ruleOpFailed(err error, line int) (string, bool) {
 	kind, ok := map[string]string{
 		"append rule": "RULE_APPEND", "insert rule": "RULE_INSERT",
 		"replace rule": "RULE_REPLACE", "delete rule": "RULE_DELETE",
+		"delete chain": "CHAIN_DEL",
 	}[oe.Op]
-	f := strings.Fields(oe.Object) // "rule ip filter INPUT ..."
-	if !ok || len(f) < 4 || f[0] != "rule" {
+	f := strings.Fields(oe.Object) // "rule ip filter INPUT ...", "chain ip filter WEB"
+	if !ok || len(f) < 4 || (f[0] != "rule") != (kind == "CHAIN_DEL") {
 		return "", false
+	}
+	object := "rule in chain " + f[3]
+	if kind == "CHAIN_DEL" {
+		object = "chain " + f[3]
 	}
 	text := oe.Errno.Error()
 	if text != "" {
@@ -390,7 +395,7 @@ func ruleOpFailed(err error, line int) (string, bool) {
 	if line > 0 {
 		where = "\nline " + strconv.Itoa(line) + ": "
 	}
-	return "iptables v1.8.9 (nf_tables): " + where + kind + " failed (" + text + "): rule in chain " + f[3], true
+	return "iptables v1.8.9 (nf_tables): " + where + kind + " failed (" + text + "): " + object, true
 }
 
 // ErrorNotFound returns the *Error iptables gives when a rule, chain or

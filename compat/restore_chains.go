@@ -9,12 +9,11 @@ import (
 )
 
 // existingChains returns the names of a table's chains, as a restore with
-// --noflush needs them: to flush a declared chain that exists and create
-// one that does not, and to refuse a rule for, or a jump to, a chain that
-// is nowhere (as iptables-nft-restore's cache does). Only the names are
-// read off the dump: a kube-proxy re-sync finds 40k chains there, and
-// decoding each whole (readTable) was half of what it cost beyond the
-// kernel's work.
+// --noflush needs them once its first attempt, which assumes them, failed
+// (see restore): to flush a declared chain that exists and create one
+// that does not, and to refuse a rule for, or a jump to, a chain that is
+// nowhere (as iptables-nft-restore's cache does). Only the names are read
+// off the dump: a kube-proxy table has 40k chains.
 func existingChains(conn *xtnl.Conn, fam Family, table string) (map[string]bool, error) {
 	names := map[string]bool{}
 	attrs := nlattr.AppendString(nil, unix.NFTA_CHAIN_TABLE, table)

@@ -52,9 +52,10 @@ func chunkSize(lines, cpus int) int {
 type appendChunk struct {
 	span    appendSpan
 	tx      *xtnl.Tx
-	opLines []int
-	err     error
-	done    sync.WaitGroup
+	opLines     []int
+	missingJump string // the first jump to a chain that is nowhere
+	err         error
+	done        sync.WaitGroup
 }
 
 // queueAppend takes a plain "-A" line of a chain the restore knows for
@@ -137,7 +138,7 @@ func (rs *restorer) encodeChunks(jobs <-chan *appendChunk, tx *xtnl.Tx, b *build
 	for c := range jobs {
 		engine.Reserve(tx, encodedBytes(c.span.end-c.span.start)) // a no-op while the share lasts
 		c.opLines = make([]int, 0, c.span.lines)
-		c.err = rs.appendsInto(tx, b, c.span, &c.opLines)
+		c.err = rs.appendsInto(tx, b, c.span, &c.opLines, &c.missingJump)
 		c.tx = engine.Cut(tx)
 		c.done.Done()
 	}
@@ -156,7 +157,7 @@ func (rs *restorer) flushAppends() error {
 			return nil
 		}
 		engine.Reserve(rs.tx, encodedBytes(span.end-span.start))
-		return rs.appendsInto(rs.tx, rs.b, span, &rs.opLines)
+		return rs.appendsInto(rs.tx, rs.b, span, &rs.opLines, &rs.missingJump)
 	}
 	if rs.pending.lines > 0 {
 		rs.dispatch()
@@ -189,6 +190,9 @@ func (rs *restorer) flushAppends() error {
 	for i, c := range chunks {
 		txs[i] = c.tx
 		lines += len(c.opLines)
+		if rs.missingJump == "" {
+			rs.missingJump = c.missingJump
+		}
 	}
 	engine.Merge(rs.tx, txs...)
 	rs.opLines = slices.Grow(rs.opLines, lines)
@@ -219,8 +223,8 @@ func encodedBytes(text int) int { return 4096 + 8*text }
 // recording each operation's line. It only reads the restorer's state (no
 // chain is declared or removed while appends are queued), so several run
 // at once.
-func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLines *[]int) error {
-	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, b: b}
+func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLines *[]int, missingJump *string) error {
+	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, chainsAssumed: rs.chainsAssumed, b: b}
 	sub.line = span.line - 1
 	for rest, more := rs.text[span.start:span.end], true; more; {
 		var raw string
@@ -233,6 +237,9 @@ func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLine
 		before := tx.Len()
 		if err := sub.command(line); err != nil {
 			return sub.fail(err)
+		}
+		if sub.missingJump != "" && *missingJump == "" {
+			*missingJump = sub.missingJump
 		}
 		for range tx.Len() - before {
 			*opLines = append(*opLines, sub.line)

@@ -192,8 +192,18 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 	var rs *restorer
 	b := getBuilder()
 	defer putBuilder(b)
+	// A --noflush restore first goes without reading the table's chains:
+	// reading the names of a kube-proxy table's 40k chains cost this
+	// kernel more than the re-sync's own work (its chain dump walks the
+	// table from the start again for every datagram). Chains the input
+	// declares are made and emptied either way, and the chains it only
+	// names (jumps to them, rules into them) are taken to exist: the
+	// kernel refuses the whole batch if one does not. Any failure is
+	// then gone through again with the chains read, which finds and
+	// words the error as iptables-nft-restore does.
+	assume := o.noflush
 	build := func(tx *xtnl.Tx) error {
-		rs = &restorer{ipt: ipt, tx: tx, opts: o, b: b}
+		rs = &restorer{ipt: ipt, tx: tx, opts: o, b: b, assumeChains: assume}
 		// The input is never written to: its lines and arguments are
 		// taken as sub-strings of it, not copied.
 		return rs.run(input)
@@ -202,6 +212,10 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 	// table restored with NoFlush, whether a table to replace exists):
 	// commit only if nobody changed it in between.
 	err := ipt.update(build)
+	if err != nil && assume {
+		assume = false
+		err = ipt.update(build)
+	}
 	if o.verbose != nil && rs != nil {
 		// What the last attempt read, whether or not it was committed.
 		o.verbose.Write(rs.verbose)
@@ -225,7 +239,11 @@ func (ipt *IPTables) restore(input *restoreText, o restoreOptions) error {
 var (
 	errOutsideTable = errors.New("line outside of a table")
 	errChainMissing = errors.New("chain not declared")
+	errChainExists  = errors.New("Chain already exists.")
 	errNoCommit     = errors.New("input ends without COMMIT")
+	// errChainsNeeded ends a first attempt that assumed chains (restore)
+	// at a line that needs to know whether a chain exists.
+	errChainsNeeded = errors.New("the table's chains are needed")
 )
 
 // restoreFailure is the *Error of a failed restore; one that names a line
@@ -245,6 +263,8 @@ func restoreFailure(err error) error {
 		return failed(false, "COMMIT expected at line %d", re.Line)
 	case errors.Is(re.Err, errChainMissing):
 		return failed(true, "line %d failed: %s", re.Line, errNoChain)
+	case errors.Is(re.Err, errChainExists):
+		return failed(false, "line %d failed: %s", re.Line, errChainExists)
 	case errors.As(re.Err, &oe) && oe.Index >= 0 && !errors.Is(re.Err, xtnl.ErrNotExist) && ruleOpRefused(re):
 		msg, _ := ruleOpFailed(re.Err, re.Line)
 		return &Error{msg: msg, exitStatus: exitResourceProblem, cause: re}
@@ -274,13 +294,20 @@ func ruleOpRefused(re *RestoreError) bool {
 // restorer turns restore input into one transaction, remembering which
 // line each operation came from to name it if the kernel refuses one.
 type restorer struct {
-	ipt     *IPTables
-	tx      *xtnl.Tx
-	opts    restoreOptions
-	table   *tableView // the table being restored, as it was
-	chains  map[string]bool
-	opLines []int
-	line    int
+	ipt    *IPTables
+	tx     *xtnl.Tx
+	opts   restoreOptions
+	table  *tableView // the table being restored, as it was
+	chains map[string]bool
+	// assumeChains: --noflush's first attempt, which does not read the
+	// chains of the tables it restores (see restore); chainsAssumed:
+	// the current table's are assumed (it exists).
+	assumeChains, chainsAssumed bool
+	// missingJump is the first chain a rule jumps to that is nowhere,
+	// refused at the table's COMMIT.
+	missingJump string
+	opLines     []int
+	line         int
 	// text is the input; pending is the "-A" lines of declared chains
 	// not yet handed to the workers as a chunk (restore_parallel.go).
 	text      string
@@ -362,6 +389,9 @@ func (rs *restorer) run(input *restoreText) error {
 		case line == "COMMIT":
 			if rs.table == nil {
 				err = errOutsideTable
+			} else if rs.missingJump != "" {
+				// iptables-nft-restore finds it when it commits.
+				err = badSpec(rs.missingJump, "Chain '%s' does not exist", rs.missingJump)
 			}
 			rs.table = nil
 			rs.verbose = append(rs.verbose, rs.verboseTable...)
@@ -426,9 +456,17 @@ func (rs *restorer) startTable(name string) error {
 		rs.tx.AddTable(t)
 		return nil
 	}
-	var err error
-	if rs.chains, err = existingChains(rs.ipt.conn, rs.ipt.fam, name); err != nil {
+	// A table not there yet has no chains to read; one that is has its
+	// chains assumed on a first attempt.
+	exists, err := rs.tableExists(name)
+	if err != nil {
 		return err
+	}
+	rs.chainsAssumed = rs.assumeChains && exists
+	if exists && !rs.assumeChains {
+		if rs.chains, err = existingChains(rs.ipt.conn, rs.ipt.fam, name); err != nil {
+			return err
+		}
 	}
 	rs.table = &tableView{fam: rs.ipt.fam, name: name}
 	rs.tx.AddTable(t)
@@ -585,6 +623,9 @@ func (rs *restorer) declareChain(decl string) error {
 		rs.tx.FlushChain(ch)
 	} else {
 		rs.tx.AddChain(ch)
+		if rs.chainsAssumed {
+			rs.tx.FlushChain(ch) // it may exist: emptied either way
+		}
 		rs.chains[name] = true
 	}
 	return nil
@@ -638,7 +679,11 @@ func (rs *restorer) command(line string) error {
 	fam := rs.ipt.fam
 	switch cmd {
 	case "-A", "--append", "-I", "--insert":
-		if !rs.chains[chain] {
+		if !rs.chains[chain] && rs.chainsAssumed {
+			if IsBuiltinChain(table, chain) {
+				return errChainsNeeded // made only if missing: that takes knowing
+			}
+		} else if !rs.chains[chain] {
 			if _, ok := builtin(table, chain); !ok {
 				return errChainMissing
 			}
@@ -659,8 +704,8 @@ func (rs *restorer) command(line string) error {
 			return err
 		}
 		for _, s := range specs {
-			if s.Verdict != "" && !isStandardVerdict(s.Verdict) && !rs.chains[s.Verdict] {
-				return badSpec(s.Verdict, "Chain '%s' does not exist", s.Verdict)
+			if s.Verdict != "" && !isStandardVerdict(s.Verdict) && !rs.chains[s.Verdict] && !rs.chainsAssumed && rs.missingJump == "" {
+				rs.missingJump = s.Verdict
 			}
 			if cnt != nil {
 				s.Counters = cnt
@@ -683,7 +728,7 @@ func (rs *restorer) command(line string) error {
 			return err
 		}
 		if rs.chains[chain] {
-			return badSpec(chain, "Chain already exists")
+			return errChainExists
 		}
 		rs.tx.CreateChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})
 		rs.chains[chain] = true
@@ -699,6 +744,9 @@ func (rs *restorer) command(line string) error {
 		// as iptables-nft-restore does).
 		if rs.echo() && rs.echoChain(chain) {
 			rs.verboseTable = append(rs.verboseTable, "Flushing chain `"+chain+"'\n"...)
+		}
+		if rs.chainsAssumed && !rs.chains[chain] && IsBuiltinChain(table, chain) {
+			return errChainsNeeded
 		}
 		if rs.chains[chain] || !IsBuiltinChain(table, chain) {
 			rs.tx.FlushChain(&xtnl.Chain{Family: fam.xtnlFamily(), Table: table, Name: chain})

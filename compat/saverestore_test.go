@@ -126,10 +126,15 @@ func TestSaveRestoreAgainstIptablesNft(t *testing.T) {
 			if wantLine := lineOf(bad, "--bogus"); re.Line != wantLine {
 				t.Fatalf("error names line %d, want %d", re.Line, wantLine)
 			}
-			// A jump to a chain the input does not have names its line.
+			// A jump to a chain the input does not have: refused at its
+			// table's COMMIT, the line iptables-nft-restore names.
 			bad = insertInTable(dump, "filter", "-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n-A INPUT -m mark --mark 1 -j NOPE\n")
 			err = p.ipt.Restore(strings.NewReader(bad))
-			if !errors.As(err, &re) || re.Line != lineOf(bad, "-j NOPE") {
+			out, refErr := p.ref.RunInput([]byte(bad), save[:len(save)-len("-save")]+"-restore")
+			if refErr == nil || !strings.Contains(out+refErr.Error(), fmt.Sprintf("Error occurred at line: %d", lineOf(bad, "-j NOPE")+1)) {
+				t.Fatalf("%s-restore with a jump to a missing chain: %v\n%s", p.cmd, refErr, out)
+			}
+			if !errors.As(err, &re) || re.Line != lineOf(bad, "-j NOPE")+1 {
 				t.Fatalf("Restore with a jump to a missing chain: %v", err)
 			}
 			// A line only the kernel refuses (REJECT reached from
