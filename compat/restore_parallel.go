@@ -50,8 +50,8 @@ func chunkSize(lines, cpus int) int {
 
 // appendChunk is one chunk of a run and what its worker made of it.
 type appendChunk struct {
-	span    appendSpan
-	tx      *xtnl.Tx
+	span        appendSpan
+	tx          *xtnl.Tx
 	opLines     []int
 	missingJump string // the first jump to a chain that is nowhere
 	err         error

@@ -307,7 +307,7 @@ type restorer struct {
 	// refused at the table's COMMIT.
 	missingJump string
 	opLines     []int
-	line         int
+	line        int
 	// text is the input; pending is the "-A" lines of declared chains
 	// not yet handed to the workers as a chunk (restore_parallel.go).
 	text      string
