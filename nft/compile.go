@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,26 @@ type compileCtx struct {
 	cur srcSpan
 	// setInfos are the sets the script declared, by family/table/name.
 	setInfos map[string]*setInfo
+	// exprs is the expression list of the rule being compiled, kept from
+	// one rule to the next (its entries are copied into the message).
+	exprs []nexpr
+	// ruleObj is the Object of the last rule message and what it names,
+	// shared by the rules of one chain.
+	ruleObj    string
+	ruleObjKey ruleObjKey
+}
+
+type ruleObjKey struct {
+	fam          xtnl.Family
+	table, chain string
+}
+
+// ruleObjName is objName(fam, table, chain), made once per chain.
+func (cc *compileCtx) ruleObjName(fam xtnl.Family, table, chain string) string {
+	if k := (ruleObjKey{fam, table, chain}); k != cc.ruleObjKey || cc.ruleObj == "" {
+		cc.ruleObjKey, cc.ruleObj = k, objName(fam, table, chain)
+	}
+	return cc.ruleObj
 }
 
 type chainInfo struct {
@@ -244,6 +265,13 @@ func (cc *compileCtx) tableBody(c *Command) error {
 			return err
 		}
 	}
+	// a message per rule: room for them at once (a table of 100k rules
+	// grew the list by doubling, copying it twice over)
+	n := 0
+	for _, ch := range td.chains {
+		n += len(ch.rules)
+	}
+	cc.prog.Messages = slices.Grow(cc.prog.Messages, n)
 	for _, ch := range td.chains {
 		for _, rd := range ch.rules {
 			sub := &Command{pos: rd.pos, Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Name: ch.name, rule: rd, Index: -1}
@@ -394,7 +422,7 @@ func (cc *compileCtx) hookOf(fam xtnl.Family, table, chain string) string {
 }
 
 func (cc *compileCtx) ruleCmd(c *Command) error {
-	obj := objName(c.Family, c.Table, c.Name)
+	obj := cc.ruleObjName(c.Family, c.Table, c.Name)
 	var a attrBuf
 	a.str(unix.NFTA_RULE_TABLE, c.Table)
 	a.str(unix.NFTA_RULE_CHAIN, c.Name)
@@ -403,7 +431,8 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "delete rule", obj, a.b)
 		return nil
 	}
-	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name)}
+	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name), out: cc.exprs[:0]}
+	defer func() { cc.exprs = r.out[:0] }()
 	if err := r.compileRule(c.rule); err != nil {
 		return err
 	}
@@ -425,6 +454,12 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 	if c.rule.comment != "" {
 		a.raw(unix.NFTA_RULE_USERDATA, udataStr(0, c.rule.comment))
 	}
+	// The message sized once: expressions are most of it.
+	n := len(a.b) + 4
+	for _, e := range r.out {
+		n += 12 + len(e.name) + 4 + len(e.data)
+	}
+	a.b = append(make([]byte, 0, n), a.b...)
 	l := a.nest(unix.NFTA_RULE_EXPRESSIONS)
 	for _, e := range r.out {
 		n := a.nest(unix.NFTA_LIST_ELEM)

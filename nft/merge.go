@@ -48,13 +48,16 @@ type mergedMember struct {
 // mergePayloads returns the rule's statements with mergeable matches
 // joined.
 func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
-	out := append([]Stmt(nil), stmts...)
+	out := stmts // copied before the first merge changes it
 	var group []*mergeCand
 	flush := func() {
-		if len(group) > 1 {
+		if len(group) > 1 && anyMerge(group) {
+			if &out[0] == &stmts[0] {
+				out = append([]Stmt(nil), stmts...)
+			}
 			r.mergeGroup(out, group)
 		}
-		group = nil
+		group = group[:0]
 	}
 	for i, s := range stmts {
 		m, ok := s.(*matchStmt)
@@ -130,6 +133,19 @@ func canMerge(a, b *mergeCand) bool {
 		return false
 	case total <= 32, a.base == baseLink, a.bits > 32, b.bits > 32:
 		return true
+	}
+	return false
+}
+
+// anyMerge says whether two of the candidates can merge: most runs of
+// matches have none, and mergeGroup need not sort them.
+func anyMerge(group []*mergeCand) bool {
+	for _, a := range group {
+		for _, b := range group {
+			if a.op == b.op && canMerge(a, b) {
+				return true
+			}
+		}
 	}
 	return false
 }
