@@ -63,9 +63,13 @@ type compileCtx struct {
 	cur srcSpan
 	// setInfos are the sets the script declared, by family/table/name.
 	setInfos map[string]*setInfo
-	// exprs is the expression list of the rule being compiled, kept from
-	// one rule to the next (its entries are copied into the message).
-	exprs []nexpr
+	// exprs is the expression list of the rule being compiled, exprData
+	// the bytes of its expressions, exprTmp the buffer the expression
+	// being built is written to: kept from one rule to the next, as the
+	// rule's message copies them (see ruleCtx.attrs).
+	exprs    []nexpr
+	exprData []byte
+	exprTmp  []byte
 	// ruleObj is the Object of the last rule message and what it names,
 	// shared by the rules of one chain.
 	ruleObj    string
@@ -272,12 +276,18 @@ func (cc *compileCtx) tableBody(c *Command) error {
 		n += len(ch.rules)
 	}
 	cc.prog.Messages = slices.Grow(cc.prog.Messages, n)
+	// one command for every rule (none keeps it), each rule dropped once
+	// compiled, so that the collector may reuse its memory for the
+	// messages still to come
+	sub := &Command{Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Index: -1}
 	for _, ch := range td.chains {
-		for _, rd := range ch.rules {
-			sub := &Command{pos: rd.pos, Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Name: ch.name, rule: rd, Index: -1}
+		sub.Name = ch.name
+		for i, rd := range ch.rules {
+			sub.pos, sub.rule = rd.pos, rd
 			if err := cc.ruleCmd(sub); err != nil {
 				return err
 			}
+			ch.rules[i] = nil
 		}
 	}
 	return nil
@@ -431,8 +441,11 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "delete rule", obj, a.b)
 		return nil
 	}
-	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name), out: cc.exprs[:0]}
-	defer func() { cc.exprs = r.out[:0] }()
+	if cc.exprTmp == nil {
+		cc.exprTmp = make([]byte, 0, 256)
+	}
+	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name), out: cc.exprs[:0], inRule: true}
+	defer func() { cc.exprs, cc.exprData = r.out[:0], cc.exprData[:0] }()
 	if err := r.compileRule(c.rule); err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func (e *metaExpr) deps(r *ruleCtx) error {
 }
 
 func (e *metaExpr) load(r *ruleCtx, dreg uint32) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_META_KEY, e.key)
 	a.u32(unix.NFTA_META_DREG, kernelReg(dreg))
 	r.emit("meta", &a)
