@@ -79,20 +79,6 @@ func (s *scanner) advance(n int) {
 	}
 }
 
-// scanAll returns every token of src, ending with tEOF.
-func scanAll(file, src string) ([]token, ErrorList) {
-	s := &scanner{src: src, line: 1, col: 1, file: file}
-	var toks []token
-	for {
-		t := s.next()
-		toks = append(toks, t)
-		if t.kind == tEOF {
-			break
-		}
-	}
-	return toks, s.errs
-}
-
 func (s *scanner) next() token {
 	for s.off < len(s.src) {
 		c := s.src[s.off]
