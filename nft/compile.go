@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,30 @@ type compileCtx struct {
 	cur srcSpan
 	// setInfos are the sets the script declared, by family/table/name.
 	setInfos map[string]*setInfo
+	// exprs is the expression list of the rule being compiled, exprData
+	// the bytes of its expressions, exprTmp the buffer the expression
+	// being built is written to: kept from one rule to the next, as the
+	// rule's message copies them (see ruleCtx.attrs).
+	exprs    []nexpr
+	exprData []byte
+	exprTmp  []byte
+	// ruleObj is the Object of the last rule message and what it names,
+	// shared by the rules of one chain.
+	ruleObj    string
+	ruleObjKey ruleObjKey
+}
+
+type ruleObjKey struct {
+	fam          xtnl.Family
+	table, chain string
+}
+
+// ruleObjName is objName(fam, table, chain), made once per chain.
+func (cc *compileCtx) ruleObjName(fam xtnl.Family, table, chain string) string {
+	if k := (ruleObjKey{fam, table, chain}); k != cc.ruleObjKey || cc.ruleObj == "" {
+		cc.ruleObjKey, cc.ruleObj = k, objName(fam, table, chain)
+	}
+	return cc.ruleObj
 }
 
 type chainInfo struct {
@@ -244,12 +269,25 @@ func (cc *compileCtx) tableBody(c *Command) error {
 			return err
 		}
 	}
+	// a message per rule: room for them at once (a table of 100k rules
+	// grew the list by doubling, copying it twice over)
+	n := 0
 	for _, ch := range td.chains {
-		for _, rd := range ch.rules {
-			sub := &Command{pos: rd.pos, Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Name: ch.name, rule: rd, Index: -1}
+		n += len(ch.rules)
+	}
+	cc.prog.Messages = slices.Grow(cc.prog.Messages, n)
+	// one command for every rule (none keeps it), each rule dropped once
+	// compiled, so that the collector may reuse its memory for the
+	// messages still to come
+	sub := &Command{Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Index: -1}
+	for _, ch := range td.chains {
+		sub.Name = ch.name
+		for i, rd := range ch.rules {
+			sub.pos, sub.rule = rd.pos, rd
 			if err := cc.ruleCmd(sub); err != nil {
 				return err
 			}
+			ch.rules[i] = nil
 		}
 	}
 	return nil
@@ -394,7 +432,7 @@ func (cc *compileCtx) hookOf(fam xtnl.Family, table, chain string) string {
 }
 
 func (cc *compileCtx) ruleCmd(c *Command) error {
-	obj := objName(c.Family, c.Table, c.Name)
+	obj := cc.ruleObjName(c.Family, c.Table, c.Name)
 	var a attrBuf
 	a.str(unix.NFTA_RULE_TABLE, c.Table)
 	a.str(unix.NFTA_RULE_CHAIN, c.Name)
@@ -403,7 +441,11 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "delete rule", obj, a.b)
 		return nil
 	}
-	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name)}
+	if cc.exprTmp == nil {
+		cc.exprTmp = make([]byte, 0, 256)
+	}
+	r := &ruleCtx{cc: cc, fam: c.Family, table: c.Table, chain: c.Name, reg: 1, hook: cc.hookOf(c.Family, c.Table, c.Name), out: cc.exprs[:0], inRule: true}
+	defer func() { cc.exprs, cc.exprData = r.out[:0], cc.exprData[:0] }()
 	if err := r.compileRule(c.rule); err != nil {
 		return err
 	}
@@ -425,6 +467,12 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 	if c.rule.comment != "" {
 		a.raw(unix.NFTA_RULE_USERDATA, udataStr(0, c.rule.comment))
 	}
+	// The message sized once: expressions are most of it.
+	n := len(a.b) + 4
+	for _, e := range r.out {
+		n += 12 + len(e.name) + 4 + len(e.data)
+	}
+	a.b = append(make([]byte, 0, n), a.b...)
 	l := a.nest(unix.NFTA_RULE_EXPRESSIONS)
 	for _, e := range r.out {
 		n := a.nest(unix.NFTA_LIST_ELEM)

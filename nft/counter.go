@@ -34,7 +34,7 @@ func init() {
 }
 
 func (s *counterStmt) compile(r *ruleCtx) error {
-	var a attrBuf
+	a := r.attrs()
 	a.u64(unix.NFTA_COUNTER_BYTES, s.bytes)
 	a.u64(unix.NFTA_COUNTER_PACKETS, s.packets)
 	r.emit("counter", &a)

@@ -291,6 +291,11 @@ func parseValue(dt *Datatype, s string, bits int) ([]byte, error) {
 func parseInteger(s string) (*big.Int, bool) {
 	v := new(big.Int)
 	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		// most numbers fit 64 bits, which strconv reads without
+		// big.Int's reader; the rest (and signs) go to SetString
+		if n, err := strconv.ParseUint(s[2:], 16, 64); err == nil {
+			return v.SetUint64(n), true
+		}
 		_, ok := v.SetString(s[2:], 16)
 		return v, ok
 	}
@@ -298,6 +303,9 @@ func parseInteger(s string) (*big.Int, bool) {
 		if !isDigit(s[i]) {
 			return nil, false
 		}
+	}
+	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return v.SetUint64(n), true
 	}
 	_, ok := v.SetString(s, 10)
 	return v, ok

@@ -38,6 +38,9 @@ type ruleCtx struct {
 	sets []*anonSet
 	// icmpType is the ICMP(v6) type the rule matched (icmp.go).
 	icmpType uint8
+	// inRule says ruleCmd compiles the rule, whose expressions are
+	// copied into its message once it is done (see attrs).
+	inRule bool
 }
 
 const (
@@ -72,12 +75,29 @@ func kernelReg(reg uint32) uint32 {
 	return r + unix.NFT_REG32_00
 }
 
+// attrs is the buffer for one expression's attributes, to pass to emit
+// before another is begun: in a rule of ruleCmd one buffer kept from
+// expression to expression, whose bytes emit copies into the rule's
+// expression data (cc.exprData); elsewhere a new one.
+func (r *ruleCtx) attrs() attrBuf {
+	if !r.inRule {
+		return attrBuf{}
+	}
+	return attrBuf{b: r.cc.exprTmp[:0]}
+}
+
 func (r *ruleCtx) emit(name string, a *attrBuf) {
-	r.out = append(r.out, nexpr{name: name, data: a.b})
+	data := a.b
+	if cc := r.cc; r.inRule {
+		off := len(cc.exprData)
+		cc.exprData = append(cc.exprData, a.b...)
+		data = cc.exprData[off:len(cc.exprData):len(cc.exprData)]
+	}
+	r.out = append(r.out, nexpr{name: name, data: data})
 }
 
 func (r *ruleCtx) emitCmp(reg uint32, op uint32, v []byte) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_CMP_SREG, kernelReg(reg))
 	a.u32(unix.NFTA_CMP_OP, op)
 	a.data(unix.NFTA_CMP_DATA, v)
@@ -85,7 +105,7 @@ func (r *ruleCtx) emitCmp(reg uint32, op uint32, v []byte) {
 }
 
 func (r *ruleCtx) emitRange(reg uint32, op uint32, lo, hi []byte) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_RANGE_SREG, kernelReg(reg))
 	a.u32(unix.NFTA_RANGE_OP, op)
 	a.data(unix.NFTA_RANGE_FROM_DATA, lo)
@@ -94,7 +114,7 @@ func (r *ruleCtx) emitRange(reg uint32, op uint32, lo, hi []byte) {
 }
 
 func (r *ruleCtx) emitBitwise(sreg, dreg uint32, mask, xor []byte) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_BITWISE_SREG, kernelReg(sreg))
 	a.u32(unix.NFTA_BITWISE_DREG, kernelReg(dreg))
 	a.u32(unix.NFTA_BITWISE_LEN, uint32(len(mask)))
@@ -104,7 +124,7 @@ func (r *ruleCtx) emitBitwise(sreg, dreg uint32, mask, xor []byte) {
 }
 
 func (r *ruleCtx) emitShift(sreg, dreg uint32, n int, op uint32, by uint32) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_BITWISE_SREG, kernelReg(sreg))
 	a.u32(unix.NFTA_BITWISE_DREG, kernelReg(dreg))
 	a.u32(nftaBitwiseOp, op)
@@ -114,7 +134,7 @@ func (r *ruleCtx) emitShift(sreg, dreg uint32, n int, op uint32, by uint32) {
 }
 
 func (r *ruleCtx) emitByteorder(sreg, dreg uint32, op uint32, n, size int) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_BYTEORDER_SREG, kernelReg(sreg))
 	a.u32(unix.NFTA_BYTEORDER_DREG, kernelReg(dreg))
 	a.u32(unix.NFTA_BYTEORDER_OP, op)
@@ -124,21 +144,21 @@ func (r *ruleCtx) emitByteorder(sreg, dreg uint32, op uint32, n, size int) {
 }
 
 func (r *ruleCtx) emitImmediateData(dreg uint32, v []byte) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_IMMEDIATE_DREG, kernelReg(dreg))
 	a.data(unix.NFTA_IMMEDIATE_DATA, v)
 	r.emit("immediate", &a)
 }
 
 func (r *ruleCtx) emitVerdict(code int32, chain string) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_IMMEDIATE_DREG, 0)
 	a.verdictData(unix.NFTA_IMMEDIATE_DATA, code, chain)
 	r.emit("immediate", &a)
 }
 
 func (r *ruleCtx) emitLookup(sreg, dreg uint32, hasDreg bool, set string, id uint32, inv bool) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_LOOKUP_SREG, kernelReg(sreg))
 	if hasDreg {
 		a.u32(unix.NFTA_LOOKUP_DREG, kernelReg(dreg))

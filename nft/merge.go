@@ -22,8 +22,9 @@ type mergeCand struct {
 	base  int
 	off   int // bits
 	bits  int
-	value []byte // big-endian, bits/8 bytes
+	value []byte // big-endian, bits/8 bytes; set by withValues
 	proto bool   // a protocol key (ip protocol, ether type): EXPR_F_PROTOCOL
+	rhs   Expr   // the constant compared with
 }
 
 // mergedMatch is the joined compare, at the place of the match it
@@ -48,8 +49,22 @@ type mergedMember struct {
 // mergePayloads returns the rule's statements with mergeable matches
 // joined.
 func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
-	out := append([]Stmt(nil), stmts...)
-	var group []*mergeCand
+	out := stmts // copied before the first merge changes it
+	// The run of candidates, by value: most runs merge nothing, and
+	// withValues moves to the heap those of the runs that may.
+	var buf [8]mergeCand
+	group := buf[:0]
+	flush := func() {
+		if len(group) > 1 && anyMerge(group) {
+			if vg := r.withValues(group); len(vg) > 1 {
+				if &out[0] == &stmts[0] {
+					out = append([]Stmt(nil), stmts...)
+				}
+				r.mergeGroup(out, vg)
+			}
+		}
+		group = group[:0]
+	}
 	for i, s := range stmts {
 		m, ok := s.(*matchStmt)
 		if !ok {
@@ -57,55 +72,69 @@ func (r *ruleCtx) mergePayloads(stmts []Stmt) []Stmt {
 			// matches; a lone match stays pending and may still merge
 			// with one after it, as stmt_reduce does ("tcp sport 1
 			// counter tcp dport 2" loads both ports before the counter).
+			// A run counts its matches before their constants are
+			// evaluated: one that does not evaluate fails the rule.
 			if len(group) > 1 {
-				r.mergeGroup(out, group)
-				group = nil
+				flush()
 			}
 			continue
 		}
-		if c := r.mergeCandidate(m); c != nil {
+		if c, ok := r.mergeCandidate(m); ok {
 			c.idx = i
 			group = append(group, c)
 		}
 	}
-	if len(group) > 1 {
-		r.mergeGroup(out, group)
-	}
+	flush()
 	return out
 }
 
 // mergeCandidate tells whether m is a match nft may merge.
-func (r *ruleCtx) mergeCandidate(m *matchStmt) *mergeCand {
+func (r *ruleCtx) mergeCandidate(m *matchStmt) (mergeCand, bool) {
 	pl, ok := m.rel.l.(*payloadExpr)
 	if !ok {
-		return nil
+		return mergeCand{}, false
 	}
 	op := m.rel.op
 	switch op {
 	case "", "==":
 		if op == "" && pl.dtype().Bitmask {
-			return nil // a flag test
+			return mergeCand{}, false // a flag test
 		}
 		op = "=="
 	case "!=":
 	default:
-		return nil
+		return mergeCand{}, false
 	}
 	switch m.rel.r.(type) {
 	case *symbolExpr, *valueExpr, *binopExpr:
 	default:
-		return nil
+		return mergeCand{}, false
 	}
 	off, bits := pl.offset(), pl.bits()
 	if off%8 != 0 || bits%8 != 0 {
-		return nil
+		return mergeCand{}, false
 	}
-	li := &lhsInfo{sels: []selector{pl}, dt: pl.dtype(), bits: bits, order: pl.order(), lenBytes: bits / 8}
-	v, err := r.constValue(m.rel.r, li)
-	if err != nil {
-		return nil // compiling the match alone reports it
+	return mergeCand{pl: pl, op: op, base: pl.base(), off: off, bits: bits, proto: isProtocolKey(pl), rhs: m.rel.r}, true
+}
+
+// withValues gives the candidates their values, leaving out those whose
+// constant does not evaluate (compiling the match alone reports it). It
+// runs only for runs of matches that may merge: most do not, and need
+// no value twice.
+func (r *ruleCtx) withValues(group []mergeCand) []*mergeCand {
+	var out []*mergeCand
+	for i := range group {
+		c := &mergeCand{}
+		*c = group[i]
+		li := &lhsInfo{sels: []selector{c.pl}, dt: c.pl.dtype(), bits: c.bits, order: c.pl.order(), lenBytes: c.bits / 8}
+		v, err := r.constValue(c.rhs, li)
+		if err != nil {
+			continue
+		}
+		c.value = fit(v, c.bits/8)
+		out = append(out, c)
 	}
-	return &mergeCand{pl: pl, op: op, base: pl.base(), off: off, bits: bits, value: fit(v, bits/8), proto: isProtocolKey(pl)}
+	return out
 }
 
 // isProtocolKey reports the fields that name the next header.
@@ -132,6 +161,19 @@ func canMerge(a, b *mergeCand) bool {
 		return false
 	case total <= 32, a.base == baseLink, a.bits > 32, b.bits > 32:
 		return true
+	}
+	return false
+}
+
+// anyMerge says whether two of the candidates can merge: most runs of
+// matches have none, and mergeGroup need not sort them.
+func anyMerge(group []mergeCand) bool {
+	for i := range group {
+		for j := range group {
+			if a, b := &group[i], &group[j]; a.op == b.op && canMerge(a, b) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -151,7 +151,7 @@ func (e *metaExpr) deps(r *ruleCtx) error {
 }
 
 func (e *metaExpr) load(r *ruleCtx, dreg uint32) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_META_KEY, e.key)
 	a.u32(unix.NFTA_META_DREG, kernelReg(dreg))
 	r.emit("meta", &a)
@@ -178,12 +178,20 @@ func dropRedundantMetaProtocol(fam xtnl.Family, stmts []Stmt) []Stmt {
 	default:
 		return stmts
 	}
-	out := stmts[:0:0]
+	var out []Stmt // nil until a statement is dropped: most rules keep all
 	for i, s := range stmts {
 		if i+1 < len(stmts) && isMetaProtocolMatch(s, own) {
+			if out == nil {
+				out = append(make([]Stmt, 0, len(stmts)), stmts[:i]...)
+			}
 			continue
 		}
-		out = append(out, s)
+		if out != nil {
+			out = append(out, s)
+		}
+	}
+	if out == nil {
+		return stmts
 	}
 	return out
 }

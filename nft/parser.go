@@ -10,10 +10,21 @@ import (
 
 // parser turns tokens into commands, in nft's grammar (parser_bison.y).
 type parser struct {
-	file    string
-	src     string
-	toks    []token
-	i       int
+	file string
+	src  string
+	// toks is a window on the script's tokens, p.toks[p.i] the current
+	// one, filled from scan as the parser looks ahead; fill drops the
+	// tokens already read (all but the last), so a script of a million
+	// tokens never holds them all at once.
+	toks []token
+	i    int
+	// base is how many tokens fill dropped before toks[0].
+	base int
+	// scan is nil once it returned tEOF (or when toks was given whole).
+	scan *scanner
+	// stmts is ruleLine's list of statements, kept from one rule to the
+	// next.
+	stmts   []Stmt
 	errs    ErrorList
 	defines map[string]Expr
 }
@@ -22,14 +33,45 @@ type parser struct {
 // resumes at the next line, as nft's error recovery does.
 type bailout struct{}
 
-func (p *parser) peek() token { return p.toks[p.i] }
+// fill scans tokens until p.toks[k] exists or the script ends. When the
+// window is full and at least half of it read, it moves the unread part
+// (and the last token read, which spans end at) to the front instead of
+// growing.
+func (p *parser) fill(k int) {
+	for k >= len(p.toks) && p.scan != nil {
+		if n := p.i - 1; len(p.toks) == cap(p.toks) && n >= cap(p.toks)/2 {
+			p.toks = p.toks[:copy(p.toks, p.toks[n:])]
+			p.base += n
+			p.i -= n
+			k -= n
+		}
+		t := p.scan.next()
+		p.toks = append(p.toks, t)
+		if t.kind == tEOF {
+			p.scan = nil
+		}
+	}
+}
+
+func (p *parser) peek() token {
+	if p.i >= len(p.toks) {
+		p.fill(p.i)
+	}
+	return p.toks[p.i]
+}
 func (p *parser) peekN(n int) token {
+	if p.i+n >= len(p.toks) {
+		p.fill(p.i + n)
+	}
 	if p.i+n < len(p.toks) {
 		return p.toks[p.i+n]
 	}
 	return p.toks[len(p.toks)-1]
 }
 func (p *parser) next() token {
+	if p.i >= len(p.toks) {
+		p.fill(p.i)
+	}
 	t := p.toks[p.i]
 	if t.kind != tEOF {
 		p.i++
@@ -146,15 +188,14 @@ func Parse(file, src string) ([]*Command, error) {
 }
 
 func parse(file, src string) (cmds []*Command, errs ErrorList) {
-	toks, serrs := scanAll(file, src)
-	p := &parser{file: file, src: src, toks: toks, defines: map[string]Expr{}}
-	p.errs = append(p.errs, serrs...)
+	s := &scanner{src: src, line: 1, col: 1, file: file}
+	p := &parser{file: file, src: src, toks: make([]token, 0, 512), scan: s, defines: map[string]Expr{}}
 	for {
 		p.skipNewlines()
 		if p.peek().kind == tEOF {
 			break
 		}
-		start := p.i
+		start := p.base + p.i
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
@@ -169,11 +210,12 @@ func parse(file, src string) (cmds []*Command, errs ErrorList) {
 			}()
 			cmds = append(cmds, p.command()...)
 		}()
-		if p.i == start {
+		if p.base+p.i == start {
 			p.i++
 		}
 	}
-	return cmds, p.errs
+	// the scanner's errors come first, as when it ran before the parser
+	return cmds, append(s.errs, p.errs...)
 }
 
 var families = map[string]xtnl.Family{
@@ -389,13 +431,21 @@ func (p *parser) number() uint64 {
 func (p *parser) ruleLine() *ruleDef {
 	t := p.peek()
 	r := &ruleDef{pos: srcSpan{t.pos, t.end}}
+	stmts := p.stmts[:0]
 	for !p.endOfLine() {
 		if p.isWord("comment") && (p.peekN(1).kind == tString || p.peekN(1).kind == tWord) && p.lineEndsAfter(2) {
 			p.i++
 			r.comment = p.next().text
 			continue
 		}
-		r.stmts = append(r.stmts, p.statement())
+		stmts = append(stmts, p.statement())
+	}
+	if len(stmts) > 0 {
+		// the rule keeps a slice of its own size, the parser the one
+		// it grew for the next rule
+		r.stmts = append(make([]Stmt, 0, len(stmts)), stmts...)
+		clear(stmts)
+		p.stmts = stmts[:0]
 	}
 	if len(r.stmts) == 0 && r.comment == "" {
 		p.unexpected(p.peek())

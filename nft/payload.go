@@ -112,7 +112,7 @@ func (e *payloadExpr) load(r *ruleCtx, dreg uint32) {
 }
 
 func emitPayloadLoad(r *ruleCtx, base, off, n int, dreg uint32) {
-	var a attrBuf
+	a := r.attrs()
 	a.u32(unix.NFTA_PAYLOAD_DREG, kernelReg(dreg))
 	a.u32(unix.NFTA_PAYLOAD_BASE, uint32(base))
 	a.u32(unix.NFTA_PAYLOAD_OFFSET, uint32(off))

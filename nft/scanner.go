@@ -79,44 +79,6 @@ func (s *scanner) advance(n int) {
 	}
 }
 
-// scanAll returns every token of src, ending with tEOF.
-func scanAll(file, src string) ([]token, ErrorList) {
-	s := &scanner{src: src, line: 1, col: 1, file: file}
-	// Sized once: a 100k-rule script is a million tokens, and a slice
-	// grown by doubling spent most of a compile moving them.
-	toks := make([]token, 0, estimateTokens(src))
-	for {
-		t := s.next()
-		toks = append(toks, t)
-		if t.kind == tEOF {
-			break
-		}
-	}
-	return toks, s.errs
-}
-
-// estimateTokens is about how many tokens src holds, a little above
-// rather than below: the words (runs of bytes between blanks) and the
-// punctuation that ends a word without a blank ({ } ; , and newlines).
-func estimateTokens(src string) int {
-	n, inWord := 1, false
-	for i := 0; i < len(src); i++ {
-		switch c := src[i]; c {
-		case ' ', '\t', '\r':
-			inWord = false
-		case '\n', '{', '}', ';', ',':
-			n++
-			inWord = false
-		default:
-			if !inWord {
-				n++
-				inWord = true
-			}
-		}
-	}
-	return n + n/8
-}
-
 func (s *scanner) next() token {
 	for s.off < len(s.src) {
 		c := s.src[s.off]
@@ -308,34 +270,39 @@ func validAddr(a string) bool {
 }
 
 func isIPv4(a string) bool {
-	parts := strings.Split(a, ".")
-	if len(parts) != 4 {
-		return false
-	}
-	for _, p := range parts {
-		if len(p) == 0 || len(p) > 3 {
-			return false
-		}
-		for i := 0; i < len(p); i++ {
-			if !isDigit(p[i]) {
+	parts, digits := 1, 0
+	for i := 0; i < len(a); i++ {
+		switch c := a[i]; {
+		case c == '.':
+			if digits == 0 {
 				return false
 			}
+			parts, digits = parts+1, 0
+		case isDigit(c) && digits < 3:
+			digits++
+		default:
+			return false
 		}
 	}
-	return true
+	return parts == 4 && digits > 0
 }
 
 func isMAC(a string) bool {
-	parts := strings.Split(a, ":")
-	if len(parts) != 6 {
-		return false
-	}
-	for _, p := range parts {
-		if len(p) == 0 || len(p) > 2 || !allHex(p) {
+	parts, digits := 1, 0
+	for i := 0; i < len(a); i++ {
+		switch c := a[i]; {
+		case c == ':':
+			if digits == 0 {
+				return false
+			}
+			parts, digits = parts+1, 0
+		case isHex(c) && digits < 2:
+			digits++
+		default:
 			return false
 		}
 	}
-	return true
+	return parts == 6 && digits > 0
 }
 
 func allHex(p string) bool {

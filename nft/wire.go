@@ -10,30 +10,49 @@ import (
 type attrBuf struct{ b []byte }
 
 func (a *attrBuf) raw(typ uint16, data []byte) {
-	a.b = binary.NativeEndian.AppendUint16(a.b, uint16(4+len(data)))
-	a.b = binary.NativeEndian.AppendUint16(a.b, typ)
+	a.header(typ, len(data))
 	a.b = append(a.b, data...)
-	for len(a.b)%4 != 0 {
-		a.b = append(a.b, 0)
+	a.pad()
+}
+
+// header appends an attribute's length and type for n bytes of data.
+// The first append reserves room for a typical expression, so that
+// building one costs one allocation rather than one per doubling.
+func (a *attrBuf) header(typ uint16, n int) {
+	if a.b == nil {
+		a.b = make([]byte, 0, 64)
+	}
+	a.b = binary.NativeEndian.AppendUint16(a.b, uint16(4+n))
+	a.b = binary.NativeEndian.AppendUint16(a.b, typ)
+}
+
+// pad aligns the buffer to 4 bytes, as netlink aligns attributes.
+func (a *attrBuf) pad() {
+	if n := len(a.b) % 4; n != 0 {
+		a.b = append(a.b, make([]byte, 4-n)...)
 	}
 }
 
 func (a *attrBuf) u32(typ uint16, v uint32) {
-	a.raw(typ, binary.BigEndian.AppendUint32(nil, v))
+	a.header(typ, 4)
+	a.b = binary.BigEndian.AppendUint32(a.b, v)
 }
 
 func (a *attrBuf) u64(typ uint16, v uint64) {
-	a.raw(typ, binary.BigEndian.AppendUint64(nil, v))
+	a.header(typ, 8)
+	a.b = binary.BigEndian.AppendUint64(a.b, v)
 }
 
 func (a *attrBuf) str(typ uint16, s string) {
-	a.raw(typ, append([]byte(s), 0))
+	a.header(typ, len(s)+1)
+	a.b = append(a.b, s...)
+	a.b = append(a.b, 0)
+	a.pad()
 }
 
 func (a *attrBuf) nest(typ uint16) int {
 	start := len(a.b)
-	a.b = binary.NativeEndian.AppendUint16(a.b, 0)
-	a.b = binary.NativeEndian.AppendUint16(a.b, typ|unix.NLA_F_NESTED)
+	a.header(typ|unix.NLA_F_NESTED, 0)
 	return start
 }
 
