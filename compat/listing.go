@@ -87,6 +87,13 @@ func (ipt *IPTables) ListTable(w io.Writer, table, chain string, o ListOptions) 
 	}
 	flush()
 	starts = append(starts, body.Len())
+	size := 0
+	for i, c := range t.chains {
+		if chain == "" || c.name == chain {
+			size += starts[i+1] - starts[i] + 256 // a header is a few lines
+		}
+	}
+	growFor(w, size)
 	bw := bufio.NewWriter(w)
 	first := true
 	for i, c := range t.chains {

@@ -96,6 +96,10 @@ func (ipt *IPTables) Save(w io.Writer, table string, opts ...SaveOption) error {
 			continue
 		}
 		fmt.Fprintf(&buf, "COMMIT\n# Completed on %s\n", now)
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		growFor(w, buf.Len())
 		buf.WriteRange(bw, 0, buf.Len())
 	}
 	return bw.Flush()

@@ -72,3 +72,13 @@ func (t *textChunks) WriteRange(w io.Writer, from, to int) error {
 	}
 	return nil
 }
+
+// growFor lets a writer that can grow (a *bytes.Buffer, a
+// *strings.Builder) make room for n more bytes at once: a table's text of
+// tens of megabytes written to it in 1 MiB pieces would grow it by
+// doubling, moving and faulting in about twice as much.
+func growFor(w io.Writer, n int) {
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		g.Grow(n)
+	}
+}
