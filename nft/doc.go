@@ -7,9 +7,12 @@
 // expression or statement kind holding its syntax, dependencies,
 // linearization and printing (payload.go, meta.go, ct.go, verdict.go,
 // stmt_basic.go, ...), match.go and anonset.go (relational matches and
-// anonymous sets), compile.go (commands to netlink messages, laid out as
-// libnftnl lays them out), and list.go, set_print.go and rule_print.go
-// (the printer: kernel expressions back to text).
+// anonymous sets), merge.go (nft's joining of adjacent payload matches)
+// with etherdep.go (the ether type dependencies it joins),
+// concat_order.go (byte order inside interval concatenations), compile.go
+// (commands to netlink messages, laid out as libnftnl lays them out), and
+// list.go, set_print.go and rule_print.go (the printer: kernel
+// expressions back to text).
 //
 // Where to start: Compile returns a Program; Apply commits its messages
 // in one batch (AddTo appends them to an xtnl.Tx of yours), Check is the
