@@ -224,7 +224,8 @@ func encodedBytes(text int) int { return 4096 + 8*text }
 // chain is declared or removed while appends are queued), so several run
 // at once.
 func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLines *[]int, missingJump *string) error {
-	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, chainsAssumed: rs.chainsAssumed, b: b}
+	sub := restorer{ipt: rs.ipt, tx: tx, opts: rs.opts, table: rs.table, chains: rs.chains, chainsAssumed: rs.chainsAssumed, missingJump: *missingJump, b: b}
+	defer func() { *missingJump = sub.missingJump }()
 	sub.line = span.line - 1
 	for rest, more := rs.text[span.start:span.end], true; more; {
 		var raw string
@@ -237,9 +238,6 @@ func (rs *restorer) appendsInto(tx *xtnl.Tx, b *builder, span appendSpan, opLine
 		before := tx.Len()
 		if err := sub.command(line); err != nil {
 			return sub.fail(err)
-		}
-		if sub.missingJump != "" && *missingJump == "" {
-			*missingJump = sub.missingJump
 		}
 		for range tx.Len() - before {
 			*opLines = append(*opLines, sub.line)

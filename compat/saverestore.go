@@ -477,6 +477,13 @@ func (rs *restorer) startTable(name string) error {
 	return nil
 }
 
+// needsChains reports a line that cannot go on assumed chains: one on a
+// built-in chain the input did not declare, which is made, or left
+// alone, only if it is missing.
+func (rs *restorer) needsChains(chain string) bool {
+	return rs.chainsAssumed && !rs.chains[chain] && IsBuiltinChain(rs.table.name, chain)
+}
+
 // echo reports whether the input's commands are to be echoed:
 // iptables-restore -v runs each line as with -v unless --noflush is given.
 func (rs *restorer) echo() bool { return rs.opts.verbose != nil && !rs.opts.noflush && !rs.echoStopped }
@@ -683,16 +690,18 @@ func (rs *restorer) command(line string) error {
 	fam := rs.ipt.fam
 	switch cmd {
 	case "-A", "--append", "-I", "--insert":
-		if !rs.chains[chain] && rs.chainsAssumed {
-			if IsBuiltinChain(table, chain) {
-				return errChainsNeeded // made only if missing: that takes knowing
-			}
-		} else if !rs.chains[chain] {
-			if _, ok := builtin(table, chain); !ok {
+		if !rs.chains[chain] {
+			switch {
+			case rs.needsChains(chain):
+				return errChainsNeeded
+			case rs.chainsAssumed:
+				// Taken to exist: the kernel checks.
+			case !IsBuiltinChain(table, chain):
 				return errChainMissing
+			default:
+				ensureBuiltin(rs.tx, fam, table, chain)
+				rs.chains[chain] = true
 			}
-			ensureBuiltin(rs.tx, fam, table, chain)
-			rs.chains[chain] = true
 		}
 		insert := cmd == "-I" || cmd == "--insert"
 		if insert && len(rest) > 0 {
@@ -749,7 +758,7 @@ func (rs *restorer) command(line string) error {
 		if rs.echo() && rs.echoChain(chain) {
 			rs.verboseTable = append(rs.verboseTable, "Flushing chain `"+chain+"'\n"...)
 		}
-		if rs.chainsAssumed && !rs.chains[chain] && IsBuiltinChain(table, chain) {
+		if rs.needsChains(chain) {
 			return errChainsNeeded
 		}
 		if rs.chains[chain] || !IsBuiltinChain(table, chain) {
