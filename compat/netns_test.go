@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -219,16 +218,7 @@ func childMainThread(x string, workers bool) error {
 	cancel()
 	for range events {
 	}
-	if id, _ := nsthread.Process(); id != home {
-		return fmt.Errorf("the process (its main thread) is in %v, not %v", id, home)
-	}
-	tasks, _ := filepath.Glob("/proc/self/task/*")
-	for _, task := range tasks {
-		if id, err := nsthread.OfPath(task + "/ns/net"); err == nil && id != home {
-			return fmt.Errorf("thread %s is in %v, not %v", filepath.Base(task), id, home)
-		}
-	}
-	return nil
+	return threadsAt(home)
 }
 
 // No call leaves a thread elsewhere: 20 fresh processes (built with

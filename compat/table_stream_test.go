@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/internal/nsthread"
 )
 
 // manyChainsText is iptables-restore input for table nat with chains
@@ -36,6 +37,10 @@ func manyChainsText(chains int) string {
 // iptables-nft-save and iptables-nft -L print of the same table.
 func TestStreamManyChainsAgainstIptablesNft(t *testing.T) {
 	p := newPair(t, ProtocolIPv4)
+	home, err := nsthread.Process()
+	if err != nil {
+		t.Fatal(err)
+	}
 	text := manyChainsText(1500)
 	if out, err := p.ref.RunInput([]byte(text), "iptables-nft-restore"); err != nil {
 		t.Fatalf("iptables-nft-restore: %v\n%s", err, out)
@@ -66,6 +71,11 @@ func TestStreamManyChainsAgainstIptablesNft(t *testing.T) {
 		if want := p.ref.MustRun(t, "iptables-nft", form.args...); ours.String() != want {
 			t.Fatalf("ListTable %v differs from iptables-nft %v:\n%s", form.opts, form.args, firstDiff(ours.String(), want))
 		}
+	}
+	// The second socket was made in the namespace on a thread of its
+	// own, which went back: no thread of this process is left there.
+	if err := threadsAt(home); err != nil {
+		t.Fatal(err)
 	}
 }
 
