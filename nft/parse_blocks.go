@@ -8,17 +8,8 @@ import "strings"
 
 // tableBlock parses table NAME { ... }.
 func (p *parser) tableBlock(c *Command) *tableDef {
-	p.expectPunct("{")
 	td := &tableDef{}
-	for {
-		p.skipNewlines()
-		t := p.next()
-		if t.kind == tPunct && t.text == "}" {
-			return td
-		}
-		if t.kind != tWord {
-			p.unexpected(t)
-		}
+	p.blockWords(func(t token) {
 		switch t.text {
 		case "chain":
 			name := p.name()
@@ -45,6 +36,24 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 		default:
 			p.unexpected(t)
 		}
+	})
+	return td
+}
+
+// blockWords reads a { } block whose lines each start with a word, and
+// hands fn each line's first word; fn reads the rest of the line.
+func (p *parser) blockWords(fn func(t token)) {
+	p.expectPunct("{")
+	for {
+		p.skipNewlines()
+		t := p.next()
+		if t.kind == tPunct && t.text == "}" {
+			return
+		}
+		if t.kind != tWord {
+			p.unexpected(t)
+		}
+		fn(t)
 	}
 }
 
@@ -200,17 +209,8 @@ func (p *parser) priority() (Expr, string) {
 
 // setBlock parses the body of set/map NAME { ... }.
 func (p *parser) setBlock(name string, isMap bool, pos srcSpan) *setDef {
-	p.expectPunct("{")
 	sd := &setDef{name: name, isMap: isMap, pos: pos}
-	for {
-		p.skipNewlines()
-		t := p.next()
-		if t.kind == tPunct && t.text == "}" {
-			return sd
-		}
-		if t.kind != tWord {
-			p.unexpected(t)
-		}
+	p.blockWords(func(t token) {
 		switch t.text {
 		case "type":
 			for {
@@ -269,7 +269,8 @@ func (p *parser) setBlock(name string, isMap bool, pos srcSpan) *setDef {
 			p.unexpected(t)
 		}
 		p.endCommandInBlock()
-	}
+	})
+	return sd
 }
 
 // timeArg reads a time such as 1h2m or 30 (seconds).
