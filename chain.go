@@ -126,7 +126,7 @@ func (tx *Tx) chain(op string, ch *Chain, flags uint16) {
 		return
 	}
 	e := &tx.enc
-	s := tx.msg(op, ch.String(), unix.NFT_MSG_NEWCHAIN, flags, byte(ch.Family))
+	s := tx.msg(op, "", unix.NFT_MSG_NEWCHAIN, flags, byte(ch.Family))
 	e.String(unix.NFTA_CHAIN_TABLE, ch.Table)
 	e.String(unix.NFTA_CHAIN_NAME, ch.Name)
 	if b := ch.Base; b != nil {
@@ -163,7 +163,7 @@ func (tx *Tx) DelChain(ch *Chain) {
 	}
 	// NLM_F_NONREC: without it the kernel would delete the chain's rules
 	// along with it.
-	s := tx.msg("delete chain", ch.String(), unix.NFT_MSG_DELCHAIN, nfnl.NLM_F_NONREC, byte(ch.Family))
+	s := tx.msg("delete chain", "", unix.NFT_MSG_DELCHAIN, nfnl.NLM_F_NONREC, byte(ch.Family))
 	tx.enc.String(unix.NFTA_CHAIN_TABLE, ch.Table)
 	tx.enc.String(unix.NFTA_CHAIN_NAME, ch.Name)
 	tx.enc.End(s)
@@ -175,7 +175,7 @@ func (tx *Tx) FlushChain(ch *Chain) {
 		tx.fail(err)
 		return
 	}
-	s := tx.msg("flush chain", ch.String(), unix.NFT_MSG_DELRULE, 0, byte(ch.Family))
+	s := tx.msg("flush chain", "", unix.NFT_MSG_DELRULE, 0, byte(ch.Family))
 	tx.enc.String(unix.NFTA_RULE_TABLE, ch.Table)
 	tx.enc.String(unix.NFTA_RULE_CHAIN, ch.Name)
 	tx.enc.End(s)
@@ -213,7 +213,7 @@ func (tx *Tx) SetPolicy(ch *Chain, p Policy) {
 		tx.fail(invalidf("%s: policy must be accept or drop, not %d", ch, uint32(p)))
 		return
 	}
-	s := tx.msg("set policy", ch.String(), unix.NFT_MSG_NEWCHAIN, 0, byte(ch.Family))
+	s := tx.msg("set policy", "", unix.NFT_MSG_NEWCHAIN, 0, byte(ch.Family))
 	tx.enc.String(unix.NFTA_CHAIN_TABLE, ch.Table)
 	tx.enc.String(unix.NFTA_CHAIN_NAME, ch.Name)
 	tx.enc.Uint32(unix.NFTA_CHAIN_POLICY, uint32(p))

@@ -324,7 +324,7 @@ func (tx *Tx) set(op string, s *Set, flags uint16) {
 		}
 	}
 	e := &tx.enc
-	st := tx.msg(op, s.String(), unix.NFT_MSG_NEWSET, flags, byte(s.Family))
+	st := tx.msg(op, "", unix.NFT_MSG_NEWSET, flags, byte(s.Family))
 	e.String(unix.NFTA_SET_TABLE, s.Table)
 	e.String(unix.NFTA_SET_NAME, s.Name)
 	e.Uint32(unix.NFTA_SET_FLAGS, s.flags())
@@ -368,7 +368,7 @@ func (tx *Tx) DelSet(s *Set) {
 		tx.fail(err)
 		return
 	}
-	st := tx.msg("delete set", s.String(), unix.NFT_MSG_DELSET, 0, byte(s.Family))
+	st := tx.msg("delete set", "", unix.NFT_MSG_DELSET, 0, byte(s.Family))
 	tx.enc.String(unix.NFTA_SET_TABLE, s.Table)
 	tx.enc.String(unix.NFTA_SET_NAME, s.Name)
 	tx.enc.End(st)
@@ -380,7 +380,7 @@ func (tx *Tx) FlushSet(s *Set) {
 		tx.fail(err)
 		return
 	}
-	st := tx.msg("flush set", s.String(), unix.NFT_MSG_DELSETELEM, 0, byte(s.Family))
+	st := tx.msg("flush set", "", unix.NFT_MSG_DELSETELEM, 0, byte(s.Family))
 	tx.enc.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table)
 	tx.enc.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
 	tx.enc.End(st)

@@ -91,7 +91,7 @@ func (tx *Tx) table(op string, t *Table, flags uint16) {
 		tx.fail(err)
 		return
 	}
-	s := tx.msg(op, t.String(), unix.NFT_MSG_NEWTABLE, flags, byte(t.Family))
+	s := tx.msg(op, "", unix.NFT_MSG_NEWTABLE, flags, byte(t.Family))
 	tx.enc.String(unix.NFTA_TABLE_NAME, t.Name)
 	if t.Flags != 0 {
 		tx.enc.Uint32(unix.NFTA_TABLE_FLAGS, t.Flags)
@@ -105,7 +105,7 @@ func (tx *Tx) DelTable(t *Table) {
 		tx.fail(err)
 		return
 	}
-	s := tx.msg("delete table", t.String(), unix.NFT_MSG_DELTABLE, 0, byte(t.Family))
+	s := tx.msg("delete table", "", unix.NFT_MSG_DELTABLE, 0, byte(t.Family))
 	tx.enc.String(unix.NFTA_TABLE_NAME, t.Name)
 	tx.enc.End(s)
 }
@@ -116,7 +116,7 @@ func (tx *Tx) FlushTable(t *Table) {
 		tx.fail(err)
 		return
 	}
-	s := tx.msg("flush table", t.String(), unix.NFT_MSG_DELRULE, 0, byte(t.Family))
+	s := tx.msg("flush table", "", unix.NFT_MSG_DELRULE, 0, byte(t.Family))
 	tx.enc.String(unix.NFTA_RULE_TABLE, t.Name)
 	tx.enc.End(s)
 }

@@ -45,23 +45,16 @@ type Tx struct {
 	inlineLabels [2]opLabel
 }
 
-// txOp is one operation: where its message is, and what it is (a label).
-// A large batch holds one per rule, so it is kept small: consecutive
-// operations of one kind on one object (the appends of a restore to one
-// chain) share their label.
+// txOp is one operation: where its message is, and what it does. A large
+// batch holds one per rule, so it is kept to 16 bytes: the object an
+// operation names is read back from its message when an error needs it
+// (derivedLabel), and only an operation whose label the message cannot
+// give (an object named otherwise, an echoed handle) has one in labels,
+// shared by consecutive operations with the same label.
 type txOp struct {
-	offset int // of its message in the whole body (sealed parts, then enc.B)
-	label  int32
-}
-
-// opLabel says what an operation does and to what, for errors.
-type opLabel struct {
-	op     string
-	object string
-	// rule names a rule operation without formatting a string for each
-	// of a large batch's rules; see name.
-	rule ruleRef
-	echo *uint64 // the rule's Handle, filled in after commit when echoed
+	offset int   // of its message in the whole body (sealed parts, then enc.B)
+	label  int32 // index in labels, or -1: named from its message
+	kind   opKind
 }
 
 // Begin starts a transaction on c.
@@ -86,7 +79,6 @@ func (tx *Tx) reserve(n int) {
 	}
 	if ops := n / opBytes; cap(tx.ops)-len(tx.ops) < ops {
 		tx.ops = slices.Grow(tx.ops, ops)
-		tx.labels = slices.Grow(tx.labels, ops)
 	}
 }
 
@@ -117,27 +109,48 @@ func (tx *Tx) fail(err error) {
 	}
 }
 
-// msg starts an operation's message; finish it with tx.enc.end.
+// msg starts an operation's message; finish it with tx.enc.end. An empty
+// object names the operation by what its message holds (derivedLabel).
 func (tx *Tx) msg(op, object string, typ uint16, flags uint16, fam byte) int {
 	return tx.labeledMsg(opLabel{op: op, object: object}, typ, flags, fam)
 }
 
-// labeledMsg is msg for an operation labelled l.
+// labeledMsg is msg for an operation labelled l. An operation whose object
+// is the one its message names (l.object empty, no echo) keeps no label.
 func (tx *Tx) labeledMsg(l opLabel, typ uint16, flags uint16, fam byte) int {
 	start := tx.enc.Begin(nftType(typ), unix.NLM_F_REQUEST|flags, 0, fam, 0)
-	if n := len(tx.labels); n == 0 || l.echo != nil || tx.labels[n-1] != l {
-		tx.labels = append(tx.labels, l)
+	op := txOp{offset: tx.sealedLen + start, label: -1}
+	if k := kindOf(l.op); k != opOther && l.object == "" && l.echo == nil {
+		op.kind = k
+	} else {
+		if n := len(tx.labels); n == 0 || len(tx.ops) == 0 || l.echo != nil || tx.labels[n-1] != l || tx.ops[len(tx.ops)-1].label != int32(n-1) {
+			tx.labels = append(tx.labels, l)
+		}
+		op.label = int32(len(tx.labels) - 1)
 	}
-	tx.ops = append(tx.ops, txOp{offset: tx.sealedLen + start, label: int32(len(tx.labels) - 1)})
+	tx.ops = append(tx.ops, op)
 	return start
 }
 
 // label is what operation i is.
-func (tx *Tx) label(i int) *opLabel { return &tx.labels[tx.ops[i].label] }
+func (tx *Tx) label(i int) opLabel {
+	if op := tx.ops[i]; op.label >= 0 {
+		return tx.labels[op.label]
+	}
+	return tx.derivedLabel(i)
+}
+
+// echoOf is where operation i's rule handle goes when echoed, or nil.
+func (tx *Tx) echoOf(i int) *uint64 {
+	if op := tx.ops[i]; op.label >= 0 {
+		return tx.labels[op.label].echo
+	}
+	return nil
+}
 
 // nameLast gives the last operation an object name of its own.
 func (tx *Tx) nameLast(object string) {
-	l := *tx.label(len(tx.ops) - 1)
+	l := tx.label(len(tx.ops) - 1)
 	l.object = object
 	tx.labels = append(tx.labels, l)
 	tx.ops[len(tx.ops)-1].label = int32(len(tx.labels) - 1)
@@ -147,7 +160,7 @@ func (tx *Tx) nameLast(object string) {
 func (tx *Tx) dropLast() {
 	last := tx.ops[len(tx.ops)-1].label
 	tx.ops = tx.ops[:len(tx.ops)-1]
-	if len(tx.ops) == 0 || tx.ops[len(tx.ops)-1].label != last {
+	if last >= 0 && (len(tx.ops) == 0 || tx.ops[len(tx.ops)-1].label != last) {
 		tx.labels = tx.labels[:last]
 	}
 }
@@ -162,7 +175,11 @@ func (tx *Tx) absorb(other *Tx) {
 	tx.labels = append(tx.labels, other.labels...)
 	tx.ops = slices.Grow(tx.ops, len(other.ops))
 	for _, op := range other.ops {
-		tx.ops = append(tx.ops, txOp{offset: op.offset + off, label: op.label + lbase})
+		op.offset += off
+		if op.label >= 0 {
+			op.label += lbase
+		}
+		tx.ops = append(tx.ops, op)
 	}
 	tx.echo = tx.echo || other.echo
 	tx.mappings = append(tx.mappings, other.mappings...)
@@ -271,9 +288,11 @@ func (tx *Tx) commitLocked() error {
 			default:
 				// An echoed object: fill in what the kernel assigned.
 				i := int(m.Seq - base - 1)
-				if i >= 0 && i < n && tx.label(i).echo != nil && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
-					if h, ok := ruleHandle(m.Data); ok {
-						*tx.label(i).echo = h
+				if i >= 0 && i < n && m.Type == nftType(unix.NFT_MSG_NEWRULE) {
+					if echo := tx.echoOf(i); echo != nil {
+						if h, ok := ruleHandle(m.Data); ok {
+							*echo = h
+						}
 					}
 				}
 			}
@@ -337,21 +356,6 @@ func (c *Conn) Update(attempts int, fn func(tx *Tx) error) error {
 func isGenerationChanged(err error) bool {
 	oe, ok := err.(*OpError)
 	return ok && oe.Errno == unix.ERESTART
-}
-
-// name is the object an operation names, for errors.
-func (l *opLabel) name() string {
-	if l.object == "" && l.rule.table != "" {
-		return l.rule.name()
-	}
-	return l.object
-}
-
-// ruleRef identifies a rule in an operation.
-type ruleRef struct {
-	fam          Family
-	table, chain string
-	handle       uint64
 }
 
 // backoff waits a little, randomly and longer after each conflict, so
