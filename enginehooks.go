@@ -1,6 +1,10 @@
 package xtnl
 
-import "github.com/xtnl/xtnl/internal/enginehooks"
+import (
+	"slices"
+
+	"github.com/xtnl/xtnl/internal/enginehooks"
+)
 
 // compat's speed hooks (per-connection state, chain re-reads from an
 // earlier listing, transactions built on several goroutines) go through
@@ -18,6 +22,7 @@ func init() {
 		GetRuleRaw: (*Conn).getRuleRaw,
 		Sibling:    (*Conn).sibling,
 		Reserve:    (*Tx).reserve,
+		ReserveOps: func(tx *Tx, n int) { tx.ops = slices.Grow(tx.ops, n) },
 		Cut:        (*Tx).cut,
 		Merge:      (*Tx).merge,
 	})

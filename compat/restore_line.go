@@ -140,30 +140,56 @@ func splitRestoreArgs(out []string, s string) ([]string, error) {
 // splitQuotedArgs is splitRestoreArgs for a line with quotes.
 func splitQuotedArgs(out []string, s string) ([]string, error) {
 	base := len(out)
-	var cur strings.Builder
+	// An argument is a piece of s (from, to) until an escape or a quote
+	// in its middle makes it differ; only then is it copied into cur.
+	var cur []byte
+	from, to, copied := -1, -1, false
+	add := func(c byte, i int) {
+		switch {
+		case copied:
+			cur = append(cur, c)
+		case from < 0:
+			from, to = i, i+1
+		case to == i:
+			to++
+		default:
+			cur = append(append(cur[:0], s[from:to]...), c)
+			copied = true
+		}
+	}
+	arg := func() string {
+		a := ""
+		switch {
+		case copied:
+			a = string(cur)
+		case from >= 0:
+			a = s[from:to]
+		}
+		from, to, copied = -1, -1, false
+		return a
+	}
 	in, quoted := false, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case quoted && c == '\\' && i+1 < len(s) && isQuoteEscape(s[i+1]):
-			cur.WriteByte(s[i+1])
+			add(s[i+1], i+1)
 			i++
 		case c == '"':
 			quoted = !quoted
 			in = true
 		case !quoted && (c == ' ' || c == '\t'):
 			if in {
-				out = append(out, cur.String())
-				cur.Reset()
+				out = append(out, arg())
 				in = false
 			}
 		default:
-			cur.WriteByte(c)
+			add(c, i)
 			in = true
 		}
 	}
 	if in {
-		out = append(out, cur.String())
+		out = append(out, arg())
 	}
 	return out, checkRestoreArgs(out[base:])
 }

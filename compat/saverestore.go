@@ -314,21 +314,26 @@ type restorer struct {
 	line        int
 	// text is the input; pending is the "-A" lines of declared chains
 	// not yet handed to the workers as a chunk (restore_parallel.go).
-	text      string
-	pending   appendSpan
-	chunks    []*appendChunk // of the current run, in input order
-	jobs      chan *appendChunk
-	spare     chan *xtnl.Tx // a buffer a worker made for the reader's part
-	workers   int
-	chunk     int             // lines a chunk
-	maxChunks int             // in the whole input, at most
-	share     int             // bytes an encoder reserves: its part of the input's encoding
-	tables    map[string]bool // the family's tables as read (tableExists)
+	text string
+	// lineStart and next: offsets in text of the current line and the
+	// one after it.
+	lineStart, next int
+	declsEnd        int // offset in text where the declarations reserved for end
+	pending         appendSpan
+	chunks          []*appendChunk // of the current run, in input order
+	jobs            chan *appendChunk
+	spare           chan *xtnl.Tx // a buffer a worker made for the reader's part
+	workers         int
+	chunk           int             // lines a chunk
+	maxChunks       int             // in the whole input, at most
+	share           int             // bytes an encoder reserves: its part of the input's encoding
+	tables          map[string]bool // the family's tables as read (tableExists)
 	// verbose is what RestoreVerbose prints, and verboseTable what it
 	// prints at the current table's COMMIT.
 	verbose, verboseTable []byte
 	echoStopped           bool
 	// Memory reused from one line to the next.
+	declared xtnl.Chain
 	b        *builder
 	args     []string
 	counters Counters
@@ -385,6 +390,10 @@ func (rs *restorer) run(input *restoreText) error {
 		}
 		if err := rs.flushAppends(); err != nil {
 			return err
+		}
+		rs.lineStart, rs.next = start, pos
+		if !more {
+			rs.next = len(text)
 		}
 		var err error
 		switch {
@@ -586,7 +595,8 @@ func (rs *restorer) declareChain(decl string) error {
 	if rs.table == nil {
 		return errOutsideTable
 	}
-	f := strings.Fields(decl)
+	var fields [3]string
+	f := appendFields(fields[:0], decl)
 	if len(f) < 2 {
 		return badSpec(":"+decl, "malformed chain declaration")
 	}
@@ -598,6 +608,9 @@ func (rs *restorer) declareChain(decl string) error {
 			return err
 		}
 		cnt = &xtnl.Counters{Packets: p, Bytes: b}
+	}
+	if rs.next > rs.declsEnd {
+		rs.reserveDecls()
 	}
 	fam := rs.ipt.fam.xtnlFamily()
 	table := rs.table.name
@@ -629,7 +642,8 @@ func (rs *restorer) declareChain(decl string) error {
 	if err := checkChainName(name); err != nil {
 		return err
 	}
-	ch := &xtnl.Chain{Family: fam, Table: table, Name: name}
+	ch := &rs.declared
+	*ch = xtnl.Chain{Family: fam, Table: table, Name: name}
 	if rs.chains[name] {
 		rs.tx.FlushChain(ch)
 	} else {
@@ -641,6 +655,47 @@ func (rs *restorer) declareChain(decl string) error {
 	}
 	return nil
 }
+
+// reserveDecls makes room in the transaction for the block of chain
+// declarations the current line starts: iptables-save writes a table's
+// declarations together, 40k of them for kube-proxy's 10k services, and
+// growing the buffer under them copied it over and over.
+func (rs *restorer) reserveDecls() {
+	n, end := 1, rs.next
+	for end < len(rs.text) && rs.text[end] == ':' {
+		i := strings.IndexByte(rs.text[end:], '\n')
+		if i < 0 {
+			i = len(rs.text) - end - 1
+		}
+		n, end = n+1, end+i+1
+	}
+	rs.declsEnd = end
+	// Each declaration is at most a NEWCHAIN and a flush (DELRULE), each
+	// its header and the table's and the chain's names.
+	engine.Reserve(rs.tx, 2*(n*(declBytes+len(rs.table.name))+end-rs.lineStart))
+	engine.ReserveOps(rs.tx, 2*n)
+}
+
+// appendFields appends s's first cap(dst) fields (as strings.Fields
+// splits them) to dst, without allocating.
+func appendFields(dst []string, s string) []string {
+	for len(dst) < cap(dst) {
+		s = strings.TrimLeft(s, " \t\n\v\f\r")
+		if s == "" {
+			break
+		}
+		end := strings.IndexAny(s, " \t\n\v\f\r")
+		if end < 0 {
+			end = len(s)
+		}
+		dst, s = append(dst, s[:end]), s[end:]
+	}
+	return dst
+}
+
+// declBytes bounds the bytes of a chain declaration's message besides its
+// names: headers, attribute headers and padding, a built-in chain's hook.
+const declBytes = 96
 
 func parseCounters(s string) (uint64, uint64, error) {
 	if len(s) < 5 || s[0] != '[' || s[len(s)-1] != ']' {

@@ -50,6 +50,8 @@ type Hooks[C, T, R, F any] struct {
 	Sibling func(conn C) (C, error)
 	// Reserve makes room in tx for about n more bytes of operations.
 	Reserve func(tx T, n int)
+	// ReserveOps makes room in tx for n more operations.
+	ReserveOps func(tx T, n int)
 	// Cut moves tx's operations so far into a new transaction, no copy.
 	Cut func(tx T) T
 	// Merge appends others' operations to tx, in order, no copy.
