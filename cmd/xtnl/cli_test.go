@@ -43,7 +43,14 @@ func TestCommandLines(t *testing.T) {
 		t.Fatalf("install-links: %v\n%s", err, out)
 	}
 	for _, n := range linkNames() {
-		if err := os.Symlink(multi, filepath.Join(theirsDir, n)); err != nil {
+		target := multi
+		if n == "nft" {
+			// The multi-call name nft is nft 1.0.6's own binary.
+			if target, err = exec.LookPath("nft"); err != nil {
+				t.Skipf("nftables not installed: %v", err)
+			}
+		}
+		if err := os.Symlink(target, filepath.Join(theirsDir, n)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,6 +15,7 @@
 //	xtnl [--netns NAME|PATH] iptables-restore|ip6tables-restore ARGS...
 //	xtnl [--netns NAME|PATH] save|restore ARGS...   (the IPv4 programs)
 //	xtnl [--netns NAME|PATH] -A INPUT ...           (iptables)
+//	xtnl [--netns NAME|PATH] nft ARGS...            (nft 1.0.6: -f FILE, list ruleset, add rule ...)
 //	xtnl demo
 //	xtnl install-links DIR
 //
@@ -33,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/xtnl/xtnl/compat"
+	"github.com/xtnl/xtnl/nft"
 )
 
 func main() {
@@ -41,7 +43,7 @@ func main() {
 
 // program is one of the programs the binary can be.
 type program struct {
-	kind string // "iptables", "save" or "restore"
+	kind string // "iptables", "save", "restore" or "nft"
 	fam  compat.Family
 }
 
@@ -53,6 +55,7 @@ var programs = map[string]program{
 	"ip6tables-save": {"save", compat.IPv6}, "ip6tables-nft-save": {"save", compat.IPv6},
 	"iptables-restore": {"restore", compat.IPv4}, "iptables-nft-restore": {"restore", compat.IPv4},
 	"ip6tables-restore": {"restore", compat.IPv6}, "ip6tables-nft-restore": {"restore", compat.IPv6},
+	"nft": {kind: "nft"},
 }
 
 // linkNames are the names install-links makes, in a stable order.
@@ -121,9 +124,9 @@ const usage = `usage: xtnl [--netns NAME|PATH] PROGRAM ARGS...
        xtnl demo
        xtnl install-links DIR
 PROGRAM is iptables, ip6tables, iptables-save, ip6tables-save,
-iptables-restore or ip6tables-restore (or their -nft names); save and
-restore are iptables-save and iptables-restore. Invoked through a symlink
-of one of these names, xtnl is that program.
+iptables-restore or ip6tables-restore (or their -nft names), or nft;
+save and restore are iptables-save and iptables-restore. Invoked through
+a symlink of one of these names, xtnl is that program.
 `
 
 // runProgram runs p with argv args (args[0] its name, as invoked).
@@ -134,6 +137,11 @@ func runProgram(p program, name, netns string, args []string, stdin io.Reader, s
 		return runSave(name, p.fam, netns, args, stdout, stderr)
 	case "restore":
 		return runRestore(name, p.fam, netns, args, stdin, stdout, stderr)
+	case "nft":
+		if netns != "" {
+			args = append([]string{name, "--netns", netns}, args[1:]...)
+		}
+		return nft.Main(args[1:], stdin, stdout, stderr)
 	}
 	// iptables' messages call it iptables or ip6tables, whatever it was
 	// invoked as (xtables_main is given the name, not argv[0]).
