@@ -129,19 +129,7 @@ func eachNetdbLine(s string, fn func(fields []string)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		fields = fields[:0]
-		for {
-			line = strings.TrimLeft(line, " \t\r\v\f")
-			if line == "" {
-				break
-			}
-			end := strings.IndexAny(line, " \t\r\v\f")
-			if end < 0 {
-				end = len(line)
-			}
-			fields = append(fields, line[:end])
-			line = line[end:]
-		}
+		fields = appendFields(fields[:0], line, -1)
 		if len(fields) > 0 {
 			fn(fields)
 		}

@@ -207,3 +207,21 @@ func checkRestoreArgs(args []string) error {
 	}
 	return nil
 }
+
+// appendFields appends to dst the first n fields of s (all of them when n
+// is negative), split at whitespace as strings.Fields splits ASCII text;
+// they are substrings of s, and nothing is allocated while dst has room.
+func appendFields(dst []string, s string, n int) []string {
+	for k := 0; n < 0 || k < n; k++ {
+		s = strings.TrimLeft(s, " \t\n\v\f\r")
+		if s == "" {
+			break
+		}
+		end := strings.IndexAny(s, " \t\n\v\f\r")
+		if end < 0 {
+			end = len(s)
+		}
+		dst, s = append(dst, s[:end]), s[end:]
+	}
+	return dst
+}

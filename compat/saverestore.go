@@ -596,7 +596,7 @@ func (rs *restorer) declareChain(decl string) error {
 		return errOutsideTable
 	}
 	var fields [3]string
-	f := appendFields(fields[:0], decl)
+	f := appendFields(fields[:0], decl, len(fields))
 	if len(f) < 2 {
 		return badSpec(":"+decl, "malformed chain declaration")
 	}
@@ -674,23 +674,6 @@ func (rs *restorer) reserveDecls() {
 	// its header and the table's and the chain's names.
 	engine.Reserve(rs.tx, 2*(n*(declBytes+len(rs.table.name))+end-rs.lineStart))
 	engine.ReserveOps(rs.tx, 2*n)
-}
-
-// appendFields appends s's first cap(dst) fields (as strings.Fields
-// splits them) to dst, without allocating.
-func appendFields(dst []string, s string) []string {
-	for len(dst) < cap(dst) {
-		s = strings.TrimLeft(s, " \t\n\v\f\r")
-		if s == "" {
-			break
-		}
-		end := strings.IndexAny(s, " \t\n\v\f\r")
-		if end < 0 {
-			end = len(s)
-		}
-		dst, s = append(dst, s[:end]), s[end:]
-	}
-	return dst
 }
 
 // declBytes bounds the bytes of a chain declaration's message besides its
