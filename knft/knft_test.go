@@ -2,7 +2,6 @@ package knft
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -31,11 +30,9 @@ func twin(t *testing.T) (*NFTables, *netnstest.NS, *netnstest.NS) {
 
 // kubeProxyTx is the shape of kube-proxy's nftables-mode transaction:
 // base chains, a service map keyed by a concatenation, vmaps, verdict
-// maps with numgen load balancing, DNAT and masquerading.
-//
-// full adds the rules the compiler does not handle yet (mark or/and/xor
-// in word form, numgen): TestKubeProxyFull holds them.
-func kubeProxyTx(tx *knftables.Transaction, full bool) {
+// maps with numgen load balancing, mark arithmetic in word form, DNAT and
+// masquerading.
+func kubeProxyTx(tx *knftables.Transaction) {
 	tx.Add(&knftables.Table{Comment: knftables.PtrTo("rules for kube-proxy")})
 	for _, ch := range []struct{ name, typ, hook, prio string }{
 		{"nat-prerouting", "nat", "prerouting", "dstnat"},
@@ -57,20 +54,12 @@ func kubeProxyTx(tx *knftables.Transaction, full bool) {
 	tx.Add(&knftables.Rule{Chain: "nat-output", Rule: "jump services"})
 	tx.Add(&knftables.Rule{Chain: "nat-postrouting", Rule: "jump masquerading"})
 	tx.Add(&knftables.Rule{Chain: "services", Rule: "ip daddr . meta l4proto . th dport vmap @service-ips"})
-	if full {
-		tx.Add(&knftables.Rule{Chain: "mark-for-masquerade", Rule: "mark set mark or 0x4000"})
-	}
-	if full {
-		tx.Add(&knftables.Rule{Chain: "masquerading", Rule: "mark and 0x4000 == 0 return"})
-	}
-	if full {
-		tx.Add(&knftables.Rule{Chain: "masquerading", Rule: "mark set mark xor 0x4000"})
-	}
+	tx.Add(&knftables.Rule{Chain: "mark-for-masquerade", Rule: "mark set mark or 0x4000"})
+	tx.Add(&knftables.Rule{Chain: "masquerading", Rule: "mark and 0x4000 == 0 return"})
+	tx.Add(&knftables.Rule{Chain: "masquerading", Rule: "mark set mark xor 0x4000"})
 	tx.Add(&knftables.Rule{Chain: "masquerading", Rule: "masquerade fully-random"})
 	tx.Add(&knftables.Rule{Chain: "service-ULMVA6XW-ns1/svc1/tcp/p80", Rule: "ip daddr 172.30.0.41 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade"})
-	if full {
-		tx.Add(&knftables.Rule{Chain: "service-ULMVA6XW-ns1/svc1/tcp/p80", Rule: "numgen random mod 2 vmap { 0 : goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 , 1 : goto endpoint-6PB5KJBN-ns1/svc1/tcp/p80__10.180.0.2/80 }"})
-	}
+	tx.Add(&knftables.Rule{Chain: "service-ULMVA6XW-ns1/svc1/tcp/p80", Rule: "numgen random mod 2 vmap { 0 : goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 , 1 : goto endpoint-6PB5KJBN-ns1/svc1/tcp/p80__10.180.0.2/80 }"})
 	tx.Add(&knftables.Rule{Chain: "endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80", Rule: "ip saddr 10.180.0.1 jump mark-for-masquerade"})
 	tx.Add(&knftables.Rule{Chain: "endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80", Rule: "meta l4proto tcp dnat to 10.180.0.1:80"})
 	tx.Add(&knftables.Rule{Chain: "endpoint-6PB5KJBN-ns1/svc1/tcp/p80__10.180.0.2/80", Rule: "ip saddr 10.180.0.2 jump mark-for-masquerade"})
@@ -80,21 +69,10 @@ func kubeProxyTx(tx *knftables.Transaction, full bool) {
 
 // TestKubeProxyRuleset loads a kube-proxy transaction through knft and
 // through nft -f -; nft list ruleset must print the same in both.
-func TestKubeProxyRuleset(t *testing.T) { testKubeProxy(t, false) }
-
-// TestKubeProxyFull is the whole transaction; it needs mark arithmetic in
-// word form and numgen, not compiled yet (XTNL_KNFT_FULL=1 runs it).
-func TestKubeProxyFull(t *testing.T) {
-	if os.Getenv("XTNL_KNFT_FULL") == "" {
-		t.Skip("known gap: mark or/and/xor and numgen are not compiled yet; XTNL_KNFT_FULL=1 runs it")
-	}
-	testKubeProxy(t, true)
-}
-
-func testKubeProxy(t *testing.T, full bool) {
+func TestKubeProxyRuleset(t *testing.T) {
 	n, ours, oracle := twin(t)
 	tx := n.NewTransaction()
-	kubeProxyTx(tx, full)
+	kubeProxyTx(tx)
 	if _, err := oracle.RunInput([]byte(tx.String()), "nft", "-f", "-"); err != nil {
 		t.Fatalf("nft -f: %v\n%s", err, tx)
 	}
@@ -163,7 +141,7 @@ func TestLists(t *testing.T) {
 	n, _, _ := twin(t)
 	ctx := context.Background()
 	tx := n.NewTransaction()
-	kubeProxyTx(tx, false)
+	kubeProxyTx(tx)
 	if err := n.Run(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +158,7 @@ func TestLists(t *testing.T) {
 		t.Errorf("ListRules: %+v %v", rules, err)
 	}
 	all, err := n.ListRules(ctx, "")
-	if err != nil || len(all) != 11 {
+	if err != nil || len(all) != 15 {
 		t.Errorf("ListRules of the table: %d rules, %v", len(all), err)
 	}
 	elems, err := n.ListElements(ctx, "map", "service-ips")
