@@ -133,25 +133,46 @@ func Compile(src string, o Options) (_ *Program, err error) {
 	if o.File == "" {
 		o.File = "<cmdline>"
 	}
+	if prog, errs, ok := compilePiped(src, o); ok {
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		return prog, nil
+	}
+	return compileInOrder(src, o)
+}
+
+// compileInOrder parses the whole script, then evaluates it: what the
+// pipeline of compilePiped must equal.
+func compileInOrder(src string, o Options) (*Program, error) {
 	cmds, errs := parse(o.File, src)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	cc := &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+	cc := newCompileCtx(src, o)
 	for _, c := range cmds {
-		cc.cur = c.pos
-		if err := cc.command(c); err != nil {
-			if e, ok := err.(*Error); ok {
-				cc.errs = append(cc.errs, e)
-			} else {
-				cc.errs = append(cc.errs, &Error{File: o.File, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(src, c.pos.Line)})
-			}
-		}
+		cc.commandAt(c)
 	}
 	if len(cc.errs) > 0 {
 		return nil, cc.errs
 	}
 	return cc.prog, nil
+}
+
+func newCompileCtx(src string, o Options) *compileCtx {
+	return &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+}
+
+// commandAt compiles a command of the script, recording its error.
+func (cc *compileCtx) commandAt(c *Command) {
+	cc.cur = c.pos
+	if err := cc.command(c); err != nil {
+		if e, ok := err.(*Error); ok {
+			cc.errs = append(cc.errs, e)
+		} else {
+			cc.errs = append(cc.errs, &Error{File: cc.file, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(cc.src, c.pos.Line)})
+		}
+	}
 }
 
 func objName(fam xtnl.Family, parts ...string) string {
