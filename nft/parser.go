@@ -483,7 +483,12 @@ func (p *parser) ruleLine() *ruleDef {
 	if len(stmts) > 0 {
 		// the rule keeps a slice of its own size, the parser the one
 		// it grew for the next rule
-		r.stmts = append(make([]Stmt, 0, len(stmts)), stmts...)
+		if len(stmts) <= len(r.few) {
+			r.stmts = r.few[:len(stmts):len(stmts)]
+			copy(r.stmts, stmts)
+		} else {
+			r.stmts = append(make([]Stmt, 0, len(stmts)), stmts...)
+		}
 		clear(stmts)
 		p.stmts = stmts[:0]
 	}
