@@ -56,13 +56,16 @@ func TestPipelineEqualsInOrder(t *testing.T) {
 	checkPipeline(t, b.String())
 	src := benchScript(2000)
 	checkPipeline(t, strings.Replace(src, "tcp dport 2024", "tcp dport ]", 1))
-	checkPipeline(t, strings.Replace(src, "tcp dport 2024", "meta oif lo tcp dport 2024", 1))
+	checkPipeline(t, strings.Replace(src, "tcp dport 2024", "tcp dport 2024 accept", 1))
 }
 
 func checkPipeline(t *testing.T, src string) {
 	t.Helper()
 	o := Options{File: "/dev/stdin"}
-	want, wantErr := compileInOrder(src, o)
+	want, wantErr := func() (p *Program, err error) {
+		defer guard("compile", &err)
+		return compileInOrder(src, o)
+	}()
 	got, gotErr := Compile(src, o)
 	if errText(gotErr) != errText(wantErr) {
 		t.Fatalf("script %.80q:\nerror %v\nin order: %v", src, gotErr, wantErr)
@@ -85,13 +88,16 @@ func errText(err error) string {
 func TestPipelineLeavesNoGoroutine(t *testing.T) {
 	src := benchScript(5000)
 	before := runtime.NumGoroutine()
-	for _, s := range []string{
+	for i, s := range []string{
 		src,
 		strings.Replace(src, "tcp dport 3024", "tcp dport ]", 1),
-		strings.Replace(src, "tcp dport 3024", "meta oif lo tcp dport 3024", 1),
-		strings.Replace(src, "tcp dport 1025", "meta oif lo tcp dport 1025", 1),
+		strings.Replace(src, "tcp dport 3024", "tcp dport 3024 accept", 1),
+		strings.Replace(src, "tcp dport 1025", "tcp dport 1025 accept", 1),
 	} {
-		Compile(s, Options{})
+		_, err := Compile(s, Options{})
+		if (err != nil) != (i > 0) {
+			t.Fatalf("script %d: error %v", i, err)
+		}
 		deadline := time.Now().Add(2 * time.Second)
 		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
