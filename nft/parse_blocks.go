@@ -93,7 +93,7 @@ func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 	cd := &chainDef{name: name, pos: pos}
 	ts := p.table
 	if ts != nil {
-		ts.chain, ts.sent = cd, false
+		ts.sent = false
 	}
 	for {
 		p.skipNewlines()

@@ -18,10 +18,7 @@ package nft
 // stops at any of them (pipe.inOrder) and so does the evaluator at any
 // error inside such a table (its order of errors is tableBody's).
 
-import (
-	"slices"
-	"sync/atomic"
-)
+import "slices"
 
 // pipeBatch is how many items the parser hands over at once: enough that
 // the channel costs nothing per rule, few enough that evaluation starts
@@ -58,8 +55,8 @@ type pipe struct {
 	// evaluation could differ in the pipeline, or the parser panicked
 	// (compileInOrder will again, on the caller's goroutine).
 	inOrder bool
-	// stopped is set once stop is closed.
-	stopped atomic.Bool
+	// stopped is set once stop is closed (by the evaluator alone).
+	stopped bool
 }
 
 // stopParse unwinds the parser when the pipeline gives up.
@@ -72,9 +69,8 @@ type tableStream struct {
 	td *tableDef
 	// started: the table's declarations went out with its first rule.
 	started bool
-	// chain is the chain being read, sent whether it went out.
-	chain *chainDef
-	sent  bool
+	// sent: the chain being read went out.
+	sent bool
 	// names are the table's chains that went out.
 	names map[string]bool
 }
@@ -118,7 +114,8 @@ func compilePiped(src string, o Options) (prog *Program, errs ErrorList, ok bool
 
 // halt tells the parser to stop.
 func (pp *pipe) halt() {
-	if !pp.stopped.Swap(true) {
+	if !pp.stopped {
+		pp.stopped = true
 		close(pp.stop)
 	}
 }
