@@ -16,7 +16,9 @@ package nft
 // a set, map, object, flag or comment of the table, a chain line after
 // the chain's rules, a second chain of a name already given. The parser
 // stops at any of them (pipe.inOrder) and so does the evaluator at any
-// error inside such a table (its order of errors is tableBody's).
+// error inside such a table (its order of errors is tableBody's). The
+// commands after a define are handed over once the script is parsed:
+// the define's tree is shared by the rules that use it.
 
 import "slices"
 
