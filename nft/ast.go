@@ -132,6 +132,13 @@ type matchStmt struct {
 	rel *relExpr
 }
 
+// matchOfRel is a match statement and its relation in one allocation:
+// most statements of a ruleset are matches.
+type matchOfRel struct {
+	m   matchStmt
+	rel relExpr
+}
+
 // verdictStmt is accept, drop, jump, a vmap, ...
 type verdictStmt struct {
 	srcSpan
@@ -193,6 +200,9 @@ type ruleDef struct {
 	pos     srcSpan
 	stmts   []Stmt
 	comment string
+	// few holds the stmts of a rule of up to six statements, in the
+	// ruleDef's allocation.
+	few [6]Stmt
 }
 
 type setDef struct {

@@ -1,12 +1,15 @@
 package nft
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/xtnl/xtnl"
+	"github.com/xtnl/xtnl/internal/chunk"
+	"github.com/xtnl/xtnl/internal/prefault"
 	"golang.org/x/sys/unix"
 )
 
@@ -74,6 +77,10 @@ type compileCtx struct {
 	// shared by the rules of one chain.
 	ruleObj    string
 	ruleObjKey ruleObjKey
+	// ruleBuf is where a rule's message is built, msgMem where it is
+	// kept (see ruleCmd).
+	ruleBuf []byte
+	msgMem  chunk.Bytes
 }
 
 type ruleObjKey struct {
@@ -115,6 +122,13 @@ func (cc *compileCtx) namedSetID(table, name string) uint32 {
 }
 
 func (cc *compileCtx) add(typ uint16, flags uint16, fam xtnl.Family, op, obj string, attrs []byte) {
+	if m := cc.prog.Messages; len(m) == cap(m) && len(m) >= 1024 {
+		// doubled: append grows a large slice by a quarter, which
+		// for a streamed table of 100k rules allocated five times
+		// the list (see pipeline.go); its pages mapped at once
+		cc.prog.Messages = prefault.Slice(make([]Message, len(m), 2*len(m)))
+		copy(cc.prog.Messages, m)
+	}
 	cc.prog.Messages = append(cc.prog.Messages, Message{Type: typ, Flags: flags, Family: fam, Attrs: attrs, Op: op, Object: obj, Pos: cc.cur.Pos})
 }
 
@@ -133,25 +147,46 @@ func Compile(src string, o Options) (_ *Program, err error) {
 	if o.File == "" {
 		o.File = "<cmdline>"
 	}
+	if prog, errs, ok := compilePiped(src, o); ok {
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		return prog, nil
+	}
+	return compileInOrder(src, o)
+}
+
+// compileInOrder parses the whole script, then evaluates it: what the
+// pipeline of compilePiped must equal.
+func compileInOrder(src string, o Options) (*Program, error) {
 	cmds, errs := parse(o.File, src)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	cc := &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+	cc := newCompileCtx(src, o)
 	for _, c := range cmds {
-		cc.cur = c.pos
-		if err := cc.command(c); err != nil {
-			if e, ok := err.(*Error); ok {
-				cc.errs = append(cc.errs, e)
-			} else {
-				cc.errs = append(cc.errs, &Error{File: o.File, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(src, c.pos.Line)})
-			}
-		}
+		cc.commandAt(c)
 	}
 	if len(cc.errs) > 0 {
 		return nil, cc.errs
 	}
 	return cc.prog, nil
+}
+
+func newCompileCtx(src string, o Options) *compileCtx {
+	return &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+}
+
+// commandAt compiles a command of the script, recording its error.
+func (cc *compileCtx) commandAt(c *Command) {
+	cc.cur = c.pos
+	if err := cc.command(c); err != nil {
+		if e, ok := err.(*Error); ok {
+			cc.errs = append(cc.errs, e)
+		} else {
+			cc.errs = append(cc.errs, &Error{File: cc.file, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(cc.src, c.pos.Line)})
+		}
+	}
 }
 
 func objName(fam xtnl.Family, parts ...string) string {
@@ -433,12 +468,12 @@ func (cc *compileCtx) hookOf(fam xtnl.Family, table, chain string) string {
 
 func (cc *compileCtx) ruleCmd(c *Command) error {
 	obj := cc.ruleObjName(c.Family, c.Table, c.Name)
-	var a attrBuf
+	a := attrBuf{b: cc.ruleBuf[:0]}
 	a.str(unix.NFTA_RULE_TABLE, c.Table)
 	a.str(unix.NFTA_RULE_CHAIN, c.Name)
 	if c.Op == "delete" || c.Op == "destroy" {
 		a.u64(unix.NFTA_RULE_HANDLE, c.Handle)
-		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "delete rule", obj, a.b)
+		cc.add(unix.NFT_MSG_DELRULE, 0, c.Family, "delete rule", obj, bytes.Clone(a.b))
 		return nil
 	}
 	if cc.exprTmp == nil {
@@ -467,12 +502,6 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 	if c.rule.comment != "" {
 		a.raw(unix.NFTA_RULE_USERDATA, udataStr(0, c.rule.comment))
 	}
-	// The message sized once: expressions are most of it.
-	n := len(a.b) + 4
-	for _, e := range r.out {
-		n += 12 + len(e.name) + 4 + len(e.data)
-	}
-	a.b = append(make([]byte, 0, n), a.b...)
 	l := a.nest(unix.NFTA_RULE_EXPRESSIONS)
 	for _, e := range r.out {
 		n := a.nest(unix.NFTA_LIST_ELEM)
@@ -492,7 +521,12 @@ func (cc *compileCtx) ruleCmd(c *Command) error {
 			cc.add(unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE, c.Family, "add element", setObj, as.elemAttrs(c.Table))
 		}
 	}
-	cc.add(unix.NFT_MSG_NEWRULE, flags, c.Family, c.Op+" rule", obj, a.b)
+	// the message is built in ruleBuf, kept from one rule to the next,
+	// and copied into memory carved from large chunks: one allocation
+	// per rule fewer, and the chunks' pages mapped in one call each
+	// rather than one fault per page
+	cc.ruleBuf = a.b
+	cc.add(unix.NFT_MSG_NEWRULE, flags, c.Family, c.Op+" rule", obj, chunk.Copy(&cc.msgMem, a.b))
 	return nil
 }
 

@@ -10,9 +10,10 @@
 // anonymous sets), merge.go (nft's joining of adjacent payload matches)
 // with etherdep.go (the ether type dependencies it joins),
 // concat_order.go (byte order inside interval concatenations), compile.go
-// (commands to netlink messages, laid out as libnftnl lays them out), and
-// list.go, set_print.go and rule_print.go (the printer: kernel
-// expressions back to text).
+// (commands to netlink messages, laid out as libnftnl lays them out),
+// pipeline.go (Compile's parser in its own goroutine, ahead of
+// evaluation), and list.go, set_print.go and rule_print.go (the printer:
+// kernel expressions back to text).
 //
 // Where to start: Compile returns a Program; Apply commits its messages
 // in one batch (AddTo appends them to an xtnl.Tx of yours), Check is the

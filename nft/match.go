@@ -33,6 +33,9 @@ type lhsInfo struct {
 	mergeAdjacent bool
 	// intervalSet: the elements are of a named set flagged interval.
 	intervalSet bool
+	// one holds sels of a single selector: one allocation per match
+	// rather than two.
+	one [1]selector
 }
 
 // evalLHS resolves the left side of a match.
@@ -47,7 +50,8 @@ func (r *ruleCtx) evalLHS(e Expr) (*lhsInfo, error) {
 			}
 		}
 		n, shift, bf := x.geom()
-		li := &lhsInfo{sels: []selector{x}, dt: x.dtype(), bits: x.bits(), order: x.order(), lenBytes: n, shift: shift, bitfield: bf}
+		li := &lhsInfo{one: [1]selector{x}, dt: x.dtype(), bits: x.bits(), order: x.order(), lenBytes: n, shift: shift, bitfield: bf}
+		li.sels = li.one[:]
 		if bf {
 			m := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(x.bits())), big.NewInt(1)), uint(shift))
 			li.mask = fit(m.Bytes(), n)

@@ -9,7 +9,15 @@ import "strings"
 // tableBlock parses table NAME { ... }.
 func (p *parser) tableBlock(c *Command) *tableDef {
 	td := &tableDef{}
+	if p.pipe != nil && !p.hold && (c.Op == "add" || c.Op == "create") {
+		p.table = &tableStream{c: c, td: td}
+	}
+	ts := p.table
 	p.blockWords(func(t token) {
+		if ts != nil && ts.started && t.text != "chain" {
+			// the rules that went out were compiled without it
+			p.giveUp()
+		}
 		switch t.text {
 		case "chain":
 			name := p.name()
@@ -37,6 +45,10 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 			p.unexpected(t)
 		}
 	})
+	if ts != nil && ts.started {
+		p.streamed = c
+	}
+	p.table = nil
 	return td
 }
 
@@ -79,13 +91,21 @@ func (p *parser) stringArg() string {
 func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 	p.expectPunct("{")
 	cd := &chainDef{name: name, pos: pos}
+	ts := p.table
+	if ts != nil {
+		ts.sent = false
+	}
 	for {
 		p.skipNewlines()
 		t := p.peek()
 		if t.kind == tPunct && t.text == "}" {
 			p.i++
+			if ts != nil && ts.started && !ts.sent {
+				p.streamChain(cd)
+			}
 			return cd
 		}
+		ruleLine := false
 		switch {
 		case t.kind == tWord && t.text == "type":
 			p.i++
@@ -122,8 +142,17 @@ func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 			cd.flags = p.flagList()
 			p.endCommandInBlock()
 		default:
-			cd.rules = append(cd.rules, p.ruleLine())
+			ruleLine = true
+			if rd := p.ruleLine(); ts != nil {
+				p.streamRule(cd, rd)
+			} else {
+				cd.rules = append(cd.rules, rd)
+			}
 			p.endCommandInBlock()
+		}
+		if !ruleLine && ts != nil && ts.sent {
+			// the chain went out with its first rule, without this
+			p.giveUp()
 		}
 	}
 }

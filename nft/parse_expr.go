@@ -75,8 +75,9 @@ func (p *parser) statement() Stmt {
 	if p.isPunct("/") {
 		return p.flagCmp(lhs, op, rhs)
 	}
-	rel := &relExpr{srcSpan: spanOf(lhs.span(), rhs.span()), op: op, l: lhs, r: rhs}
-	return &matchStmt{srcSpan: rel.srcSpan, rel: rel}
+	m := &matchOfRel{rel: relExpr{srcSpan: spanOf(lhs.span(), rhs.span()), op: op, l: lhs, r: rhs}}
+	m.m = matchStmt{srcSpan: m.rel.srcSpan, rel: &m.rel}
+	return &m.m
 }
 
 func (p *parser) verdict() *verdictExpr {

@@ -27,6 +27,16 @@ type parser struct {
 	stmts   []Stmt
 	errs    ErrorList
 	defines map[string]Expr
+	// pipe, when set, is where commands go as they are parsed (see
+	// pipeline.go); table is the table block whose rules go one by one,
+	// streamed the command that table block ended. held are the
+	// commands kept until the end of the script, once a define made
+	// parsing share syntax trees with what evaluation reads.
+	pipe     *pipe
+	table    *tableStream
+	streamed *Command
+	held     []*Command
+	hold     bool
 }
 
 // bailout stops parsing a command at its first syntax error; the parser
@@ -188,8 +198,17 @@ func Parse(file, src string) ([]*Command, error) {
 }
 
 func parse(file, src string) (cmds []*Command, errs ErrorList) {
+	return parseTo(file, src, nil)
+}
+
+// parseTo parses src; with pp it hands the commands to pp as it goes
+// instead of returning them.
+func parseTo(file, src string, pp *pipe) (cmds []*Command, errs ErrorList) {
 	s := &scanner{src: src, line: 1, col: 1, file: file}
-	p := &parser{file: file, src: src, toks: make([]token, 0, 512), scan: s, defines: map[string]Expr{}}
+	p := &parser{file: file, src: src, toks: make([]token, 0, 512), scan: s, defines: map[string]Expr{}, pipe: pp}
+	if pp != nil {
+		pp.scan = s
+	}
 	for {
 		p.skipNewlines()
 		if p.peek().kind == tEOF {
@@ -208,11 +227,26 @@ func parse(file, src string) (cmds []*Command, errs ErrorList) {
 					}
 				}
 			}()
-			cmds = append(cmds, p.command()...)
+			p.table = nil
+			for _, c := range p.command() {
+				switch {
+				case pp == nil:
+					cmds = append(cmds, c)
+				case c == p.streamed:
+					p.send(pipeItem{kind: pipeTableEnd})
+				case p.hold:
+					p.held = append(p.held, c)
+				default:
+					p.send(pipeItem{kind: pipeCmd, cmd: c})
+				}
+			}
 		}()
 		if p.base+p.i == start {
 			p.i++
 		}
+	}
+	for _, c := range p.held {
+		p.send(pipeItem{kind: pipeCmd, cmd: c})
 	}
 	// the scanner's errors come first, as when it ran before the parser
 	return cmds, append(s.errs, p.errs...)
@@ -247,6 +281,12 @@ func (p *parser) tableSpec(c *Command) {
 func (p *parser) command() []*Command {
 	t := p.peek()
 	c := &Command{pos: srcSpan{t.pos, t.end}, Index: -1}
+	if t.kind == tWord && (t.text == "define" || t.text == "undefine") {
+		// a define's tree is shared by the rules that use it, and
+		// evaluation may change it: from here on, evaluation waits for
+		// the end of the script, as in compileInOrder
+		p.hold = true
+	}
 	if t.kind == tWord && t.text == "define" {
 		p.i++
 		nt := p.next()
@@ -443,7 +483,12 @@ func (p *parser) ruleLine() *ruleDef {
 	if len(stmts) > 0 {
 		// the rule keeps a slice of its own size, the parser the one
 		// it grew for the next rule
-		r.stmts = append(make([]Stmt, 0, len(stmts)), stmts...)
+		if len(stmts) <= len(r.few) {
+			r.stmts = r.few[:len(stmts):len(stmts)]
+			copy(r.stmts, stmts)
+		} else {
+			r.stmts = append(make([]Stmt, 0, len(stmts)), stmts...)
+		}
 		clear(stmts)
 		p.stmts = stmts[:0]
 	}
