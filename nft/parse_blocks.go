@@ -36,6 +36,7 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 		default:
 			p.unexpected(t)
 		}
+		p.endCommandInBlock()
 	})
 	return td
 }
@@ -44,16 +45,18 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 // hands fn each line's first word; fn reads the rest of the line.
 func (p *parser) blockWords(fn func(t token)) {
 	p.expectPunct("{")
-	for {
-		p.skipNewlines()
-		t := p.next()
-		if t.kind == tPunct && t.text == "}" {
-			return
-		}
-		if t.kind != tWord {
-			p.unexpected(t)
-		}
-		fn(t)
+	for done := false; !done; {
+		p.blockLine(func() {
+			p.skipNewlines()
+			t := p.next()
+			if done = t.kind == tPunct && t.text == "}"; done {
+				return
+			}
+			if t.kind != tWord {
+				p.unexpected(t)
+			}
+			fn(t)
+		})
 	}
 }
 
@@ -79,12 +82,21 @@ func (p *parser) stringArg() string {
 func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 	p.expectPunct("{")
 	cd := &chainDef{name: name, pos: pos}
-	for {
+	for done := false; !done; {
+		p.blockLine(func() { done = p.chainLine(cd) })
+	}
+	return cd
+}
+
+// chainLine reads one line of a chain block, and reports whether it was
+// the block's closing '}'.
+func (p *parser) chainLine(cd *chainDef) bool {
+	{
 		p.skipNewlines()
 		t := p.peek()
 		if t.kind == tPunct && t.text == "}" {
 			p.i++
-			return cd
+			return true
 		}
 		switch {
 		case t.kind == tWord && t.text == "type":
@@ -126,6 +138,7 @@ func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 			p.endCommandInBlock()
 		}
 	}
+	return false
 }
 
 // lineEndsAfter reports whether the n-th token from here ends the line.
@@ -134,14 +147,20 @@ func (p *parser) lineEndsAfter(n int) bool {
 	return t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && (t.text == ";" || t.text == "}")
 }
 
-func (p *parser) endCommandInBlock() {
+// endCommandInBlock reads the separator that ends a line of a block: nft
+// wants a newline or ';' even before the block's '}'.
+func (p *parser) endCommandInBlock() { p.endLineExpecting("newline or semicolon") }
+
+// endLineExpecting reads a line's separator; a '}' instead is a syntax
+// error that names what bison expected there.
+func (p *parser) endLineExpecting(expected string) {
 	t := p.peek()
 	if t.kind == tNewline || t.kind == tPunct && t.text == ";" {
 		p.i++
 		return
 	}
 	if t.kind == tPunct && t.text == "}" {
-		return
+		p.fail(t, "syntax error, unexpected '}', expecting "+expected)
 	}
 	p.unexpected(t)
 }
@@ -265,10 +284,21 @@ func (p *parser) setBlock(name string, isMap bool, pos srcSpan) *setDef {
 		case "elements":
 			p.expectPunct("=")
 			sd.elems = p.setLiteral(true)
+			if p.isPunct("}") {
+				// nft's set_block takes elements = { } without a separator
+				return
+			}
 		default:
 			p.unexpected(t)
 		}
-		p.endCommandInBlock()
+		switch t.text {
+		case "type", "typeof":
+			p.endLineExpecting("newline or semicolon or .")
+		case "flags":
+			p.endLineExpecting("newline or semicolon or comma")
+		default:
+			p.endCommandInBlock()
+		}
 	})
 	return sd
 }

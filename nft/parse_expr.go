@@ -68,8 +68,9 @@ func (p *parser) statement() Stmt {
 			p.i++
 		}
 	}
-	if p.endOfLine() {
-		p.unexpected(p.peek())
+	if t := p.peek(); p.endOfLine() || t.kind == tWord && isVerdictWord(t.text) {
+		// a verdict is a keyword of nft's grammar, never a value
+		p.unexpected(t)
 	}
 	rhs := p.rhsExpr()
 	if p.isPunct("/") {
@@ -334,7 +335,7 @@ func (p *parser) setLiteral(named bool) *setExpr {
 			p.skipNewlinesOnly()
 			t := p.peek()
 			if t.kind != tPunct || t.text != "}" {
-				p.unexpected(t)
+				p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting comma or '}'")
 			}
 		}
 	}

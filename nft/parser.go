@@ -3,7 +3,6 @@ package nft
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/xtnl/xtnl"
 )
@@ -116,9 +115,12 @@ func tokDesc(t token) string {
 	case tNum:
 		return "number"
 	case tWord:
-		return strings.ToLower(t.text)
+		if k, ok := keywords[t.text]; ok {
+			return k
+		}
+		return "string"
 	case tPunct:
-		return "'" + t.text + "'"
+		return punctName(t.text)
 	}
 	return "string"
 }
@@ -195,23 +197,8 @@ func parse(file, src string) (cmds []*Command, errs ErrorList) {
 		if p.peek().kind == tEOF {
 			break
 		}
-		start := p.base + p.i
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					if _, ok := r.(bailout); !ok {
-						panic(r)
-					}
-					// resynchronise at the next line
-					for p.peek().kind != tEOF && p.peek().kind != tNewline {
-						p.i++
-					}
-				}
-			}()
-			cmds = append(cmds, p.command()...)
-		}()
-		if p.base+p.i == start {
-			p.i++
+		if !p.topLine(&cmds) {
+			break
 		}
 	}
 	// the scanner's errors come first, as when it ran before the parser
@@ -296,6 +283,7 @@ func (p *parser) command() []*Command {
 		}
 		if p.isPunct("{") {
 			c.table = p.tableBlock(c)
+			p.endCommand()
 			return []*Command{c}
 		}
 	case "chain":
@@ -310,6 +298,7 @@ func (p *parser) command() []*Command {
 		}
 		if p.isPunct("{") {
 			c.chain = p.chainBlock(c.Name, c.pos)
+			p.endCommand()
 			return []*Command{c}
 		}
 	case "rule":
@@ -338,6 +327,7 @@ func (p *parser) command() []*Command {
 		}
 		if p.isPunct("{") {
 			c.set = p.setBlock(c.Name, ot.text == "map", c.pos)
+			p.endCommand()
 			return []*Command{c}
 		}
 	case "element":
@@ -391,7 +381,7 @@ func (p *parser) endCommand() {
 		}
 		return
 	}
-	p.unexpected(t)
+	p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting end of file or newline or semicolon")
 }
 
 // blockTokens reads up to the matching '}' and returns the tokens within.

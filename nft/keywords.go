@@ -1,0 +1,93 @@
+package nft
+
+import "strings"
+
+// The words nft 1.0.6's scanner (scanner.l) returns as keyword tokens:
+// bison's syntax errors name such a token by its own name ("unexpected
+// drop") and any other word as "string" ("unexpected string"). Keywords
+// that scanner.l recognises only in one scope are listed too.
+
+// keywordList holds the keywords that bison names as written.
+const keywordList = `
+a-rwnd abort accept ackseq add addr ah all arp asconf asconf-ack auto-
+merge avgpkt bridge burst bypass bytes cfi cgroup cgroupv2 chain
+chains checksum chunk classid code comment comp constant continue
+cookie-ack cookie-echo count counter counters cpi cpu create csumcov
+ct cum-tsn-ack cwr daddr data day dccp define dei delete describe
+device devices direction dnat doff dport drop dscp dst dup dynamic
+echo ecn ecne element elements eol error esp ether event exists
+expectation expiration expires export exthdr fanout fastopen fib flags
+flow flowlabel flowtable flowtables flush forward-tsn frag frag-off
+fully-random fwd gateway gc-interval get goto group handle hbh
+hdrlength heartbeat heartbeat-ack helper helpers hlen hook hooks
+hoplimit hour htype ibriport ibrname icmp icmpv6 icmpx id igmp iif
+iifgroup iifname iiftype import in inc include index inet init init-
+ack init-tag initial-tsn insert interval ip ip6 ipsec jhash json jump
+l3proto label last-entry left length level limit limits list ll log
+lowest-tsn lsrr map maps mark masquerade max-delay md5sig memory meta
+meter meters mh minute missing mod monitor more-fragments mptcp mrt
+mss mtu name netdev new-cum-tsn nexthdr nexthop nftrace nh nop notrack
+num num-dup-tsns num-gap-ack-blocks num-inbound-streams num-outbound-
+streams numgen obriport obrname offload offset oif oifgroup oifname
+oiftype operation option options original osf out over packets param-
+problem pcp performance persistent pkttype plen policy port position
+ppid prefix priority proto-dst proto-src protocol ptr ptype queue
+queue-threshold quota quotas ra random rate redefine redirect reject
+rename replace reply reqid reserved reserved2 reset return right rr rt
+rt0 rt2 rtclassid rule rules ruleset sack sack-permitted sack0 sack1
+sack2 sack3 saddr sctp secmark secmarks second seed seg-left seqno set
+sets shutdown shutdown-ack shutdown-complete sid size skgid skuid
+snaplen snat socket spi spnum sport srh ssn ssrr state status stream
+subtype symhash synproxy synproxys table tables tag tcp th time
+timeout timestamp to tproxy trace transparent tsecr tsn tsval ttl type
+typeof udp udplite undefine until update urgptr used value version
+vlan vm vmap vtag week wildcard window with wscale xml xt zone
+`
+
+// keywordAliases are the keywords bison names otherwise (eq is "==").
+var keywordAliases = map[string]string{
+	"and":       "&",
+	"eq":        "==",
+	"ge":        ">=",
+	"gt":        ">",
+	"le":        "<=",
+	"lshift":    "<<",
+	"lt":        "<",
+	"maxseg":    "mss",
+	"ne":        "!=",
+	"noop":      "nop",
+	"not":       "!",
+	"or":        "'|'",
+	"rshift":    ">>",
+	"sack-perm": "sack-permitted",
+	"sequence":  "seq",
+	"xor":       "^",
+}
+
+// keywords maps every keyword to the name bison gives its token.
+var keywords = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range strings.Fields(keywordList) {
+		m[w] = w
+	}
+	for w, a := range keywordAliases {
+		m[w] = a
+	}
+	return m
+}()
+
+// punctName is bison's name for a punctuation token: its alias in
+// parser_bison.y, or the character quoted.
+func punctName(s string) string {
+	switch s {
+	case ",":
+		return "comma"
+	case ";":
+		return "semicolon"
+	case ":":
+		return "colon"
+	case ".", "==", "!=", "<", ">", "<=", ">=", "<<", ">>", "&", "^", "!", "/", "*", "-", "@", "+":
+		return s
+	}
+	return "'" + s + "'"
+}
