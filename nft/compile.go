@@ -30,6 +30,10 @@ type Program struct {
 	Messages []Message
 	// Lists are the list commands of the script, run after the commit.
 	Lists []*Command
+	// located and locatedCmd are where the script wrote the attributes
+	// of the message Options.locate names, and its command (errloc.go).
+	located    []attrSpan
+	locatedCmd srcSpan
 }
 
 // AddTo appends the program's messages to tx.
@@ -74,6 +78,13 @@ type compileCtx struct {
 	// shared by the rules of one chain.
 	ruleObj    string
 	ruleObjKey ruleObjKey
+	// locate, curCmd and exprSpans serve errloc.go: 1 + the index of
+	// the message whose attributes' places are wanted (0: none), the
+	// command being compiled, and where each expression of the rule
+	// being compiled comes from.
+	locate    int
+	curCmd    *Command
+	exprSpans []srcSpan
 }
 
 type ruleObjKey struct {
@@ -115,6 +126,9 @@ func (cc *compileCtx) namedSetID(table, name string) uint32 {
 }
 
 func (cc *compileCtx) add(typ uint16, flags uint16, fam xtnl.Family, op, obj string, attrs []byte) {
+	if cc.locate == len(cc.prog.Messages)+1 {
+		cc.locateAttrs(typ, attrs)
+	}
 	cc.prog.Messages = append(cc.prog.Messages, Message{Type: typ, Flags: flags, Family: fam, Attrs: attrs, Op: op, Object: obj, Pos: cc.cur.Pos})
 }
 
@@ -124,6 +138,9 @@ type Options struct {
 	File string
 	// Lookup answers questions about the kernel's ruleset; may be nil.
 	Lookup Lookup
+	// locate is 1 + the index of a message the kernel refused: Compile
+	// then records where the script wrote its attributes (errloc.go).
+	locate int
 }
 
 // Compile parses and evaluates a script and returns its transaction.
@@ -138,8 +155,9 @@ func Compile(src string, o Options) (_ *Program, err error) {
 		return nil, errs
 	}
 	cc := &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+	cc.locate = o.locate
 	for _, c := range cmds {
-		cc.cur = c.pos
+		cc.cur, cc.curCmd = c.pos, c
 		if err := cc.command(c); err != nil {
 			if e, ok := err.(*Error); ok {
 				cc.errs = append(cc.errs, e)
@@ -175,7 +193,7 @@ func (cc *compileCtx) command(c *Command) error {
 		return cc.setCmd(c)
 	case "element":
 		return cc.elementCmd(c)
-	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation":
+	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation", "flowtable":
 		return cc.objCmd(c)
 	case "ruleset":
 		if c.Op == "flush" {
@@ -248,25 +266,40 @@ func (cc *compileCtx) tableCmd(c *Command) error {
 func (cc *compileCtx) tableBody(c *Command) error {
 	td := c.table
 	for _, ch := range td.chains {
-		sub := &Command{pos: ch.pos, Op: "add", Obj: "chain", Family: c.Family, Table: c.Table, Name: ch.name, chain: ch, inTable: true}
+		sub := &Command{pos: ch.pos, Op: "add", Obj: "chain", Family: c.Family, Table: c.Table, Name: ch.name, chain: ch, inTable: true, tableSpan: c.tableSpan, nameSpan: ch.namePos}
+		cc.curCmd = sub
 		if err := cc.chainCmd(sub); err != nil {
 			return err
 		}
 	}
 	// objects come between chains and sets, as nft expands a table block
 	for _, o := range td.objs {
+		if o.kind == "flowtable" {
+			continue // after the sets
+		}
 		if _, ok := objTypes[o.kind]; !ok {
 			return cc.errAt(o.pos, "stateful objects are not supported yet")
 		}
-		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o}
+		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o, tableSpan: c.tableSpan, nameSpan: o.namePos}
+		cc.curCmd = sub
 		if err := cc.objCmd(sub); err != nil {
 			return err
 		}
 	}
 	for _, sd := range td.sets {
-		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd}
+		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd, tableSpan: c.tableSpan, nameSpan: sd.namePos}
+		cc.curCmd = sub
 		if err := cc.setCmd(sub); err != nil {
 			return err
+		}
+	}
+	for _, o := range td.objs {
+		if o.kind == "flowtable" {
+			sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o, tableSpan: c.tableSpan, nameSpan: o.namePos}
+			cc.curCmd = sub
+			if err := cc.flowtableCmd(sub); err != nil {
+				return err
+			}
 		}
 	}
 	// a message per rule: room for them at once (a table of 100k rules
@@ -279,9 +312,10 @@ func (cc *compileCtx) tableBody(c *Command) error {
 	// one command for every rule (none keeps it), each rule dropped once
 	// compiled, so that the collector may reuse its memory for the
 	// messages still to come
-	sub := &Command{Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Index: -1}
+	sub := &Command{Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Index: -1, tableSpan: c.tableSpan}
+	cc.curCmd = sub
 	for _, ch := range td.chains {
-		sub.Name = ch.name
+		sub.Name, sub.nameSpan = ch.name, ch.namePos
 		for i, rd := range ch.rules {
 			sub.pos, sub.rule = rd.pos, rd
 			if err := cc.ruleCmd(sub); err != nil {
@@ -504,7 +538,11 @@ type compiler interface {
 func (r *ruleCtx) compileRule(rd *ruleDef) error {
 	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(r.explicitEtherDeps(rd.stmts)))
 	var terminal Stmt
-	for _, s := range stmts {
+	r.cc.exprSpans = r.cc.exprSpans[:0]
+	for i, s := range stmts {
+		if r.cc.locate > 0 && i > 0 {
+			r.spanExprs(stmts[i-1])
+		}
 		if terminal != nil {
 			return r.cc.errAt(s.span(), "Statement after terminal statement has no effect")
 		}
@@ -523,6 +561,9 @@ func (r *ruleCtx) compileRule(rd *ruleDef) error {
 		default:
 			return r.cc.errAt(s.span(), "unsupported statement")
 		}
+	}
+	if r.cc.locate > 0 && len(stmts) > 0 {
+		r.spanExprs(stmts[len(stmts)-1])
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ type kTable struct {
 	chains []*kChain
 	sets   []*kSet
 	objs   []*kObj // stateful objects (objects.go)
+	udata  []byte  // NFTA_TABLE_USERDATA: the comment
 }
 
 type kChain struct {
@@ -66,7 +67,7 @@ func readRuleset(c *xtnl.Conn, fam xtnl.Family, table string) (*ruleset, error) 
 	rs := &ruleset{}
 	err := c.DumpRaw(unix.NFT_MSG_GETTABLE, fam, nil, func() { rs.tables = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
-		t := &kTable{fam: m.Family, name: a.str(unix.NFTA_TABLE_NAME), handle: a.u64(nftaTableHandle), flags: a.u32(unix.NFTA_TABLE_FLAGS)}
+		t := &kTable{fam: m.Family, name: a.str(unix.NFTA_TABLE_NAME), handle: a.u64(nftaTableHandle), flags: a.u32(unix.NFTA_TABLE_FLAGS), udata: append([]byte(nil), a[nftaTableUserdata]...)}
 		if table == "" || t.name == table {
 			rs.tables = append(rs.tables, t)
 		}
@@ -210,6 +211,9 @@ func printTable(b *strings.Builder, t *kTable, o *PrintOptions) {
 	if t.flags&unix.NFT_TABLE_F_DORMANT != 0 {
 		b.WriteString("\tflags dormant\n")
 		first = false
+	}
+	if c := udataString(t.udata, 0); c != "" {
+		fmt.Fprintf(b, "\tcomment \"%s\"\n", c)
 	}
 	for _, ob := range t.objs {
 		sep()

@@ -37,6 +37,9 @@ var l3protoNames = map[string]uint16{"ip": unix.NFPROTO_IPV4, "ip6": unix.NFPROT
 var l4protoNames = map[string]uint8{"tcp": unix.IPPROTO_TCP, "udp": unix.IPPROTO_UDP}
 
 func (cc *compileCtx) objCmd(c *Command) error {
+	if c.Obj == "flowtable" {
+		return cc.flowtableCmd(c)
+	}
 	typ, ok := objTypes[c.Obj]
 	if ok && c.Op == "delete" {
 		var a attrBuf

@@ -12,11 +12,13 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 	p.blockWords(func(t token) {
 		switch t.text {
 		case "chain":
-			name := p.name()
+			name, at := p.name(), p.lastSpan()
 			td.chains = append(td.chains, p.chainBlock(name, srcSpan{t.pos, t.end}))
+			td.chains[len(td.chains)-1].namePos = at
 		case "set", "map":
-			name := p.name()
+			name, at := p.name(), p.lastSpan()
 			td.sets = append(td.sets, p.setBlock(name, t.text == "map", srcSpan{t.pos, t.end}))
+			td.sets[len(td.sets)-1].namePos = at
 		case "flags":
 			td.flags = append(td.flags, p.flagList()...)
 		case "comment":
@@ -26,9 +28,9 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 			if kind == "ct" {
 				kind = "ct " + p.next().text
 			}
-			name := p.name()
+			name, at := p.name(), p.lastSpan()
 			p.expectPunct("{")
-			o := &objDef{pos: srcSpan{t.pos, t.end}, kind: kind, name: name, args: p.blockTokens()}
+			o := &objDef{pos: srcSpan{t.pos, t.end}, namePos: at, kind: kind, name: name, args: p.blockTokens()}
 			if kind == "flowtable" {
 				td.flows = append(td.flows, &flowtableDef{pos: o.pos, name: name})
 			}

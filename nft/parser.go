@@ -229,6 +229,7 @@ func (p *parser) tableSpec(c *Command) {
 		c.Family = xtnl.FamilyIPv4
 	}
 	c.Table = p.name()
+	c.tableSpan = p.lastSpan()
 }
 
 func (p *parser) command() []*Command {
@@ -280,6 +281,7 @@ func (p *parser) command() []*Command {
 		p.tableSpec(c)
 		if op == "delete" && p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		}
 		if p.isPunct("{") {
 			c.table = p.tableBlock(c)
@@ -290,8 +292,10 @@ func (p *parser) command() []*Command {
 		p.tableSpec(c)
 		if p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		} else {
 			c.Name = p.name()
+			c.nameSpan = p.lastSpan()
 		}
 		if op == "rename" {
 			c.newName = p.name()
@@ -304,11 +308,15 @@ func (p *parser) command() []*Command {
 	case "rule":
 		p.tableSpec(c)
 		c.Name = p.name()
+		c.nameSpan = p.lastSpan()
 		switch {
 		case p.acceptWord("handle"):
 			c.Handle = p.number()
-		case p.acceptWord("position"):
+			c.handleSpan = p.lastSpan()
+		case p.isWord("position"):
+			at := p.next()
 			c.Pos = p.number()
+			c.handleSpan = srcSpan{at.pos, p.lastSpan().end}
 		case p.acceptWord("index"):
 			c.Index = int(p.number())
 		}
@@ -322,8 +330,10 @@ func (p *parser) command() []*Command {
 		p.tableSpec(c)
 		if p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		} else {
 			c.Name = p.name()
+			c.nameSpan = p.lastSpan()
 		}
 		if p.isPunct("{") {
 			c.set = p.setBlock(c.Name, ot.text == "map", c.pos)
@@ -333,6 +343,7 @@ func (p *parser) command() []*Command {
 	case "element":
 		p.tableSpec(c)
 		c.Name = p.name()
+		c.nameSpan = p.lastSpan()
 		if !p.isPunct("{") {
 			p.unexpected(p.peek())
 		}
@@ -348,10 +359,12 @@ func (p *parser) command() []*Command {
 		p.tableSpec(c)
 		if p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		} else {
 			c.Name = p.name()
+			c.nameSpan = p.lastSpan()
 		}
-		o := &objDef{pos: c.pos, kind: c.Obj, name: c.Name}
+		o := &objDef{pos: c.pos, namePos: c.nameSpan, kind: c.Obj, name: c.Name}
 		if p.isPunct("{") {
 			p.i++
 			o.args = p.blockTokens()
@@ -449,4 +462,10 @@ func (p *parser) ruleLine() *ruleDef {
 func (p *parser) errorf(s srcSpan, format string, args ...any) {
 	p.errorAt(s, fmt.Sprintf(format, args...))
 	panic(bailout{})
+}
+
+// lastSpan is the span of the token just read.
+func (p *parser) lastSpan() srcSpan {
+	t := p.toks[p.i-1]
+	return srcSpan{t.pos, t.end}
 }

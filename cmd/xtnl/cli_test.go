@@ -185,7 +185,8 @@ func runInNS(ns *netnstest.NS, dir string, args []string, stdin []byte) string {
 }
 
 // splitCommand splits a line of the data file as a shell would: words,
-// 'single' and "double" quotes, and a trailing <<< 'TEXT' as stdin.
+// 'single' and "double" quotes, and a trailing <<< 'TEXT' as stdin (\n and
+// \t in TEXT are a newline and a tab).
 func splitCommand(s string) (args []string, stdin []byte, err error) {
 	var cur strings.Builder
 	in, herestring := false, false
