@@ -123,4 +123,3 @@ func errnoText(oe *xtnl.OpError) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
-
