@@ -35,9 +35,10 @@ func (cc *compileCtx) locateAttrs(typ uint16, attrs []byte) {
 	if c == nil {
 		return
 	}
+	// nft's command location: for what a table block declares, its name
 	cc.prog.locatedCmd = c.pos
-	if c.tableSpan.Line == 0 {
-		cc.prog.locatedCmd = c.pos
+	if c.Obj != "rule" && c.nameSpan.Line > 0 {
+		cc.prog.locatedCmd = c.nameSpan
 	}
 	var names map[uint16]srcSpan
 	switch typ {
@@ -92,7 +93,9 @@ func refusedErrors(src string, o Options, err error) (ErrorList, bool) {
 	}
 	var out ErrorList
 	for _, e := range append([]*xtnl.OpError{oe}, oe.Also...) {
-		out = append(out, refusedError(src, o, e))
+		if e.Index >= 0 { // not the batch's end, which --check leaves out
+			out = append(out, refusedError(src, o, e))
+		}
 	}
 	return out, true
 }

@@ -91,3 +91,33 @@ func punctName(s string) string {
 	}
 	return "'" + s + "'"
 }
+
+// globalKeywords are the keywords scanner.l knows in every scope: nft's
+// grammar takes none of them as the name of a table, chain, set, map or
+// object ("map fwd" is "unexpected fwd, expecting string"), unless
+// quoted.
+var globalKeywords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`eq ne le lt ge gt lshift rshift xor and or not vmap include define
+redefine undefine describe hook device devices table chain rule set element map flowtable handle
+ruleset socket tproxy accept drop continue jump goto return inet netdev add replace update create
+insert delete get list reset flush rename import export monitor position index comment constant
+interval dynamic auto-merge timeout gc-interval elements expires policy size flow offload meter
+counter log queue limit quota hour day reject snat dnat masquerade redirect random th bridge ether
+type typeof vlan arp ip ecn time icmp icmpv6 igmp ip6 priority ah esp comp flags udp udplite tcp dccp
+sctp rt rt0 rt2 srh hbh frag dst mh meta mark iif iifname iiftype oif oifname oiftype skuid skgid
+nftrace rtclassid ibriport ibrname obriport obrname pkttype cpu iifgroup oifgroup cgroup ct numgen
+jhash symhash dup fwd fib osf synproxy notrack all exists missing exthdr ipsec secmark xt`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// objName reads the name of a table, chain, set, map or object: a word
+// that is not a keyword, a quoted string or a number.
+func (p *parser) objName() string {
+	if t := p.peek(); t.kind == tWord && globalKeywords[t.text] {
+		p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting string")
+	}
+	return p.name()
+}

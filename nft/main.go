@@ -36,7 +36,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case cl.fileGiven:
 		b, err := os.ReadFile(cl.file)
 		if err != nil {
-			fmt.Fprintf(stderr, "internal:0:0-0: Error: Could not open file \"%s\": %s\n", cl.file, errnoSentence(err))
+			// erec_print prints the empty line of the internal location, and its carets line
+			fmt.Fprintf(stderr, "internal:0:0-0: Error: Could not open file \"%s\": %s\n\n\n", cl.file, errnoSentence(err))
 			return 1
 		}
 		src, name = string(b), cl.file

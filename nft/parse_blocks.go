@@ -12,11 +12,11 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 	p.blockWords(func(t token) {
 		switch t.text {
 		case "chain":
-			name, at := p.name(), p.lastSpan()
+			name, at := p.objName(), p.lastSpan()
 			td.chains = append(td.chains, p.chainBlock(name, srcSpan{t.pos, t.end}))
 			td.chains[len(td.chains)-1].namePos = at
 		case "set", "map":
-			name, at := p.name(), p.lastSpan()
+			name, at := p.objName(), p.lastSpan()
 			td.sets = append(td.sets, p.setBlock(name, t.text == "map", srcSpan{t.pos, t.end}))
 			td.sets[len(td.sets)-1].namePos = at
 		case "flags":
@@ -28,7 +28,7 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 			if kind == "ct" {
 				kind = "ct " + p.next().text
 			}
-			name, at := p.name(), p.lastSpan()
+			name, at := p.objName(), p.lastSpan()
 			p.expectPunct("{")
 			o := &objDef{pos: srcSpan{t.pos, t.end}, namePos: at, kind: kind, name: name, args: p.blockTokens()}
 			if kind == "flowtable" {

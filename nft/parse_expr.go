@@ -114,7 +114,8 @@ func (p *parser) mapTarget() Expr {
 func (p *parser) lookupDefine(t token) Expr {
 	e, ok := p.defines[t.text]
 	if !ok {
-		p.errorf(srcSpan{t.pos, t.end}, "unknown identifier '%s'", t.text)
+		// nft points at the name, not at its '$'
+		p.errorf(srcSpan{Pos{t.pos.Line, t.pos.Col + 1}, t.end}, "unknown identifier '%s'", t.text)
 	}
 	return e
 }

@@ -128,6 +128,10 @@ func tokDesc(t token) string {
 // fail records a syntax error at t and stops the command.
 func (p *parser) fail(t token, msg string) {
 	p.errorAt(srcSpan{t.pos, t.end}, msg)
+	if e := p.errs[len(p.errs)-1]; t.kind == tEOF && e.Text == "" && e.Line > 1 {
+		// past the last newline, nft shows the last line
+		e.Text = lineText(p.src, e.Line-1)
+	}
 	panic(bailout{})
 }
 
@@ -228,7 +232,7 @@ func (p *parser) tableSpec(c *Command) {
 	if !c.famGiven {
 		c.Family = xtnl.FamilyIPv4
 	}
-	c.Table = p.name()
+	c.Table = p.objName()
 	c.tableSpan = p.lastSpan()
 }
 
@@ -294,7 +298,7 @@ func (p *parser) command() []*Command {
 			c.Handle = p.number()
 			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.name()
+			c.Name = p.objName()
 			c.nameSpan = p.lastSpan()
 		}
 		if op == "rename" {
@@ -307,7 +311,7 @@ func (p *parser) command() []*Command {
 		}
 	case "rule":
 		p.tableSpec(c)
-		c.Name = p.name()
+		c.Name = p.objName()
 		c.nameSpan = p.lastSpan()
 		switch {
 		case p.acceptWord("handle"):
@@ -332,7 +336,7 @@ func (p *parser) command() []*Command {
 			c.Handle = p.number()
 			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.name()
+			c.Name = p.objName()
 			c.nameSpan = p.lastSpan()
 		}
 		if p.isPunct("{") {
@@ -342,7 +346,7 @@ func (p *parser) command() []*Command {
 		}
 	case "element":
 		p.tableSpec(c)
-		c.Name = p.name()
+		c.Name = p.objName()
 		c.nameSpan = p.lastSpan()
 		if !p.isPunct("{") {
 			p.unexpected(p.peek())
@@ -361,7 +365,7 @@ func (p *parser) command() []*Command {
 			c.Handle = p.number()
 			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.name()
+			c.Name = p.objName()
 			c.nameSpan = p.lastSpan()
 		}
 		o := &objDef{pos: c.pos, namePos: c.nameSpan, kind: c.Obj, name: c.Name}

@@ -186,7 +186,7 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 	}
 	b.WriteString(setFlagsLine(s, ind))
 	b.WriteString(setStatefulLine(s, ind))
-	b.WriteString(setTrailerLines(s, ind))
+	b.WriteString(setTrailerLines(s, ind, o))
 	if len(s.elems) > 0 {
 		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, elemKeyOrder(s, kts), o)))
 	}
@@ -484,7 +484,7 @@ func elemExtras(e kElem, s *kSet, o *PrintOptions) string {
 	var b strings.Builder
 	b.WriteString(statefulElemText(e.exprs, o))
 	if e.timeout != 0 && e.timeout != s.timeout {
-		b.WriteString(" timeout " + formatTime(e.timeout))
+		b.WriteString(" timeout " + durationText(e.timeout, o))
 	}
 	if e.expiration != 0 && (o == nil || !o.Stateless) {
 		b.WriteString(" expires " + formatTime(e.expiration))
