@@ -85,6 +85,8 @@ type compileCtx struct {
 	locate    int
 	curCmd    *Command
 	exprSpans []srcSpan
+	// kernelSets caches whether the kernel has the sets rules name.
+	kernelSets map[string]bool
 }
 
 type ruleObjKey struct {
@@ -151,25 +153,32 @@ func Compile(src string, o Options) (_ *Program, err error) {
 		o.File = "<cmdline>"
 	}
 	cmds, errs := parse(o.File, src)
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	cc := &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+	// Like nft, evaluate what parsed even after syntax errors: its
+	// errors follow theirs, up to maxErrors in all.
+	cc := &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup, errs: errs}
 	cc.locate = o.locate
 	for _, c := range cmds {
+		if len(cc.errs) >= maxErrors {
+			break
+		}
 		cc.cur, cc.curCmd = c.pos, c
 		if err := cc.command(c); err != nil {
-			if e, ok := err.(*Error); ok {
-				cc.errs = append(cc.errs, e)
-			} else {
-				cc.errs = append(cc.errs, &Error{File: o.File, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(src, c.pos.Line)})
-			}
+			cc.addErr(err, c.pos)
 		}
 	}
 	if len(cc.errs) > 0 {
 		return nil, cc.errs
 	}
 	return cc.prog, nil
+}
+
+// addErr records an error of the command at pos.
+func (cc *compileCtx) addErr(err error, pos srcSpan) {
+	if e, ok := err.(*Error); ok {
+		cc.errs = append(cc.errs, e)
+	} else {
+		cc.errs = append(cc.errs, &Error{File: cc.file, Pos: pos.Pos, EndCol: pos.end, Msg: err.Error(), Text: lineText(cc.src, pos.Line)})
+	}
 }
 
 func objName(fam xtnl.Family, parts ...string) string {
@@ -319,7 +328,9 @@ func (cc *compileCtx) tableBody(c *Command) error {
 		for i, rd := range ch.rules {
 			sub.pos, sub.rule = rd.pos, rd
 			if err := cc.ruleCmd(sub); err != nil {
-				return err
+				// each rule is a command of its own to nft: the
+				// next ones are evaluated too
+				cc.addErr(err, rd.pos)
 			}
 			ch.rules[i] = nil
 		}

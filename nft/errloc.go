@@ -86,14 +86,16 @@ func (r *ruleCtx) spanExprs(s Stmt) {
 
 // refusedErrors turns the kernel's refusals of a script's batch into
 // nft's errors, each at the place nft names.
-func refusedErrors(src string, o Options, err error) (ErrorList, bool) {
+// n is how many messages the program has: the batch's own refusals and
+// Check's closing message are not the script's.
+func refusedErrors(src string, o Options, n int, err error) (ErrorList, bool) {
 	var oe *xtnl.OpError
-	if !errors.As(err, &oe) || oe.Index < 0 {
+	if !errors.As(err, &oe) || oe.Index < 0 || oe.Index >= n {
 		return nil, false
 	}
 	var out ErrorList
 	for _, e := range append([]*xtnl.OpError{oe}, oe.Also...) {
-		if e.Index >= 0 { // not the batch's end, which --check leaves out
+		if e.Index >= 0 && e.Index < n {
 			out = append(out, refusedError(src, o, e))
 		}
 	}

@@ -116,7 +116,8 @@ jhash symhash dup fwd fib osf synproxy notrack all exists missing exthdr ipsec s
 // objName reads the name of a table, chain, set, map or object: a word
 // that is not a keyword, a quoted string or a number.
 func (p *parser) objName() string {
-	if t := p.peek(); t.kind == tWord && globalKeywords[t.text] {
+	t := p.peek()
+	if t.kind == tWord && globalKeywords[t.text] || t.kind != tWord && t.kind != tString && t.kind != tNum {
 		p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting string")
 	}
 	return p.name()

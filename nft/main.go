@@ -81,7 +81,7 @@ func run(c *xtnl.Conn, src, name string, check bool, o *PrintOptions, stdout, st
 		apply = prog.Check
 	}
 	if err := apply(c); err != nil {
-		if el, ok := refusedErrors(src, copts, err); ok {
+		if el, ok := refusedErrors(src, copts, len(prog.Messages), err); ok {
 			err = el
 		}
 		printErrors(stderr, err)

@@ -219,14 +219,10 @@ func (p *parser) tableSpec(c *Command) {
 	t := p.peek()
 	if t.kind == tWord {
 		if f, ok := families[t.text]; ok {
-			// "ip" alone could be the table name: a family is followed
-			// by a name.
-			n := p.peekN(1)
-			if n.kind == tWord || n.kind == tString || n.kind == tNum {
-				p.i++
-				c.Family = f
-				c.famGiven = true
-			}
+			// a family is a keyword: never the table's name
+			p.i++
+			c.Family = f
+			c.famGiven = true
 		}
 	}
 	if !c.famGiven {

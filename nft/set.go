@@ -185,7 +185,12 @@ func (cc *compileCtx) elementCmd(c *Command) error {
 	}
 	if si == nil {
 		if cc.lookup != nil {
-			return cc.errAt(c.pos, "No such file or directory")
+			// nft's evaluation points at the set's name
+			at := c.pos
+			if c.nameSpan.Line > 0 {
+				at = c.nameSpan
+			}
+			return cc.errAt(at, "No such file or directory")
 		}
 		return cc.errAt(c.pos, "element commands on sets not declared in the script are not supported yet")
 	}
