@@ -24,7 +24,11 @@ func (cc *compileCtx) setKeyInfo(sd *setDef) (*lhsInfo, error) {
 			r := &ruleCtx{cc: cc, reg: 1}
 			return r.evalLHS(sd.keyExpr)
 		}
-		return nil, cc.errAt(sd.pos, "set definition does not specify key")
+		at := sd.pos
+		if sd.namePos.Line > 0 {
+			at = sd.namePos // nft points at a block's set by its name
+		}
+		return nil, cc.errAt(at, "set definition does not specify key")
 	}
 	if len(sd.keyTypes) == 1 {
 		dt := sd.keyTypes[0]

@@ -269,6 +269,10 @@ func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, or
 	if len(kts) == 1 && kts[0].Bitmask {
 		elems = flagOrder(elems, order)
 	}
+	if order == orderInvalid && len(kts) > 1 && s.flags&setInterval == 0 {
+		// a concatenation's key: as nft's mergesort orders it
+		elems = concatSorted(elems, kts)
+	}
 	var out []string
 	for _, e := range elems {
 		if len(kts) > 1 && e.keyEnd != nil {
