@@ -34,6 +34,7 @@ type Program struct {
 	// of the message Options.locate names, and its command (errloc.go).
 	located    []attrSpan
 	locatedCmd srcSpan
+	locatedBy  *Command
 }
 
 // AddTo appends the program's messages to tx.
@@ -87,6 +88,10 @@ type compileCtx struct {
 	exprSpans []srcSpan
 	// kernelSets caches whether the kernel has the sets rules name.
 	kernelSets map[string]bool
+	// scriptTables are the tables the script adds (family/name), and
+	// kernelTables the kernel's, read once (misspell.go).
+	scriptTables map[string]bool
+	kernelTables []*kTable
 }
 
 type ruleObjKey struct {
@@ -191,6 +196,9 @@ func (cc *compileCtx) command(c *Command) error {
 		cc.prog.Lists = append(cc.prog.Lists, c)
 		return nil
 	}
+	if err := cc.checkTable(c); err != nil {
+		return err
+	}
 	switch c.Obj {
 	case "table":
 		return cc.tableCmd(c)
@@ -229,6 +237,10 @@ func (cc *compileCtx) tableCmd(c *Command) error {
 	obj := objName(c.Family, c.Table)
 	switch c.Op {
 	case "add", "create":
+		if cc.scriptTables == nil {
+			cc.scriptTables = map[string]bool{}
+		}
+		cc.scriptTables[c.Family.String()+"/"+c.Table] = true
 		var flags uint32
 		if c.table != nil {
 			for _, f := range c.table.flags {

@@ -36,6 +36,7 @@ func (cc *compileCtx) locateAttrs(typ uint16, attrs []byte) {
 		return
 	}
 	// nft's command location: for what a table block declares, its name
+	cc.prog.locatedBy = c
 	cc.prog.locatedCmd = c.pos
 	if c.Obj != "rule" && c.nameSpan.Line > 0 {
 		cc.prog.locatedCmd = c.nameSpan
@@ -112,9 +113,16 @@ func refusedError(src string, o Options, oe *xtnl.OpError) *Error {
 		return &Error{File: o.File, Msg: msg}
 	}
 	at := prog.locatedCmd
+	matched := false
 	for _, a := range prog.located {
 		if a.off == oe.Offset {
-			at = a.span
+			at, matched = a.span, true
+		}
+	}
+	if c := prog.locatedBy; matched && oe.Errno == unix.ENOENT && c != nil && c.Obj == "rule" {
+		if e, ok := ruleNotFound(o.Lookup, c, at); ok {
+			e.File, e.Text = o.File, lineText(src, e.Line)
+			return e
 		}
 	}
 	return &Error{File: o.File, Pos: at.Pos, EndCol: at.end, Msg: msg, Text: lineText(src, at.Line)}
