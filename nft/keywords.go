@@ -113,12 +113,16 @@ jhash symhash dup fwd fib osf synproxy notrack all exists missing exthdr ipsec s
 	return m
 }()
 
-// objName reads the name of a table, chain, set, map or object: a word
-// that is not a keyword, a quoted string or a number.
-func (p *parser) objName() string {
+// objName reads the name of a table, chain, set, map or object: nft's
+// identifier, a word that is not a keyword (not quoted, not a number).
+func (p *parser) objName() string { return p.objNameOr("string") }
+
+// objNameOr is objName where the grammar also takes something else
+// (delete chain ip t handle 3: "handle or string").
+func (p *parser) objNameOr(expected string) string {
 	t := p.peek()
-	if t.kind == tWord && globalKeywords[t.text] || t.kind != tWord && t.kind != tString && t.kind != tNum {
-		p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting string")
+	if t.kind != tWord || globalKeywords[t.text] {
+		p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting "+expected)
 	}
 	return p.name()
 }

@@ -19,6 +19,7 @@ type cmdLine struct {
 	check     bool
 	netns     string
 	print     PrintOptions
+	defines   []string // -D NAME=VALUE
 }
 
 // nftOption is one of nft's options: its letter, long name and whether it
@@ -114,6 +115,12 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cl cmdLine, code int, d
 		fmt.Fprintln(stderr, "Error: -D/--define can only be used with -f/--filename")
 		return cl, 1, true
 	}
+	if define {
+		// defines from the command line are not supported: say so
+		// rather than read the script without them
+		fmt.Fprintf(stderr, "Failed to define variable '%s'\n", cl.defines[0])
+		return cl, 1, true
+	}
 	cl.words = args[i:]
 	return cl, 0, false
 }
@@ -133,10 +140,8 @@ func (cl *cmdLine) apply(o nftOption, val string, define *bool, stdout, stderr i
 	case 'f':
 		cl.file, cl.fileGiven = val, true
 	case 'D':
-		// defines from the command line are not supported: say so
-		// rather than read the script without them
-		fmt.Fprintf(stderr, "Failed to define variable '%s'\n", val)
-		return 1, true
+		*define = true
+		cl.defines = append(cl.defines, val)
 	case 'i':
 		fmt.Fprintln(stderr, "nft: interactive CLI not supported in this build")
 		return 1, true

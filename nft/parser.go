@@ -260,7 +260,15 @@ func (p *parser) command() []*Command {
 			p.i++
 		case "table", "chain", "rule", "set", "map", "element", "counter", "quota", "limit", "ct", "flowtable":
 		default:
-			p.unexpected(t)
+			if _, fam := families[t.text]; !fam && globalKeywords[t.text] {
+				p.unexpected(t)
+			}
+			// [FAMILY] TABLE CHAIN STATEMENTS: nft's add_cmd takes a
+			// rule without "add rule"
+			c.Op, c.Obj = op, "rule"
+			p.ruleCommand(c, op)
+			p.endCommand()
+			return []*Command{c}
 		}
 	} else {
 		p.unexpected(t)
@@ -278,11 +286,24 @@ func (p *parser) command() []*Command {
 			c.Family, c.famGiven = f, true
 		}
 	case "table":
-		p.tableSpec(c)
-		if op == "delete" && p.acceptWord("handle") {
-			c.Handle = p.number()
-			c.handleSpan = p.lastSpan()
+		if op == "delete" || op == "destroy" {
+			// delete table [FAMILY] NAME | handle N
+			if f, ok := families[p.peek().text]; ok && p.peek().kind == tWord {
+				p.i++
+				c.Family, c.famGiven = f, true
+			} else {
+				c.Family = xtnl.FamilyIPv4
+			}
+			if p.acceptWord("handle") {
+				c.Handle = p.number()
+				c.handleSpan = p.lastSpan()
+			} else {
+				c.Table = p.objNameOr(nameExpected(op))
+				c.tableSpan = p.lastSpan()
+			}
+			break
 		}
+		p.tableSpec(c)
 		if p.isPunct("{") {
 			c.table = p.tableBlock(c)
 			p.endCommand()
@@ -294,7 +315,7 @@ func (p *parser) command() []*Command {
 			c.Handle = p.number()
 			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.objName()
+			c.Name = p.objNameOr(nameExpected(op))
 			c.nameSpan = p.lastSpan()
 		}
 		if op == "rename" {
@@ -306,23 +327,7 @@ func (p *parser) command() []*Command {
 			return []*Command{c}
 		}
 	case "rule":
-		p.tableSpec(c)
-		c.Name = p.objName()
-		c.nameSpan = p.lastSpan()
-		switch {
-		case p.acceptWord("handle"):
-			c.Handle = p.number()
-			c.handleSpan = p.lastSpan()
-		case p.isWord("position"):
-			at := p.next()
-			c.Pos = p.number()
-			c.handleSpan = srcSpan{at.pos, p.lastSpan().end}
-		case p.acceptWord("index"):
-			c.Index = int(p.number())
-		}
-		if op != "delete" && op != "list" && op != "reset" {
-			c.rule = p.ruleLine()
-		}
+		p.ruleCommand(c, op)
 	case "set", "map":
 		if op == "list" && (p.peek().kind == tEOF || p.peek().kind == tNewline) {
 			break
@@ -332,7 +337,7 @@ func (p *parser) command() []*Command {
 			c.Handle = p.number()
 			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.objName()
+			c.Name = p.objNameOr(nameExpected(op))
 			c.nameSpan = p.lastSpan()
 		}
 		if p.isPunct("{") {
@@ -361,7 +366,7 @@ func (p *parser) command() []*Command {
 			c.Handle = p.number()
 			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.objName()
+			c.Name = p.objNameOr(nameExpected(op))
 			c.nameSpan = p.lastSpan()
 		}
 		o := &objDef{pos: c.pos, namePos: c.nameSpan, kind: c.Obj, name: c.Name}
@@ -468,4 +473,36 @@ func (p *parser) errorf(s srcSpan, format string, args ...any) {
 func (p *parser) lastSpan() srcSpan {
 	t := p.toks[p.i-1]
 	return srcSpan{t.pos, t.end}
+}
+
+// ruleCommand reads the rest of a rule command: its table, chain,
+// handle, position or index, and (but for delete, list and reset) its
+// statements.
+func (p *parser) ruleCommand(c *Command, op string) {
+	p.tableSpec(c)
+	c.Name = p.objName()
+	c.nameSpan = p.lastSpan()
+	switch {
+	case p.acceptWord("handle"):
+		c.Handle = p.number()
+		c.handleSpan = p.lastSpan()
+	case p.isWord("position"):
+		at := p.next()
+		c.Pos = p.number()
+		c.handleSpan = srcSpan{at.pos, p.lastSpan().end}
+	case p.acceptWord("index"):
+		c.Index = int(p.number())
+	}
+	if op != "delete" && op != "list" && op != "reset" {
+		c.rule = p.ruleLine()
+	}
+}
+
+// nameExpected is what bison expects where a delete command names its
+// object: a handle too.
+func nameExpected(op string) string {
+	if op == "delete" || op == "destroy" {
+		return "handle or string"
+	}
+	return "string"
 }
