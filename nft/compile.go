@@ -179,7 +179,9 @@ func Compile(src string, o Options) (_ *Program, err error) {
 
 // addErr records an error of the command at pos.
 func (cc *compileCtx) addErr(err error, pos srcSpan) {
-	if e, ok := err.(*Error); ok {
+	if el, ok := err.(ErrorList); ok {
+		cc.errs = append(cc.errs, el...)
+	} else if e, ok := err.(*Error); ok {
 		cc.errs = append(cc.errs, e)
 	} else {
 		cc.errs = append(cc.errs, &Error{File: cc.file, Pos: pos.Pos, EndCol: pos.end, Msg: err.Error(), Text: lineText(cc.src, pos.Line)})
@@ -304,7 +306,7 @@ func (cc *compileCtx) tableBody(c *Command) error {
 		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o, tableSpan: c.tableSpan, nameSpan: o.namePos}
 		cc.curCmd = sub
 		if err := cc.objCmd(sub); err != nil {
-			return err
+			cc.addErr(err, o.pos) // and on: nft evaluates the rest
 		}
 	}
 	for _, sd := range td.sets {
@@ -559,7 +561,7 @@ type compiler interface {
 }
 
 func (r *ruleCtx) compileRule(rd *ruleDef) error {
-	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(r.explicitEtherDeps(rd.stmts)))
+	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(r.explicitEtherDeps(unwrapSingletonSets(rd.stmts))))
 	var terminal Stmt
 	r.cc.exprSpans = r.cc.exprSpans[:0]
 	for i, s := range stmts {

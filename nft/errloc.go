@@ -81,7 +81,13 @@ func (r *ruleCtx) spanExprs(s Stmt) {
 		sp.Col = sp.end - len(v.v.chain) + 1
 	}
 	for len(r.cc.exprSpans) < len(r.out) {
-		r.cc.exprSpans = append(r.cc.exprSpans, sp)
+		at := sp
+		if m, ok := s.(*matchStmt); ok && len(r.cc.exprSpans) < len(r.out)-1 {
+			// a match loads its left side (at that side's text), then
+			// compares (at the whole match)
+			at = m.rel.l.span()
+		}
+		r.cc.exprSpans = append(r.cc.exprSpans, at)
 	}
 }
 

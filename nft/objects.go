@@ -108,6 +108,13 @@ func (cc *compileCtx) objData(c *Command, typ uint32) ([]byte, error) {
 // its kind.
 func (cc *compileCtx) parseObjArgs(c *Command, kind string) (st Stmt, err error) {
 	head := token{kind: tWord, text: kind, pos: c.pos.Pos, end: c.pos.end}
+	for _, t := range c.obj.args {
+		if t.kind != tNewline && !(t.kind == tPunct && t.text == ";") {
+			// nft places the arguments' errors at the arguments
+			head.pos, head.end = t.pos, t.pos.Col-1
+			break
+		}
+	}
 	toks := []token{head}
 	for _, t := range c.obj.args {
 		if t.kind == tNewline || t.kind == tPunct && t.text == ";" {
