@@ -121,8 +121,16 @@ func (p *parser) objName() string { return p.objNameOr("string") }
 // (delete chain ip t handle 3: "handle or string").
 func (p *parser) objNameOr(expected string) string {
 	t := p.peek()
-	if t.kind != tWord || globalKeywords[t.text] {
+	if t.kind != tWord || globalKeywords[t.text] || p.cmdKeywords[t.text] {
 		p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting "+expected)
 	}
 	return p.name()
 }
+
+// listKeywords and resetKeywords are the further keywords of scanner.l's
+// scopes for list and reset commands: there, a table named limits is
+// "unexpected limits".
+var (
+	listKeywords  = map[string]bool{"chains": true, "sets": true, "tables": true, "meters": true, "flowtables": true, "limits": true, "maps": true, "secmarks": true, "synproxys": true, "hooks": true, "counters": true, "quotas": true}
+	resetKeywords = map[string]bool{"counters": true, "quotas": true}
+)

@@ -26,6 +26,9 @@ type parser struct {
 	stmts   []Stmt
 	errs    ErrorList
 	defines map[string]Expr
+	// cmdKeywords are the keywords of the command's scanner scope
+	// (keywords.go), nil but in list and reset.
+	cmdKeywords map[string]bool
 }
 
 // bailout stops parsing a command at its first syntax error; the parser
@@ -258,6 +261,14 @@ func (p *parser) command() []*Command {
 		case "add", "create", "insert", "replace", "delete", "destroy", "flush", "list", "reset", "rename":
 			op = t.text
 			p.i++
+			switch op {
+			case "list":
+				p.cmdKeywords = listKeywords
+				defer func() { p.cmdKeywords = nil }()
+			case "reset":
+				p.cmdKeywords = resetKeywords
+				defer func() { p.cmdKeywords = nil }()
+			}
 		case "table", "chain", "rule", "set", "map", "element", "counter", "quota", "limit", "ct", "flowtable":
 		default:
 			if _, fam := families[t.text]; !fam && globalKeywords[t.text] {
