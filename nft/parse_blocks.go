@@ -26,7 +26,11 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 		case "counter", "quota", "limit", "ct", "secmark", "synproxy", "flowtable":
 			kind := t.text
 			if kind == "ct" {
-				kind = "ct " + p.next().text
+				k := p.next()
+				if k.text != "helper" && k.text != "timeout" && k.text != "expectation" || k.kind != tWord {
+					p.fail(k, "syntax error, unexpected "+tokDesc(k)+", expecting timeout or expectation or helper")
+				}
+				kind = "ct " + k.text
 			}
 			name, at := p.objName(), p.lastSpan()
 			p.expectPunct("{")
