@@ -166,6 +166,8 @@ type Command struct {
 	// chain's, set's or object's name, and the rule's handle or position
 	// are written: nft names them when the kernel refuses their attribute.
 	tableSpan, nameSpan, handleSpan srcSpan
+	// end is the last column of a command of one line (0 otherwise).
+	end int
 }
 
 type tableDef struct {

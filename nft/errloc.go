@@ -38,7 +38,10 @@ func (cc *compileCtx) locateAttrs(typ uint16, attrs []byte) {
 	// nft's command location: for what a table block declares, its name
 	cc.prog.locatedBy = c
 	cc.prog.locatedCmd = c.pos
-	if c.Obj != "rule" && c.nameSpan.Line > 0 {
+	switch {
+	case c.end > 0:
+		cc.prog.locatedCmd.end = c.end
+	case c.Obj != "rule" && c.nameSpan.Line > 0:
 		cc.prog.locatedCmd = c.nameSpan
 	}
 	var names map[uint16]srcSpan

@@ -78,7 +78,14 @@ func (p *parser) topLine(cmds *[]*Command) (goOn bool) {
 			goOn = false
 		}
 	}()
-	p.blockLine(func() { *cmds = append(*cmds, p.command()...) })
+	p.blockLine(func() {
+		for _, c := range p.command() {
+			if c.pos.Line == p.cmdEnd.Line {
+				c.end = p.cmdEnd.Col // nft's location of a command is all of it
+			}
+			*cmds = append(*cmds, c)
+		}
+	})
 	return true
 }
 

@@ -29,6 +29,8 @@ type parser struct {
 	// cmdKeywords are the keywords of the command's scanner scope
 	// (keywords.go), nil but in list and reset.
 	cmdKeywords map[string]bool
+	// cmdEnd is where the last command read ends (its last column).
+	cmdEnd Pos
 }
 
 // bailout stops parsing a command at its first syntax error; the parser
@@ -403,7 +405,14 @@ func (p *parser) command() []*Command {
 }
 
 func (p *parser) endCommand() {
+	if p.i > 0 {
+		p.cmdEnd = p.toks[p.i-1].pos
+		p.cmdEnd.Col = p.toks[p.i-1].end
+	}
 	t := p.peek()
+	if (t.kind == tNewline || t.kind == tPunct && t.text == ";") && t.pos.Line == p.cmdEnd.Line {
+		p.cmdEnd.Col = t.pos.Col // nft's command location takes its separator in
+	}
 	if t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && t.text == ";" {
 		if t.kind != tEOF {
 			p.i++
