@@ -234,7 +234,7 @@ func printTable(b *strings.Builder, t *kTable, o *PrintOptions) {
 }
 
 func prioText(fam xtnl.Family, hook uint32, prio int32, o *PrintOptions) string {
-	if !o.Numeric {
+	if !o.Numeric && !o.numericPrio {
 		// prio2str: the first standard priority within 10 names it, if
 		// it is one of the family's and the hook's
 		names := []string{"raw", "mangle", "dstnat", "filter", "security", "srcnat"}

@@ -155,12 +155,19 @@ func (cl *cmdLine) apply(o nftOption, val string, define *bool, stdout, stderr i
 	case 'n':
 		cl.print.Numeric = true
 		cl.print.numericTime = true
+		cl.print.numericPrio = true
 	case 's':
 		cl.print.Stateless = true
 	case 'S':
 		cl.print.Services = true
 	case 'T':
 		cl.print.numericTime = true
+	case 'y':
+		cl.print.numericPrio = true
+	case 't':
+		cl.print.terse = true
+	case 'u':
+		cl.print.guid = true
 	case 'd':
 		for _, l := range strings.Split(val, ",") {
 			if !debugLevels[l] {

@@ -187,7 +187,7 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 	b.WriteString(setFlagsLine(s, ind))
 	b.WriteString(setStatefulLine(s, ind))
 	b.WriteString(setTrailerLines(s, ind, o))
-	if len(s.elems) > 0 {
+	if len(s.elems) > 0 && !o.terse {
 		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, elemKeyOrder(s, kts), o)))
 	}
 	b.WriteString(ind + "}\n")
