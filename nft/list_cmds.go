@@ -20,6 +20,9 @@ func listCommand(c *xtnl.Conn, l *Command, o *PrintOptions) (_ string, err error
 	if l.famGiven || l.Table != "" {
 		fam = l.Family
 	}
+	if l.Op == "reset" {
+		return resetCommand(c, l, fam, o)
+	}
 	switch l.Obj {
 	case "ruleset":
 		return ListRuleset(c, fam, o)
@@ -70,6 +73,9 @@ func listCommand(c *xtnl.Conn, l *Command, o *PrintOptions) (_ string, err error
 		printSet(&b, t, s, o, "\t")
 		b.WriteString("}\n")
 	case "counter", "quota", "limit":
+		if !hasObj(t, l.Obj, l.Name) {
+			return "", notFoundAt(l.nameSpan)
+		}
 		printObjs(&b, t, l.Obj, l.Name, o)
 	case "chains", "sets", "maps", "counters", "quotas", "limits", "flowtables":
 		rs, err := readRuleset(c, fam, "")
@@ -151,4 +157,51 @@ func readTables(c *xtnl.Conn, fam xtnl.Family) (*ruleset, error) {
 // notFoundAt is nft's error for a listed object that does not exist.
 func notFoundAt(s srcSpan) *Error {
 	return &Error{Pos: s.Pos, EndCol: s.end, Msg: "No such file or directory"}
+}
+
+// resetCommand runs reset counters|quotas [FAMILY] and reset counter|
+// quota FAMILY TABLE NAME: it prints the objects as list does, with what
+// they held, and the kernel zeroes them as it dumps them.
+func resetCommand(c *xtnl.Conn, l *Command, fam xtnl.Family, o *PrintOptions) (string, error) {
+	kind := strings.TrimSuffix(l.Obj, "s")
+	typ, ok := objTypes[kind]
+	if !ok || kind != "counter" && kind != "quota" {
+		return "", &Error{Pos: l.pos.Pos, EndCol: l.pos.end, Msg: "reset " + l.Obj + " is not supported"}
+	}
+	rs, err := readTables(c, fam)
+	if err != nil {
+		return "", err
+	}
+	if l.Table != "" && rs.table(fam, l.Table) == nil {
+		return "", notFoundAt(l.tableSpan)
+	}
+	if err := readObjsOf(c, rs, fam, l.Table, unix.NFT_MSG_GETOBJ_RESET, typ); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, t := range rs.tables {
+		if l.Table != "" && t.name != l.Table {
+			continue
+		}
+		if l.Name != "" && !hasObj(t, kind, l.Name) {
+			// nft asks the kernel for this one object, which has none
+			end := l.pos.end
+			if l.end > 0 {
+				end = l.end
+			}
+			return "", &Error{Pos: l.pos.Pos, EndCol: end, Msg: "Could not process rule: No such file or directory"}
+		}
+		printObjs(&b, t, kind, l.Name, o)
+	}
+	return b.String(), nil
+}
+
+// hasObj reports whether t has an object of the kind and name.
+func hasObj(t *kTable, kind, name string) bool {
+	for _, ob := range t.objs {
+		if objTypeNames[ob.typ] == kind && ob.name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -269,19 +269,27 @@ type kObj struct {
 
 // readObjs dumps the stateful objects of family fam (of table when not "").
 func readObjs(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
-	var filter []byte
+	return readObjsOf(c, rs, fam, table, unix.NFT_MSG_GETOBJ, 0)
+}
+
+// readObjsOf is readObjs with the dump's message (NFT_MSG_GETOBJ_RESET
+// resets what it reads) and an object type to read only (0: all).
+func readObjsOf(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string, msg uint16, typ uint32) error {
+	var ab attrBuf
 	if table != "" {
-		var ab attrBuf
 		ab.str(unix.NFTA_OBJ_TABLE, table)
-		filter = ab.b
 	}
+	if typ != 0 {
+		ab.u32(unix.NFTA_OBJ_TYPE, typ)
+	}
+	filter := ab.b
 	type pending struct {
 		fam   xtnl.Family
 		table string
 		o     *kObj
 	}
 	var objs []pending
-	err := c.DumpRaw(unix.NFT_MSG_GETOBJ, fam, filter, func() { objs = nil }, func(m xtnl.RawMessage) error {
+	err := c.DumpRaw(msg, fam, filter, func() { objs = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
 		o := &kObj{name: a.str(unix.NFTA_OBJ_NAME), typ: a.u32(unix.NFTA_OBJ_TYPE), handle: a.u64(nftaObjHandle),
 			data: attrsOf(append([]byte(nil), a[unix.NFTA_OBJ_DATA]...))}
