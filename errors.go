@@ -71,13 +71,18 @@ func netnsError(nameOrPath string, err error) error {
 // operation's position in its transaction (0 for single operations), Op
 // what it was ("add rule", "delete chain", ...), Object which object it
 // named, Errno the kernel's answer and Msg the kernel's extended-ack text,
-// when it sent one.
+// when it sent one. Offset is where, in the refused message, the
+// attribute the kernel blamed starts (its NLMSGERR_ATTR_OFFS; 0 when it
+// named none). Also holds the batch's further refusals, in order: the
+// kernel answers every message of a refused batch.
 type OpError struct {
 	Index  int
 	Op     string
 	Object string
 	Errno  unix.Errno
 	Msg    string
+	Offset uint32
+	Also   []*OpError
 }
 
 func (e *OpError) Error() string {

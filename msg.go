@@ -23,6 +23,7 @@ const (
 	nfgenmsgLen     = nfnl.GenMsgLen
 	nlmFDumpIntr    = 0x10
 	nlmsgerrAttrMsg = 1 // NLMSGERR_ATTR_MSG
+	nlmsgerrAttrOff = 2 // NLMSGERR_ATTR_OFFS
 )
 
 // nftType returns the nlmsg_type of an nf_tables message.
@@ -95,4 +96,21 @@ func parseErrorMsg(m message) (errno unix.Errno, seq uint32, text string, err er
 		}
 	}
 	return errno, seq, text, nil
+}
+
+// parseErrorOffset returns the NLMSGERR_ATTR_OFFS of an NLMSG_ERROR: the
+// offset, in the refused message, of the attribute the kernel blamed (0
+// when there is none).
+func parseErrorOffset(m message) uint32 {
+	data := m.Data
+	if m.Flags&unix.NLM_F_ACK_TLVS == 0 || len(data) < 4+nlmsgHdrLen {
+		return 0
+	}
+	a := nlattr.NewDecoder(data[4+nlmsgHdrLen:])
+	for a.Next() {
+		if b := a.Bytes(); a.Type() == nlmsgerrAttrOff && len(b) == 4 {
+			return binary.NativeEndian.Uint32(b) // host order, unlike nf_tables' attributes
+		}
+	}
+	return 0
 }

@@ -283,7 +283,7 @@ func (tx *Tx) commitLocked() error {
 				default:
 					i := int(seq - base - 1)
 					l := tx.label(i)
-					failures = append(failures, &OpError{Index: i, Op: l.op, Object: l.name(), Errno: errno, Msg: text})
+					failures = append(failures, &OpError{Index: i, Op: l.op, Object: l.name(), Errno: errno, Msg: text, Offset: parseErrorOffset(m)})
 				}
 			default:
 				// An echoed object: fill in what the kernel assigned.
@@ -312,6 +312,7 @@ func (tx *Tx) commitLocked() error {
 	}
 	if len(failures) > 0 {
 		slices.SortFunc(failures, func(a, b *OpError) int { return a.Index - b.Index })
+		failures[0].Also = failures[1:]
 		return failures[0]
 	}
 	if !acked {

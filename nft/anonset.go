@@ -357,6 +357,10 @@ func (r *ruleCtx) addAnonSet(as *anonSet) {
 
 // matchSetRef is "x @name".
 func (r *ruleCtx) matchSetRef(rel *relExpr, li *lhsInfo, s *setRefExpr) error {
+	if !r.cc.setExists(r.fam, r.table, s.name) {
+		// nft's evaluation looks the set up in its cache
+		return r.cc.errAt(s.srcSpan, "No such file or directory")
+	}
 	if err := r.checkSetKey(li, s.name, s.srcSpan); err != nil {
 		return err
 	}

@@ -169,6 +169,12 @@ type Command struct {
 	// inTable marks a chain expanded from a table block, whose rules
 	// the table writes after all chains and sets.
 	inTable bool
+	// tableSpan, nameSpan and handleSpan are where the table's name, the
+	// chain's, set's or object's name, and the rule's handle or position
+	// are written: nft names them when the kernel refuses their attribute.
+	tableSpan, nameSpan, handleSpan srcSpan
+	// end is the last column of a command of one line (0 otherwise).
+	end int
 }
 
 type tableDef struct {
@@ -182,6 +188,7 @@ type tableDef struct {
 
 type chainDef struct {
 	pos      srcSpan
+	namePos  srcSpan
 	name     string
 	typ      string
 	hook     string
@@ -207,6 +214,7 @@ type ruleDef struct {
 
 type setDef struct {
 	pos             srcSpan
+	namePos         srcSpan
 	name            string
 	isMap           bool
 	keyTypes        []*Datatype
@@ -230,6 +238,7 @@ type setDef struct {
 
 type objDef struct {
 	pos     srcSpan
+	namePos srcSpan
 	kind    string // counter quota limit ct helper ...
 	name    string
 	args    []token

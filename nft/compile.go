@@ -33,6 +33,11 @@ type Program struct {
 	Messages []Message
 	// Lists are the list commands of the script, run after the commit.
 	Lists []*Command
+	// located and locatedCmd are where the script wrote the attributes
+	// of the message Options.locate names, and its command (errloc.go).
+	located    []attrSpan
+	locatedCmd srcSpan
+	locatedBy  *Command
 }
 
 // AddTo appends the program's messages to tx.
@@ -81,6 +86,19 @@ type compileCtx struct {
 	// kept (see ruleCmd).
 	ruleBuf []byte
 	msgMem  chunk.Bytes
+	// locate, curCmd and exprSpans serve errloc.go: 1 + the index of
+	// the message whose attributes' places are wanted (0: none), the
+	// command being compiled, and where each expression of the rule
+	// being compiled comes from.
+	locate    int
+	curCmd    *Command
+	exprSpans []srcSpan
+	// kernelSets caches whether the kernel has the sets rules name.
+	kernelSets map[string]bool
+	// scriptTables are the tables the script adds (family/name), and
+	// kernelTables the kernel's, read once (misspell.go).
+	scriptTables map[string]bool
+	kernelTables []*kTable
 }
 
 type ruleObjKey struct {
@@ -129,6 +147,9 @@ func (cc *compileCtx) add(typ uint16, flags uint16, fam xtnl.Family, op, obj str
 		cc.prog.Messages = prefault.Slice(make([]Message, len(m), 2*len(m)))
 		copy(cc.prog.Messages, m)
 	}
+	if cc.locate == len(cc.prog.Messages)+1 {
+		cc.locateAttrs(typ, attrs)
+	}
 	cc.prog.Messages = append(cc.prog.Messages, Message{Type: typ, Flags: flags, Family: fam, Attrs: attrs, Op: op, Object: obj, Pos: cc.cur.Pos})
 }
 
@@ -138,6 +159,9 @@ type Options struct {
 	File string
 	// Lookup answers questions about the kernel's ruleset; may be nil.
 	Lookup Lookup
+	// locate is 1 + the index of a message the kernel refused: Compile
+	// then records where the script wrote its attributes (errloc.go).
+	locate int
 }
 
 // Compile parses and evaluates a script and returns its transaction.
@@ -147,11 +171,10 @@ func Compile(src string, o Options) (_ *Program, err error) {
 	if o.File == "" {
 		o.File = "<cmdline>"
 	}
-	if prog, errs, ok := compilePiped(src, o); ok {
-		if len(errs) > 0 {
-			return nil, errs
+	if o.locate == 0 {
+		if prog, ok := compilePiped(src, o); ok {
+			return prog, nil
 		}
-		return prog, nil
 	}
 	return compileInOrder(src, o)
 }
@@ -160,11 +183,14 @@ func Compile(src string, o Options) (_ *Program, err error) {
 // pipeline of compilePiped must equal.
 func compileInOrder(src string, o Options) (*Program, error) {
 	cmds, errs := parse(o.File, src)
-	if len(errs) > 0 {
-		return nil, errs
-	}
 	cc := newCompileCtx(src, o)
+	// Like nft, evaluate what parsed even after syntax errors: its
+	// errors follow theirs, up to maxErrors in all.
+	cc.errs = errs
 	for _, c := range cmds {
+		if len(cc.errs) >= maxErrors {
+			break
+		}
 		cc.commandAt(c)
 	}
 	if len(cc.errs) > 0 {
@@ -174,18 +200,25 @@ func compileInOrder(src string, o Options) (*Program, error) {
 }
 
 func newCompileCtx(src string, o Options) *compileCtx {
-	return &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup}
+	return &compileCtx{file: o.File, src: src, prog: &Program{}, named: map[string]uint32{}, chains: map[string]*chainInfo{}, setInfos: map[string]*setInfo{}, lookup: o.Lookup, locate: o.locate}
 }
 
 // commandAt compiles a command of the script, recording its error.
 func (cc *compileCtx) commandAt(c *Command) {
-	cc.cur = c.pos
+	cc.cur, cc.curCmd = c.pos, c
 	if err := cc.command(c); err != nil {
-		if e, ok := err.(*Error); ok {
-			cc.errs = append(cc.errs, e)
-		} else {
-			cc.errs = append(cc.errs, &Error{File: cc.file, Pos: c.pos.Pos, EndCol: c.pos.end, Msg: err.Error(), Text: lineText(cc.src, c.pos.Line)})
-		}
+		cc.addErr(err, c.pos)
+	}
+}
+
+// addErr records an error of the command at pos.
+func (cc *compileCtx) addErr(err error, pos srcSpan) {
+	if el, ok := err.(ErrorList); ok {
+		cc.errs = append(cc.errs, el...)
+	} else if e, ok := err.(*Error); ok {
+		cc.errs = append(cc.errs, e)
+	} else {
+		cc.errs = append(cc.errs, &Error{File: cc.file, Pos: pos.Pos, EndCol: pos.end, Msg: err.Error(), Text: lineText(cc.src, pos.Line)})
 	}
 }
 
@@ -199,6 +232,9 @@ func (cc *compileCtx) command(c *Command) error {
 		cc.prog.Lists = append(cc.prog.Lists, c)
 		return nil
 	}
+	if err := cc.checkTable(c); err != nil {
+		return err
+	}
 	switch c.Obj {
 	case "table":
 		return cc.tableCmd(c)
@@ -210,7 +246,7 @@ func (cc *compileCtx) command(c *Command) error {
 		return cc.setCmd(c)
 	case "element":
 		return cc.elementCmd(c)
-	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation":
+	case "counter", "quota", "limit", "synproxy", "ct helper", "ct expectation", "flowtable":
 		return cc.objCmd(c)
 	case "ruleset":
 		if c.Op == "flush" {
@@ -237,6 +273,10 @@ func (cc *compileCtx) tableCmd(c *Command) error {
 	obj := objName(c.Family, c.Table)
 	switch c.Op {
 	case "add", "create":
+		if cc.scriptTables == nil {
+			cc.scriptTables = map[string]bool{}
+		}
+		cc.scriptTables[c.Family.String()+"/"+c.Table] = true
 		var flags uint32
 		if c.table != nil {
 			for _, f := range c.table.flags {
@@ -283,25 +323,40 @@ func (cc *compileCtx) tableCmd(c *Command) error {
 func (cc *compileCtx) tableBody(c *Command) error {
 	td := c.table
 	for _, ch := range td.chains {
-		sub := &Command{pos: ch.pos, Op: "add", Obj: "chain", Family: c.Family, Table: c.Table, Name: ch.name, chain: ch, inTable: true}
+		sub := &Command{pos: ch.pos, Op: "add", Obj: "chain", Family: c.Family, Table: c.Table, Name: ch.name, chain: ch, inTable: true, tableSpan: c.tableSpan, nameSpan: ch.namePos}
+		cc.curCmd = sub
 		if err := cc.chainCmd(sub); err != nil {
 			return err
 		}
 	}
 	// objects come between chains and sets, as nft expands a table block
 	for _, o := range td.objs {
+		if o.kind == "flowtable" {
+			continue // after the sets
+		}
 		if _, ok := objTypes[o.kind]; !ok {
 			return cc.errAt(o.pos, "stateful objects are not supported yet")
 		}
-		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o}
+		sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o, tableSpan: c.tableSpan, nameSpan: o.namePos}
+		cc.curCmd = sub
 		if err := cc.objCmd(sub); err != nil {
-			return err
+			cc.addErr(err, o.pos) // and on: nft evaluates the rest
 		}
 	}
 	for _, sd := range td.sets {
-		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd}
+		sub := &Command{pos: sd.pos, Op: "add", Obj: "set", Family: c.Family, Table: c.Table, Name: sd.name, set: sd, tableSpan: c.tableSpan, nameSpan: sd.namePos}
+		cc.curCmd = sub
 		if err := cc.setCmd(sub); err != nil {
 			return err
+		}
+	}
+	for _, o := range td.objs {
+		if o.kind == "flowtable" {
+			sub := &Command{pos: o.pos, Op: "add", Obj: o.kind, Family: c.Family, Table: c.Table, Name: o.name, obj: o, tableSpan: c.tableSpan, nameSpan: o.namePos}
+			cc.curCmd = sub
+			if err := cc.flowtableCmd(sub); err != nil {
+				return err
+			}
 		}
 	}
 	// a message per rule: room for them at once (a table of 100k rules
@@ -314,13 +369,16 @@ func (cc *compileCtx) tableBody(c *Command) error {
 	// one command for every rule (none keeps it), each rule dropped once
 	// compiled, so that the collector may reuse its memory for the
 	// messages still to come
-	sub := &Command{Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Index: -1}
+	sub := &Command{Op: "add", Obj: "rule", Family: c.Family, Table: c.Table, Index: -1, tableSpan: c.tableSpan}
+	cc.curCmd = sub
 	for _, ch := range td.chains {
-		sub.Name = ch.name
+		sub.Name, sub.nameSpan = ch.name, ch.namePos
 		for i, rd := range ch.rules {
 			sub.pos, sub.rule = rd.pos, rd
 			if err := cc.ruleCmd(sub); err != nil {
-				return err
+				// each rule is a command of its own to nft: the
+				// next ones are evaluated too
+				cc.addErr(err, rd.pos)
 			}
 			ch.rules[i] = nil
 		}
@@ -536,9 +594,13 @@ type compiler interface {
 }
 
 func (r *ruleCtx) compileRule(rd *ruleDef) error {
-	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(r.explicitEtherDeps(rd.stmts)))
+	stmts := dropRedundantMetaProtocol(r.fam, r.mergePayloads(r.explicitEtherDeps(unwrapSingletonSets(rd.stmts))))
 	var terminal Stmt
-	for _, s := range stmts {
+	r.cc.exprSpans = r.cc.exprSpans[:0]
+	for i, s := range stmts {
+		if r.cc.locate > 0 && i > 0 {
+			r.spanExprs(stmts[i-1])
+		}
 		if terminal != nil {
 			return r.cc.errAt(s.span(), "Statement after terminal statement has no effect")
 		}
@@ -557,6 +619,9 @@ func (r *ruleCtx) compileRule(rd *ruleDef) error {
 		default:
 			return r.cc.errAt(s.span(), "unsupported statement")
 		}
+	}
+	if r.cc.locate > 0 && len(stmts) > 0 {
+		r.spanExprs(stmts[len(stmts)-1])
 	}
 	return nil
 }

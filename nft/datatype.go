@@ -419,7 +419,8 @@ func formatValue(dt *Datatype, b []byte, o *PrintOptions) string {
 		if t == dtInetService {
 			if o.Services {
 				if name, ok := serviceName(uint16(new(big.Int).SetBytes(b).Uint64())); ok {
-					return name
+					// nft 1.0.6 prints a service name quoted
+					return `"` + name + `"`
 				}
 			}
 			continue
@@ -469,6 +470,13 @@ func formatBitmask(dt *Datatype, b []byte, o *PrintOptions) string {
 	}
 	var parts []string
 	rest := v
+	if o.Numeric {
+		// -n: each flag in the base format, hex
+		for ; rest != 0; rest &= rest - 1 {
+			parts = append(parts, fmt.Sprintf("0x%x", rest&-rest))
+		}
+		return strings.Join(parts, " | ")
+	}
 	for _, sym := range dt.Symbols {
 		if sym.val != 0 && v&sym.val == sym.val && rest&sym.val != 0 {
 			parts = append(parts, sym.name)

@@ -32,10 +32,19 @@ func (e *Error) Error() string {
 }
 
 // Display returns the error as nft prints it: the message, the offending
-// line, and carets under the offending text.
+// line, and carets under the offending text. A command given on the
+// command line ("<cmdline>") is not named, as nft's erec_print does not
+// name an input buffer; an error of no place is its message alone.
 func (e *Error) Display() string {
 	var b strings.Builder
-	b.WriteString(e.Error())
+	switch {
+	case e.Line == 0:
+		return "Error: " + e.Msg
+	case e.File == "<cmdline>":
+		b.WriteString("Error: " + e.Msg)
+	default:
+		b.WriteString(e.Error())
+	}
 	b.WriteByte('\n')
 	b.WriteString(e.Text)
 	b.WriteByte('\n')

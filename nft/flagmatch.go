@@ -104,10 +104,16 @@ func flagNames(dt *Datatype, v uint64) []string {
 // value differs from the mask or has several flags, and the binary
 // operation itself otherwise. ok is false for types that are not
 // bitmasks.
-func maskedFlagText(sel selector, mask, v []byte, op uint32) (string, bool) {
+func maskedFlagText(sel selector, mask, v []byte, op uint32, o *PrintOptions) (string, bool) {
 	dt := sel.dtype()
 	if !dt.Bitmask {
 		return "", false
+	}
+	if o != nil && o.Numeric {
+		// -n: every flag in hex
+		numeric := *dt
+		numeric.Symbols = nil
+		dt = &numeric
 	}
 	m := new(big.Int).SetBytes(fromReg(mask, sel.order())).Uint64()
 	val := new(big.Int).SetBytes(fromReg(v, sel.order())).Uint64()

@@ -19,6 +19,7 @@ type kTable struct {
 	chains []*kChain
 	sets   []*kSet
 	objs   []*kObj // stateful objects (objects.go)
+	udata  []byte  // NFTA_TABLE_USERDATA: the comment
 }
 
 type kChain struct {
@@ -66,7 +67,7 @@ func readRuleset(c *xtnl.Conn, fam xtnl.Family, table string) (*ruleset, error) 
 	rs := &ruleset{}
 	err := c.DumpRaw(unix.NFT_MSG_GETTABLE, fam, nil, func() { rs.tables = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
-		t := &kTable{fam: m.Family, name: a.str(unix.NFTA_TABLE_NAME), handle: a.u64(nftaTableHandle), flags: a.u32(unix.NFTA_TABLE_FLAGS)}
+		t := &kTable{fam: m.Family, name: a.str(unix.NFTA_TABLE_NAME), handle: a.u64(nftaTableHandle), flags: a.u32(unix.NFTA_TABLE_FLAGS), udata: append([]byte(nil), a[nftaTableUserdata]...)}
 		if table == "" || t.name == table {
 			rs.tables = append(rs.tables, t)
 		}
@@ -211,6 +212,9 @@ func printTable(b *strings.Builder, t *kTable, o *PrintOptions) {
 		b.WriteString("\tflags dormant\n")
 		first = false
 	}
+	if c := udataString(t.udata, 0); c != "" {
+		fmt.Fprintf(b, "\tcomment \"%s\"\n", c)
+	}
 	for _, ob := range t.objs {
 		sep()
 		printObj(b, ob, o)
@@ -230,35 +234,58 @@ func printTable(b *strings.Builder, t *kTable, o *PrintOptions) {
 }
 
 func prioText(fam xtnl.Family, hook uint32, prio int32, o *PrintOptions) string {
-	table := stdPrios
-	if fam == xtnl.FamilyBridge {
-		table = bridgePrios
-	}
-	if !o.Numeric {
-		for _, name := range []string{"raw", "mangle", "dstnat", "filter", "security", "srcnat", "out"} {
-			v, ok := table[name]
-			if !ok {
-				continue
-			}
-			if v == prio {
-				return name
-			}
+	if !o.Numeric && !o.numericPrio {
+		// prio2str: the first standard priority within 10 names it, if
+		// it is one of the family's and the hook's
+		names := []string{"raw", "mangle", "dstnat", "filter", "security", "srcnat"}
+		table := stdPrios
+		if fam == xtnl.FamilyBridge {
+			names, table = []string{"dstnat", "filter", "out", "srcnat"}, bridgePrios
 		}
-		for _, name := range []string{"raw", "mangle", "dstnat", "filter", "security", "srcnat", "out"} {
-			v, ok := table[name]
-			if !ok {
+		for _, name := range names {
+			d := prio - table[name]
+			if d < -10 || d > 10 {
 				continue
 			}
-			d := prio - v
-			if d > 0 && d <= 10 {
-				return fmt.Sprintf("%s + %d", name, d)
+			if !prioFitsHook(name, fam, hook) {
+				break
 			}
-			if d < 0 && d >= -10 {
+			switch {
+			case d > 0:
+				return fmt.Sprintf("%s + %d", name, d)
+			case d < 0:
 				return fmt.Sprintf("%s - %d", name, -d)
 			}
+			return name
 		}
 	}
 	return fmt.Sprint(prio)
+}
+
+// prioFitsHook is std_prio_family_hook_compat: whether a standard
+// priority's name applies to a family's hook.
+func prioFitsHook(name string, fam xtnl.Family, hook uint32) bool {
+	if fam == xtnl.FamilyBridge {
+		switch name {
+		case "dstnat":
+			return hook == 0 // NF_BR_PRE_ROUTING
+		case "filter":
+			return true
+		case "out":
+			return hook == 3 // NF_BR_LOCAL_OUT
+		}
+		return hook == 4 // srcnat: NF_BR_POST_ROUTING
+	}
+	inet := fam == xtnl.FamilyInet || fam == xtnl.FamilyIPv4 || fam == xtnl.FamilyIPv6
+	switch name {
+	case "filter":
+		return inet || fam == xtnl.FamilyARP || fam == xtnl.FamilyNetdev
+	case "dstnat":
+		return inet && hook == 0 // NF_INET_PRE_ROUTING
+	case "srcnat":
+		return inet && hook == 4 // NF_INET_POST_ROUTING
+	}
+	return inet
 }
 
 func printChain(b *strings.Builder, t *kTable, ch *kChain, o *PrintOptions) {

@@ -11,97 +11,43 @@ import (
 )
 
 // Main runs nft's command line: `nft -f FILE`, `nft list ruleset`, `nft add
-// rule ...`, with nft's output and exit status (0, or 1 on any error). It
-// is what `xtnl nft` and the multi-call name `nft` run. Options: -f FILE
-// (- for standard input), -c (check only), -a, -n, -s, -S, and
-// --netns NAME to work in a named network namespace.
+// rule ...`, with nft 1.0.6's output, messages and exit status (0, or 1 on
+// any error). It is what `xtnl nft` and the multi-call name `nft` run;
+// args are the arguments after the program's name. Options are nft's
+// (getopt's: -nn, -f FILE, --file=FILE, unique prefixes of long names),
+// and --netns NAME works in a named network namespace.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o := &PrintOptions{}
-	var file, netns string
-	check := false
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			break
-		}
-		switch {
-		case a == "-f" || a == "--file":
-			if i+1 >= len(args) {
-				fmt.Fprintln(stderr, "nft: option requires an argument -- 'f'")
-				return 1
-			}
-			i++
-			file = args[i]
-		case a == "--netns":
-			if i+1 >= len(args) {
-				fmt.Fprintln(stderr, "nft: option --netns requires an argument")
-				return 1
-			}
-			i++
-			netns = args[i]
-		case a == "-c" || a == "--check":
-			check = true
-		case a == "-a" || a == "--handle":
-			o.Handles = true
-		case a == "-n" || a == "--numeric":
-			o.Numeric = true
-		case a == "-s" || a == "--stateless":
-			o.Stateless = true
-		case a == "-S" || a == "--service":
-			o.Services = true
-		case strings.HasPrefix(a, "--debug"):
-		default:
-			// combined short flags (-nn, -an)
-			ok := true
-			for _, c := range a[1:] {
-				switch c {
-				case 'a':
-					o.Handles = true
-				case 'n':
-					o.Numeric = true
-				case 's':
-					o.Stateless = true
-				case 'S':
-					o.Services = true
-				case 'c':
-					check = true
-				default:
-					ok = false
-				}
-			}
-			if !ok {
-				fmt.Fprintf(stderr, "nft: unrecognized option '%s'\n", a)
-				return 1
-			}
-		}
+	cl, code, done := parseArgs(args, stdout, stderr)
+	if done {
+		return code
 	}
 	var src, name string
 	switch {
-	case file == "-":
+	case len(cl.words) > 0:
+		// nft_run_cmd_from_buffer reads the words joined, and a newline
+		src, name = strings.Join(cl.words, " ")+"\n", "<cmdline>"
+	case cl.file == "-" || cl.file == "/dev/stdin":
 		b, err := io.ReadAll(stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "Error: %v\n", err)
 			return 1
 		}
 		src, name = string(b), "/dev/stdin"
-	case file != "":
-		b, err := os.ReadFile(file)
+	case cl.fileGiven:
+		b, err := os.ReadFile(cl.file)
 		if err != nil {
-			fmt.Fprintf(stderr, "Error: Could not process rule: %v\n", err)
+			// erec_print prints the empty line of the internal location, and its carets line
+			fmt.Fprintf(stderr, "internal:0:0-0: Error: Could not open file \"%s\": %s\n\n\n", cl.file, errnoSentence(err))
 			return 1
 		}
-		src, name = string(b), file
+		src, name = string(b), cl.file
 	default:
-		if i >= len(args) {
-			fmt.Fprintln(stderr, "Error: no command specified")
-			return 1
-		}
-		src, name = strings.Join(args[i:], " "), "<cmdline>"
+		fmt.Fprintln(stderr, "nft: no command specified")
+		return 1
 	}
 	var opts []xtnl.Option
-	if netns != "" {
-		opts = append(opts, xtnl.WithNetNS(netns))
+	if cl.netns != "" {
+		opts = append(opts, xtnl.WithNetNS(cl.netns))
 	}
 	c, err := xtnl.Open(opts...)
 	if err != nil {
@@ -109,57 +55,48 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer c.Close()
-	return run(c, src, name, check, o, stdout, stderr)
+	return run(c, src, name, cl.check, &cl.print, stdout, stderr)
+}
+
+// errnoSentence is strerror's text for err's errno ("No such file or
+// directory").
+func errnoSentence(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	s := err.Error()
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func run(c *xtnl.Conn, src, name string, check bool, o *PrintOptions, stdout, stderr io.Writer) int {
-	prog, err := Compile(src, Options{File: name, Lookup: ConnLookup(c)})
+	copts := Options{File: name, Lookup: ConnLookup(c)}
+	prog, err := Compile(src, copts)
 	if err != nil {
-		var el ErrorList
-		if errors.As(err, &el) {
-			for _, e := range el {
-				fmt.Fprintln(stderr, e.Display())
-			}
-		} else {
-			fmt.Fprintf(stderr, "Error: %v\n", err)
-		}
+		printErrors(stderr, err)
 		return 1
 	}
 	apply := prog.Apply
 	if check {
 		apply = prog.Check
 	}
-	{
-		if err := apply(c); err != nil {
-			var oe *xtnl.OpError
-			if errors.As(err, &oe) {
-				fmt.Fprintf(stderr, "%s: Error: Could not process rule: %s\n", name, errnoText(oe))
-			} else {
-				fmt.Fprintf(stderr, "Error: %v\n", err)
-			}
-			return 1
+	if err := apply(c); err != nil {
+		if el, ok := refusedErrors(src, copts, len(prog.Messages), err); ok {
+			err = el
 		}
+		printErrors(stderr, err)
+		return 1
 	}
 	if check {
 		return 0
 	}
 	for _, l := range prog.Lists {
-		var out string
-		var err error
-		switch l.Obj {
-		case "ruleset":
-			fam := xtnl.Family(0)
-			if l.famGiven {
-				fam = l.Family
-			}
-			out, err = ListRuleset(c, fam, o)
-		case "table":
-			out, err = ListTable(c, l.Family, l.Table, o)
-		default:
-			err = fmt.Errorf("list %s is not supported yet", l.Obj)
-		}
+		out, err := listCommand(c, l, o)
 		if err != nil {
-			fmt.Fprintf(stderr, "Error: %v\n", err)
+			if e, ok := err.(*Error); ok {
+				e.File, e.Text = name, lineText(src, e.Line)
+			}
+			printErrors(stderr, err)
 			return 1
 		}
 		io.WriteString(stdout, out)
@@ -167,12 +104,21 @@ func run(c *xtnl.Conn, src, name string, check bool, o *PrintOptions, stdout, st
 	return 0
 }
 
-func errnoText(oe *xtnl.OpError) string {
-	s := oe.Errno.Error()
-	if s == "" {
-		return oe.Error()
+// printErrors writes err as nft does: each *Error with its line and
+// carets.
+func printErrors(w io.Writer, err error) {
+	var el ErrorList
+	var e *Error
+	switch {
+	case errors.As(err, &el):
+		for _, e := range el {
+			fmt.Fprintln(w, e.Display())
+		}
+	case errors.As(err, &e):
+		fmt.Fprintln(w, e.Display())
+	default:
+		fmt.Fprintf(w, "Error: %v\n", err)
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // ConnLookup answers the compiler's questions about the existing ruleset

@@ -54,6 +54,11 @@ func parseNAT(p *parser, t token) Stmt {
 	s := &natStmt{srcSpan: srcSpan{t.pos, t.end}, kind: t.text}
 	if (s.kind == natKindSNAT || s.kind == natKindDNAT) && (p.isWord("ip") || p.isWord("ip6")) {
 		s.family = p.next().text
+		if p.isWord("addr") && p.peekN(1).text == "." && p.peekN(2).text == "port" && p.peekN(3).text == "to" {
+			// ADDR . PORT TO: the map's values are address and port,
+			// which nft sees from the map itself as well
+			p.i += 3
+		}
 	}
 	if (s.kind == natKindSNAT || s.kind == natKindDNAT) && p.acceptWord("prefix") {
 		s.prefix = true

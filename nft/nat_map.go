@@ -114,6 +114,9 @@ type natMapRegs struct{ addrMin, addrMax, protoMin, protoMax uint32 }
 // values are ADDR . PORT or intervals; ok is false for maps of single
 // addresses, which loadArg handles.
 func (r *ruleCtx) loadNatMap(a *stmtArg, addr *Datatype) (regs natMapRegs, width int, ok bool, err error) {
+	if ref, isRef := a.m.m.(*setRefExpr); isRef {
+		return r.loadNamedNatMap(a, ref, addr)
+	}
 	lit, isLit := a.m.m.(*setExpr)
 	if !isLit {
 		return regs, 0, false, nil
@@ -244,4 +247,34 @@ func joinDot(parts []string) string {
 		s += p
 	}
 	return s
+}
+
+// loadNamedNatMap looks the address and port up in a map of the script
+// whose values are ADDR . PORT (dnat ip addr . port to KEY map @m, or
+// dnat ip to KEY map @m); ok is false for other maps, which loadArg
+// handles.
+func (r *ruleCtx) loadNamedNatMap(a *stmtArg, ref *setRefExpr, addr *Datatype) (regs natMapRegs, width int, ok bool, err error) {
+	si := r.cc.setInfos[setKey(&Command{Family: r.fam, Table: r.table, Name: ref.name})]
+	if si == nil || si.dli == nil || !si.dli.concat || len(si.dli.sels) != 2 || si.interval {
+		return regs, 0, false, nil
+	}
+	li, err := r.evalLHS(a.m.key)
+	if err != nil {
+		return regs, 0, true, err
+	}
+	for _, s := range li.sels {
+		if err := s.deps(r); err != nil {
+			return regs, 0, true, err
+		}
+	}
+	dreg := r.reg
+	id := r.cc.namedSetID(r.table, ref.name)
+	reg := r.loadSetRefKey(li, ref.name)
+	r.emitLookup(reg, dreg, true, ref.name, id, false)
+	r.putReg(li.lenBytes)
+	width = int(regSpace(addr.bytesLen()))*4 + 4
+	base := r.getReg(width)
+	regs.addrMin = base
+	regs.protoMin = base + regSpace(addr.bytesLen())
+	return regs, width, true, nil
 }

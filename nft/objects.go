@@ -37,6 +37,9 @@ var l3protoNames = map[string]uint16{"ip": unix.NFPROTO_IPV4, "ip6": unix.NFPROT
 var l4protoNames = map[string]uint8{"tcp": unix.IPPROTO_TCP, "udp": unix.IPPROTO_UDP}
 
 func (cc *compileCtx) objCmd(c *Command) error {
+	if c.Obj == "flowtable" {
+		return cc.flowtableCmd(c)
+	}
 	typ, ok := objTypes[c.Obj]
 	if ok && c.Op == "delete" {
 		var a attrBuf
@@ -105,6 +108,13 @@ func (cc *compileCtx) objData(c *Command, typ uint32) ([]byte, error) {
 // its kind.
 func (cc *compileCtx) parseObjArgs(c *Command, kind string) (st Stmt, err error) {
 	head := token{kind: tWord, text: kind, pos: c.pos.Pos, end: c.pos.end}
+	for _, t := range c.obj.args {
+		if t.kind != tNewline && !(t.kind == tPunct && t.text == ";") {
+			// nft places the arguments' errors at the arguments
+			head.pos, head.end = t.pos, t.pos.Col-1
+			break
+		}
+	}
 	toks := []token{head}
 	for _, t := range c.obj.args {
 		if t.kind == tNewline || t.kind == tPunct && t.text == ";" {
@@ -259,19 +269,27 @@ type kObj struct {
 
 // readObjs dumps the stateful objects of family fam (of table when not "").
 func readObjs(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string) error {
-	var filter []byte
+	return readObjsOf(c, rs, fam, table, unix.NFT_MSG_GETOBJ, 0)
+}
+
+// readObjsOf is readObjs with the dump's message (NFT_MSG_GETOBJ_RESET
+// resets what it reads) and an object type to read only (0: all).
+func readObjsOf(c *xtnl.Conn, rs *ruleset, fam xtnl.Family, table string, msg uint16, typ uint32) error {
+	var ab attrBuf
 	if table != "" {
-		var ab attrBuf
 		ab.str(unix.NFTA_OBJ_TABLE, table)
-		filter = ab.b
 	}
+	if typ != 0 {
+		ab.u32(unix.NFTA_OBJ_TYPE, typ)
+	}
+	filter := ab.b
 	type pending struct {
 		fam   xtnl.Family
 		table string
 		o     *kObj
 	}
 	var objs []pending
-	err := c.DumpRaw(unix.NFT_MSG_GETOBJ, fam, filter, func() { objs = nil }, func(m xtnl.RawMessage) error {
+	err := c.DumpRaw(msg, fam, filter, func() { objs = nil }, func(m xtnl.RawMessage) error {
 		a := attrsOf(m.Attrs)
 		o := &kObj{name: a.str(unix.NFTA_OBJ_NAME), typ: a.u32(unix.NFTA_OBJ_TYPE), handle: a.u64(nftaObjHandle),
 			data: attrsOf(append([]byte(nil), a[unix.NFTA_OBJ_DATA]...))}

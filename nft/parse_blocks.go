@@ -20,11 +20,13 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 		}
 		switch t.text {
 		case "chain":
-			name := p.name()
+			name, at := p.objName(), p.lastSpan()
 			td.chains = append(td.chains, p.chainBlock(name, srcSpan{t.pos, t.end}))
+			td.chains[len(td.chains)-1].namePos = at
 		case "set", "map":
-			name := p.name()
+			name, at := p.objName(), p.lastSpan()
 			td.sets = append(td.sets, p.setBlock(name, t.text == "map", srcSpan{t.pos, t.end}))
+			td.sets[len(td.sets)-1].namePos = at
 		case "flags":
 			td.flags = append(td.flags, p.flagList()...)
 		case "comment":
@@ -32,11 +34,15 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 		case "counter", "quota", "limit", "ct", "secmark", "synproxy", "flowtable":
 			kind := t.text
 			if kind == "ct" {
-				kind = "ct " + p.next().text
+				k := p.next()
+				if k.text != "helper" && k.text != "timeout" && k.text != "expectation" || k.kind != tWord {
+					p.fail(k, "syntax error, unexpected "+tokDesc(k)+", expecting timeout or expectation or helper")
+				}
+				kind = "ct " + k.text
 			}
-			name := p.name()
+			name, at := p.objName(), p.lastSpan()
 			p.expectPunct("{")
-			o := &objDef{pos: srcSpan{t.pos, t.end}, kind: kind, name: name, args: p.blockTokens()}
+			o := &objDef{pos: srcSpan{t.pos, t.end}, namePos: at, kind: kind, name: name, args: p.blockTokens()}
 			if kind == "flowtable" {
 				td.flows = append(td.flows, &flowtableDef{pos: o.pos, name: name})
 			}
@@ -44,6 +50,7 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 		default:
 			p.unexpected(t)
 		}
+		p.endCommandInBlock()
 	})
 	if ts != nil && ts.started {
 		p.streamed = c
@@ -56,16 +63,18 @@ func (p *parser) tableBlock(c *Command) *tableDef {
 // hands fn each line's first word; fn reads the rest of the line.
 func (p *parser) blockWords(fn func(t token)) {
 	p.expectPunct("{")
-	for {
-		p.skipNewlines()
-		t := p.next()
-		if t.kind == tPunct && t.text == "}" {
-			return
-		}
-		if t.kind != tWord {
-			p.unexpected(t)
-		}
-		fn(t)
+	for done := false; !done; {
+		p.blockLine(func() {
+			p.skipNewlines()
+			t := p.next()
+			if done = t.kind == tPunct && t.text == "}"; done {
+				return
+			}
+			if t.kind != tWord {
+				p.unexpected(t)
+			}
+			fn(t)
+		})
 	}
 }
 
@@ -91,11 +100,20 @@ func (p *parser) stringArg() string {
 func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 	p.expectPunct("{")
 	cd := &chainDef{name: name, pos: pos}
-	ts := p.table
-	if ts != nil {
+	if ts := p.table; ts != nil {
 		ts.sent = false
 	}
-	for {
+	for done := false; !done; {
+		p.blockLine(func() { done = p.chainLine(cd) })
+	}
+	return cd
+}
+
+// chainLine reads one line of a chain block, and reports whether it was
+// the block's closing '}'.
+func (p *parser) chainLine(cd *chainDef) bool {
+	ts := p.table
+	{
 		p.skipNewlines()
 		t := p.peek()
 		if t.kind == tPunct && t.text == "}" {
@@ -103,7 +121,7 @@ func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 			if ts != nil && ts.started && !ts.sent {
 				p.streamChain(cd)
 			}
-			return cd
+			return true
 		}
 		ruleLine := false
 		switch {
@@ -155,6 +173,7 @@ func (p *parser) chainBlock(name string, pos srcSpan) *chainDef {
 			p.giveUp()
 		}
 	}
+	return false
 }
 
 // lineEndsAfter reports whether the n-th token from here ends the line.
@@ -163,14 +182,20 @@ func (p *parser) lineEndsAfter(n int) bool {
 	return t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && (t.text == ";" || t.text == "}")
 }
 
-func (p *parser) endCommandInBlock() {
+// endCommandInBlock reads the separator that ends a line of a block: nft
+// wants a newline or ';' even before the block's '}'.
+func (p *parser) endCommandInBlock() { p.endLineExpecting("newline or semicolon") }
+
+// endLineExpecting reads a line's separator; a '}' instead is a syntax
+// error that names what bison expected there.
+func (p *parser) endLineExpecting(expected string) {
 	t := p.peek()
 	if t.kind == tNewline || t.kind == tPunct && t.text == ";" {
 		p.i++
 		return
 	}
 	if t.kind == tPunct && t.text == "}" {
-		return
+		p.fail(t, "syntax error, unexpected '}', expecting "+expected)
 	}
 	p.unexpected(t)
 }
@@ -294,10 +319,21 @@ func (p *parser) setBlock(name string, isMap bool, pos srcSpan) *setDef {
 		case "elements":
 			p.expectPunct("=")
 			sd.elems = p.setLiteral(true)
+			if p.isPunct("}") {
+				// nft's set_block takes elements = { } without a separator
+				return
+			}
 		default:
 			p.unexpected(t)
 		}
-		p.endCommandInBlock()
+		switch t.text {
+		case "type", "typeof":
+			p.endLineExpecting("newline or semicolon or .")
+		case "flags":
+			p.endLineExpecting("newline or semicolon or comma")
+		default:
+			p.endCommandInBlock()
+		}
 	})
 	return sd
 }

@@ -68,8 +68,9 @@ func (p *parser) statement() Stmt {
 			p.i++
 		}
 	}
-	if p.endOfLine() {
-		p.unexpected(p.peek())
+	if t := p.peek(); p.endOfLine() || t.kind == tWord && isVerdictWord(t.text) {
+		// a verdict is a keyword of nft's grammar, never a value
+		p.unexpected(t)
 	}
 	rhs := p.rhsExpr()
 	if p.isPunct("/") {
@@ -114,7 +115,8 @@ func (p *parser) mapTarget() Expr {
 func (p *parser) lookupDefine(t token) Expr {
 	e, ok := p.defines[t.text]
 	if !ok {
-		p.errorf(srcSpan{t.pos, t.end}, "unknown identifier '%s'", t.text)
+		// nft points at the name, not at its '$'
+		p.errorf(srcSpan{Pos{t.pos.Line, t.pos.Col + 1}, t.end}, "unknown identifier '%s'", t.text)
 	}
 	return e
 }
@@ -335,7 +337,7 @@ func (p *parser) setLiteral(named bool) *setExpr {
 			p.skipNewlinesOnly()
 			t := p.peek()
 			if t.kind != tPunct || t.text != "}" {
-				p.unexpected(t)
+				p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting comma or '}'")
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package nft
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/xtnl/xtnl"
 )
@@ -37,6 +36,11 @@ type parser struct {
 	streamed *Command
 	held     []*Command
 	hold     bool
+	// cmdKeywords are the keywords of the command's scanner scope
+	// (keywords.go), nil but in list and reset.
+	cmdKeywords map[string]bool
+	// cmdEnd is where the last command read ends (its last column).
+	cmdEnd Pos
 }
 
 // bailout stops parsing a command at its first syntax error; the parser
@@ -126,9 +130,12 @@ func tokDesc(t token) string {
 	case tNum:
 		return "number"
 	case tWord:
-		return strings.ToLower(t.text)
+		if k, ok := keywords[t.text]; ok {
+			return k
+		}
+		return "string"
 	case tPunct:
-		return "'" + t.text + "'"
+		return punctName(t.text)
 	}
 	return "string"
 }
@@ -136,6 +143,10 @@ func tokDesc(t token) string {
 // fail records a syntax error at t and stops the command.
 func (p *parser) fail(t token, msg string) {
 	p.errorAt(srcSpan{t.pos, t.end}, msg)
+	if e := p.errs[len(p.errs)-1]; t.kind == tEOF && e.Text == "" && e.Line > 1 {
+		// past the last newline, nft shows the last line
+		e.Text = lineText(p.src, e.Line-1)
+	}
 	panic(bailout{})
 }
 
@@ -214,35 +225,20 @@ func parseTo(file, src string, pp *pipe) (cmds []*Command, errs ErrorList) {
 		if p.peek().kind == tEOF {
 			break
 		}
-		start := p.base + p.i
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					if _, ok := r.(bailout); !ok {
-						panic(r)
-					}
-					// resynchronise at the next line
-					for p.peek().kind != tEOF && p.peek().kind != tNewline {
-						p.i++
-					}
-				}
-			}()
-			p.table = nil
-			for _, c := range p.command() {
-				switch {
-				case pp == nil:
-					cmds = append(cmds, c)
-				case c == p.streamed:
-					p.send(pipeItem{kind: pipeTableEnd})
-				case p.hold:
-					p.held = append(p.held, c)
-				default:
-					p.send(pipeItem{kind: pipeCmd, cmd: c})
-				}
+		p.table = nil
+		if !p.topLine(func(c *Command) {
+			switch {
+			case pp == nil:
+				cmds = append(cmds, c)
+			case c == p.streamed:
+				p.send(pipeItem{kind: pipeTableEnd})
+			case p.hold:
+				p.held = append(p.held, c)
+			default:
+				p.send(pipeItem{kind: pipeCmd, cmd: c})
 			}
-		}()
-		if p.base+p.i == start {
-			p.i++
+		}) {
+			break
 		}
 	}
 	for _, c := range p.held {
@@ -262,20 +258,17 @@ func (p *parser) tableSpec(c *Command) {
 	t := p.peek()
 	if t.kind == tWord {
 		if f, ok := families[t.text]; ok {
-			// "ip" alone could be the table name: a family is followed
-			// by a name.
-			n := p.peekN(1)
-			if n.kind == tWord || n.kind == tString || n.kind == tNum {
-				p.i++
-				c.Family = f
-				c.famGiven = true
-			}
+			// a family is a keyword: never the table's name
+			p.i++
+			c.Family = f
+			c.famGiven = true
 		}
 	}
 	if !c.famGiven {
 		c.Family = xtnl.FamilyIPv4
 	}
-	c.Table = p.name()
+	c.Table = p.objName()
+	c.tableSpan = p.lastSpan()
 }
 
 func (p *parser) command() []*Command {
@@ -310,9 +303,25 @@ func (p *parser) command() []*Command {
 		case "add", "create", "insert", "replace", "delete", "destroy", "flush", "list", "reset", "rename":
 			op = t.text
 			p.i++
+			switch op {
+			case "list":
+				p.cmdKeywords = listKeywords
+				defer func() { p.cmdKeywords = nil }()
+			case "reset":
+				p.cmdKeywords = resetKeywords
+				defer func() { p.cmdKeywords = nil }()
+			}
 		case "table", "chain", "rule", "set", "map", "element", "counter", "quota", "limit", "ct", "flowtable":
 		default:
-			p.unexpected(t)
+			if _, fam := families[t.text]; !fam && globalKeywords[t.text] {
+				p.unexpected(t)
+			}
+			// [FAMILY] TABLE CHAIN STATEMENTS: nft's add_cmd takes a
+			// rule without "add rule"
+			c.Op, c.Obj = op, "rule"
+			p.ruleCommand(c, op)
+			p.endCommand()
+			return []*Command{c}
 		}
 	} else {
 		p.unexpected(t)
@@ -330,42 +339,48 @@ func (p *parser) command() []*Command {
 			c.Family, c.famGiven = f, true
 		}
 	case "table":
-		p.tableSpec(c)
-		if op == "delete" && p.acceptWord("handle") {
-			c.Handle = p.number()
+		if op == "delete" || op == "destroy" {
+			// delete table [FAMILY] NAME | handle N
+			if f, ok := families[p.peek().text]; ok && p.peek().kind == tWord {
+				p.i++
+				c.Family, c.famGiven = f, true
+			} else {
+				c.Family = xtnl.FamilyIPv4
+			}
+			if p.acceptWord("handle") {
+				c.Handle = p.number()
+				c.handleSpan = p.lastSpan()
+			} else {
+				c.Table = p.objNameOr(nameExpected(op))
+				c.tableSpan = p.lastSpan()
+			}
+			break
 		}
+		p.tableSpec(c)
 		if p.isPunct("{") {
 			c.table = p.tableBlock(c)
+			p.endCommand()
 			return []*Command{c}
 		}
 	case "chain":
 		p.tableSpec(c)
 		if p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.name()
+			c.Name = p.objNameOr(nameExpected(op))
+			c.nameSpan = p.lastSpan()
 		}
 		if op == "rename" {
 			c.newName = p.name()
 		}
 		if p.isPunct("{") {
 			c.chain = p.chainBlock(c.Name, c.pos)
+			p.endCommand()
 			return []*Command{c}
 		}
 	case "rule":
-		p.tableSpec(c)
-		c.Name = p.name()
-		switch {
-		case p.acceptWord("handle"):
-			c.Handle = p.number()
-		case p.acceptWord("position"):
-			c.Pos = p.number()
-		case p.acceptWord("index"):
-			c.Index = int(p.number())
-		}
-		if op != "delete" && op != "list" && op != "reset" {
-			c.rule = p.ruleLine()
-		}
+		p.ruleCommand(c, op)
 	case "set", "map":
 		if op == "list" && (p.peek().kind == tEOF || p.peek().kind == tNewline) {
 			break
@@ -373,16 +388,20 @@ func (p *parser) command() []*Command {
 		p.tableSpec(c)
 		if p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.name()
+			c.Name = p.objNameOr(nameExpected(op))
+			c.nameSpan = p.lastSpan()
 		}
 		if p.isPunct("{") {
 			c.set = p.setBlock(c.Name, ot.text == "map", c.pos)
+			p.endCommand()
 			return []*Command{c}
 		}
 	case "element":
 		p.tableSpec(c)
-		c.Name = p.name()
+		c.Name = p.objName()
+		c.nameSpan = p.lastSpan()
 		if !p.isPunct("{") {
 			p.unexpected(p.peek())
 		}
@@ -398,10 +417,12 @@ func (p *parser) command() []*Command {
 		p.tableSpec(c)
 		if p.acceptWord("handle") {
 			c.Handle = p.number()
+			c.handleSpan = p.lastSpan()
 		} else {
-			c.Name = p.name()
+			c.Name = p.objNameOr(nameExpected(op))
+			c.nameSpan = p.lastSpan()
 		}
-		o := &objDef{pos: c.pos, kind: c.Obj, name: c.Name}
+		o := &objDef{pos: c.pos, namePos: c.nameSpan, kind: c.Obj, name: c.Name}
 		if p.isPunct("{") {
 			p.i++
 			o.args = p.blockTokens()
@@ -424,14 +445,21 @@ func (p *parser) command() []*Command {
 }
 
 func (p *parser) endCommand() {
+	if p.i > 0 {
+		p.cmdEnd = p.toks[p.i-1].pos
+		p.cmdEnd.Col = p.toks[p.i-1].end
+	}
 	t := p.peek()
+	if (t.kind == tNewline || t.kind == tPunct && t.text == ";") && t.pos.Line == p.cmdEnd.Line {
+		p.cmdEnd.Col = t.pos.Col // nft's command location takes its separator in
+	}
 	if t.kind == tEOF || t.kind == tNewline || t.kind == tPunct && t.text == ";" {
 		if t.kind != tEOF {
 			p.i++
 		}
 		return
 	}
-	p.unexpected(t)
+	p.fail(t, "syntax error, unexpected "+tokDesc(t)+", expecting end of file or newline or semicolon")
 }
 
 // blockTokens reads up to the matching '}' and returns the tokens within.
@@ -504,4 +532,42 @@ func (p *parser) ruleLine() *ruleDef {
 func (p *parser) errorf(s srcSpan, format string, args ...any) {
 	p.errorAt(s, fmt.Sprintf(format, args...))
 	panic(bailout{})
+}
+
+// lastSpan is the span of the token just read.
+func (p *parser) lastSpan() srcSpan {
+	t := p.toks[p.i-1]
+	return srcSpan{t.pos, t.end}
+}
+
+// ruleCommand reads the rest of a rule command: its table, chain,
+// handle, position or index, and (but for delete, list and reset) its
+// statements.
+func (p *parser) ruleCommand(c *Command, op string) {
+	p.tableSpec(c)
+	c.Name = p.objName()
+	c.nameSpan = p.lastSpan()
+	switch {
+	case p.acceptWord("handle"):
+		c.Handle = p.number()
+		c.handleSpan = p.lastSpan()
+	case p.isWord("position"):
+		at := p.next()
+		c.Pos = p.number()
+		c.handleSpan = srcSpan{at.pos, p.lastSpan().end}
+	case p.acceptWord("index"):
+		c.Index = int(p.number())
+	}
+	if op != "delete" && op != "list" && op != "reset" {
+		c.rule = p.ruleLine()
+	}
+}
+
+// nameExpected is what bison expects where a delete command names its
+// object: a handle too.
+func nameExpected(op string) string {
+	if op == "delete" || op == "destroy" {
+		return "handle or string"
+	}
+	return "string"
 }

@@ -79,7 +79,7 @@ type tableStream struct {
 
 // compilePiped compiles src in the two stages. ok false means that
 // compileInOrder must compile it instead.
-func compilePiped(src string, o Options) (prog *Program, errs ErrorList, ok bool) {
+func compilePiped(src string, o Options) (prog *Program, ok bool) {
 	pp := &pipe{batches: make(chan []pipeItem, 4), free: make(chan []pipeItem, 8), stop: make(chan struct{})}
 	go pp.parse(o.File, src)
 	// the parser is gone when Compile returns, whatever happens here
@@ -102,16 +102,13 @@ func compilePiped(src string, o Options) (prog *Program, errs ErrorList, ok bool
 		default:
 		}
 	}
-	if pp.inOrder || ev.failed {
-		return nil, nil, false
+	// A script with an error is compiled again in order: nft evaluates
+	// what parsed after syntax errors, and reports up to maxErrors in
+	// the order compileInOrder finds them.
+	if pp.inOrder || ev.failed || len(pp.errs) > 0 || len(cc.errs) > 0 {
+		return nil, false
 	}
-	if len(pp.errs) > 0 {
-		return nil, pp.errs, true
-	}
-	if len(cc.errs) > 0 {
-		return nil, cc.errs, true
-	}
-	return cc.prog, nil, true
+	return cc.prog, true
 }
 
 // halt tells the parser to stop.
@@ -244,6 +241,9 @@ func (ev *pipeEval) item(it *pipeItem) bool {
 	switch it.kind {
 	case pipeCmd:
 		cc.commandAt(it.cmd)
+		if len(cc.errs) > 0 {
+			return false
+		}
 	case pipeTableHead:
 		c := it.cmd
 		cc.cur = c.pos

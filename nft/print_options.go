@@ -9,4 +9,7 @@ type PrintOptions struct {
 	// numericTime prints times as whole seconds, as nft does inside
 	// ranges (NFT_CTX_OUTPUT_NUMERIC_TIME).
 	numericTime bool
+	// numericPrio (-y) prints chain priorities as numbers, terse (-t)
+	// leaves sets' elements out, guid (-u) prints user and group names.
+	numericPrio, terse, guid bool
 }

@@ -197,6 +197,8 @@ func (d *delin) expr(e kExpr) {
 		d.stmts = append(d.stmts, counterText(a, d.o))
 	case "notrack":
 		d.stmts = append(d.stmts, "notrack")
+	case "flow_offload":
+		d.stmts = append(d.stmts, flowOffloadText(a))
 	case "reject":
 		d.stmts = append(d.stmts, d.rejectText(a))
 	case "nat", "masq", "redir":

@@ -18,7 +18,7 @@ import (
 func (d *delin) specialCmpText(sel selector, rv *regVal, v []byte, op uint32) string {
 	d.killDeps(sel)
 	if rv.mask != nil && rv.text != "hton" {
-		if t, ok := maskedFlagText(sel, rv.mask, v, op); ok {
+		if t, ok := maskedFlagText(sel, rv.mask, v, op, d.o); ok {
 			return t
 		}
 	}

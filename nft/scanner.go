@@ -196,7 +196,7 @@ func (s *scanner) next() token {
 			return mk(tPunct, 2, op)
 		}
 	}
-	if strings.IndexByte("{}()[];,:.=<>&|^!~/-*", c) >= 0 {
+	if strings.IndexByte("{}()[];,:.=<>&|^!~/-*+", c) >= 0 {
 		return mk(tPunct, 1, rest[:1])
 	}
 	s.errorf(p, p.Col, "syntax error, unexpected junk")

@@ -24,7 +24,11 @@ func (cc *compileCtx) setKeyInfo(sd *setDef) (*lhsInfo, error) {
 			r := &ruleCtx{cc: cc, reg: 1}
 			return r.evalLHS(sd.keyExpr)
 		}
-		return nil, cc.errAt(sd.pos, "set definition does not specify key")
+		at := sd.pos
+		if sd.namePos.Line > 0 {
+			at = sd.namePos // nft points at a block's set by its name
+		}
+		return nil, cc.errAt(at, "set definition does not specify key")
 	}
 	if len(sd.keyTypes) == 1 {
 		dt := sd.keyTypes[0]
@@ -185,7 +189,12 @@ func (cc *compileCtx) elementCmd(c *Command) error {
 	}
 	if si == nil {
 		if cc.lookup != nil {
-			return cc.errAt(c.pos, "No such file or directory")
+			// nft's evaluation points at the set's name
+			at := c.pos
+			if c.nameSpan.Line > 0 {
+				at = c.nameSpan
+			}
+			return cc.errAt(at, "No such file or directory")
 		}
 		return cc.errAt(c.pos, "element commands on sets not declared in the script are not supported yet")
 	}

@@ -127,16 +127,16 @@ func setPolicyLine(s *kSet, ind string) string {
 }
 
 // setTrailerLines are auto-merge, timeout, gc-interval and comment.
-func setTrailerLines(s *kSet, ind string) string {
+func setTrailerLines(s *kSet, ind string, o *PrintOptions) string {
 	var b strings.Builder
 	if v, ok := udataU32(s.udata, udataSetMerge); ok && v != 0 {
 		b.WriteString(ind + "\tauto-merge\n")
 	}
 	if s.timeout != 0 {
-		fmt.Fprintf(&b, "%s\ttimeout %s\n", ind, formatTime(s.timeout))
+		fmt.Fprintf(&b, "%s\ttimeout %s\n", ind, durationText(s.timeout, o))
 	}
 	if s.gcInterval != 0 {
-		fmt.Fprintf(&b, "%s\tgc-interval %s\n", ind, formatTime(uint64(s.gcInterval)))
+		fmt.Fprintf(&b, "%s\tgc-interval %s\n", ind, durationText(uint64(s.gcInterval), o))
 	}
 	if c := udataString(s.udata, udataSetComment); c != "" {
 		fmt.Fprintf(&b, "%s\tcomment %q\n", ind, c)
@@ -227,4 +227,13 @@ func setStatefulLine(s *kSet, ind string) string {
 		return ""
 	}
 	return ind + "\t" + strings.Join(names, " ") + "\n"
+}
+
+// durationText prints a set's or element's time as nft does: 1h30m, or
+// with -n or -T (NFT_CTX_OUTPUT_NUMERIC_TIME) whole seconds.
+func durationText(ms uint64, o *PrintOptions) string {
+	if o != nil && o.numericTime {
+		return fmt.Sprintf("%ds", ms/1000)
+	}
+	return formatTime(ms)
 }

@@ -186,8 +186,8 @@ func printSet(b *strings.Builder, t *kTable, s *kSet, o *PrintOptions, ind strin
 	}
 	b.WriteString(setFlagsLine(s, ind))
 	b.WriteString(setStatefulLine(s, ind))
-	b.WriteString(setTrailerLines(s, ind))
-	if len(s.elems) > 0 {
+	b.WriteString(setTrailerLines(s, ind, o))
+	if len(s.elems) > 0 && !o.terse {
 		fmt.Fprintf(b, "%s\telements = { %s }\n", ind, joinElems(s.keyType, setElemTexts(s, kts, dt, elemKeyOrder(s, kts), o)))
 	}
 	b.WriteString(ind + "}\n")
@@ -268,6 +268,10 @@ func setElemTextsKeyed(s *kSet, elems []kElem, kts []*Datatype, dt *Datatype, or
 	sortElems(elems, order)
 	if len(kts) == 1 && kts[0].Bitmask {
 		elems = flagOrder(elems, order)
+	}
+	if order == orderInvalid && len(kts) > 1 && s.flags&setInterval == 0 {
+		// a concatenation's key: as nft's mergesort orders it
+		elems = concatSorted(elems, kts)
 	}
 	var out []string
 	for _, e := range elems {
@@ -484,7 +488,7 @@ func elemExtras(e kElem, s *kSet, o *PrintOptions) string {
 	var b strings.Builder
 	b.WriteString(statefulElemText(e.exprs, o))
 	if e.timeout != 0 && e.timeout != s.timeout {
-		b.WriteString(" timeout " + formatTime(e.timeout))
+		b.WriteString(" timeout " + durationText(e.timeout, o))
 	}
 	if e.expiration != 0 && (o == nil || !o.Stateless) {
 		b.WriteString(" expires " + formatTime(e.expiration))

@@ -152,3 +152,26 @@ func (r *ruleCtx) checkSetKey(li *lhsInfo, name string, at srcSpan) error {
 	}
 	return r.cc.errAt(at, fmt.Sprintf("datatype mismatch, expected %s, expression has type %s", li.dt.Desc, want.Desc))
 }
+
+// setExists reports whether a set the rules name is the script's or the
+// kernel's; true when there is no kernel to ask. Answers are kept: a
+// script's many rules often name the same few sets.
+func (cc *compileCtx) setExists(fam xtnl.Family, table, name string) bool {
+	key := setKey(&Command{Family: fam, Table: table, Name: name})
+	if cc.setInfos[key] != nil {
+		return true
+	}
+	sl, ok := cc.lookup.(SetLookup)
+	if !ok {
+		return true
+	}
+	if found, ok := cc.kernelSets[key]; ok {
+		return found
+	}
+	_, found := sl.Set(fam, table, name)
+	if cc.kernelSets == nil {
+		cc.kernelSets = map[string]bool{}
+	}
+	cc.kernelSets[key] = found
+	return found
+}

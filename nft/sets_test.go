@@ -112,8 +112,9 @@ func TestElementsOfKernelSet(t *testing.T) {
 	}
 	_, err = Compile("add element ip t nosuch { 10.0.0.1 }", Options{Lookup: l})
 	var e *Error
-	if !errors.As(err, &e) || e.Col != 1 {
-		t.Fatalf("unknown set: want *Error at column 1, got %v", err)
+	// nft 1.0.6 points at the set's name
+	if !errors.As(err, &e) || e.Col != 18 {
+		t.Fatalf("unknown set: want *Error at column 18, got %v", err)
 	}
 	_, err = Compile("add rule ip6 t c ip6 daddr @s drop", Options{Lookup: l})
 	if err == nil || !strings.Contains(err.Error(), "datatype mismatch") {

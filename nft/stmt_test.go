@@ -31,7 +31,7 @@ func TestStatementsCompile(t *testing.T) {
 		"add counter ip t a\nadd quota ip t q over 1 kbytes\nadd limit ip t l rate 400/minute\nadd synproxy ip t s mss 1460 wscale 7",
 		"add ct helper ip t h { type \"ftp\" protocol tcp; l3proto ip; }",
 		"add ct expectation ip t e { protocol tcp; dport 21; timeout 2m; size 8; }",
-		"table ip t {\n counter c {\n  packets 0 bytes 0\n }\n quota q { 25 mbytes }\n chain c { counter name \"c\" }\n}",
+		"table ip t {\n counter c {\n  packets 0 bytes 0\n }\n quota q { 25 mbytes }\n chain c { counter name \"c\"; }\n}",
 		"delete counter ip t a",
 	} {
 		if _, err := Compile(src, Options{}); err != nil {

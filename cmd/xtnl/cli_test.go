@@ -9,54 +9,101 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xtnl/xtnl/netnstest"
 )
 
-// TestCommandLines replays testdata/cli_lines.txt, in order, against this
-// binary and against iptables-nft 1.8.9, each in a throwaway namespace of
-// its own. Both are invoked by the same names (symlinks named iptables,
-// iptables-save, ... to the built binary and to xtables-nft-multi), so
-// every message names the same program; stdout, stderr and the exit
-// status must be identical, once save's timestamps are blanked.
-//
-// Lines of testdata/cli_known_differences.txt are today's differences:
-// logged, not failed; XTNL_CLI_REPORT=1 logs every difference.
+// TestCommandLines replays testdata/cli_lines.txt against this binary and
+// against iptables-nft 1.8.9 (see replay); testdata/cli_known_differences.txt
+// lists today's differences.
 func TestCommandLines(t *testing.T) {
+	replay(t, "testdata/cli_lines.txt", "testdata/cli_known_differences.txt", "iptables-nft")
+}
+
+// links is the built binary's pair of PATH directories, made once for
+// every test of the package: ours holds install-links' symlinks to this
+// binary, theirs the same names linked to xtables-nft-multi and nft.
+var links struct {
+	once              sync.Once
+	dir               string
+	ours, theirs, err string
+}
+
+// linkDirs builds the binary and its two directories of links, once.
+func linkDirs(t *testing.T) (ours, theirs string) {
+	links.once.Do(func() { links.err = makeLinks() })
+	if links.err != "" {
+		t.Skip(links.err)
+	}
+	return links.ours, links.theirs
+}
+
+// makeLinks does linkDirs' work; it returns why the tests cannot run.
+func makeLinks() string {
 	multi, err := exec.LookPath("xtables-nft-multi")
 	if err != nil {
-		t.Skipf("iptables-nft not installed: %v", err)
+		return fmt.Sprintf("iptables-nft not installed: %v", err)
 	}
-	dir := t.TempDir()
+	nftBin, err := exec.LookPath("nft")
+	if err != nil {
+		return fmt.Sprintf("nftables not installed: %v", err)
+	}
+	dir, err := os.MkdirTemp("", "xtnl-cli-")
+	if err != nil {
+		return err.Error()
+	}
+	links.dir = dir
 	bin := filepath.Join(dir, "xtnl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		return fmt.Sprintf("go build: %v\n%s", err, out)
 	}
-	oursDir, theirsDir := filepath.Join(dir, "ours"), filepath.Join(dir, "theirs")
-	for _, d := range []string{oursDir, theirsDir} {
+	links.ours, links.theirs = filepath.Join(dir, "ours"), filepath.Join(dir, "theirs")
+	for _, d := range []string{links.ours, links.theirs} {
 		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
+			return err.Error()
 		}
 	}
-	if out, err := exec.Command(bin, "install-links", oursDir).CombinedOutput(); err != nil {
-		t.Fatalf("install-links: %v\n%s", err, out)
+	if out, err := exec.Command(bin, "install-links", links.ours).CombinedOutput(); err != nil {
+		return fmt.Sprintf("install-links: %v\n%s", err, out)
 	}
 	for _, n := range linkNames() {
 		target := multi
 		if n == "nft" {
 			// The multi-call name nft is nft 1.0.6's own binary.
-			if target, err = exec.LookPath("nft"); err != nil {
-				t.Skipf("nftables not installed: %v", err)
-			}
+			target = nftBin
 		}
-		if err := os.Symlink(target, filepath.Join(theirsDir, n)); err != nil {
-			t.Fatal(err)
+		if err := os.Symlink(target, filepath.Join(links.theirs, n)); err != nil {
+			return err.Error()
 		}
 	}
-	lines := readLines(t, "testdata/cli_lines.txt")
+	return ""
+}
+
+// TestMain removes the directory of linkDirs after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if links.dir != "" {
+		os.RemoveAll(links.dir)
+	}
+	os.Exit(code)
+}
+
+// replay runs the command lines of linesFile, in order, against this
+// binary and against theirName (iptables-nft 1.8.9 or nft 1.0.6), each in
+// a throwaway namespace of its own. Both are invoked by the same names
+// (symlinks named iptables, iptables-save, nft, ...), so every message
+// names the same program; stdout, stderr and the exit status must be
+// identical, once save's timestamps are blanked.
+//
+// Lines of knownFile are today's differences: logged, not failed;
+// XTNL_CLI_REPORT=1 logs every difference.
+func replay(t *testing.T, linesFile, knownFile, theirName string) {
+	oursDir, theirsDir := linkDirs(t)
+	lines := readLines(t, linesFile)
 	known := map[string]bool{}
-	for _, l := range readLines(t, "testdata/cli_known_differences.txt") {
+	for _, l := range readLines(t, knownFile) {
 		known[l.text] = true
 	}
 	differs := map[string]bool{} // texts with an occurrence that differed
@@ -75,7 +122,7 @@ func TestCommandLines(t *testing.T) {
 			continue
 		}
 		differs[l.text] = true
-		msg := fmt.Sprintf("line %d: %s\n--- xtnl\n%s--- iptables-nft\n%s", l.num, l.text, got, want)
+		msg := fmt.Sprintf("line %d: %s\n--- xtnl\n%s--- %s\n%s", l.num, l.text, got, theirName, want)
 		if report || known[l.text] {
 			t.Log(msg)
 		} else {
@@ -84,7 +131,7 @@ func TestCommandLines(t *testing.T) {
 	}
 	for text := range known {
 		if !differs[text] {
-			t.Errorf("%s: now identical everywhere; drop it from testdata/cli_known_differences.txt", text)
+			t.Errorf("%s: now identical everywhere; drop it from %s", text, knownFile)
 		}
 	}
 	t.Logf("%d/%d command lines identical", same, len(lines))
@@ -138,7 +185,8 @@ func runInNS(ns *netnstest.NS, dir string, args []string, stdin []byte) string {
 }
 
 // splitCommand splits a line of the data file as a shell would: words,
-// 'single' and "double" quotes, and a trailing <<< 'TEXT' as stdin.
+// 'single' and "double" quotes, and a trailing <<< 'TEXT' as stdin (\n and
+// \t in TEXT are a newline and a tab).
 func splitCommand(s string) (args []string, stdin []byte, err error) {
 	var cur strings.Builder
 	in, herestring := false, false
@@ -147,7 +195,7 @@ func splitCommand(s string) (args []string, stdin []byte, err error) {
 			return
 		}
 		if herestring {
-			stdin = []byte(strings.ReplaceAll(cur.String(), `\n`, "\n"))
+			stdin = []byte(strings.NewReplacer(`\n`, "\n", `\t`, "\t").Replace(cur.String()))
 		} else {
 			args = append(args, cur.String())
 		}
