@@ -123,6 +123,10 @@ func (cc *compileCtx) setCmd(c *Command) error {
 		dt := sd.dataType
 		if dt == nil {
 			dt = typeofDataType(sd.dataExpr)
+			if dts := typeofDataTypes(sd.dataExpr); len(dts) > 1 {
+				sd.dataTypes = dts
+				dt = concatType(dts)
+			}
 			sd.dataType = dt
 		}
 		if dt == nil {
