@@ -92,6 +92,10 @@ type compileCtx struct {
 	// kernelTables the kernel's, read once (misspell.go).
 	scriptTables map[string]bool
 	kernelTables []*kTable
+	// noFirstSegment leaves out the end element at key 0 that opens an
+	// interval set's first segment: nft writes it only into a set that
+	// has no elements yet, never when it deletes (interval_check.go).
+	noFirstSegment bool
 }
 
 type ruleObjKey struct {
