@@ -181,17 +181,6 @@ func Compile(src string, o Options) (_ *Program, err error) {
 	return cc.prog, nil
 }
 
-// addErr records an error of the command at pos.
-func (cc *compileCtx) addErr(err error, pos srcSpan) {
-	if el, ok := err.(ErrorList); ok {
-		cc.errs = append(cc.errs, el...)
-	} else if e, ok := err.(*Error); ok {
-		cc.errs = append(cc.errs, e)
-	} else {
-		cc.errs = append(cc.errs, &Error{File: cc.file, Pos: pos.Pos, EndCol: pos.end, Msg: err.Error(), Text: lineText(cc.src, pos.Line)})
-	}
-}
-
 func objName(fam xtnl.Family, parts ...string) string {
 	return fam.String() + " " + strings.Join(parts, " ")
 }
