@@ -25,7 +25,8 @@ type attrSpan struct {
 	span srcSpan
 }
 
-// msgHeaderLen is the netlink and nfgenmsg headers before the attributes.
+// attrsStart is where a message's attributes start: after the netlink and
+// nfgenmsg headers.
 const attrsStart = 16 + 4
 
 // locateAttrs records where the attributes of the message being added
