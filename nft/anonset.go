@@ -196,7 +196,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			w.keyEnd = iv.hi
 			as.elems = append(as.elems, w)
 		}
-	} else if !isInterval {
+	} else if !isInterval && !li.intervalSet {
 		for _, iv := range ivs {
 			w, err := elem(iv, li.regValue(iv.lo))
 			if err != nil {
@@ -225,7 +225,7 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 			ivs = mergeAdjacent(ivs)
 		}
 		zero := make([]byte, li.lenBytes)
-		if len(ivs) > 0 && !bytes.Equal(ivs[0].lo, zero) {
+		if len(ivs) > 0 && !bytes.Equal(ivs[0].lo, zero) && !r.cc.noFirstSegment {
 			as.elems = append(as.elems, setElemWire{key: li.regValue(zero), flags: elemIntervalEnd})
 		}
 		for i, iv := range ivs {
@@ -243,8 +243,8 @@ func (r *ruleCtx) buildAnonSet(s *setExpr, li *lhsInfo, valueOf func(Expr) ([]by
 				last.udata = append(append([]byte(nil), last.udata...), 1, 4, 1, 0, 0, 0)
 				continue
 			}
-			if i+1 < len(ivs) && bytes.Equal(next, ivs[i+1].lo) {
-				continue
+			if i+1 < len(ivs) && bytes.Equal(next, ivs[i+1].lo) && !li.namedSet {
+				continue // an anonymous set's next start ends this one
 			}
 			as.elems = append(as.elems, setElemWire{key: li.regValue(next), flags: elemIntervalEnd})
 		}

@@ -99,6 +99,10 @@ type compileCtx struct {
 	// kernelTables the kernel's, read once (misspell.go).
 	scriptTables map[string]bool
 	kernelTables []*kTable
+	// noFirstSegment leaves out the end element at key 0 that opens an
+	// interval set's first segment: nft writes it only into a set that
+	// has no elements yet, never when it deletes (interval_check.go).
+	noFirstSegment bool
 }
 
 type ruleObjKey struct {
@@ -208,17 +212,6 @@ func (cc *compileCtx) commandAt(c *Command) {
 	cc.cur, cc.curCmd = c.pos, c
 	if err := cc.command(c); err != nil {
 		cc.addErr(err, c.pos)
-	}
-}
-
-// addErr records an error of the command at pos.
-func (cc *compileCtx) addErr(err error, pos srcSpan) {
-	if el, ok := err.(ErrorList); ok {
-		cc.errs = append(cc.errs, el...)
-	} else if e, ok := err.(*Error); ok {
-		cc.errs = append(cc.errs, e)
-	} else {
-		cc.errs = append(cc.errs, &Error{File: cc.file, Pos: pos.Pos, EndCol: pos.end, Msg: err.Error(), Text: lineText(cc.src, pos.Line)})
 	}
 }
 

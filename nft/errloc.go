@@ -25,7 +25,8 @@ type attrSpan struct {
 	span srcSpan
 }
 
-// msgHeaderLen is the netlink and nfgenmsg headers before the attributes.
+// attrsStart is where a message's attributes start: after the netlink and
+// nfgenmsg headers.
 const attrsStart = 16 + 4
 
 // locateAttrs records where the attributes of the message being added
@@ -144,4 +145,17 @@ func errnoText(oe *xtnl.OpError) string {
 		return oe.Error()
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// addErr records an error of the command at pos: the compiler goes on
+// with the next command, or the next rule of a table block, as nft's
+// evaluation does, and reports them all.
+func (cc *compileCtx) addErr(err error, pos srcSpan) {
+	if el, ok := err.(ErrorList); ok {
+		cc.errs = append(cc.errs, el...)
+	} else if e, ok := err.(*Error); ok {
+		cc.errs = append(cc.errs, e)
+	} else {
+		cc.errs = append(cc.errs, &Error{File: cc.file, Pos: pos.Pos, EndCol: pos.end, Msg: err.Error(), Text: lineText(cc.src, pos.Line)})
+	}
 }

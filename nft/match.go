@@ -31,6 +31,9 @@ type lhsInfo struct {
 	concat bool
 	// mergeAdjacent joins touching intervals of an anonymous set.
 	mergeAdjacent bool
+	// namedSet marks the elements of a named set, whose touching
+	// intervals each keep their end (set_to_intervals).
+	namedSet bool
 	// intervalSet: the elements are of a named set flagged interval.
 	intervalSet bool
 	// one holds sels of a single selector: one allocation per match

@@ -123,6 +123,10 @@ func (cc *compileCtx) setCmd(c *Command) error {
 		dt := sd.dataType
 		if dt == nil {
 			dt = typeofDataType(sd.dataExpr)
+			if dts := typeofDataTypes(sd.dataExpr); len(dts) > 1 {
+				sd.dataTypes = dts
+				dt = concatType(dts)
+			}
 			sd.dataType = dt
 		}
 		if dt == nil {
@@ -201,6 +205,13 @@ func (cc *compileCtx) elementCmd(c *Command) error {
 	if c.elems == nil {
 		return cc.errAt(c.pos, "syntax error, element list missing")
 	}
+	if si.msg < 0 { // a kernel set: nft checks its intervals first
+		if err := cc.checkIntervals(c, si); err != nil {
+			return err
+		}
+	}
+	cc.noFirstSegment = c.Op == "delete" || c.Op == "destroy" || si.msg < 0 && cc.kernelSetHasElements(c, si)
+	defer func() { cc.noFirstSegment = false }()
 	switch c.Op {
 	case "add":
 		return cc.elements(c, si.li, si.dli, si.vmap, si.interval, c.elems, unix.NFT_MSG_NEWSETELEM, unix.NLM_F_CREATE)
@@ -243,6 +254,10 @@ func (cc *compileCtx) elements(c *Command, li, dli *lhsInfo, vmap, interval bool
 		ili.intervalSet = true
 		li = &ili
 	}
+	nli := *li
+	nli.namedSet = true
+	nli.intervalSet = interval // single values too are intervals there
+	li = &nli
 	as, err := r.buildAnonSet(s, li, valueOf)
 	if err != nil {
 		return err

@@ -129,6 +129,12 @@ func typeofText(udata []byte) string {
 	if !ok {
 		return ""
 	}
+	return typeofNestText(nest)
+}
+
+// typeofNestText prints one typeof description: an expression, or a
+// concatenation of them.
+func typeofNestText(nest []byte) string {
 	a := udataAttrs(nest)
 	et, _ := le32(a[udataTypeofExpr])
 	if et != exprConcat {
@@ -209,6 +215,22 @@ func dataTypeofUdata(sd *setDef) []byte {
 		// EXPR_VERDICT, with no data of its own
 		return udataTLV(udataSetDataTypeof, append(udataLE32(udataTypeofExpr, 1), udataTLV(udataTypeofData, nil)...))
 	}
+	if c, ok := sd.dataExpr.(*concatExpr); ok {
+		// ip daddr . tcp dport: each part as a key's
+		var parts []byte
+		for i, e := range c.parts {
+			s, ok := e.(selector)
+			if !ok {
+				return nil
+			}
+			et, d, ok := typeofExprUdata(s)
+			if !ok {
+				return nil
+			}
+			parts = append(parts, udataTLV(byte(i), append(udataLE32(0, et), udataTLV(1, d)...))...)
+		}
+		return udataTLV(udataSetDataTypeof, append(udataLE32(udataTypeofExpr, exprConcat), udataTLV(udataTypeofData, parts)...))
+	}
 	s, ok := sd.dataExpr.(selector)
 	if !ok {
 		return nil
@@ -226,7 +248,23 @@ func dataTypeofText(udata []byte) string {
 	if !ok {
 		return ""
 	}
-	a := udataAttrs(nest)
-	et, _ := le32(a[udataTypeofExpr])
-	return typeofExprText(et, a[udataTypeofData])
+	return typeofNestText(nest)
+}
+
+// typeofDataTypes are the types of a map's concatenated data declared by
+// typeof (ip daddr . tcp dport), nil for other data.
+func typeofDataTypes(e Expr) []*Datatype {
+	c, ok := e.(*concatExpr)
+	if !ok {
+		return nil
+	}
+	var dts []*Datatype
+	for _, p := range c.parts {
+		s, ok := p.(selector)
+		if !ok {
+			return nil
+		}
+		dts = append(dts, s.dtype())
+	}
+	return dts
 }
