@@ -125,14 +125,9 @@ func (r *ruleCtx) loadNatMap(a *stmtArg, addr *Datatype) (regs natMapRegs, width
 	if !sh.withPort && !sh.interval {
 		return regs, 0, false, nil
 	}
-	li, err := r.evalLHS(a.m.key)
+	li, err := r.natMapKey(a)
 	if err != nil {
 		return regs, 0, true, err
-	}
-	for _, s := range li.sels {
-		if err := s.deps(r); err != nil {
-			return regs, 0, true, err
-		}
 	}
 	as, err := r.buildAnonSet(lit, li, func(e Expr) ([]byte, *verdictExpr, error) {
 		d, err := r.natMapValue(e, addr, sh)
@@ -258,14 +253,9 @@ func (r *ruleCtx) loadNamedNatMap(a *stmtArg, ref *setRefExpr, addr *Datatype) (
 	if si == nil || si.dli == nil || !si.dli.concat || len(si.dli.sels) != 2 || si.interval {
 		return regs, 0, false, nil
 	}
-	li, err := r.evalLHS(a.m.key)
+	li, err := r.natMapKey(a)
 	if err != nil {
 		return regs, 0, true, err
-	}
-	for _, s := range li.sels {
-		if err := s.deps(r); err != nil {
-			return regs, 0, true, err
-		}
 	}
 	dreg := r.reg
 	id := r.cc.namedSetID(r.table, ref.name)
@@ -277,4 +267,18 @@ func (r *ruleCtx) loadNamedNatMap(a *stmtArg, ref *setRefExpr, addr *Datatype) (
 	regs.addrMin = base
 	regs.protoMin = base + regSpace(addr.bytesLen())
 	return regs, width, true, nil
+}
+
+// natMapKey evaluates a nat map's key and adds its selectors' dependencies.
+func (r *ruleCtx) natMapKey(a *stmtArg) (*lhsInfo, error) {
+	li, err := r.evalLHS(a.m.key)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range li.sels {
+		if err := s.deps(r); err != nil {
+			return nil, err
+		}
+	}
+	return li, nil
 }
