@@ -122,10 +122,10 @@ func (tx *Tx) labeledMsg(l opLabel, typ uint16, flags uint16, fam byte) int {
 	op := txOp{offset: tx.sealedLen + start, label: -1}
 	if k := kindOf(l.op); k != opOther && l.object == "" && l.echo == nil {
 		op.kind = k
+	} else if k := len(tx.ops); k > 0 && l.echo == nil && tx.ops[k-1].label >= 0 && tx.labels[tx.ops[k-1].label] == l {
+		op.label = tx.ops[k-1].label // the previous operation's
 	} else {
-		if n := len(tx.labels); n == 0 || len(tx.ops) == 0 || l.echo != nil || tx.labels[n-1] != l || tx.ops[len(tx.ops)-1].label != int32(n-1) {
-			tx.labels = append(tx.labels, l)
-		}
+		tx.labels = append(tx.labels, l)
 		op.label = int32(len(tx.labels) - 1)
 	}
 	tx.ops = append(tx.ops, op)
